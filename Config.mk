@@ -1,0 +1,55 @@
+# Config.mk: every knob of the build.  Override on the command line:
+#   make CC=clang SANITIZE=1 WERROR=1 PREFIX=/usr DESTDIR=/tmp/stage
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+DESTDIR   ?=
+
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+INSTALL   ?= install
+
+# WERROR=1 turns warnings into errors (CI does).  SANITIZE=1 builds with
+# AddressSanitizer and UndefinedBehaviorSanitizer into build-san/.
+WERROR    ?= 0
+SANITIZE  ?= 0
+
+OPTFLAGS  ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wpointer-arith -Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+
+BUILD     := build
+ifeq ($(SANITIZE),1)
+BUILD     := build-san
+OPTFLAGS  := -O1 -g -fno-omit-frame-pointer
+SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+
+# pkg-config results.  Empty when the package is missing: `make deps`
+# installs what is missing.
+XML_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
+XML_LIBS     := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null)
+JSON_CFLAGS  := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSON_LIBS    := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# CONFIG_XEN is on when libxenlight is found (libxen-dev).
+XEN_CFLAGS   := $(shell $(PKG_CONFIG) --cflags xenlight xentoollog 2>/dev/null)
+XEN_LIBS     := $(shell $(PKG_CONFIG) --libs xenlight xentoollog 2>/dev/null)
+ifneq ($(XEN_LIBS),)
+CONFIG_XEN   ?= y
+else
+CONFIG_XEN   ?= n
+endif
+# The KVM backend needs only the Linux host: always on.
+CONFIG_KVM   ?= y
+
+CPPFLAGS  += -D_GNU_SOURCE -Icommon
+CFLAGS    ?=
+CFLAGS    += -std=gnu11 $(OPTFLAGS) $(WARNFLAGS) $(SANFLAGS) -MMD -MP
+LDFLAGS   += $(SANFLAGS)

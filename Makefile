@@ -1,0 +1,92 @@
+# numapin: one non-recursive Makefile.  Each directory appends to the
+# object lists in its module.mk.  `make V=1` shows the commands.
+#
+#   make            build numapin
+#   make run        install what is missing, build, run the main job
+#   make check      install what is missing, build, run every test
+#   make deps       install the Debian packages that are missing
+#   make install / uninstall / clean
+
+include Config.mk
+
+ifeq ($(V),1)
+Q :=
+vecho = @true
+else
+Q := @
+vecho = @printf '  %-7s %s\n'
+endif
+
+.DEFAULT_GOAL := all
+
+# Filled by the module.mk files.
+COMMON_SRCS :=
+NUMAPIN_SRCS :=
+NUMAPIN_LIBS :=
+UNIT_SRCS :=
+TOOLS :=
+
+NUMAPIN      := $(BUILD)/numapin
+LIBCOMMON    := $(BUILD)/libnpcommon.a
+UNIT_RUNNER  := $(BUILD)/tests/unit/np-unit
+
+include common/module.mk
+include kvm/module.mk
+include xl-plugin/module.mk
+include tests/module.mk
+
+COMMON_OBJS  := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+NUMAPIN_OBJS := $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o)
+UNIT_OBJS    := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+ALL_OBJS     := $(COMMON_OBJS) $(NUMAPIN_OBJS) $(UNIT_OBJS)
+
+COMMON_LIBS  := $(XML_LIBS) $(JSON_LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(vecho) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_$(dir $<)) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	$(vecho) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(NUMAPIN): $(NUMAPIN_OBJS) $(LIBCOMMON)
+	$(vecho) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(NUMAPIN_OBJS) $(LIBCOMMON) $(NUMAPIN_LIBS) \
+	    $(COMMON_LIBS)
+
+# The build directory keeps a symlink at the top for convenience.
+numapin: $(NUMAPIN)
+	$(Q)ln -sf $(NUMAPIN) numapin
+
+all: numapin $(TOOLS)
+
+deps:
+	$(Q)tools/install-deps build
+
+# After `deps`, a second make reads the new pkg-config results.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/main-job ./numapin
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-only
+
+check-only: all $(UNIT_RUNNER) $(TOOLS)
+	$(Q)tests/run-all $(BUILD)
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 755 $(NUMAPIN) $(DESTDIR)$(BINDIR)/numapin
+	$(INSTALL) -m 644 docs/numapin.1 $(DESTDIR)$(MANDIR)/man1/numapin.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/numapin $(DESTDIR)$(MANDIR)/man1/numapin.1
+
+clean:
+	rm -rf build build-san numapin
+
+.PHONY: all deps run check check-only install uninstall clean numapin
+
+-include $(ALL_OBJS:.o=.d)

@@ -1,0 +1,60 @@
+/*
+ * backend.h: the one operations table through which numapin talks to a
+ * hypervisor.  Xen (libxl), KVM (the Linux host and QEMU) and the test
+ * backend (a file) each provide one; nothing else touches a hypervisor.
+ *
+ * Every operation returns 0 or a negative errno and may fill err.
+ * -EOPNOTSUPP means the backend cannot do this at all; check caps first to
+ * say so plainly.
+ */
+#ifndef NP_BACKEND_H
+#define NP_BACKEND_H
+
+#include "cpumap.h"
+#include "np_err.h"
+#include "snapshot.h"
+
+enum {
+    NP_CAP_GUESTS = 1 << 0,          /* read_guests lists guests */
+    NP_CAP_SOFT_AFFINITY = 1 << 1,   /* soft affinity exists */
+    NP_CAP_NODE_AFFINITY = 1 << 2,   /* set_node_affinity works */
+    NP_CAP_MOVE_MEMORY = 1 << 3,     /* move_memory works */
+    NP_CAP_WRITE = 1 << 4,           /* changes reach a live host */
+};
+
+struct np_backend;
+
+struct np_backend_ops {
+    const char *name;                /* "xen", "kvm", "test" */
+    unsigned int caps;
+
+    /* arg: backend-specific (root directory, file); may be NULL. */
+    int (*open)(struct np_backend *be, const char *arg, struct np_err *err);
+    void (*close)(struct np_backend *be);
+
+    /* Fill snap->topo (and call np_topo_finish()). */
+    int (*read_host)(struct np_backend *be, struct np_snapshot *snap,
+                     struct np_err *err);
+    /* Fill snap's guests and set has_guests. */
+    int (*read_guests)(struct np_backend *be, struct np_snapshot *snap,
+                       struct np_err *err);
+    /* hard or soft may be NULL: that map is kept as it is. */
+    int (*set_vcpu_affinity)(struct np_backend *be, const struct np_guest *g,
+                             int vcpu, const struct np_cpumap *hard,
+                             const struct np_cpumap *soft,
+                             struct np_err *err);
+    /* nodes == NULL: back to automatic. */
+    int (*set_node_affinity)(struct np_backend *be, const struct np_guest *g,
+                             const struct np_cpumap *nodes,
+                             struct np_err *err);
+    int (*move_memory)(struct np_backend *be, const struct np_guest *g,
+                       const struct np_cpumap *from,
+                       const struct np_cpumap *to, struct np_err *err);
+};
+
+struct np_backend {
+    const struct np_backend_ops *ops;
+    void *priv;                      /* the backend's own state */
+};
+
+#endif /* NP_BACKEND_H */

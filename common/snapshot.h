@@ -1,0 +1,75 @@
+/*
+ * snapshot.h: one reading of a host and its guests (plain data, no I/O).
+ *
+ * A backend fills a snapshot once per command; everything after that
+ * (formats, solver, plans) works on this data.  Invariants:
+ *  - topo obeys topo.h's invariants (np_topo_finish() has succeeded);
+ *  - has_guests is false when the source knows nothing about guests (a
+ *    topology file), true when it listed them (possibly none);
+ *  - every vCPU map is allocated to topo.nr_cpu_ids bits; soft is left
+ *    with nr_bits == 0 when the backend has no soft affinity;
+ *  - node_affinity is allocated to topo.nr_node_ids bits, or has
+ *    nr_bits == 0 when unknown;
+ *  - mem_per_node_kib is NULL when unknown, else topo.nr_node_ids entries.
+ *
+ * Lifecycle: np_snapshot_init() / np_snapshot_dispose(); guests are added
+ * with np_snapshot_add_guest() and owned by the snapshot.
+ */
+#ifndef NP_SNAPSHOT_H
+#define NP_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpumap.h"
+#include "np_err.h"
+#include "topo.h"
+
+struct np_vcpu {
+    int id;
+    bool online;               /* offline vCPUs are listed too */
+    bool running;
+    bool blocked;
+    int cpu;                   /* where it runs or last ran; -1 unknown */
+    uint64_t time_ns;          /* CPU time used */
+    struct np_cpumap hard;     /* hard affinity (KVM: thread affinity) */
+    struct np_cpumap soft;     /* soft affinity; nr_bits 0 when none */
+    long tid;                  /* KVM: host thread id; 0 elsewhere */
+};
+
+struct np_guest {
+    int id;                    /* Xen domid; KVM: QEMU pid */
+    char *name;
+    uint64_t mem_kib;          /* current memory */
+    unsigned int nr_vcpus;
+    struct np_vcpu *vcpus;     /* indexed by vCPU id */
+    struct np_cpumap node_affinity;
+    uint64_t *mem_per_node_kib;
+};
+
+struct np_snapshot {
+    struct np_topo topo;
+    bool has_guests;
+    unsigned int nr_guests;
+    struct np_guest *guests;
+    const char *backend;       /* "xen", "kvm", "test", "file": static */
+};
+
+void np_snapshot_init(struct np_snapshot *snap);
+void np_snapshot_dispose(struct np_snapshot *snap);
+
+/*
+ * Append a guest with nr_vcpus vCPUs (ids 0..nr_vcpus-1, offline, maps
+ * allocated to the topology's sizes and empty; soft allocated only when
+ * with_soft).  Sets *guest_out to the new guest, owned by snap; the pointer
+ * is valid until the next add.  0 or -ENOMEM.
+ */
+int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,
+                          unsigned int nr_vcpus, bool with_soft,
+                          struct np_guest **guest_out);
+
+/* Find a guest by name, or by id when s is a number.  NULL when none. */
+struct np_guest *np_snapshot_find_guest(const struct np_snapshot *snap,
+                                        const char *s);
+
+#endif /* NP_SNAPSHOT_H */

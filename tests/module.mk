@@ -1,0 +1,20 @@
+# tests/: Check unit tests (one suite per file, found by name), CLI tests,
+# the Xen test bed, fuzz targets and benchmarks.
+UNIT_SRCS += $(wildcard tests/unit/test_*.c) tests/unit/runner.c \
+    tests/unit/np_test.c
+UNIT_SUITES := $(basename $(notdir $(wildcard tests/unit/test_*.c)))
+
+# The suite list is generated from the file names: test_foo.c defines
+# Suite *suite_test_foo(void).
+$(BUILD)/tests/unit/suites.h: $(wildcard tests/unit/test_*.c)
+	@mkdir -p $(dir $@)
+	$(Q)printf 'NP_SUITE(suite_%s)\n' $(UNIT_SUITES) > $@
+
+$(BUILD)/tests/unit/runner.o: $(BUILD)/tests/unit/suites.h
+CFLAGS_tests/unit/ := $(CHECK_CFLAGS) $(XML_CFLAGS) $(JSON_CFLAGS) \
+    -I$(BUILD)/tests/unit -DNP_SRCDIR='"$(CURDIR)"'
+
+$(UNIT_RUNNER): $(UNIT_OBJS) $(LIBCOMMON)
+	$(vecho) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBCOMMON) $(COMMON_LIBS) \
+	    $(CHECK_LIBS)

@@ -1,0 +1,45 @@
+/*
+ * np_test.c: helpers shared by the unit suites.
+ */
+#include <stdarg.h>
+
+#include "np_test.h"
+
+void np_test_topo_dense(struct np_topo *topo, unsigned int sockets,
+                        unsigned int cores, unsigned int threads,
+                        unsigned int nr_nodes)
+{
+    unsigned int nr = sockets * cores * threads, cpu, a, b;
+
+    ck_assert_int_eq(np_topo_alloc(topo, nr, nr_nodes), 0);
+    for (a = 0; a < nr_nodes; a++) {
+        np_topo_add_node(topo, (int)a);
+        topo->nodes[a].mem_total_kib = 1048576;
+        topo->nodes[a].mem_free_kib = 524288;
+        topo->nodes[a].mem_free_known = true;
+        for (b = 0; b < nr_nodes; b++)
+            np_topo_set_distance(topo, (int)a, (int)b, a == b ? 10 : 20);
+    }
+    for (cpu = 0; cpu < nr; cpu++) {
+        struct np_cpu *c = &topo->cpus[cpu];
+
+        np_topo_add_cpu(topo, (int)cpu);
+        c->socket = (int)(cpu / (cores * threads));
+        c->core = (int)(cpu / threads % cores);
+        c->die = 0;
+        c->node = c->socket % (int)nr_nodes;
+    }
+    ck_assert_int_eq(np_topo_finish(topo, NULL), 0);
+}
+
+void np_test_map(struct np_cpumap *map, unsigned int nr_bits, ...)
+{
+    va_list ap;
+    int bit;
+
+    ck_assert_int_eq(np_cpumap_alloc(map, nr_bits), 0);
+    va_start(ap, nr_bits);
+    while ((bit = va_arg(ap, int)) >= 0)
+        ck_assert_int_eq(np_cpumap_set(map, bit), 0);
+    va_end(ap);
+}

@@ -1,0 +1,30 @@
+/*
+ * np_test.h: helpers shared by the unit suites.
+ */
+#ifndef NP_TEST_H
+#define NP_TEST_H
+
+#include <check.h>
+
+#include "cpumap.h"
+#include "topo.h"
+
+/* The source tree, for fixtures: NP_SRCDIR "/tests/fixtures/...". */
+#ifndef NP_SRCDIR
+#define NP_SRCDIR "."
+#endif
+
+/*
+ * Build a dense topology: sockets x cores x threads CPUs numbered in
+ * order (threads of a core adjacent), spread over nr_nodes nodes by socket
+ * (socket s on node s % nr_nodes), 1 GiB per node, 10/20 distances.
+ * Aborts the test on failure.
+ */
+void np_test_topo_dense(struct np_topo *topo, unsigned int sockets,
+                        unsigned int cores, unsigned int threads,
+                        unsigned int nr_nodes);
+
+/* Fill map (sized to nr_bits) from a list of bits ended by -1. */
+void np_test_map(struct np_cpumap *map, unsigned int nr_bits, ...);
+
+#endif /* NP_TEST_H */
