@@ -47,13 +47,13 @@ $(BUILD)/%.o: %.c
 	$(vecho) CC $<
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_$(dir $<)) -c -o $@ $<
 
-$(LIBCOMMON): $(COMMON_OBJS)
+$(LIBCOMMON): $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 	$(vecho) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(NUMAPIN): $(NUMAPIN_OBJS) $(LIBCOMMON)
+$(NUMAPIN): $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o) $(LIBCOMMON)
 	$(vecho) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(NUMAPIN_OBJS) $(LIBCOMMON) $(NUMAPIN_LIBS) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(NUMAPIN_LIBS) \
 	    $(COMMON_LIBS)
 
 # The build directory keeps a symlink at the top for convenience.

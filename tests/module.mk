@@ -14,7 +14,7 @@ $(BUILD)/tests/unit/runner.o: $(BUILD)/tests/unit/suites.h
 CFLAGS_tests/unit/ := $(CHECK_CFLAGS) $(XML_CFLAGS) $(JSON_CFLAGS) \
     -I$(BUILD)/tests/unit -DNP_SRCDIR='"$(CURDIR)"'
 
-$(UNIT_RUNNER): $(UNIT_OBJS) $(LIBCOMMON)
+$(UNIT_RUNNER): $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(LIBCOMMON)
 	$(vecho) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBCOMMON) $(COMMON_LIBS) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(COMMON_LIBS) \
 	    $(CHECK_LIBS)
