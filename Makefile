@@ -56,25 +56,36 @@ $(NUMAPIN): $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o) $(LIBCOMMON)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(NUMAPIN_LIBS) \
 	    $(COMMON_LIBS)
 
-# The build directory keeps a symlink at the top for convenience.
+# The plain build keeps a symlink at the top for convenience.
 numapin: $(NUMAPIN)
+ifeq ($(SANITIZE),0)
 	$(Q)ln -sf $(NUMAPIN) numapin
+endif
 
 all: numapin $(TOOLS)
 
 deps:
-	$(Q)tools/install-deps build
+	$(Q)tools/install-deps $(DEPS)
+
+# `make run` needs the build packages; `make check` the test bed's too.
+DEPS ?= build
+# NP_TESTS=fast skips the tests that boot QEMU (the Xen test bed).
+NP_TESTS ?= all
+check: DEPS = test
 
 # After `deps`, a second make reads the new pkg-config results.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/main-job ./numapin
 
+# `make check` runs every test, then the unit and command-line tests again
+# built with AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-only
+	$(Q)$(MAKE) --no-print-directory check-only SANITIZE=1 NP_TESTS=fast
 
 check-only: all $(UNIT_RUNNER) $(TOOLS)
-	$(Q)tests/run-all $(BUILD)
+	$(Q)NP_TESTS=$(NP_TESTS) tests/run-all $(BUILD)
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

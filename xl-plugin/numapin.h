@@ -1,0 +1,77 @@
+/*
+ * numapin.h: what every command of the numapin command line shares.
+ *
+ * main() parses the global options, picks the source of the host (a
+ * backend or a --topology file) and calls main_<command>(ctx, argc, argv)
+ * with argv[0] the command name.  Commands read the host once through
+ * np_ctx_load() and print; only this layer prints, to stdout for results
+ * and to stderr for errors, in one line each (np_ctx_error()).
+ */
+#ifndef NUMAPIN_H
+#define NUMAPIN_H
+
+#include <stdbool.h>
+
+#include "backend.h"
+#include "np_err.h"
+#include "snapshot.h"
+
+/* Exit codes. */
+enum {
+    NP_EXIT_OK = 0,
+    NP_EXIT_USAGE = 1,   /* bad usage or input */
+    NP_EXIT_FAILED = 2,  /* the operation failed */
+};
+
+struct np_ctx {
+    bool dry_run;          /* -N */
+    bool json;             /* --json */
+    const char *topology;  /* --topology FILE */
+    const char *backend;   /* -c NAME[:ARG] as given; NULL to detect */
+    struct np_backend be;  /* opened by np_ctx_load() unless topology */
+    bool be_open;
+    struct np_snapshot snap;
+    bool loaded;
+};
+
+/* What a command needs besides the host. */
+enum np_want {
+    NP_WANT_HOST,          /* the host only */
+    NP_WANT_GUESTS,        /* the guests too: an error when unavailable */
+    NP_WANT_ANY_GUESTS,    /* the guests when the source has them */
+};
+
+/*
+ * Read the host (and guests, per want) once.  Returns 0, or an exit code
+ * after printing the error.
+ */
+int np_ctx_load(struct np_ctx *ctx, enum np_want want);
+
+/* Print "numapin: error: MSG" on stderr; returns code. */
+int np_ctx_error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print the command's usage on stderr and return NP_EXIT_USAGE. */
+int np_usage(const char *cmd);
+
+/* A banner naming the test backend, printed first by text outputs so that
+ * a demo is never mistaken for a live host. */
+void np_ctx_banner(const struct np_ctx *ctx);
+
+/* Parse the -h/--help option of a command; returns -1 to continue, or an
+ * exit code. */
+int np_cmd_getopt_help(int argc, char **argv, const char *cmd);
+
+/* The commands. */
+int main_info(struct np_ctx *ctx, int argc, char **argv);
+int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);
+int main_capabilities(struct np_ctx *ctx, int argc, char **argv);
+int main_freecell(struct np_ctx *ctx, int argc, char **argv);
+int main_cpulist(struct np_ctx *ctx, int argc, char **argv);
+int main_vcpulist(struct np_ctx *ctx, int argc, char **argv);
+int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv);
+int main_vcpupin(struct np_ctx *ctx, int argc, char **argv);
+int main_map(struct np_ctx *ctx, int argc, char **argv);
+int main_dump(struct np_ctx *ctx, int argc, char **argv);
+
+#endif /* NUMAPIN_H */
