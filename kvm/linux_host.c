@@ -1,0 +1,945 @@
+/*
+ * linux_host.c: the Linux host's topology, read from sysfs and procfs under
+ * a root directory (see linux_host.h for the files and the traps).
+ *
+ * Worked example: a host whose node 1 was hot-removed (node ids 0 and 2):
+ *
+ *     sys/devices/system/node/online          "0,2\n"
+ *     sys/devices/system/node/node0/distance  "10 28\n"
+ *     sys/devices/system/node/node2/distance  "28 10\n"
+ *
+ * node/online gives the columns: column 0 is node 0, column 1 is node 2.
+ * The topology gets nr_node_ids 3, node 1 absent, distance(0, 2) = 28 and
+ * distance(0, 1) = 0 (unknown: node 1 does not exist).  Reading column 1
+ * as node 1 would be the classic mistake.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "linux_host.h"
+
+#define SYS_CPU "sys/devices/system/cpu"
+#define SYS_NODE "sys/devices/system/node"
+
+/* Larger than any /proc/cpuinfo (about 1.5 KiB per CPU). */
+#define MAX_FILE_SIZE (64u << 20)
+
+/* Distance of a node to itself, as the kernel reports it (SLIT). */
+#define LOCAL_DISTANCE 10
+
+struct reader {
+    int rootfd;
+    const char *root;          /* as given, for messages */
+    struct np_err *err;
+};
+
+/* "ROOT/rel", as the user would type it, in buf. */
+static const char *where(const struct reader *r, const char *rel, char *buf,
+                         size_t size)
+{
+    size_t n = strlen(r->root);
+    bool slash = n && r->root[n - 1] == '/';
+
+    snprintf(buf, size, "%s%s%s", r->root, slash ? "" : "/", rel);
+    return buf;
+}
+
+/* A short printable copy of text for a message: newlines shown as "\n",
+ * cut after 40 characters. */
+static const char *show(const char *text, char *buf, size_t size)
+{
+    size_t i, o = 0;
+
+    for (i = 0; text[i] && o + 6 < size; i++) {
+        if (i == 40) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (text[i] == '\n') {
+            buf[o++] = '\\';
+            buf[o++] = 'n';
+        } else if (isprint((unsigned char)text[i])) {
+            buf[o++] = text[i];
+        } else {
+            buf[o++] = '?';
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/*
+ * Read root/rel into a NUL-terminated heap buffer in *text_out (the caller
+ * frees it).  Returns 0 or -errno with a sentence naming the file; when
+ * optional, a missing file gives -ENOENT and no sentence.
+ */
+static int read_file(const struct reader *r, const char *rel, bool optional,
+                     char **text_out)
+{
+    char path[PATH_MAX];
+    char *buf = NULL, *grown;
+    size_t len = 0, cap = 0;
+    ssize_t got;
+    int fd = -1, rc;
+
+    *text_out = NULL;
+    fd = openat(r->rootfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        if (rc != -ENOENT || !optional)
+            np_err_set(r->err, rc, "cannot open '%s': %s",
+                       where(r, rel, path, sizeof(path)), strerror(-rc));
+        goto out;
+    }
+    for (;;) {
+        if (cap - len < 2) {
+            cap = cap ? 2 * cap : 4096;
+            grown = realloc(buf, cap);
+            if (!grown) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = grown;
+        }
+        got = read(fd, buf + len, cap - len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            np_err_set(r->err, rc, "cannot read '%s': %s",
+                       where(r, rel, path, sizeof(path)), strerror(-rc));
+            goto out;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+        if (len > MAX_FILE_SIZE) {
+            rc = np_err_set(r->err, -EINVAL,
+                            "'%s' is larger than %u bytes: not a kernel file",
+                            where(r, rel, path, sizeof(path)),
+                            MAX_FILE_SIZE);
+            goto out;
+        }
+    }
+    if (!buf) {
+        buf = malloc(1);
+        if (!buf) {
+            rc = -ENOMEM;
+            goto out;
+        }
+    }
+    buf[len] = '\0';
+    if (strlen(buf) != len) {
+        rc = np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
+                        where(r, rel, path, sizeof(path)));
+        goto out;
+    }
+    *text_out = buf;
+    buf = NULL;
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}
+
+/* Drop the one trailing newline that sysfs values end with. */
+static void chomp(char *text)
+{
+    size_t n = strlen(text);
+
+    if (n && text[n - 1] == '\n')
+        text[n - 1] = '\0';
+}
+
+/* Parse a decimal number at *p, advancing *p.  0, -EINVAL (no digit) or
+ * -ERANGE. */
+static int parse_num(const char **p, unsigned long *value_out)
+{
+    const char *s = *p;
+    unsigned long v = 0, digit;
+
+    if (!isdigit((unsigned char)*s))
+        return -EINVAL;
+    for (; isdigit((unsigned char)*s); s++) {
+        digit = (unsigned long)(*s - '0');
+        if (v > (ULONG_MAX - digit) / 10)
+            return -ERANGE;
+        v = v * 10 + digit;
+    }
+    *p = s;
+    *value_out = v;
+    return 0;
+}
+
+/*
+ * Parse the kernel's id-list format ("", "3", "0-3,8,10-11"): no spaces,
+ * no empty entries, ranges ascending, every id below limit.  map is
+ * allocated to limit bits.  0, -EINVAL, -ERANGE or -ENOMEM.
+ */
+static int parse_list(const char *s, unsigned int limit,
+                      struct np_cpumap *map)
+{
+    unsigned long first, last;
+    int rc;
+
+    rc = np_cpumap_alloc(map, limit);
+    if (rc)
+        return rc;
+    if (!*s)
+        return 0;
+    for (;;) {
+        rc = parse_num(&s, &first);
+        if (rc)
+            return rc;
+        last = first;
+        if (*s == '-') {
+            s++;
+            rc = parse_num(&s, &last);
+            if (rc)
+                return rc;
+        }
+        if (first > last)
+            return -EINVAL;
+        if (last >= limit)
+            return -ERANGE;
+        rc = np_cpumap_set_range(map, (int)first, (int)last);
+        if (rc)
+            return rc;
+        if (!*s)
+            return 0;
+        if (*s != ',')
+            return -EINVAL;
+        s++;
+    }
+}
+
+/* Read and parse an id list.  optional as for read_file(). */
+static int read_list(const struct reader *r, const char *rel,
+                     unsigned int limit, bool optional,
+                     struct np_cpumap *map)
+{
+    char path[PATH_MAX], text_buf[64];
+    char *text = NULL;
+    int rc;
+
+    rc = read_file(r, rel, optional, &text);
+    if (rc)
+        goto out;
+    chomp(text);
+    rc = parse_list(text, limit, map);
+    if (rc == -ERANGE)
+        rc = np_err_set(r->err, -EINVAL,
+                        "'%s' holds '%s', which has an id of %u or more",
+                        where(r, rel, path, sizeof(path)),
+                        show(text, text_buf, sizeof(text_buf)), limit);
+    else if (rc == -EINVAL)
+        rc = np_err_set(r->err, -EINVAL,
+                        "'%s' holds '%s', not a list of ids like '0-3,8'",
+                        where(r, rel, path, sizeof(path)),
+                        show(text, text_buf, sizeof(text_buf)));
+out:
+    if (rc)
+        np_cpumap_dispose(map);
+    free(text);
+    return rc;
+}
+
+/* Read a file holding one integer, -1 or more.  optional as for
+ * read_file(). */
+static int read_int(const struct reader *r, const char *rel, bool optional,
+                    int *value_out)
+{
+    char path[PATH_MAX], text_buf[64];
+    char *text = NULL;
+    const char *p;
+    unsigned long v;
+    int rc;
+
+    rc = read_file(r, rel, optional, &text);
+    if (rc)
+        goto out;
+    chomp(text);
+    p = text;
+    if (!strcmp(text, "-1")) {
+        *value_out = -1;
+        goto out;
+    }
+    if (parse_num(&p, &v) || *p || v > INT_MAX) {
+        rc = np_err_set(r->err, -EINVAL,
+                        "'%s' holds '%s', not a number",
+                        where(r, rel, path, sizeof(path)),
+                        show(text, text_buf, sizeof(text_buf)));
+        goto out;
+    }
+    *value_out = (int)v;
+out:
+    free(text);
+    return rc;
+}
+
+/*
+ * Split a "Key:   value" line (meminfo) or "key\t\t: value" line (cpuinfo)
+ * without changing it: key is key_len characters long, value points past
+ * the colon and the blanks after it.  false when there is no colon.
+ */
+static bool split_line(const char *line, const char **key_out,
+                       size_t *key_len_out, const char **value_out)
+{
+    const char *colon = strchr(line, ':');
+    size_t n;
+
+    if (!colon)
+        return false;
+    n = (size_t)(colon - line);
+    while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+        n--;
+    colon++;
+    while (*colon == ' ' || *colon == '\t')
+        colon++;
+    *key_out = line;
+    *key_len_out = n;
+    *value_out = colon;
+    return true;
+}
+
+static bool key_is(const char *key, size_t key_len, const char *name)
+{
+    return strlen(name) == key_len && !strncmp(key, name, key_len);
+}
+
+/* Next line of text (split in place at the newline), NULL at the end. */
+static char *next_line(char **cursor)
+{
+    char *line = *cursor, *nl;
+
+    if (!line || !*line)
+        return NULL;
+    nl = strchr(line, '\n');
+    if (nl) {
+        *nl = '\0';
+        *cursor = nl + 1;
+    } else {
+        *cursor = NULL;
+    }
+    return line;
+}
+
+struct meminfo {
+    uint64_t total_kib;
+    bool has_total;
+    uint64_t free_kib;
+    bool has_free;
+};
+
+/*
+ * Parse a meminfo file: /proc/meminfo (node < 0, "MemTotal:  984360 kB")
+ * or nodeN/meminfo ("Node 0 MemTotal:  469116 kB", the node id on every
+ * line).  Only MemTotal and MemFree are used; their values must parse.
+ */
+static int parse_meminfo(const struct reader *r, const char *rel,
+                         char *text, int node, struct meminfo *mi)
+{
+    char path[PATH_MAX], prefix[32], text_buf[64];
+    char *cursor = text, *line;
+    const char *p, *key, *value;
+    size_t key_len, prefix_len = 0;
+    unsigned long v;
+
+    memset(mi, 0, sizeof(*mi));
+    if (node >= 0)
+        prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "Node %d ",
+                                      node);
+    while ((line = next_line(&cursor))) {
+        p = line;
+        if (node >= 0) {
+            if (strncmp(p, prefix, prefix_len))
+                goto bad;
+            p += prefix_len;
+        }
+        if (!split_line(p, &key, &key_len, &value))
+            goto bad;
+        if (!key_is(key, key_len, "MemTotal") &&
+            !key_is(key, key_len, "MemFree"))
+            continue;
+        p = value;
+        if (parse_num(&p, &v) || (*p && strcmp(p, " kB")) ||
+            v > UINT64_MAX / 1024)
+            goto bad;
+        if (key_is(key, key_len, "MemTotal")) {
+            mi->total_kib = v;
+            mi->has_total = true;
+        } else {
+            mi->free_kib = v;
+            mi->has_free = true;
+        }
+    }
+    return 0;
+bad:
+    where(r, rel, path, sizeof(path));
+    show(line, text_buf, sizeof(text_buf));
+    if (node >= 0)
+        return np_err_set(r->err, -EINVAL,
+                          "'%s' has a line '%s', expected like "
+                          "'Node %d MemTotal:  515740 kB'",
+                          path, text_buf, node);
+    return np_err_set(r->err, -EINVAL,
+                      "'%s' has a line '%s', expected like "
+                      "'MemTotal:  984360 kB'",
+                      path, text_buf);
+}
+
+/* Read and parse a meminfo file.  optional as for read_file(). */
+static int read_meminfo(const struct reader *r, const char *rel, int node,
+                        bool optional, struct meminfo *mi)
+{
+    char *text = NULL;
+    int rc;
+
+    rc = read_file(r, rel, optional, &text);
+    if (rc)
+        goto out;
+    rc = parse_meminfo(r, rel, text, node, mi);
+out:
+    free(text);
+    return rc;
+}
+
+/*
+ * nodeN/distance: one distance per online node, in id order; columns[i]
+ * is the id of the i-th online node.
+ */
+static int read_distance(const struct reader *r, struct np_topo *topo,
+                         int node, const int *columns,
+                         unsigned int nr_columns)
+{
+    char rel[64], path[PATH_MAX], text_buf[64];
+    char *text = NULL;
+    const char *p;
+    unsigned long v;
+    unsigned int i = 0;
+    int rc;
+
+    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/distance", node);
+    rc = read_file(r, rel, false, &text);
+    if (rc)
+        goto out;
+    chomp(text);
+    for (p = text; *p; i++) {
+        if (i && *p++ != ' ')
+            goto bad;
+        if (parse_num(&p, &v) || v == 0 || v > UINT_MAX)
+            goto bad;
+        if (i < nr_columns)
+            np_topo_set_distance(topo, node, columns[i], (unsigned int)v);
+    }
+    if (i != nr_columns) {
+        rc = np_err_set(r->err, -EINVAL,
+                        "'%s' holds '%s': %u distances for %u online nodes",
+                        where(r, rel, path, sizeof(path)),
+                        show(text, text_buf, sizeof(text_buf)), i,
+                        nr_columns);
+        goto out;
+    }
+    goto out;
+bad:
+    rc = np_err_set(r->err, -EINVAL,
+                    "'%s' holds '%s', not distances like '10 20'",
+                    where(r, rel, path, sizeof(path)),
+                    show(text, text_buf, sizeof(text_buf)));
+out:
+    free(text);
+    return rc;
+}
+
+/* One online node: its CPUs, memory and distances. */
+static int read_node(const struct reader *r, struct np_topo *topo, int node,
+                     const int *columns, unsigned int nr_columns)
+{
+    char rel[64], path[PATH_MAX];
+    struct np_cpumap cpus;
+    struct meminfo mi;
+    int rc, cpu;
+
+    np_cpumap_init(&cpus);
+    np_topo_add_node(topo, node);
+    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpulist", node);
+    rc = read_list(r, rel, NP_MAX_CPU_IDS, false, &cpus);
+    if (rc)
+        goto out;
+    np_cpumap_for_each(cpu, &cpus) {
+        if (!np_topo_cpu_exists(topo, cpu)) {
+            rc = np_err_set(r->err, -EINVAL,
+                            "'%s' lists cpu %d, which '%s/present' does "
+                            "not list",
+                            where(r, rel, path, sizeof(path)), cpu, SYS_CPU);
+            goto out;
+        }
+        if (topo->cpus[cpu].node >= 0) {
+            rc = np_err_set(r->err, -EINVAL,
+                            "cpu %d is listed by node %d and by '%s'", cpu,
+                            topo->cpus[cpu].node,
+                            where(r, rel, path, sizeof(path)));
+            goto out;
+        }
+        topo->cpus[cpu].node = node;
+    }
+
+    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/meminfo", node);
+    rc = read_meminfo(r, rel, node, false, &mi);
+    if (rc)
+        goto out;
+    if (!mi.has_total) {
+        rc = np_err_set(r->err, -EINVAL, "'%s' has no MemTotal line",
+                        where(r, rel, path, sizeof(path)));
+        goto out;
+    }
+    topo->nodes[node].mem_total_kib = mi.total_kib;
+    topo->nodes[node].mem_free_kib = mi.free_kib;
+    topo->nodes[node].mem_free_known = mi.has_free;
+
+    rc = read_distance(r, topo, node, columns, nr_columns);
+out:
+    np_cpumap_dispose(&cpus);
+    return rc;
+}
+
+/*
+ * The node of an offline CPU, from its cpuN/nodeM entry (a symlink to
+ * ../../node/nodeM on a real kernel): M, or -1 when there is none or it
+ * leads nowhere.
+ */
+static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
+{
+    char rel[64], path[PATH_MAX];
+    DIR *dir = NULL;
+    struct dirent *de;
+    struct stat st;
+    const char *p;
+    unsigned long id;
+    int dfd = -1, found = -1, rc = 0;
+
+    snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d", cpu);
+    dfd = openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        rc = -errno;
+        np_err_set(r->err, rc, "cannot open '%s': %s",
+                   where(r, rel, path, sizeof(path)), strerror(-rc));
+        goto out;
+    }
+    dir = fdopendir(dfd);
+    if (!dir) {
+        rc = -errno;
+        goto out;
+    }
+    dfd = -1; /* owned by dir now */
+    while ((de = readdir(dir))) {
+        p = de->d_name;
+        if (strncmp(p, "node", 4))
+            continue;
+        p += 4;
+        if (parse_num(&p, &id) || *p || id >= NP_MAX_NODE_IDS)
+            continue;
+        if (fstatat(dirfd(dir), de->d_name, &st, 0) || !S_ISDIR(st.st_mode))
+            continue;
+        if (found >= 0 && found != (int)id) {
+            rc = np_err_set(r->err, -EINVAL,
+                            "'%s' links to node %d and to node %lu",
+                            where(r, rel, path, sizeof(path)), found, id);
+            goto out;
+        }
+        found = (int)id;
+    }
+    *node_out = found;
+out:
+    if (dir)
+        closedir(dir);
+    if (dfd >= 0)
+        close(dfd);
+    return rc;
+}
+
+/* One topology attribute of a CPU, -1 when the file is absent. */
+static int read_cpu_attr(const struct reader *r, int cpu, const char *name,
+                         int *value_out)
+{
+    char rel[96];
+    int rc;
+
+    snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/topology/%s", cpu, name);
+    rc = read_int(r, rel, true, value_out);
+    if (rc == -ENOENT) {
+        *value_out = -1;
+        rc = 0;
+    }
+    return rc;
+}
+
+/* One present CPU: online state, placement, siblings, and the node of an
+ * offline CPU that no cpulist names. */
+static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
+                    const struct np_cpumap *online)
+{
+    char rel[96], path[PATH_MAX];
+    struct np_cpu *c = &topo->cpus[cpu];
+    struct stat st;
+    int rc, value, sibling;
+
+    /* Every present CPU has its directory, online or not. */
+    snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d", cpu);
+    if (fstatat(r->rootfd, rel, &st, 0)) {
+        rc = -errno;
+        np_err_set(r->err, rc, "cannot open '%s' (cpu %d is present): %s",
+                   where(r, rel, path, sizeof(path)), cpu, strerror(-rc));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rc = np_err_set(r->err, -ENOTDIR, "'%s' is not a directory",
+                        where(r, rel, path, sizeof(path)));
+        goto out;
+    }
+
+    snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/online", cpu);
+    rc = read_int(r, rel, true, &value);
+    if (rc == -ENOENT) {
+        /* cpu0 on x86, or a kernel without CPU hotplug */
+        c->online = np_cpumap_test(online, cpu);
+        rc = 0;
+    } else if (rc) {
+        goto out;
+    } else if (value != 0 && value != 1) {
+        rc = np_err_set(r->err, -EINVAL, "'%s' holds '%d', not 0 or 1",
+                        where(r, rel, path, sizeof(path)), value);
+        goto out;
+    } else {
+        c->online = value == 1;
+    }
+
+    rc = read_cpu_attr(r, cpu, "physical_package_id", &c->socket);
+    if (rc)
+        goto out;
+    rc = read_cpu_attr(r, cpu, "die_id", &c->die);
+    if (rc)
+        goto out;
+    rc = read_cpu_attr(r, cpu, "core_id", &c->core);
+    if (rc)
+        goto out;
+
+    snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/topology/thread_siblings_list",
+             cpu);
+    rc = read_list(r, rel, NP_MAX_CPU_IDS, true, &c->siblings);
+    if (rc == -ENOENT) {
+        rc = 0; /* offline: no topology/, siblings unknown */
+    } else if (rc) {
+        goto out;
+    } else {
+        np_cpumap_for_each(sibling, &c->siblings) {
+            if (!np_topo_cpu_exists(topo, sibling)) {
+                rc = np_err_set(r->err, -EINVAL,
+                                "'%s' lists cpu %d, which '%s/present' "
+                                "does not list",
+                                where(r, rel, path, sizeof(path)), sibling,
+                                SYS_CPU);
+                goto out;
+            }
+        }
+        rc = np_cpumap_resize(&c->siblings, topo->nr_cpu_ids);
+        if (rc)
+            goto out;
+    }
+
+    if (c->node < 0) {
+        rc = read_cpu_node_link(r, cpu, &value);
+        if (rc)
+            goto out;
+        if (np_topo_node_exists(topo, value))
+            c->node = value;
+    }
+out:
+    return rc;
+}
+
+/*
+ * The architecture, from /proc/cpuinfo: "x86_64" when an x86 CPU has the
+ * long-mode flag "lm" (what lscpu's "64-bit" op-mode means), "i686"
+ * without it; "aarch64" / "armv7l" from "CPU architecture: 8" / "7".
+ * NULL when it cannot be told.
+ */
+static const char *arch_from_cpuinfo(const char *key, size_t key_len,
+                                     const char *value, bool *x86)
+{
+    const char *p;
+    size_t n;
+
+    if (key_is(key, key_len, "vendor_id"))
+        *x86 = true;
+    if (*x86 && key_is(key, key_len, "flags")) {
+        for (p = value; *p; p += n) {
+            while (*p == ' ')
+                p++;
+            n = strcspn(p, " ");
+            if (n == 2 && !strncmp(p, "lm", 2))
+                return "x86_64";
+        }
+        return "i686";
+    }
+    if (key_is(key, key_len, "CPU architecture")) {
+        if (!strcmp(value, "8"))
+            return "aarch64";
+        if (!strcmp(value, "7"))
+            return "armv7l";
+    }
+    return NULL;
+}
+
+/* proc/cpuinfo: the first "cpu MHz" and, when wanted, the architecture. */
+static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
+                        bool want_arch)
+{
+    const char *rel = "proc/cpuinfo";
+    char path[PATH_MAX], text_buf[64];
+    char *text = NULL, *cursor, *line;
+    const char *key, *value, *arch = NULL, *p;
+    size_t key_len;
+    unsigned long mhz;
+    bool x86 = false, have_mhz = false;
+    int rc;
+
+    rc = read_file(r, rel, true, &text);
+    if (rc == -ENOENT) {
+        rc = 0;
+        goto out;
+    }
+    if (rc)
+        goto out;
+    cursor = text;
+    while ((line = next_line(&cursor))) {
+        if (!split_line(line, &key, &key_len, &value))
+            continue;
+        if (!have_mhz && key_is(key, key_len, "cpu MHz")) {
+            p = value;
+            if (parse_num(&p, &mhz) || mhz > UINT_MAX ||
+                (*p && (*p != '.' || !isdigit((unsigned char)p[1])))) {
+                rc = np_err_set(r->err, -EINVAL,
+                                "'%s' has a line '%s', expected like "
+                                "'cpu MHz : 2096.064'",
+                                where(r, rel, path, sizeof(path)),
+                                show(line, text_buf, sizeof(text_buf)));
+                goto out;
+            }
+            topo->cpu_mhz = (unsigned int)mhz;
+            have_mhz = true;
+        }
+        if (want_arch && !arch)
+            arch = arch_from_cpuinfo(key, key_len, value, &x86);
+    }
+    if (arch) {
+        topo->cpu_model = strdup(arch);
+        if (!topo->cpu_model)
+            rc = -ENOMEM;
+    }
+out:
+    free(text);
+    return rc;
+}
+
+/* The live host's architecture, as uname -m prints it. */
+static int read_uname(struct np_topo *topo)
+{
+    struct utsname u;
+
+    if (uname(&u))
+        return 0; /* leave it unknown */
+    topo->cpu_model = strdup(u.machine);
+    return topo->cpu_model ? 0 : -ENOMEM;
+}
+
+/* A kernel without CONFIG_NUMA: one node 0 with every CPU. */
+static void make_flat(struct np_topo *topo, const struct np_cpumap *present)
+{
+    int cpu;
+
+    np_topo_add_node(topo, 0);
+    np_topo_set_distance(topo, 0, 0, LOCAL_DISTANCE);
+    np_cpumap_for_each(cpu, present)
+        topo->cpus[cpu].node = 0;
+}
+
+/* Is there a node directory at all? */
+static int has_node_dir(const struct reader *r, bool *has_out)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    int rc = 0;
+
+    *has_out = true;
+    if (!fstatat(r->rootfd, SYS_NODE, &st, 0))
+        return 0;
+    rc = -errno;
+    if (rc == -ENOENT) {
+        *has_out = false;
+        return 0;
+    }
+    return np_err_set(r->err, rc, "cannot look at '%s': %s",
+                      where(r, SYS_NODE, path, sizeof(path)),
+                      strerror(-rc));
+}
+
+int np_linux_read_host(const char *root, struct np_topo *topo,
+                       struct np_err *err)
+{
+    struct reader r = { .rootfd = -1, .root = root ? root : "/",
+                        .err = err };
+    char path[PATH_MAX], *source = NULL;
+    struct np_cpumap present, online, nodes, possible;
+    struct meminfo mi;
+    int *columns = NULL;
+    unsigned int nr_columns, nr_cpu_ids, nr_node_ids;
+    bool numa = true;
+    int rc, cpu, node;
+
+    np_cpumap_init(&present);
+    np_cpumap_init(&online);
+    np_cpumap_init(&nodes);
+    np_cpumap_init(&possible);
+    np_topo_dispose(topo);
+
+    r.rootfd = open(r.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (r.rootfd < 0) {
+        rc = -errno;
+        np_err_set(err, rc, "cannot open the host root directory '%s': %s",
+                   r.root, strerror(-rc));
+        goto out;
+    }
+
+    rc = read_list(&r, SYS_CPU "/present", NP_MAX_CPU_IDS, false, &present);
+    if (rc)
+        goto out;
+    if (np_cpumap_is_empty(&present)) {
+        rc = np_err_set(err, -EINVAL, "'%s' lists no cpu",
+                        where(&r, SYS_CPU "/present", path, sizeof(path)));
+        goto out;
+    }
+    rc = read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, false, &online);
+    if (rc)
+        goto out;
+
+    rc = has_node_dir(&r, &numa);
+    if (rc)
+        goto out;
+    if (numa) {
+        rc = read_list(&r, SYS_NODE "/online", NP_MAX_NODE_IDS, false,
+                       &nodes);
+        if (rc)
+            goto out;
+        if (np_cpumap_is_empty(&nodes)) {
+            rc = np_err_set(err, -EINVAL, "'%s' lists no node",
+                            where(&r, SYS_NODE "/online", path,
+                                  sizeof(path)));
+            goto out;
+        }
+        rc = read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS, false,
+                       &possible);
+        if (rc)
+            goto out;
+        if (!np_cpumap_subset(&nodes, &possible)) {
+            rc = np_err_set(err, -EINVAL,
+                            "'%s' lists a node that '%s/possible' does not",
+                            where(&r, SYS_NODE "/online", path,
+                                  sizeof(path)),
+                            SYS_NODE);
+            goto out;
+        }
+    }
+
+    nr_cpu_ids = (unsigned int)np_cpumap_last(&present) + 1;
+    nr_node_ids = numa ? (unsigned int)np_cpumap_last(&nodes) + 1 : 1;
+    rc = np_topo_alloc(topo, nr_cpu_ids, nr_node_ids);
+    if (rc)
+        goto out;
+    np_cpumap_for_each(cpu, &present)
+        np_topo_add_cpu(topo, cpu);
+
+    if (numa) {
+        nr_columns = np_cpumap_weight(&nodes);
+        columns = calloc(nr_columns, sizeof(*columns));
+        if (!columns) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        nr_columns = 0;
+        np_cpumap_for_each(node, &nodes)
+            columns[nr_columns++] = node;
+        np_cpumap_for_each(node, &nodes) {
+            rc = read_node(&r, topo, node, columns, nr_columns);
+            if (rc)
+                goto out;
+        }
+    } else {
+        make_flat(topo, &present);
+    }
+    np_cpumap_for_each(cpu, &present) {
+        rc = read_cpu(&r, topo, cpu, &online);
+        if (rc)
+            goto out;
+    }
+
+    rc = read_meminfo(&r, "proc/meminfo", -1, true, &mi);
+    if (rc == -ENOENT) {
+        rc = 0;
+        memset(&mi, 0, sizeof(mi));
+    }
+    if (rc)
+        goto out;
+    topo->mem_total_kib = mi.total_kib;
+    if (!numa) {
+        topo->nodes[0].mem_total_kib = mi.total_kib;
+        topo->nodes[0].mem_free_kib = mi.free_kib;
+        topo->nodes[0].mem_free_known = mi.has_free;
+    }
+
+    /* The architecture: the running kernel's own for the live host; a
+     * captured tree only has its cpuinfo to tell. */
+    if (!strcmp(r.root, "/")) {
+        rc = read_uname(topo);
+        if (rc)
+            goto out;
+    }
+    rc = read_cpuinfo(&r, topo, !topo->cpu_model);
+    if (rc)
+        goto out;
+
+    if (asprintf(&source, "linux host at %s", r.root) < 0) {
+        source = NULL;
+        rc = -ENOMEM;
+        goto out;
+    }
+    rc = np_topo_set_source(topo, source);
+    if (rc)
+        goto out;
+    rc = np_topo_finish(topo, err);
+out:
+    if (rc)
+        np_topo_dispose(topo);
+    if (r.rootfd >= 0)
+        close(r.rootfd);
+    free(source);
+    free(columns);
+    np_cpumap_dispose(&present);
+    np_cpumap_dispose(&online);
+    np_cpumap_dispose(&nodes);
+    np_cpumap_dispose(&possible);
+    return rc;
+}
