@@ -1,0 +1,286 @@
+/*
+ * cmd_vcpu.c: the commands about guests' vCPUs: vcpu-list, vcpuinfo,
+ * vcpu-pin, map.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpulist.h"
+#include "fmt_json.h"
+#include "fmt_text.h"
+#include "numapin.h"
+
+static int no_such_guest(const char *dom)
+{
+    return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist", dom);
+}
+
+int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
+{
+    const struct np_guest **sel = NULL;
+    unsigned int nr = 0;
+    int i, rc;
+
+    for (i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return np_usage("vcpu-list");
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        return rc;
+    if (argc > 1) {
+        sel = calloc((size_t)argc, sizeof(*sel));
+        if (!sel)
+            return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        for (i = 1; i < argc; i++) {
+            sel[nr] = np_snapshot_find_guest(&ctx->snap, argv[i]);
+            if (!sel[nr]) {
+                free(sel);
+                return no_such_guest(argv[i]);
+            }
+            nr++;
+        }
+    }
+    if (ctx->json) {
+        struct np_snapshot view = ctx->snap;
+        struct np_guest *copies = NULL;
+        struct np_err err = {""};
+        char *json = NULL;
+        unsigned int k;
+
+        if (sel) {
+            copies = calloc(nr, sizeof(*copies));
+            if (!copies) {
+                free(sel);
+                return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+            }
+            for (k = 0; k < nr; k++)
+                copies[k] = *sel[k]; /* shallow: only read */
+            view.guests = copies;
+            view.nr_guests = nr;
+        }
+        rc = np_json_write_snapshot(&view, &json, &err);
+        free(copies);
+        free(sel);
+        if (rc)
+            return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+        fputs(json, stdout);
+        free(json);
+        return NP_EXIT_OK;
+    }
+    np_ctx_banner(ctx);
+    np_text_vcpu_list(stdout, &ctx->snap, sel, nr);
+    free(sel);
+    /* the all-guests view warns where two guests' pins share a CPU */
+    np_text_overlap_warnings(stderr, &ctx->snap);
+    return NP_EXIT_OK;
+}
+
+int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
+{
+    const struct np_guest *g;
+    int rc;
+
+    if (argc != 2)
+        return np_usage("vcpuinfo");
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        return rc;
+    g = np_snapshot_find_guest(&ctx->snap, argv[1]);
+    if (!g)
+        return no_such_guest(argv[1]);
+    np_ctx_banner(ctx);
+    np_text_vcpuinfo(stdout, &ctx->snap, g);
+    return NP_EXIT_OK;
+}
+
+int main_map(struct np_ctx *ctx, int argc, char **argv)
+{
+    int rc;
+
+    if (argc != 1)
+        return np_usage("map");
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        return rc;
+    np_ctx_banner(ctx);
+    np_text_map(stdout, &ctx->snap);
+    return NP_EXIT_OK;
+}
+
+/* "3" -> 3, "all" -> -1; anything else an error. */
+static int parse_vcpu(const char *s, int *vcpu_out)
+{
+    char *end;
+    long v;
+
+    if (!strcmp(s, "all")) {
+        *vcpu_out = -1;
+        return 0;
+    }
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (*end || errno || v > INT_MAX)
+        return -EINVAL;
+    *vcpu_out = (int)v;
+    return 0;
+}
+
+/* Print "cpumap: HARD [SOFT]" as `xl -N vcpu-pin` does. */
+static void print_dry_run(const struct np_topo *topo,
+                          const struct np_cpumap *hard,
+                          const struct np_cpumap *soft)
+{
+    unsigned int nr = (unsigned int)(np_topo_max_cpu_id(topo) + 1);
+    char *s;
+
+    fputs("cpumap: ", stdout);
+    if (hard) {
+        s = np_cpulist_format_bits(hard, nr);
+        fputs(s ? s : "?", stdout);
+        free(s);
+    } else {
+        fputs("-", stdout);
+    }
+    if (soft) {
+        s = np_cpulist_format_bits(soft, nr);
+        printf(" %s", s ? s : "?");
+        free(s);
+    }
+    fputc('\n', stdout);
+}
+
+/*
+ * Set the maps of vCPUs first..last of g; on a failure, put back the maps
+ * of the vCPUs already changed, so that nothing is half applied.
+ */
+static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
+                     int last, const struct np_cpumap *hard,
+                     const struct np_cpumap *soft)
+{
+    const struct np_backend_ops *ops = ctx->be.ops;
+    struct np_err err = {""};
+    int v, rc = 0;
+
+    for (v = first; v <= last; v++) {
+        rc = ops->set_vcpu_affinity(&ctx->be, g, v, hard, soft, &err);
+        if (rc)
+            break;
+    }
+    if (!rc)
+        return NP_EXIT_OK;
+    np_ctx_error(NP_EXIT_FAILED, "cannot set the affinity of %s vcpu %d: %s",
+                 g->name, v, err.msg[0] ? err.msg : strerror(-rc));
+    while (--v >= first) {
+        const struct np_vcpu *old = &g->vcpus[v];
+        struct np_err undo_err = {""};
+
+        if (ops->set_vcpu_affinity(&ctx->be, g, v, hard ? &old->hard : NULL,
+                                   soft && old->soft.nr_bits ? &old->soft
+                                                             : NULL,
+                                   &undo_err))
+            np_ctx_error(NP_EXIT_FAILED,
+                         "could not restore %s vcpu %d: %s", g->name, v,
+                         undo_err.msg);
+    }
+    return NP_EXIT_FAILED;
+}
+
+int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
+{
+    struct np_cpumap hard_map, soft_map;
+    struct np_cpumap *hard = NULL, *soft = NULL;
+    const struct np_guest *g = NULL;
+    struct np_err err = {""};
+    const char *dom, *hard_str, *soft_str;
+    int vcpu, first, last, rc;
+
+    np_cpumap_init(&hard_map);
+    np_cpumap_init(&soft_map);
+    if (argc < 4 || argc > 5)
+        return np_usage("vcpu-pin");
+    dom = argv[1];
+    hard_str = argv[3];
+    soft_str = argc > 4 ? argv[4] : NULL;
+    if (parse_vcpu(argv[2], &vcpu))
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "invalid vcpu '%s': expected a vcpu number or "
+                            "'all'",
+                            argv[2]);
+    rc = np_ctx_load(ctx, ctx->dry_run ? NP_WANT_ANY_GUESTS
+                                       : NP_WANT_GUESTS);
+    if (rc)
+        return rc;
+
+    if (strcmp(hard_str, "-")) {
+        if (np_cpulist_parse(&ctx->snap.topo, hard_str, &hard_map, &err)) {
+            rc = np_ctx_error(NP_EXIT_USAGE, "hard affinity: %s", err.msg);
+            goto out;
+        }
+        hard = &hard_map;
+    }
+    if (soft_str && strcmp(soft_str, "-")) {
+        if (np_cpulist_parse(&ctx->snap.topo, soft_str, &soft_map, &err)) {
+            rc = np_ctx_error(NP_EXIT_USAGE, "soft affinity: %s", err.msg);
+            goto out;
+        }
+        soft = &soft_map;
+    }
+
+    /* With guests known, the guest and vCPU must exist, -N or not. */
+    if (ctx->snap.has_guests) {
+        g = np_snapshot_find_guest(&ctx->snap, dom);
+        if (!g) {
+            rc = no_such_guest(dom);
+            goto out;
+        }
+        if (vcpu >= 0 && (unsigned int)vcpu >= g->nr_vcpus) {
+            rc = np_ctx_error(NP_EXIT_USAGE,
+                              "guest '%s' has no vcpu %d: its vcpus are "
+                              "0-%u",
+                              g->name, vcpu, g->nr_vcpus - 1);
+            goto out;
+        }
+    }
+    if (ctx->dry_run) {
+        print_dry_run(&ctx->snap.topo, hard, soft);
+        rc = NP_EXIT_OK;
+        goto out;
+    }
+
+    if (!hard && !soft) {
+        rc = np_ctx_error(NP_EXIT_USAGE,
+                          "nothing to change: both maps are '-'");
+        goto out;
+    }
+    if (hard && np_cpumap_is_empty(hard)) {
+        rc = np_ctx_error(NP_EXIT_USAGE,
+                          "hard affinity '%s' selects no cpu", hard_str);
+        goto out;
+    }
+    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE)) {
+        rc = np_ctx_error(NP_EXIT_FAILED,
+                          "%s cannot change a host: use a live backend or "
+                          "-c test:FILE",
+                          ctx->topology ? "a --topology file"
+                                        : ctx->be.ops->name);
+        goto out;
+    }
+    if (soft && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY)) {
+        rc = np_ctx_error(NP_EXIT_FAILED,
+                          "the %s backend has no soft affinity",
+                          ctx->be.ops->name);
+        goto out;
+    }
+    first = vcpu < 0 ? 0 : vcpu;
+    last = vcpu < 0 ? (int)g->nr_vcpus - 1 : vcpu;
+    rc = pin_vcpus(ctx, g, first, last, hard, soft);
+out:
+    np_cpumap_dispose(&hard_map);
+    np_cpumap_dispose(&soft_map);
+    return rc;
+}
