@@ -1,0 +1,565 @@
+/*
+ * backend_test.c: the test backend, a host kept in a JSON snapshot file.
+ * The contract is in backend_test.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend_test.h"
+#include "fmt_json.h"
+
+struct test_priv {
+    char *path;                /* the snapshot file */
+    struct np_snapshot state;  /* what the file holds */
+    int fail_after;            /* write number that fails; -1: none */
+    unsigned int nr_writes;    /* writes so far */
+};
+
+/* ------------------------------------------------------------------ */
+/* Copies                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Append a copy of s to dst, whose topology has the same sizes as s's. */
+static int guest_copy(struct np_snapshot *dst, const struct np_guest *s)
+{
+    struct np_guest *g;
+    unsigned int i;
+    size_t size;
+    int rc;
+
+    rc = np_snapshot_add_guest(dst, s->id, s->name, s->nr_vcpus, false, &g);
+    if (rc)
+        return rc;
+    g->mem_kib = s->mem_kib;
+    for (i = 0; i < s->nr_vcpus; i++) {
+        struct np_vcpu *v = &g->vcpus[i];
+        const struct np_vcpu *w = &s->vcpus[i];
+
+        v->id = w->id;
+        v->online = w->online;
+        v->running = w->running;
+        v->blocked = w->blocked;
+        v->cpu = w->cpu;
+        v->time_ns = w->time_ns;
+        v->tid = w->tid;
+        rc = np_cpumap_copy(&v->hard, &w->hard);
+        if (rc)
+            return rc;
+        if (w->soft.nr_bits) {
+            rc = np_cpumap_copy(&v->soft, &w->soft);
+            if (rc)
+                return rc;
+        }
+    }
+    if (s->node_affinity.nr_bits) {
+        rc = np_cpumap_copy(&g->node_affinity, &s->node_affinity);
+        if (rc)
+            return rc;
+    } else {
+        np_cpumap_dispose(&g->node_affinity);
+    }
+    if (s->mem_per_node_kib) {
+        size = dst->topo.nr_node_ids * sizeof(*g->mem_per_node_kib);
+        g->mem_per_node_kib = malloc(size);
+        if (!g->mem_per_node_kib)
+            return -ENOMEM;
+        memcpy(g->mem_per_node_kib, s->mem_per_node_kib, size);
+    }
+    return 0;
+}
+
+/* Free snap's guests, keep its topology. */
+static void guests_clear(struct np_snapshot *snap)
+{
+    struct np_topo topo = snap->topo;
+
+    np_topo_init(&snap->topo);
+    np_snapshot_dispose(snap);
+    snap->topo = topo;
+}
+
+/* dst (initialised) becomes a deep copy of src.  0 or -ENOMEM. */
+static int snapshot_copy(struct np_snapshot *dst,
+                         const struct np_snapshot *src)
+{
+    unsigned int i;
+    int rc;
+
+    np_snapshot_dispose(dst);
+    rc = np_topo_copy(&dst->topo, &src->topo);
+    if (rc)
+        goto out;
+    dst->has_guests = src->has_guests;
+    dst->backend = src->backend;
+    for (i = 0; i < src->nr_guests; i++) {
+        rc = guest_copy(dst, &src->guests[i]);
+        if (rc)
+            goto out;
+    }
+out:
+    if (rc)
+        np_snapshot_dispose(dst);
+    return rc;
+}
+
+/* dst = src's bits, sized to nr_bits.  0 or -ENOMEM. */
+static int map_assign(struct np_cpumap *dst, const struct np_cpumap *src,
+                      unsigned int nr_bits)
+{
+    int rc = np_cpumap_copy(dst, src);
+
+    if (rc)
+        return rc;
+    return np_cpumap_resize(dst, nr_bits);
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation and the write path                                       */
+/* ------------------------------------------------------------------ */
+
+/* The index in tp->state of the guest with g's id, or -EINVAL. */
+static int find_guest(struct test_priv *tp, const struct np_guest *g,
+                      struct np_err *err)
+{
+    unsigned int i;
+
+    if (!g)
+        return np_err_set(err, -EINVAL, "no guest given");
+    for (i = 0; i < tp->state.nr_guests; i++)
+        if (tp->state.guests[i].id == g->id)
+            return (int)i;
+    return np_err_set(err, -EINVAL,
+                      "guest '%s' (id %d) does not exist on the test host "
+                      "'%s'",
+                      g->name ? g->name : "", g->id, tp->path);
+}
+
+/* A map of CPUs (is_node false) or nodes: not empty, every id present. */
+static int check_map(const struct np_topo *topo, const struct np_cpumap *map,
+                     bool is_node, const char *what, const char *name,
+                     struct np_err *err)
+{
+    int bit;
+
+    if (np_cpumap_is_empty(map))
+        return np_err_set(err, -EINVAL, "the %s for guest '%s' is empty",
+                          what, name);
+    np_cpumap_for_each(bit, map) {
+        if (!is_node && !np_topo_cpu_exists(topo, bit))
+            return np_err_set(err, -EINVAL,
+                              "the %s for guest '%s' names cpu %d, which "
+                              "this host does not have",
+                              what, name, bit);
+        if (is_node && !np_topo_node_exists(topo, bit))
+            return np_err_set(err, -EINVAL,
+                              "the %s for guest '%s' names node %d, which "
+                              "this host does not have",
+                              what, name, bit);
+    }
+    return 0;
+}
+
+/* Count a write; the injected failure, when it is this one's turn. */
+static int write_begin(struct test_priv *tp, struct np_err *err)
+{
+    unsigned int n = tp->nr_writes++;
+
+    if (tp->fail_after >= 0 && n == (unsigned int)tp->fail_after)
+        return np_err_set(err, -EIO,
+                          "write %u to the test host '%s' failed as asked "
+                          "(fail after %d writes)",
+                          n + 1, tp->path, tp->fail_after);
+    return 0;
+}
+
+/* Write next to the file; on success it becomes the state. */
+static int write_commit(struct test_priv *tp, struct np_snapshot *next,
+                        struct np_err *err)
+{
+    struct np_snapshot old;
+    int rc;
+
+    rc = np_json_write_snapshot_file(tp->path, next, err);
+    if (rc)
+        return rc;
+    old = tp->state;
+    tp->state = *next;
+    *next = old;
+    return 0;
+}
+
+/* The first online CPU of hard, preferring one also in soft. */
+static int pick_cpu(const struct np_topo *topo, const struct np_vcpu *v)
+{
+    int cpu, fallback = -1;
+
+    np_cpumap_for_each(cpu, &v->hard) {
+        if (!np_topo_cpu_exists(topo, cpu) || !topo->cpus[cpu].online)
+            continue;
+        if (!v->soft.nr_bits || np_cpumap_test(&v->soft, cpu))
+            return cpu;
+        if (fallback < 0)
+            fallback = cpu;
+    }
+    return fallback;
+}
+
+/* ------------------------------------------------------------------ */
+/* The operations                                                      */
+/* ------------------------------------------------------------------ */
+
+static void test_close(struct np_backend *be)
+{
+    struct test_priv *tp = be->priv;
+
+    if (!tp)
+        return;
+    np_snapshot_dispose(&tp->state);
+    free(tp->path);
+    free(tp);
+    be->priv = NULL;
+}
+
+static int parse_fail_after(const char *s, int *out)
+{
+    char *end;
+    long n;
+
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    n = strtol(s, &end, 10);
+    if (errno || *end || n > INT32_MAX)
+        return -EINVAL;
+    *out = (int)n;
+    return 0;
+}
+
+static int test_open(struct np_backend *be, const char *arg,
+                     struct np_err *err)
+{
+    struct test_priv *tp = NULL;
+    const char *env;
+    int rc;
+
+    be->priv = NULL;
+    if (!arg || !*arg)
+        return np_err_set(err, -EINVAL,
+                          "the test backend needs the path of a json "
+                          "snapshot file");
+    tp = calloc(1, sizeof(*tp));
+    if (!tp)
+        return -ENOMEM;
+    np_snapshot_init(&tp->state);
+    tp->fail_after = -1;
+    tp->path = strdup(arg);
+    if (!tp->path) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    env = getenv(NP_TEST_FAIL_AFTER_ENV);
+    if (env && *env && parse_fail_after(env, &tp->fail_after)) {
+        rc = np_err_set(err, -EINVAL,
+                        "%s='%s' is not a number of writes",
+                        NP_TEST_FAIL_AFTER_ENV, env);
+        goto out;
+    }
+    rc = np_json_read_snapshot_file(arg, &tp->state, err);
+    if (rc)
+        goto out;
+    tp->state.backend = "test";
+    be->priv = tp;
+    tp = NULL;
+out:
+    if (tp) {
+        np_snapshot_dispose(&tp->state);
+        free(tp->path);
+        free(tp);
+    }
+    return rc;
+}
+
+static int test_read_host(struct np_backend *be, struct np_snapshot *snap,
+                          struct np_err *err)
+{
+    struct test_priv *tp = be->priv;
+    char *source = NULL;
+    int rc;
+
+    rc = np_topo_copy(&snap->topo, &tp->state.topo);
+    if (rc)
+        goto out;
+    if (asprintf(&source, "test backend: %s", tp->path) < 0) {
+        source = NULL;
+        rc = -ENOMEM;
+        goto out;
+    }
+    rc = np_topo_set_source(&snap->topo, source);
+    if (rc)
+        goto out;
+    snap->backend = "test";
+out:
+    free(source);
+    if (rc)
+        np_err_set(err, rc, "out of memory while copying the test host");
+    return rc;
+}
+
+static int test_read_guests(struct np_backend *be, struct np_snapshot *snap,
+                            struct np_err *err)
+{
+    struct test_priv *tp = be->priv;
+    const struct np_topo *topo = &tp->state.topo;
+    unsigned int i;
+    int rc;
+
+    if (!snap->topo.nr_cpu_ids) {
+        rc = test_read_host(be, snap, err);
+        if (rc)
+            return rc;
+    }
+    if (snap->topo.nr_cpu_ids != topo->nr_cpu_ids ||
+        snap->topo.nr_node_ids != topo->nr_node_ids)
+        return np_err_set(err, -EINVAL,
+                          "the snapshot's topology is not the test host's: "
+                          "read the host before the guests");
+    guests_clear(snap);
+    snap->backend = "test";
+    for (i = 0; i < tp->state.nr_guests; i++) {
+        rc = guest_copy(snap, &tp->state.guests[i]);
+        if (rc) {
+            guests_clear(snap);
+            return np_err_set(err, rc,
+                              "out of memory while copying the test guests");
+        }
+    }
+    snap->has_guests = true;
+    return 0;
+}
+
+static int test_set_vcpu_affinity(struct np_backend *be,
+                                  const struct np_guest *g, int vcpu,
+                                  const struct np_cpumap *hard,
+                                  const struct np_cpumap *soft,
+                                  struct np_err *err)
+{
+    struct test_priv *tp = be->priv;
+    const struct np_topo *topo = &tp->state.topo;
+    const struct np_guest *cur;
+    struct np_snapshot next;
+    struct np_vcpu *v;
+    int idx, rc;
+
+    np_snapshot_init(&next);
+    idx = find_guest(tp, g, err);
+    if (idx < 0) {
+        rc = idx;
+        goto out;
+    }
+    cur = &tp->state.guests[idx];
+    if (vcpu < 0 || (unsigned int)vcpu >= cur->nr_vcpus) {
+        rc = np_err_set(err, -EINVAL,
+                        "guest '%s' has no vcpu %d: its vcpus are 0 to %u",
+                        cur->name, vcpu, cur->nr_vcpus - 1);
+        goto out;
+    }
+    if (hard) {
+        rc = check_map(topo, hard, false, "hard affinity", cur->name, err);
+        if (rc)
+            goto out;
+    }
+    if (soft) {
+        rc = check_map(topo, soft, false, "soft affinity", cur->name, err);
+        if (rc)
+            goto out;
+    }
+    rc = write_begin(tp, err);
+    if (rc)
+        goto out;
+    rc = snapshot_copy(&next, &tp->state);
+    if (rc)
+        goto out;
+    v = &next.guests[idx].vcpus[vcpu];
+    if (hard) {
+        rc = map_assign(&v->hard, hard, topo->nr_cpu_ids);
+        if (rc)
+            goto out;
+    }
+    if (soft) {
+        rc = map_assign(&v->soft, soft, topo->nr_cpu_ids);
+        if (rc)
+            goto out;
+    }
+    if (v->cpu >= 0 && !np_cpumap_test(&v->hard, v->cpu)) {
+        int cpu = pick_cpu(topo, v);
+
+        if (cpu >= 0)
+            v->cpu = cpu;
+    }
+    rc = write_commit(tp, &next, err);
+out:
+    if (rc == -ENOMEM)
+        np_err_set(err, rc, "out of memory in the test backend");
+    np_snapshot_dispose(&next);
+    return rc;
+}
+
+static int test_set_node_affinity(struct np_backend *be,
+                                  const struct np_guest *g,
+                                  const struct np_cpumap *nodes,
+                                  struct np_err *err)
+{
+    struct test_priv *tp = be->priv;
+    const struct np_topo *topo = &tp->state.topo;
+    struct np_snapshot next;
+    struct np_guest *ng;
+    int idx, rc;
+
+    np_snapshot_init(&next);
+    idx = find_guest(tp, g, err);
+    if (idx < 0) {
+        rc = idx;
+        goto out;
+    }
+    if (nodes) {
+        rc = check_map(topo, nodes, true, "node affinity",
+                       tp->state.guests[idx].name, err);
+        if (rc)
+            goto out;
+    }
+    rc = write_begin(tp, err);
+    if (rc)
+        goto out;
+    rc = snapshot_copy(&next, &tp->state);
+    if (rc)
+        goto out;
+    ng = &next.guests[idx];
+    if (nodes)
+        rc = map_assign(&ng->node_affinity, nodes, topo->nr_node_ids);
+    else
+        rc = np_topo_all_nodes(&next.topo, &ng->node_affinity);
+    if (rc)
+        goto out;
+    rc = write_commit(tp, &next, err);
+out:
+    if (rc == -ENOMEM)
+        np_err_set(err, rc, "out of memory in the test backend");
+    np_snapshot_dispose(&next);
+    return rc;
+}
+
+static int test_move_memory(struct np_backend *be, const struct np_guest *g,
+                            const struct np_cpumap *from,
+                            const struct np_cpumap *to, struct np_err *err)
+{
+    struct test_priv *tp = be->priv;
+    const struct np_topo *topo = &tp->state.topo;
+    const struct np_guest *cur;
+    struct np_snapshot next;
+    uint64_t amount = 0, room = 0, take, *mem;
+    struct np_node *nd;
+    int idx, node, rc;
+
+    np_snapshot_init(&next);
+    idx = find_guest(tp, g, err);
+    if (idx < 0) {
+        rc = idx;
+        goto out;
+    }
+    cur = &tp->state.guests[idx];
+    if (!from || !to) {
+        rc = np_err_set(err, -EINVAL,
+                        "moving the memory of guest '%s' needs source and "
+                        "destination nodes",
+                        cur->name);
+        goto out;
+    }
+    rc = check_map(topo, from, true, "source nodes", cur->name, err);
+    if (rc)
+        goto out;
+    rc = check_map(topo, to, true, "destination nodes", cur->name, err);
+    if (rc)
+        goto out;
+    if (!cur->mem_per_node_kib) {
+        rc = np_err_set(err, -EINVAL,
+                        "the memory of guest '%s' per node is unknown: "
+                        "there is nothing to move",
+                        cur->name);
+        goto out;
+    }
+    np_cpumap_for_each(node, from)
+        if (!np_cpumap_test(to, node))
+            amount += cur->mem_per_node_kib[node];
+    np_cpumap_for_each(node, to)
+        if (topo->nodes[node].mem_free_known)
+            room += topo->nodes[node].mem_free_kib;
+    if (amount > room) {
+        rc = np_err_set(err, -ENOSPC,
+                        "guest '%s' has %" PRIu64 " KiB on the source "
+                        "nodes, the destination nodes have %" PRIu64
+                        " KiB free",
+                        cur->name, amount, room);
+        goto out;
+    }
+    rc = write_begin(tp, err);
+    if (rc)
+        goto out;
+    rc = snapshot_copy(&next, &tp->state);
+    if (rc)
+        goto out;
+    mem = next.guests[idx].mem_per_node_kib;
+    np_cpumap_for_each(node, from) {
+        if (np_cpumap_test(to, node))
+            continue;
+        nd = &next.topo.nodes[node];
+        if (nd->mem_free_known) {
+            nd->mem_free_kib += mem[node];
+            if (nd->mem_free_kib > nd->mem_total_kib)
+                nd->mem_free_kib = nd->mem_total_kib;
+        }
+        mem[node] = 0;
+    }
+    np_cpumap_for_each(node, to) {
+        nd = &next.topo.nodes[node];
+        if (!nd->mem_free_known)
+            continue;
+        take = amount < nd->mem_free_kib ? amount : nd->mem_free_kib;
+        mem[node] += take;
+        nd->mem_free_kib -= take;
+        amount -= take;
+    }
+    rc = write_commit(tp, &next, err);
+out:
+    if (rc == -ENOMEM)
+        np_err_set(err, rc, "out of memory in the test backend");
+    np_snapshot_dispose(&next);
+    return rc;
+}
+
+const struct np_backend_ops np_test_ops = {
+    .name = "test",
+    .caps = NP_CAP_GUESTS | NP_CAP_SOFT_AFFINITY | NP_CAP_NODE_AFFINITY |
+            NP_CAP_MOVE_MEMORY | NP_CAP_WRITE,
+    .open = test_open,
+    .close = test_close,
+    .read_host = test_read_host,
+    .read_guests = test_read_guests,
+    .set_vcpu_affinity = test_set_vcpu_affinity,
+    .set_node_affinity = test_set_node_affinity,
+    .move_memory = test_move_memory,
+};
+
+int np_test_backend_fail_after(struct np_backend *be, int n)
+{
+    struct test_priv *tp;
+
+    if (!be || be->ops != &np_test_ops || !be->priv)
+        return -EINVAL;
+    tp = be->priv;
+    tp->fail_after = n < 0 ? -1 : n;
+    tp->nr_writes = 0;
+    return 0;
+}

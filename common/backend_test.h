@@ -1,0 +1,49 @@
+/*
+ * backend_test.h: the test backend, a host kept in a JSON snapshot file
+ * (like libvirt's test:///default driver).
+ *
+ * open(arg = path of a snapshot in the fmt_json.h schema) loads the file;
+ * read_host and read_guests copy it into the caller's snapshot (backend
+ * "test", topo.source "test backend: FILE").  Every change
+ * (set_vcpu_affinity, set_node_affinity, move_memory) is validated, made on
+ * the in-memory snapshot and written back to the file atomically (temporary
+ * file in the same directory, fsync, rename), so that a sequence of numapin
+ * commands sees one host that remembers.  When the write fails, neither the
+ * file nor the in-memory snapshot changes.
+ *
+ * What the writes do, as a live host would:
+ *  - set_vcpu_affinity: hard and/or soft replaced; a vCPU whose cpu is no
+ *    longer in its hard map moves to the first CPU of hard and soft
+ *    together, or of hard alone when they do not meet;
+ *  - set_node_affinity: nodes, or every node of the host when NULL (auto);
+ *  - move_memory: the guest's memory on the nodes of from that are not in
+ *    to goes to the nodes of to, filling them in id order as far as their
+ *    free memory goes, else -ENOSPC; nodes' free_kib follow.
+ *
+ * Validation errors are -EINVAL with a sentence: guest unknown (by id),
+ * vCPU unknown, empty map, a CPU or node the host does not have.
+ *
+ * Failure injection, for apply/rollback tests: writes are counted from 0
+ * (a write is a call that passed validation); with fail_after = n, write
+ * number n (the n+1th) fails once with -EIO and changes nothing, the
+ * writes before and after it succeed.  Set it with
+ * np_test_backend_fail_after(), or for a whole command with the
+ * environment variable NUMAPIN_TEST_FAIL_AFTER=n, read by open.
+ */
+#ifndef NP_BACKEND_TEST_H
+#define NP_BACKEND_TEST_H
+
+#include "backend.h"
+
+extern const struct np_backend_ops np_test_ops;
+
+#define NP_TEST_FAIL_AFTER_ENV "NUMAPIN_TEST_FAIL_AFTER"
+
+/*
+ * Make write number n (counted from 0, from now on) fail with -EIO; n < 0
+ * turns failure injection off.  be must be an open test backend.  Returns
+ * 0, or -EINVAL when be is not one.
+ */
+int np_test_backend_fail_after(struct np_backend *be, int n);
+
+#endif /* NP_BACKEND_TEST_H */
