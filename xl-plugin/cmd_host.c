@@ -92,8 +92,9 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
                             err.msg[0] ? err.msg : strerror(-rc));
     /* XML stays XML: the test backend is named in a comment. */
     if (ctx->snap.backend && !strcmp(ctx->snap.backend, "test"))
-        printf("<!-- numapin test backend (%s): not a live host -->\n",
-               ctx->snap.topo.source ? ctx->snap.topo.source : "?");
+        printf("<!-- %s, not a live host -->\n",
+               ctx->snap.topo.source ? ctx->snap.topo.source
+                                     : "numapin test backend");
     fputs(xml, stdout);
     free(xml);
     return NP_EXIT_OK;

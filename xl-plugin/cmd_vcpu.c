@@ -74,6 +74,7 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
     np_text_vcpu_list(stdout, &ctx->snap, sel, nr);
     free(sel);
     /* the all-guests view warns where two guests' pins share a CPU */
+    fflush(stdout);
     np_text_overlap_warnings(stderr, &ctx->snap);
     return NP_EXIT_OK;
 }

@@ -279,8 +279,9 @@ void np_ctx_banner(const struct np_ctx *ctx)
 {
     if (ctx->loaded && ctx->snap.backend &&
         !strcmp(ctx->snap.backend, "test"))
-        printf("# numapin test backend (%s): not a live host\n",
-               ctx->snap.topo.source ? ctx->snap.topo.source : "?");
+        printf("# %s, not a live host\n",
+               ctx->snap.topo.source ? ctx->snap.topo.source
+                                     : "numapin test backend");
 }
 
 int main(int argc, char **argv)
