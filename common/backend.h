@@ -20,6 +20,8 @@ enum {
     NP_CAP_NODE_AFFINITY = 1 << 2,   /* set_node_affinity works */
     NP_CAP_MOVE_MEMORY = 1 << 3,     /* move_memory works */
     NP_CAP_WRITE = 1 << 4,           /* changes reach a live host */
+    NP_CAP_EMULATOR = 1 << 5,        /* set_emulator_affinity works */
+    NP_CAP_SCHED = 1 << 6,           /* set_sched works */
 };
 
 struct np_backend;
@@ -50,11 +52,26 @@ struct np_backend_ops {
     int (*move_memory)(struct np_backend *be, const struct np_guest *g,
                        const struct np_cpumap *from,
                        const struct np_cpumap *to, struct np_err *err);
+    /* KVM: the affinity of QEMU's threads that are not vCPUs.  May be
+     * NULL when the backend has no such threads. */
+    int (*set_emulator_affinity)(struct np_backend *be,
+                                 const struct np_guest *g,
+                                 const struct np_cpumap *cpus,
+                                 struct np_err *err);
+    /* Scheduler cap (percent of one CPU, 0 = none) and weight; -1 keeps
+     * a value.  May be NULL when the backend has no such parameters. */
+    int (*set_sched)(struct np_backend *be, const struct np_guest *g,
+                     int cap, int weight, struct np_err *err);
 };
 
 struct np_backend {
     const struct np_backend_ops *ops;
     void *priv;                      /* the backend's own state */
+    /* Options from the command line, set before open; NULL / 0 when not
+     * given.  A backend ignores those that do not concern it. */
+    const char *root;                /* kvm: the host's root directory */
+    const char *qmp;                 /* kvm: a QMP socket (vCPU threads) */
+    long pid;                        /* kvm: the one QEMU process to use */
 };
 
 #endif /* NP_BACKEND_H */

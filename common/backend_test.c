@@ -22,89 +22,6 @@ struct test_priv {
 /* Copies                                                              */
 /* ------------------------------------------------------------------ */
 
-/* Append a copy of s to dst, whose topology has the same sizes as s's. */
-static int guest_copy(struct np_snapshot *dst, const struct np_guest *s)
-{
-    struct np_guest *g;
-    unsigned int i;
-    size_t size;
-    int rc;
-
-    rc = np_snapshot_add_guest(dst, s->id, s->name, s->nr_vcpus, false, &g);
-    if (rc)
-        return rc;
-    g->mem_kib = s->mem_kib;
-    for (i = 0; i < s->nr_vcpus; i++) {
-        struct np_vcpu *v = &g->vcpus[i];
-        const struct np_vcpu *w = &s->vcpus[i];
-
-        v->id = w->id;
-        v->online = w->online;
-        v->running = w->running;
-        v->blocked = w->blocked;
-        v->cpu = w->cpu;
-        v->time_ns = w->time_ns;
-        v->tid = w->tid;
-        rc = np_cpumap_copy(&v->hard, &w->hard);
-        if (rc)
-            return rc;
-        if (w->soft.nr_bits) {
-            rc = np_cpumap_copy(&v->soft, &w->soft);
-            if (rc)
-                return rc;
-        }
-    }
-    if (s->node_affinity.nr_bits) {
-        rc = np_cpumap_copy(&g->node_affinity, &s->node_affinity);
-        if (rc)
-            return rc;
-    } else {
-        np_cpumap_dispose(&g->node_affinity);
-    }
-    if (s->mem_per_node_kib) {
-        size = dst->topo.nr_node_ids * sizeof(*g->mem_per_node_kib);
-        g->mem_per_node_kib = malloc(size);
-        if (!g->mem_per_node_kib)
-            return -ENOMEM;
-        memcpy(g->mem_per_node_kib, s->mem_per_node_kib, size);
-    }
-    return 0;
-}
-
-/* Free snap's guests, keep its topology. */
-static void guests_clear(struct np_snapshot *snap)
-{
-    struct np_topo topo = snap->topo;
-
-    np_topo_init(&snap->topo);
-    np_snapshot_dispose(snap);
-    snap->topo = topo;
-}
-
-/* dst (initialised) becomes a deep copy of src.  0 or -ENOMEM. */
-static int snapshot_copy(struct np_snapshot *dst,
-                         const struct np_snapshot *src)
-{
-    unsigned int i;
-    int rc;
-
-    np_snapshot_dispose(dst);
-    rc = np_topo_copy(&dst->topo, &src->topo);
-    if (rc)
-        goto out;
-    dst->has_guests = src->has_guests;
-    dst->backend = src->backend;
-    for (i = 0; i < src->nr_guests; i++) {
-        rc = guest_copy(dst, &src->guests[i]);
-        if (rc)
-            goto out;
-    }
-out:
-    if (rc)
-        np_snapshot_dispose(dst);
-    return rc;
-}
-
 /* dst = src's bits, sized to nr_bits.  0 or -ENOMEM. */
 static int map_assign(struct np_cpumap *dst, const struct np_cpumap *src,
                       unsigned int nr_bits)
@@ -326,12 +243,12 @@ static int test_read_guests(struct np_backend *be, struct np_snapshot *snap,
         return np_err_set(err, -EINVAL,
                           "the snapshot's topology is not the test host's: "
                           "read the host before the guests");
-    guests_clear(snap);
+    np_snapshot_clear_guests(snap);
     snap->backend = "test";
     for (i = 0; i < tp->state.nr_guests; i++) {
-        rc = guest_copy(snap, &tp->state.guests[i]);
+        rc = np_snapshot_copy_guest(snap, &tp->state.guests[i]);
         if (rc) {
-            guests_clear(snap);
+            np_snapshot_clear_guests(snap);
             return np_err_set(err, rc,
                               "out of memory while copying the test guests");
         }
@@ -379,7 +296,7 @@ static int test_set_vcpu_affinity(struct np_backend *be,
     rc = write_begin(tp, err);
     if (rc)
         goto out;
-    rc = snapshot_copy(&next, &tp->state);
+    rc = np_snapshot_copy(&next, &tp->state);
     if (rc)
         goto out;
     v = &next.guests[idx].vcpus[vcpu];
@@ -433,7 +350,7 @@ static int test_set_node_affinity(struct np_backend *be,
     rc = write_begin(tp, err);
     if (rc)
         goto out;
-    rc = snapshot_copy(&next, &tp->state);
+    rc = np_snapshot_copy(&next, &tp->state);
     if (rc)
         goto out;
     ng = &next.guests[idx];
@@ -507,7 +424,7 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     rc = write_begin(tp, err);
     if (rc)
         goto out;
-    rc = snapshot_copy(&next, &tp->state);
+    rc = np_snapshot_copy(&next, &tp->state);
     if (rc)
         goto out;
     mem = next.guests[idx].mem_per_node_kib;

@@ -26,6 +26,7 @@ static void guest_dispose(struct np_guest *g)
     free(g->name);
     free(g->mem_per_node_kib);
     np_cpumap_dispose(&g->node_affinity);
+    np_cpumap_dispose(&g->emulator);
     memset(g, 0, sizeof(*g));
 }
 
@@ -55,6 +56,8 @@ int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,
     g = &guests[snap->nr_guests];
     memset(g, 0, sizeof(*g));
     np_cpumap_init(&g->node_affinity);
+    np_cpumap_init(&g->emulator);
+    g->sched_cap = g->sched_weight = -1;
     g->id = id;
     g->name = strdup(name ? name : "");
     g->vcpus = calloc(nr_vcpus ? nr_vcpus : 1, sizeof(*g->vcpus));
@@ -104,4 +107,95 @@ struct np_guest *np_snapshot_find_guest(const struct np_snapshot *snap,
         if (snap->guests[i].id == id)
             return &snap->guests[i];
     return NULL;
+}
+
+/* Append a copy of s to dst, whose topology has the same sizes as s's. */
+int np_snapshot_copy_guest(struct np_snapshot *dst, const struct np_guest *s)
+{
+    struct np_guest *g;
+    unsigned int i;
+    size_t size;
+    int rc;
+
+    rc = np_snapshot_add_guest(dst, s->id, s->name, s->nr_vcpus, false, &g);
+    if (rc)
+        return rc;
+    g->mem_kib = s->mem_kib;
+    for (i = 0; i < s->nr_vcpus; i++) {
+        struct np_vcpu *v = &g->vcpus[i];
+        const struct np_vcpu *w = &s->vcpus[i];
+
+        v->id = w->id;
+        v->online = w->online;
+        v->running = w->running;
+        v->blocked = w->blocked;
+        v->cpu = w->cpu;
+        v->time_ns = w->time_ns;
+        v->tid = w->tid;
+        rc = np_cpumap_copy(&v->hard, &w->hard);
+        if (rc)
+            return rc;
+        if (w->soft.nr_bits) {
+            rc = np_cpumap_copy(&v->soft, &w->soft);
+            if (rc)
+                return rc;
+        }
+    }
+    if (s->node_affinity.nr_bits) {
+        rc = np_cpumap_copy(&g->node_affinity, &s->node_affinity);
+        if (rc)
+            return rc;
+    } else {
+        np_cpumap_dispose(&g->node_affinity);
+    }
+    g->sched_cap = s->sched_cap;
+    g->sched_weight = s->sched_weight;
+    g->start_time = s->start_time;
+    if (s->emulator.nr_bits) {
+        rc = np_cpumap_copy(&g->emulator, &s->emulator);
+        if (rc)
+            return rc;
+    }
+    if (s->mem_per_node_kib) {
+        size = dst->topo.nr_node_ids * sizeof(*g->mem_per_node_kib);
+        g->mem_per_node_kib = malloc(size);
+        if (!g->mem_per_node_kib)
+            return -ENOMEM;
+        memcpy(g->mem_per_node_kib, s->mem_per_node_kib, size);
+    }
+    return 0;
+}
+
+/* Free snap's guests, keep its topology. */
+void np_snapshot_clear_guests(struct np_snapshot *snap)
+{
+    struct np_topo topo = snap->topo;
+
+    np_topo_init(&snap->topo);
+    np_snapshot_dispose(snap);
+    snap->topo = topo;
+}
+
+/* dst (initialised) becomes a deep copy of src.  0 or -ENOMEM. */
+int np_snapshot_copy(struct np_snapshot *dst,
+                         const struct np_snapshot *src)
+{
+    unsigned int i;
+    int rc;
+
+    np_snapshot_dispose(dst);
+    rc = np_topo_copy(&dst->topo, &src->topo);
+    if (rc)
+        goto out;
+    dst->has_guests = src->has_guests;
+    dst->backend = src->backend;
+    for (i = 0; i < src->nr_guests; i++) {
+        rc = np_snapshot_copy_guest(dst, &src->guests[i]);
+        if (rc)
+            goto out;
+    }
+out:
+    if (rc)
+        np_snapshot_dispose(dst);
+    return rc;
 }

@@ -45,6 +45,12 @@ struct np_guest {
     struct np_vcpu *vcpus;     /* indexed by vCPU id */
     struct np_cpumap node_affinity;
     uint64_t *mem_per_node_kib;
+    int sched_cap;             /* percent of one CPU, 0 none; -1 unknown */
+    int sched_weight;          /* -1 unknown */
+    struct np_cpumap emulator; /* KVM: QEMU's non-vCPU threads' affinity;
+                                  nr_bits 0 when none or unknown */
+    uint64_t start_time;       /* KVM: the pid's start time (clock ticks
+                                  since boot), to detect a reused pid */
 };
 
 struct np_snapshot {
@@ -67,6 +73,20 @@ void np_snapshot_dispose(struct np_snapshot *snap);
 int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,
                           unsigned int nr_vcpus, bool with_soft,
                           struct np_guest **guest_out);
+
+/*
+ * Append a deep copy of guest s (from a snapshot whose topology has the
+ * same sizes as dst's) to dst.  0 or -ENOMEM; on failure the partial copy
+ * stays in dst, to be freed with it.
+ */
+int np_snapshot_copy_guest(struct np_snapshot *dst, const struct np_guest *s);
+
+/* Free snap's guests and keep its topology. */
+void np_snapshot_clear_guests(struct np_snapshot *snap);
+
+/* dst (initialised) becomes a deep copy of src.  0 or -ENOMEM (dst then
+ * empty). */
+int np_snapshot_copy(struct np_snapshot *dst, const struct np_snapshot *src);
 
 /* Find a guest by name, or by id when s is a number.  NULL when none. */
 struct np_guest *np_snapshot_find_guest(const struct np_snapshot *snap,

@@ -138,6 +138,12 @@ static void help_main(FILE *f)
             "  --topology FILE    work offline on the host in FILE "
             "(capabilities\n"
             "                     XML or numapin JSON)\n"
+            "  --root DIR         read the Linux host under DIR (kvm; for "
+            "captured trees)\n"
+            "  --qmp SOCKET       find a QEMU guest's vCPU threads over QMP "
+            "(kvm)\n"
+            "  --pid PID          the QEMU process to act on when names "
+            "clash (kvm)\n"
             "  -N                 dry run: print what would change, change "
             "nothing\n"
             "  --json             machine output\n"
@@ -172,7 +178,8 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
     int rc;
 
     if (!spec)
-        spec = is_xen_dom0() ? "xen" : "kvm";
+        spec = ctx->root || ctx->qmp || ctx->pid || !is_xen_dom0() ? "kvm"
+                                                                   : "xen";
     len = strcspn(spec, ":");
     if (spec[len] == ':')
         arg = spec + len + 1;
@@ -195,6 +202,11 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
     }
     ctx->be.ops = backend_table[i];
     ctx->be.priv = NULL;
+    ctx->be.root = ctx->root;
+    ctx->be.qmp = ctx->qmp;
+    ctx->be.pid = ctx->pid;
+    if (!arg && !strcmp(name, "kvm"))
+        arg = ctx->root;
     rc = ctx->be.ops->open(&ctx->be, arg, err);
     if (rc)
         return rc;
@@ -290,6 +302,9 @@ int main(int argc, char **argv)
         {"topology", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
+        {"root", required_argument, NULL, 'r'},
+        {"qmp", required_argument, NULL, 'q'},
+        {"pid", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     struct np_ctx ctx;
@@ -313,6 +328,23 @@ int main(int argc, char **argv)
         case 'j':
             ctx.json = true;
             break;
+        case 'r':
+            ctx.root = optarg;
+            break;
+        case 'q':
+            ctx.qmp = optarg;
+            break;
+        case 'p': {
+            char *end;
+
+            ctx.pid = strtol(optarg, &end, 10);
+            if (!*optarg || *end || ctx.pid <= 0)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid pid '%s': expected a process "
+                                    "id",
+                                    optarg);
+            break;
+        }
         case 'h':
             help_main(stdout);
             return NP_EXIT_OK;
@@ -333,9 +365,9 @@ int main(int argc, char **argv)
         help_main(stdout);
         return NP_EXIT_OK;
     }
-    if (ctx.topology && ctx.backend)
+    if (ctx.topology && (ctx.backend || ctx.root))
         return np_ctx_error(NP_EXIT_USAGE,
-                            "--topology and -c cannot be used together");
+                            "--topology cannot be used with -c or --root");
     cmd = find_cmd(argv[optind]);
     if (!cmd)
         return np_ctx_error(NP_EXIT_USAGE,

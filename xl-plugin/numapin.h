@@ -28,6 +28,9 @@ struct np_ctx {
     bool json;             /* --json */
     const char *topology;  /* --topology FILE */
     const char *backend;   /* -c NAME[:ARG] as given; NULL to detect */
+    const char *root;      /* --root DIR: the Linux host's root (kvm) */
+    const char *qmp;       /* --qmp SOCKET (kvm) */
+    long pid;              /* --pid PID (kvm) */
     struct np_backend be;  /* opened by np_ctx_load() unless topology */
     bool be_open;
     struct np_snapshot snap;

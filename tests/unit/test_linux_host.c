@@ -788,7 +788,7 @@ END_TEST
 
 START_TEST(kvm_backend)
 {
-    struct np_backend be = { &np_kvm_ops, NULL };
+    struct np_backend be = {.ops = &np_kvm_ops};
     struct np_snapshot snap;
     struct np_err err = { "" };
     struct ref ref;
