@@ -72,6 +72,10 @@ struct np_backend {
     const char *root;                /* kvm: the host's root directory */
     const char *qmp;                 /* kvm: a QMP socket (vCPU threads) */
     long pid;                        /* kvm: the one QEMU process to use */
+    /* A write that succeeded but not quite as asked (a map the hypervisor
+     * or kernel narrowed, a soft map left unreachable) says so here, in one
+     * sentence; the command prints it as a note and clears it. */
+    char note[NP_ERR_MAX];
 };
 
 #endif /* NP_BACKEND_H */

@@ -171,6 +171,7 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
         rc = ops->set_vcpu_affinity(&ctx->be, g, v, hard, soft, &err);
         if (rc)
             break;
+        np_ctx_print_note(ctx);
     }
     if (!rc)
         return NP_EXIT_OK;

@@ -53,6 +53,21 @@ static const struct cmd_spec cmd_table[] = {
      "Show every physical CPU by node and core with the vCPUs pinned to\n"
      "it and how many others may float onto it, and warn where two\n"
      "guests' pins share a CPU."},
+    {"numatune", main_numatune, "DOM NODES|auto [--migrate]",
+     "Set where DOM's memory may come from (its node affinity); auto\n"
+     "gives it back to the hypervisor.  Nodes without memory are refused.\n"
+     "On Xen memory already allocated does not move; on KVM --migrate\n"
+     "moves it (migrate_pages) after pinning the guest to those nodes."},
+    {"reset", main_reset, "DOM|--all",
+     "Unpin: every vCPU of DOM (or of every guest) back to all CPUs, hard\n"
+     "and soft, and node affinity back to auto."},
+    {"emulator-pin", main_emulatorpin, "DOM CPULIST",
+     "KVM: pin the QEMU threads of DOM that are not vCPUs."},
+    {"sched-cap", main_schedcap, "DOM PERCENT",
+     "Cap DOM's CPU use at PERCENT of one CPU (0: no cap), as\n"
+     "`xl sched-credit -c` does."},
+    {"sched-weight", main_schedweight, "DOM WEIGHT",
+     "Set DOM's scheduler weight (1-65535; the default is 256)."},
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},

@@ -65,6 +65,9 @@ void np_ctx_banner(const struct np_ctx *ctx);
  * exit code. */
 int np_cmd_getopt_help(int argc, char **argv, const char *cmd);
 
+/* Print and clear the backend's note about the last write, if any. */
+void np_ctx_print_note(struct np_ctx *ctx);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);
@@ -76,5 +79,10 @@ int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv);
 int main_vcpupin(struct np_ctx *ctx, int argc, char **argv);
 int main_map(struct np_ctx *ctx, int argc, char **argv);
 int main_dump(struct np_ctx *ctx, int argc, char **argv);
+int main_numatune(struct np_ctx *ctx, int argc, char **argv);
+int main_reset(struct np_ctx *ctx, int argc, char **argv);
+int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv);
+int main_schedcap(struct np_ctx *ctx, int argc, char **argv);
+int main_schedweight(struct np_ctx *ctx, int argc, char **argv);
 
 #endif /* NUMAPIN_H */

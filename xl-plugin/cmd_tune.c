@@ -1,0 +1,342 @@
+/*
+ * cmd_tune.c: the commands that change a guest beyond one vCPU's pin:
+ * numatune, reset, emulator-pin, sched-cap, sched-weight.  Each goes
+ * through the backend's ops table; a backend that cannot do it says so.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpulist.h"
+#include "numapin.h"
+
+/* Load the host and guests for a write, and find DOM. */
+static int load_for_write(struct np_ctx *ctx, const char *dom,
+                          const struct np_guest **g_out)
+{
+    int rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+
+    if (rc)
+        return rc;
+    *g_out = np_snapshot_find_guest(&ctx->snap, dom);
+    if (!*g_out)
+        return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist",
+                            dom);
+    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
+        return np_ctx_error(NP_EXIT_FAILED,
+                            "%s cannot change a host: use a live backend or "
+                            "-c test:FILE",
+                            ctx->topology ? "a --topology file"
+                                          : ctx->be.ops->name);
+    return 0;
+}
+
+static int need_cap(struct np_ctx *ctx, unsigned int cap, const char *what)
+{
+    if (ctx->be.ops->caps & cap)
+        return 0;
+    return np_ctx_error(NP_EXIT_FAILED, "the %s backend cannot %s",
+                        ctx->be.ops->name, what);
+}
+
+static int op_failed(struct np_ctx *ctx, const char *what,
+                     const struct np_guest *g, int rc,
+                     const struct np_err *err)
+{
+    return np_ctx_error(NP_EXIT_FAILED, "cannot %s of %s: %s", what, g->name,
+                        err->msg[0] ? err->msg : strerror(-rc));
+}
+
+void np_ctx_print_note(struct np_ctx *ctx)
+{
+    if (ctx->be_open && ctx->be.note[0]) {
+        fprintf(stderr, "numapin: note: %s\n", ctx->be.note);
+        ctx->be.note[0] = '\0';
+    }
+}
+
+int main_numatune(struct np_ctx *ctx, int argc, char **argv)
+{
+    const struct np_guest *g;
+    struct np_cpumap nodes, from;
+    struct np_err err = {""};
+    bool migrate = false, autonodes;
+    const char *dom = NULL, *list = NULL;
+    int i, n, rc;
+
+    np_cpumap_init(&nodes);
+    np_cpumap_init(&from);
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--migrate"))
+            migrate = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return np_usage("numatune");
+        else if (!dom)
+            dom = argv[i];
+        else if (!list)
+            list = argv[i];
+        else
+            return np_usage("numatune");
+    }
+    if (!list)
+        return np_usage("numatune");
+    rc = load_for_write(ctx, dom, &g);
+    if (rc)
+        return rc;
+    rc = need_cap(ctx, NP_CAP_NODE_AFFINITY, "set a guest's node affinity");
+    if (rc)
+        return rc;
+    autonodes = !strcmp(list, "auto");
+    if (autonodes && migrate)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "--migrate needs nodes to move the memory to, "
+                            "not 'auto'");
+    if (!autonodes) {
+        if (np_nodelist_parse(&ctx->snap.topo, list, &nodes, &err)) {
+            rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
+            goto out;
+        }
+        if (np_cpumap_is_empty(&nodes)) {
+            rc = np_ctx_error(NP_EXIT_USAGE, "node list '%s' selects no node",
+                              list);
+            goto out;
+        }
+        np_cpumap_for_each(n, &nodes) {
+            if (!np_topo_node_has_memory(&ctx->snap.topo, n)) {
+                rc = np_ctx_error(NP_EXIT_USAGE,
+                                  "node %d has no memory: a guest's memory "
+                                  "cannot live there",
+                                  n);
+                goto out;
+            }
+        }
+    }
+    if (migrate) {
+        rc = need_cap(ctx, NP_CAP_MOVE_MEMORY, "move memory that is "
+                                               "already allocated");
+        if (rc)
+            goto out;
+    }
+    if (ctx->dry_run) {
+        char *s = autonodes ? strdup("auto")
+                            : np_cpulist_format_ranges(&nodes);
+
+        printf("nodes: %s%s\n", s ? s : "?", migrate ? " (migrate)" : "");
+        free(s);
+        rc = NP_EXIT_OK;
+        goto out;
+    }
+    rc = ctx->be.ops->set_node_affinity(&ctx->be, g,
+                                        autonodes ? NULL : &nodes, &err);
+    if (rc) {
+        rc = op_failed(ctx, "set the node affinity", g, rc, &err);
+        goto out;
+    }
+    np_ctx_print_note(ctx);
+    if (migrate) {
+        rc = np_topo_all_nodes(&ctx->snap.topo, &from);
+        if (rc) {
+            rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+            goto out;
+        }
+        np_cpumap_andnot(&from, &nodes);
+        rc = ctx->be.ops->move_memory(&ctx->be, g, &from, &nodes, &err);
+        if (rc) {
+            rc = op_failed(ctx, "move the memory", g, rc, &err);
+            goto out;
+        }
+        np_ctx_print_note(ctx);
+    } else if (!(ctx->be.ops->caps & NP_CAP_MOVE_MEMORY)) {
+        printf("node affinity of %s set; memory already allocated does not "
+               "move, only new allocations follow it\n",
+               g->name);
+    }
+    rc = NP_EXIT_OK;
+out:
+    np_cpumap_dispose(&nodes);
+    np_cpumap_dispose(&from);
+    return rc;
+}
+
+/* Every vCPU back to all CPUs (hard and soft), node affinity auto, and
+ * the emulator threads to all CPUs; on a failure, what was changed goes
+ * back. */
+static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
+{
+    const struct np_backend_ops *ops = ctx->be.ops;
+    struct np_cpumap all;
+    struct np_err err = {""};
+    bool soft = ops->caps & NP_CAP_SOFT_AFFINITY;
+    int v, rc;
+
+    np_cpumap_init(&all);
+    if (np_topo_all_cpus(&ctx->snap.topo, &all))
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    for (v = 0; v < (int)g->nr_vcpus; v++) {
+        rc = ops->set_vcpu_affinity(&ctx->be, g, v, &all, soft ? &all : NULL,
+                                    &err);
+        if (rc)
+            break;
+        ctx->be.note[0] = '\0';
+    }
+    if (v < (int)g->nr_vcpus) {
+        np_ctx_error(NP_EXIT_FAILED, "cannot reset %s vcpu %d: %s", g->name,
+                     v, err.msg[0] ? err.msg : strerror(-rc));
+        while (--v >= 0) {
+            const struct np_vcpu *old = &g->vcpus[v];
+
+            ops->set_vcpu_affinity(&ctx->be, g, v, &old->hard,
+                                   soft && old->soft.nr_bits ? &old->soft
+                                                             : NULL,
+                                   &err);
+        }
+        np_cpumap_dispose(&all);
+        return NP_EXIT_FAILED;
+    }
+    if ((ops->caps & NP_CAP_EMULATOR) && ops->set_emulator_affinity) {
+        rc = ops->set_emulator_affinity(&ctx->be, g, &all, &err);
+        if (rc) {
+            np_cpumap_dispose(&all);
+            return op_failed(ctx, "reset the emulator threads", g, rc, &err);
+        }
+    }
+    np_cpumap_dispose(&all);
+    if (ops->caps & NP_CAP_NODE_AFFINITY) {
+        rc = ops->set_node_affinity(&ctx->be, g, NULL, &err);
+        if (rc)
+            return op_failed(ctx, "reset the node affinity", g, rc, &err);
+    }
+    ctx->be.note[0] = '\0';
+    return NP_EXIT_OK;
+}
+
+int main_reset(struct np_ctx *ctx, int argc, char **argv)
+{
+    const struct np_guest *g;
+    unsigned int i;
+    int rc;
+
+    if (argc != 2)
+        return np_usage("reset");
+    if (strcmp(argv[1], "--all")) {
+        rc = load_for_write(ctx, argv[1], &g);
+        if (rc)
+            return rc;
+        if (ctx->dry_run) {
+            printf("reset %s: hard all, soft all, node affinity auto\n",
+                   g->name);
+            return NP_EXIT_OK;
+        }
+        return reset_guest(ctx, g);
+    }
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        return rc;
+    if (!ctx->snap.nr_guests)
+        return NP_EXIT_OK;
+    rc = load_for_write(ctx, ctx->snap.guests[0].name, &g);
+    if (rc)
+        return rc;
+    for (i = 0; i < ctx->snap.nr_guests; i++) {
+        if (ctx->dry_run) {
+            printf("reset %s: hard all, soft all, node affinity auto\n",
+                   ctx->snap.guests[i].name);
+            continue;
+        }
+        rc = reset_guest(ctx, &ctx->snap.guests[i]);
+        if (rc)
+            return rc;
+    }
+    return NP_EXIT_OK;
+}
+
+int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
+{
+    const struct np_guest *g;
+    struct np_cpumap cpus;
+    struct np_err err = {""};
+    int rc;
+
+    if (argc != 3)
+        return np_usage("emulator-pin");
+    rc = load_for_write(ctx, argv[1], &g);
+    if (rc)
+        return rc;
+    rc = need_cap(ctx, NP_CAP_EMULATOR,
+                  "pin emulator threads: it has none (Xen's device models "
+                  "are domains of their own)");
+    if (rc)
+        return rc;
+    np_cpumap_init(&cpus);
+    if (np_cpulist_parse(&ctx->snap.topo, argv[2], &cpus, &err)) {
+        rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
+    } else if (np_cpumap_is_empty(&cpus)) {
+        rc = np_ctx_error(NP_EXIT_USAGE, "cpu list '%s' selects no cpu",
+                          argv[2]);
+    } else if (ctx->dry_run) {
+        char *s = np_cpulist_format(&ctx->snap.topo, &cpus);
+
+        printf("emulator: %s\n", s ? s : "?");
+        free(s);
+        rc = NP_EXIT_OK;
+    } else {
+        rc = ctx->be.ops->set_emulator_affinity(&ctx->be, g, &cpus, &err);
+        rc = rc ? op_failed(ctx, "pin the emulator threads", g, rc, &err)
+                : NP_EXIT_OK;
+        np_ctx_print_note(ctx);
+    }
+    np_cpumap_dispose(&cpus);
+    return rc;
+}
+
+/* sched-cap DOM PERCENT, sched-weight DOM N. */
+static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
+{
+    const char *name = cap ? "sched-cap" : "sched-weight";
+    const struct np_guest *g;
+    struct np_err err = {""};
+    char *end;
+    long v;
+    int rc;
+
+    if (argc != 3)
+        return np_usage(name);
+    errno = 0;
+    v = strtol(argv[2], &end, 10);
+    if (!*argv[2] || *end || errno || v < 0 ||
+        v > (cap ? 100L * 4096 : 65535L) || (!cap && v == 0))
+        return np_ctx_error(NP_EXIT_USAGE,
+                            cap ? "invalid cap '%s': expected a percentage "
+                                  "of one cpu (0 = no cap, 100 = one cpu)"
+                                : "invalid weight '%s': expected 1-65535",
+                            argv[2]);
+    rc = load_for_write(ctx, argv[1], &g);
+    if (rc)
+        return rc;
+    rc = need_cap(ctx, NP_CAP_SCHED, "set scheduler parameters");
+    if (rc)
+        return rc;
+    if (ctx->dry_run) {
+        printf("%s: %ld\n", cap ? "cap" : "weight", v);
+        return NP_EXIT_OK;
+    }
+    rc = ctx->be.ops->set_sched(&ctx->be, g, cap ? (int)v : -1,
+                                cap ? -1 : (int)v, &err);
+    if (rc)
+        return op_failed(ctx, cap ? "set the cap" : "set the weight", g, rc,
+                         &err);
+    np_ctx_print_note(ctx);
+    return NP_EXIT_OK;
+}
+
+int main_schedcap(struct np_ctx *ctx, int argc, char **argv)
+{
+    return sched_cmd(ctx, argc, argv, true);
+}
+
+int main_schedweight(struct np_ctx *ctx, int argc, char **argv)
+{
+    return sched_cmd(ctx, argc, argv, false);
+}
