@@ -292,15 +292,16 @@ unsigned int np_text_overlap_warnings(FILE *f,
     return nr_warn;
 }
 
-/* Sort key for the map: node, socket, core, cpu. */
+/* Sort key for the map: node (unknown last), socket, core, cpu. */
 static int cmp_cpu(const void *pa, const void *pb, void *arg)
 {
     const struct np_topo *topo = arg;
     int a = *(const int *)pa, b = *(const int *)pb;
     const struct np_cpu *ca = &topo->cpus[a], *cb = &topo->cpus[b];
+    unsigned int na = (unsigned int)ca->node, nb = (unsigned int)cb->node;
 
-    if (ca->node != cb->node)
-        return ca->node < cb->node ? -1 : 1;
+    if (na != nb)
+        return na < nb ? -1 : 1;
     if (ca->socket != cb->socket)
         return ca->socket < cb->socket ? -1 : 1;
     if (ca->core != cb->core)
@@ -327,73 +328,77 @@ static void print_node_header(FILE *f, const struct np_topo *topo, int node)
     free(cpus);
 }
 
+/* One map line: a pCPU, the vCPUs pinned to it alone, the others that
+ * may run there. */
+static void print_map_cpu(FILE *f, const struct np_snapshot *snap, int cpu)
+{
+    const struct np_cpu *c = &snap->topo.cpus[cpu];
+    char pinned[256] = "";
+    size_t len = 0;
+    unsigned int floating = 0, i, v;
+
+    for (i = 0; i < snap->nr_guests; i++)
+        for (v = 0; v < snap->guests[i].nr_vcpus; v++) {
+            const struct np_vcpu *vc = &snap->guests[i].vcpus[v];
+            int w;
+
+            if (!np_cpumap_test(&vc->hard, cpu))
+                continue;
+            if (np_cpumap_weight(&vc->hard) != 1) {
+                floating += vc->online;
+                continue;
+            }
+            w = snprintf(pinned + len, sizeof(pinned) - len, "%s%s/%d",
+                         len ? "," : "", snap->guests[i].name, vc->id);
+            if (w > 0 && (size_t)w < sizeof(pinned) - len)
+                len += (size_t)w;
+        }
+    if (!c->online)
+        fprintf(f, "  %4d %6s %4s  %-28s %s\n", cpu, "-", "-", "(offline)",
+                "-");
+    else
+        fprintf(f, "  %4d %6d %4d  %-28s %u\n", cpu, c->socket, c->core,
+                len ? pinned : "-", floating);
+}
+
 int np_text_map(FILE *f, const struct np_snapshot *snap)
 {
     const struct np_topo *topo = &snap->topo;
-    struct np_cpumap all;
-    unsigned int i, v, nr = 0, k;
-    int *order, node, prev_node = -2;
+    unsigned int i, nr = 0, k = 0;
+    int *order, node;
 
-    np_cpumap_init(&all);
     order = calloc(topo->nr_cpu_ids, sizeof(*order));
-    if (!order || np_topo_all_cpus(topo, &all)) {
-        free(order);
+    if (!order)
         return -ENOMEM;
-    }
     for (i = 0; i < topo->nr_cpu_ids; i++)
         if (topo->cpus[i].present)
             order[nr++] = (int)i;
     qsort_r(order, nr, sizeof(*order), cmp_cpu, (void *)topo);
 
-    /* memory-only nodes first get their header too, in id order */
-    for (k = 0; k < nr; k++) {
-        const struct np_cpu *c = &topo->cpus[order[k]];
-        char pinned[256] = "";
-        size_t len = 0;
-        unsigned int floating = 0;
+    /* nodes in id order, memory-only ones included; then the CPUs whose
+     * node is not known */
+    for (node = 0; node <= (int)topo->nr_node_ids; node++) {
+        int want = node < (int)topo->nr_node_ids ? node : -1;
+        bool header = false;
 
-        node = c->node;
-        if (node != prev_node) {
-            int n;
-
-            for (n = prev_node + 1; n < node && n >= 0; n++)
-                if (np_topo_node_exists(topo, n))
-                    print_node_header(f, topo, n);
-            print_node_header(f, topo, node);
-            fprintf(f, "  %4s %6s %4s  %-28s %s\n", "CPU", "Socket", "Core",
-                    "Pinned vCPUs", "Floating");
-            prev_node = node;
+        if (want >= 0 && !np_topo_node_exists(topo, want))
+            continue;
+        if (want >= 0) {
+            print_node_header(f, topo, want);
+            header = true;
         }
-        for (i = 0; i < snap->nr_guests; i++)
-            for (v = 0; v < snap->guests[i].nr_vcpus; v++) {
-                const struct np_vcpu *vc = &snap->guests[i].vcpus[v];
-
-                if (!np_cpumap_test(&vc->hard, order[k]))
-                    continue;
-                if (np_cpumap_weight(&vc->hard) == 1) {
-                    int w = snprintf(pinned + len, sizeof(pinned) - len,
-                                     "%s%s/%d", len ? "," : "",
-                                     snap->guests[i].name, vc->id);
-
-                    if (w > 0 && (size_t)w < sizeof(pinned) - len)
-                        len += (size_t)w;
-                } else if (vc->online) {
-                    floating++;
-                }
+        for (; k < nr && topo->cpus[order[k]].node == want; k++) {
+            if (!header) {
+                print_node_header(f, topo, -1);
+                header = true;
             }
-        if (!c->online)
-            fprintf(f, "  %4d %6s %4s  %-28s %s\n", order[k], "-", "-",
-                    "(offline)", "-");
-        else
-            fprintf(f, "  %4d %6d %4d  %-28s %u\n", order[k], c->socket,
-                    c->core, len ? pinned : "-", floating);
+            if (k == 0 || topo->cpus[order[k - 1]].node != want)
+                fprintf(f, "  %4s %6s %4s  %-28s %s\n", "CPU", "Socket",
+                        "Core", "Pinned vCPUs", "Floating");
+            print_map_cpu(f, snap, order[k]);
+        }
     }
-    for (node = prev_node + 1; node >= 0 && node < (int)topo->nr_node_ids;
-         node++)
-        if (np_topo_node_exists(topo, node))
-            print_node_header(f, topo, node);
     free(order);
-    np_cpumap_dispose(&all);
     np_text_overlap_warnings(f, snap);
     return 0;
 }
