@@ -44,6 +44,28 @@ struct np_xtl {
     bool debug;
 };
 
+/*
+ * libxl prefixes its messages with where they come from,
+ * "libxl_sched.c:84:libxl__set_vcpuaffinity: Domain 1:All cpus...":
+ * a user needs the part after it.  Returns msg past "FILE.c:LINE:FUNC: ",
+ * or msg itself when it does not start so.
+ */
+static const char *skip_location(const char *msg)
+{
+    const char *p = strstr(msg, ".c:");
+    size_t i;
+
+    if (!p || strchr(msg, ' ') < p)
+        return msg;
+    p += 3;
+    for (i = 0; p[i] >= '0' && p[i] <= '9'; i++)
+        ;
+    if (!i || p[i] != ':')
+        return msg;
+    p = strstr(p + i + 1, ": ");
+    return p ? p + 2 : msg;
+}
+
 static void np_xtl_vmessage(xentoollog_logger *logger,
                             xentoollog_level level, int errnoval,
                             const char *context, const char *format,
@@ -63,14 +85,15 @@ static void np_xtl_vmessage(xentoollog_logger *logger,
     if (errnoval > 0 && len < sizeof(msg))
         snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(errnoval));
     if (level >= XTL_ERROR) {
-        snprintf(lg->last_error, sizeof(lg->last_error), "%s", msg);
+        snprintf(lg->last_error, sizeof(lg->last_error), "%s",
+                 skip_location(msg));
         lg->last_errno = errnoval > 0 ? errnoval : 0;
     }
     if (lg->debug)
         fprintf(stderr, "%s: %s: %s\n", context ? context : "libxl",
                 xtl_level_to_string(level), msg);
     else if (level == XTL_WARN)
-        fprintf(stderr, "warning: %s\n", msg);
+        fprintf(stderr, "warning: %s\n", skip_location(msg));
 }
 
 static void np_xtl_progress(xentoollog_logger *logger, const char *context,
@@ -220,9 +243,9 @@ static int xen_open(struct np_backend *be, const char *arg,
     rc = libxl_ctx_alloc(&p->ctx, LIBXL_VERSION, 0,
                          (xentoollog_logger *)&p->logger);
     if (rc) {
-        rc = xen_error(p, rc, err,
-                       "cannot talk to xen through libxl (numapin must run "
-                       "as root in dom0)");
+        rc = xen_error(p, rc, err, "cannot talk to xen");
+        if (err && strlen(err->msg) + 40 < sizeof(err->msg))
+            strcat(err->msg, " (the xen backend needs root in dom0)");
         free(p);
         return rc;
     }
