@@ -3,9 +3,18 @@
  *
  * open()'s arg is the root directory that the Linux host is read under
  * (NULL for "/", the live host; a captured tree in tests).  The topology
- * comes from np_linux_read_host().  For now read_guests() lists nothing
- * (has_guests = false) and every set_* operation returns -EOPNOTSUPP:
- * QEMU guest discovery and pinning come later.
+ * comes from np_linux_read_host(), the guests (QEMU processes, their vCPU
+ * threads, memory per node) from np_qemu_read_guests(); be->qmp and
+ * be->pid are honoured there.
+ *
+ * Writes act on the live host only (root "/"; any other root gives
+ * -EROFS): set_vcpu_affinity is sched_setaffinity on the vCPU's thread
+ * (soft maps: -EOPNOTSUPP, KVM has none), set_emulator_affinity sets every
+ * thread that is not a vCPU, set_node_affinity pins every thread to the
+ * nodes' CPUs (NULL: all online CPUs), move_memory is migrate_pages(2).
+ * Each re-checks the pid's start time first, and writes a note into
+ * be->note when the kernel kept fewer CPUs than asked, or with the pages
+ * moved.
  */
 #ifndef NP_BACKEND_KVM_H
 #define NP_BACKEND_KVM_H

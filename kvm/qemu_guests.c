@@ -1,0 +1,1133 @@
+/*
+ * qemu_guests.c: QEMU guests found in /proc (see qemu_guests.h).
+ *
+ * Worked example: a guest started as
+ *
+ *     qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 128 \
+ *         -name guest=web,,1,debug-threads=on
+ *
+ * is pid 4242 with threads 4242 (main), 4243 (call_rcu, never named),
+ * 4245 "CPU 0/TCG" and 4246 "CPU 1/TCG".  It becomes guest id 4242 named
+ * "web,1" with vCPU 0 = tid 4245 and vCPU 1 = tid 4246, each with its
+ * Cpus_allowed_list as the hard affinity; the emulator map is the union of
+ * the affinities of 4242 and 4243.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cpulist.h"
+#include "qemu_guests.h"
+
+#define MAX_PROC_FILE (16u << 20)
+#define QMP_TIMEOUT_MS 3000
+#define QMP_MAX_LINE (4u << 20)
+
+/* ---- files under the root ------------------------------------------- */
+
+/* Read rel under rootfd into a NUL-terminated heap buffer (the file may
+ * hold NULs: *len_out says how long it is).  0 or -errno, no sentence. */
+static int read_at(int rootfd, const char *rel, char **text_out,
+                   size_t *len_out)
+{
+    char *buf = NULL, *grown;
+    size_t len = 0, cap = 0;
+    ssize_t got;
+    int fd, rc;
+
+    *text_out = NULL;
+    fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    for (;;) {
+        if (cap - len < 2) {
+            cap = cap ? 2 * cap : 4096;
+            grown = realloc(buf, cap);
+            if (!grown) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = grown;
+        }
+        got = read(fd, buf + len, cap - len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            goto out;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+        if (len > MAX_PROC_FILE) {
+            rc = -EFBIG;
+            goto out;
+        }
+    }
+    if (!buf) {
+        buf = malloc(1);
+        if (!buf) {
+            rc = -ENOMEM;
+            goto out;
+        }
+    }
+    buf[len] = '\0';
+    *text_out = buf;
+    if (len_out)
+        *len_out = len;
+    buf = NULL;
+    rc = 0;
+out:
+    close(fd);
+    free(buf);
+    return rc;
+}
+
+/* A process or thread that went away between readdir and open. */
+static bool gone(int rc)
+{
+    return rc == -ENOENT || rc == -ESRCH;
+}
+
+/* ---- stat ------------------------------------------------------------ */
+
+int np_proc_parse_stat(const char *text, struct np_proc_stat *out)
+{
+    const char *p = strrchr(text, ')');
+    unsigned long long v;
+    char *end;
+    int field;
+
+    memset(out, 0, sizeof(*out));
+    out->processor = -1;
+    if (!p || !strchr(text, '('))
+        return -EINVAL;
+    p++;
+    /* p is just after field 2; field 3 is the state. */
+    for (field = 3; field <= 39; field++) {
+        while (*p == ' ')
+            p++;
+        if (!*p || *p == '\n')
+            return field > 22 ? 0 : -EINVAL;
+        if (field == 3) {
+            out->state = *p;
+            p++;
+            if (*p && *p != ' ')
+                return -EINVAL;
+            continue;
+        }
+        if (field == 14 || field == 15 || field == 22 || field == 39) {
+            errno = 0;
+            if (*p == '-' && field != 39)
+                return -EINVAL;
+            v = strtoull(p, &end, 10);
+            if (end == p || errno || (*end && *end != ' ' && *end != '\n'))
+                return -EINVAL;
+            if (field == 14)
+                out->utime = v;
+            else if (field == 15)
+                out->stime = v;
+            else if (field == 22)
+                out->start_time = v;
+            else
+                out->processor = v > INT_MAX ? -1 : (int)v;
+            p = end;
+            continue;
+        }
+        while (*p && *p != ' ' && *p != '\n')
+            p++;
+    }
+    return 0;
+}
+
+/* ---- the command line ------------------------------------------------ */
+
+bool np_qemu_is_binary(const char *argv0)
+{
+    const char *base = strrchr(argv0, '/');
+
+    base = base ? base + 1 : argv0;
+    return !strncmp(base, "qemu-system-", 12) || !strcmp(base, "qemu-kvm") ||
+           !strcmp(base, "kvm");
+}
+
+/*
+ * Split a QEMU option string: the next element of *p (",," unescaped)
+ * into a malloc'd string, advancing *p past its ','.  NULL at the end or
+ * when out of memory (*oom set).
+ */
+static char *next_element(const char **p, bool *oom)
+{
+    const char *s = *p;
+    char *elem, *o;
+
+    if (!s)
+        return NULL;
+    elem = malloc(strlen(s) + 1);
+    if (!elem) {
+        *oom = true;
+        return NULL;
+    }
+    o = elem;
+    for (;;) {
+        if (*s == ',' && s[1] == ',') {
+            *o++ = ',';
+            s += 2;
+        } else if (*s == ',' || !*s) {
+            break;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = '\0';
+    *p = *s ? s + 1 : NULL;
+    return elem;
+}
+
+int np_qemu_parse_name(const char *arg, char **name_out)
+{
+    const char *p = arg;
+    char *elem, *first_plain = NULL, *guest = NULL;
+    bool oom = false, first = true;
+
+    *name_out = NULL;
+    while ((elem = next_element(&p, &oom))) {
+        if (!strncmp(elem, "guest=", 6)) {
+            free(guest);
+            guest = strdup(elem + 6);
+            if (!guest)
+                oom = true;
+        } else if (first && !strchr(elem, '=')) {
+            first_plain = elem;
+            elem = NULL;
+        }
+        free(elem);
+        first = false;
+        if (oom)
+            break;
+    }
+    if (oom) {
+        free(guest);
+        free(first_plain);
+        return -ENOMEM;
+    }
+    if (guest) {
+        free(first_plain);
+        *name_out = guest;
+    } else {
+        *name_out = first_plain;
+    }
+    if (*name_out && !**name_out) {
+        free(*name_out);
+        *name_out = NULL;
+    }
+    return *name_out ? 0 : -ENOENT;
+}
+
+void np_qemu_cmdline_init(struct np_qemu_cmdline *cl)
+{
+    memset(cl, 0, sizeof(*cl));
+}
+
+void np_qemu_cmdline_dispose(struct np_qemu_cmdline *cl)
+{
+    free(cl->name);
+    np_qemu_cmdline_init(cl);
+}
+
+/* The value of key in an option string ("key=V"), or the implied first
+ * element when implied and it has no '='; NULL when neither. */
+static bool opt_value(const char *arg, const char *key, bool implied,
+                      unsigned long long *v_out, char *suffix_out)
+{
+    size_t klen = strlen(key);
+    const char *p = arg, *s;
+    bool first = true, found = false, oom = false;
+    char *elem, *end;
+
+    while ((elem = next_element(&p, &oom))) {
+        s = NULL;
+        if (!strncmp(elem, key, klen) && elem[klen] == '=')
+            s = elem + klen + 1;
+        else if (first && implied && !strchr(elem, '='))
+            s = elem;
+        if (s && isdigit((unsigned char)*s)) {
+            errno = 0;
+            *v_out = strtoull(s, &end, 10);
+            if (!errno) {
+                found = true;
+                if (suffix_out)
+                    *suffix_out = *end;
+            }
+        }
+        free(elem);
+        first = false;
+    }
+    return found;
+}
+
+/* -smp: cpus=, the implied first number, or the product of the topology. */
+static unsigned int smp_vcpus(const char *arg)
+{
+    unsigned long long n = 0, s = 1, d = 1, c = 1, t = 1, x;
+    bool any = false;
+
+    if (opt_value(arg, "cpus", true, &n, NULL) && n > 0 && n <= 65536)
+        return (unsigned int)n;
+    if (opt_value(arg, "sockets", false, &x, NULL) && x > 0 && x <= 65536) {
+        s = x;
+        any = true;
+    }
+    if (opt_value(arg, "dies", false, &x, NULL) && x > 0 && x <= 65536) {
+        d = x;
+        any = true;
+    }
+    if (opt_value(arg, "cores", false, &x, NULL) && x > 0 && x <= 65536) {
+        c = x;
+        any = true;
+    }
+    if (opt_value(arg, "threads", false, &x, NULL) && x > 0 && x <= 65536) {
+        t = x;
+        any = true;
+    }
+    n = s * d * c * t;
+    return any && n <= 65536 ? (unsigned int)n : 1;
+}
+
+/* -m: size=N[suffix] or the implied N[suffix]; the unit is MiB. */
+static uint64_t mem_size_kib(const char *arg)
+{
+    unsigned long long n;
+    char suffix = 0;
+
+    if (!opt_value(arg, "size", true, &n, &suffix))
+        return 0;
+    switch (toupper((unsigned char)suffix)) {
+    case 'K':
+        return n;
+    case 'G':
+        return n << 20;
+    case 'T':
+        return n << 30;
+    case 'B':
+        return n >> 10;
+    default:
+        return n << 10;        /* M or none */
+    }
+}
+
+int np_qemu_cmdline_parse(const char *argv, size_t len,
+                          struct np_qemu_cmdline *cl)
+{
+    const char *arg = argv, *end = argv + len, *next;
+    const char *name_arg = NULL;
+    unsigned int nr_vcpus = 1;
+    uint64_t mem_kib = 128 << 10, m;
+    int rc;
+
+    np_qemu_cmdline_dispose(cl);
+    if (!len || !np_qemu_is_binary(argv))
+        return 0;
+    cl->is_qemu = true;
+    for (arg += strlen(arg) + 1; arg < end; arg = next) {
+        next = arg + strlen(arg) + 1;
+        if (next >= end)
+            break;             /* an option without its value */
+        if (!strcmp(arg, "-name") || !strcmp(arg, "--name"))
+            name_arg = next;
+        else if (!strcmp(arg, "-smp") || !strcmp(arg, "--smp"))
+            nr_vcpus = smp_vcpus(next);
+        else if ((!strcmp(arg, "-m") || !strcmp(arg, "--m")) &&
+                 (m = mem_size_kib(next)))
+            mem_kib = m;
+    }
+    cl->nr_vcpus = nr_vcpus;
+    cl->mem_kib = mem_kib;
+    if (name_arg) {
+        rc = np_qemu_parse_name(name_arg, &cl->name);
+        if (rc == -ENOMEM)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- numa_maps ------------------------------------------------------- */
+
+int np_numa_maps_parse(const char *text, unsigned int nr_node_ids,
+                       uint64_t *kib_per_node, uint64_t *total_kib_out)
+{
+    const char *line = text, *eol, *p;
+    unsigned long long pages, node, psize, sum_pages;
+    uint64_t total = 0;
+    char *end;
+    unsigned int i;
+
+    for (i = 0; i < nr_node_ids; i++)
+        kib_per_node[i] = 0;
+    for (; *line; line = *eol ? eol + 1 : eol) {
+        eol = strchr(line, '\n');
+        if (!eol)
+            eol = line + strlen(line);
+        /* first the page size of this mapping */
+        psize = 4;
+        for (p = line; p < eol; p++) {
+            if ((p == line || p[-1] == ' ') &&
+                !strncmp(p, "kernelpagesize_kB=", 18)) {
+                errno = 0;
+                psize = strtoull(p + 18, &end, 10);
+                if (errno || end == p + 18 || !psize)
+                    return -EINVAL;
+            }
+        }
+        sum_pages = 0;
+        for (p = line; p < eol; p++) {
+            if ((p != line && p[-1] != ' ') || *p != 'N' ||
+                !isdigit((unsigned char)p[1]))
+                continue;
+            errno = 0;
+            node = strtoull(p + 1, &end, 10);
+            if (errno || *end != '=')
+                continue;          /* not an N<node>= field */
+            errno = 0;
+            pages = strtoull(end + 1, &end, 10);
+            if (errno || (end < eol && *end != ' '))
+                return -EINVAL;
+            if (node < nr_node_ids)
+                kib_per_node[node] += pages * psize;
+            sum_pages += pages * psize;
+        }
+        total += sum_pages;
+    }
+    if (total_kib_out)
+        *total_kib_out = total;
+    return 0;
+}
+
+int np_qemu_read_numa(int rootfd, long pid, unsigned int nr_node_ids,
+                      uint64_t **kib_out)
+{
+    uint64_t *kib = NULL;
+    char rel[64], *text = NULL;
+    int rc;
+
+    *kib_out = NULL;
+    snprintf(rel, sizeof(rel), "proc/%ld/numa_maps", pid);
+    rc = read_at(rootfd, rel, &text, NULL);
+    if (rc)
+        return rc;
+    kib = calloc(nr_node_ids ? nr_node_ids : 1, sizeof(*kib));
+    if (!kib) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    rc = np_numa_maps_parse(text, nr_node_ids, kib, NULL);
+    if (rc)
+        goto out;
+    *kib_out = kib;
+    kib = NULL;
+out:
+    free(kib);
+    free(text);
+    return rc;
+}
+
+/* ---- QMP ------------------------------------------------------------- */
+
+int np_qmp_parse_cpus(const char *reply, struct np_qmp_cpu **cpus_out,
+                      unsigned int *nr_out, struct np_err *err)
+{
+    struct json_object *root = NULL, *ret, *elem, *v, *desc;
+    struct np_qmp_cpu *cpus = NULL;
+    size_t i, n;
+    int rc;
+
+    *cpus_out = NULL;
+    *nr_out = 0;
+    root = json_tokener_parse(reply);
+    if (!root || !json_object_is_type(root, json_type_object)) {
+        rc = np_err_set(err, -EINVAL, "the QMP reply is not a JSON object");
+        goto out;
+    }
+    if (json_object_object_get_ex(root, "error", &v)) {
+        rc = np_err_set(err, -EIO, "QMP query-cpus-fast failed: %s",
+                        json_object_object_get_ex(v, "desc", &desc)
+                            ? json_object_get_string(desc)
+                            : json_object_to_json_string(v));
+        goto out;
+    }
+    if (!json_object_object_get_ex(root, "return", &ret) ||
+        !json_object_is_type(ret, json_type_array)) {
+        rc = np_err_set(err, -EINVAL,
+                        "the QMP reply has no \"return\" array");
+        goto out;
+    }
+    n = json_object_array_length(ret);
+    cpus = calloc(n ? n : 1, sizeof(*cpus));
+    if (!cpus) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        elem = json_object_array_get_idx(ret, i);
+        /* the top-level "thread-id" is the host tid; props has another
+         * "thread-id", the SMT index, which is not looked at */
+        if (!json_object_is_type(elem, json_type_object) ||
+            !json_object_object_get_ex(elem, "thread-id", &v) ||
+            !json_object_is_type(v, json_type_int) ||
+            json_object_get_int64(v) <= 0) {
+            rc = np_err_set(err, -EINVAL,
+                            "QMP query-cpus-fast entry %zu has no "
+                            "\"thread-id\"",
+                            i);
+            goto out;
+        }
+        cpus[i].tid = (long)json_object_get_int64(v);
+        cpus[i].cpu_index = (int)i;
+        if (json_object_object_get_ex(elem, "cpu-index", &v) &&
+            json_object_is_type(v, json_type_int) &&
+            json_object_get_int64(v) >= 0 &&
+            json_object_get_int64(v) < 65536)
+            cpus[i].cpu_index = (int)json_object_get_int64(v);
+    }
+    *cpus_out = cpus;
+    *nr_out = (unsigned int)n;
+    cpus = NULL;
+    rc = 0;
+out:
+    free(cpus);
+    json_object_put(root);
+    return rc;
+}
+
+struct qmp_conn {
+    int fd;
+    char *buf;
+    size_t len, cap;
+    const char *path;
+};
+
+/* The next line from the socket, NUL-terminated in c->buf (consumed by
+ * the next call).  0 or -errno with a sentence. */
+static int qmp_read_line(struct qmp_conn *c, size_t *line_len,
+                         struct np_err *err)
+{
+    struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+    char *nl, *grown;
+    ssize_t got;
+    int r;
+
+    for (;;) {
+        nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+        if (nl) {
+            *nl = '\0';
+            *line_len = (size_t)(nl - c->buf) + 1;
+            return 0;
+        }
+        if (c->cap - c->len < 4096) {
+            if (c->cap > QMP_MAX_LINE)
+                return np_err_set(err, -EINVAL,
+                                  "QMP socket '%s' sent a line longer than "
+                                  "%u bytes",
+                                  c->path, QMP_MAX_LINE);
+            c->cap = c->cap ? 2 * c->cap : 16384;
+            grown = realloc(c->buf, c->cap);
+            if (!grown)
+                return -ENOMEM;
+            c->buf = grown;
+        }
+        r = poll(&pfd, 1, QMP_TIMEOUT_MS);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0)
+            return np_err_set(err, -ETIMEDOUT,
+                              "QMP socket '%s' did not answer within %d s: "
+                              "a QMP monitor serves one client at a time "
+                              "(is libvirtd or another tool connected?)",
+                              c->path, QMP_TIMEOUT_MS / 1000);
+        got = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return np_err_set(err, -errno, "cannot read QMP socket '%s': %s",
+                              c->path, strerror(errno));
+        if (got == 0)
+            return np_err_set(err, -ECONNRESET,
+                              "QMP socket '%s' closed the connection",
+                              c->path);
+        c->len += (size_t)got;
+    }
+}
+
+static void qmp_consume(struct qmp_conn *c, size_t n)
+{
+    memmove(c->buf, c->buf + n, c->len - n);
+    c->len -= n;
+}
+
+static int qmp_send(struct qmp_conn *c, const char *cmd, struct np_err *err)
+{
+    size_t off = 0, len = strlen(cmd);
+    ssize_t put;
+
+    while (off < len) {
+        put = send(c->fd, cmd + off, len - off, MSG_NOSIGNAL);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put < 0)
+            return np_err_set(err, -errno,
+                              "cannot write to QMP socket '%s': %s", c->path,
+                              strerror(errno));
+        off += (size_t)put;
+    }
+    return 0;
+}
+
+/* Read lines until a reply (skipping events); the reply stays in c->buf
+ * with its length in *n. */
+static int qmp_reply(struct qmp_conn *c, size_t *n, struct np_err *err)
+{
+    int rc;
+
+    for (;;) {
+        rc = qmp_read_line(c, n, err);
+        if (rc)
+            return rc;
+        if (strstr(c->buf, "\"return\"") || strstr(c->buf, "\"error\""))
+            if (!strncmp(c->buf, "{\"return\"", 9) ||
+                !strncmp(c->buf, "{\"error\"", 8) ||
+                !strstr(c->buf, "\"event\""))
+                return 0;
+        qmp_consume(c, *n);
+    }
+}
+
+int np_qmp_query_cpus(const char *path, struct np_qmp_cpu **cpus_out,
+                      unsigned int *nr_out, struct np_err *err)
+{
+    struct qmp_conn c = {.fd = -1, .path = path};
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    size_t n;
+    int rc;
+
+    *cpus_out = NULL;
+    *nr_out = 0;
+    if (strlen(path) >= sizeof(addr.sun_path))
+        return np_err_set(err, -ENAMETOOLONG,
+                          "QMP socket path '%s' is too long", path);
+    strcpy(addr.sun_path, path);
+    c.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c.fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    if (connect(c.fd, (struct sockaddr *)&addr, sizeof(addr))) {
+        rc = np_err_set(err, -errno, "cannot connect to QMP socket '%s': %s",
+                        path, strerror(errno));
+        goto out;
+    }
+    rc = qmp_read_line(&c, &n, err);
+    if (rc)
+        goto out;
+    if (!strstr(c.buf, "\"QMP\"")) {
+        rc = np_err_set(err, -EPROTO,
+                        "'%s' is not a QMP socket (no QMP greeting)", path);
+        goto out;
+    }
+    qmp_consume(&c, n);
+    rc = qmp_send(&c, "{\"execute\": \"qmp_capabilities\"}\n", err);
+    if (rc)
+        goto out;
+    rc = qmp_reply(&c, &n, err);
+    if (rc)
+        goto out;
+    qmp_consume(&c, n);
+    rc = qmp_send(&c, "{\"execute\": \"query-cpus-fast\"}\n", err);
+    if (rc)
+        goto out;
+    rc = qmp_reply(&c, &n, err);
+    if (rc)
+        goto out;
+    rc = np_qmp_parse_cpus(c.buf, cpus_out, nr_out, err);
+out:
+    if (c.fd >= 0)
+        close(c.fd);
+    free(c.buf);
+    return rc;
+}
+
+/* ---- threads --------------------------------------------------------- */
+
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Numeric entries of directory rel, sorted. */
+static int list_numeric(int rootfd, const char *rel, long **ids_out,
+                        unsigned int *nr_out)
+{
+    long *ids = NULL, *grown;
+    unsigned int nr = 0, cap = 0;
+    struct dirent *de;
+    DIR *dir = NULL;
+    char *end;
+    long id;
+    int fd, rc;
+
+    *ids_out = NULL;
+    *nr_out = 0;
+    fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    dir = fdopendir(fd);
+    if (!dir) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    while ((de = readdir(dir))) {
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        errno = 0;
+        id = strtol(de->d_name, &end, 10);
+        if (*end || errno || id <= 0)
+            continue;
+        if (nr == cap) {
+            cap = cap ? 2 * cap : 64;
+            grown = realloc(ids, cap * sizeof(*ids));
+            if (!grown) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            ids = grown;
+        }
+        ids[nr++] = id;
+    }
+    qsort(ids, nr, sizeof(*ids), cmp_long);
+    *ids_out = ids;
+    *nr_out = nr;
+    ids = NULL;
+    rc = 0;
+out:
+    closedir(dir);
+    free(ids);
+    return rc;
+}
+
+int np_qemu_list_tids(int rootfd, long pid, long **tids_out,
+                      unsigned int *nr_out)
+{
+    char rel[64];
+
+    snprintf(rel, sizeof(rel), "proc/%ld/task", pid);
+    return list_numeric(rootfd, rel, tids_out, nr_out);
+}
+
+struct thread_info {
+    long tid;
+    int vcpu;                  /* -1: not a vCPU; -2: all vCPUs */
+    struct np_proc_stat st;
+    struct np_cpumap cpus;     /* Cpus_allowed_list, nr_cpu_ids bits */
+};
+
+/* Parse Cpus_allowed_list of a status text into map (nr_bits bits);
+ * CPUs past nr_bits (possible but not present) are left out. */
+static int parse_allowed(const char *status, unsigned int nr_bits,
+                         struct np_cpumap *map)
+{
+    const char *p = strstr(status, "\nCpus_allowed_list:");
+    unsigned long a, b, c;
+    char *end;
+    int rc;
+
+    rc = np_cpumap_alloc(map, nr_bits);
+    if (rc)
+        return rc;
+    if (!p)
+        return -EINVAL;
+    p += strlen("\nCpus_allowed_list:");
+    while (*p == ' ' || *p == '\t')
+        p++;
+    while (*p && *p != '\n') {
+        if (!isdigit((unsigned char)*p))
+            return -EINVAL;
+        a = strtoul(p, &end, 10);
+        b = a;
+        if (*end == '-') {
+            p = end + 1;
+            if (!isdigit((unsigned char)*p))
+                return -EINVAL;
+            b = strtoul(p, &end, 10);
+        }
+        if (b < a)
+            return -EINVAL;
+        for (c = a; c <= b && c < nr_bits; c++)
+            np_cpumap_set(map, (int)c);
+        p = end;
+        if (*p == ',')
+            p++;
+        else if (*p && *p != '\n')
+            return -EINVAL;
+    }
+    return 0;
+}
+
+/* Read one thread; -ENOENT/-ESRCH when it has gone. */
+static int read_thread(int rootfd, long pid, long tid, unsigned int nr_bits,
+                       struct thread_info *t)
+{
+    char rel[96], *text = NULL;
+    char name[32];
+    int rc, n, id;
+
+    t->tid = tid;
+    t->vcpu = -1;
+    np_cpumap_init(&t->cpus);
+    snprintf(rel, sizeof(rel), "proc/%ld/task/%ld/comm", pid, tid);
+    rc = read_at(rootfd, rel, &text, NULL);
+    if (rc)
+        return rc;
+    /* "CPU %d/%s": vCPU n under any accelerator */
+    n = 0;
+    if (sscanf(text, "CPU %d/%15[^\n]%n", &id, name, &n) == 2 && n > 0 &&
+        id >= 0 && id < 65536)
+        t->vcpu = id;
+    else if (!strncmp(text, "ALL CPUs/", 9))
+        t->vcpu = -2;
+    free(text);
+    snprintf(rel, sizeof(rel), "proc/%ld/task/%ld/stat", pid, tid);
+    rc = read_at(rootfd, rel, &text, NULL);
+    if (rc)
+        return rc;
+    rc = np_proc_parse_stat(text, &t->st);
+    free(text);
+    if (rc)
+        return rc;
+    snprintf(rel, sizeof(rel), "proc/%ld/task/%ld/status", pid, tid);
+    rc = read_at(rootfd, rel, &text, NULL);
+    if (rc)
+        return rc;
+    rc = parse_allowed(text, nr_bits, &t->cpus);
+    free(text);
+    return rc;
+}
+
+static void free_threads(struct thread_info *th, unsigned int nr)
+{
+    unsigned int i;
+
+    for (i = 0; th && i < nr; i++)
+        np_cpumap_dispose(&th[i].cpus);
+    free(th);
+}
+
+/* ---- guests ---------------------------------------------------------- */
+
+struct reader {
+    int rootfd;
+    const char *root;
+    const char *qmp;
+    struct np_qmp_cpu *qmp_cpus; /* read once, when needed */
+    unsigned int nr_qmp_cpus;
+    bool qmp_read;
+    int qmp_rc;
+    struct np_err qmp_err;
+    struct np_snapshot *snap;
+    long clk_tck;
+};
+
+static uint64_t ticks_to_ns(const struct reader *r, uint64_t ticks)
+{
+    return ticks * (1000000000ull / (uint64_t)r->clk_tck);
+}
+
+/* The thread with this tid, or NULL. */
+static struct thread_info *find_thread(struct thread_info *th,
+                                       unsigned int nr, long tid)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr; i++)
+        if (th[i].tid == tid)
+            return &th[i];
+    return NULL;
+}
+
+static void fill_vcpu(const struct reader *r, struct np_vcpu *vc,
+                      const struct thread_info *t)
+{
+    vc->online = true;
+    vc->tid = t->tid;
+    vc->cpu = t->st.processor;
+    vc->running = t->st.state == 'R';
+    vc->blocked = t->st.state == 'S' || t->st.state == 'D';
+    vc->time_ns = ticks_to_ns(r, t->st.utime + t->st.stime);
+    np_cpumap_or(&vc->hard, &t->cpus);
+}
+
+/* Read process pid; *added false when it is no QEMU (or gone). */
+static int read_process(struct reader *r, long pid, bool *added,
+                        struct np_err *err)
+{
+    const struct np_topo *topo = &r->snap->topo;
+    struct np_qemu_cmdline cl;
+    struct thread_info *th = NULL;
+    struct np_proc_stat st;
+    struct np_guest *g;
+    char rel[64], *text = NULL, fallback[32];
+    long *tids = NULL;
+    unsigned int nr_tids = 0, nr_th = 0, i, nr_vcpus;
+    size_t len;
+    int max_vcpu = -1, rc;
+    bool shared = false, by_qmp = false;
+
+    *added = false;
+    np_qemu_cmdline_init(&cl);
+    snprintf(rel, sizeof(rel), "proc/%ld/cmdline", pid);
+    rc = read_at(r->rootfd, rel, &text, &len);
+    if (rc) {
+        rc = gone(rc) || rc == -EACCES ? 0 : rc;
+        goto out;
+    }
+    rc = np_qemu_cmdline_parse(text, len, &cl);
+    free(text);
+    text = NULL;
+    if (rc || !cl.is_qemu)
+        goto out;
+    snprintf(rel, sizeof(rel), "proc/%ld/stat", pid);
+    rc = read_at(r->rootfd, rel, &text, NULL);
+    if (rc) {
+        rc = gone(rc) ? 0 : rc;
+        goto out;
+    }
+    rc = np_proc_parse_stat(text, &st);
+    if (rc) {
+        rc = np_err_set(err, rc, "cannot parse '%s/%s'", r->root, rel);
+        goto out;
+    }
+    rc = np_qemu_list_tids(r->rootfd, pid, &tids, &nr_tids);
+    if (rc) {
+        rc = gone(rc) ? 0 : rc;
+        goto out;
+    }
+    th = calloc(nr_tids ? nr_tids : 1, sizeof(*th));
+    if (!th) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < nr_tids; i++) {
+        rc = read_thread(r->rootfd, pid, tids[i], topo->nr_cpu_ids,
+                         &th[nr_th]);
+        if (gone(rc)) {
+            np_cpumap_dispose(&th[nr_th].cpus);
+            continue;          /* a worker thread that just exited */
+        }
+        nr_th++;
+        if (rc) {
+            rc = np_err_set(err, rc,
+                            "cannot read thread %ld of qemu pid %ld under "
+                            "'%s': %s",
+                            tids[i], pid, r->root, strerror(-rc));
+            goto out;
+        }
+        if (th[nr_th - 1].vcpu > max_vcpu)
+            max_vcpu = th[nr_th - 1].vcpu;
+        if (th[nr_th - 1].vcpu == -2)
+            shared = true;
+    }
+    if (!nr_th) {
+        rc = 0;               /* exited meanwhile */
+        goto out;
+    }
+    /* No named vCPU threads: ask QMP, once, and keep its answer when its
+     * thread ids are this process's threads. */
+    if (max_vcpu < 0 && !shared && r->qmp) {
+        if (!r->qmp_read) {
+            r->qmp_read = true;
+            r->qmp_rc = np_qmp_query_cpus(r->qmp, &r->qmp_cpus,
+                                          &r->nr_qmp_cpus, &r->qmp_err);
+        }
+        if (r->qmp_rc) {
+            rc = np_err_set(err, r->qmp_rc, "%s", r->qmp_err.msg);
+            goto out;
+        }
+        if (r->nr_qmp_cpus &&
+            find_thread(th, nr_th, r->qmp_cpus[0].tid)) {
+            by_qmp = true;
+            for (i = 0; i < r->nr_qmp_cpus; i++) {
+                struct thread_info *t = find_thread(th, nr_th,
+                                                    r->qmp_cpus[i].tid);
+
+                if (t && t->vcpu == -1)
+                    t->vcpu = r->qmp_cpus[i].cpu_index;
+                else if (t)
+                    t->vcpu = -2; /* one thread for several vCPUs */
+                if (r->qmp_cpus[i].cpu_index > max_vcpu)
+                    max_vcpu = r->qmp_cpus[i].cpu_index;
+            }
+            for (i = 0; i < nr_th; i++)
+                if (th[i].vcpu == -2)
+                    shared = true;
+        }
+    }
+    if (shared && !by_qmp)
+        nr_vcpus = cl.nr_vcpus > (unsigned int)(max_vcpu + 1)
+                       ? cl.nr_vcpus
+                       : (unsigned int)(max_vcpu + 1);
+    else if (max_vcpu >= 0)
+        nr_vcpus = (unsigned int)(max_vcpu + 1);
+    else
+        nr_vcpus = cl.nr_vcpus;
+    snprintf(fallback, sizeof(fallback), "qemu-%ld", pid);
+    rc = np_snapshot_add_guest(r->snap, (int)pid, cl.name ? cl.name
+                                                          : fallback,
+                               nr_vcpus, false, &g);
+    if (rc)
+        goto out;
+    *added = true;
+    g->start_time = st.start_time;
+    g->mem_kib = cl.mem_kib;
+    rc = np_cpumap_alloc(&g->emulator, topo->nr_cpu_ids);
+    if (rc)
+        goto out;
+    if (max_vcpu < 0 && !shared) {
+        /* vCPU threads unknown: every vCPU shows the union of all the
+         * threads' maps, tid 0 (writes refuse) */
+        for (i = 0; i < nr_th; i++)
+            np_cpumap_or(&g->emulator, &th[i].cpus);
+        for (i = 0; i < nr_vcpus; i++) {
+            g->vcpus[i].online = true;
+            np_cpumap_or(&g->vcpus[i].hard, &g->emulator);
+        }
+    } else {
+        const struct thread_info *all = NULL;
+
+        for (i = 0; i < nr_th; i++) {
+            struct thread_info *t = &th[i];
+
+            if (t->vcpu == -1)
+                np_cpumap_or(&g->emulator, &t->cpus);
+            else if (t->vcpu == -2)
+                all = t;
+            else if (!by_qmp)
+                fill_vcpu(r, &g->vcpus[t->vcpu], t);
+        }
+        if (by_qmp) {
+            for (i = 0; i < r->nr_qmp_cpus; i++) {
+                struct thread_info *t = find_thread(th, nr_th,
+                                                    r->qmp_cpus[i].tid);
+
+                if (t)
+                    fill_vcpu(r, &g->vcpus[r->qmp_cpus[i].cpu_index], t);
+            }
+        } else if (all) {
+            /* "ALL CPUs/TCG" runs every vCPU */
+            for (i = 0; i < nr_vcpus; i++)
+                if (!g->vcpus[i].online)
+                    fill_vcpu(r, &g->vcpus[i], all);
+        }
+    }
+    /* memory per node: needs the right to read the process's maps */
+    rc = np_qemu_read_numa(r->rootfd, pid, topo->nr_node_ids,
+                           &g->mem_per_node_kib);
+    if (rc == -ENOMEM)
+        goto out;
+    rc = 0;
+out:
+    free(text);
+    free(tids);
+    free_threads(th, nr_th);
+    np_qemu_cmdline_dispose(&cl);
+    return rc;
+}
+
+/* Several guests with one name: fine to list, and the command refuses to
+ * pick one by that name (--pid or the pid picks one). */
+int np_qemu_read_guests(int rootfd, const char *root, const char *qmp,
+                        long pid, struct np_snapshot *snap,
+                        struct np_err *err)
+{
+    struct reader r = {
+        .rootfd = rootfd, .root = root, .qmp = qmp, .snap = snap,
+    };
+    long *pids = NULL;
+    unsigned int nr_pids = 0, i;
+    bool added;
+    int rc;
+
+    r.clk_tck = sysconf(_SC_CLK_TCK);
+    if (r.clk_tck <= 0)
+        r.clk_tck = 100;
+    np_snapshot_clear_guests(snap);
+    if (pid) {
+        rc = read_process(&r, pid, &added, err);
+        if (!rc && !added)
+            rc = np_err_set(err, -ESRCH,
+                            "pid %ld is not a running QEMU process", pid);
+        goto out;
+    }
+    rc = list_numeric(rootfd, "proc", &pids, &nr_pids);
+    if (rc) {
+        rc = np_err_set(err, rc, "cannot list '%s/proc': %s", root,
+                        strerror(-rc));
+        goto out;
+    }
+    for (i = 0; i < nr_pids; i++) {
+        if (pids[i] > INT_MAX)
+            continue;
+        rc = read_process(&r, pids[i], &added, err);
+        if (rc)
+            goto out;
+    }
+    rc = 0;
+out:
+    if (!rc)
+        snap->has_guests = true;
+    free(r.qmp_cpus);
+    free(pids);
+    return rc;
+}
+
+int np_qemu_check_alive(int rootfd, const char *name, long pid,
+                        uint64_t start_time, long tid, struct np_err *err)
+{
+    struct np_proc_stat st;
+    char rel[96], *text = NULL;
+    int rc;
+
+    snprintf(rel, sizeof(rel), "proc/%ld/stat", pid);
+    rc = read_at(rootfd, rel, &text, NULL);
+    if (!rc) {
+        rc = np_proc_parse_stat(text, &st);
+        free(text);
+    }
+    if (rc || st.start_time != start_time)
+        return np_err_set(err, -ESRCH,
+                          "guest %s (qemu pid %ld) has gone: %s", name, pid,
+                          rc ? "the process exited"
+                             : "the pid now belongs to another process");
+    if (!tid)
+        return 0;
+    snprintf(rel, sizeof(rel), "proc/%ld/task/%ld/stat", pid, tid);
+    rc = read_at(rootfd, rel, &text, NULL);
+    free(text);
+    if (rc)
+        return np_err_set(err, -ESRCH,
+                          "thread %ld of guest %s (qemu pid %ld) has exited",
+                          tid, name, pid);
+    return 0;
+}
