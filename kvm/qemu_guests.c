@@ -1086,6 +1086,12 @@ int np_qemu_read_guests(int rootfd, const char *root, const char *qmp,
                         strerror(-rc));
         goto out;
     }
+    if (!nr_pids) {
+        /* a captured tree without processes (the sysfs fixtures): it
+         * knows nothing about guests, as a topology file */
+        snap->has_guests = false;
+        goto out_free;
+    }
     for (i = 0; i < nr_pids; i++) {
         if (pids[i] > INT_MAX)
             continue;
@@ -1097,6 +1103,7 @@ int np_qemu_read_guests(int rootfd, const char *root, const char *qmp,
 out:
     if (!rc)
         snap->has_guests = true;
+out_free:
     free(r.qmp_cpus);
     free(pids);
     return rc;

@@ -132,7 +132,9 @@ int np_qmp_query_cpus(const char *path, struct np_qmp_cpu **cpus_out,
  * messages) and add them to snap, whose topology is already read.
  * qmp: a QMP socket or NULL; pid: only this process (0: all).
  * With pid, a process that is not QEMU or does not exist is -ESRCH with a
- * sentence.  Sets has_guests.  0 or -errno with a sentence.
+ * sentence.  Sets has_guests, except under a root whose proc/ holds no
+ * process at all (a captured sysfs tree knows nothing of guests).
+ * 0 or -errno with a sentence.
  */
 int np_qemu_read_guests(int rootfd, const char *root, const char *qmp,
                         long pid, struct np_snapshot *snap,

@@ -795,7 +795,7 @@ START_TEST(kvm_backend)
     struct tree t;
 
     ck_assert_str_eq(np_kvm_ops.name, "kvm");
-    ck_assert_uint_eq(np_kvm_ops.caps & NP_CAP_GUESTS, 0);
+    ck_assert_uint_ne(np_kvm_ops.caps & NP_CAP_GUESTS, 0);
     ref_load(&ref, "4n-ring");
     tree_copy(&t, "4n-ring", true);
     np_snapshot_init(&snap);
@@ -803,20 +803,37 @@ START_TEST(kvm_backend)
     ck_assert_msg(be.ops->read_host(&be, &snap, &err) == 0, "%s", err.msg);
     ck_assert_str_eq(snap.backend, "kvm");
     check_host(&snap.topo, &ref, "4n-ring via kvm", t.dir);
+    /* a captured sysfs tree has no processes: it knows nothing of guests */
     snap.has_guests = true;
     ck_assert_int_eq(be.ops->read_guests(&be, &snap, &err), 0);
     ck_assert(!snap.has_guests);
     ck_assert_uint_eq(snap.nr_guests, 0);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, NULL, 0, NULL, NULL,
-                                               &err), -EOPNOTSUPP);
-    ck_assert_ptr_nonnull(strstr(err.msg, "kvm"));
+    /* and writes act on the live host only */
+    {
+        struct np_guest *g;
+
+        ck_assert_int_eq(np_snapshot_add_guest(&snap, 1, "g", 1, false, &g),
+                         0);
+        np_cpumap_set_all(&g->vcpus[0].hard);
+        g->vcpus[0].tid = 1;
+        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0,
+                                                   &g->vcpus[0].hard, NULL,
+                                                   &err),
+                         -EROFS);
+        ck_assert_ptr_nonnull(strstr(err.msg, "live"));
+        np_err_clear(&err);
+        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, NULL,
+                                                   &g->vcpus[0].hard, &err),
+                         -EOPNOTSUPP);
+        ck_assert_ptr_nonnull(strstr(err.msg, "soft"));
+    }
     np_err_clear(&err);
     ck_assert_int_eq(be.ops->set_node_affinity(&be, NULL, NULL, &err),
-                     -EOPNOTSUPP);
+                     -EROFS);
     ck_assert(err.msg[0]);
     np_err_clear(&err);
     ck_assert_int_eq(be.ops->move_memory(&be, NULL, NULL, NULL, &err),
-                     -EOPNOTSUPP);
+                     -EROFS);
     ck_assert(err.msg[0]);
     be.ops->close(&be);
     ck_assert_ptr_null(be.priv);
