@@ -161,7 +161,7 @@ static void print_map_xl(FILE *f, const struct np_topo *topo,
     char *s;
 
     if (!map->nr_bits) {
-        fputs("-", f); /* no such affinity on this backend */
+        fputs("all", f); /* no such affinity (KVM's soft): nothing limits */
         return;
     }
     s = np_cpulist_format_bits(map, xl_nr_cpus(topo));
