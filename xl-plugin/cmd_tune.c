@@ -20,10 +20,9 @@ static int load_for_write(struct np_ctx *ctx, const char *dom,
 
     if (rc)
         return rc;
-    *g_out = np_snapshot_find_guest(&ctx->snap, dom);
+    *g_out = np_ctx_find_guest(ctx, dom);
     if (!*g_out)
-        return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist",
-                            dom);
+        return NP_EXIT_USAGE;
     if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
         return np_ctx_error(NP_EXIT_FAILED,
                             "%s cannot change a host: use a live backend or "

@@ -13,11 +13,6 @@
 #include "fmt_text.h"
 #include "numapin.h"
 
-static int no_such_guest(const char *dom)
-{
-    return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist", dom);
-}
-
 int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest **sel = NULL;
@@ -35,10 +30,10 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
         if (!sel)
             return np_ctx_error(NP_EXIT_FAILED, "out of memory");
         for (i = 1; i < argc; i++) {
-            sel[nr] = np_snapshot_find_guest(&ctx->snap, argv[i]);
+            sel[nr] = np_ctx_find_guest(ctx, argv[i]);
             if (!sel[nr]) {
                 free(sel);
-                return no_such_guest(argv[i]);
+                return NP_EXIT_USAGE;
             }
             nr++;
         }
@@ -89,9 +84,9 @@ int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
-    g = np_snapshot_find_guest(&ctx->snap, argv[1]);
+    g = np_ctx_find_guest(ctx, argv[1]);
     if (!g)
-        return no_such_guest(argv[1]);
+        return NP_EXIT_USAGE;
     np_ctx_banner(ctx);
     np_text_vcpuinfo(stdout, &ctx->snap, g);
     return NP_EXIT_OK;
@@ -235,9 +230,9 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
 
     /* With guests known, the guest and vCPU must exist, -N or not. */
     if (ctx->snap.has_guests) {
-        g = np_snapshot_find_guest(&ctx->snap, dom);
+        g = np_ctx_find_guest(ctx, dom);
         if (!g) {
-            rc = no_such_guest(dom);
+            rc = NP_EXIT_USAGE;
             goto out;
         }
         if (vcpu >= 0 && (unsigned int)vcpu >= g->nr_vcpus) {

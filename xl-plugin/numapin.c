@@ -302,6 +302,37 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     return 0;
 }
 
+const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
+                                         const char *dom)
+{
+    const struct np_snapshot *snap = &ctx->snap;
+    char ids[256] = "";
+    unsigned int i, nr = 0;
+    size_t len = 0;
+    const struct np_guest *g;
+
+    for (i = 0; i < snap->nr_guests; i++) {
+        if (strcmp(snap->guests[i].name, dom))
+            continue;
+        nr++;
+        if (len < sizeof(ids) - 16)
+            len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%d",
+                                    nr > 1 ? ", " : "",
+                                    snap->guests[i].id);
+    }
+    if (nr > 1) {
+        np_ctx_error(NP_EXIT_USAGE,
+                     "%u guests are named '%s' (ids %s): name one by its id, "
+                     "or select it with --pid",
+                     nr, dom, ids);
+        return NULL;
+    }
+    g = np_snapshot_find_guest(snap, dom);
+    if (!g)
+        np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist", dom);
+    return g;
+}
+
 void np_ctx_banner(const struct np_ctx *ctx)
 {
     if (ctx->loaded && ctx->snap.backend &&

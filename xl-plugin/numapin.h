@@ -54,6 +54,15 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want);
 int np_ctx_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * The guest a command names, by name or id (np_snapshot_find_guest()).
+ * NULL, after printing the error, when there is none or when several
+ * guests carry that name (KVM: QEMU processes started with one -name):
+ * the error lists their ids, and --pid or an id picks one.
+ */
+const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
+                                         const char *dom);
+
 /* Print the command's usage on stderr and return NP_EXIT_USAGE. */
 int np_usage(const char *cmd);
 
