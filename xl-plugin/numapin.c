@@ -68,6 +68,39 @@ static const struct cmd_spec cmd_table[] = {
      "`xl sched-credit -c` does."},
     {"sched-weight", main_schedweight, "DOM WEIGHT",
      "Set DOM's scheduler weight (1-65535; the default is 256)."},
+    {"place", main_place,
+     "--vcpus N --memory SIZE [--policy P] [--overcommit N] [options]",
+     "Where would a new guest go?  Prints the node(s), a CPU per vCPU, the\n"
+     "memory per node and the reasons, then an xl.cfg cpus= line and a\n"
+     "libvirt <vcpu>/<cputune>/<numatune> snippet.  SIZE is MiB, or 3G,\n"
+     "512M, 1048576K.\n"
+     "  --policy P       prefer (whole cores first), isolate (one vCPU per\n"
+     "                   core, siblings idle), require (whole free cores)\n"
+     "  --overcommit N   N vCPUs may share a CPU (default 1: pins never\n"
+     "                   overlap)\n"
+     "  --reserve LIST   CPUs kept for the host or dom0\n"
+     "  --soft           pin with soft affinity (Xen)\n"
+     "  --name NAME      the new guest's name in the output\n"
+     "  -q               no reasons\n"
+     "See docs/placement.md."},
+    {"plan", main_plan,
+     "[--all | DOM...] [-o PLAN.json] [--policy P] [--overcommit N] "
+     "[...]",
+     "Plan where existing guests should live: every guest (--all, the\n"
+     "default) so that none floats, or DOM... around the others.  Prints\n"
+     "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
+     "--policy, --overcommit, --reserve, --soft, -q: as for place."},
+    {"apply", main_apply,
+     "PLAN.json | --all | DOM... [--no-move] [--state-dir DIR]",
+     "Apply a saved plan, or a fresh one, atomically: the guests' current\n"
+     "maps go to a journal in DIR (default /var/lib/numapin, or\n"
+     "$NUMAPIN_STATE_DIR) first; on any failure every change is put back.\n"
+     "On KVM memory is moved after pinning (--no-move keeps it); on Xen\n"
+     "only the node affinity is set: memory already allocated does not\n"
+     "move.  With -N, print the changes and make none."},
+    {"undo", main_undo, "[--state-dir DIR]",
+     "Put back what the last apply changed (the journal); undo again to\n"
+     "re-apply."},
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},

@@ -1,0 +1,236 @@
+/*
+ * plan.h: a placement plan as data, its JSON form, and applying it.
+ *
+ * A plan says, for each guest it concerns, where the guest should live: a
+ * node set, a hard (and/or soft) cpumap per vCPU, a node affinity (where
+ * its memory may come from), the memory wanted on each node, and the
+ * reasons the solver (common/solver.h) gave.  The same type is the
+ * journal that `apply` writes before it changes anything: the guests'
+ * previous maps, so that `undo` is an apply of the journal.
+ *
+ * Invariants:
+ *  - nr_cpu_ids / nr_node_ids are those of the host the plan was made
+ *    for; every map of a guest is allocated to them (or has nr_bits 0);
+ *  - a guest's hard[v] / soft[v] with nr_bits == 0 means "keep that map";
+ *    node_affinity with nr_bits == 0 means "keep", node_affinity_auto
+ *    means "back to automatic";
+ *  - mem_per_node_kib is NULL (no memory target) or nr_node_ids entries;
+ *  - placed == false: the solver found no place; such a guest has no maps
+ *    and is never applied; its reasons say why;
+ *  - a new guest (is_new, from `place`) has id -1 and is never applied.
+ *
+ * Lifecycle: np_plan_init() / np_plan_dispose() (idempotent); guests are
+ * added with np_plan_add_guest() and owned by the plan; reasons are
+ * malloc'd strings owned by the plan.
+ *
+ * The JSON form, version 1 (keys in this order; see docs/placement.md):
+ *
+ *   {
+ *     "numapin_plan": 1,
+ *     "kind": "plan",                  (or "journal")
+ *     "backend": "test",               (optional: what it was made on)
+ *     "host": { "cpu_ids": 8, "node_ids": 2 },
+ *     "policy": "prefer", "overcommit": 1, "pin": "hard",
+ *     "score": 10.0,
+ *     "reasons": [ "..." ],
+ *     "guests": [
+ *       { "id": 1, "name": "rhel5xen", "new": false, "placed": true,
+ *         "vcpus": 4, "memory_kib": 1048576,
+ *         "nodes": "1", "node_affinity": "1",   ("auto"; absent: keep)
+ *         "memory_per_node_kib": { "1": 1048576 },  (absent: no target)
+ *         "score": 10.0,
+ *         "pins": [ { "vcpu": 0, "hard": "4", "soft": "all" } ],
+ *         "reasons": [ "..." ], "advice": "..." }
+ *     ]
+ *   }
+ *
+ * Sets are cpu-list strings ("0-3,6", "all", "none"); a pin without
+ * "hard" or "soft" keeps that map.  Unknown keys are errors.
+ */
+#ifndef NP_PLAN_H
+#define NP_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "cpumap.h"
+#include "np_err.h"
+#include "snapshot.h"
+
+#define NP_PLAN_VERSION 1
+
+enum np_policy {
+    NP_POLICY_PREFER,    /* whole cores when there are, else any CPUs */
+    NP_POLICY_ISOLATE,   /* one vCPU per core; its siblings stay idle */
+    NP_POLICY_REQUIRE,   /* whole free cores only, shared with no guest */
+};
+
+enum np_pin_mode {
+    NP_PIN_HARD,         /* hard = the vCPU's CPU; soft kept */
+    NP_PIN_SOFT,         /* hard = every CPU; soft = the vCPU's CPU (Xen) */
+};
+
+struct np_plan_guest {
+    int id;                       /* -1 for a new guest */
+    char *name;
+    bool is_new;
+    bool placed;
+    unsigned int nr_vcpus;
+    uint64_t mem_kib;
+    struct np_cpumap nodes;       /* the node set: CPUs' and memory's */
+    struct np_cpumap node_affinity; /* nr_bits 0: keep */
+    bool node_affinity_auto;      /* set it back to automatic */
+    uint64_t *mem_per_node_kib;   /* NULL: no memory target */
+    struct np_cpumap *hard;       /* nr_vcpus maps; nr_bits 0: keep */
+    struct np_cpumap *soft;       /* nr_vcpus maps; nr_bits 0: keep */
+    unsigned int score;           /* mean vCPU-to-memory distance x 100 */
+    unsigned int nr_reasons;
+    char **reasons;
+    char *advice;                 /* NULL when none */
+};
+
+struct np_plan {
+    bool is_journal;
+    char *backend;                /* may be NULL */
+    unsigned int nr_cpu_ids;
+    unsigned int nr_node_ids;
+    enum np_policy policy;
+    unsigned int overcommit;
+    enum np_pin_mode pin;
+    unsigned int score;           /* memory-weighted mean of the guests' */
+    unsigned int nr_reasons;
+    char **reasons;
+    unsigned int nr_guests;
+    struct np_plan_guest *guests;
+};
+
+void np_plan_init(struct np_plan *plan);
+void np_plan_dispose(struct np_plan *plan);
+
+/* "prefer" / "isolate" / "require" and back.  parse: 0 or -EINVAL. */
+const char *np_policy_name(enum np_policy policy);
+int np_policy_parse(const char *s, enum np_policy *policy_out);
+
+/*
+ * Append a guest with nr_vcpus vCPUs, every map sized to the plan and
+ * "keep" (nr_bits 0 for hard/soft/node_affinity, nodes empty).  Sets
+ * *guest_out (valid until the next add).  0 or -ENOMEM.
+ */
+int np_plan_add_guest(struct np_plan *plan, int id, const char *name,
+                      unsigned int nr_vcpus, struct np_plan_guest **guest_out);
+
+/* Append a printf-style reason to a guest (g != NULL) or to the plan.
+ * 0 or -ENOMEM. */
+int np_plan_reason(struct np_plan *plan, struct np_plan_guest *g,
+                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Set g->advice (replacing it).  0 or -ENOMEM. */
+int np_plan_advice(struct np_plan_guest *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The guest of the plan with that id, or NULL. */
+struct np_plan_guest *np_plan_find_guest(const struct np_plan *plan, int id);
+
+/*
+ * The journal of the guests of plan that apply would change: for each, the
+ * current hard (and soft, when the snapshot has it) map of every vCPU, the
+ * node affinity ("auto" when it is every node) and where the memory is now.
+ * journal_out is initialised here.  0, -ENOENT (a guest of the plan is not
+ * in snap; err names it) or -ENOMEM.
+ */
+int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
+                    struct np_plan *journal_out, struct np_err *err);
+
+/*
+ * JSON.  write: *json_out is malloc'd (free()), pretty-printed, ending with
+ * a newline; 0 or -ENOMEM.  read: plan (initialised) is replaced; 0, or
+ * -EINVAL with "NAME: PATH: what is wrong" in err, or -ENOMEM.  Reading
+ * what was written gives the same plan.
+ */
+int np_plan_write_json(const struct np_plan *plan, char **json_out,
+                       struct np_err *err);
+int np_plan_read_json(const char *buf, size_t len, const char *name,
+                      struct np_plan *plan, struct np_err *err);
+
+/* Files: write is atomic (temporary file in the same directory, fsync,
+ * rename, fsync of the directory); a failed write leaves path as it was.
+ * Both return 0 or a negative errno with a sentence naming the file. */
+int np_plan_write_file(const char *path, const struct np_plan *plan,
+                       struct np_err *err);
+int np_plan_read_file(const char *path, struct np_plan *plan,
+                      struct np_err *err);
+
+/*
+ * Check that plan can be applied to the host of snap: the same CPU and
+ * node ids, every applied guest present with the same name and at least
+ * as many vCPUs, every CPU of a map present and online, every node of a
+ * node affinity holding memory.  Returns 0, -EINVAL (the plan does not
+ * fit this host) or -ESRCH (a guest no longer exists); err says which.
+ */
+int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
+                  struct np_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Applying                                                            */
+/* ------------------------------------------------------------------ */
+
+/* The state directory: the journal of the last apply lives here. */
+#define NP_STATE_DIR_DEFAULT "/var/lib/numapin"
+#define NP_STATE_DIR_ENV "NUMAPIN_STATE_DIR"
+#define NP_JOURNAL_PENDING "apply.json" /* written before an apply */
+#define NP_JOURNAL_UNDO "undo.json"     /* the last apply's previous state */
+
+struct np_apply_opts {
+    const char *state_dir;   /* NULL: $NUMAPIN_STATE_DIR, else the default */
+    bool move_memory;        /* move memory when the backend can */
+    bool no_journal;         /* rollback only, no file (undo's own apply
+                                still writes one: leave false) */
+};
+
+/* What an apply did, for the command to report. */
+struct np_apply_report {
+    unsigned int nr_steps;       /* writes made (before any rollback) */
+    unsigned int nr_guests;      /* guests changed */
+    unsigned int nr_moved;       /* guests whose memory was moved */
+    bool memory_not_moved;       /* the backend cannot move memory */
+    bool rolled_back;            /* a step failed and every change was
+                                    undone */
+    bool rollback_failed;        /* ... and some could not be: run undo */
+    char failed[NP_ERR_MAX];     /* the step that failed, when one did */
+};
+
+/*
+ * Apply plan to the host behind be, whose current state is snap (read just
+ * before).  First the journal (np_plan_journal()) is written to
+ * STATE/apply.json, atomically; then, guest by guest, every vCPU's maps are
+ * set one at a time, then the node affinity, then (opts->move_memory and
+ * the backend has NP_CAP_MOVE_MEMORY) the memory is moved to the nodes of
+ * the plan; each guest is read back (read_guests) and compared.  On the
+ * first failure every change already made is undone from the journal,
+ * newest first, and apply.json is removed: nothing is half applied.  On
+ * success apply.json becomes STATE/undo.json, what np_plan_undo() reads.
+ *
+ * Returns 0; -EINVAL / -ESRCH from np_plan_check(); or the failing step's
+ * errno with err naming it (report->rolled_back says the host is as it
+ * was; report->rollback_failed says it is not and undo.json holds the
+ * journal).  report may be NULL.
+ */
+int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
+                  const struct np_plan *plan, const struct np_apply_opts *opts,
+                  struct np_apply_report *report, struct np_err *err);
+
+/*
+ * Undo the last apply: read STATE/undo.json (or STATE/apply.json, when an
+ * apply was interrupted) and apply it as above; the journal of this apply
+ * becomes the new undo.json, so a second undo re-applies the plan.
+ * Returns as np_plan_apply(), and -ENOENT when there is nothing to undo.
+ */
+int np_plan_undo(struct np_backend *be, const struct np_snapshot *snap,
+                 const struct np_apply_opts *opts,
+                 struct np_apply_report *report, struct np_err *err);
+
+/* The state directory opts (or the environment) names; never NULL. */
+const char *np_plan_state_dir(const struct np_apply_opts *opts);
+
+#endif /* NP_PLAN_H */

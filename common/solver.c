@@ -1,0 +1,1293 @@
+/*
+ * solver.c: placement.  The contract is in solver.h, the reasoning in
+ * docs/placement.md.  Pure: no I/O, no clock, no randomness.
+ *
+ * The state the solver keeps while it places guests one at a time:
+ *  - per node (by index into the present nodes): the memory still free
+ *    (KiB) and whether the node can hold memory at all;
+ *  - per CPU (by id): its load in milli-vCPUs (a vCPU pinned to k CPUs
+ *    adds 1000/k, rounded up, to each) and its core;
+ *  - per core: whether a guest placed with isolate/require owns it.
+ * A CPU can take one more vCPU when load + 1000 <= overcommit * 1000 and
+ * its core is not owned: with overcommit 1, a CPU in anyone's pin is
+ * never used again, so pins never overlap.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpulist.h"
+#include "solver.h"
+
+#define MILLI 1000u
+/* Reasons list at most this many refused single nodes. */
+#define MAX_REFUSED_LISTED 8
+
+struct core {
+    int node;                  /* node index */
+    unsigned int first;        /* into core_cpus */
+    unsigned int nr_cpus;      /* online, unreserved threads */
+};
+
+/* One candidate node set: sorted node indices and its figures. */
+struct cand {
+    unsigned int nr;
+    unsigned int *members;     /* into the shared members pool */
+    bool fits;
+    uint64_t total_distance;
+    uint64_t cpu_load;         /* milli-vCPUs pinned on its CPUs */
+    uint64_t nr_cpus;          /* usable CPUs of its nodes */
+    uint64_t mem_used;         /* KiB in use on its memory nodes */
+    uint64_t mem_total;
+};
+
+/* One guest to place. */
+struct job {
+    unsigned int plan_idx;     /* its entry in the plan */
+    const struct np_guest *g;  /* NULL for a new guest */
+    unsigned int nr_vcpus;
+    uint64_t mem_kib;
+};
+
+struct solver {
+    const struct np_snapshot *snap;
+    const struct np_topo *topo;
+    const struct np_solve_req *req;
+    struct np_plan *plan;
+    uint32_t limit;            /* overcommit * MILLI */
+
+    unsigned int nr_nodes;
+    int *node_ids;             /* index -> id */
+    unsigned int *dist;        /* nr_nodes^2, by index */
+    bool *has_mem;
+    int64_t *mem_avail;        /* KiB */
+    uint64_t *mem_total;
+    unsigned int *node_cpus;   /* usable CPUs per node */
+
+    unsigned int nr_cores;
+    struct core *cores;        /* grouped by node, in CPU id order */
+    int *core_cpus;
+    unsigned int *node_core_first; /* nr_nodes + 1: cores of node i are
+                                      node_core_first[i] .. [i+1]-1 */
+    int *core_of;              /* by CPU id; -1 unusable */
+    bool *owned;               /* per core */
+    uint32_t *load;            /* by CPU id */
+    unsigned int max_node_cpus;
+    uint64_t max_node_mem;
+
+    /* Scratch, sized once. */
+    unsigned int *cap;         /* per node: vCPUs it can take now */
+    uint64_t *mem;             /* per node: memory it can take now */
+    uint64_t *dsum;
+    unsigned int *stamp;
+    struct cand *cands;
+    unsigned int *pool;        /* nr_nodes * nr_nodes members */
+    unsigned int *take;        /* vCPUs per node of the winner */
+    uint64_t *mem_take;        /* KiB per node of the winner */
+    int *chosen;               /* CPUs chosen, nr_vcpus */
+    bool *picked;              /* by CPU id: chosen for this guest */
+    unsigned int local_pct;    /* of the guest just committed */
+};
+
+void np_solve_req_init(struct np_solve_req *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->policy = NP_POLICY_PREFER;
+    req->overcommit = 1;
+    req->pin = NP_PIN_HARD;
+    req->explain = true;
+}
+
+static void solver_free(struct solver *s)
+{
+    free(s->node_ids);
+    free(s->dist);
+    free(s->has_mem);
+    free(s->mem_avail);
+    free(s->mem_total);
+    free(s->node_cpus);
+    free(s->cores);
+    free(s->core_cpus);
+    free(s->node_core_first);
+    free(s->core_of);
+    free(s->owned);
+    free(s->load);
+    free(s->cap);
+    free(s->mem);
+    free(s->dsum);
+    free(s->stamp);
+    free(s->cands);
+    free(s->pool);
+    free(s->take);
+    free(s->mem_take);
+    free(s->chosen);
+    free(s->picked);
+}
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static unsigned int dist(const struct solver *s, unsigned int a,
+                         unsigned int b)
+{
+    return s->dist[a * s->nr_nodes + b];
+}
+
+/* "1" or "0-1,3": the node ids of a list of node indices, into buf. */
+static void format_set(const struct solver *s, const unsigned int *members,
+                       unsigned int nr, char *buf, size_t size)
+{
+    size_t len = 0;
+    unsigned int i = 0, j;
+
+    buf[0] = '\0';
+    while (i < nr && len < size) {
+        j = i;
+        while (j + 1 < nr &&
+               s->node_ids[members[j + 1]] == s->node_ids[members[j]] + 1)
+            j++;
+        if (j == i)
+            len += (size_t)snprintf(buf + len, size - len, "%s%d",
+                                    len ? "," : "", s->node_ids[members[i]]);
+        else
+            len += (size_t)snprintf(buf + len, size - len, "%s%d-%d",
+                                    len ? "," : "", s->node_ids[members[i]],
+                                    s->node_ids[members[j]]);
+        i = j + 1;
+    }
+}
+
+/* Memory in the unit a person reads: "3.0 GiB", "512 MiB", "900 KiB". */
+static void format_mem(uint64_t kib, char *buf, size_t size)
+{
+    if (kib >= 1024 * 1024)
+        snprintf(buf, size, "%.1f GiB", (double)kib / (1024.0 * 1024.0));
+    else if (kib >= 1024)
+        snprintf(buf, size, "%" PRIu64 " MiB", kib / 1024);
+    else
+        snprintf(buf, size, "%" PRIu64 " KiB", kib);
+}
+
+/* The pin that holds a vCPU of a guest that stays where it is: its hard
+ * map unless that covers every online CPU, else its soft map under the
+ * same rule; NULL when it floats. */
+static const struct np_cpumap *vcpu_pin(const struct solver *s,
+                                        const struct np_vcpu *v)
+{
+    const struct np_cpumap *m[2] = {&v->hard, &v->soft};
+    unsigned int i;
+    int cpu;
+
+    for (i = 0; i < 2; i++) {
+        if (!m[i]->nr_bits || np_cpumap_is_empty(m[i]))
+            continue;
+        for (cpu = 0; cpu < (int)s->topo->nr_cpu_ids; cpu++)
+            if (s->topo->cpus[cpu].present && s->topo->cpus[cpu].online &&
+                !np_cpumap_test(m[i], cpu))
+                return m[i];
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Setting up the state                                                */
+/* ------------------------------------------------------------------ */
+
+static int setup_nodes(struct solver *s)
+{
+    const struct np_topo *t = s->topo;
+    unsigned int n = 0, a, b;
+    int id;
+
+    for (id = 0; id < (int)t->nr_node_ids; id++)
+        if (t->nodes[id].present)
+            n++;
+    s->nr_nodes = n;
+    s->node_ids = calloc(n ? n : 1, sizeof(*s->node_ids));
+    s->dist = calloc((size_t)n * n + 1, sizeof(*s->dist));
+    s->has_mem = calloc(n + 1, sizeof(*s->has_mem));
+    s->mem_avail = calloc(n + 1, sizeof(*s->mem_avail));
+    s->mem_total = calloc(n + 1, sizeof(*s->mem_total));
+    s->node_cpus = calloc(n + 1, sizeof(*s->node_cpus));
+    s->cap = calloc(n + 1, sizeof(*s->cap));
+    s->mem = calloc(n + 1, sizeof(*s->mem));
+    s->dsum = calloc(n + 1, sizeof(*s->dsum));
+    s->stamp = calloc(n + 1, sizeof(*s->stamp));
+    s->cands = calloc(n + 1, sizeof(*s->cands));
+    s->pool = calloc((size_t)n * n + 1, sizeof(*s->pool));
+    s->take = calloc(n + 1, sizeof(*s->take));
+    s->mem_take = calloc(n + 1, sizeof(*s->mem_take));
+    s->node_core_first = calloc(n + 2, sizeof(*s->node_core_first));
+    if (!s->node_ids || !s->dist || !s->has_mem || !s->mem_avail ||
+        !s->mem_total || !s->node_cpus || !s->cap || !s->mem || !s->dsum ||
+        !s->stamp || !s->cands || !s->pool || !s->take || !s->mem_take ||
+        !s->node_core_first)
+        return -ENOMEM;
+    n = 0;
+    for (id = 0; id < (int)t->nr_node_ids; id++)
+        if (t->nodes[id].present)
+            s->node_ids[n++] = id;
+    for (a = 0; a < n; a++) {
+        const struct np_node *nd = &t->nodes[s->node_ids[a]];
+
+        for (b = 0; b < n; b++) {
+            unsigned int d = np_topo_distance(t, s->node_ids[a],
+                                              s->node_ids[b]);
+
+            /* unknown: what a SLIT would say for a 2-socket host */
+            s->dist[a * n + b] = d ? d : a == b ? 10 : 20;
+        }
+        s->has_mem[a] = np_topo_node_has_memory(t, s->node_ids[a]);
+        s->mem_total[a] = nd->mem_total_kib;
+        if (!s->has_mem[a])
+            s->mem_avail[a] = 0;
+        else if (nd->mem_free_known)
+            s->mem_avail[a] = (int64_t)nd->mem_free_kib;
+        else
+            s->mem_avail[a] = (int64_t)nd->mem_total_kib;
+        if (s->has_mem[a] && nd->mem_total_kib > s->max_node_mem)
+            s->max_node_mem = nd->mem_total_kib;
+    }
+    return 0;
+}
+
+/* The index of node id, or -1. */
+static int node_index(const struct solver *s, int id)
+{
+    unsigned int lo = 0, hi = s->nr_nodes;
+
+    while (lo < hi) {
+        unsigned int mid = (lo + hi) / 2;
+
+        if (s->node_ids[mid] == id)
+            return (int)mid;
+        if (s->node_ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Usable CPUs, grouped into cores (SMT siblings; a CPU whose siblings are
+ * unknown is a core of its own), cores grouped by node. */
+static int setup_cpus(struct solver *s)
+{
+    const struct np_topo *t = s->topo;
+    unsigned int nr_ids = t->nr_cpu_ids, c, n = 0, pos = 0;
+    int cpu, sib, *node_of;
+    int rc = 0;
+
+    s->core_of = malloc((nr_ids + 1) * sizeof(*s->core_of));
+    s->load = calloc(nr_ids + 1, sizeof(*s->load));
+    s->core_cpus = calloc(nr_ids + 1, sizeof(*s->core_cpus));
+    s->cores = calloc(nr_ids + 1, sizeof(*s->cores));
+    s->owned = calloc(nr_ids + 1, sizeof(*s->owned));
+    node_of = malloc((nr_ids + 1) * sizeof(*node_of));
+    if (!s->core_of || !s->load || !s->core_cpus || !s->cores ||
+        !s->owned || !node_of) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (cpu = 0; cpu < (int)nr_ids; cpu++) {
+        const struct np_cpu *c0 = &t->cpus[cpu];
+
+        s->core_of[cpu] = -1;
+        node_of[cpu] = -1;
+        if (!c0->present || !c0->online || c0->node < 0)
+            continue;
+        if (s->req->reserved && np_cpumap_test(s->req->reserved, cpu))
+            continue;
+        node_of[cpu] = node_index(s, c0->node);
+    }
+    /* node by node, so that a node's cores are contiguous */
+    for (n = 0; n < s->nr_nodes; n++) {
+        s->node_core_first[n] = s->nr_cores;
+        for (cpu = 0; cpu < (int)nr_ids; cpu++) {
+            if (node_of[cpu] != (int)n || s->core_of[cpu] >= 0)
+                continue;
+            c = s->nr_cores++;
+            s->cores[c].node = (int)n;
+            s->cores[c].first = pos;
+            s->core_of[cpu] = (int)c;
+            s->core_cpus[pos++] = cpu;
+            /* siblings after cpu on the same node join its core */
+            if (t->cpus[cpu].siblings.nr_bits) {
+                np_cpumap_for_each(sib, &t->cpus[cpu].siblings) {
+                    if (sib <= cpu || sib >= (int)nr_ids ||
+                        node_of[sib] != (int)n || s->core_of[sib] >= 0)
+                        continue;
+                    s->core_of[sib] = (int)c;
+                    s->core_cpus[pos++] = sib;
+                }
+            }
+            s->cores[c].nr_cpus = pos - s->cores[c].first;
+            s->node_cpus[n] += s->cores[c].nr_cpus;
+        }
+        if (s->node_cpus[n] > s->max_node_cpus)
+            s->max_node_cpus = s->node_cpus[n];
+    }
+    s->node_core_first[s->nr_nodes] = s->nr_cores;
+out:
+    free(node_of);
+    return rc;
+}
+
+/* Add a pinned vCPU's load: 1000/k (rounded up) on each of its k CPUs. */
+static void add_pin_load(struct solver *s, const struct np_cpumap *pin)
+{
+    unsigned int k = 0;
+    uint32_t share;
+    int cpu;
+
+    np_cpumap_for_each(cpu, pin)
+        if (cpu < (int)s->topo->nr_cpu_ids && s->core_of[cpu] >= 0)
+            k++;
+    if (!k)
+        return;
+    share = (MILLI + k - 1) / k;
+    np_cpumap_for_each(cpu, pin)
+        if (cpu < (int)s->topo->nr_cpu_ids && s->core_of[cpu] >= 0)
+            s->load[cpu] += share;
+}
+
+/* ------------------------------------------------------------------ */
+/* One guest                                                           */
+/* ------------------------------------------------------------------ */
+
+static bool cpu_usable(const struct solver *s, int cpu)
+{
+    return s->core_of[cpu] >= 0 && !s->owned[s->core_of[cpu]] &&
+           s->load[cpu] + MILLI <= s->limit;
+}
+
+static bool core_free(const struct solver *s, unsigned int c)
+{
+    const struct core *co = &s->cores[c];
+    unsigned int i;
+
+    if (s->owned[c])
+        return false;
+    for (i = 0; i < co->nr_cpus; i++)
+        if (s->load[s->core_cpus[co->first + i]])
+            return false;
+    return true;
+}
+
+/* What each node can take now, under the policy. */
+static void compute_caps(struct solver *s)
+{
+    unsigned int n, c, i;
+
+    for (n = 0; n < s->nr_nodes; n++) {
+        unsigned int cap = 0;
+
+        for (c = s->node_core_first[n]; c < s->node_core_first[n + 1]; c++) {
+            const struct core *co = &s->cores[c];
+
+            switch (s->req->policy) {
+            case NP_POLICY_ISOLATE:
+                cap += core_free(s, c) ? 1 : 0;
+                break;
+            case NP_POLICY_REQUIRE:
+                cap += core_free(s, c) ? co->nr_cpus : 0;
+                break;
+            default:
+                for (i = 0; i < co->nr_cpus; i++)
+                    cap += cpu_usable(s, s->core_cpus[co->first + i]);
+                break;
+            }
+        }
+        s->cap[n] = cap;
+        s->mem[n] = s->has_mem[n] && s->mem_avail[n] > 0
+                        ? (uint64_t)s->mem_avail[n]
+                        : 0;
+    }
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+    unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Grow a candidate from seed: while vCPUs or memory are short, add the
+ * node that supplies what is short at the smallest distance to the set
+ * (sum over its members), preferring one that closes the whole gap, then
+ * the lowest id.  Fills c; returns whether it fits.
+ */
+static bool grow(struct solver *s, unsigned int seed, unsigned int vcpus,
+                 uint64_t mem_kib, struct cand *c)
+{
+    unsigned int n = s->nr_nodes, j, best;
+    uint64_t have_mem = s->mem[seed];
+    unsigned int have_cpu = s->cap[seed];
+    unsigned int mark = seed + 1;
+
+    c->nr = 0;
+    c->total_distance = 0;
+    c->members[c->nr++] = seed;
+    s->stamp[seed] = mark;
+    for (j = 0; j < n; j++)
+        s->dsum[j] = dist(s, seed, j);
+    while (have_cpu < vcpus || have_mem < mem_kib) {
+        bool best_closes = false;
+
+        best = n;
+        for (j = 0; j < n; j++) {
+            bool want_cpu, want_mem, closes;
+
+            if (s->stamp[j] == mark)
+                continue;
+            want_cpu = have_cpu < vcpus && s->cap[j] > 0;
+            want_mem = have_mem < mem_kib && s->mem[j] > 0;
+            if (!want_cpu && !want_mem)
+                continue;
+            closes = have_cpu + s->cap[j] >= vcpus &&
+                     have_mem + s->mem[j] >= mem_kib;
+            if (best == n || s->dsum[j] < s->dsum[best] ||
+                (s->dsum[j] == s->dsum[best] && closes && !best_closes)) {
+                best = j;
+                best_closes = closes;
+            }
+        }
+        if (best == n)
+            break;
+        s->stamp[best] = mark;
+        c->members[c->nr++] = best;
+        c->total_distance += s->dsum[best];
+        have_cpu += s->cap[best];
+        have_mem += s->mem[best];
+        for (j = 0; j < n; j++)
+            s->dsum[j] += dist(s, best, j);
+    }
+    qsort(c->members, c->nr, sizeof(*c->members), cmp_uint);
+    c->fits = have_cpu >= vcpus && have_mem >= mem_kib;
+    return c->fits;
+}
+
+static void cand_figures(const struct solver *s, struct cand *c)
+{
+    unsigned int i, k, n;
+
+    c->cpu_load = c->nr_cpus = c->mem_used = c->mem_total = 0;
+    for (i = 0; i < c->nr; i++) {
+        n = c->members[i];
+        for (k = s->node_core_first[n]; k < s->node_core_first[n + 1]; k++) {
+            const struct core *co = &s->cores[k];
+            unsigned int t;
+
+            for (t = 0; t < co->nr_cpus; t++)
+                c->cpu_load += s->load[s->core_cpus[co->first + t]];
+            c->nr_cpus += co->nr_cpus;
+        }
+        if (s->has_mem[n]) {
+            uint64_t avail = s->mem_avail[n] > 0 ? (uint64_t)s->mem_avail[n]
+                                                 : 0;
+
+            c->mem_total += s->mem_total[n];
+            c->mem_used += s->mem_total[n] > avail ? s->mem_total[n] - avail
+                                                   : 0;
+        }
+    }
+}
+
+/* Which rule tells a and b apart (both fit): 0 none, else the rule
+ * number of solver.h (2 fewer nodes, 3 distance, 4 CPU load, 5 memory
+ * load, 6 ids); *better_out: a wins. */
+static int cand_decide(const struct cand *a, const struct cand *b,
+                       bool *better_out)
+{
+    unsigned __int128 x, y;
+    unsigned int i;
+
+    if (a->nr != b->nr) {
+        *better_out = a->nr < b->nr;
+        return 2;
+    }
+    if (a->total_distance != b->total_distance) {
+        *better_out = a->total_distance < b->total_distance;
+        return 3;
+    }
+    x = (unsigned __int128)a->cpu_load * (b->nr_cpus ? b->nr_cpus : 1);
+    y = (unsigned __int128)b->cpu_load * (a->nr_cpus ? a->nr_cpus : 1);
+    if (x != y) {
+        *better_out = x < y;
+        return 4;
+    }
+    x = (unsigned __int128)a->mem_used * (b->mem_total ? b->mem_total : 1);
+    y = (unsigned __int128)b->mem_used * (a->mem_total ? a->mem_total : 1);
+    if (x != y) {
+        *better_out = x < y;
+        return 5;
+    }
+    for (i = 0; i < a->nr; i++) {
+        if (a->members[i] != b->members[i]) {
+            *better_out = a->members[i] < b->members[i];
+            return 6;
+        }
+    }
+    *better_out = false;
+    return 0;
+}
+
+static bool cand_same(const struct cand *a, const struct cand *b)
+{
+    return a->nr == b->nr &&
+           !memcmp(a->members, b->members, a->nr * sizeof(*a->members));
+}
+
+static const char *rule_text(int rule)
+{
+    switch (rule) {
+    case 2:
+        return "fewer nodes";
+    case 3:
+        return "smaller total distance between its nodes";
+    case 4:
+        return "fewer vCPUs already pinned per CPU";
+    case 5:
+        return "less memory in use";
+    case 6:
+        return "lower node ids";
+    default:
+        return "equal";
+    }
+}
+
+/* Pick the CPUs of node n for want vCPUs of this guest, appending to
+ * s->chosen from *nr; marks cores owned under isolate/require. */
+static void pick_cpus(struct solver *s, unsigned int n, unsigned int want,
+                      unsigned int *nr)
+{
+    unsigned int c, i, got = 0, pass;
+    enum np_policy pol = s->req->policy;
+
+    /* whole free cores first (the only choice for isolate/require) */
+    for (c = s->node_core_first[n]; c < s->node_core_first[n + 1] && got < want;
+         c++) {
+        const struct core *co = &s->cores[c];
+
+        if (!core_free(s, c))
+            continue;
+        if (pol == NP_POLICY_ISOLATE) {
+            s->picked[s->core_cpus[co->first]] = true;
+            s->chosen[(*nr)++] = s->core_cpus[co->first];
+            got++;
+            s->owned[c] = true;
+            continue;
+        }
+        for (i = 0; i < co->nr_cpus && got < want; i++) {
+            s->picked[s->core_cpus[co->first + i]] = true;
+            s->chosen[(*nr)++] = s->core_cpus[co->first + i];
+            got++;
+        }
+        /* prefer: the rest of a split core stays usable by others */
+        if (pol == NP_POLICY_REQUIRE)
+            s->owned[c] = true;
+    }
+    if (pol != NP_POLICY_PREFER)
+        return;
+    /* then idle CPUs of busy cores, then the least loaded */
+    for (pass = 0; pass < 2 && got < want; pass++) {
+        for (c = s->node_core_first[n];
+             c < s->node_core_first[n + 1] && got < want; c++) {
+            const struct core *co = &s->cores[c];
+
+            for (i = 0; i < co->nr_cpus && got < want; i++) {
+                int cpu = s->core_cpus[co->first + i];
+
+                if (!cpu_usable(s, cpu) || s->picked[cpu] ||
+                    (pass == 0 && s->load[cpu]))
+                    continue;
+                s->picked[cpu] = true;
+                s->chosen[(*nr)++] = cpu;
+                got++;
+            }
+        }
+    }
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Fill the plan entry of job j from the winning candidate w. */
+static int commit(struct solver *s, const struct job *j, const struct cand *w)
+{
+    struct np_plan_guest *pg = &s->plan->guests[j->plan_idx];
+    unsigned int i, n, left = j->nr_vcpus, nr = 0;
+    unsigned int *ord = NULL;
+    uint64_t mleft = j->mem_kib;
+    double num = 0;
+    int rc = 0, cpu;
+
+    ord = malloc((w->nr + 1) * sizeof(*ord));
+    if (!ord)
+        return -ENOMEM;
+    for (i = 0; i < s->nr_nodes; i++) {
+        s->take[i] = 0;
+        s->mem_take[i] = 0;
+    }
+    /* vCPUs: nodes with memory first, then the most room, then id */
+    memcpy(ord, w->members, w->nr * sizeof(*ord));
+    for (i = 1; i < w->nr; i++) {
+        unsigned int x = ord[i], k = i;
+
+        while (k > 0) {
+            unsigned int y = ord[k - 1];
+            bool before = s->has_mem[x] != s->has_mem[y]
+                              ? s->has_mem[x]
+                              : s->cap[x] != s->cap[y] ? s->cap[x] > s->cap[y]
+                                                       : x < y;
+
+            if (!before)
+                break;
+            ord[k] = y;
+            k--;
+        }
+        ord[k] = x;
+    }
+    for (i = 0; i < w->nr && left; i++) {
+        n = ord[i];
+        s->take[n] = s->cap[n] < left ? s->cap[n] : left;
+        left -= s->take[n];
+        pick_cpus(s, n, s->take[n], &nr);
+    }
+    for (i = 0; i < nr; i++)
+        s->picked[s->chosen[i]] = false;
+    qsort(s->chosen, nr, sizeof(*s->chosen), cmp_int);
+    /* memory: each node's share of the vCPUs, as far as it has room */
+    for (i = 0; i < w->nr; i++) {
+        uint64_t share;
+
+        n = w->members[i];
+        if (!s->has_mem[n] || !j->nr_vcpus)
+            continue;
+        share = j->mem_kib / j->nr_vcpus * s->take[n];
+        if (share > s->mem[n])
+            share = s->mem[n];
+        if (share > mleft)
+            share = mleft;
+        s->mem_take[n] = share;
+        mleft -= share;
+    }
+    /* the rest: nearest to the vCPUs first, then the lowest id */
+    while (mleft) {
+        unsigned int best = s->nr_nodes;
+        uint64_t best_d = 0;
+
+        for (i = 0; i < w->nr; i++) {
+            uint64_t d = 0;
+            unsigned int k;
+
+            n = w->members[i];
+            if (!s->has_mem[n] || s->mem_take[n] >= s->mem[n])
+                continue;
+            for (k = 0; k < w->nr; k++)
+                d += (uint64_t)s->take[w->members[k]] *
+                     dist(s, w->members[k], n);
+            if (best == s->nr_nodes || d < best_d) {
+                best = n;
+                best_d = d;
+            }
+        }
+        if (best == s->nr_nodes)
+            break; /* cannot happen: the candidate fits */
+        {
+            uint64_t room = s->mem[best] - s->mem_take[best];
+            uint64_t add = room < mleft ? room : mleft;
+
+            s->mem_take[best] += add;
+            mleft -= add;
+        }
+    }
+
+    /* the plan entry */
+    pg->placed = true;
+    rc = np_cpumap_alloc(&pg->nodes, s->topo->nr_node_ids);
+    if (rc)
+        goto out;
+    rc = np_cpumap_alloc(&pg->node_affinity, s->topo->nr_node_ids);
+    if (rc)
+        goto out;
+    pg->mem_per_node_kib = calloc(s->topo->nr_node_ids,
+                                  sizeof(*pg->mem_per_node_kib));
+    if (!pg->mem_per_node_kib) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < w->nr; i++) {
+        n = w->members[i];
+        if (s->take[n] || s->mem_take[n])
+            np_cpumap_set(&pg->nodes, s->node_ids[n]);
+        if (s->has_mem[n] && (s->mem_take[n] || !j->mem_kib))
+            np_cpumap_set(&pg->node_affinity, s->node_ids[n]);
+        pg->mem_per_node_kib[s->node_ids[n]] = s->mem_take[n];
+        s->mem_avail[n] -= (int64_t)s->mem_take[n];
+    }
+    if (np_cpumap_is_empty(&pg->node_affinity))
+        np_cpumap_dispose(&pg->node_affinity); /* keep */
+    for (i = 0; i < j->nr_vcpus; i++) {
+        struct np_cpumap *pin;
+
+        cpu = s->chosen[i];
+        s->load[cpu] += MILLI;
+        if (s->req->pin == NP_PIN_SOFT) {
+            rc = np_topo_all_cpus(s->topo, &pg->hard[i]);
+            if (rc)
+                goto out;
+            pin = &pg->soft[i];
+        } else {
+            pin = &pg->hard[i];
+        }
+        rc = np_cpumap_alloc(pin, s->topo->nr_cpu_ids);
+        if (rc)
+            goto out;
+        np_cpumap_set(pin, cpu);
+    }
+    /* score: the mean distance from a vCPU to a KiB of its memory */
+    if (j->mem_kib) {
+        for (i = 0; i < w->nr; i++) {
+            unsigned int k;
+
+            for (k = 0; k < w->nr; k++)
+                num += (double)s->take[w->members[i]] *
+                       (double)s->mem_take[w->members[k]] *
+                       dist(s, w->members[i], w->members[k]);
+        }
+        num /= (double)j->nr_vcpus * (double)j->mem_kib;
+    } else {
+        for (i = 0; i < w->nr; i++)
+            num += (double)s->take[w->members[i]] *
+                   dist(s, w->members[i], w->members[i]);
+        num /= (double)j->nr_vcpus;
+    }
+    pg->score = (unsigned int)(num * 100.0 + 0.5);
+    /* the share of vCPU-memory pairs on the same node, in percent */
+    if (j->mem_kib) {
+        double local = 0;
+
+        for (i = 0; i < w->nr; i++)
+            local += (double)s->take[w->members[i]] *
+                     (double)s->mem_take[w->members[i]];
+        s->local_pct = (unsigned int)(100.0 * local /
+                                      ((double)j->nr_vcpus *
+                                       (double)j->mem_kib) + 0.5);
+    } else {
+        s->local_pct = 100;
+    }
+out:
+    free(ord);
+    return rc;
+}
+
+/* Advice for a guest larger than any node, or spread over several. */
+static int advise(struct solver *s, const struct job *j,
+                  struct np_plan_guest *pg, unsigned int nr_nodes_used)
+{
+    char mem[32], node_mem[32];
+    unsigned int parts, per;
+
+    if (s->max_node_cpus && j->nr_vcpus > s->max_node_cpus) {
+        parts = (j->nr_vcpus + s->max_node_cpus - 1) / s->max_node_cpus;
+        per = (j->nr_vcpus + parts - 1) / parts;
+        return np_plan_advice(pg,
+                              "it needs %u vCPUs and the largest node has "
+                              "%u CPUs: run %u guests of %u vCPUs and split "
+                              "the work between them, or give it %u "
+                              "virtual NUMA nodes matching this plan "
+                              "(xl.cfg vnuma, libvirt <cpu><numa>) so that "
+                              "its OS keeps its memory local",
+                              j->nr_vcpus, s->max_node_cpus, parts, per,
+                              nr_nodes_used > parts ? nr_nodes_used : parts);
+    }
+    if (s->max_node_mem && j->mem_kib > s->max_node_mem) {
+        parts = (unsigned int)((j->mem_kib + s->max_node_mem - 1) /
+                               s->max_node_mem);
+        format_mem(j->mem_kib, mem, sizeof(mem));
+        format_mem(s->max_node_mem, node_mem, sizeof(node_mem));
+        return np_plan_advice(pg,
+                              "its memory (%s) is more than the largest "
+                              "node holds (%s): give it %u virtual NUMA "
+                              "nodes matching this plan, or split it into "
+                              "%u guests",
+                              mem, node_mem, parts, parts);
+    }
+    if (nr_nodes_used > 1)
+        return np_plan_advice(pg,
+                              "no single node has room for it now: it "
+                              "spans %u nodes; give it %u virtual NUMA "
+                              "nodes, or make room with `numapin plan "
+                              "--all`",
+                              nr_nodes_used, nr_nodes_used);
+    return 0;
+}
+
+/* Why a node cannot hold the guest alone, into buf. */
+static void refusal(const struct solver *s, unsigned int n,
+                    const struct job *j, char *buf, size_t size)
+{
+    char have[32], need[32];
+    size_t len = 0;
+
+    buf[0] = '\0';
+    if (s->mem[n] < j->mem_kib) {
+        format_mem(j->mem_kib, need, sizeof(need));
+        if (!s->has_mem[n]) {
+            len += (size_t)snprintf(buf, size, "has no memory");
+        } else {
+            format_mem(s->mem[n], have, sizeof(have));
+            len += (size_t)snprintf(buf, size, "has %s free, it needs %s",
+                                    have, need);
+        }
+    }
+    if (s->cap[n] < j->nr_vcpus && len < size) {
+        if (!s->node_cpus[n])
+            snprintf(buf + len, size - len, "%shas no CPUs",
+                     len ? "; " : "");
+        else
+            snprintf(buf + len, size - len,
+                     "%shas %u usable CPUs (of %u) under policy %s, it "
+                     "needs %u",
+                     len ? "; " : "", s->cap[n], s->node_cpus[n],
+                     np_policy_name(s->req->policy), j->nr_vcpus);
+    }
+}
+
+static int place_one(struct solver *s, const struct job *j, bool *placed_out,
+                     struct np_err *err)
+{
+    struct np_plan_guest *pg = &s->plan->guests[j->plan_idx];
+    const bool explain = s->req->explain;
+    unsigned int n = s->nr_nodes, i, nr_cands = 0, nr_fit = 0, listed = 0;
+    unsigned int usable_cpus = 0, win = n, second = n;
+    uint64_t free_mem = 0;
+    char set[256], mem[32];
+    int rc, rule = 0;
+    bool better;
+
+    *placed_out = false;
+    compute_caps(s);
+    for (i = 0; i < n; i++) {
+        usable_cpus += s->cap[i];
+        free_mem += s->mem[i];
+    }
+    if (explain) {
+        format_mem(j->mem_kib, mem, sizeof(mem));
+        rc = np_plan_reason(s->plan, pg,
+                            "needs %u vCPUs and %s; policy %s, overcommit "
+                            "%u",
+                            j->nr_vcpus, mem, np_policy_name(s->req->policy),
+                            s->limit / MILLI);
+        if (rc)
+            return rc;
+    }
+    /* candidates, one per seed that supplies anything, deduplicated */
+    for (i = 0; i < n; i++) {
+        struct cand *c = &s->cands[nr_cands];
+        unsigned int k;
+        bool dup = false;
+
+        if (!s->cap[i] && !s->mem[i])
+            continue;
+        c->members = s->pool + (size_t)nr_cands * n;
+        if (!grow(s, i, j->nr_vcpus, j->mem_kib, c))
+            continue;
+        for (k = 0; k < nr_cands && !dup; k++)
+            dup = cand_same(&s->cands[k], c);
+        if (dup)
+            continue;
+        cand_figures(s, c);
+        nr_cands++;
+    }
+    for (i = 0; i < nr_cands; i++) {
+        if (!s->cands[i].fits)
+            continue;
+        nr_fit++;
+        if (win == n) {
+            win = i;
+            continue;
+        }
+        cand_decide(&s->cands[i], &s->cands[win], &better);
+        if (better) {
+            second = win;
+            win = i;
+        } else if (second == n ||
+                   (cand_decide(&s->cands[i], &s->cands[second], &better),
+                    better)) {
+            second = i;
+        }
+    }
+    if (explain) {
+        /* which nodes cannot take it alone, and why */
+        for (i = 0; i < n; i++) {
+            char why[200];
+
+            if (s->cap[i] >= j->nr_vcpus && s->mem[i] >= j->mem_kib)
+                continue;
+            if (listed++ >= MAX_REFUSED_LISTED)
+                continue;
+            refusal(s, i, j, why, sizeof(why));
+            rc = np_plan_reason(s->plan, pg, "node %d cannot hold it "
+                                "alone: it %s",
+                                s->node_ids[i], why);
+            if (rc)
+                return rc;
+        }
+        if (listed > MAX_REFUSED_LISTED) {
+            rc = np_plan_reason(s->plan, pg,
+                                "%u more nodes cannot hold it alone",
+                                listed - MAX_REFUSED_LISTED);
+            if (rc)
+                return rc;
+        }
+        rc = np_plan_reason(s->plan, pg,
+                            "considered %u candidate node set%s grown from "
+                            "%u seed node%s by distance; %u fit%s",
+                            nr_cands, nr_cands == 1 ? "" : "s", n,
+                            n == 1 ? "" : "s", nr_fit, nr_fit == 1 ? "s" : "");
+        if (rc)
+            return rc;
+    }
+    if (win == n) {
+        char need[32], have[32];
+
+        format_mem(j->mem_kib, need, sizeof(need));
+        format_mem(free_mem, have, sizeof(have));
+        if (usable_cpus < j->nr_vcpus)
+            np_err_set(err, -ENOSPC,
+                       "guest '%s' does not fit: it needs %u vCPUs, %u CPUs "
+                       "are usable under policy %s and overcommit %u",
+                       pg->name, j->nr_vcpus, usable_cpus,
+                       np_policy_name(s->req->policy), s->limit / MILLI);
+        else if (free_mem < j->mem_kib)
+            np_err_set(err, -ENOSPC,
+                       "guest '%s' does not fit: it needs %s, the nodes have "
+                       "%s free",
+                       pg->name, need, have);
+        else
+            np_err_set(err, -ENOSPC,
+                       "guest '%s' does not fit: no set of nodes has both "
+                       "%u usable CPUs and %s free",
+                       pg->name, j->nr_vcpus, need);
+        return np_plan_reason(s->plan, pg, "not placed: %u vCPUs usable, %s "
+                              "free on the host",
+                              usable_cpus, have);
+    }
+    rc = commit(s, j, &s->cands[win]);
+    if (rc)
+        return rc;
+    *placed_out = true;
+    if (explain) {
+        char cpus[256], *cl;
+        const struct np_cpumap *pin0;
+
+        format_set(s, s->cands[win].members, s->cands[win].nr, set,
+                   sizeof(set));
+        cl = NULL;
+        {
+            struct np_cpumap all;
+
+            np_cpumap_init(&all);
+            if (!np_cpumap_alloc(&all, s->topo->nr_cpu_ids)) {
+                for (i = 0; i < j->nr_vcpus; i++) {
+                    pin0 = s->req->pin == NP_PIN_SOFT ? &pg->soft[i]
+                                                      : &pg->hard[i];
+                    np_cpumap_or(&all, pin0);
+                }
+                cl = np_cpulist_format_ranges(&all);
+            }
+            np_cpumap_dispose(&all);
+        }
+        snprintf(cpus, sizeof(cpus), "%s", cl ? cl : "?");
+        free(cl);
+        rc = np_plan_reason(s->plan, pg,
+                            "chose node%s %s: vCPUs on CPUs %s, %u%% of "
+                            "its memory local to its vCPUs (score %u.%02u: "
+                            "the mean vCPU-to-memory distance)",
+                            s->cands[win].nr > 1 ? "s" : "", set, cpus,
+                            s->local_pct, pg->score / 100, pg->score % 100);
+        if (rc)
+            return rc;
+        if (second != n) {
+            char other[256];
+
+            rule = cand_decide(&s->cands[win], &s->cands[second], &better);
+            format_set(s, s->cands[second].members, s->cands[second].nr,
+                       other, sizeof(other));
+            rc = np_plan_reason(s->plan, pg,
+                                "node%s %s won over the runner-up %s: %s",
+                                s->cands[win].nr > 1 ? "s" : "", set, other,
+                                rule_text(rule));
+        } else {
+            rc = np_plan_reason(s->plan, pg,
+                                "node%s %s: the only candidate that fits",
+                                s->cands[win].nr > 1 ? "s" : "", set);
+        }
+        if (rc)
+            return rc;
+    }
+    return advise(s, j, pg, np_cpumap_weight(&pg->nodes));
+}
+
+/* ------------------------------------------------------------------ */
+/* The whole request                                                   */
+/* ------------------------------------------------------------------ */
+
+static const struct np_guest *find_guest_id(const struct np_snapshot *snap,
+                                            int id)
+{
+    unsigned int i;
+
+    for (i = 0; i < snap->nr_guests; i++)
+        if (snap->guests[i].id == id)
+            return &snap->guests[i];
+    return NULL;
+}
+
+static bool id_in(const int *ids, unsigned int nr, int id)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
+/* Largest first: memory, then vCPUs, then the plan's order. */
+static int cmp_job(const void *a, const void *b)
+{
+    const struct job *x = a, *y = b;
+
+    if (x->mem_kib != y->mem_kib)
+        return x->mem_kib > y->mem_kib ? -1 : 1;
+    if (x->nr_vcpus != y->nr_vcpus)
+        return x->nr_vcpus > y->nr_vcpus ? -1 : 1;
+    return x->plan_idx < y->plan_idx ? -1 : x->plan_idx > y->plan_idx;
+}
+
+static int plan_reasons(struct solver *s, const bool *replaced)
+{
+    const struct np_snapshot *snap = s->snap;
+    unsigned int i, n;
+    int rc = 0;
+
+    for (n = 0; n < s->nr_nodes && !rc; n++) {
+        const struct np_node *nd = &s->topo->nodes[s->node_ids[n]];
+
+        if (s->has_mem[n] && !nd->mem_free_known)
+            rc = np_plan_reason(s->plan, NULL,
+                                "the free memory of node %d is unknown: its "
+                                "total is counted",
+                                s->node_ids[n]);
+        else if (!s->has_mem[n])
+            rc = np_plan_reason(s->plan, NULL,
+                                "node %d has no memory: no guest's memory "
+                                "goes there",
+                                s->node_ids[n]);
+        else if (!s->node_cpus[n])
+            rc = np_plan_reason(s->plan, NULL,
+                                "node %d has memory and no usable CPUs: "
+                                "guests' vCPUs run on nearby nodes",
+                                s->node_ids[n]);
+    }
+    if (!rc && s->req->reserved && !np_cpumap_is_empty(s->req->reserved)) {
+        char *l = np_cpulist_format_ranges(s->req->reserved);
+
+        rc = l ? np_plan_reason(s->plan, NULL,
+                                "CPUs %s are reserved for the host", l)
+               : -ENOMEM;
+        free(l);
+    }
+    for (i = 0; i < snap->nr_guests && !rc; i++) {
+        const struct np_guest *g = &snap->guests[i];
+        unsigned int v, floating = 0;
+
+        if (replaced[i]) {
+            if (!g->mem_per_node_kib && g->mem_kib)
+                rc = np_plan_reason(s->plan, NULL,
+                                    "where the memory of '%s' is now is "
+                                    "unknown: it is counted as staying "
+                                    "there",
+                                    g->name);
+            continue;
+        }
+        for (v = 0; v < g->nr_vcpus; v++)
+            if (!vcpu_pin(s, &g->vcpus[v]))
+                floating++;
+        if (floating)
+            rc = np_plan_reason(s->plan, NULL,
+                                "'%s' has %u of %u vCPUs floating (no pin): "
+                                "they may run on the CPUs planned here and "
+                                "its memory may grow anywhere; `numapin "
+                                "plan --all` gives every guest a place",
+                                g->name, floating, g->nr_vcpus);
+    }
+    return rc;
+}
+
+int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
+             struct np_plan *plan, struct np_err *err)
+{
+    struct solver s;
+    struct job *jobs = NULL;
+    bool *replaced = NULL;
+    unsigned int i, v, nr_jobs = 0, nr_failed = 0;
+    uint64_t score_num = 0, score_den = 0;
+    int rc = 0, n;
+
+    np_plan_init(plan);
+    memset(&s, 0, sizeof(s));
+    s.snap = snap;
+    s.topo = &snap->topo;
+    s.req = req;
+    s.plan = plan;
+    s.limit = (req->overcommit > 1 ? req->overcommit : 1) * MILLI;
+    plan->nr_cpu_ids = snap->topo.nr_cpu_ids;
+    plan->nr_node_ids = snap->topo.nr_node_ids;
+    plan->policy = req->policy;
+    plan->overcommit = req->overcommit > 1 ? req->overcommit : 1;
+    plan->pin = req->pin;
+    if (!snap->topo.nr_cpu_ids || !np_topo_nr_online_cpus(&snap->topo))
+        return np_err_set(err, -EINVAL, "the host has no online cpu");
+    if (snap->backend) {
+        plan->backend = strdup(snap->backend);
+        if (!plan->backend)
+            return -ENOMEM;
+    }
+    for (i = 0; i < req->nr_ids; i++)
+        if (!find_guest_id(snap, req->ids[i]))
+            return np_err_set(err, -EINVAL, "guest %d does not exist",
+                              req->ids[i]);
+    for (i = 0; i < req->nr_new; i++)
+        if (!req->new_guests[i].nr_vcpus)
+            return np_err_set(err, -EINVAL,
+                              "a guest needs at least one vcpu");
+
+    rc = setup_nodes(&s);
+    if (!rc)
+        rc = setup_cpus(&s);
+    if (rc)
+        goto out;
+    s.chosen = calloc(snap->topo.nr_cpu_ids + 1, sizeof(*s.chosen));
+    s.picked = calloc(snap->topo.nr_cpu_ids + 1, sizeof(*s.picked));
+    replaced = calloc(snap->nr_guests + 1, sizeof(*replaced));
+    jobs = calloc(req->nr_new + snap->nr_guests + 1, sizeof(*jobs));
+    if (!s.chosen || !s.picked || !replaced || !jobs) {
+        rc = -ENOMEM;
+        goto out;
+    }
+
+    /* the plan's guests: new ones, then existing ones in snapshot order */
+    for (i = 0; i < req->nr_new; i++) {
+        const struct np_new_guest *ng = &req->new_guests[i];
+        struct np_plan_guest *pg;
+
+        rc = np_plan_add_guest(plan, -1, ng->name ? ng->name : "new",
+                               ng->nr_vcpus, &pg);
+        if (rc)
+            goto out;
+        pg->is_new = true;
+        pg->mem_kib = ng->mem_kib;
+        jobs[nr_jobs].plan_idx = plan->nr_guests - 1;
+        jobs[nr_jobs].nr_vcpus = ng->nr_vcpus;
+        jobs[nr_jobs].mem_kib = ng->mem_kib;
+        nr_jobs++;
+    }
+    for (i = 0; i < snap->nr_guests; i++) {
+        const struct np_guest *g = &snap->guests[i];
+        struct np_plan_guest *pg;
+
+        if (req->all)
+            replaced[i] = !id_in(req->fixed_ids, req->nr_fixed_ids, g->id);
+        else
+            replaced[i] = id_in(req->ids, req->nr_ids, g->id);
+        if (!replaced[i] || !g->nr_vcpus) {
+            replaced[i] = false;
+            continue;
+        }
+        rc = np_plan_add_guest(plan, g->id, g->name, g->nr_vcpus, &pg);
+        if (rc)
+            goto out;
+        pg->mem_kib = g->mem_kib;
+        jobs[nr_jobs].plan_idx = plan->nr_guests - 1;
+        jobs[nr_jobs].g = g;
+        jobs[nr_jobs].nr_vcpus = g->nr_vcpus;
+        jobs[nr_jobs].mem_kib = g->mem_kib;
+        nr_jobs++;
+    }
+
+    /* what stays: pins of the others; memory of the re-placed is freed */
+    for (i = 0; i < snap->nr_guests; i++) {
+        const struct np_guest *g = &snap->guests[i];
+
+        if (replaced[i]) {
+            if (g->mem_per_node_kib)
+                for (n = 0; n < (int)snap->topo.nr_node_ids; n++) {
+                    int idx = node_index(&s, n);
+
+                    if (idx >= 0 && s.has_mem[idx])
+                        s.mem_avail[idx] += (int64_t)g->mem_per_node_kib[n];
+                }
+            continue;
+        }
+        for (v = 0; v < g->nr_vcpus; v++) {
+            const struct np_cpumap *pin = vcpu_pin(&s, &g->vcpus[v]);
+
+            if (pin)
+                add_pin_load(&s, pin);
+        }
+    }
+    if (req->explain) {
+        rc = plan_reasons(&s, replaced);
+        if (rc)
+            goto out;
+    }
+
+    qsort(jobs, nr_jobs, sizeof(*jobs), cmp_job);
+    for (i = 0; i < nr_jobs; i++) {
+        struct np_err one = {""};
+        bool placed;
+
+        rc = place_one(&s, &jobs[i], &placed, &one);
+        if (rc)
+            goto out;
+        if (!placed) {
+            if (!nr_failed++)
+                np_err_set(err, -ENOSPC, "%s", one.msg);
+            continue;
+        }
+        score_num += (uint64_t)plan->guests[jobs[i].plan_idx].score *
+                     (jobs[i].mem_kib ? jobs[i].mem_kib : 1);
+        score_den += jobs[i].mem_kib ? jobs[i].mem_kib : 1;
+    }
+    plan->score = score_den ? (unsigned int)((score_num + score_den / 2) /
+                                             score_den)
+                            : 0;
+    if (req->explain && nr_jobs > 1) {
+        rc = np_plan_reason(plan, NULL,
+                            "placed %u of %u guests, largest first (memory, "
+                            "then vCPUs)",
+                            nr_jobs - nr_failed, nr_jobs);
+        if (rc)
+            goto out;
+    }
+    rc = nr_failed ? -ENOSPC : 0;
+out:
+    if (rc == -ENOMEM)
+        np_err_set(err, rc, "out of memory while planning");
+    free(jobs);
+    free(replaced);
+    solver_free(&s);
+    return rc;
+}

@@ -1,0 +1,711 @@
+/*
+ * cmd_plan.c: placement commands: place (where would a new guest go),
+ * plan (where should the guests be), apply (make it so, atomically) and
+ * undo (put back what the last apply changed).  The solver
+ * (common/solver.h) decides; common/plan.h applies.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "cpulist.h"
+#include "numapin.h"
+#include "plan.h"
+#include "solver.h"
+
+/* The options place, plan and apply share. */
+struct plan_opts {
+    unsigned int vcpus;
+    uint64_t mem_kib;
+    bool have_vcpus, have_mem;
+    const char *name;
+    enum np_policy policy;
+    unsigned int overcommit;
+    bool soft;
+    const char *reserve;
+    bool all;
+    const char *out;
+    const char *state_dir;
+    bool no_move;
+    bool quiet;
+    const char **args;         /* the operands */
+    unsigned int nr_args;
+};
+
+/*
+ * "3G", "3072M", "3072" (MiB, as xl.cfg's memory=), "512MiB", "1048576K"
+ * into KiB.  0 or -EINVAL.
+ */
+static int parse_size(const char *s, uint64_t *kib_out)
+{
+    static const struct {
+        const char *suffix;
+        unsigned int shift;
+    } units[] = {
+        {"", 10},    {"k", 0},    {"kb", 0},   {"kib", 0}, {"m", 10},
+        {"mb", 10},  {"mib", 10}, {"g", 20},   {"gb", 20}, {"gib", 20},
+        {"t", 30},   {"tb", 30},  {"tib", 30},
+    };
+    unsigned long long n;
+    unsigned int i;
+    char *end;
+
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    n = strtoull(s, &end, 10);
+    if (errno)
+        return -EINVAL;
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcasecmp(end, units[i].suffix))
+            continue;
+        if (n > (UINT64_MAX >> 2) >> units[i].shift)
+            return -EINVAL;
+        *kib_out = (uint64_t)n << units[i].shift;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+static int parse_uint(const char *s, unsigned int max, unsigned int *out)
+{
+    unsigned long n;
+    char *end;
+
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    n = strtoul(s, &end, 10);
+    if (errno || *end || n > max)
+        return -EINVAL;
+    *out = (unsigned int)n;
+    return 0;
+}
+
+/* The value of "--opt VALUE" or "--opt=VALUE" at argv[*i], or NULL when
+ * argv[*i] is not opt. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt,
+                             bool *missing)
+{
+    size_t len = strlen(opt);
+
+    if (strncmp(argv[*i], opt, len))
+        return NULL;
+    if (argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (argv[*i][len])
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Parse a command's options; returns -1 to go on, else an exit code. */
+static int parse_opts(const char *cmd, int argc, char **argv,
+                      struct plan_opts *o)
+{
+    int i;
+
+    memset(o, 0, sizeof(*o));
+    o->policy = NP_POLICY_PREFER;
+    o->overcommit = 1;
+    o->args = calloc((size_t)argc + 1, sizeof(*o->args));
+    if (!o->args)
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    for (i = 1; i < argc; i++) {
+        bool missing = false;
+        const char *v;
+
+        if (!strcmp(argv[i], "--")) {
+            for (i++; i < argc; i++)
+                o->args[o->nr_args++] = argv[i];
+            break;
+        }
+        if ((v = opt_value(argc, argv, &i, "--vcpus", &missing))) {
+            if (parse_uint(v, 65536, &o->vcpus) || !o->vcpus)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid vcpu count '%s': expected 1 to "
+                                    "65536",
+                                    v);
+            o->have_vcpus = true;
+        } else if ((v = opt_value(argc, argv, &i, "--memory", &missing))) {
+            if (parse_size(v, &o->mem_kib))
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid memory size '%s': expected a "
+                                    "number of MiB or a size such as 3G, "
+                                    "512M, 1048576K",
+                                    v);
+            o->have_mem = true;
+        } else if ((v = opt_value(argc, argv, &i, "--policy", &missing))) {
+            if (np_policy_parse(v, &o->policy))
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "unknown policy '%s': use prefer, "
+                                    "isolate or require",
+                                    v);
+        } else if ((v = opt_value(argc, argv, &i, "--overcommit",
+                                  &missing))) {
+            if (parse_uint(v, 1024, &o->overcommit) || !o->overcommit)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid overcommit '%s': expected the "
+                                    "vCPUs allowed per CPU, 1 to 1024",
+                                    v);
+        } else if ((v = opt_value(argc, argv, &i, "--name", &missing))) {
+            o->name = v;
+        } else if ((v = opt_value(argc, argv, &i, "--reserve", &missing))) {
+            o->reserve = v;
+        } else if ((v = opt_value(argc, argv, &i, "--state-dir",
+                                  &missing))) {
+            o->state_dir = v;
+        } else if ((v = opt_value(argc, argv, &i, "-o", &missing))) {
+            o->out = v;
+        } else if (!strcmp(argv[i], "--soft")) {
+            o->soft = true;
+        } else if (!strcmp(argv[i], "--all")) {
+            o->all = true;
+        } else if (!strcmp(argv[i], "--no-move")) {
+            o->no_move = true;
+        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+            o->quiet = true;
+        } else if (missing) {
+            return np_ctx_error(NP_EXIT_USAGE, "option '%s' needs a value",
+                                argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            np_ctx_error(NP_EXIT_USAGE, "unknown option '%s'", argv[i]);
+            return np_usage(cmd);
+        } else {
+            o->args[o->nr_args++] = argv[i];
+        }
+        if (missing)
+            return np_ctx_error(NP_EXIT_USAGE, "option '%s' needs a value",
+                                argv[i]);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Printing                                                            */
+/* ------------------------------------------------------------------ */
+
+static void print_mem(FILE *f, uint64_t kib)
+{
+    if (kib >= 1024 * 1024)
+        fprintf(f, "%.1f GiB", (double)kib / (1024.0 * 1024.0));
+    else if (kib >= 1024)
+        fprintf(f, "%" PRIu64 " MiB", kib / 1024);
+    else
+        fprintf(f, "%" PRIu64 " KiB", kib);
+}
+
+/* The union of a guest's pins (hard, or soft when the plan pins soft). */
+static char *guest_cpus(const struct np_plan *plan,
+                        const struct np_plan_guest *g)
+{
+    struct np_cpumap all;
+    unsigned int v;
+    char *s;
+
+    np_cpumap_init(&all);
+    if (np_cpumap_alloc(&all, plan->nr_cpu_ids))
+        return NULL;
+    for (v = 0; v < g->nr_vcpus; v++)
+        np_cpumap_or(&all, plan->pin == NP_PIN_SOFT ? &g->soft[v]
+                                                    : &g->hard[v]);
+    s = np_cpulist_format_ranges(&all);
+    np_cpumap_dispose(&all);
+    return s;
+}
+
+static void print_list(const char *label, const struct np_cpumap *m)
+{
+    char *s = np_cpulist_format_ranges(m);
+
+    printf("%s%s", label, s && *s ? s : "none");
+    free(s);
+}
+
+static void print_guest(const struct np_plan *plan,
+                        const struct np_plan_guest *g, bool quiet)
+{
+    unsigned int i, v;
+    int n;
+
+    printf("%s%s (%u vCPUs, ", g->is_new ? "new guest " : "guest ", g->name,
+           g->nr_vcpus);
+    print_mem(stdout, g->mem_kib);
+    if (!g->placed) {
+        printf("): not placed\n");
+    } else {
+        print_list(np_cpumap_weight(&g->nodes) > 1 ? "): nodes "
+                                                   : "): node ",
+                   &g->nodes);
+        printf(", score %u.%02u\n", g->score / 100, g->score % 100);
+        for (v = 0; v < g->nr_vcpus; v++) {
+            const struct np_cpumap *pin = plan->pin == NP_PIN_SOFT
+                                              ? &g->soft[v]
+                                              : &g->hard[v];
+
+            printf("  vcpu %u -> ", v);
+            print_list(plan->pin == NP_PIN_SOFT ? "soft cpu " : "cpu ", pin);
+            fputc('\n', stdout);
+        }
+        if (g->mem_per_node_kib) {
+            printf("  memory:");
+            for (n = 0; n < (int)plan->nr_node_ids; n++) {
+                if (!g->mem_per_node_kib[n])
+                    continue;
+                printf(" node %d ", n);
+                print_mem(stdout, g->mem_per_node_kib[n]);
+            }
+            fputc('\n', stdout);
+        }
+    }
+    if (!quiet)
+        for (i = 0; i < g->nr_reasons; i++)
+            printf("  - %s\n", g->reasons[i]);
+    if (g->advice)
+        printf("  advice: %s\n", g->advice);
+}
+
+static void print_plan(const struct np_plan *plan, bool quiet)
+{
+    unsigned int i;
+
+    if (!quiet)
+        for (i = 0; i < plan->nr_reasons; i++)
+            printf("# %s\n", plan->reasons[i]);
+    for (i = 0; i < plan->nr_guests; i++)
+        print_guest(plan, &plan->guests[i], quiet);
+    if (plan->nr_guests > 1)
+        printf("score %u.%02u (the mean vCPU-to-memory distance, weighted "
+               "by memory)\n",
+               plan->score / 100, plan->score % 100);
+}
+
+/* xl.cfg and libvirt lines for a new guest. */
+static void print_config(const struct np_plan *plan,
+                         const struct np_plan_guest *g)
+{
+    char *cpus = guest_cpus(plan, g);
+    char *nodes = g->node_affinity.nr_bits
+                      ? np_cpulist_format_ranges(&g->node_affinity)
+                      : NULL;
+    unsigned int v;
+
+    printf("xl.cfg:\n  %s=\"%s\"\n", plan->pin == NP_PIN_SOFT ? "cpus_soft"
+                                                             : "cpus",
+           cpus ? cpus : "");
+    printf("  # or one pCPU per vCPU: cpus=[");
+    for (v = 0; v < g->nr_vcpus; v++) {
+        const struct np_cpumap *pin = plan->pin == NP_PIN_SOFT ? &g->soft[v]
+                                                               : &g->hard[v];
+        char *s = np_cpulist_format_ranges(pin);
+
+        printf("%s\"%s\"", v ? ", " : "", s ? s : "");
+        free(s);
+    }
+    printf("]\n");
+    printf("libvirt:\n  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
+           cpus ? cpus : "", g->nr_vcpus);
+    printf("  <cputune>\n");
+    for (v = 0; v < g->nr_vcpus; v++) {
+        char *s = np_cpulist_format_ranges(plan->pin == NP_PIN_SOFT
+                                               ? &g->soft[v]
+                                               : &g->hard[v]);
+
+        printf("    <vcpupin vcpu='%u' cpuset='%s'/>\n", v, s ? s : "");
+        free(s);
+    }
+    printf("  </cputune>\n");
+    if (nodes && *nodes)
+        printf("  <numatune>\n    <memory mode='strict' nodeset='%s'/>\n"
+               "  </numatune>\n",
+               nodes);
+    free(cpus);
+    free(nodes);
+}
+
+static int print_json(const struct np_plan *plan)
+{
+    struct np_err err = {""};
+    char *json = NULL;
+
+    if (np_plan_write_json(plan, &json, &err))
+        return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+    fputs(json, stdout);
+    free(json);
+    return NP_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Solving                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Fill req from o; reserved is filled from --reserve. */
+static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
+                     struct np_solve_req *req, struct np_cpumap *reserved)
+{
+    struct np_err err = {""};
+
+    np_solve_req_init(req);
+    req->policy = o->policy;
+    req->overcommit = o->overcommit;
+    req->pin = o->soft ? NP_PIN_SOFT : NP_PIN_HARD;
+    if (o->soft && ctx->be_open &&
+        !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY))
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "the %s backend has no soft affinity: leave out "
+                            "--soft",
+                            ctx->be.ops->name);
+    if (o->reserve) {
+        if (np_cpulist_parse(&ctx->snap.topo, o->reserve, reserved, &err))
+            return np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
+        req->reserved = reserved;
+    }
+    return -1;
+}
+
+/*
+ * The plan for existing guests: --all, or DOM... (names or ids).  dom0
+ * stays where it is under --all on Xen.
+ */
+static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
+                          struct np_plan *plan, struct np_cpumap *reserved)
+{
+    static const int dom0[] = {0};
+    struct np_solve_req req;
+    struct np_err err = {""};
+    int *ids = NULL, rc;
+    unsigned int i;
+
+    rc = build_req(ctx, o, &req, reserved);
+    if (rc >= 0)
+        return rc;
+    if (o->all && o->nr_args)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "give --all or guests, not both");
+    req.all = o->all || !o->nr_args;
+    if (req.all && ctx->snap.backend && !strcmp(ctx->snap.backend, "xen")) {
+        req.fixed_ids = dom0;
+        req.nr_fixed_ids = 1;
+    }
+    if (!req.all) {
+        ids = calloc(o->nr_args, sizeof(*ids));
+        if (!ids)
+            return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        for (i = 0; i < o->nr_args; i++) {
+            const struct np_guest *g = np_snapshot_find_guest(&ctx->snap,
+                                                              o->args[i]);
+
+            if (!g) {
+                free(ids);
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "guest '%s' does not exist", o->args[i]);
+            }
+            ids[i] = g->id;
+        }
+        req.ids = ids;
+        req.nr_ids = o->nr_args;
+    }
+    rc = np_solve(&ctx->snap, &req, plan, &err);
+    free(ids);
+    if (rc == -ENOSPC)
+        return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+    if (rc)
+        return np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
+                            "%s", err.msg);
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The commands                                                        */
+/* ------------------------------------------------------------------ */
+
+int main_place(struct np_ctx *ctx, int argc, char **argv)
+{
+    struct plan_opts o;
+    struct np_solve_req req;
+    struct np_new_guest ng;
+    struct np_plan plan;
+    struct np_cpumap reserved;
+    struct np_err err = {""};
+    int rc;
+
+    np_plan_init(&plan);
+    np_cpumap_init(&reserved);
+    rc = parse_opts("place", argc, argv, &o);
+    if (rc >= 0)
+        goto out;
+    if (!o.have_vcpus || !o.have_mem || o.nr_args || o.all || o.out) {
+        rc = np_usage("place");
+        goto out;
+    }
+    rc = np_ctx_load(ctx, NP_WANT_ANY_GUESTS);
+    if (rc)
+        goto out;
+    rc = build_req(ctx, &o, &req, &reserved);
+    if (rc >= 0)
+        goto out;
+    ng.name = o.name ? o.name : "new";
+    ng.nr_vcpus = o.vcpus;
+    ng.mem_kib = o.mem_kib;
+    req.new_guests = &ng;
+    req.nr_new = 1;
+    rc = np_solve(&ctx->snap, &req, &plan, &err);
+    if (rc == -ENOSPC) {
+        const struct np_plan_guest *g = &plan.guests[0];
+
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s%s%s", err.msg,
+                          g->advice ? "; advice: " : "",
+                          g->advice ? g->advice : "");
+        goto out;
+    }
+    if (rc) {
+        rc = np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
+                          "%s", err.msg);
+        goto out;
+    }
+    if (ctx->json) {
+        rc = print_json(&plan);
+        goto out;
+    }
+    np_ctx_banner(ctx);
+    print_plan(&plan, o.quiet);
+    print_config(&plan, &plan.guests[0]);
+    rc = NP_EXIT_OK;
+out:
+    free(o.args);
+    np_cpumap_dispose(&reserved);
+    np_plan_dispose(&plan);
+    return rc;
+}
+
+int main_plan(struct np_ctx *ctx, int argc, char **argv)
+{
+    struct plan_opts o;
+    struct np_plan plan;
+    struct np_cpumap reserved;
+    struct np_err err = {""};
+    int rc;
+
+    np_plan_init(&plan);
+    np_cpumap_init(&reserved);
+    rc = parse_opts("plan", argc, argv, &o);
+    if (rc >= 0)
+        goto out;
+    if (o.have_vcpus || o.have_mem) {
+        rc = np_ctx_error(NP_EXIT_USAGE,
+                          "--vcpus and --memory are for `numapin place`");
+        goto out;
+    }
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        goto out;
+    rc = solve_existing(ctx, &o, &plan, &reserved);
+    if (rc >= 0)
+        goto out;
+    if (o.out) {
+        if (np_plan_write_file(o.out, &plan, &err)) {
+            rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+            goto out;
+        }
+    }
+    if (ctx->json) {
+        rc = print_json(&plan);
+        goto out;
+    }
+    np_ctx_banner(ctx);
+    print_plan(&plan, o.quiet);
+    if (o.out)
+        printf("plan written to %s: `numapin apply %s` applies it\n", o.out,
+               o.out);
+    rc = NP_EXIT_OK;
+out:
+    free(o.args);
+    np_cpumap_dispose(&reserved);
+    np_plan_dispose(&plan);
+    return rc;
+}
+
+/* Can this source change the host? */
+static int need_write(struct np_ctx *ctx)
+{
+    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
+        return np_ctx_error(NP_EXIT_FAILED,
+                            "%s cannot change a host: use a live backend or "
+                            "-c test:FILE",
+                            ctx->topology ? "a --topology file"
+                                          : ctx->be.ops->name);
+    return -1;
+}
+
+static void print_steps(const struct np_plan *plan)
+{
+    unsigned int i, v;
+
+    for (i = 0; i < plan->nr_guests; i++) {
+        const struct np_plan_guest *g = &plan->guests[i];
+
+        if (!g->placed || g->is_new)
+            continue;
+        for (v = 0; v < g->nr_vcpus; v++) {
+            if (!g->hard[v].nr_bits && !g->soft[v].nr_bits)
+                continue;
+            printf("%s vcpu %u:", g->name, v);
+            if (g->hard[v].nr_bits)
+                print_list(" hard ", &g->hard[v]);
+            if (g->soft[v].nr_bits)
+                print_list(" soft ", &g->soft[v]);
+            fputc('\n', stdout);
+        }
+        if (g->node_affinity_auto)
+            printf("%s: node affinity auto\n", g->name);
+        else if (g->node_affinity.nr_bits) {
+            printf("%s: ", g->name);
+            print_list("node affinity ", &g->node_affinity);
+            fputc('\n', stdout);
+        }
+    }
+}
+
+/* After an apply or undo: what it did, or the one-line error. */
+static int report_result(struct np_ctx *ctx, int rc,
+                         const struct np_apply_report *rep,
+                         const struct np_err *err, const char *done,
+                         const struct plan_opts *o)
+{
+    if (rc)
+        return np_ctx_error(rc == -EINVAL || rc == -ENOENT ? NP_EXIT_USAGE
+                                                           : NP_EXIT_FAILED,
+                            "%s", err->msg[0] ? err->msg : strerror(-rc));
+    np_ctx_banner(ctx);
+    printf("%s: %u guest%s, %u change%s; journal in %s/%s (`numapin undo` "
+           "puts it back)\n",
+           done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s",
+           rep->nr_steps, rep->nr_steps == 1 ? "" : "s",
+           np_plan_state_dir(&(struct np_apply_opts){o->state_dir, false,
+                                                      false}),
+           NP_JOURNAL_UNDO);
+    if (rep->nr_moved)
+        printf("memory moved for %u guest%s\n", rep->nr_moved,
+               rep->nr_moved == 1 ? "" : "s");
+    if (rep->memory_not_moved)
+        printf("node affinity set; memory already allocated does not move "
+               "%s, only new allocations follow it\n",
+               ctx->be.ops->caps & NP_CAP_MOVE_MEMORY ? "(--no-move)"
+                                                      : "on this backend");
+    return NP_EXIT_OK;
+}
+
+int main_apply(struct np_ctx *ctx, int argc, char **argv)
+{
+    struct plan_opts o;
+    struct np_plan plan;
+    struct np_cpumap reserved;
+    struct np_apply_opts aopts;
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct stat st;
+    bool from_file;
+    int rc;
+
+    np_plan_init(&plan);
+    np_cpumap_init(&reserved);
+    rc = parse_opts("apply", argc, argv, &o);
+    if (rc >= 0)
+        goto out;
+    if (o.have_vcpus || o.have_mem || o.out) {
+        rc = np_usage("apply");
+        goto out;
+    }
+    from_file = o.nr_args == 1 && !o.all &&
+                (strstr(o.args[0], ".json") || strchr(o.args[0], '/') ||
+                 !stat(o.args[0], &st));
+    if (from_file) {
+        rc = np_plan_read_file(o.args[0], &plan, &err);
+        if (rc) {
+            rc = np_ctx_error(rc == -ENOMEM ? NP_EXIT_FAILED : NP_EXIT_USAGE,
+                              "%s", err.msg);
+            goto out;
+        }
+        if (plan.is_journal) {
+            rc = np_ctx_error(NP_EXIT_USAGE,
+                              "'%s' is a journal: use `numapin undo`",
+                              o.args[0]);
+            goto out;
+        }
+    }
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        goto out;
+    rc = need_write(ctx);
+    if (rc >= 0)
+        goto out;
+    if (!from_file) {
+        if (!o.all && !o.nr_args) {
+            rc = np_usage("apply");
+            goto out;
+        }
+        rc = solve_existing(ctx, &o, &plan, &reserved);
+        if (rc >= 0)
+            goto out;
+    }
+    if (ctx->dry_run) {
+        rc = np_plan_check(&ctx->snap, &plan, &err);
+        if (rc) {
+            rc = np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
+                              "%s", err.msg);
+            goto out;
+        }
+        print_steps(&plan);
+        rc = NP_EXIT_OK;
+        goto out;
+    }
+    memset(&aopts, 0, sizeof(aopts));
+    aopts.state_dir = o.state_dir;
+    aopts.move_memory = !o.no_move;
+    rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
+    rc = report_result(ctx, rc, &rep, &err, "applied", &o);
+out:
+    free(o.args);
+    np_cpumap_dispose(&reserved);
+    np_plan_dispose(&plan);
+    return rc;
+}
+
+int main_undo(struct np_ctx *ctx, int argc, char **argv)
+{
+    struct plan_opts o;
+    struct np_apply_opts aopts;
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    int rc;
+
+    rc = parse_opts("undo", argc, argv, &o);
+    if (rc >= 0)
+        goto out;
+    if (o.nr_args || o.have_vcpus || o.have_mem || o.all || o.out) {
+        rc = np_usage("undo");
+        goto out;
+    }
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        goto out;
+    rc = need_write(ctx);
+    if (rc >= 0)
+        goto out;
+    memset(&aopts, 0, sizeof(aopts));
+    aopts.state_dir = o.state_dir;
+    aopts.move_memory = !o.no_move;
+    rc = np_plan_undo(&ctx->be, &ctx->snap, &aopts, &rep, &err);
+    rc = report_result(ctx, rc, &rep, &err, "undone", &o);
+out:
+    free(o.args);
+    return rc;
+}
