@@ -564,9 +564,11 @@ static int kvm_set_node_affinity(struct np_backend *be,
         list = np_cpulist_format_ranges(&cpus);
         nl = np_cpulist_format_ranges(nodes);
         snprintf(note, sizeof(note),
-                 "nodes %s have no cpus: the threads of %s run on the "
-                 "nearest cpus, %s",
-                 nl ? nl : "?", g->name, list ? list : "?");
+                 "%s %s %s no cpus: the threads of %s run on the nearest "
+                 "cpus, %s",
+                 np_cpumap_weight(nodes) > 1 ? "nodes" : "node",
+                 nl ? nl : "?", np_cpumap_weight(nodes) > 1 ? "have" : "has",
+                 g->name, list ? list : "?");
         memcpy(be->note, note, sizeof(be->note));
     }
 out:
@@ -643,14 +645,16 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
         rc = np_err_set(err, -EINVAL, "no node to move the memory to");
         goto out;
     }
+    /* a node without memory holds no pages to move */
     np_cpumap_for_each(n, from)
-        if (np_topo_node_exists(topo, n) && !np_cpumap_test(&dst, n))
+        if (np_topo_node_has_memory(topo, n) && !np_cpumap_test(&dst, n))
             np_cpumap_set(&src, n);
     sl = np_cpulist_format_ranges(&src);
     dl = np_cpulist_format_ranges(&dst);
     if (np_cpumap_is_empty(&src)) {
         snprintf(be->note, sizeof(be->note),
-                 "the memory of %s is already on nodes %s: nothing to move",
+                 "the memory of %s is already on node(s) %s: nothing to "
+                 "move",
                  g->name, dl ? dl : "?");
         goto out;
     }
@@ -696,8 +700,8 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
         uint64_t moved = was > still ? was - still : 0;
 
         snprintf(be->note, sizeof(be->note),
-                 "moved %llu pages (%llu KiB) of %s from nodes %s to nodes "
-                 "%s; %llu pages not moved%s",
+                 "moved %llu pages (%llu KiB) of %s from node(s) %s to "
+                 "node(s) %s; %llu pages not moved%s",
                  (unsigned long long)(moved / (uint64_t)page_kib),
                  (unsigned long long)moved, g->name, sl ? sl : "?",
                  dl ? dl : "?",
