@@ -10,6 +10,8 @@
 #ifndef NP_BACKEND_H
 #define NP_BACKEND_H
 
+#include <stdbool.h>
+
 #include "cpumap.h"
 #include "np_err.h"
 #include "snapshot.h"
@@ -72,6 +74,12 @@ struct np_backend {
     const char *root;                /* kvm: the host's root directory */
     const char *qmp;                 /* kvm: a QMP socket (vCPU threads) */
     long pid;                        /* kvm: the one QEMU process to use */
+    /* vcpu-pin -f: set_vcpu_affinity also clears an override the guest
+     * kernel made (Xen: SCHEDOP_pin_override, through
+     * libxl_set_vcpuaffinity_force()), and may then be called with both
+     * maps NULL to clear only that.  Set by the command for one vCPU at a
+     * time, as xl allows; a backend without such overrides ignores it. */
+    bool force;
     /* A write that succeeded but not quite as asked (a map the hypervisor
      * or kernel narrowed, a soft map left unreachable) says so here, in one
      * sentence; the command prints it as a note and clears it. */
