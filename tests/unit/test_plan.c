@@ -1,0 +1,570 @@
+/*
+ * test_plan.c: plans as data (JSON round trips, strict reading), and
+ * apply / rollback / undo against the test backend with a failure
+ * injected at every step.
+ *
+ * "Unchanged" below means the host file is the same once the vCPUs'
+ * "cpu" (where a vCPU last ran, which a live host changes on its own) is
+ * left out; without memory moves it is otherwise byte for byte the same.
+ * Memory moved and moved back keeps each guest's total but not always its
+ * split over nodes (move_memory moves all of a node's share), so those
+ * cases compare pins, node affinity and totals.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend_test.h"
+#include "fmt_json.h"
+#include "np_test.h"
+#include "plan.h"
+#include "solver.h"
+
+#define ORIGIN NP_SRCDIR "/examples/origin-2010.json"
+
+struct scratch {
+    char dir[64];
+    char host[96];
+    char state[96];
+};
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void spit(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The text without the lines holding "cpu": (where vCPUs last ran). */
+static char *without_cpu(const char *text)
+{
+    char *out = malloc(strlen(text) + 1), *o = out;
+    const char *p = text;
+
+    ck_assert_ptr_nonnull(out);
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+
+        if (!memmem(p, len, "\"cpu\":", 6)) {
+            memcpy(o, p, len);
+            o += len;
+        }
+        p += len;
+    }
+    *o = '\0';
+    return out;
+}
+
+static void scratch_make(struct scratch *sc)
+{
+    char *text = slurp(ORIGIN);
+
+    strcpy(sc->dir, "/tmp/np-test-plan-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(sc->dir));
+    snprintf(sc->host, sizeof(sc->host), "%s/host.json", sc->dir);
+    snprintf(sc->state, sizeof(sc->state), "%s/state", sc->dir);
+    spit(sc->host, text);
+    free(text);
+}
+
+static void rm_rf(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        struct stat st;
+
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (!lstat(path, &st) && S_ISDIR(st.st_mode))
+            rm_rf(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static bool exists(const char *dir, const char *file)
+{
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    return access(path, F_OK) == 0;
+}
+
+static void be_open(struct np_backend *be, const char *path)
+{
+    struct np_err err = {""};
+
+    memset(be, 0, sizeof(*be));
+    be->ops = &np_test_ops;
+    ck_assert_msg(be->ops->open(be, path, &err) == 0, "%s", err.msg);
+}
+
+static void be_read(struct np_backend *be, struct np_snapshot *snap)
+{
+    struct np_err err = {""};
+
+    np_snapshot_init(snap);
+    ck_assert_int_eq(be->ops->read_host(be, snap, &err), 0);
+    ck_assert_int_eq(be->ops->read_guests(be, snap, &err), 0);
+}
+
+static void plan_all(const struct np_snapshot *snap, struct np_plan *plan)
+{
+    struct np_solve_req req;
+    struct np_err err = {""};
+
+    np_solve_req_init(&req);
+    req.all = true;
+    ck_assert_msg(np_solve(snap, &req, plan, &err) == 0, "%s", err.msg);
+}
+
+/* The pins and node affinities of every guest, as text. */
+static char *pins_text(const char *host)
+{
+    struct np_snapshot snap;
+    struct np_err err = {""};
+    unsigned int i, v;
+    char *buf = calloc(1, 8192);
+    size_t len = 0;
+
+    ck_assert_ptr_nonnull(buf);
+    np_snapshot_init(&snap);
+    ck_assert_msg(np_json_read_snapshot_file(host, &snap, &err) == 0, "%s",
+                  err.msg);
+    for (i = 0; i < snap.nr_guests; i++) {
+        const struct np_guest *g = &snap.guests[i];
+        uint64_t total = 0;
+        int n;
+
+        for (v = 0; v < g->nr_vcpus; v++) {
+            int cpu;
+
+            len += (size_t)snprintf(buf + len, 8192 - len, "%s/%u:", g->name,
+                                    v);
+            np_cpumap_for_each(cpu, &g->vcpus[v].hard)
+                len += (size_t)snprintf(buf + len, 8192 - len, "%d,", cpu);
+            len += (size_t)snprintf(buf + len, 8192 - len, " ");
+        }
+        np_cpumap_for_each(n, &g->node_affinity)
+            len += (size_t)snprintf(buf + len, 8192 - len, "n%d,", n);
+        for (n = 0; g->mem_per_node_kib && n < (int)snap.topo.nr_node_ids;
+             n++)
+            total += g->mem_per_node_kib[n];
+        len += (size_t)snprintf(buf + len, 8192 - len, "mem %llu\n",
+                                (unsigned long long)total);
+    }
+    np_snapshot_dispose(&snap);
+    return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+/* ------------------------------------------------------------------ */
+
+START_TEST(json_round_trip)
+{
+    struct np_snapshot snap;
+    struct np_plan plan, back, journal;
+    struct np_err err = {""};
+    char *a = NULL, *b = NULL;
+
+    np_snapshot_init(&snap);
+    ck_assert_int_eq(np_json_read_snapshot_file(ORIGIN, &snap, &err), 0);
+    plan_all(&snap, &plan);
+    ck_assert_int_eq(np_plan_write_json(&plan, &a, &err), 0);
+    ck_assert_ptr_nonnull(strstr(a, "\"numapin_plan\": 1"));
+    ck_assert_ptr_nonnull(strstr(a, "\"kind\": \"plan\""));
+    ck_assert_ptr_nonnull(strstr(a, "\"score\": 10.00"));
+    np_plan_init(&back);
+    ck_assert_msg(np_plan_read_json(a, strlen(a), "a", &back, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_int_eq(np_plan_write_json(&back, &b, &err), 0);
+    ck_assert_str_eq(a, b);
+    ck_assert_uint_eq(back.nr_guests, 3);
+    ck_assert(np_cpumap_equal(&back.guests[0].hard[0],
+                              &plan.guests[0].hard[0]));
+    free(a);
+    free(b);
+    /* a journal round-trips too */
+    ck_assert_int_eq(np_plan_journal(&snap, &plan, &journal, &err), 0);
+    ck_assert(journal.is_journal);
+    ck_assert(journal.guests[0].node_affinity_auto); /* rhel5xen: all */
+    ck_assert_int_eq(np_plan_write_json(&journal, &a, &err), 0);
+    ck_assert_ptr_nonnull(strstr(a, "\"node_affinity\": \"auto\""));
+    ck_assert_int_eq(np_plan_read_json(a, strlen(a), "j", &back, &err), 0);
+    ck_assert_int_eq(np_plan_write_json(&back, &b, &err), 0);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    np_plan_dispose(&journal);
+    np_plan_dispose(&back);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+static const struct {
+    const char *json;
+    const char *msg;
+} bad_plans[] = {
+    {"[", "x: not valid json"},
+    {"{\"numapin_plan\": 2}", "x: numapin_plan: version 2 is not supported"},
+    {"{\"numapin_plan\": 1, \"kind\": \"plan\", \"typo\": 1}",
+     "x: (top): unknown key 'typo'"},
+    {"{\"numapin_plan\": 1, \"kind\": \"x\"}",
+     "x: kind: 'x' is neither 'plan' nor 'journal'"},
+    {"{\"numapin_plan\": 1, \"kind\": \"plan\", \"host\": {\"cpu_ids\": 8, "
+     "\"node_ids\": 2}, \"policy\": \"fast\"}",
+     "x: policy: unknown policy 'fast'"},
+    {"{\"numapin_plan\": 1, \"kind\": \"plan\", \"host\": {\"cpu_ids\": 8, "
+     "\"node_ids\": 2}, \"policy\": \"prefer\", \"overcommit\": 1, \"pin\": "
+     "\"hard\", \"guests\": [{\"id\": 1, \"name\": \"a\", \"new\": false, "
+     "\"placed\": true, \"vcpus\": 1, \"memory_kib\": 1, \"nodes\": \"1\", "
+     "\"pins\": [{\"vcpu\": 0, \"hard\": \"9\"}]}]}",
+     "x: guests[0].pins[0]: 'hard' is not a list of ids below 8: '9'"},
+    {"{\"numapin_plan\": 1, \"kind\": \"plan\", \"host\": {\"cpu_ids\": 8, "
+     "\"node_ids\": 2}, \"policy\": \"prefer\", \"overcommit\": 1, \"pin\": "
+     "\"hard\", \"guests\": [{\"id\": 1, \"name\": \"a\", \"new\": false, "
+     "\"placed\": true, \"vcpus\": 1, \"memory_kib\": 1, \"nodes\": \"1\", "
+     "\"pins\": [{\"vcpu\": 3}]}]}",
+     "x: guests[0].pins[0]: vcpu 3 is not below 'vcpus'"},
+};
+
+START_TEST(json_errors)
+{
+    struct np_plan plan;
+    struct np_err err = {""};
+    const char *j = bad_plans[_i].json;
+
+    np_plan_init(&plan);
+    ck_assert_int_eq(np_plan_read_json(j, strlen(j), "x", &plan, &err),
+                     -EINVAL);
+    ck_assert_msg(!strncmp(err.msg, bad_plans[_i].msg,
+                           strlen(bad_plans[_i].msg)),
+                  "got '%s', want '%s'", err.msg, bad_plans[_i].msg);
+    ck_assert_uint_eq(plan.nr_guests, 0);
+    np_plan_dispose(&plan);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Apply, rollback, undo                                               */
+/* ------------------------------------------------------------------ */
+
+/* How many writes the whole-host plan takes on a fresh host. */
+static unsigned int count_steps(bool move)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {NULL, move, false};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    plan_all(&snap, &plan);
+    ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
+                  "%s", err.msg);
+    ck_assert(!rep.rolled_back);
+    ck_assert_uint_eq(rep.nr_guests, 3);
+    ck_assert(exists(sc.state, NP_JOURNAL_UNDO));
+    ck_assert(!exists(sc.state, NP_JOURNAL_PENDING));
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+    return rep.nr_steps;
+}
+
+/* Write n fails: apply fails, everything is put back, no journal stays. */
+static void fail_at(unsigned int n, bool move)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {NULL, move, false};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    char *before, *after, *pb, *pa;
+    int rc;
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    before = slurp(sc.host);
+    pb = pins_text(sc.host);
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    plan_all(&snap, &plan);
+    ck_assert_int_eq(np_test_backend_fail_after(&be, (int)n), 0);
+    rc = np_plan_apply(&be, &snap, &plan, &opts, &rep, &err);
+    ck_assert_int_eq(rc, -EIO);
+    ck_assert(rep.rolled_back);
+    ck_assert(!rep.rollback_failed);
+    ck_assert_uint_eq(rep.nr_steps, n + 1);
+    ck_assert_msg(strstr(err.msg, "failed as asked") &&
+                      strstr(err.msg, "nothing was changed"),
+                  "%s", err.msg);
+    ck_assert(!exists(sc.state, NP_JOURNAL_PENDING));
+    ck_assert(!exists(sc.state, NP_JOURNAL_UNDO));
+    after = slurp(sc.host);
+    pa = pins_text(sc.host);
+    ck_assert_str_eq(pb, pa);
+    if (!move) {
+        char *b = without_cpu(before), *a = without_cpu(after);
+
+        ck_assert_str_eq(b, a);
+        free(b);
+        free(a);
+    }
+    free(before);
+    free(after);
+    free(pb);
+    free(pa);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+
+START_TEST(rollback_every_step)
+{
+    unsigned int steps = count_steps(false), n;
+
+    /* 8 vCPUs and 3 node affinities */
+    ck_assert_uint_eq(steps, 11);
+    for (n = 0; n < steps; n++)
+        fail_at(n, false);
+}
+END_TEST
+
+START_TEST(rollback_every_step_moving_memory)
+{
+    unsigned int steps = count_steps(true), n;
+
+    ck_assert_uint_gt(steps, 11);
+    for (n = 0; n < steps; n++)
+        fail_at(n, true);
+}
+END_TEST
+
+START_TEST(apply_then_undo)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {NULL, false, false};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    char *before, *applied_pins, *now, *b, *a;
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    before = slurp(sc.host);
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    plan_all(&snap, &plan);
+    /* nothing to undo yet */
+    ck_assert_int_eq(np_plan_undo(&be, &snap, &opts, &rep, &err), -ENOENT);
+    ck_assert_msg(strstr(err.msg, "there is nothing to undo"), "%s",
+                  err.msg);
+    np_err_clear(&err);
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
+    applied_pins = pins_text(sc.host);
+    ck_assert_ptr_nonnull(strstr(applied_pins, "rhel5xen/0:4, "));
+    np_snapshot_dispose(&snap);
+    be_read(&be, &snap);
+    /* a failure in the middle of the undo leaves the plan in place */
+    ck_assert_int_eq(np_test_backend_fail_after(&be, 3), 0);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, &opts, &rep, &err), -EIO);
+    ck_assert(rep.rolled_back);
+    now = pins_text(sc.host);
+    ck_assert_str_eq(now, applied_pins);
+    free(now);
+    ck_assert(exists(sc.state, NP_JOURNAL_UNDO));
+    ck_assert_int_eq(np_test_backend_fail_after(&be, -1), 0);
+    np_err_clear(&err);
+    /* undo puts the host back as it was */
+    ck_assert_msg(np_plan_undo(&be, &snap, &opts, &rep, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(rep.nr_guests, 3);
+    now = slurp(sc.host);
+    b = without_cpu(before);
+    a = without_cpu(now);
+    ck_assert_str_eq(b, a);
+    free(a);
+    free(b);
+    free(now);
+    /* and a second undo re-applies the plan */
+    np_snapshot_dispose(&snap);
+    be_read(&be, &snap);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, &opts, &rep, &err), 0);
+    now = pins_text(sc.host);
+    ck_assert_str_eq(now, applied_pins);
+    free(now);
+    free(applied_pins);
+    free(before);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/* An apply that died half way left apply.json: undo uses it. */
+START_TEST(undo_interrupted)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan, journal;
+    struct np_apply_opts opts = {NULL, false, false};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    char path[256], *before, *now, *b, *a;
+    unsigned int v;
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    before = slurp(sc.host);
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    plan_all(&snap, &plan);
+    /* what apply writes first, then the first guest's pins, then "crash" */
+    ck_assert_int_eq(np_plan_journal(&snap, &plan, &journal, &err), 0);
+    mkdir(sc.state, 0755);
+    snprintf(path, sizeof(path), "%s/%s", sc.state, NP_JOURNAL_PENDING);
+    ck_assert_int_eq(np_plan_write_file(path, &journal, &err), 0);
+    for (v = 0; v < plan.guests[0].nr_vcpus; v++)
+        ck_assert_int_eq(be.ops->set_vcpu_affinity(
+                             &be, &snap.guests[0], (int)v,
+                             &plan.guests[0].hard[v], NULL, &err),
+                         0);
+    np_snapshot_dispose(&snap);
+    be_read(&be, &snap);
+    ck_assert_msg(np_plan_undo(&be, &snap, &opts, &rep, &err) == 0, "%s",
+                  err.msg);
+    ck_assert(!exists(sc.state, NP_JOURNAL_PENDING));
+    now = slurp(sc.host);
+    b = without_cpu(before);
+    a = without_cpu(now);
+    ck_assert_str_eq(b, a);
+    free(a);
+    free(b);
+    free(now);
+    free(before);
+    np_plan_dispose(&journal);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/* Plans that no longer fit the host are refused before any change. */
+START_TEST(stale_plans)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {NULL, false, false};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    char *before, *after;
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    before = slurp(sc.host);
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    plan_all(&snap, &plan);
+    /* a guest vanished */
+    plan.guests[1].id = 99;
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err),
+                     -ESRCH);
+    ck_assert_str_eq(err.msg, "guest 'web1' (id 99) no longer exists: make "
+                              "a new plan");
+    plan.guests[1].id = 2;
+    /* a CPU went offline */
+    snap.topo.cpus[4].online = false;
+    np_err_clear(&err);
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err),
+                     -EINVAL);
+    ck_assert_msg(strstr(err.msg, "to cpu 4, which is offline"), "%s",
+                  err.msg);
+    snap.topo.cpus[4].online = true;
+    /* the state directory cannot be made: nothing changes */
+    snprintf(sc.state, sizeof(sc.state), "%s/host.json/state", sc.dir);
+    opts.state_dir = sc.state;
+    np_err_clear(&err);
+    ck_assert_int_lt(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
+    ck_assert_msg(strstr(err.msg, "cannot create the state directory"),
+                  "%s", err.msg);
+    after = slurp(sc.host);
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+Suite *suite_test_plan(void);
+Suite *suite_test_plan(void)
+{
+    Suite *s = suite_create("plan");
+    TCase *tc = tcase_create("plan");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, json_round_trip);
+    tcase_add_loop_test(tc, json_errors, 0,
+                        (int)(sizeof(bad_plans) / sizeof(bad_plans[0])));
+    tcase_add_test(tc, rollback_every_step);
+    tcase_add_test(tc, rollback_every_step_moving_memory);
+    tcase_add_test(tc, apply_then_undo);
+    tcase_add_test(tc, undo_interrupted);
+    tcase_add_test(tc, stale_plans);
+    suite_add_tcase(s, tc);
+    return s;
+}
