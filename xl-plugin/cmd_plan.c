@@ -703,6 +703,27 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    if (ctx->dry_run) {
+        struct np_plan journal;
+        char *path = NULL;
+
+        np_plan_init(&journal);
+        if (asprintf(&path, "%s/%s", np_plan_state_dir(&aopts),
+                     NP_JOURNAL_UNDO) < 0) {
+            rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+            goto out;
+        }
+        rc = np_plan_read_file(path, &journal, &err);
+        free(path);
+        if (rc)
+            rc = np_ctx_error(rc == -ENOENT ? NP_EXIT_USAGE : NP_EXIT_FAILED,
+                              "there is nothing to undo: %s", err.msg);
+        else
+            print_steps(&journal);
+        np_plan_dispose(&journal);
+        rc = rc ? rc : NP_EXIT_OK;
+        goto out;
+    }
     rc = np_plan_undo(&ctx->be, &ctx->snap, &aopts, &rep, &err);
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);
 out:
