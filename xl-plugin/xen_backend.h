@@ -12,11 +12,26 @@
  *    invalid (LIBXL_NUMAINFO_INVALID_ENTRY) is an absent node id.
  *    Memory is converted from libxl's bytes and pages to KiB.
  *  - read_guests: every domain (dom0 included), every vCPU up to the
- *    domain's highest id, online or not, with hard and soft affinity, and
- *    the domain's node affinity.  Memory per node is not known (NULL).
+ *    domain's highest id, online or not, with hard and soft affinity, the
+ *    domain's node affinity, and its credit/credit2 cap and weight (-1
+ *    under other schedulers).  Memory per node is not known (NULL).
  *    A domain that disappears while it is read is left out.
- *  - set_vcpu_affinity: libxl_set_vcpuaffinity(); a NULL map is kept.
- *  - set_node_affinity, move_memory: -EOPNOTSUPP.
+ *  - set_vcpu_affinity: libxl_set_vcpuaffinity(), or
+ *    libxl_set_vcpuaffinity_force() when be->force; a NULL map is kept.
+ *    Before the call, the domain's cpupool is read (libxl_domain_info,
+ *    libxl_cpupool_info): a hard map with no CPU of that pool is refused
+ *    with -EINVAL, and a domain that is gone gives -ESRCH.  After it, the
+ *    vCPU is read back (libxl_list_vcpu) and be->note says when Xen keeps
+ *    another hard map, when the pool narrows the hard map, and when the
+ *    soft map is narrowed or left without a CPU by the hard map and pool.
+ *    Test only: NUMAPIN_TEST_XEN_DESTROY_AFTER_VCPU=NAME:VCPU destroys
+ *    domain NAME right after its vCPU VCPU was set.
+ *  - set_node_affinity: libxl_domain_set_nodeaffinity(); NULL restores
+ *    Xen's automatic node affinity (a full node map, which Xen takes as
+ *    "reset").
+ *  - set_sched: libxl_domain_sched_params_set() for credit and credit2;
+ *    -EOPNOTSUPP under other schedulers.
+ *  - move_memory: -EOPNOTSUPP (Xen cannot move a live guest's memory).
  *
  * libxl's log goes through one adapter: errors become the np_err sentence
  * of the failing operation, warnings are printed as "warning: ..." on

@@ -38,4 +38,24 @@ static inline int np_libxl_get_nodeaffinity(libxl_ctx *ctx, uint32_t domid,
 #define np_libxl_get_nodeaffinity libxl_domain_get_nodeaffinity
 #endif
 
+/* vcpu-pin -f (Xen 4.8): clear a guest kernel's temporary pin override.
+ * Without it, -f fails with ERROR_NI ("not supported"). */
+#ifndef LIBXL_HAVE_SET_VCPUAFFINITY_FORCE
+static inline int np_libxl_set_vcpuaffinity_force(libxl_ctx *ctx,
+                                                  uint32_t domid,
+                                                  uint32_t vcpuid,
+                                                  const libxl_bitmap *hard,
+                                                  const libxl_bitmap *soft)
+{
+    (void)ctx;
+    (void)domid;
+    (void)vcpuid;
+    (void)hard;
+    (void)soft;
+    return ERROR_NI;
+}
+#else
+#define np_libxl_set_vcpuaffinity_force libxl_set_vcpuaffinity_force
+#endif
+
 #endif /* NP_XEN_COMPAT_H */
