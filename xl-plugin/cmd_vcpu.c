@@ -172,6 +172,8 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
         return NP_EXIT_OK;
     np_ctx_error(NP_EXIT_FAILED, "cannot set the affinity of %s vcpu %d: %s",
                  g->name, v, err.msg[0] ? err.msg : strerror(-rc));
+    if (rc == -ESRCH)
+        return NP_EXIT_FAILED;  /* the guest is gone: nothing to put back */
     while (--v >= first) {
         const struct np_vcpu *old = &g->vcpus[v];
         struct np_err undo_err = {""};
@@ -194,10 +196,17 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
     const struct np_guest *g = NULL;
     struct np_err err = {""};
     const char *dom, *hard_str, *soft_str;
+    bool force = false;
     int vcpu, first, last, rc;
 
     np_cpumap_init(&hard_map);
     np_cpumap_init(&soft_map);
+    /* -f / --force, before DOM, as xl takes it. */
+    if (argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--force"))) {
+        force = true;
+        argc--;
+        argv++;
+    }
     if (argc < 4 || argc > 5)
         return np_usage("vcpu-pin");
     dom = argv[1];
@@ -208,6 +217,10 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
                             "invalid vcpu '%s': expected a vcpu number or "
                             "'all'",
                             argv[2]);
+    if (force && vcpu < 0)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "--force and 'all' as vcpu are not allowed "
+                            "together: force one vcpu at a time");
     rc = np_ctx_load(ctx, ctx->dry_run ? NP_WANT_ANY_GUESTS
                                        : NP_WANT_GUESTS);
     if (rc)
@@ -249,7 +262,7 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
 
-    if (!hard && !soft) {
+    if (!hard && !soft && !force) {
         rc = np_ctx_error(NP_EXIT_USAGE,
                           "nothing to change: both maps are '-'");
         goto out;
@@ -275,7 +288,9 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
     }
     first = vcpu < 0 ? 0 : vcpu;
     last = vcpu < 0 ? (int)g->nr_vcpus - 1 : vcpu;
+    ctx->be.force = force;
     rc = pin_vcpus(ctx, g, first, last, hard, soft);
+    ctx->be.force = false;
 out:
     np_cpumap_dispose(&hard_map);
     np_cpumap_dispose(&soft_map);
