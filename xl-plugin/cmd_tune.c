@@ -168,7 +168,7 @@ static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
     struct np_cpumap all;
     struct np_err err = {""};
     bool soft = ops->caps & NP_CAP_SOFT_AFFINITY;
-    int v, rc;
+    int v, rc = 0;
 
     np_cpumap_init(&all);
     if (np_topo_all_cpus(&ctx->snap.topo, &all))
