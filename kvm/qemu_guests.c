@@ -717,7 +717,8 @@ static int list_numeric(int rootfd, const char *rel, long **ids_out,
         }
         ids[nr++] = id;
     }
-    qsort(ids, nr, sizeof(*ids), cmp_long);
+    if (nr)
+        qsort(ids, nr, sizeof(*ids), cmp_long);
     *ids_out = ids;
     *nr_out = nr;
     ids = NULL;
