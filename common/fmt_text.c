@@ -236,6 +236,16 @@ int np_text_vcpuinfo(FILE *f, const struct np_snapshot *snap,
         if (v + 1 < g->nr_vcpus)
             fputc('\n', f);
     }
+    /* The scheduler's cap and weight, when the backend knows them, after
+     * the vCPU blocks so that those keep virsh's layout. */
+    if (g->sched_cap >= 0 || g->sched_weight >= 0)
+        fputc('\n', f);
+    if (g->sched_cap == 0)
+        fprintf(f, "%-15s %s\n", "CPU cap:", "none");
+    else if (g->sched_cap > 0)
+        fprintf(f, "%-15s %d%%\n", "CPU cap:", g->sched_cap);
+    if (g->sched_weight >= 0)
+        fprintf(f, "%-15s %d\n", "Weight:", g->sched_weight);
     return 0;
 }
 

@@ -48,7 +48,8 @@ int np_text_vcpu_list(FILE *f, const struct np_snapshot *snap,
                       const struct np_guest *const *guests,
                       unsigned int nr_guests);
 
-/* `virsh vcpuinfo DOM`. */
+/* `virsh vcpuinfo DOM`; then, when the backend knows them (>= 0), the
+ * scheduler's "CPU cap:" ("none" or "50%") and "Weight:" lines. */
 int np_text_vcpuinfo(FILE *f, const struct np_snapshot *snap,
                      const struct np_guest *guest);
 
