@@ -45,10 +45,11 @@ static const struct cmd_spec cmd_table[] = {
      "layout, and warn on stderr where two guests' pins overlap."},
     {"vcpuinfo", main_vcpuinfo, "DOM",
      "Show DOM's vCPUs as `virsh vcpuinfo` does."},
-    {"vcpu-pin", main_vcpupin, "DOM VCPU|all HARD [SOFT]",
+    {"vcpu-pin", main_vcpupin, "[-f] DOM VCPU|all HARD [SOFT]",
      "Set the hard (and soft) affinity of a vCPU, or of all of DOM's vCPUs.\n"
      "HARD or SOFT may be `-` to keep that map.  With -N, print the maps\n"
-     "as `xl -N vcpu-pin` does and change nothing."},
+     "as `xl -N vcpu-pin` does and change nothing.  -f (one vCPU only)\n"
+     "also clears a pin the guest kernel made for itself (Xen)."},
     {"map", main_map, "",
      "Show every physical CPU by node and core with the vCPUs pinned to\n"
      "it and how many others may float onto it, and warn where two\n"
@@ -101,6 +102,12 @@ static const struct cmd_spec cmd_table[] = {
     {"undo", main_undo, "[--state-dir DIR]",
      "Put back what the last apply changed (the journal); undo again to\n"
      "re-apply."},
+    {"persist", main_persist, "DOM --xl-config FILE",
+     "Write DOM's current placement into its xl.cfg FILE (cpus= and\n"
+     "cpus_soft=, one cpu-list per vCPU) so that it survives a reboot;\n"
+     "every other line stays as it was.  The old file is kept as\n"
+     "FILE.bak, and FILE is replaced atomically.  With -N, print the new\n"
+     "file and change nothing."},
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},

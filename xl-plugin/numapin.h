@@ -93,6 +93,7 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv);
 int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv);
 int main_schedcap(struct np_ctx *ctx, int argc, char **argv);
 int main_schedweight(struct np_ctx *ctx, int argc, char **argv);
+int main_persist(struct np_ctx *ctx, int argc, char **argv);
 int main_place(struct np_ctx *ctx, int argc, char **argv);
 int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);

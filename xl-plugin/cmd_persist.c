@@ -1,0 +1,203 @@
+/*
+ * cmd_persist.c: persist DOM --xl-config FILE: write DOM's current
+ * placement into its xl.cfg so that it survives a reboot.
+ *
+ * The rewriting is pure (common/xlcfg.c); this file does the I/O, safely:
+ * the old file is kept as FILE.bak, and each file is written to a
+ * temporary file in the same directory, fsync'd and renamed over the old
+ * one, then the directory is fsync'd, so that a crash leaves either the
+ * old or the new file, never half of one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "numapin.h"
+#include "xlcfg.h"
+
+/* The whole of path in *text_out (malloc'd), its mode in *mode_out. */
+static int read_file(const char *path, char **text_out, mode_t *mode_out,
+                     struct np_err *err)
+{
+    struct stat st;
+    char *text = NULL;
+    size_t len = 0;
+    ssize_t n;
+    int fd, rc = 0;
+
+    *text_out = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return np_err_set(err, -errno, "cannot open '%s': %s", path,
+                          strerror(errno));
+    if (fstat(fd, &st)) {
+        rc = np_err_set(err, -errno, "cannot stat '%s': %s", path,
+                        strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = np_err_set(err, -EINVAL, "'%s' is not a regular file", path);
+        goto out;
+    }
+    text = malloc((size_t)st.st_size + 1);
+    if (!text) {
+        rc = np_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    while (len < (size_t)st.st_size &&
+           (n = read(fd, text + len, (size_t)st.st_size - len)) != 0) {
+        if (n < 0) {
+            rc = np_err_set(err, -errno, "cannot read '%s': %s", path,
+                            strerror(errno));
+            goto out;
+        }
+        len += (size_t)n;
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        rc = np_err_set(err, -EINVAL, "'%s' holds a NUL byte: not an xl.cfg",
+                        path);
+        goto out;
+    }
+    *text_out = text;
+    text = NULL;
+    *mode_out = st.st_mode & 07777;
+out:
+    free(text);
+    close(fd);
+    return rc;
+}
+
+/* Write text to path atomically: PATH.XXXXXX, fsync, rename, fsync the
+ * directory. */
+static int write_atomic(const char *path, const char *text, mode_t mode,
+                        struct np_err *err)
+{
+    char tmp[PATH_MAX], dir[PATH_MAX];
+    size_t len = strlen(text), done = 0;
+    ssize_t n;
+    int fd, dfd, rc = 0;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+        return np_err_set(err, -ENAMETOOLONG, "'%s': name too long", path);
+    fd = mkstemp(tmp);
+    if (fd < 0)
+        return np_err_set(err, -errno, "cannot create a file next to '%s': "
+                          "%s", path, strerror(errno));
+    if (fchmod(fd, mode)) {
+        rc = np_err_set(err, -errno, "cannot set the mode of '%s': %s", tmp,
+                        strerror(errno));
+        goto fail;
+    }
+    while (done < len) {
+        n = write(fd, text + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = np_err_set(err, -errno, "cannot write '%s': %s", tmp,
+                            strerror(errno));
+            goto fail;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd)) {
+        rc = np_err_set(err, -errno, "cannot sync '%s': %s", tmp,
+                        strerror(errno));
+        goto fail;
+    }
+    if (close(fd)) {
+        fd = -1;
+        rc = np_err_set(err, -errno, "cannot write '%s': %s", tmp,
+                        strerror(errno));
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path)) {
+        rc = np_err_set(err, -errno, "cannot rename '%s' to '%s': %s", tmp,
+                        path, strerror(errno));
+        goto fail;
+    }
+    snprintf(dir, sizeof(dir), "%s", path);
+    dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return rc;
+}
+
+int main_persist(struct np_ctx *ctx, int argc, char **argv)
+{
+    const struct np_guest *g;
+    const char *dom = NULL, *file = NULL;
+    char path[PATH_MAX], bak[PATH_MAX + 8];
+    char *old = NULL, *new = NULL;
+    struct np_err err = {""};
+    mode_t mode = 0644;
+    int i, rc;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--xl-config") && i + 1 < argc)
+            file = argv[++i];
+        else if (argv[i][0] == '-' || dom)
+            return np_usage("persist");
+        else
+            dom = argv[i];
+    }
+    if (!dom || !file)
+        return np_usage("persist");
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        return rc;
+    g = np_ctx_find_guest(ctx, dom);
+    if (!g)
+        return NP_EXIT_USAGE;
+    /* Through a symlink, the file it names is the one to replace. */
+    if (!realpath(file, path))
+        return np_ctx_error(NP_EXIT_FAILED, "cannot open '%s': %s", file,
+                            strerror(errno));
+    if (read_file(path, &old, &mode, &err)) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+        goto out;
+    }
+    if (np_xlcfg_set_placement(old, &ctx->snap.topo, g, &new, &err)) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
+        goto out;
+    }
+    if (ctx->dry_run) {
+        fputs(new, stdout);
+        rc = NP_EXIT_OK;
+        goto out;
+    }
+    if (!strcmp(old, new)) {
+        printf("%s already holds the placement of %s\n", file, g->name);
+        rc = NP_EXIT_OK;
+        goto out;
+    }
+    snprintf(bak, sizeof(bak), "%s.bak", path);
+    if (write_atomic(bak, old, mode, &err) ||
+        write_atomic(path, new, mode, &err)) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+        goto out;
+    }
+    printf("placement of %s written to %s (cpus%s); the old file is %s.bak\n",
+           g->name, file,
+           g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "",
+           file);
+    rc = NP_EXIT_OK;
+out:
+    free(old);
+    free(new);
+    return rc;
+}
