@@ -34,6 +34,7 @@ include common/module.mk
 include kvm/module.mk
 include xl-plugin/module.mk
 include tests/module.mk
+include tests/fuzz/module.mk
 
 COMMON_OBJS  := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 NUMAPIN_OBJS := $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o)
@@ -96,7 +97,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/numapin $(DESTDIR)$(MANDIR)/man1/numapin.1
 
 clean:
-	rm -rf build build-san numapin
+	rm -rf build build-san build-fuzz numapin
 
 .PHONY: all deps run check check-only install uninstall clean numapin
 
