@@ -57,6 +57,7 @@ struct solver {
     const struct np_solve_req *req;
     struct np_plan *plan;
     uint32_t limit;            /* overcommit * MILLI */
+    bool pack;                 /* rule 4 reversed: most loaded first */
 
     unsigned int nr_nodes;
     int *node_ids;             /* index -> id */
@@ -501,7 +502,7 @@ static void cand_figures(const struct solver *s, struct cand *c)
  * number of solver.h (2 fewer nodes, 3 distance, 4 CPU load, 5 memory
  * load, 6 ids); *better_out: a wins. */
 static int cand_decide(const struct cand *a, const struct cand *b,
-                       bool *better_out)
+                       bool pack, bool *better_out)
 {
     unsigned __int128 x, y;
     unsigned int i;
@@ -517,13 +518,13 @@ static int cand_decide(const struct cand *a, const struct cand *b,
     x = (unsigned __int128)a->cpu_load * (b->nr_cpus ? b->nr_cpus : 1);
     y = (unsigned __int128)b->cpu_load * (a->nr_cpus ? a->nr_cpus : 1);
     if (x != y) {
-        *better_out = x < y;
+        *better_out = pack ? x > y : x < y;
         return 4;
     }
     x = (unsigned __int128)a->mem_used * (b->mem_total ? b->mem_total : 1);
     y = (unsigned __int128)b->mem_used * (a->mem_total ? a->mem_total : 1);
     if (x != y) {
-        *better_out = x < y;
+        *better_out = pack ? x > y : x < y;
         return 5;
     }
     for (i = 0; i < a->nr; i++) {
@@ -538,7 +539,7 @@ static int cand_decide(const struct cand *a, const struct cand *b,
 
 static bool cand_same(const struct cand *a, const struct cand *b)
 {
-    return a->nr == b->nr &&
+    return a->nr == b->nr && a->members[0] == b->members[0] &&
            !memcmp(a->members, b->members, a->nr * sizeof(*a->members));
 }
 
@@ -553,6 +554,10 @@ static const char *rule_text(int rule)
         return "fewer vCPUs already pinned per CPU";
     case 5:
         return "less memory in use";
+    case 14:
+        return "more vCPUs already pinned per CPU (packing)";
+    case 15:
+        return "more memory in use (packing)";
     case 6:
         return "lower node ids";
     default:
@@ -873,7 +878,7 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
     uint64_t free_mem = 0;
     char set[256], mem[32];
     int rc, rule = 0;
-    bool better;
+    bool better, single = false;
 
     *placed_out = false;
     compute_caps(s);
@@ -891,6 +896,10 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
         if (rc)
             return rc;
     }
+    /* a node that holds it alone beats every set (rule 2): when there is
+     * one, the candidates are the single nodes that fit */
+    for (i = 0; i < n && !single; i++)
+        single = s->cap[i] >= j->nr_vcpus && s->mem[i] >= j->mem_kib;
     /* candidates, one per seed that supplies anything, deduplicated */
     for (i = 0; i < n; i++) {
         struct cand *c = &s->cands[nr_cands];
@@ -900,6 +909,17 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
         if (!s->cap[i] && !s->mem[i])
             continue;
         c->members = s->pool + (size_t)nr_cands * n;
+        if (single) {
+            if (s->cap[i] < j->nr_vcpus || s->mem[i] < j->mem_kib)
+                continue;
+            c->nr = 1;
+            c->members[0] = i;
+            c->total_distance = 0;
+            c->fits = true;
+            cand_figures(s, c);
+            nr_cands++;
+            continue;
+        }
         if (!grow(s, i, j->nr_vcpus, j->mem_kib, c))
             continue;
         for (k = 0; k < nr_cands && !dup; k++)
@@ -917,12 +937,13 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
             win = i;
             continue;
         }
-        cand_decide(&s->cands[i], &s->cands[win], &better);
+        cand_decide(&s->cands[i], &s->cands[win], s->pack, &better);
         if (better) {
             second = win;
             win = i;
         } else if (second == n ||
-                   (cand_decide(&s->cands[i], &s->cands[second], &better),
+                   (cand_decide(&s->cands[i], &s->cands[second], s->pack,
+                                &better),
                     better)) {
             second = i;
         }
@@ -950,11 +971,18 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
             if (rc)
                 return rc;
         }
-        rc = np_plan_reason(s->plan, pg,
-                            "considered %u candidate node set%s grown from "
-                            "%u seed node%s by distance; %u fit%s",
-                            nr_cands, nr_cands == 1 ? "" : "s", n,
-                            n == 1 ? "" : "s", nr_fit, nr_fit == 1 ? "s" : "");
+        if (single)
+            rc = np_plan_reason(s->plan, pg,
+                                "considered the %u node%s of %u that hold "
+                                "it alone",
+                                nr_cands, nr_cands == 1 ? "" : "s", n);
+        else
+            rc = np_plan_reason(s->plan, pg,
+                                "considered %u candidate node set%s grown "
+                                "from %u seed node%s by distance; %u fit%s",
+                                nr_cands, nr_cands == 1 ? "" : "s", n,
+                                n == 1 ? "" : "s", nr_fit,
+                                nr_fit == 1 ? "s" : "");
         if (rc)
             return rc;
     }
@@ -1021,13 +1049,17 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
         if (second != n) {
             char other[256];
 
-            rule = cand_decide(&s->cands[win], &s->cands[second], &better);
+            rule = cand_decide(&s->cands[win], &s->cands[second], s->pack,
+                               &better);
             format_set(s, s->cands[second].members, s->cands[second].nr,
                        other, sizeof(other));
             rc = np_plan_reason(s->plan, pg,
                                 "node%s %s won over the runner-up %s: %s",
                                 s->cands[win].nr > 1 ? "s" : "", set, other,
-                                rule_text(rule));
+                                rule_text(s->pack && (rule == 4 ||
+                                                      rule == 5)
+                                              ? rule + 10
+                                              : rule));
         } else {
             rc = np_plan_reason(s->plan, pg,
                                 "node%s %s: the only candidate that fits",
@@ -1136,8 +1168,10 @@ static int plan_reasons(struct solver *s, const bool *replaced)
     return rc;
 }
 
-int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
-             struct np_plan *plan, struct np_err *err)
+static int solve_once(const struct np_snapshot *snap,
+                      const struct np_solve_req *req, bool pack,
+                      struct np_plan *plan, unsigned int *nr_jobs_out,
+                      struct np_err *err)
 {
     struct solver s;
     struct job *jobs = NULL;
@@ -1153,6 +1187,7 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
     s.req = req;
     s.plan = plan;
     s.limit = (req->overcommit > 1 ? req->overcommit : 1) * MILLI;
+    s.pack = pack;
     plan->nr_cpu_ids = snap->topo.nr_cpu_ids;
     plan->nr_node_ids = snap->topo.nr_node_ids;
     plan->policy = req->policy;
@@ -1283,11 +1318,80 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
             goto out;
     }
     rc = nr_failed ? -ENOSPC : 0;
+    *nr_jobs_out = nr_jobs;
 out:
     if (rc == -ENOMEM)
         np_err_set(err, rc, "out of memory while planning");
     free(jobs);
     free(replaced);
     solver_free(&s);
+    return rc;
+}
+
+/* A plan's figures for choosing between two: guests and memory placed,
+ * then the memory-weighted distance (lower is better). */
+static void plan_figures(const struct np_plan *plan, unsigned int *placed,
+                         uint64_t *mem, uint64_t *weighted)
+{
+    unsigned int i;
+
+    *placed = 0;
+    *mem = 0;
+    *weighted = 0;
+    for (i = 0; i < plan->nr_guests; i++) {
+        const struct np_plan_guest *g = &plan->guests[i];
+
+        if (!g->placed)
+            continue;
+        (*placed)++;
+        *mem += g->mem_kib;
+        *weighted += (uint64_t)g->score * (g->mem_kib / 1024 + 1);
+    }
+}
+
+/*
+ * Several guests at once (the whole host): the rules as written spread
+ * guests (least loaded first), which keeps room for guests to grow but
+ * may leave no single node for a large one; packing (most loaded first)
+ * is tried too and kept only when it places more, or places as much with
+ * less remote memory.  Both are deterministic.
+ */
+int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
+             struct np_plan *plan, struct np_err *err)
+{
+    struct np_plan packed;
+    struct np_err perr = {""};
+    unsigned int nr_jobs = 0, pj = 0, a_placed, b_placed;
+    uint64_t a_mem, b_mem, a_w, b_w;
+    int rc, prc;
+
+    rc = solve_once(snap, req, false, plan, &nr_jobs, err);
+    if ((rc && rc != -ENOSPC) || nr_jobs < 2)
+        return rc;
+    prc = solve_once(snap, req, true, &packed, &pj, &perr);
+    if (prc && prc != -ENOSPC) {
+        np_plan_dispose(&packed);
+        return prc == -ENOMEM ? np_err_set(err, prc, "%s", perr.msg) : rc;
+    }
+    plan_figures(plan, &a_placed, &a_mem, &a_w);
+    plan_figures(&packed, &b_placed, &b_mem, &b_w);
+    if (b_placed > a_placed || (b_placed == a_placed && b_mem > a_mem) ||
+        (b_placed == a_placed && b_mem == a_mem && b_w < a_w)) {
+        np_plan_dispose(plan);
+        *plan = packed;
+        if (req->explain &&
+            np_plan_reason(plan, NULL,
+                           "packing (the most loaded nodes first) placed "
+                           "these guests better than spreading them") < 0)
+            return np_err_set(err, -ENOMEM, "out of memory while planning");
+        if (err && prc == -ENOSPC) {
+            np_err_clear(err);
+            np_err_set(err, prc, "%s", perr.msg);
+        } else if (err && !prc) {
+            np_err_clear(err);
+        }
+        return prc;
+    }
+    np_plan_dispose(&packed);
     return rc;
 }
