@@ -18,3 +18,17 @@ $(UNIT_RUNNER): $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(LIBCOMMON)
 	$(vecho) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(COMMON_LIBS) \
 	    $(CHECK_LIBS)
+
+# tests/bench: `make bench` builds the placement benchmark and runs it; it
+# prints figures (numapin against libxl's and virt-install's documented
+# placement and an exhaustive search) and is not part of `make check`.
+BENCH := $(BUILD)/tests/bench/np-bench
+
+$(BENCH): $(BUILD)/tests/bench/np_bench.o $(LIBCOMMON)
+	$(vecho) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(COMMON_LIBS)
+
+bench: $(BENCH)
+	$(Q)$(BENCH)
+
+.PHONY: bench
