@@ -159,7 +159,7 @@ expect_err 1 "invalid token '0x3'" $o cpulist 0x3
 expect_err 1 "invalid token ' 1'" $o cpulist "0, 1"
 expect_err 1 "number too large in '99999999999'" $o cpulist 99999999999
 expect_err 1 "node 2 in 'node:2' does not exist" $o cpulist node:2
-expect_err 1 "invalid token '1\\n'" $o cpulist "$(printf '1\n\n')x"
+expect_err 1 "invalid token '1\\nx'" $o cpulist "$(printf '1\nx')"
 expect_err 1 "invalid vcpu 'x'" $o -N vcpu-pin 1 x 0
 expect_err 1 "unknown command 'frobnicate'" $o frobnicate
 expect_err 1 "unknown backend 'vmware'" -c vmware info
