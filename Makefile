@@ -4,6 +4,7 @@
 #   make            build numapin
 #   make run        install what is missing, build, run the main job
 #   make check      install what is missing, build, run every test
+#   make bench      build and run the placement benchmark (tests/bench)
 #   make deps       install the Debian packages that are missing
 #   make install / uninstall / clean
 
