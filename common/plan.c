@@ -1505,6 +1505,9 @@ static int apply_all(struct applier *a, struct np_err *err)
         }
         if (!rc && g)
             rc = memory_move(t, g, pg, &from, &to, &needed);
+        if (!rc && pg->mem_per_node_kib && !a->plan->is_journal &&
+            !(ops->caps & NP_CAP_MOVE_MEMORY))
+            a->report->memory_not_moved = true; /* Xen: never moves */
         if (!rc && needed && !(a->move && (ops->caps & NP_CAP_MOVE_MEMORY)))
             a->report->memory_not_moved = true;
         else if (!rc && needed) {

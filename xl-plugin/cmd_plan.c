@@ -595,11 +595,18 @@ static int report_result(struct np_ctx *ctx, int rc,
     if (rep->nr_moved)
         printf("memory moved for %u guest%s\n", rep->nr_moved,
                rep->nr_moved == 1 ? "" : "s");
-    if (rep->memory_not_moved)
+    if (rep->memory_not_moved && (ctx->be.ops->caps & NP_CAP_MOVE_MEMORY))
+        printf("node affinity set; memory already allocated was not moved "
+               "(--no-move), only new allocations follow it\n");
+    else if (rep->memory_not_moved &&
+             (ctx->be.ops->caps & NP_CAP_NODE_AFFINITY))
         printf("node affinity set; memory already allocated does not move "
-               "%s, only new allocations follow it\n",
-               ctx->be.ops->caps & NP_CAP_MOVE_MEMORY ? "(--no-move)"
-                                                      : "on this backend");
+               "on %s, only new allocations follow it\n",
+               ctx->be.ops->name);
+    else if (rep->memory_not_moved)
+        printf("the %s backend cannot set node affinity or move memory: "
+               "memory already allocated stays where it is\n",
+               ctx->be.ops->name);
     return NP_EXIT_OK;
 }
 
