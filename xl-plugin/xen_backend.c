@@ -573,6 +573,13 @@ static int domain_pool(struct xen_priv *p, const struct np_guest *g,
         rc = xen_error(p, rc, err, what);
         goto out;
     }
+    if (info.dying) {
+        rc = np_err_set(err, -ESRCH,
+                        "domain '%s' (id %d) no longer exists (it is being "
+                        "destroyed)",
+                        g->name, g->id);
+        goto out;
+    }
     rc = libxl_cpupool_info(p->ctx, &pool, info.cpupool);
     if (rc) {
         snprintf(what, sizeof(what), "cannot read cpupool %u of domain '%s'",
@@ -644,8 +651,8 @@ static char *list_of(const struct np_cpumap *map)
  * After a write: what Xen keeps, and what the vCPU can really use.  Xen
  * stores the hard map as given but runs the vCPU only on the CPUs of its
  * cpupool (offline CPUs are in no pool), and uses the soft map only
- * within the hard one: say so when that narrows a map, or leaves the
- * soft map nothing.
+ * within the hard one: say so when the pool narrows a map, or when the
+ * soft map is left nothing.
  */
 static void note_effective(struct np_backend *be, const struct np_guest *g,
                            int vcpu, const struct np_cpumap *hard,
@@ -695,13 +702,17 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
                  "none of it is in the cpus the vcpu may run on (%s), so "
                  "only the hard affinity counts",
                  a, vcpu, g->name, b);
-    } else if (!np_cpumap_equal(&eff_soft, got_soft)) {
-        a = list_of(&eff_soft);
-        b = list_of(got_soft);
-        add_note(be, "vcpu %d of %s prefers only cpus %s of its soft "
-                 "affinity %s: the rest is outside its hard affinity or "
-                 "cpupool",
-                 vcpu, g->name, a, b);
+    } else if (!np_cpumap_subset(pool, got_soft) &&
+               !np_cpumap_subset(got_soft, pool)) {
+        /* Part of a real preference (not "all") lost to the pool; a soft
+         * map wider than the hard one is normal, and not noted. */
+        np_cpumap_zero(&lost);
+        np_cpumap_or(&lost, got_soft);
+        np_cpumap_andnot(&lost, pool);
+        a = list_of(&lost);
+        add_note(be, "cpus %s of the soft affinity of vcpu %d of %s are "
+                 "not in its cpupool '%s' (offline, or in another pool)",
+                 a, vcpu, g->name, pool_name);
     }
 out:
     free(a);
