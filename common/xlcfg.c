@@ -249,7 +249,7 @@ out:
 int np_xlcfg_get_string(const char *text, const char *key, char **value_out,
                         struct np_err *err)
 {
-    struct setting s, last;
+    struct setting s, last = {0};
     size_t pos = 0, i, o;
     bool found = false;
     char *v;
