@@ -43,12 +43,30 @@ struct cand {
     uint64_t mem_total;
 };
 
+/* Where a placed guest is: the nodes of its candidate (by index), the
+ * vCPUs and KiB on each, its CPUs. */
+struct where {
+    unsigned int nr;
+    unsigned int *node;
+    unsigned int *vcpus;
+    uint64_t *mem;
+    unsigned int nr_vcpus;
+    int *cpus;                 /* ascending */
+    double cost;               /* vCPU-to-memory distance x KiB, per vCPU */
+};
+
 /* One guest to place. */
 struct job {
     unsigned int plan_idx;     /* its entry in the plan */
     const struct np_guest *g;  /* NULL for a new guest */
     unsigned int nr_vcpus;
     uint64_t mem_kib;
+    bool placed;
+    struct where at;           /* once placed */
+    struct where was;          /* the improvement pass: before a trial */
+    bool moved;                /* by the improvement pass */
+    unsigned __int128 share;   /* dominant share, scaled: the larger of
+                                  vCPUs x host memory, memory x host CPUs */
 };
 
 struct solver {
@@ -82,7 +100,8 @@ struct solver {
     unsigned int *cap;         /* per node: vCPUs it can take now */
     uint64_t *mem;             /* per node: memory it can take now */
     uint64_t *dsum;
-    unsigned int *stamp;
+    unsigned int *stamp;       /* per node: the grow() that took it */
+    unsigned int gen;          /* the current grow() */
     struct cand *cands;
     unsigned int *pool;        /* nr_nodes * nr_nodes members */
     unsigned int *take;        /* vCPUs per node of the winner */
@@ -378,35 +397,40 @@ static bool core_free(const struct solver *s, unsigned int c)
     return true;
 }
 
+/* What node n can take now, under the policy: s->cap[n], s->mem[n]. */
+static void node_caps(struct solver *s, unsigned int n)
+{
+    unsigned int cap = 0, c, i;
+
+    for (c = s->node_core_first[n]; c < s->node_core_first[n + 1]; c++) {
+        const struct core *co = &s->cores[c];
+
+        switch (s->req->policy) {
+        case NP_POLICY_ISOLATE:
+            cap += core_free(s, c) ? 1 : 0;
+            break;
+        case NP_POLICY_REQUIRE:
+            cap += core_free(s, c) ? co->nr_cpus : 0;
+            break;
+        default:
+            for (i = 0; i < co->nr_cpus; i++)
+                cap += cpu_usable(s, s->core_cpus[co->first + i]);
+            break;
+        }
+    }
+    s->cap[n] = cap;
+    s->mem[n] = s->has_mem[n] && s->mem_avail[n] > 0
+                    ? (uint64_t)s->mem_avail[n]
+                    : 0;
+}
+
 /* What each node can take now, under the policy. */
 static void compute_caps(struct solver *s)
 {
-    unsigned int n, c, i;
+    unsigned int n;
 
-    for (n = 0; n < s->nr_nodes; n++) {
-        unsigned int cap = 0;
-
-        for (c = s->node_core_first[n]; c < s->node_core_first[n + 1]; c++) {
-            const struct core *co = &s->cores[c];
-
-            switch (s->req->policy) {
-            case NP_POLICY_ISOLATE:
-                cap += core_free(s, c) ? 1 : 0;
-                break;
-            case NP_POLICY_REQUIRE:
-                cap += core_free(s, c) ? co->nr_cpus : 0;
-                break;
-            default:
-                for (i = 0; i < co->nr_cpus; i++)
-                    cap += cpu_usable(s, s->core_cpus[co->first + i]);
-                break;
-            }
-        }
-        s->cap[n] = cap;
-        s->mem[n] = s->has_mem[n] && s->mem_avail[n] > 0
-                        ? (uint64_t)s->mem_avail[n]
-                        : 0;
-    }
+    for (n = 0; n < s->nr_nodes; n++)
+        node_caps(s, n);
 }
 
 static int cmp_uint(const void *a, const void *b)
@@ -428,8 +452,15 @@ static bool grow(struct solver *s, unsigned int seed, unsigned int vcpus,
     unsigned int n = s->nr_nodes, j, best;
     uint64_t have_mem = s->mem[seed];
     unsigned int have_cpu = s->cap[seed];
-    unsigned int mark = seed + 1;
+    unsigned int mark;
 
+    /* a fresh mark for each grow: a node taken by an earlier one (another
+     * seed, or another guest) is free to take again */
+    if (++s->gen == 0) {
+        memset(s->stamp, 0, s->nr_nodes * sizeof(*s->stamp));
+        s->gen = 1;
+    }
+    mark = s->gen;
     c->nr = 0;
     c->total_distance = 0;
     c->members[c->nr++] = seed;
@@ -625,26 +656,87 @@ static int cmp_int(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Fill the plan entry of job j from the winning candidate w. */
-static int commit(struct solver *s, const struct job *j, const struct cand *w)
+/* Where a placed guest is: what the improvement pass moves around. */
+static void where_dispose(struct where *w)
 {
-    struct np_plan_guest *pg = &s->plan->guests[j->plan_idx];
+    free(w->node);
+    free(w->vcpus);
+    free(w->mem);
+    free(w->cpus);
+    memset(w, 0, sizeof(*w));
+}
+
+/* Take w's CPUs and memory (occupy) or give them back (vacate): exact
+ * inverses, so a trial of the improvement pass can be undone. */
+static void occupy(struct solver *s, const struct where *w)
+{
+    unsigned int i;
+
+    for (i = 0; i < w->nr_vcpus; i++) {
+        s->load[w->cpus[i]] += MILLI;
+        if (s->req->policy != NP_POLICY_PREFER)
+            s->owned[s->core_of[w->cpus[i]]] = true;
+    }
+    for (i = 0; i < w->nr; i++)
+        s->mem_avail[w->node[i]] -= (int64_t)w->mem[i];
+}
+
+static void vacate(struct solver *s, const struct where *w)
+{
+    unsigned int i;
+
+    for (i = 0; i < w->nr_vcpus; i++) {
+        s->load[w->cpus[i]] -= MILLI;
+        if (s->req->policy != NP_POLICY_PREFER)
+            s->owned[s->core_of[w->cpus[i]]] = false;
+    }
+    for (i = 0; i < w->nr; i++)
+        s->mem_avail[w->node[i]] += (int64_t)w->mem[i];
+}
+
+/* The nodes w uses (vCPUs or memory there). */
+static unsigned int where_nodes_used(const struct where *w)
+{
+    unsigned int i, k = 0;
+
+    for (i = 0; i < w->nr; i++)
+        k += w->vcpus[i] || w->mem[i];
+    return k;
+}
+
+/*
+ * Decide where job j goes in the winning candidate c: its vCPUs on c's
+ * nodes (nodes with memory first, then the most room, then id; CPUs by the
+ * policy), its memory by each node's share of the vCPUs, the rest nearest
+ * to the vCPUs.  Fills w (disposed first) and occupies it.  s->cap and
+ * s->mem must be current for c's nodes.
+ */
+static int choose(struct solver *s, const struct job *j, const struct cand *c,
+                  struct where *w)
+{
     unsigned int i, n, left = j->nr_vcpus, nr = 0;
     unsigned int *ord = NULL;
     uint64_t mleft = j->mem_kib;
     double num = 0;
-    int rc = 0, cpu;
 
-    ord = malloc((w->nr + 1) * sizeof(*ord));
-    if (!ord)
+    where_dispose(w);
+    ord = malloc((c->nr + 1) * sizeof(*ord));
+    w->node = malloc((c->nr + 1) * sizeof(*w->node));
+    w->vcpus = calloc(c->nr + 1, sizeof(*w->vcpus));
+    w->mem = calloc(c->nr + 1, sizeof(*w->mem));
+    w->cpus = calloc(j->nr_vcpus + 1, sizeof(*w->cpus));
+    if (!ord || !w->node || !w->vcpus || !w->mem || !w->cpus) {
+        free(ord);
+        where_dispose(w);
         return -ENOMEM;
-    for (i = 0; i < s->nr_nodes; i++) {
-        s->take[i] = 0;
-        s->mem_take[i] = 0;
+    }
+    for (i = 0; i < c->nr; i++) {
+        s->take[c->members[i]] = 0;
+        s->mem_take[c->members[i]] = 0;
     }
     /* vCPUs: nodes with memory first, then the most room, then id */
-    memcpy(ord, w->members, w->nr * sizeof(*ord));
-    for (i = 1; i < w->nr; i++) {
+    memcpy(ord, c->members, c->nr * sizeof(*ord));
+    for (i = 1; i < c->nr; i++) {
         unsigned int x = ord[i], k = i;
 
         while (k > 0) {
@@ -661,20 +753,21 @@ static int commit(struct solver *s, const struct job *j, const struct cand *w)
         }
         ord[k] = x;
     }
-    for (i = 0; i < w->nr && left; i++) {
+    for (i = 0; i < c->nr && left; i++) {
         n = ord[i];
         s->take[n] = s->cap[n] < left ? s->cap[n] : left;
         left -= s->take[n];
         pick_cpus(s, n, s->take[n], &nr);
     }
+    free(ord);
     for (i = 0; i < nr; i++)
         s->picked[s->chosen[i]] = false;
     qsort(s->chosen, nr, sizeof(*s->chosen), cmp_int);
     /* memory: each node's share of the vCPUs, as far as it has room */
-    for (i = 0; i < w->nr; i++) {
+    for (i = 0; i < c->nr; i++) {
         uint64_t share;
 
-        n = w->members[i];
+        n = c->members[i];
         if (!s->has_mem[n] || !j->nr_vcpus)
             continue;
         share = j->mem_kib / j->nr_vcpus * s->take[n];
@@ -690,16 +783,16 @@ static int commit(struct solver *s, const struct job *j, const struct cand *w)
         unsigned int best = s->nr_nodes;
         uint64_t best_d = 0;
 
-        for (i = 0; i < w->nr; i++) {
+        for (i = 0; i < c->nr; i++) {
             uint64_t d = 0;
             unsigned int k;
 
-            n = w->members[i];
+            n = c->members[i];
             if (!s->has_mem[n] || s->mem_take[n] >= s->mem[n])
                 continue;
-            for (k = 0; k < w->nr; k++)
-                d += (uint64_t)s->take[w->members[k]] *
-                     dist(s, w->members[k], n);
+            for (k = 0; k < c->nr; k++)
+                d += (uint64_t)s->take[c->members[k]] *
+                     dist(s, c->members[k], n);
             if (best == s->nr_nodes || d < best_d) {
                 best = n;
                 best_d = d;
@@ -715,65 +808,87 @@ static int commit(struct solver *s, const struct job *j, const struct cand *w)
             mleft -= add;
         }
     }
+    w->nr = c->nr;
+    w->nr_vcpus = nr;
+    for (i = 0; i < c->nr; i++) {
+        n = c->members[i];
+        w->node[i] = n;
+        w->vcpus[i] = s->take[n];
+        w->mem[i] = s->mem_take[n];
+    }
+    memcpy(w->cpus, s->chosen, nr * sizeof(*w->cpus));
+    /* cost: the vCPU-to-memory distance summed over KiB, per vCPU */
+    if (j->nr_vcpus) {
+        unsigned int k;
 
-    /* the plan entry */
+        for (i = 0; i < w->nr; i++)
+            for (k = 0; k < w->nr; k++)
+                num += (double)w->vcpus[i] * (double)w->mem[k] *
+                       dist(s, w->node[i], w->node[k]);
+        num /= (double)j->nr_vcpus;
+    }
+    w->cost = num;
+    occupy(s, w);
+    return 0;
+}
+
+/* Fill the plan entry of job j from where it is (j->at). */
+static int fill_entry(struct solver *s, const struct job *j)
+{
+    struct np_plan_guest *pg = &s->plan->guests[j->plan_idx];
+    const struct where *w = &j->at;
+    unsigned int i, k, n;
+    double num = 0;
+    int rc = 0;
+
     pg->placed = true;
     rc = np_cpumap_alloc(&pg->nodes, s->topo->nr_node_ids);
     if (rc)
-        goto out;
+        return rc;
     rc = np_cpumap_alloc(&pg->node_affinity, s->topo->nr_node_ids);
     if (rc)
-        goto out;
+        return rc;
+    free(pg->mem_per_node_kib);
     pg->mem_per_node_kib = calloc(s->topo->nr_node_ids,
                                   sizeof(*pg->mem_per_node_kib));
-    if (!pg->mem_per_node_kib) {
-        rc = -ENOMEM;
-        goto out;
-    }
+    if (!pg->mem_per_node_kib)
+        return -ENOMEM;
     for (i = 0; i < w->nr; i++) {
-        n = w->members[i];
-        if (s->take[n] || s->mem_take[n])
+        n = w->node[i];
+        if (w->vcpus[i] || w->mem[i])
             np_cpumap_set(&pg->nodes, s->node_ids[n]);
-        if (s->has_mem[n] && (s->mem_take[n] || !j->mem_kib))
+        if (s->has_mem[n] && (w->mem[i] || !j->mem_kib))
             np_cpumap_set(&pg->node_affinity, s->node_ids[n]);
-        pg->mem_per_node_kib[s->node_ids[n]] = s->mem_take[n];
-        s->mem_avail[n] -= (int64_t)s->mem_take[n];
+        pg->mem_per_node_kib[s->node_ids[n]] = w->mem[i];
     }
     if (np_cpumap_is_empty(&pg->node_affinity))
         np_cpumap_dispose(&pg->node_affinity); /* keep */
     for (i = 0; i < j->nr_vcpus; i++) {
         struct np_cpumap *pin;
 
-        cpu = s->chosen[i];
-        s->load[cpu] += MILLI;
         if (s->req->pin == NP_PIN_SOFT) {
             rc = np_topo_all_cpus(s->topo, &pg->hard[i]);
             if (rc)
-                goto out;
+                return rc;
             pin = &pg->soft[i];
         } else {
             pin = &pg->hard[i];
         }
         rc = np_cpumap_alloc(pin, s->topo->nr_cpu_ids);
         if (rc)
-            goto out;
-        np_cpumap_set(pin, cpu);
+            return rc;
+        np_cpumap_set(pin, w->cpus[i]);
     }
     /* score: the mean distance from a vCPU to a KiB of its memory */
     if (j->mem_kib) {
-        for (i = 0; i < w->nr; i++) {
-            unsigned int k;
-
+        for (i = 0; i < w->nr; i++)
             for (k = 0; k < w->nr; k++)
-                num += (double)s->take[w->members[i]] *
-                       (double)s->mem_take[w->members[k]] *
-                       dist(s, w->members[i], w->members[k]);
-        }
+                num += (double)w->vcpus[i] * (double)w->mem[k] *
+                       dist(s, w->node[i], w->node[k]);
         num /= (double)j->nr_vcpus * (double)j->mem_kib;
     } else {
         for (i = 0; i < w->nr; i++)
-            num += (double)s->take[w->members[i]] *
-                   dist(s, w->members[i], w->members[i]);
+            num += (double)w->vcpus[i] * dist(s, w->node[i], w->node[i]);
         num /= (double)j->nr_vcpus;
     }
     pg->score = (unsigned int)(num * 100.0 + 0.5);
@@ -782,17 +897,14 @@ static int commit(struct solver *s, const struct job *j, const struct cand *w)
         double local = 0;
 
         for (i = 0; i < w->nr; i++)
-            local += (double)s->take[w->members[i]] *
-                     (double)s->mem_take[w->members[i]];
+            local += (double)w->vcpus[i] * (double)w->mem[i];
         s->local_pct = (unsigned int)(100.0 * local /
                                       ((double)j->nr_vcpus *
                                        (double)j->mem_kib) + 0.5);
     } else {
         s->local_pct = 100;
     }
-out:
-    free(ord);
-    return rc;
+    return 0;
 }
 
 /* Advice for a guest larger than any node, or spread over several. */
@@ -868,34 +980,22 @@ static void refusal(const struct solver *s, unsigned int n,
     }
 }
 
-static int place_one(struct solver *s, const struct job *j, bool *placed_out,
-                     struct np_err *err)
+/*
+ * The candidates for job j on the host as it is now (s->cap and s->mem
+ * current): the single nodes that hold it alone when there is one (rule
+ * 2), else a set grown from every seed node, deduplicated.  Sets *win_out
+ * and *second_out to the best two that fit (nr_nodes: none) and returns
+ * the number of candidates; *nr_fit_out and *single_out say how many fit
+ * and whether they are single nodes.
+ */
+static unsigned int find_cands(struct solver *s, const struct job *j,
+                               unsigned int *win_out, unsigned int *second_out,
+                               unsigned int *nr_fit_out, bool *single_out)
 {
-    struct np_plan_guest *pg = &s->plan->guests[j->plan_idx];
-    const bool explain = s->req->explain;
-    unsigned int n = s->nr_nodes, i, nr_cands = 0, nr_fit = 0, listed = 0;
-    unsigned int usable_cpus = 0, win = n, second = n;
-    uint64_t free_mem = 0;
-    char set[256], mem[32];
-    int rc, rule = 0;
+    unsigned int n = s->nr_nodes, i, nr_cands = 0, nr_fit = 0;
+    unsigned int win = n, second = n;
     bool better, single = false;
 
-    *placed_out = false;
-    compute_caps(s);
-    for (i = 0; i < n; i++) {
-        usable_cpus += s->cap[i];
-        free_mem += s->mem[i];
-    }
-    if (explain) {
-        format_mem(j->mem_kib, mem, sizeof(mem));
-        rc = np_plan_reason(s->plan, pg,
-                            "needs %u vCPUs and %s; policy %s, overcommit "
-                            "%u",
-                            j->nr_vcpus, mem, np_policy_name(s->req->policy),
-                            s->limit / MILLI);
-        if (rc)
-            return rc;
-    }
     /* a node that holds it alone beats every set (rule 2): when there is
      * one, the candidates are the single nodes that fit */
     for (i = 0; i < n && !single; i++)
@@ -948,6 +1048,42 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
             second = i;
         }
     }
+    *win_out = win;
+    *second_out = second;
+    *nr_fit_out = nr_fit;
+    *single_out = single;
+    return nr_cands;
+}
+
+static int place_one(struct solver *s, struct job *j, bool *placed_out,
+                     struct np_err *err)
+{
+    struct np_plan_guest *pg = &s->plan->guests[j->plan_idx];
+    const bool explain = s->req->explain;
+    unsigned int n = s->nr_nodes, i, nr_cands = 0, nr_fit = 0, listed = 0;
+    unsigned int usable_cpus = 0, win = n, second = n;
+    uint64_t free_mem = 0;
+    char set[256], mem[32];
+    int rc, rule = 0;
+    bool better, single = false;
+
+    *placed_out = false;
+    compute_caps(s);
+    for (i = 0; i < n; i++) {
+        usable_cpus += s->cap[i];
+        free_mem += s->mem[i];
+    }
+    if (explain) {
+        format_mem(j->mem_kib, mem, sizeof(mem));
+        rc = np_plan_reason(s->plan, pg,
+                            "needs %u vCPUs and %s; policy %s, overcommit "
+                            "%u",
+                            j->nr_vcpus, mem, np_policy_name(s->req->policy),
+                            s->limit / MILLI);
+        if (rc)
+            return rc;
+    }
+    nr_cands = find_cands(s, j, &win, &second, &nr_fit, &single);
     if (explain) {
         /* which nodes cannot take it alone, and why */
         for (i = 0; i < n; i++) {
@@ -1011,9 +1147,12 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
                               "free on the host",
                               usable_cpus, have);
     }
-    rc = commit(s, j, &s->cands[win]);
+    rc = choose(s, j, &s->cands[win], &j->at);
+    if (!rc)
+        rc = fill_entry(s, j);
     if (rc)
         return rc;
+    j->placed = true;
     *placed_out = true;
     if (explain) {
         char cpus[256], *cl;
@@ -1072,6 +1211,549 @@ static int place_one(struct solver *s, const struct job *j, bool *placed_out,
 }
 
 /* ------------------------------------------------------------------ */
+/* The improvement pass                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Placing guests one at a time, largest first, can split a guest that a
+ * different order would have kept on one node: on 4 nodes of 3-7 GiB, a
+ * 1-vCPU 5 GiB guest takes the roomiest node, and a 3-vCPU 3 GiB guest
+ * placed later finds no node with both 3 CPUs and 3 GiB and spans two,
+ * while the 5 GiB guest would have fitted on another node.  After the
+ * greedy plan this pass tries, for each guest on more than one node
+ * (largest first, IMPROVE_ROUNDS rounds at most, IMPROVE_TRIALS_PER_GUEST
+ * trials per guest of the request at most):
+ *  - relocate: the guest alone on the single node that holds it (rules
+ *    4-5 choose among several);
+ *  - eject: the guest alone on node X after moving out of X one guest
+ *    that is on X alone (and, if that is not room enough, up to
+ *    IMPROVE_EJECT - 1 more, the next in largest-first order), each
+ *    moved guest placed again by the rules, in largest-first order.
+ * A trial is kept when every guest it moved is placed and the sum of
+ * their vCPU-to-memory distances (per KiB, per vCPU) falls, or stays the
+ * same with fewer nodes used; otherwise it is undone exactly.  The rules
+ * of placement are never relaxed: memory fits, never on a node without
+ * memory, CPUs usable under the policy and the overcommit limit.  The
+ * order of everything is fixed, so the pass is as deterministic as the
+ * greedy plan.
+ */
+#define IMPROVE_ROUNDS 4
+#define IMPROVE_EJECT 3
+#define IMPROVE_TRIALS_PER_GUEST 8
+#define IMPROVE_MAX_TRIALS 1024
+
+/* One way to make room for a guest on node x: out[0] leaves x first. */
+struct eject_try {
+    unsigned int x;
+    unsigned int h;            /* into the bucket */
+    unsigned int rank;         /* 0: h alone makes room and has a node to
+                                  go to; 1: h alone makes room; 2: more
+                                  must leave */
+    uint64_t size;             /* h's memory: the smaller, the easier */
+};
+
+struct improver {
+    struct job *jobs;          /* largest first */
+    unsigned int nr_jobs;
+    unsigned int *bucket;      /* jobs alone on a node, grouped by node */
+    unsigned int *bucket_first; /* nr_nodes + 1 */
+    struct where *fresh;       /* new places, IMPROVE_EJECT + 1 */
+    struct eject_try *tries;   /* nr_jobs */
+    unsigned long trials, budget;
+    unsigned int moves;
+};
+
+/* The node a placed job is alone on, or nr_nodes when it spans several. */
+static unsigned int alone_on(const struct solver *s, const struct job *j)
+{
+    unsigned int i, n = s->nr_nodes;
+
+    for (i = 0; i < j->at.nr; i++) {
+        if (!j->at.vcpus[i] && !j->at.mem[i])
+            continue;
+        if (n != s->nr_nodes)
+            return s->nr_nodes;
+        n = j->at.node[i];
+    }
+    return n;
+}
+
+static void refresh(struct solver *s, const struct where *w)
+{
+    unsigned int i;
+
+    for (i = 0; i < w->nr; i++)
+        node_caps(s, w->node[i]);
+}
+
+/* Jobs alone on a node, by node, in largest-first order. */
+static void fill_buckets(struct solver *s, struct improver *im)
+{
+    unsigned int i, n, *pos = s->take; /* scratch: nr_nodes */
+
+    memset(im->bucket_first, 0, (s->nr_nodes + 1) * sizeof(unsigned int));
+    for (i = 0; i < im->nr_jobs; i++)
+        if (im->jobs[i].placed &&
+            (n = alone_on(s, &im->jobs[i])) < s->nr_nodes)
+            im->bucket_first[n + 1]++;
+    for (n = 0; n < s->nr_nodes; n++) {
+        im->bucket_first[n + 1] += im->bucket_first[n];
+        pos[n] = im->bucket_first[n];
+    }
+    for (i = 0; i < im->nr_jobs; i++)
+        if (im->jobs[i].placed &&
+            (n = alone_on(s, &im->jobs[i])) < s->nr_nodes)
+            im->bucket[pos[n]++] = i;
+}
+
+/* Is (cost, nodes) better than (old_cost, old_nodes)? */
+static bool improves(double cost, unsigned int nodes, double old_cost,
+                     unsigned int old_nodes)
+{
+    double eps = 1e-9 * (old_cost + 1.0);
+
+    return cost < old_cost - eps || (cost <= old_cost + eps &&
+                                     nodes < old_nodes);
+}
+
+/* The best single node that holds j now, by rules 4-5, or nr_nodes. */
+static unsigned int best_single(struct solver *s, const struct job *j,
+                                struct cand *c, unsigned int *member)
+{
+    unsigned int n, best = s->nr_nodes, best_member = 0;
+    struct cand bc;
+    bool better;
+
+    memset(&bc, 0, sizeof(bc));
+    bc.members = &best_member;
+    for (n = 0; n < s->nr_nodes; n++) {
+        if (s->cap[n] < j->nr_vcpus || s->mem[n] < j->mem_kib)
+            continue;
+        *member = n;
+        c->members = member;
+        c->nr = 1;
+        c->total_distance = 0;
+        c->fits = true;
+        cand_figures(s, c);
+        if (best != s->nr_nodes &&
+            (cand_decide(c, &bc, s->pack, &better), !better))
+            continue;
+        best = n;
+        best_member = n;
+        bc.nr = 1;
+        bc.cpu_load = c->cpu_load;
+        bc.nr_cpus = c->nr_cpus;
+        bc.mem_used = c->mem_used;
+        bc.mem_total = c->mem_total;
+    }
+    if (best != s->nr_nodes) {
+        *member = best;
+        c->members = member;
+        cand_figures(s, c);
+    }
+    return best;
+}
+
+/*
+ * Where a guest moved out of a node goes: the best single node that holds
+ * it, else the best set grown (as in find_cands()) from the nodes that
+ * the guest it made room for has left (seeds), the place a swap gives
+ * it.  Fills *c (members in member or the pool); false when none fits.
+ */
+static bool place_near(struct solver *s, const struct job *j,
+                       const struct where *seeds, struct cand *c,
+                       unsigned int *member)
+{
+    unsigned int i, win = s->nr_nodes, nr = 0;
+    bool better;
+
+    if (best_single(s, j, c, member) < s->nr_nodes)
+        return true;
+    for (i = 0; i < seeds->nr; i++) {
+        struct cand *t = &s->cands[nr];
+
+        if (!s->cap[seeds->node[i]] && !s->mem[seeds->node[i]])
+            continue;
+        t->members = s->pool + (size_t)nr * s->nr_nodes;
+        if (!grow(s, seeds->node[i], j->nr_vcpus, j->mem_kib, t))
+            continue;
+        cand_figures(s, t);
+        if (win == s->nr_nodes ||
+            (cand_decide(t, &s->cands[win], s->pack, &better), better))
+            win = nr;
+        nr++;
+    }
+    if (win == s->nr_nodes)
+        return false;
+    *c = s->cands[win];
+    return true;
+}
+
+/* The guest alone on the best single node that holds it. */
+static int try_relocate(struct solver *s, struct improver *im, struct job *g,
+                        bool *moved_out)
+{
+    struct where *nw = &im->fresh[0];
+    struct cand c;
+    unsigned int member;
+    int rc;
+
+    *moved_out = false;
+    im->trials++;
+    vacate(s, &g->at);
+    refresh(s, &g->at);
+    if (best_single(s, g, &c, &member) == s->nr_nodes) {
+        occupy(s, &g->at);
+        refresh(s, &g->at);
+        return 0;
+    }
+    rc = choose(s, g, &c, nw);
+    if (rc)
+        return rc;
+    refresh(s, nw);
+    if (!improves(nw->cost, 1, g->at.cost, where_nodes_used(&g->at))) {
+        vacate(s, nw);
+        refresh(s, nw);
+        where_dispose(nw);
+        occupy(s, &g->at);
+        refresh(s, &g->at);
+        return 0;
+    }
+    where_dispose(&g->at);
+    g->at = *nw;
+    memset(nw, 0, sizeof(*nw));
+    g->moved = true;
+    *moved_out = true;
+    return 0;
+}
+
+/*
+ * One ejection trial: g alone on node x after the guests out[0..nr-1]
+ * (alone on x) leave it, each placed again.  Keeps it when it improves.
+ */
+static int try_eject_set(struct solver *s, struct improver *im,
+                         struct job *g, unsigned int x, struct job **out,
+                         unsigned int nr, bool *moved_out)
+{
+    double old_cost = g->at.cost, new_cost;
+    unsigned int old_nodes = where_nodes_used(&g->at), new_nodes, i, k;
+    unsigned int member;
+    struct cand c;
+    bool ok = true;
+    int rc = 0;
+
+    *moved_out = false;
+    im->trials++;
+    vacate(s, &g->at);
+    refresh(s, &g->at);
+    for (i = 0; i < nr; i++) {
+        old_cost += out[i]->at.cost;
+        old_nodes += 1;
+        vacate(s, &out[i]->at);
+        refresh(s, &out[i]->at);
+    }
+    /* g first, alone on x */
+    if (s->cap[x] < g->nr_vcpus || s->mem[x] < g->mem_kib) {
+        ok = false;
+        k = 0;
+        goto undo;
+    }
+    member = x;
+    c.members = &member;
+    c.nr = 1;
+    c.total_distance = 0;
+    c.fits = true;
+    cand_figures(s, &c);
+    rc = choose(s, g, &c, &im->fresh[0]);
+    if (rc)
+        return rc;
+    refresh(s, &im->fresh[0]);
+    new_cost = im->fresh[0].cost;
+    new_nodes = 1;
+    /* then the ones moved out, largest first, by the rules */
+    for (k = 0; k < nr; k++) {
+        if (!place_near(s, out[k], &g->at, &c, &member)) {
+            ok = false;
+            break;
+        }
+        rc = choose(s, out[k], &c, &im->fresh[k + 1]);
+        if (rc)
+            return rc;
+        refresh(s, &im->fresh[k + 1]);
+        new_cost += im->fresh[k + 1].cost;
+        new_nodes += where_nodes_used(&im->fresh[k + 1]);
+    }
+    if (ok && improves(new_cost, new_nodes, old_cost, old_nodes)) {
+        where_dispose(&g->at);
+        g->at = im->fresh[0];
+        g->moved = true;
+        for (i = 0; i < nr; i++) {
+            where_dispose(&out[i]->at);
+            out[i]->at = im->fresh[i + 1];
+            out[i]->moved = true;
+        }
+        memset(im->fresh, 0, (IMPROVE_EJECT + 1) * sizeof(*im->fresh));
+        *moved_out = true;
+        return 0;
+    }
+    k++; /* fresh[0..k] hold what was chosen */
+undo:
+    while (k-- > 0) {
+        vacate(s, &im->fresh[k]);
+        refresh(s, &im->fresh[k]);
+        where_dispose(&im->fresh[k]);
+    }
+    for (i = nr; i-- > 0;) {
+        occupy(s, &out[i]->at);
+        refresh(s, &out[i]->at);
+    }
+    occupy(s, &g->at);
+    refresh(s, &g->at);
+    return 0;
+}
+
+static int cmp_eject_try(const void *a, const void *b)
+{
+    const struct eject_try *p = a, *q = b;
+
+    if (p->rank != q->rank)
+        return p->rank < q->rank ? -1 : 1;
+    if (p->size != q->size)
+        return p->size < q->size ? -1 : 1;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    return p->h < q->h ? -1 : p->h > q->h;
+}
+
+/* What g's leaving gives back on node n: *cpu_out vCPUs, *mem_out KiB. */
+static void left_by(const struct job *g, unsigned int n,
+                    unsigned int *cpu_out, uint64_t *mem_out)
+{
+    unsigned int i;
+
+    *cpu_out = 0;
+    *mem_out = 0;
+    for (i = 0; i < g->at.nr; i++)
+        if (g->at.node[i] == n) {
+            *cpu_out += g->at.vcpus[i];
+            *mem_out += g->at.mem[i];
+        }
+}
+
+/*
+ * g alone on some node x after moving out guests alone on x.  The ways to
+ * do it are ranked (see struct eject_try) and the first
+ * IMPROVE_TRIALS_PER_GUEST tried; the first that improves is kept.
+ */
+static int try_eject(struct solver *s, struct improver *im, struct job *g,
+                     bool *moved_out)
+{
+    struct job *out[IMPROVE_EJECT];
+    unsigned int x, h, i, y, nr, nr_tries = 0, t;
+    unsigned int gi = (unsigned int)(g - im->jobs);
+    const bool prefer = s->req->policy == NP_POLICY_PREFER;
+    int rc;
+
+    *moved_out = false;
+    fill_buckets(s, im);
+    for (x = 0; x < s->nr_nodes; x++) {
+        unsigned int gcpu, room_cpu;
+        uint64_t gmem, room_mem;
+
+        if (s->node_cpus[x] < g->nr_vcpus || !s->has_mem[x])
+            continue;
+        left_by(g, x, &gcpu, &gmem);
+        room_cpu = s->cap[x] + gcpu;
+        room_mem = s->mem[x] + gmem;
+        for (h = im->bucket_first[x]; h < im->bucket_first[x + 1]; h++) {
+            const struct job *hj = &im->jobs[im->bucket[h]];
+            struct eject_try *et = &im->tries[nr_tries];
+
+            if (im->bucket[h] == gi)
+                continue;
+            et->x = x;
+            et->h = h;
+            et->size = hj->mem_kib;
+            if (room_mem + hj->mem_kib < g->mem_kib ||
+                (prefer && room_cpu + hj->nr_vcpus < g->nr_vcpus)) {
+                et->rank = 2;
+            } else {
+                et->rank = 1;
+                for (y = 0; y < s->nr_nodes && et->rank; y++) {
+                    unsigned int c;
+                    uint64_t m;
+
+                    if (y == x)
+                        continue;
+                    left_by(g, y, &c, &m);
+                    if (s->cap[y] + c >= hj->nr_vcpus &&
+                        s->mem[y] + m >= hj->mem_kib)
+                        et->rank = 0;
+                }
+            }
+            nr_tries++;
+        }
+    }
+    qsort(im->tries, nr_tries, sizeof(*im->tries), cmp_eject_try);
+    for (t = 0; t < nr_tries && t < IMPROVE_TRIALS_PER_GUEST; t++) {
+        const struct eject_try *et = &im->tries[t];
+        unsigned int gcpu, cpu;
+        uint64_t gmem, mem;
+
+        if (im->trials >= im->budget)
+            return 0;
+        x = et->x;
+        left_by(g, x, &gcpu, &gmem);
+        cpu = s->cap[x] + gcpu;
+        mem = s->mem[x] + gmem;
+        /* h first, then the next ones on x until g has room */
+        nr = 0;
+        for (i = et->h; i < im->bucket_first[x + 1] && nr < IMPROVE_EJECT;
+             i++) {
+            if (im->bucket[i] == gi)
+                continue;
+            out[nr++] = &im->jobs[im->bucket[i]];
+            mem += out[nr - 1]->mem_kib;
+            cpu += out[nr - 1]->nr_vcpus;
+            if (mem >= g->mem_kib && (!prefer || cpu >= g->nr_vcpus))
+                break;
+        }
+        if (mem < g->mem_kib || (prefer && cpu < g->nr_vcpus))
+            continue;
+        rc = try_eject_set(s, im, g, x, out, nr, moved_out);
+        if (rc || *moved_out)
+            return rc;
+    }
+    return 0;
+}
+
+/* The pass: see the comment above IMPROVE_ROUNDS.  Returns 0 or -ENOMEM;
+ * *moves_out: the trials kept. */
+static int improve(struct solver *s, struct job *jobs, unsigned int nr_jobs,
+                   unsigned int *moves_out)
+{
+    struct improver im;
+    unsigned int round, i;
+    bool changed = true, moved;
+    int rc = 0;
+
+    *moves_out = 0;
+    memset(&im, 0, sizeof(im));
+    im.jobs = jobs;
+    im.nr_jobs = nr_jobs;
+    im.budget = (unsigned long)IMPROVE_TRIALS_PER_GUEST * nr_jobs;
+    if (im.budget > IMPROVE_MAX_TRIALS)
+        im.budget = IMPROVE_MAX_TRIALS;
+    im.bucket = calloc(nr_jobs + 1, sizeof(*im.bucket));
+    im.bucket_first = calloc(s->nr_nodes + 1, sizeof(*im.bucket_first));
+    im.fresh = calloc(IMPROVE_EJECT + 1, sizeof(*im.fresh));
+    im.tries = calloc(nr_jobs + 1, sizeof(*im.tries));
+    if (!im.bucket || !im.bucket_first || !im.fresh || !im.tries) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    compute_caps(s);
+    for (round = 0; round < IMPROVE_ROUNDS && changed; round++) {
+        changed = false;
+        for (i = 0; i < nr_jobs && im.trials < im.budget; i++) {
+            struct job *g = &jobs[i];
+
+            if (!g->placed || alone_on(s, g) < s->nr_nodes)
+                continue;
+            rc = try_relocate(s, &im, g, &moved);
+            if (!rc && !moved)
+                rc = try_eject(s, &im, g, &moved);
+            if (rc)
+                goto out;
+            if (moved) {
+                im.moves++;
+                changed = true;
+            }
+        }
+    }
+    *moves_out = im.moves;
+out:
+    if (im.fresh)
+        for (i = 0; i <= IMPROVE_EJECT; i++)
+            where_dispose(&im.fresh[i]);
+    free(im.fresh);
+    free(im.tries);
+    free(im.bucket);
+    free(im.bucket_first);
+    return rc;
+}
+
+/* "node 1" or "nodes 0-1": a plan guest's node set, into buf. */
+static void format_nodes(const struct np_cpumap *nodes, char *buf,
+                         size_t size)
+{
+    char *l = np_cpulist_format_ranges(nodes);
+
+    snprintf(buf, size, "node%s %s", np_cpumap_weight(nodes) > 1 ? "s" : "",
+             l ? l : "?");
+    free(l);
+}
+
+/* The improvement pass, then the plan entries of the guests it moved,
+ * with their reasons and advice made again. */
+static int improve_and_refill(struct solver *s, struct job *jobs,
+                              unsigned int nr_jobs)
+{
+    unsigned int i, moves = 0, split_before = 0, split_after = 0, moved = 0;
+    int rc;
+
+    for (i = 0; i < nr_jobs; i++)
+        if (jobs[i].placed && alone_on(s, &jobs[i]) == s->nr_nodes)
+            split_before++;
+    if (!split_before)
+        return 0;
+    rc = improve(s, jobs, nr_jobs, &moves);
+    if (rc || !moves)
+        return rc;
+    for (i = 0; i < nr_jobs; i++) {
+        struct job *j = &jobs[i];
+        struct np_plan_guest *pg = &s->plan->guests[j->plan_idx];
+        char from[256], to[256];
+        unsigned int old_score = pg->score;
+
+        if (!j->placed)
+            continue;
+        if (alone_on(s, j) == s->nr_nodes)
+            split_after++;
+        if (!j->moved)
+            continue;
+        moved++;
+        format_nodes(&pg->nodes, from, sizeof(from));
+        rc = fill_entry(s, j);
+        if (rc)
+            return rc;
+        free(pg->advice);
+        pg->advice = NULL;
+        rc = advise(s, j, pg, np_cpumap_weight(&pg->nodes));
+        if (rc)
+            return rc;
+        if (!s->req->explain)
+            continue;
+        format_nodes(&pg->nodes, to, sizeof(to));
+        rc = np_plan_reason(s->plan, pg,
+                            "then the improvement pass moved it from %s "
+                            "(score %u.%02u) to %s (score %u.%02u), to keep "
+                            "more guests' memory local",
+                            from, old_score / 100, old_score % 100, to,
+                            pg->score / 100, pg->score % 100);
+        if (rc)
+            return rc;
+    }
+    if (s->req->explain)
+        rc = np_plan_reason(s->plan, NULL,
+                            "the improvement pass made %u move%s (%u guest%s "
+                            "moved): guests on more than one node %u -> %u",
+                            moves, moves == 1 ? "" : "s", moved,
+                            moved == 1 ? "" : "s", split_before, split_after);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* The whole request                                                   */
 /* ------------------------------------------------------------------ */
 
@@ -1097,6 +1779,19 @@ static bool id_in(const int *ids, unsigned int nr, int id)
 }
 
 /* Largest first: memory, then vCPUs, then the plan's order. */
+static int cmp_job_share(const void *a, const void *b)
+{
+    const struct job *x = a, *y = b;
+
+    if (x->share != y->share)
+        return x->share > y->share ? -1 : 1;
+    if (x->mem_kib != y->mem_kib)
+        return x->mem_kib > y->mem_kib ? -1 : 1;
+    if (x->nr_vcpus != y->nr_vcpus)
+        return x->nr_vcpus > y->nr_vcpus ? -1 : 1;
+    return x->plan_idx < y->plan_idx ? -1 : x->plan_idx > y->plan_idx;
+}
+
 static int cmp_job(const void *a, const void *b)
 {
     const struct job *x = a, *y = b;
@@ -1170,8 +1865,8 @@ static int plan_reasons(struct solver *s, const bool *replaced)
 
 static int solve_once(const struct np_snapshot *snap,
                       const struct np_solve_req *req, bool pack,
-                      struct np_plan *plan, unsigned int *nr_jobs_out,
-                      struct np_err *err)
+                      bool by_share, struct np_plan *plan,
+                      unsigned int *nr_jobs_out, struct np_err *err)
 {
     struct solver s;
     struct job *jobs = NULL;
@@ -1289,7 +1984,23 @@ static int solve_once(const struct np_snapshot *snap,
             goto out;
     }
 
-    qsort(jobs, nr_jobs, sizeof(*jobs), cmp_job);
+    if (by_share) {
+        uint64_t tc = 0, tm = 0;
+
+        for (i = 0; i < s.nr_nodes; i++) {
+            tc += s.node_cpus[i];
+            tm += s.mem_avail[i] > 0 ? (uint64_t)s.mem_avail[i] : 0;
+        }
+        for (i = 0; i < nr_jobs; i++) {
+            unsigned __int128 a = (unsigned __int128)jobs[i].nr_vcpus * tm;
+            unsigned __int128 b = (unsigned __int128)jobs[i].mem_kib * tc;
+
+            jobs[i].share = a > b ? a : b;
+        }
+        qsort(jobs, nr_jobs, sizeof(*jobs), cmp_job_share);
+    } else {
+        qsort(jobs, nr_jobs, sizeof(*jobs), cmp_job);
+    }
     for (i = 0; i < nr_jobs; i++) {
         struct np_err one = {""};
         bool placed;
@@ -1302,6 +2013,15 @@ static int solve_once(const struct np_snapshot *snap,
                 np_err_set(err, -ENOSPC, "%s", one.msg);
             continue;
         }
+    }
+    if (nr_jobs > 1) {
+        rc = improve_and_refill(&s, jobs, nr_jobs);
+        if (rc)
+            goto out;
+    }
+    for (i = 0; i < nr_jobs; i++) {
+        if (!jobs[i].placed)
+            continue;
         score_num += (uint64_t)plan->guests[jobs[i].plan_idx].score *
                      (jobs[i].mem_kib ? jobs[i].mem_kib : 1);
         score_den += jobs[i].mem_kib ? jobs[i].mem_kib : 1;
@@ -1311,8 +2031,12 @@ static int solve_once(const struct np_snapshot *snap,
                             : 0;
     if (req->explain && nr_jobs > 1) {
         rc = np_plan_reason(plan, NULL,
-                            "placed %u of %u guests, largest first (memory, "
-                            "then vCPUs)",
+                            by_share ? "placed %u of %u guests, largest "
+                                       "share of the host first (the larger "
+                                       "of their shares of its CPUs and of "
+                                       "its memory)"
+                                     : "placed %u of %u guests, largest first "
+                                       "(memory, then vCPUs)",
                             nr_jobs - nr_failed, nr_jobs);
         if (rc)
             goto out;
@@ -1322,6 +2046,9 @@ static int solve_once(const struct np_snapshot *snap,
 out:
     if (rc == -ENOMEM)
         np_err_set(err, rc, "out of memory while planning");
+    if (jobs)
+        for (i = 0; i < nr_jobs; i++)
+            where_dispose(&jobs[i].at);
     free(jobs);
     free(replaced);
     solver_free(&s);
@@ -1349,49 +2076,86 @@ static void plan_figures(const struct np_plan *plan, unsigned int *placed,
     }
 }
 
+/* Every guest placed, each on one node: nothing to try. */
+static bool plan_perfect(const struct np_plan *plan)
+{
+    unsigned int i;
+
+    for (i = 0; i < plan->nr_guests; i++)
+        if (!plan->guests[i].placed ||
+            np_cpumap_weight(&plan->guests[i].nodes) > 1)
+            return false;
+    return true;
+}
+
 /*
  * Several guests at once (the whole host): the rules as written spread
  * guests (least loaded first), which keeps room for guests to grow but
  * may leave no single node for a large one; packing (most loaded first)
- * is tried too and kept only when it places more, or places as much with
- * less remote memory.  Both are deterministic.
+ * is tried too.  When neither places every guest on one node, both are
+ * tried again with another order, the largest share of the host first
+ * (a guest with 8 vCPUs and 2 GiB is large on a host short of CPUs), which
+ * packs two-dimensional loads better.  Each is followed by the
+ * improvement pass.  The plan kept is the one that places the most
+ * guests, then the most memory, then with the least remote memory, the
+ * first in this order on a tie.  All deterministic.
  */
 int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
              struct np_plan *plan, struct np_err *err)
 {
-    struct np_plan packed;
-    struct np_err perr = {""};
-    unsigned int nr_jobs = 0, pj = 0, a_placed, b_placed;
+    static const struct {
+        bool pack, by_share;
+        const char *why;
+    } variants[] = {
+        {false, false, NULL},
+        {true, false, "packing (the most loaded nodes first) placed these "
+                      "guests better than spreading them"},
+        {false, true, "placing the largest share of the host first placed "
+                      "these guests better than the largest memory first"},
+        {true, true, "placing the largest share of the host first, packing "
+                     "(the most loaded nodes first), placed these guests "
+                     "better than the largest memory first, spreading"},
+    };
+    struct np_plan other;
+    struct np_err oerr = {""};
+    unsigned int nr_jobs = 0, oj = 0, a_placed, b_placed, v, best = 0;
     uint64_t a_mem, b_mem, a_w, b_w;
-    int rc, prc;
+    int rc, orc;
 
-    rc = solve_once(snap, req, false, plan, &nr_jobs, err);
+    rc = solve_once(snap, req, false, false, plan, &nr_jobs, err);
     if ((rc && rc != -ENOSPC) || nr_jobs < 2)
         return rc;
-    prc = solve_once(snap, req, true, &packed, &pj, &perr);
-    if (prc && prc != -ENOSPC) {
-        np_plan_dispose(&packed);
-        return prc == -ENOMEM ? np_err_set(err, prc, "%s", perr.msg) : rc;
-    }
-    plan_figures(plan, &a_placed, &a_mem, &a_w);
-    plan_figures(&packed, &b_placed, &b_mem, &b_w);
-    if (b_placed > a_placed || (b_placed == a_placed && b_mem > a_mem) ||
-        (b_placed == a_placed && b_mem == a_mem && b_w < a_w)) {
-        np_plan_dispose(plan);
-        *plan = packed;
-        if (req->explain &&
-            np_plan_reason(plan, NULL,
-                           "packing (the most loaded nodes first) placed "
-                           "these guests better than spreading them") < 0)
-            return np_err_set(err, -ENOMEM, "out of memory while planning");
-        if (err && prc == -ENOSPC) {
-            np_err_clear(err);
-            np_err_set(err, prc, "%s", perr.msg);
-        } else if (err && !prc) {
-            np_err_clear(err);
+    for (v = 1; v < sizeof(variants) / sizeof(variants[0]); v++) {
+        if (v == 2 && plan_perfect(plan))
+            break;
+        np_err_clear(&oerr);
+        orc = solve_once(snap, req, variants[v].pack, variants[v].by_share,
+                         &other, &oj, &oerr);
+        if (orc && orc != -ENOSPC) {
+            np_plan_dispose(&other);
+            if (orc == -ENOMEM)
+                return np_err_set(err, orc, "%s", oerr.msg);
+            continue;
         }
-        return prc;
+        plan_figures(plan, &a_placed, &a_mem, &a_w);
+        plan_figures(&other, &b_placed, &b_mem, &b_w);
+        if (!(b_placed > a_placed || (b_placed == a_placed && b_mem > a_mem) ||
+              (b_placed == a_placed && b_mem == a_mem && b_w < a_w))) {
+            np_plan_dispose(&other);
+            continue;
+        }
+        np_plan_dispose(plan);
+        *plan = other;
+        best = v;
+        rc = orc;
+        if (err) {
+            np_err_clear(err);
+            if (orc)
+                np_err_set(err, orc, "%s", oerr.msg);
+        }
     }
-    np_plan_dispose(&packed);
+    if (best && req->explain &&
+        np_plan_reason(plan, NULL, "%s", variants[best].why) < 0)
+        return np_err_set(err, -ENOMEM, "out of memory while planning");
     return rc;
 }
