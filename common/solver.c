@@ -2014,7 +2014,7 @@ static int solve_once(const struct np_snapshot *snap,
             continue;
         }
     }
-    if (nr_jobs > 1) {
+    if (nr_jobs > 1 && !req->greedy_only) {
         rc = improve_and_refill(&s, jobs, nr_jobs);
         if (rc)
             goto out;
@@ -2126,7 +2126,7 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
     if ((rc && rc != -ENOSPC) || nr_jobs < 2)
         return rc;
     for (v = 1; v < sizeof(variants) / sizeof(variants[0]); v++) {
-        if (v == 2 && plan_perfect(plan))
+        if (v == 2 && (req->greedy_only || plan_perfect(plan)))
             break;
         np_err_clear(&oerr);
         orc = solve_once(snap, req, variants[v].pack, variants[v].by_share,

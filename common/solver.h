@@ -26,7 +26,10 @@
  *     then the least memory in use per KiB of the set;
  *  5. lowest node ids.
  * Candidates are grown greedily from every node by distance (O(n^2) per
- * guest for n nodes), never by enumerating combinations.
+ * guest for n nodes), never by enumerating combinations.  Several guests
+ * at once are then improved by a bounded local search that moves guests
+ * spread over several nodes onto one (see IMPROVE_ROUNDS in solver.c and
+ * docs/placement.md).
  */
 #ifndef NP_SOLVER_H
 #define NP_SOLVER_H
@@ -53,6 +56,9 @@ struct np_solve_req {
     bool explain;                   /* fill the reasons (on by default in
                                        the commands; the benchmark may
                                        measure without) */
+    bool greedy_only;               /* no improvement pass, no second
+                                       order: the plan as before them (for
+                                       the benchmark's comparison) */
     /* What to place: new guests, then existing guests. */
     unsigned int nr_new;
     const struct np_new_guest *new_guests;

@@ -12,6 +12,8 @@
  *  - isolate/require: no two guests on sibling threads;
  *  - the same input gives the same plan, byte for byte;
  *  - every guest has its reasons.
+ * Then the improvement pass: a tight mix the greedy order splits and the
+ * whole plan keeps on one node each, and the rules it must keep.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -693,6 +695,149 @@ END_TEST
 
 /* Place a mix of new guests, then re-plan the whole host with them as
  * existing guests, under each policy. */
+/* ------------------------------------------------------------------ */
+/* The improvement pass                                                */
+/* ------------------------------------------------------------------ */
+
+/* Nodes with cpus[n] CPUs (one thread per core) and half_gib[n] / 2 GiB
+ * free, 16 between any two. */
+static void uneven_host(struct np_snapshot *snap, const unsigned int *cpus,
+                        const unsigned int *half_gib, unsigned int nr_nodes)
+{
+    struct np_topo *t = &snap->topo;
+    unsigned int n, m, c, nr = 0, cpu = 0;
+
+    np_snapshot_init(snap);
+    for (n = 0; n < nr_nodes; n++)
+        nr += cpus[n];
+    ck_assert_int_eq(np_topo_alloc(t, nr, nr_nodes), 0);
+    for (n = 0; n < nr_nodes; n++) {
+        np_topo_add_node(t, (int)n);
+        t->nodes[n].mem_free_kib = half_gib[n] * GIB / 2;
+        t->nodes[n].mem_total_kib = t->nodes[n].mem_free_kib + GIB;
+        t->nodes[n].mem_free_known = true;
+        for (m = 0; m < nr_nodes; m++)
+            np_topo_set_distance(t, (int)n, (int)m, n == m ? 10 : 16);
+        for (c = 0; c < cpus[n]; c++, cpu++) {
+            struct np_cpu *p = &t->cpus[cpu];
+
+            np_topo_add_cpu(t, (int)cpu);
+            p->socket = (int)n;
+            p->die = 0;
+            p->core = (int)c;
+            p->node = (int)n;
+            ck_assert_int_eq(np_cpumap_alloc(&p->siblings, nr), 0);
+            np_cpumap_set(&p->siblings, (int)cpu);
+        }
+    }
+    ck_assert_int_eq(np_topo_finish(t, NULL), 0);
+}
+
+/*
+ * A tight mix (the benchmark's 4-node host, mix 9): 11 vCPUs on 11 CPUs.
+ * Largest memory first puts the 3-vCPU and 2-vCPU guests on nodes 1 and
+ * 2 and leaves no node with 4 CPUs for the 4-vCPU guest, which is split;
+ * the whole plan keeps every guest on one node (4 vCPUs and a 1-vCPU
+ * guest on node 2, 2 vCPUs on node 3, 3 on node 1, 1 on node 0).
+ */
+START_TEST(improve_tight_mix)
+{
+    static const unsigned int cpus[] = {1, 3, 5, 2};
+    static const unsigned int half_gib[] = {6, 15, 12, 9};
+    static const struct np_new_guest ng[] = {
+        {"a", 1, GIB / 2}, {"b", 4, 5 * GIB / 2}, {"c", 1, 5 * GIB / 2},
+        {"d", 2, 7 * GIB / 2}, {"e", 3, 4 * GIB},
+    };
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_plan plan;
+    unsigned int i, split = 0;
+    bool said = false;
+
+    uneven_host(&snap, cpus, half_gib, 4);
+    np_solve_req_init(&req);
+    req.new_guests = ng;
+    req.nr_new = 5;
+    /* the greedy plan alone splits a guest */
+    req.greedy_only = true;
+    ck_assert_int_eq(solve_checked(&snap, &req, &plan), 0);
+    for (i = 0; i < plan.nr_guests; i++)
+        split += np_cpumap_weight(&plan.guests[i].nodes) > 1;
+    ck_assert_uint_ge(split, 1);
+    np_plan_dispose(&plan);
+    /* the whole plan keeps every guest on one node, all memory local */
+    req.greedy_only = false;
+    ck_assert_int_eq(solve_checked(&snap, &req, &plan), 0);
+    for (i = 0; i < plan.nr_guests; i++) {
+        ck_assert_msg(np_cpumap_weight(&plan.guests[i].nodes) == 1,
+                      "%s is on more than one node", plan.guests[i].name);
+        ck_assert_uint_eq(plan.guests[i].score, 1000);
+        ck_assert_ptr_null(plan.guests[i].advice);
+    }
+    ck_assert_uint_eq(plan.score, 1000);
+    for (i = 0; i < plan.nr_reasons; i++)
+        said |= strstr(plan.reasons[i], "better than the largest memory "
+                                        "first") != NULL ||
+                strstr(plan.reasons[i], "the improvement pass made") != NULL;
+    ck_assert_msg(said, "the plan does not say how it got there");
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/*
+ * 8 vCPUs on 2 nodes of 4 CPUs and 4 GiB: 'big' (3 vCPUs, 3 GiB), 'mid'
+ * (3 vCPUs, 1 GiB), 'small' (2 vCPUs, 2 GiB).  One guest must span both
+ * nodes.  Largest memory first splits 'small'; splitting 'mid' puts less
+ * memory away from its vCPUs, and that is the plan.  Under every policy
+ * and overcommit the plan keeps the rules (solve_checked); with
+ * overcommit 2 nobody is split.
+ */
+START_TEST(improve_keeps_rules)
+{
+    static const unsigned int cpus[] = {4, 4};
+    static const unsigned int half_gib[] = {8, 8};
+    static const struct np_new_guest ng[] = {
+        {"big", 3, 3 * GIB}, {"mid", 3, GIB}, {"small", 2, 2 * GIB},
+    };
+    static const enum np_policy pols[] = {NP_POLICY_PREFER,
+                                          NP_POLICY_ISOLATE,
+                                          NP_POLICY_REQUIRE};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_plan plan;
+    unsigned int p, oc, i;
+
+    uneven_host(&snap, cpus, half_gib, 2);
+    for (p = 0; p < 3; p++) {
+        for (oc = 1; oc <= 2; oc++) {
+            np_solve_req_init(&req);
+            req.policy = pols[p];
+            req.overcommit = oc;
+            req.new_guests = ng;
+            req.nr_new = 3;
+            solve_checked(&snap, &req, &plan);
+            if (p == 0 && oc == 1) {
+                ck_assert(plan.guests[0].placed && plan.guests[1].placed &&
+                          plan.guests[2].placed);
+                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[0].nodes),
+                                  1);
+                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[1].nodes),
+                                  2);
+                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[2].nodes),
+                                  1);
+            }
+            if (p == 0 && oc == 2)
+                for (i = 0; i < 3; i++)
+                    ck_assert_uint_eq(
+                        np_cpumap_weight(&plan.guests[i].nodes), 1);
+            np_plan_dispose(&plan);
+        }
+    }
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
 static void mix_on(const struct np_topo *topo, const struct np_cpumap *rsv,
                    unsigned int seed, bool quiet)
 {
@@ -907,6 +1052,8 @@ Suite *suite_test_solver(void)
     tcase_add_test(tc, overcommit);
     tcase_add_test(tc, soft_pins);
     tcase_add_test(tc, memory_only_and_cpu_only);
+    tcase_add_test(tc, improve_tight_mix);
+    tcase_add_test(tc, improve_keeps_rules);
     tcase_add_loop_test(tc, properties_generated, 0, (int)NR_SHAPES);
     tcase_add_test(tc, properties_fixtures);
     tcase_add_test(tc, scale_64_nodes);
