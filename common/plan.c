@@ -261,13 +261,18 @@ int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
             if (rc)
                 goto out;
         }
-        if (g->node_affinity.nr_bits) {
+        if (g->node_affinity.nr_bits &&
+            !np_cpumap_is_empty(&g->node_affinity)) {
             if (np_cpumap_subset(&all_nodes, &g->node_affinity))
                 jg->node_affinity_auto = true;
             else
                 rc = np_cpumap_copy(&jg->node_affinity, &g->node_affinity);
             if (rc)
                 goto out;
+        } else if (pg->node_affinity_auto || pg->node_affinity.nr_bits) {
+            /* unknown (KVM keeps none): what the plan changes goes back
+             * to automatic, the state of a guest nobody has placed */
+            jg->node_affinity_auto = true;
         }
         if (g->mem_per_node_kib) {
             int n;
@@ -1153,6 +1158,7 @@ struct applier {
     bool move;
     struct step *steps;
     unsigned int nr_steps;
+    bool last_failed;          /* the newest step is the write that failed */
     struct np_apply_report *report;
 };
 
@@ -1371,18 +1377,31 @@ out:
     return rc;
 }
 
-/* Put back, newest first, every step up to and including the last. */
+/* Put back, newest first, every step up to and including the last: the
+ * node affinities first (on KVM one pins every thread of a guest), then
+ * the vCPU maps and the memory.  The write that failed is put back too,
+ * in case it did part of its work, but a failure there does not count:
+ * a backend's write that fails leaves things as they were (one call, or,
+ * on KVM, the threads it had pinned put back), and it fails again for
+ * the same reason (a guest that belongs to another user, say). */
 static bool rollback(struct applier *a)
 {
+    unsigned int i, pass;
     bool ok = true;
 
-    while (a->nr_steps) {
-        struct np_err e = {""};
-        const struct step *st = &a->steps[--a->nr_steps];
+    for (pass = 0; pass < 2; pass++) {
+        for (i = a->nr_steps; i-- > 0;) {
+            struct np_err e = {""};
+            const struct step *st = &a->steps[i];
 
-        if (do_step(a, a->journal, st, &e))
-            ok = false;
+            if ((st->kind == STEP_NODES) != (pass == 0))
+                continue;
+            if (do_step(a, a->journal, st, &e) &&
+                !(a->last_failed && i == a->nr_steps - 1))
+                ok = false;
+        }
     }
+    a->nr_steps = 0;
     return ok;
 }
 
@@ -1466,6 +1485,15 @@ static int apply_order(const struct applier *a, unsigned int *order)
 }
 
 /* Apply every guest; on a failure, roll back.  Returns 0 or the error. */
+/* Do the step just added; a failure marks it as the one that failed. */
+static int last_step(struct applier *a, struct np_err *err)
+{
+    int rc = do_step(a, a->plan, &a->steps[a->nr_steps - 1], err);
+
+    a->last_failed = rc != 0;
+    return rc;
+}
+
 static int apply_all(struct applier *a, struct np_err *err)
 {
     const struct np_backend_ops *ops = a->be->ops;
@@ -1490,18 +1518,21 @@ static int apply_all(struct applier *a, struct np_err *err)
         if (!applied(pg))
             continue;
         g = snap_guest(a->snap, pg->id);
+        /* the node affinity before the vCPU maps: on KVM it pins every
+         * thread of the guest (as numad does), so the vCPU maps set after
+         * it are the ones that stay */
+        if ((ops->caps & NP_CAP_NODE_AFFINITY) &&
+            (pg->node_affinity_auto || pg->node_affinity.nr_bits)) {
+            rc = add_step(a, STEP_NODES, gi, 0);
+            if (!rc)
+                rc = last_step(a, err);
+        }
         for (v = 0; !rc && v < pg->nr_vcpus; v++) {
             if (!pg->hard[v].nr_bits && !pg->soft[v].nr_bits)
                 continue;
             rc = add_step(a, STEP_VCPU, gi, v);
             if (!rc)
-                rc = do_step(a, a->plan, &a->steps[a->nr_steps - 1], err);
-        }
-        if (!rc && (ops->caps & NP_CAP_NODE_AFFINITY) &&
-            (pg->node_affinity_auto || pg->node_affinity.nr_bits)) {
-            rc = add_step(a, STEP_NODES, gi, 0);
-            if (!rc)
-                rc = do_step(a, a->plan, &a->steps[a->nr_steps - 1], err);
+                rc = last_step(a, err);
         }
         if (!rc && g)
             rc = memory_move(t, g, pg, &from, &to, &needed);
@@ -1513,7 +1544,7 @@ static int apply_all(struct applier *a, struct np_err *err)
         else if (!rc && needed) {
             rc = add_step(a, STEP_MEMORY, gi, 0);
             if (!rc)
-                rc = do_step(a, a->plan, &a->steps[a->nr_steps - 1], err);
+                rc = last_step(a, err);
             if (!rc)
                 a->report->nr_moved++;
         }
