@@ -26,8 +26,12 @@
  * remote memory (GiB x (distance - local) / local, summed), pCPUs in the
  * affinity of more than one guest, and the time per placement.
  * Arrival order is the generation order for the one-by-one methods.
- * "numapin -oc 2" lets two vCPUs share a CPU (--overcommit 2): libxl and
- * virt-install share CPUs freely, numapin by default never.
+ * "vcpu/cpu" is the vCPUs per CPU on the busiest node: libxl and
+ * virt-install share CPUs freely, numapin by default never.  For a like
+ * for like comparison numapin is also run at --overcommit K, K that
+ * figure for libxl and for virt-install rounded up ("numapin -oc K",
+ * printed when K > 1); "greedy only" is numapin without the improvement
+ * pass and the second order (np_solve_req.greedy_only).
  *
  * Environment: NP_BENCH_VERBOSE=1 lists the mixes where numapin is more
  * than 2% from the exhaustive optimum; NP_BENCH_ONE=1 (or =reasons) runs
