@@ -31,8 +31,8 @@ static int parse_id(const char *s, size_t len, int *id_out)
 }
 
 /* "0-7" or "0,2,4-7": the ids a host has, for error messages. */
-static void describe_ids(const struct np_topo *topo, enum unit unit,
-                         char *buf, size_t size)
+static void describe_ids(const struct np_topo *topo, enum unit unit, char *buf,
+                         size_t size)
 {
     struct np_cpumap all;
     char *s = NULL;
@@ -57,8 +57,8 @@ static bool id_exists(const struct np_topo *topo, enum unit unit, int id)
  * [*first, *last]; *all set for "all".  tok is the whole token, for
  * messages.
  */
-static int parse_span(const char *body, const char *tok, int *first,
-                      int *last, bool *all, struct np_err *err)
+static int parse_span(const char *body, const char *tok, int *first, int *last,
+                      bool *all, struct np_err *err)
 {
     const char *dash;
     int rc;
@@ -75,8 +75,7 @@ static int parse_span(const char *body, const char *tok, int *first,
     } else if (dash == body) {
         rc = -EINVAL;
     } else if (!dash[1]) {
-        return np_err_set(err, -EINVAL, "invalid range '%s': missing end",
-                          tok);
+        return np_err_set(err, -EINVAL, "invalid range '%s': missing end", tok);
     } else {
         rc = parse_id(body, (size_t)(dash - body), first);
         if (!rc)
@@ -90,16 +89,14 @@ static int parse_span(const char *body, const char *tok, int *first,
                           "optionally after '^', 'node:' or 'nodes:'",
                           tok);
     if (*first > *last)
-        return np_err_set(err, -EINVAL,
-                          "invalid range '%s': %d is above %d", tok, *first,
-                          *last);
+        return np_err_set(err, -EINVAL, "invalid range '%s': %d is above %d",
+                          tok, *first, *last);
     return 0;
 }
 
 /* Check that every id of [first, last] exists on the host. */
 static int check_span(const struct np_topo *topo, enum unit unit,
-                      const char *tok, int first, int last,
-                      struct np_err *err)
+                      const char *tok, int first, int last, struct np_err *err)
 {
     const char *what = unit == UNIT_CPU ? "cpu" : "node";
     char ids[256];
@@ -148,8 +145,8 @@ static int apply_token(const struct np_topo *topo, enum unit unit,
     if (rc)
         goto out;
     if (all && negate) {
-        rc = np_err_set(err, -EINVAL,
-                        "cannot combine '^' and 'all' in '%s'", tok);
+        rc = np_err_set(err, -EINVAL, "cannot combine '^' and 'all' in '%s'",
+                        tok);
         goto out;
     }
     /* The span, in the unit of its prefix. */
@@ -159,8 +156,7 @@ static int apply_token(const struct np_topo *topo, enum unit unit,
     if (rc)
         goto out;
     if (!all) {
-        rc = check_span(topo, nodes ? UNIT_NODE : unit, tok, first, last,
-                        err);
+        rc = check_span(topo, nodes ? UNIT_NODE : unit, tok, first, last, err);
         if (rc)
             goto out;
         np_cpumap_zero(&span);
@@ -189,9 +185,8 @@ out:
     return rc;
 }
 
-static int parse_list(const struct np_topo *topo, enum unit unit,
-                      const char *s, struct np_cpumap *out,
-                      struct np_err *err)
+static int parse_list(const struct np_topo *topo, enum unit unit, const char *s,
+                      struct np_cpumap *out, struct np_err *err)
 {
     const char *what = unit == UNIT_CPU ? "cpu" : "node";
     char *buf = NULL, *tok, *comma;
@@ -215,8 +210,8 @@ static int parse_list(const struct np_topo *topo, enum unit unit,
         if (comma)
             *comma = '\0';
         if (!*tok) {
-            rc = np_err_set(err, -EINVAL, "empty entry in %s list '%s'",
-                            what, s);
+            rc = np_err_set(err, -EINVAL, "empty entry in %s list '%s'", what,
+                            s);
             goto out;
         }
         rc = apply_token(topo, unit, tok, out, err);
@@ -274,8 +269,8 @@ static char *format_ranges(const struct np_cpumap *map, unsigned int nr_bits)
             len += (size_t)snprintf(s + len, size - len, "%s%d-%d",
                                     len ? "," : "", first, last);
         else
-            len += (size_t)snprintf(s + len, size - len, "%s%d",
-                                    len ? "," : "", first);
+            len += (size_t)snprintf(s + len, size - len, "%s%d", len ? "," : "",
+                                    first);
     }
     return s;
 }
@@ -285,8 +280,7 @@ char *np_cpulist_format_ranges(const struct np_cpumap *map)
     return format_ranges(map, map->nr_bits);
 }
 
-char *np_cpulist_format_bits(const struct np_cpumap *map,
-                             unsigned int nr_bits)
+char *np_cpulist_format_bits(const struct np_cpumap *map, unsigned int nr_bits)
 {
     unsigned int i;
     bool full = nr_bits > 0;
@@ -301,8 +295,7 @@ char *np_cpulist_format_bits(const struct np_cpumap *map,
     return format_ranges(map, nr_bits);
 }
 
-char *np_cpulist_format(const struct np_topo *topo,
-                        const struct np_cpumap *map)
+char *np_cpulist_format(const struct np_topo *topo, const struct np_cpumap *map)
 {
     struct np_cpumap all;
     char *s;

@@ -37,8 +37,8 @@ void np_cpumap_dispose(struct np_cpumap *map)
 
 int np_cpumap_alloc(struct np_cpumap *map, unsigned int nr_bits)
 {
-    unsigned long *bits = calloc(nr_words(nr_bits) ? nr_words(nr_bits) : 1,
-                                 sizeof(*bits));
+    unsigned long *bits =
+        calloc(nr_words(nr_bits) ? nr_words(nr_bits) : 1, sizeof(*bits));
 
     if (!bits)
         return -ENOMEM;
@@ -215,8 +215,7 @@ bool np_cpumap_subset(const struct np_cpumap *a, const struct np_cpumap *b)
     return true;
 }
 
-bool np_cpumap_intersects(const struct np_cpumap *a,
-                          const struct np_cpumap *b)
+bool np_cpumap_intersects(const struct np_cpumap *a, const struct np_cpumap *b)
 {
     unsigned int i;
 
@@ -262,7 +261,8 @@ void np_cpumap_to_bytes(const struct np_cpumap *map, uint8_t *bytes,
     int bit;
 
     memset(bytes, 0, nr_bytes);
-    np_cpumap_for_each(bit, map) {
+    np_cpumap_for_each(bit, map)
+    {
         i = (size_t)bit / 8;
         if (i >= nr_bytes)
             break;

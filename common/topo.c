@@ -39,8 +39,8 @@ int np_topo_alloc(struct np_topo *topo, unsigned int nr_cpu_ids,
         return -EINVAL;
     topo->cpus = calloc(nr_cpu_ids, sizeof(*topo->cpus));
     topo->nodes = calloc(nr_node_ids, sizeof(*topo->nodes));
-    topo->distances = calloc((size_t)nr_node_ids * nr_node_ids,
-                             sizeof(*topo->distances));
+    topo->distances =
+        calloc((size_t)nr_node_ids * nr_node_ids, sizeof(*topo->distances));
     if (!topo->cpus || !topo->nodes || !topo->distances) {
         free(topo->cpus);
         free(topo->nodes);
@@ -191,8 +191,8 @@ int np_topo_finish(struct np_topo *topo, struct np_err *err)
             continue;
         if (c->node >= 0 && !np_topo_node_exists(topo, c->node))
             return np_err_set(err, -EINVAL,
-                              "cpu %u is on node %d, which does not exist",
-                              i, c->node);
+                              "cpu %u is on node %d, which does not exist", i,
+                              c->node);
         if (c->siblings.nr_bits && c->siblings.nr_bits != topo->nr_cpu_ids) {
             rc = np_cpumap_resize(&topo->cpus[i].siblings, topo->nr_cpu_ids);
             if (rc)
@@ -221,8 +221,8 @@ unsigned int np_topo_distance(const struct np_topo *topo, int a, int b)
 {
     if (!np_topo_node_exists(topo, a) || !np_topo_node_exists(topo, b))
         return 0;
-    return topo->distances[(unsigned int)a * topo->nr_node_ids +
-                           (unsigned int)b];
+    return topo
+        ->distances[(unsigned int)a * topo->nr_node_ids + (unsigned int)b];
 }
 
 void np_topo_set_distance(struct np_topo *topo, int a, int b,
@@ -240,8 +240,7 @@ int np_topo_cpu_node(const struct np_topo *topo, int cpu)
     return np_topo_cpu_exists(topo, cpu) ? topo->cpus[cpu].node : -1;
 }
 
-const struct np_cpumap *np_topo_node_cpus(const struct np_topo *topo,
-                                          int node)
+const struct np_cpumap *np_topo_node_cpus(const struct np_topo *topo, int node)
 {
     return np_topo_node_exists(topo, node) ? &topo->nodes[node].cpus : NULL;
 }
