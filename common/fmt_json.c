@@ -14,6 +14,8 @@
 
 #include <json.h>
 
+#include "cpulist.h"
+#include "fileio.h"
 #include "fmt_json.h"
 
 /* Long enough for "guests[12345].vcpus[12345].memory_per_node_kib.4095". */
@@ -31,38 +33,12 @@
 static char *list_format(const struct np_cpumap *map,
                          const struct np_cpumap *universe)
 {
-    size_t cap = (size_t)np_cpumap_weight(map) * 24 + 8;
-    char *s = malloc(cap), *p;
-    int bit, first = -1, last = -2;
-
-    if (!s)
-        return NULL;
-    if (np_cpumap_is_empty(map)) {
-        strcpy(s, "none");
-        return s;
-    }
+    if (np_cpumap_is_empty(map))
+        return strdup("none");
     if (universe && !np_cpumap_is_empty(universe) &&
-        np_cpumap_subset(universe, map)) {
-        strcpy(s, "all");
-        return s;
-    }
-    p = s;
-    *p = '\0';
-    np_cpumap_for_each(bit, map) {
-        if (bit == last + 1) {
-            last = bit;
-            continue;
-        }
-        if (first >= 0)
-            p += sprintf(p, p == s ? "%d" : ",%d", first);
-        if (first >= 0 && last > first)
-            p += sprintf(p, "-%d", last);
-        first = last = bit;
-    }
-    p += sprintf(p, p == s ? "%d" : ",%d", first);
-    if (last > first)
-        sprintf(p, "-%d", last);
-    return s;
+        np_cpumap_subset(universe, map))
+        return strdup("all");
+    return np_cpulist_format_ranges(map);
 }
 
 /* Parse up to 9 decimal digits at *p.  -EINVAL when there are none or too
@@ -371,103 +347,18 @@ out:
     return rc;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    ssize_t n;
-
-    while (len) {
-        n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* fsync the directory holding path, so that the rename is durable. */
-static void sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    int fd;
-
-    if (!slash)
-        dir = strdup(".");
-    else if (slash == path)
-        dir = strdup("/");
-    else
-        dir = strndup(path, (size_t)(slash - path));
-    if (!dir)
-        return;
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd); /* best effort: the data itself is already synced */
-        close(fd);
-    }
-    free(dir);
-}
-
 int np_json_write_snapshot_file(const char *path,
                                 const struct np_snapshot *snap,
                                 struct np_err *err)
 {
-    char *json = NULL, *tmp = NULL;
-    mode_t mode = 0644;
-    struct stat st;
-    int fd = -1, rc;
+    char *json = NULL;
+    int rc;
 
     rc = np_json_write_snapshot(snap, &json, err);
-    if (rc)
-        goto out;
-    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
-        tmp = NULL;
-        rc = -ENOMEM;
-        goto out;
-    }
-    if (!stat(path, &st))
-        mode = st.st_mode & 07777;
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        free(tmp);
-        tmp = NULL;
-        goto out;
-    }
-    if (fchmod(fd, mode)) {
-        rc = -errno;
-        goto out;
-    }
-    rc = write_all(fd, json, strlen(json));
-    if (rc)
-        goto out;
-    if (fsync(fd)) {
-        rc = -errno;
-        goto out;
-    }
-    rc = close(fd) ? -errno : 0;
-    fd = -1;
-    if (rc)
-        goto out;
-    if (rename(tmp, path)) {
-        rc = -errno;
-        goto out;
-    }
-    free(tmp);
-    tmp = NULL;
-    sync_dir(path);
-out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    if (!rc)
+        rc = np_file_write_atomic(path, json, strlen(json),
+                                  NP_FILE_KEEP_MODE, err);
     free(json);
-    if (rc)
-        np_err_set(err, rc, "cannot write '%s': %s", path, strerror(-rc));
     return rc;
 }
 

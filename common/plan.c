@@ -16,6 +16,7 @@
 #include <json.h>
 
 #include "cpulist.h"
+#include "fileio.h"
 #include "plan.h"
 
 /* ------------------------------------------------------------------ */
@@ -898,97 +899,17 @@ out:
 /* Files                                                               */
 /* ------------------------------------------------------------------ */
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    ssize_t n;
-
-    while (len) {
-        n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static void sync_dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    int fd;
-
-    if (!slash)
-        dir = strdup(".");
-    else if (slash == path)
-        dir = strdup("/");
-    else
-        dir = strndup(path, (size_t)(slash - path));
-    if (!dir)
-        return;
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd); /* best effort: the data itself is synced */
-        close(fd);
-    }
-    free(dir);
-}
-
 int np_plan_write_file(const char *path, const struct np_plan *plan,
                        struct np_err *err)
 {
-    char *json = NULL, *tmp = NULL;
-    int fd = -1, rc;
+    char *json = NULL;
+    int rc;
 
     rc = np_plan_write_json(plan, &json, err);
     if (rc)
         return rc;
-    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
-        tmp = NULL;
-        rc = -ENOMEM;
-        goto out;
-    }
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        free(tmp);
-        tmp = NULL;
-        goto out;
-    }
-    if (fchmod(fd, 0644)) {
-        rc = -errno;
-        goto out;
-    }
-    rc = write_all(fd, json, strlen(json));
-    if (rc)
-        goto out;
-    if (fsync(fd)) {
-        rc = -errno;
-        goto out;
-    }
-    rc = close(fd) ? -errno : 0;
-    fd = -1;
-    if (rc)
-        goto out;
-    if (rename(tmp, path)) {
-        rc = -errno;
-        goto out;
-    }
-    free(tmp);
-    tmp = NULL;
-    sync_dir_of(path);
-out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    rc = np_file_write_atomic(path, json, strlen(json), 0644, err);
     free(json);
-    if (rc)
-        np_err_set(err, rc, "cannot write '%s': %s", path, strerror(-rc));
     return rc;
 }
 
@@ -1620,7 +1541,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     if (rc) {
         if (report->rollback_failed && pending) {
             rename(pending, undo);
-            sync_dir_of(undo);
+            np_file_sync_dir(undo);
             np_err_set(err, rc,
                        "cannot %s: %s; some changes could not be undone: "
                        "run `numapin undo`",
@@ -1643,7 +1564,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
         goto out;
     }
     if (undo)
-        sync_dir_of(undo);
+        np_file_sync_dir(undo);
 out:
     free(a.steps);
     free(pending);

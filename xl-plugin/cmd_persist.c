@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "numapin.h"
 #include "xlcfg.h"
 
@@ -74,68 +75,6 @@ out:
     return rc;
 }
 
-/* Write text to path atomically: PATH.XXXXXX, fsync, rename, fsync the
- * directory. */
-static int write_atomic(const char *path, const char *text, mode_t mode,
-                        struct np_err *err)
-{
-    char tmp[PATH_MAX], dir[PATH_MAX];
-    size_t len = strlen(text), done = 0;
-    ssize_t n;
-    int fd, dfd, rc = 0;
-
-    if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-        return np_err_set(err, -ENAMETOOLONG, "'%s': name too long", path);
-    fd = mkstemp(tmp);
-    if (fd < 0)
-        return np_err_set(err, -errno, "cannot create a file next to '%s': "
-                          "%s", path, strerror(errno));
-    if (fchmod(fd, mode)) {
-        rc = np_err_set(err, -errno, "cannot set the mode of '%s': %s", tmp,
-                        strerror(errno));
-        goto fail;
-    }
-    while (done < len) {
-        n = write(fd, text + done, len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = np_err_set(err, -errno, "cannot write '%s': %s", tmp,
-                            strerror(errno));
-            goto fail;
-        }
-        done += (size_t)n;
-    }
-    if (fsync(fd)) {
-        rc = np_err_set(err, -errno, "cannot sync '%s': %s", tmp,
-                        strerror(errno));
-        goto fail;
-    }
-    if (close(fd)) {
-        fd = -1;
-        rc = np_err_set(err, -errno, "cannot write '%s': %s", tmp,
-                        strerror(errno));
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path)) {
-        rc = np_err_set(err, -errno, "cannot rename '%s' to '%s': %s", tmp,
-                        path, strerror(errno));
-        goto fail;
-    }
-    snprintf(dir, sizeof(dir), "%s", path);
-    dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-fail:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return rc;
-}
 
 int main_persist(struct np_ctx *ctx, int argc, char **argv)
 {
@@ -186,8 +125,8 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     snprintf(bak, sizeof(bak), "%s.bak", path);
-    if (write_atomic(bak, old, mode, &err) ||
-        write_atomic(path, new, mode, &err)) {
+    if (np_file_write_atomic(bak, old, strlen(old), mode, &err) ||
+        np_file_write_atomic(path, new, strlen(new), mode, &err)) {
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
         goto out;
     }

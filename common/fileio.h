@@ -1,0 +1,32 @@
+/*
+ * fileio.h: writing a file so that a crash leaves the old one or the new
+ * one, never a mix.  Used for the test backend's host file, plans and
+ * journals, and xl.cfg files.
+ */
+#ifndef NP_FILEIO_H
+#define NP_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "np_err.h"
+
+/* Pass as mode to keep the mode of the file being replaced (0644 when it
+ * does not exist yet). */
+#define NP_FILE_KEEP_MODE ((mode_t)-1)
+
+/*
+ * Replace path with len bytes of data: a temporary file next to it
+ * (PATH.tmpXXXXXX), written, fsync'd, renamed over path, then the
+ * directory fsync'd.  Returns 0, or a negative errno with "cannot write
+ * 'PATH': REASON" in err; the temporary file is removed and path is
+ * untouched on failure.
+ */
+int np_file_write_atomic(const char *path, const char *data, size_t len,
+                         mode_t mode, struct np_err *err);
+
+/* fsync the directory holding path, so that a rename there is durable.
+ * Best effort: errors are ignored. */
+void np_file_sync_dir(const char *path);
+
+#endif /* NP_FILEIO_H */
