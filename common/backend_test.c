@@ -12,10 +12,10 @@
 #include "fmt_json.h"
 
 struct test_priv {
-    char *path;                /* the snapshot file */
-    struct np_snapshot state;  /* what the file holds */
-    int fail_after;            /* write number that fails; -1: none */
-    unsigned int nr_writes;    /* writes so far */
+    char *path;               /* the snapshot file */
+    struct np_snapshot state; /* what the file holds */
+    int fail_after;           /* write number that fails; -1: none */
+    unsigned int nr_writes;   /* writes so far */
 };
 
 /* ------------------------------------------------------------------ */
@@ -62,9 +62,10 @@ static int check_map(const struct np_topo *topo, const struct np_cpumap *map,
     int bit;
 
     if (np_cpumap_is_empty(map))
-        return np_err_set(err, -EINVAL, "the %s for guest '%s' is empty",
-                          what, name);
-    np_cpumap_for_each(bit, map) {
+        return np_err_set(err, -EINVAL, "the %s for guest '%s' is empty", what,
+                          name);
+    np_cpumap_for_each(bit, map)
+    {
         if (!is_node && !np_topo_cpu_exists(topo, bit))
             return np_err_set(err, -EINVAL,
                               "the %s for guest '%s' names cpu %d, which "
@@ -113,7 +114,8 @@ static int pick_cpu(const struct np_topo *topo, const struct np_vcpu *v)
 {
     int cpu, fallback = -1;
 
-    np_cpumap_for_each(cpu, &v->hard) {
+    np_cpumap_for_each(cpu, &v->hard)
+    {
         if (!np_topo_cpu_exists(topo, cpu) || !topo->cpus[cpu].online)
             continue;
         if (!v->soft.nr_bits || np_cpumap_test(&v->soft, cpu))
@@ -155,8 +157,7 @@ static int parse_fail_after(const char *s, int *out)
     return 0;
 }
 
-static int test_open(struct np_backend *be, const char *arg,
-                     struct np_err *err)
+static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
 {
     struct test_priv *tp = NULL;
     const char *env;
@@ -179,8 +180,7 @@ static int test_open(struct np_backend *be, const char *arg,
     }
     env = getenv(NP_TEST_FAIL_AFTER_ENV);
     if (env && *env && parse_fail_after(env, &tp->fail_after)) {
-        rc = np_err_set(err, -EINVAL,
-                        "%s='%s' is not a number of writes",
+        rc = np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
                         NP_TEST_FAIL_AFTER_ENV, env);
         goto out;
     }
@@ -407,18 +407,16 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
                         cur->name);
         goto out;
     }
-    np_cpumap_for_each(node, from)
-        if (!np_cpumap_test(to, node))
-            amount += cur->mem_per_node_kib[node];
-    np_cpumap_for_each(node, to)
-        if (topo->nodes[node].mem_free_known)
-            room += topo->nodes[node].mem_free_kib;
+    np_cpumap_for_each(node, from) if (!np_cpumap_test(to, node)) amount +=
+        cur->mem_per_node_kib[node];
+    np_cpumap_for_each(node, to) if (topo->nodes[node].mem_free_known) room +=
+        topo->nodes[node].mem_free_kib;
     if (amount > room) {
-        rc = np_err_set(err, -ENOSPC,
-                        "guest '%s' has %" PRIu64 " KiB on the source "
-                        "nodes, the destination nodes have %" PRIu64
-                        " KiB free",
-                        cur->name, amount, room);
+        rc =
+            np_err_set(err, -ENOSPC,
+                       "guest '%s' has %" PRIu64 " KiB on the source "
+                       "nodes, the destination nodes have %" PRIu64 " KiB free",
+                       cur->name, amount, room);
         goto out;
     }
     rc = write_begin(tp, err);
@@ -428,7 +426,8 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     if (rc)
         goto out;
     mem = next.guests[idx].mem_per_node_kib;
-    np_cpumap_for_each(node, from) {
+    np_cpumap_for_each(node, from)
+    {
         if (np_cpumap_test(to, node))
             continue;
         nd = &next.topo.nodes[node];
@@ -439,7 +438,8 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
         }
         mem[node] = 0;
     }
-    np_cpumap_for_each(node, to) {
+    np_cpumap_for_each(node, to)
+    {
         nd = &next.topo.nodes[node];
         if (!nd->mem_free_known)
             continue;

@@ -215,8 +215,7 @@ static json_object *write_host(const struct np_topo *topo, bool *oom)
     unsigned int i;
 
     if (topo->cpu_model)
-        obj_add(o, "cpu_model", json_object_new_string(topo->cpu_model),
-                oom);
+        obj_add(o, "cpu_model", json_object_new_string(topo->cpu_model), oom);
     if (topo->cpu_mhz)
         obj_add(o, "cpu_mhz", json_object_new_int64(topo->cpu_mhz), oom);
     if (topo->mem_total_kib)
@@ -324,10 +323,9 @@ int np_json_write_snapshot(const struct np_snapshot *snap, char **json_out,
         rc = -ENOMEM;
         goto out;
     }
-    text = json_object_to_json_string_ext(root,
-                                          JSON_C_TO_STRING_PRETTY |
-                                              JSON_C_TO_STRING_SPACED |
-                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+    text = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                  JSON_C_TO_STRING_NOSLASHESCAPE);
     if (!text) {
         rc = -ENOMEM;
         goto out;
@@ -356,8 +354,8 @@ int np_json_write_snapshot_file(const char *path,
 
     rc = np_json_write_snapshot(snap, &json, err);
     if (!rc)
-        rc = np_file_write_atomic(path, json, strlen(json),
-                                  NP_FILE_KEEP_MODE, err);
+        rc = np_file_write_atomic(path, json, strlen(json), NP_FILE_KEEP_MODE,
+                                  err);
     free(json);
     return rc;
 }
@@ -367,7 +365,7 @@ int np_json_write_snapshot_file(const char *path,
 /* ------------------------------------------------------------------ */
 
 struct rd {
-    const char *name;          /* the input, for messages; may be NULL */
+    const char *name; /* the input, for messages; may be NULL */
     struct np_err *err;
 };
 
@@ -386,8 +384,7 @@ static int rd_fail(struct rd *rd, const char *path, const char *fmt, ...)
     if (!*path)
         path = "top level";
     if (rd->name)
-        return np_err_set(rd->err, -EINVAL, "%s: %s: %s", rd->name, path,
-                          msg);
+        return np_err_set(rd->err, -EINVAL, "%s: %s: %s", rd->name, path, msg);
     return np_err_set(rd->err, -EINVAL, "%s: %s", path, msg);
 }
 
@@ -444,8 +441,8 @@ static int check_type(struct rd *rd, json_object *v, const char *path,
                       enum json_type type)
 {
     if (!v || !json_object_is_type(v, type))
-        return rd_fail(rd, path, "expected %s, found %.64s",
-                       type_name(type), show(v));
+        return rd_fail(rd, path, "expected %s, found %.64s", type_name(type),
+                       show(v));
     return 0;
 }
 
@@ -480,7 +477,8 @@ static int check_keys(struct rd *rd, json_object *obj, const char *path,
     struct json_object_iter it;
     unsigned int i;
 
-    json_object_object_foreachC(obj, it) {
+    json_object_object_foreachC(obj, it)
+    {
         for (i = 0; keys[i]; i++)
             if (!strcmp(keys[i], it.key))
                 break;
@@ -502,18 +500,17 @@ static int int_value(struct rd *rd, json_object *v, const char *path,
     /* json-c clamps what does not fit in int64 to INT64_MIN/MAX: the
      * limits below keep those out. */
     if (x < min || x > max)
-        return rd_fail(rd, path,
-                       "%.40s is out of range, expected %" PRId64
-                       " to %" PRId64,
-                       show(v), min, max);
+        return rd_fail(
+            rd, path, "%.40s is out of range, expected %" PRId64 " to %" PRId64,
+            show(v), min, max);
     *out = x;
     return 0;
 }
 
 /* An optional or required integer member; *found says whether it was. */
 static int member_int(struct rd *rd, json_object *obj, const char *path,
-                      const char *key, bool required, int64_t min,
-                      int64_t max, int64_t *out, bool *found)
+                      const char *key, bool required, int64_t min, int64_t max,
+                      int64_t *out, bool *found)
 {
     char p[PATH_LEN];
     json_object *v;
@@ -581,15 +578,14 @@ static int list_value(struct rd *rd, json_object *v, const char *path,
         return rd_fail(rd, path, "%s %ld does not exist", kind, bad);
     if (rc)
         return rc;
-    np_cpumap_for_each(bit, map)
-        if (!np_cpumap_test(all, bit))
-            return rd_fail(rd, path, "%s %d does not exist", kind, bit);
+    np_cpumap_for_each(bit, map) if (!np_cpumap_test(all, bit)) return rd_fail(
+        rd, path, "%s %d does not exist", kind, bit);
     return 0;
 }
 
 /* A node id used as an object key ("distances", "memory_per_node_kib"). */
-static int node_key(struct rd *rd, const struct np_topo *topo,
-                    const char *path, const char *key, int *node_out)
+static int node_key(struct rd *rd, const struct np_topo *topo, const char *path,
+                    const char *key, int *node_out)
 {
     const char *p = key;
     long node;
@@ -637,8 +633,8 @@ static int collect_ids(struct rd *rd, json_object *arr, const char *path,
     return 0;
 }
 
-static const char *const cpu_keys[] = {"id",   "online",   "socket", "die",
-                                       "core", "node",     "siblings", NULL};
+static const char *const cpu_keys[] = {"id",   "online", "socket",   "die",
+                                       "core", "node",   "siblings", NULL};
 static const char *const node_keys[] = {"id",   "memory_kib", "free_kib",
                                         "cpus", "distances",  NULL};
 static const char *const host_keys[] = {"cpu_model", "cpu_mhz", "memory_kib",
@@ -680,8 +676,8 @@ static int read_node(struct rd *rd, json_object *o, const char *path,
 }
 
 /* A node's distances and cpus, once every node and cpu is known. */
-static int read_node_links(struct rd *rd, struct np_topo *topo,
-                           json_object *o, const char *path, int id,
+static int read_node_links(struct rd *rd, struct np_topo *topo, json_object *o,
+                           const char *path, int id,
                            const struct np_cpumap *all_cpus)
 {
     struct np_cpumap cpus;
@@ -698,7 +694,8 @@ static int read_node_links(struct rd *rd, struct np_topo *topo,
         goto out;
     path_key(p, path, "distances");
     if (d) {
-        json_object_object_foreachC(d, it) {
+        json_object_object_foreachC(d, it)
+        {
             rc = node_key(rd, topo, p, it.key, &to);
             if (rc)
                 goto out;
@@ -752,8 +749,7 @@ static int read_cpu(struct rd *rd, struct np_topo *topo, json_object *o,
     if (rc)
         return rc;
     for (i = 0; i < 3; i++) {
-        rc = member_int(rd, o, path, place[i], false, 0, INT32_MAX, &v,
-                        &found);
+        rc = member_int(rd, o, path, place[i], false, 0, INT32_MAX, &v, &found);
         if (rc)
             return rc;
         if (found)
@@ -787,8 +783,7 @@ static int read_cpu_siblings(struct rd *rd, struct np_topo *topo,
     rc = list_value(rd, v, p, "cpu", all_cpus, &c->siblings);
     if (rc)
         return rc;
-    if (!np_cpumap_is_empty(&c->siblings) &&
-        !np_cpumap_test(&c->siblings, id))
+    if (!np_cpumap_is_empty(&c->siblings) && !np_cpumap_test(&c->siblings, id))
         return rd_fail(rd, p, "'%.64s' does not include cpu %d itself",
                        json_object_get_string(v), id);
     return 0;
@@ -816,8 +811,7 @@ static int read_host(struct rd *rd, json_object *host, struct np_topo *topo)
     rc = member(rd, host, "host", "nodes", json_type_array, true, &nodes);
     if (rc)
         goto out;
-    rc = collect_ids(rd, cpus, "host.cpus", NP_MAX_CPU_IDS, &cpu_ids,
-                     &max_cpu);
+    rc = collect_ids(rd, cpus, "host.cpus", NP_MAX_CPU_IDS, &cpu_ids, &max_cpu);
     if (rc)
         goto out;
     rc = collect_ids(rd, nodes, "host.nodes", NP_MAX_NODE_IDS, &node_ids,
@@ -922,20 +916,15 @@ out:
     return rc;
 }
 
-static const char *const vcpu_keys[] = {"id",      "online", "running",
-                                        "blocked", "cpu",    "time_ns",
-                                        "hard",    "soft",   "tid",
-                                        NULL};
-static const char *const guest_keys[] = {"id",
-                                         "name",
-                                         "memory_kib",
-                                         "node_affinity",
-                                         "memory_per_node_kib",
-                                         "vcpus",
-                                         NULL};
+static const char *const vcpu_keys[] = {"id",  "online",  "running", "blocked",
+                                        "cpu", "time_ns", "hard",    "soft",
+                                        "tid", NULL};
+static const char *const guest_keys[] = {
+    "id",    "name", "memory_kib", "node_affinity", "memory_per_node_kib",
+    "vcpus", NULL};
 
-static int read_vcpu(struct rd *rd, const struct np_topo *topo,
-                     json_object *o, const char *path, size_t index,
+static int read_vcpu(struct rd *rd, const struct np_topo *topo, json_object *o,
+                     const char *path, size_t index,
                      const struct np_cpumap *all_cpus, struct np_vcpu *vc)
 {
     char p[PATH_LEN];
@@ -1010,11 +999,12 @@ static int read_guest_memory(struct rd *rd, const struct np_topo *topo,
     int64_t x;
     int node, rc;
 
-    g->mem_per_node_kib = calloc(topo->nr_node_ids,
-                                 sizeof(*g->mem_per_node_kib));
+    g->mem_per_node_kib =
+        calloc(topo->nr_node_ids, sizeof(*g->mem_per_node_kib));
     if (!g->mem_per_node_kib)
         return -ENOMEM;
-    json_object_object_foreachC(mem, it) {
+    json_object_object_foreachC(mem, it)
+    {
         rc = node_key(rd, topo, path, it.key, &node);
         if (rc)
             return rc;
@@ -1027,9 +1017,8 @@ static int read_guest_memory(struct rd *rd, const struct np_topo *topo,
     return 0;
 }
 
-static int read_guest(struct rd *rd, struct np_snapshot *snap,
-                      json_object *o, const char *path,
-                      const struct np_cpumap *all_cpus,
+static int read_guest(struct rd *rd, struct np_snapshot *snap, json_object *o,
+                      const char *path, const struct np_cpumap *all_cpus,
                       const struct np_cpumap *all_nodes)
 {
     json_object *name, *vcpus, *v;
@@ -1081,12 +1070,10 @@ static int read_guest(struct rd *rd, struct np_snapshot *snap,
     if (!nr || nr > NP_MAX_CPU_IDS)
         return rd_fail(rd, p, "%zu vcpus, expected 1 to %d", nr,
                        NP_MAX_CPU_IDS);
-    rc = np_snapshot_add_guest(snap, (int)id, s, (unsigned int)nr, false,
-                               &g);
+    rc = np_snapshot_add_guest(snap, (int)id, s, (unsigned int)nr, false, &g);
     if (rc)
         return rc;
-    rc = member_int(rd, o, path, "memory_kib", true, 0, MEM_MAX, &x,
-                    &found);
+    rc = member_int(rd, o, path, "memory_kib", true, 0, MEM_MAX, &x, &found);
     if (rc)
         return rc;
     g->mem_kib = (uint64_t)x;
@@ -1101,8 +1088,8 @@ static int read_guest(struct rd *rd, struct np_snapshot *snap,
     } else {
         np_cpumap_dispose(&g->node_affinity);
     }
-    rc = member(rd, o, path, "memory_per_node_kib", json_type_object, false,
-                &v);
+    rc =
+        member(rd, o, path, "memory_per_node_kib", json_type_object, false, &v);
     if (rc)
         return rc;
     if (v) {
@@ -1114,19 +1101,17 @@ static int read_guest(struct rd *rd, struct np_snapshot *snap,
     path_key(p, path, "vcpus");
     for (i = 0; i < nr; i++) {
         path_index(q, p, i);
-        rc = read_vcpu(rd, &snap->topo, json_object_array_get_idx(vcpus, i),
-                       q, i, all_cpus, &g->vcpus[i]);
+        rc = read_vcpu(rd, &snap->topo, json_object_array_get_idx(vcpus, i), q,
+                       i, all_cpus, &g->vcpus[i]);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-static int read_root(struct rd *rd, json_object *root,
-                     struct np_snapshot *snap)
+static int read_root(struct rd *rd, json_object *root, struct np_snapshot *snap)
 {
-    static const char *const root_keys[] = {"numapin", "host", "guests",
-                                            NULL};
+    static const char *const root_keys[] = {"numapin", "host", "guests", NULL};
     struct np_cpumap all_cpus, all_nodes;
     json_object *host, *guests, *v;
     char p[PATH_LEN];
@@ -1206,8 +1191,8 @@ static int parse_fail(struct rd *rd, const char *buf, size_t off,
 }
 
 int np_json_read_snapshot(const char *buf, size_t len,
-                          const char *name_for_errors,
-                          struct np_snapshot *snap, struct np_err *err)
+                          const char *name_for_errors, struct np_snapshot *snap,
+                          struct np_err *err)
 {
     struct rd rd = {.name = name_for_errors, .err = err};
     struct json_tokener *tok = NULL;

@@ -105,16 +105,16 @@ int np_text_nodeinfo(FILE *f, const struct np_topo *topo)
     unsigned int nodes, sockets, cores, threads;
 
     np_nodeinfo_shape(topo, &nodes, &sockets, &cores, &threads);
-    fprintf(f, "%-20s %s\n", "CPU model:",
-            topo->cpu_model ? topo->cpu_model : "x86_64");
+    fprintf(f, "%-20s %s\n",
+            "CPU model:", topo->cpu_model ? topo->cpu_model : "x86_64");
     fprintf(f, "%-20s %u\n", "CPU(s):", np_topo_nr_online_cpus(topo));
     fprintf(f, "%-20s %u MHz\n", "CPU frequency:", topo->cpu_mhz);
     fprintf(f, "%-20s %u\n", "CPU socket(s):", sockets);
     fprintf(f, "%-20s %u\n", "Core(s) per socket:", cores);
     fprintf(f, "%-20s %u\n", "Thread(s) per core:", threads);
     fprintf(f, "%-20s %u\n", "NUMA cell(s):", nodes);
-    fprintf(f, "%-20s %" PRIu64 " KiB\n", "Memory size:",
-            np_topo_mem_total(topo));
+    fprintf(f, "%-20s %" PRIu64 " KiB\n",
+            "Memory size:", np_topo_mem_total(topo));
     return 0;
 }
 
@@ -134,8 +134,7 @@ int np_text_freecell(FILE *f, const struct np_topo *topo, int node,
     }
     if (node >= 0) {
         if (!np_topo_node_exists(topo, node))
-            return np_err_set(err, -EINVAL, "node '%d' does not exist",
-                              node);
+            return np_err_set(err, -EINVAL, "node '%d' does not exist", node);
         fprintf(f, "%d: %" PRIu64 " KiB\n", node,
                 topo->nodes[node].mem_free_kib);
         return 0;
@@ -228,8 +227,8 @@ int np_text_vcpuinfo(FILE *f, const struct np_snapshot *snap,
         fprintf(f, "%-15s %d\n", "CPU:", vc->cpu);
         fprintf(f, "%-15s %s\n", "State:", virsh_state(vc));
         if (vc->time_ns)
-            fprintf(f, "%-15s %.1lfs\n", "CPU time:",
-                    (double)vc->time_ns / 1000000000.0);
+            fprintf(f, "%-15s %.1lfs\n",
+                    "CPU time:", (double)vc->time_ns / 1000000000.0);
         yn = np_cpumap_format_yn(&vc->hard, snap->topo.nr_cpu_ids);
         fprintf(f, "%-15s %s\n", "CPU Affinity:", yn ? yn : "?");
         free(yn);
@@ -250,15 +249,13 @@ int np_text_vcpuinfo(FILE *f, const struct np_snapshot *snap,
 }
 
 /* A vCPU is pinned when its hard affinity is not every CPU of the host. */
-static bool vcpu_pinned(const struct np_vcpu *vc,
-                        const struct np_cpumap *all)
+static bool vcpu_pinned(const struct np_vcpu *vc, const struct np_cpumap *all)
 {
     return vc->hard.nr_bits && !np_cpumap_subset(all, &vc->hard) &&
            !np_cpumap_is_empty(&vc->hard);
 }
 
-unsigned int np_text_overlap_warnings(FILE *f,
-                                      const struct np_snapshot *snap)
+unsigned int np_text_overlap_warnings(FILE *f, const struct np_snapshot *snap)
 {
     const struct np_topo *topo = &snap->topo;
     struct np_cpumap all;
@@ -286,8 +283,8 @@ unsigned int np_text_overlap_warnings(FILE *f,
         if (!shared)
             continue;
         nr_warn++;
-        fprintf(f, "warning: cpu %u is in the pins of more than one guest:",
-                cpu);
+        fprintf(f,
+                "warning: cpu %u is in the pins of more than one guest:", cpu);
         for (i = 0; i < snap->nr_guests; i++)
             for (v = 0; v < snap->guests[i].nr_vcpus; v++) {
                 const struct np_vcpu *vc = &snap->guests[i].vcpus[v];
@@ -403,8 +400,8 @@ int np_text_map(FILE *f, const struct np_snapshot *snap)
                 header = true;
             }
             if (k == 0 || topo->cpus[order[k - 1]].node != want)
-                fprintf(f, "  %4s %6s %4s  %-28s %s\n", "CPU", "Socket",
-                        "Core", "Pinned vCPUs", "Floating");
+                fprintf(f, "  %4s %6s %4s  %-28s %s\n", "CPU", "Socket", "Core",
+                        "Pinned vCPUs", "Floating");
             print_map_cpu(f, snap, order[k]);
         }
     }

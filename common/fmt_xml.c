@@ -66,7 +66,8 @@ static void put_cpulist(FILE *f, const struct np_cpumap *map)
     int bit, first = -1, last = -1;
     bool comma = false;
 
-    np_cpumap_for_each(bit, map) {
+    np_cpumap_for_each(bit, map)
+    {
         if (first >= 0 && bit == last + 1) {
             last = bit;
             continue;
@@ -79,13 +80,12 @@ static void put_cpulist(FILE *f, const struct np_cpumap *map)
         first = last = bit;
     }
     if (first >= 0)
-        fprintf(f, first == last ? "%s%d" : "%s%d-%d", comma ? "," : "",
-                first, last);
+        fprintf(f, first == last ? "%s%d" : "%s%d-%d", comma ? "," : "", first,
+                last);
 }
 
 /* cpu is present and belongs in node's <cell>. */
-static bool cpu_in_node(const struct np_topo *topo, unsigned int cpu,
-                        int node)
+static bool cpu_in_node(const struct np_topo *topo, unsigned int cpu, int node)
 {
     return topo->cpus[cpu].present && topo->cpus[cpu].node == node;
 }
@@ -157,8 +157,8 @@ static int libvirt_shape(const struct np_topo *topo, unsigned int *sockets,
     }
     free(view.cpus);
 
-    product = (unsigned long long)np_topo_nr_nodes(topo) * *sockets *
-              *cores * *threads;
+    product = (unsigned long long)np_topo_nr_nodes(topo) * *sockets * *cores *
+              *threads;
     if (nr_in_nodes && product != nr_in_nodes) {
         *sockets = 1;
         *cores = (unsigned int)nr_in_nodes;
@@ -275,8 +275,7 @@ int np_xml_write_caps(const struct np_topo *topo, char **xml_out,
     fputs("    </cpu>\n", f);
     if (topo->mem_total_kib)
         fprintf(f,
-                "    <numapin:memory unit='KiB'>%" PRIu64
-                "</numapin:memory>\n",
+                "    <numapin:memory unit='KiB'>%" PRIu64 "</numapin:memory>\n",
                 topo->mem_total_kib);
 
     fprintf(f, "    <topology>\n      <cells num='%u'>\n",
@@ -316,10 +315,10 @@ out:
 
 /* What the per-context handlers saw during one parse. */
 struct parse_state {
-    bool error;                /* an error of level XML_ERR_ERROR or worse */
+    bool error; /* an error of level XML_ERR_ERROR or worse */
     int error_line;
     char error_msg[256];
-    bool entity;               /* an <!ENTITY> declaration */
+    bool entity; /* an <!ENTITY> declaration */
     int entity_line;
     char entity_name[64];
 };
@@ -362,8 +361,8 @@ static void note_entity(void *ctx, const xmlChar *name)
 }
 
 static void on_entity_decl(void *ctx, const xmlChar *name, int type,
-                           const xmlChar *public_id,
-                           const xmlChar *system_id, xmlChar *content)
+                           const xmlChar *public_id, const xmlChar *system_id,
+                           xmlChar *content)
 {
     note_entity(ctx, name);
 }
@@ -382,8 +381,8 @@ static void mute_generic(void *ctx, const char *msg, ...)
 {
 }
 
-#define PARSE_OPTIONS                                                      \
-    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |           \
+#define PARSE_OPTIONS                                                          \
+    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |               \
      XML_PARSE_BIG_LINES)
 
 static int parse_doc(const char *buf, size_t len, const char *name,
@@ -448,9 +447,9 @@ out:
 /* ---- reading the tree ------------------------------------------------ */
 
 struct reader {
-    const char *name;          /* for messages */
+    const char *name; /* for messages */
     struct np_err *err;
-    struct np_topo topo;       /* built here, handed over on success */
+    struct np_topo topo;           /* built here, handed over on success */
     struct np_cpumap listed_cpus;  /* NP_MAX_CPU_IDS bits, from pass 1 */
     struct np_cpumap listed_cells; /* NP_MAX_NODE_IDS bits, from pass 1 */
     int max_cpu;
@@ -471,8 +470,7 @@ static int fail(struct reader *rd, const xmlNode *el, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (line > 0)
-        return np_err_set(rd->err, -EINVAL, "%s:%ld: %s", rd->name, line,
-                          msg);
+        return np_err_set(rd->err, -EINVAL, "%s:%ld: %s", rd->name, line, msg);
     return np_err_set(rd->err, -EINVAL, "%s: %s", rd->name, msg);
 }
 
@@ -500,9 +498,9 @@ static xmlNode *child(const xmlNode *parent, const char *name, bool numapin)
 }
 
 /* The child elements called name; safe before an else. */
-#define for_each_child(n, parent, name, numapin)                           \
-    for ((n) = (parent) ? (parent)->children : NULL; (n); (n) = (n)->next)  \
-        if (!is_el((n), (name), (numapin))) {                              \
+#define for_each_child(n, parent, name, numapin)                               \
+    for ((n) = (parent) ? (parent)->children : NULL; (n); (n) = (n)->next)     \
+        if (!is_el((n), (name), (numapin))) {                                  \
         } else
 
 /* Strict decimal: optional blanks around, digits only, <= max. */
@@ -561,16 +559,18 @@ static int attr_uint(struct reader *rd, const xmlNode *el, const char *attr,
         goto out;
     }
     if (!parse_ull((const char *)v, max, out))
-        rc = fail(rd, el, "<%s> attribute %s='%.40s' is not a number from 0 "
-                  "to %llu", ename, attr, (const char *)v, max);
+        rc = fail(rd, el,
+                  "<%s> attribute %s='%.40s' is not a number from 0 "
+                  "to %llu",
+                  ename, attr, (const char *)v, max);
 out:
     xmlFree(v);
     return rc;
 }
 
 /* An optional int attribute (socket_id, ...): -1 when absent. */
-static int attr_int_opt(struct reader *rd, const xmlNode *el,
-                        const char *attr, int *out)
+static int attr_int_opt(struct reader *rd, const xmlNode *el, const char *attr,
+                        int *out)
 {
     unsigned long long v;
     int rc = attr_uint(rd, el, attr, false, INT_MAX, false, &v);
@@ -633,9 +633,10 @@ static int read_kib(struct reader *rd, const xmlNode *el, uint64_t *kib_out)
     }
     scale = unit_scale((const char *)unit);
     if (!scale) {
-        rc = fail(rd, el, "<%s> unit '%.40s' is not a unit libvirt knows "
-                  "(b, KiB, MiB, GiB, TiB, KB, MB, ...)", ename,
-                  (const char *)unit);
+        rc = fail(rd, el,
+                  "<%s> unit '%.40s' is not a unit libvirt knows "
+                  "(b, KiB, MiB, GiB, TiB, KB, MB, ...)",
+                  ename, (const char *)unit);
         goto out;
     }
     if (v > ULLONG_MAX / scale) {
@@ -661,8 +662,8 @@ static int read_uint_text(struct reader *rd, const xmlNode *el,
 
     el_name(el, ename, sizeof(ename));
     if (!text || !parse_ull((const char *)text, max, out))
-        rc = fail(rd, el, "<%s> '%.40s' is not a number from 0 to %llu",
-                  ename, text ? (const char *)text : "", max);
+        rc = fail(rd, el, "<%s> '%.40s' is not a number from 0 to %llu", ename,
+                  text ? (const char *)text : "", max);
     xmlFree(text);
     return rc;
 }
@@ -689,7 +690,8 @@ static int scan_ids(struct reader *rd, const xmlNode *cells,
     unsigned long long id;
     int rc;
 
-    for_each_child(cell, cells, "cell", false) {
+    for_each_child(cell, cells, "cell", false)
+    {
         rc = attr_uint(rd, cell, "id", false, NP_MAX_NODE_IDS - 1, true, &id);
         if (rc)
             return rc;
@@ -698,13 +700,15 @@ static int scan_ids(struct reader *rd, const xmlNode *cells,
         np_cpumap_set(&rd->listed_cells, (int)id);
         if ((int)id > rd->max_cell)
             rd->max_cell = (int)id;
-        for_each_child(cpu, child(cell, "cpus", false), "cpu", false) {
+        for_each_child(cpu, child(cell, "cpus", false), "cpu", false)
+        {
             rc = scan_cpu(rd, cpu);
             if (rc)
                 return rc;
         }
     }
-    for_each_child(cpu, child(host, "cpus", true), "cpu", true) {
+    for_each_child(cpu, child(host, "cpus", true), "cpu", true)
+    {
         rc = scan_cpu(rd, cpu);
         if (rc)
             return rc;
@@ -796,8 +800,8 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
         if (c->node == node)
             return fail(rd, el, "cpu id '%llu' is listed twice in %s", id,
                         here);
-        return fail(rd, el, "cpu id '%llu' is listed in %s and again in %s",
-                    id, there, here);
+        return fail(rd, el, "cpu id '%llu' is listed in %s and again in %s", id,
+                    there, here);
     }
     np_topo_add_cpu(&rd->topo, (int)id);
     c->node = node;
@@ -806,8 +810,10 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
     if (v && xmlStrEqual(v, BAD_CAST "no")) {
         c->online = false;
     } else if (v && !xmlStrEqual(v, BAD_CAST "yes")) {
-        rc = fail(rd, el, "cpu %llu: numapin:online='%.40s' is neither "
-                  "'yes' nor 'no'", id, (const char *)v);
+        rc = fail(rd, el,
+                  "cpu %llu: numapin:online='%.40s' is neither "
+                  "'yes' nor 'no'",
+                  id, (const char *)v);
         goto out;
     }
     xmlFree(v);
@@ -826,12 +832,15 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
         rc = parse_cpulist((const char *)v, &rd->listed_cpus, &c->siblings,
                            rd->topo.nr_cpu_ids, &bad);
         if (rc == -EINVAL)
-            rc = fail(rd, el, "cpu %llu: siblings='%.60s' is not a cpu list "
-                      "such as '0-3,8'", id, (const char *)v);
+            rc = fail(rd, el,
+                      "cpu %llu: siblings='%.60s' is not a cpu list "
+                      "such as '0-3,8'",
+                      id, (const char *)v);
         else if (rc == -ERANGE)
-            rc = fail(rd, el, "cpu %llu: siblings='%.60s' names cpu %d, "
-                      "which is not listed in any cell", id, (const char *)v,
-                      bad);
+            rc = fail(rd, el,
+                      "cpu %llu: siblings='%.60s' names cpu %d, "
+                      "which is not listed in any cell",
+                      id, (const char *)v, bad);
     }
 out:
     xmlFree(v);
@@ -866,23 +875,28 @@ static int read_cell(struct reader *rd, const xmlNode *cell)
         n->mem_free_known = true;
     }
 
-    for_each_child(el, child(cell, "distances", false), "sibling", false) {
+    for_each_child(el, child(cell, "distances", false), "sibling", false)
+    {
         rc = attr_uint(rd, el, "id", false, NP_MAX_NODE_IDS - 1, true, &to);
         if (!rc)
             rc = attr_uint(rd, el, "value", false, UINT_MAX, true, &value);
         if (rc)
             return rc;
         if (!np_cpumap_test(&rd->listed_cells, (int)to))
-            return fail(rd, el, "cell %llu gives a distance to cell %llu, "
-                        "which is not listed", id, to);
+            return fail(rd, el,
+                        "cell %llu gives a distance to cell %llu, "
+                        "which is not listed",
+                        id, to);
         if (np_topo_distance(&rd->topo, (int)id, (int)to))
-            return fail(rd, el, "cell %llu gives its distance to cell %llu "
-                        "twice", id, to);
-        np_topo_set_distance(&rd->topo, (int)id, (int)to,
-                             (unsigned int)value);
+            return fail(rd, el,
+                        "cell %llu gives its distance to cell %llu "
+                        "twice",
+                        id, to);
+        np_topo_set_distance(&rd->topo, (int)id, (int)to, (unsigned int)value);
     }
 
-    for_each_child(el, child(cell, "cpus", false), "cpu", false) {
+    for_each_child(el, child(cell, "cpus", false), "cpu", false)
+    {
         rc = read_cpu(rd, el, (int)id);
         if (rc)
             return rc;
@@ -908,8 +922,7 @@ static int read_host(struct reader *rd, const xmlNode *host)
             return -ENOMEM;
         for (a = 0; isspace(text[a]); a++)
             ;
-        for (b = strlen((const char *)text); b > a && isspace(text[b - 1]);
-             b--)
+        for (b = strlen((const char *)text); b > a && isspace(text[b - 1]); b--)
             ;
         if (b > a) {
             rd->topo.cpu_model = strndup((const char *)text + a, b - a);
@@ -955,7 +968,8 @@ static int read_doc(struct reader *rd, xmlDocPtr doc)
         return fail(rd, root, "<capabilities> has no <host> element");
     cells = child(child(host, "topology", false), "cells", false);
     if (!cells)
-        return fail(rd, host, "<host> has no <topology><cells> element: "
+        return fail(rd, host,
+                    "<host> has no <topology><cells> element: "
                     "these capabilities list no numa cells");
 
     rc = scan_ids(rd, cells, host);
@@ -965,12 +979,14 @@ static int read_doc(struct reader *rd, xmlDocPtr doc)
                        (unsigned int)rd->max_cell + 1);
     if (rc)
         return rc;
-    for_each_child(el, cells, "cell", false) {
+    for_each_child(el, cells, "cell", false)
+    {
         rc = read_cell(rd, el);
         if (rc)
             return rc;
     }
-    for_each_child(el, child(host, "cpus", true), "cpu", true) {
+    for_each_child(el, child(host, "cpus", true), "cpu", true)
+    {
         rc = read_cpu(rd, el, -1);
         if (rc)
             return rc;
@@ -1051,8 +1067,10 @@ int np_xml_read_caps_file(const char *path, struct np_topo *topo,
         goto out;
     }
     if (st.st_size > (off_t)MAX_FILE_SIZE) {
-        rc = np_err_set(err, -EFBIG, "'%s' is larger than %u MiB: not a "
-                        "capabilities XML file", path, MAX_FILE_SIZE >> 20);
+        rc = np_err_set(err, -EFBIG,
+                        "'%s' is larger than %u MiB: not a "
+                        "capabilities XML file",
+                        path, MAX_FILE_SIZE >> 20);
         goto out;
     }
     /* st_size may be 0 for special files: read until EOF, up to the cap */
@@ -1082,8 +1100,7 @@ int np_xml_read_caps_file(const char *path, struct np_topo *topo,
             continue;
         if (n < 0) {
             e = errno;
-            rc = np_err_set(err, -e, "cannot read '%s': %s", path,
-                            strerror(e));
+            rc = np_err_set(err, -e, "cannot read '%s': %s", path, strerror(e));
             goto out;
         }
         if (n == 0)
@@ -1091,8 +1108,10 @@ int np_xml_read_caps_file(const char *path, struct np_topo *topo,
         len += (size_t)n;
     }
     if (len > MAX_FILE_SIZE) {
-        rc = np_err_set(err, -EFBIG, "'%s' is larger than %u MiB: not a "
-                        "capabilities XML file", path, MAX_FILE_SIZE >> 20);
+        rc = np_err_set(err, -EFBIG,
+                        "'%s' is larger than %u MiB: not a "
+                        "capabilities XML file",
+                        path, MAX_FILE_SIZE >> 20);
         goto out;
     }
     rc = np_xml_read_caps(buf, len, path, topo, err);

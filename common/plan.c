@@ -127,8 +127,7 @@ int np_plan_add_guest(struct np_plan *plan, int id, const char *name,
     np_cpumap_init(&g->nodes);
     np_cpumap_init(&g->node_affinity);
     plan->nr_guests++;
-    if (np_cpumap_alloc(&g->nodes, plan->nr_node_ids ? plan->nr_node_ids
-                                                     : 1))
+    if (np_cpumap_alloc(&g->nodes, plan->nr_node_ids ? plan->nr_node_ids : 1))
         return -ENOMEM;
     if (guest_out)
         *guest_out = g;
@@ -194,8 +193,7 @@ struct np_plan_guest *np_plan_find_guest(const struct np_plan *plan, int id)
     return NULL;
 }
 
-static const struct np_guest *snap_guest(const struct np_snapshot *snap,
-                                         int id)
+static const struct np_guest *snap_guest(const struct np_snapshot *snap, int id)
 {
     unsigned int i;
 
@@ -249,8 +247,7 @@ int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
                             pg->name, pg->id);
             goto out;
         }
-        rc = np_plan_add_guest(journal_out, g->id, g->name, g->nr_vcpus,
-                               &jg);
+        rc = np_plan_add_guest(journal_out, g->id, g->name, g->nr_vcpus, &jg);
         if (rc)
             goto out;
         jg->placed = true;
@@ -278,8 +275,8 @@ int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
         if (g->mem_per_node_kib) {
             int n;
 
-            jg->mem_per_node_kib = calloc(snap->topo.nr_node_ids,
-                                          sizeof(*jg->mem_per_node_kib));
+            jg->mem_per_node_kib =
+                calloc(snap->topo.nr_node_ids, sizeof(*jg->mem_per_node_kib));
             if (!jg->mem_per_node_kib) {
                 rc = -ENOMEM;
                 goto out;
@@ -371,8 +368,7 @@ static json_object *write_guest(const struct np_plan *plan,
     obj_add(o, "new", json_object_new_boolean(g->is_new), oom);
     obj_add(o, "placed", json_object_new_boolean(g->placed), oom);
     obj_add(o, "vcpus", json_object_new_int64(g->nr_vcpus), oom);
-    obj_add(o, "memory_kib", json_object_new_int64((int64_t)g->mem_kib),
-            oom);
+    obj_add(o, "memory_kib", json_object_new_int64((int64_t)g->mem_kib), oom);
     obj_add(o, "nodes", new_list(&g->nodes), oom);
     if (g->node_affinity_auto)
         obj_add(o, "node_affinity", json_object_new_string("auto"), oom);
@@ -409,8 +405,7 @@ static json_object *write_guest(const struct np_plan *plan,
             obj_add(p, "soft", new_list(&g->soft[v]), oom);
     }
     if (g->nr_reasons)
-        obj_add(o, "reasons", new_strings(g->reasons, g->nr_reasons, oom),
-                oom);
+        obj_add(o, "reasons", new_strings(g->reasons, g->nr_reasons, oom), oom);
     if (g->advice)
         obj_add(o, "advice", json_object_new_string(g->advice), oom);
     return o;
@@ -430,8 +425,7 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
         obj_add(root, "numapin_plan", json_object_new_int(NP_PLAN_VERSION),
                 &oom);
         obj_add(root, "kind",
-                json_object_new_string(plan->is_journal ? "journal"
-                                                        : "plan"),
+                json_object_new_string(plan->is_journal ? "journal" : "plan"),
                 &oom);
         if (plan->backend)
             obj_add(root, "backend", json_object_new_string(plan->backend),
@@ -441,23 +435,22 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
         if (host) {
             obj_add(host, "cpu_ids", json_object_new_int64(plan->nr_cpu_ids),
                     &oom);
-            obj_add(host, "node_ids",
-                    json_object_new_int64(plan->nr_node_ids), &oom);
+            obj_add(host, "node_ids", json_object_new_int64(plan->nr_node_ids),
+                    &oom);
         }
         obj_add(root, "policy",
                 json_object_new_string(np_policy_name(plan->policy)), &oom);
         obj_add(root, "overcommit", json_object_new_int64(plan->overcommit),
                 &oom);
-        obj_add(root, "pin",
-                json_object_new_string(plan->pin == NP_PIN_SOFT ? "soft"
-                                                                : "hard"),
-                &oom);
+        obj_add(
+            root, "pin",
+            json_object_new_string(plan->pin == NP_PIN_SOFT ? "soft" : "hard"),
+            &oom);
         if (!plan->is_journal)
             obj_add(root, "score", new_score(plan->score), &oom);
         if (plan->nr_reasons)
             obj_add(root, "reasons",
-                    new_strings(plan->reasons, plan->nr_reasons, &oom),
-                    &oom);
+                    new_strings(plan->reasons, plan->nr_reasons, &oom), &oom);
         guests = json_object_new_array();
         obj_add(root, "guests", guests, &oom);
         for (i = 0; guests && i < plan->nr_guests; i++)
@@ -467,10 +460,9 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
         rc = -ENOMEM;
         goto out;
     }
-    text = json_object_to_json_string_ext(root,
-                                          JSON_C_TO_STRING_PRETTY |
-                                              JSON_C_TO_STRING_SPACED |
-                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+    text = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                  JSON_C_TO_STRING_NOSLASHESCAPE);
     if (!text || asprintf(json_out, "%s\n", text) < 0) {
         *json_out = NULL;
         rc = -ENOMEM;
@@ -511,7 +503,8 @@ static int check_keys(struct rd *rd, json_object *obj, const char *path,
 {
     unsigned int i;
 
-    json_object_object_foreach(obj, key, val) {
+    json_object_object_foreach(obj, key, val)
+    {
         (void)val;
         for (i = 0; keys[i]; i++)
             if (!strcmp(keys[i], key))
@@ -552,8 +545,8 @@ static int get_uint(struct rd *rd, json_object *obj, const char *path,
         return rc;
     n = json_object_get_int64(v);
     if (n < 0 || (uint64_t)n > max)
-        return rd_fail(rd, path, "'%s' is out of range (0 to %" PRIu64 ")",
-                       key, max);
+        return rd_fail(rd, path, "'%s' is out of range (0 to %" PRIu64 ")", key,
+                       max);
     *out = (uint64_t)n;
     return 0;
 }
@@ -611,9 +604,8 @@ static int get_list(struct rd *rd, json_object *obj, const char *path,
         return rc;
     rc = parse_list(json_object_get_string(v), nr_bits, map);
     if (rc == -EINVAL)
-        return rd_fail(rd, path,
-                       "'%s' is not a list of ids below %u: '%s'", key,
-                       nr_bits, json_object_get_string(v));
+        return rd_fail(rd, path, "'%s' is not a list of ids below %u: '%s'",
+                       key, nr_bits, json_object_get_string(v));
     return rc;
 }
 
@@ -648,10 +640,20 @@ static unsigned int score_of(json_object *v)
 static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
                       const char *path)
 {
-    static const char *const keys[] = {
-        "id", "name", "new", "placed", "vcpus", "memory_kib", "nodes",
-        "node_affinity", "memory_per_node_kib", "score", "pins", "reasons",
-        "advice", NULL};
+    static const char *const keys[] = {"id",
+                                       "name",
+                                       "new",
+                                       "placed",
+                                       "vcpus",
+                                       "memory_kib",
+                                       "nodes",
+                                       "node_affinity",
+                                       "memory_per_node_kib",
+                                       "score",
+                                       "pins",
+                                       "reasons",
+                                       "advice",
+                                       NULL};
     static const char *const pin_keys[] = {"vcpu", "hard", "soft", NULL};
     json_object *v, *pins, *mem;
     struct np_plan_guest *g;
@@ -706,16 +708,16 @@ static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
                       &g->node_affinity);
     if (rc)
         return rc;
-    rc = get(rd, o, path, "memory_per_node_kib", json_type_object, false,
-             &mem);
+    rc = get(rd, o, path, "memory_per_node_kib", json_type_object, false, &mem);
     if (rc)
         return rc;
     if (mem) {
-        g->mem_per_node_kib = calloc(plan->nr_node_ids + 1,
-                                     sizeof(*g->mem_per_node_kib));
+        g->mem_per_node_kib =
+            calloc(plan->nr_node_ids + 1, sizeof(*g->mem_per_node_kib));
         if (!g->mem_per_node_kib)
             return -ENOMEM;
-        json_object_object_foreach(mem, key, val) {
+        json_object_object_foreach(mem, key, val)
+        {
             char *end;
             long n = strtol(key, &end, 10);
 
@@ -775,8 +777,8 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
                       struct np_plan *plan, struct np_err *err)
 {
     static const char *const keys[] = {
-        "numapin_plan", "kind", "backend", "host", "policy", "overcommit",
-        "pin", "score", "reasons", "guests", NULL};
+        "numapin_plan", "kind",  "backend", "host",   "policy", "overcommit",
+        "pin",          "score", "reasons", "guests", NULL};
     static const char *const host_keys[] = {"cpu_ids", "node_ids", NULL};
     struct rd rd = {name, err};
     struct json_tokener *tok = NULL;
@@ -807,7 +809,8 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
     if (rc)
         goto out;
     if (n != NP_PLAN_VERSION) {
-        rc = rd_fail(&rd, "numapin_plan", "version %" PRIu64
+        rc = rd_fail(&rd, "numapin_plan",
+                     "version %" PRIu64
                      " is not supported (this numapin reads %d)",
                      n, NP_PLAN_VERSION);
         goto out;
@@ -880,8 +883,7 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         char path[32];
 
         snprintf(path, sizeof(path), "guests[%zu]", i);
-        rc = read_guest(&rd, plan, json_object_array_get_idx(guests, i),
-                        path);
+        rc = read_guest(&rd, plan, json_object_array_get_idx(guests, i), path);
         if (rc)
             goto out;
     }
@@ -971,7 +973,8 @@ static int check_cpus(const struct np_topo *t, const struct np_plan *plan,
     bool any = false;
     int cpu;
 
-    np_cpumap_for_each(cpu, map) {
+    np_cpumap_for_each(cpu, map)
+    {
         if (!np_topo_cpu_exists(t, cpu)) {
             if (plan->is_journal)
                 continue; /* Xen's "any" maps hold ids beyond the host */
@@ -1006,8 +1009,8 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
         return np_err_set(err, -EINVAL,
                           "the plan is for a host with %u cpu ids and %u "
                           "node ids; this host has %u and %u",
-                          plan->nr_cpu_ids, plan->nr_node_ids,
-                          t->nr_cpu_ids, t->nr_node_ids);
+                          plan->nr_cpu_ids, plan->nr_node_ids, t->nr_cpu_ids,
+                          t->nr_node_ids);
     for (i = 0; i < plan->nr_guests; i++) {
         const struct np_plan_guest *pg = &plan->guests[i];
         const struct np_guest *g;
@@ -1048,12 +1051,13 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
                                   "the plan gives '%s' an empty node "
                                   "affinity",
                                   pg->name);
-            np_cpumap_for_each(n, &pg->node_affinity)
-                if (!np_topo_node_has_memory(t, n))
-                    return np_err_set(err, -EINVAL,
-                                      "the plan puts the memory of '%s' on "
-                                      "node %d, which has no memory",
-                                      pg->name, n);
+            np_cpumap_for_each(n, &pg->node_affinity) if (
+                !np_topo_node_has_memory(
+                    t,
+                    n)) return np_err_set(err, -EINVAL,
+                                          "the plan puts the memory of '%s' on "
+                                          "node %d, which has no memory",
+                                          pg->name, n);
         }
     }
     return 0;
@@ -1067,7 +1071,7 @@ enum step_kind { STEP_VCPU, STEP_NODES, STEP_MEMORY };
 
 struct step {
     enum step_kind kind;
-    unsigned int guest;        /* index in the plan */
+    unsigned int guest; /* index in the plan */
     unsigned int vcpu;
 };
 
@@ -1079,7 +1083,7 @@ struct applier {
     bool move;
     struct step *steps;
     unsigned int nr_steps;
-    bool last_failed;          /* the newest step is the write that failed */
+    bool last_failed; /* the newest step is the write that failed */
     struct np_apply_report *report;
 };
 
@@ -1106,8 +1110,7 @@ static int state_path(const struct np_apply_opts *opts, const char *file,
                           strerror(errno));
     if (stat(dir, &st) || !S_ISDIR(st.st_mode))
         return np_err_set(err, -ENOTDIR,
-                          "the state directory '%s' is not a directory",
-                          dir);
+                          "the state directory '%s' is not a directory", dir);
     if (asprintf(path_out, "%s/%s", dir, file) < 0) {
         *path_out = NULL;
         return -ENOMEM;
@@ -1168,9 +1171,10 @@ static int do_step(struct applier *a, const struct np_plan *p,
 {
     const struct np_backend_ops *ops = a->be->ops;
     const struct np_topo *t = &a->snap->topo;
-    const struct np_plan_guest *pg = np_plan_find_guest(p,
-                                                        a->plan->guests[st->guest].id);
-    const struct np_guest *g = snap_guest(a->snap, a->plan->guests[st->guest].id);
+    const struct np_plan_guest *pg =
+        np_plan_find_guest(p, a->plan->guests[st->guest].id);
+    const struct np_guest *g =
+        snap_guest(a->snap, a->plan->guests[st->guest].id);
     struct np_cpumap m1, m2;
     bool soft_ok = ops->caps & NP_CAP_SOFT_AFFINITY, needed;
     int rc = 0;
@@ -1182,12 +1186,10 @@ static int do_step(struct applier *a, const struct np_plan *p,
                           a->plan->guests[st->guest].id);
     switch (st->kind) {
     case STEP_VCPU: {
-        const struct np_cpumap *h = pg->hard[st->vcpu].nr_bits
-                                        ? &pg->hard[st->vcpu]
-                                        : NULL;
-        const struct np_cpumap *s = pg->soft[st->vcpu].nr_bits && soft_ok
-                                        ? &pg->soft[st->vcpu]
-                                        : NULL;
+        const struct np_cpumap *h =
+            pg->hard[st->vcpu].nr_bits ? &pg->hard[st->vcpu] : NULL;
+        const struct np_cpumap *s =
+            pg->soft[st->vcpu].nr_bits && soft_ok ? &pg->soft[st->vcpu] : NULL;
 
         if (h) {
             rc = host_map(t, h, false, &m1);
@@ -1244,8 +1246,7 @@ static const char *step_text(const struct applier *a, const struct step *st,
     const char *name = a->plan->guests[st->guest].name;
 
     if (st->kind == STEP_VCPU)
-        snprintf(buf, size, "set the affinity of %s vcpu %u", name,
-                 st->vcpu);
+        snprintf(buf, size, "set the affinity of %s vcpu %u", name, st->vcpu);
     else if (st->kind == STEP_NODES)
         snprintf(buf, size, "set the node affinity of %s", name);
     else
@@ -1271,8 +1272,8 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
         goto out;
     g = snap_guest(&now, pg->id);
     if (!g) {
-        rc = np_err_set(err, -ESRCH, "guest '%s' (id %d) vanished",
-                        pg->name, pg->id);
+        rc = np_err_set(err, -ESRCH, "guest '%s' (id %d) vanished", pg->name,
+                        pg->id);
         goto out;
     }
     for (v = 0; v < pg->nr_vcpus && v < g->nr_vcpus; v++) {
@@ -1390,9 +1391,8 @@ static int apply_order(const struct applier *a, unsigned int *order)
         order[done++] = pick;
         {
             const struct np_plan_guest *pg = &a->plan->guests[pick];
-            const struct np_guest *g = applied(pg) ? snap_guest(a->snap,
-                                                                pg->id)
-                                                   : NULL;
+            const struct np_guest *g =
+                applied(pg) ? snap_guest(a->snap, pg->id) : NULL;
 
             if (a->move && g && pg->mem_per_node_kib && g->mem_per_node_kib)
                 for (n = 0; n < (int)t->nr_node_ids; n++)
@@ -1482,9 +1482,9 @@ static int apply_all(struct applier *a, struct np_err *err)
         char buf[NP_ERR_MAX];
 
         if (!what[0])
-            snprintf(what, sizeof(what), "%s",
-                     step_text(a, &a->steps[a->nr_steps - 1], buf,
-                               sizeof(buf)));
+            snprintf(
+                what, sizeof(what), "%s",
+                step_text(a, &a->steps[a->nr_steps - 1], buf, sizeof(buf)));
         snprintf(a->report->failed, sizeof(a->report->failed), "%s", what);
         a->report->rolled_back = rollback(a);
         a->report->rollback_failed = !a->report->rolled_back;

@@ -177,8 +177,7 @@ void np_snapshot_clear_guests(struct np_snapshot *snap)
 }
 
 /* dst (initialised) becomes a deep copy of src.  0 or -ENOMEM. */
-int np_snapshot_copy(struct np_snapshot *dst,
-                         const struct np_snapshot *src)
+int np_snapshot_copy(struct np_snapshot *dst, const struct np_snapshot *src)
 {
     unsigned int i;
     int rc;

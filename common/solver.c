@@ -26,20 +26,20 @@
 #define MAX_REFUSED_LISTED 8
 
 struct core {
-    int node;                  /* node index */
-    unsigned int first;        /* into core_cpus */
-    unsigned int nr_cpus;      /* online, unreserved threads */
+    int node;             /* node index */
+    unsigned int first;   /* into core_cpus */
+    unsigned int nr_cpus; /* online, unreserved threads */
 };
 
 /* One candidate node set: sorted node indices and its figures. */
 struct cand {
     unsigned int nr;
-    unsigned int *members;     /* into the shared members pool */
+    unsigned int *members; /* into the shared members pool */
     bool fits;
     uint64_t total_distance;
-    uint64_t cpu_load;         /* milli-vCPUs pinned on its CPUs */
-    uint64_t nr_cpus;          /* usable CPUs of its nodes */
-    uint64_t mem_used;         /* KiB in use on its memory nodes */
+    uint64_t cpu_load; /* milli-vCPUs pinned on its CPUs */
+    uint64_t nr_cpus;  /* usable CPUs of its nodes */
+    uint64_t mem_used; /* KiB in use on its memory nodes */
     uint64_t mem_total;
 };
 
@@ -51,22 +51,22 @@ struct where {
     unsigned int *vcpus;
     uint64_t *mem;
     unsigned int nr_vcpus;
-    int *cpus;                 /* ascending */
-    double cost;               /* vCPU-to-memory distance x KiB, per vCPU */
+    int *cpus;   /* ascending */
+    double cost; /* vCPU-to-memory distance x KiB, per vCPU */
 };
 
 /* One guest to place. */
 struct job {
-    unsigned int plan_idx;     /* its entry in the plan */
-    const struct np_guest *g;  /* NULL for a new guest */
+    unsigned int plan_idx;    /* its entry in the plan */
+    const struct np_guest *g; /* NULL for a new guest */
     unsigned int nr_vcpus;
     uint64_t mem_kib;
     bool placed;
-    struct where at;           /* once placed */
-    struct where was;          /* the improvement pass: before a trial */
-    bool moved;                /* by the improvement pass */
-    unsigned __int128 share;   /* dominant share, scaled: the larger of
-                                  vCPUs x host memory, memory x host CPUs */
+    struct where at;         /* once placed */
+    struct where was;        /* the improvement pass: before a trial */
+    bool moved;              /* by the improvement pass */
+    unsigned __int128 share; /* dominant share, scaled: the larger of
+                                vCPUs x host memory, memory x host CPUs */
 };
 
 struct solver {
@@ -74,41 +74,41 @@ struct solver {
     const struct np_topo *topo;
     const struct np_solve_req *req;
     struct np_plan *plan;
-    uint32_t limit;            /* overcommit * MILLI */
-    bool pack;                 /* rule 4 reversed: most loaded first */
+    uint32_t limit; /* overcommit * MILLI */
+    bool pack;      /* rule 4 reversed: most loaded first */
 
     unsigned int nr_nodes;
-    int *node_ids;             /* index -> id */
-    unsigned int *dist;        /* nr_nodes^2, by index */
+    int *node_ids;      /* index -> id */
+    unsigned int *dist; /* nr_nodes^2, by index */
     bool *has_mem;
-    int64_t *mem_avail;        /* KiB */
+    int64_t *mem_avail; /* KiB */
     uint64_t *mem_total;
-    unsigned int *node_cpus;   /* usable CPUs per node */
+    unsigned int *node_cpus; /* usable CPUs per node */
 
     unsigned int nr_cores;
-    struct core *cores;        /* grouped by node, in CPU id order */
+    struct core *cores; /* grouped by node, in CPU id order */
     int *core_cpus;
     unsigned int *node_core_first; /* nr_nodes + 1: cores of node i are
                                       node_core_first[i] .. [i+1]-1 */
-    int *core_of;              /* by CPU id; -1 unusable */
-    bool *owned;               /* per core */
-    uint32_t *load;            /* by CPU id */
+    int *core_of;                  /* by CPU id; -1 unusable */
+    bool *owned;                   /* per core */
+    uint32_t *load;                /* by CPU id */
     unsigned int max_node_cpus;
     uint64_t max_node_mem;
 
     /* Scratch, sized once. */
-    unsigned int *cap;         /* per node: vCPUs it can take now */
-    uint64_t *mem;             /* per node: memory it can take now */
+    unsigned int *cap; /* per node: vCPUs it can take now */
+    uint64_t *mem;     /* per node: memory it can take now */
     uint64_t *dsum;
-    unsigned int *stamp;       /* per node: the grow() that took it */
-    unsigned int gen;          /* the current grow() */
+    unsigned int *stamp; /* per node: the grow() that took it */
+    unsigned int gen;    /* the current grow() */
     struct cand *cands;
-    unsigned int *pool;        /* nr_nodes * nr_nodes members */
-    unsigned int *take;        /* vCPUs per node of the winner */
-    uint64_t *mem_take;        /* KiB per node of the winner */
-    int *chosen;               /* CPUs chosen, nr_vcpus */
-    bool *picked;              /* by CPU id: chosen for this guest */
-    unsigned int local_pct;    /* of the guest just committed */
+    unsigned int *pool;     /* nr_nodes * nr_nodes members */
+    unsigned int *take;     /* vCPUs per node of the winner */
+    uint64_t *mem_take;     /* KiB per node of the winner */
+    int *chosen;            /* CPUs chosen, nr_vcpus */
+    bool *picked;           /* by CPU id: chosen for this guest */
+    unsigned int local_pct; /* of the guest just committed */
 };
 
 void np_solve_req_init(struct np_solve_req *req)
@@ -150,8 +150,7 @@ static void solver_free(struct solver *s)
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static unsigned int dist(const struct solver *s, unsigned int a,
-                         unsigned int b)
+static unsigned int dist(const struct solver *s, unsigned int a, unsigned int b)
 {
     return s->dist[a * s->nr_nodes + b];
 }
@@ -254,8 +253,8 @@ static int setup_nodes(struct solver *s)
         const struct np_node *nd = &t->nodes[s->node_ids[a]];
 
         for (b = 0; b < n; b++) {
-            unsigned int d = np_topo_distance(t, s->node_ids[a],
-                                              s->node_ids[b]);
+            unsigned int d =
+                np_topo_distance(t, s->node_ids[a], s->node_ids[b]);
 
             /* unknown: what a SLIT would say for a 2-socket host */
             s->dist[a * n + b] = d ? d : a == b ? 10 : 20;
@@ -307,8 +306,8 @@ static int setup_cpus(struct solver *s)
     s->cores = calloc(nr_ids + 1, sizeof(*s->cores));
     s->owned = calloc(nr_ids + 1, sizeof(*s->owned));
     node_of = malloc((nr_ids + 1) * sizeof(*node_of));
-    if (!s->core_of || !s->load || !s->core_cpus || !s->cores ||
-        !s->owned || !node_of) {
+    if (!s->core_of || !s->load || !s->core_cpus || !s->cores || !s->owned ||
+        !node_of) {
         rc = -ENOMEM;
         goto out;
     }
@@ -336,7 +335,8 @@ static int setup_cpus(struct solver *s)
             s->core_cpus[pos++] = cpu;
             /* siblings after cpu on the same node join its core */
             if (t->cpus[cpu].siblings.nr_bits) {
-                np_cpumap_for_each(sib, &t->cpus[cpu].siblings) {
+                np_cpumap_for_each(sib, &t->cpus[cpu].siblings)
+                {
                     if (sib <= cpu || sib >= (int)nr_ids ||
                         node_of[sib] != (int)n || s->core_of[sib] >= 0)
                         continue;
@@ -363,15 +363,14 @@ static void add_pin_load(struct solver *s, const struct np_cpumap *pin)
     uint32_t share;
     int cpu;
 
-    np_cpumap_for_each(cpu, pin)
-        if (cpu < (int)s->topo->nr_cpu_ids && s->core_of[cpu] >= 0)
-            k++;
+    np_cpumap_for_each(cpu, pin) if (cpu < (int)s->topo->nr_cpu_ids &&
+                                     s->core_of[cpu] >= 0) k++;
     if (!k)
         return;
     share = (MILLI + k - 1) / k;
-    np_cpumap_for_each(cpu, pin)
-        if (cpu < (int)s->topo->nr_cpu_ids && s->core_of[cpu] >= 0)
-            s->load[cpu] += share;
+    np_cpumap_for_each(cpu, pin) if (cpu < (int)s->topo->nr_cpu_ids &&
+                                     s->core_of[cpu] >= 0) s->load[cpu] +=
+        share;
 }
 
 /* ------------------------------------------------------------------ */
@@ -419,9 +418,8 @@ static void node_caps(struct solver *s, unsigned int n)
         }
     }
     s->cap[n] = cap;
-    s->mem[n] = s->has_mem[n] && s->mem_avail[n] > 0
-                    ? (uint64_t)s->mem_avail[n]
-                    : 0;
+    s->mem[n] =
+        s->has_mem[n] && s->mem_avail[n] > 0 ? (uint64_t)s->mem_avail[n] : 0;
 }
 
 /* What each node can take now, under the policy. */
@@ -519,12 +517,12 @@ static void cand_figures(const struct solver *s, struct cand *c)
             c->nr_cpus += co->nr_cpus;
         }
         if (s->has_mem[n]) {
-            uint64_t avail = s->mem_avail[n] > 0 ? (uint64_t)s->mem_avail[n]
-                                                 : 0;
+            uint64_t avail =
+                s->mem_avail[n] > 0 ? (uint64_t)s->mem_avail[n] : 0;
 
             c->mem_total += s->mem_total[n];
-            c->mem_used += s->mem_total[n] > avail ? s->mem_total[n] - avail
-                                                   : 0;
+            c->mem_used +=
+                s->mem_total[n] > avail ? s->mem_total[n] - avail : 0;
         }
     }
 }
@@ -532,8 +530,8 @@ static void cand_figures(const struct solver *s, struct cand *c)
 /* Which rule tells a and b apart (both fit): 0 none, else the rule
  * number of solver.h (2 fewer nodes, 3 distance, 4 CPU load, 5 memory
  * load, 6 ids); *better_out: a wins. */
-static int cand_decide(const struct cand *a, const struct cand *b,
-                       bool pack, bool *better_out)
+static int cand_decide(const struct cand *a, const struct cand *b, bool pack,
+                       bool *better_out)
 {
     unsigned __int128 x, y;
     unsigned int i;
@@ -741,10 +739,9 @@ static int choose(struct solver *s, const struct job *j, const struct cand *c,
 
         while (k > 0) {
             unsigned int y = ord[k - 1];
-            bool before = s->has_mem[x] != s->has_mem[y]
-                              ? s->has_mem[x]
-                              : s->cap[x] != s->cap[y] ? s->cap[x] > s->cap[y]
-                                                       : x < y;
+            bool before = s->has_mem[x] != s->has_mem[y] ? s->has_mem[x]
+                          : s->cap[x] != s->cap[y]       ? s->cap[x] > s->cap[y]
+                                                         : x < y;
 
             if (!before)
                 break;
@@ -849,8 +846,8 @@ static int fill_entry(struct solver *s, const struct job *j)
     if (rc)
         return rc;
     free(pg->mem_per_node_kib);
-    pg->mem_per_node_kib = calloc(s->topo->nr_node_ids,
-                                  sizeof(*pg->mem_per_node_kib));
+    pg->mem_per_node_kib =
+        calloc(s->topo->nr_node_ids, sizeof(*pg->mem_per_node_kib));
     if (!pg->mem_per_node_kib)
         return -ENOMEM;
     for (i = 0; i < w->nr; i++) {
@@ -898,9 +895,10 @@ static int fill_entry(struct solver *s, const struct job *j)
 
         for (i = 0; i < w->nr; i++)
             local += (double)w->vcpus[i] * (double)w->mem[i];
-        s->local_pct = (unsigned int)(100.0 * local /
-                                      ((double)j->nr_vcpus *
-                                       (double)j->mem_kib) + 0.5);
+        s->local_pct =
+            (unsigned int)(100.0 * local /
+                               ((double)j->nr_vcpus * (double)j->mem_kib) +
+                           0.5);
     } else {
         s->local_pct = 100;
     }
@@ -950,8 +948,8 @@ static int advise(struct solver *s, const struct job *j,
 }
 
 /* Why a node cannot hold the guest alone, into buf. */
-static void refusal(const struct solver *s, unsigned int n,
-                    const struct job *j, char *buf, size_t size)
+static void refusal(const struct solver *s, unsigned int n, const struct job *j,
+                    char *buf, size_t size)
 {
     char have[32], need[32];
     size_t len = 0;
@@ -963,14 +961,13 @@ static void refusal(const struct solver *s, unsigned int n,
             len += (size_t)snprintf(buf, size, "has no memory");
         } else {
             format_mem(s->mem[n], have, sizeof(have));
-            len += (size_t)snprintf(buf, size, "has %s free, it needs %s",
-                                    have, need);
+            len += (size_t)snprintf(buf, size, "has %s free, it needs %s", have,
+                                    need);
         }
     }
     if (s->cap[n] < j->nr_vcpus && len < size) {
         if (!s->node_cpus[n])
-            snprintf(buf + len, size - len, "%shas no CPUs",
-                     len ? "; " : "");
+            snprintf(buf + len, size - len, "%shas no CPUs", len ? "; " : "");
         else
             snprintf(buf + len, size - len,
                      "%shas %u usable CPUs (of %u) under policy %s, it "
@@ -1041,10 +1038,9 @@ static unsigned int find_cands(struct solver *s, const struct job *j,
         if (better) {
             second = win;
             win = i;
-        } else if (second == n ||
-                   (cand_decide(&s->cands[i], &s->cands[second], s->pack,
-                                &better),
-                    better)) {
+        } else if (second == n || (cand_decide(&s->cands[i], &s->cands[second],
+                                               s->pack, &better),
+                                   better)) {
             second = i;
         }
     }
@@ -1094,7 +1090,8 @@ static int place_one(struct solver *s, struct job *j, bool *placed_out,
             if (listed++ >= MAX_REFUSED_LISTED)
                 continue;
             refusal(s, i, j, why, sizeof(why));
-            rc = np_plan_reason(s->plan, pg, "node %d cannot hold it "
+            rc = np_plan_reason(s->plan, pg,
+                                "node %d cannot hold it "
                                 "alone: it %s",
                                 s->node_ids[i], why);
             if (rc)
@@ -1143,7 +1140,8 @@ static int place_one(struct solver *s, struct job *j, bool *placed_out,
                        "guest '%s' does not fit: no set of nodes has both "
                        "%u usable CPUs and %s free",
                        pg->name, j->nr_vcpus, need);
-        return np_plan_reason(s->plan, pg, "not placed: %u vCPUs usable, %s "
+        return np_plan_reason(s->plan, pg,
+                              "not placed: %u vCPUs usable, %s "
                               "free on the host",
                               usable_cpus, have);
     }
@@ -1190,15 +1188,13 @@ static int place_one(struct solver *s, struct job *j, bool *placed_out,
 
             rule = cand_decide(&s->cands[win], &s->cands[second], s->pack,
                                &better);
-            format_set(s, s->cands[second].members, s->cands[second].nr,
-                       other, sizeof(other));
-            rc = np_plan_reason(s->plan, pg,
-                                "node%s %s won over the runner-up %s: %s",
-                                s->cands[win].nr > 1 ? "s" : "", set, other,
-                                rule_text(s->pack && (rule == 4 ||
-                                                      rule == 5)
-                                              ? rule + 10
-                                              : rule));
+            format_set(s, s->cands[second].members, s->cands[second].nr, other,
+                       sizeof(other));
+            rc = np_plan_reason(
+                s->plan, pg, "node%s %s won over the runner-up %s: %s",
+                s->cands[win].nr > 1 ? "s" : "", set, other,
+                rule_text(s->pack && (rule == 4 || rule == 5) ? rule + 10
+                                                              : rule));
         } else {
             rc = np_plan_reason(s->plan, pg,
                                 "node%s %s: the only candidate that fits",
@@ -1245,20 +1241,20 @@ static int place_one(struct solver *s, struct job *j, bool *placed_out,
 /* One way to make room for a guest on node x: out[0] leaves x first. */
 struct eject_try {
     unsigned int x;
-    unsigned int h;            /* into the bucket */
-    unsigned int rank;         /* 0: h alone makes room and has a node to
-                                  go to; 1: h alone makes room; 2: more
-                                  must leave */
-    uint64_t size;             /* h's memory: the smaller, the easier */
+    unsigned int h;    /* into the bucket */
+    unsigned int rank; /* 0: h alone makes room and has a node to
+                          go to; 1: h alone makes room; 2: more
+                          must leave */
+    uint64_t size;     /* h's memory: the smaller, the easier */
 };
 
 struct improver {
-    struct job *jobs;          /* largest first */
+    struct job *jobs; /* largest first */
     unsigned int nr_jobs;
-    unsigned int *bucket;      /* jobs alone on a node, grouped by node */
+    unsigned int *bucket;       /* jobs alone on a node, grouped by node */
     unsigned int *bucket_first; /* nr_nodes + 1 */
-    struct where *fresh;       /* new places, IMPROVE_EJECT + 1 */
-    struct eject_try *tries;   /* nr_jobs */
+    struct where *fresh;        /* new places, IMPROVE_EJECT + 1 */
+    struct eject_try *tries;    /* nr_jobs */
     unsigned long trials, budget;
     unsigned int moves;
 };
@@ -1293,16 +1289,14 @@ static void fill_buckets(struct solver *s, struct improver *im)
 
     memset(im->bucket_first, 0, (s->nr_nodes + 1) * sizeof(unsigned int));
     for (i = 0; i < im->nr_jobs; i++)
-        if (im->jobs[i].placed &&
-            (n = alone_on(s, &im->jobs[i])) < s->nr_nodes)
+        if (im->jobs[i].placed && (n = alone_on(s, &im->jobs[i])) < s->nr_nodes)
             im->bucket_first[n + 1]++;
     for (n = 0; n < s->nr_nodes; n++) {
         im->bucket_first[n + 1] += im->bucket_first[n];
         pos[n] = im->bucket_first[n];
     }
     for (i = 0; i < im->nr_jobs; i++)
-        if (im->jobs[i].placed &&
-            (n = alone_on(s, &im->jobs[i])) < s->nr_nodes)
+        if (im->jobs[i].placed && (n = alone_on(s, &im->jobs[i])) < s->nr_nodes)
             im->bucket[pos[n]++] = i;
 }
 
@@ -1312,8 +1306,8 @@ static bool improves(double cost, unsigned int nodes, double old_cost,
 {
     double eps = 1e-9 * (old_cost + 1.0);
 
-    return cost < old_cost - eps || (cost <= old_cost + eps &&
-                                     nodes < old_nodes);
+    return cost < old_cost - eps ||
+           (cost <= old_cost + eps && nodes < old_nodes);
 }
 
 /* The best single node that holds j now, by rules 4-5, or nr_nodes. */
@@ -1431,9 +1425,9 @@ static int try_relocate(struct solver *s, struct improver *im, struct job *g,
  * One ejection trial: g alone on node x after the guests out[0..nr-1]
  * (alone on x) leave it, each placed again.  Keeps it when it improves.
  */
-static int try_eject_set(struct solver *s, struct improver *im,
-                         struct job *g, unsigned int x, struct job **out,
-                         unsigned int nr, bool *moved_out)
+static int try_eject_set(struct solver *s, struct improver *im, struct job *g,
+                         unsigned int x, struct job **out, unsigned int nr,
+                         bool *moved_out)
 {
     double old_cost = g->at.cost, new_cost;
     unsigned int old_nodes = where_nodes_used(&g->at), new_nodes, i, k;
@@ -1526,8 +1520,8 @@ static int cmp_eject_try(const void *a, const void *b)
 }
 
 /* What g's leaving gives back on node n: *cpu_out vCPUs, *mem_out KiB. */
-static void left_by(const struct job *g, unsigned int n,
-                    unsigned int *cpu_out, uint64_t *mem_out)
+static void left_by(const struct job *g, unsigned int n, unsigned int *cpu_out,
+                    uint64_t *mem_out)
 {
     unsigned int i;
 
@@ -1684,8 +1678,7 @@ out:
 }
 
 /* "node 1" or "nodes 0-1": a plan guest's node set, into buf. */
-static void format_nodes(const struct np_cpumap *nodes, char *buf,
-                         size_t size)
+static void format_nodes(const struct np_cpumap *nodes, char *buf, size_t size)
 {
     char *l = np_cpulist_format_ranges(nodes);
 
@@ -1864,9 +1857,9 @@ static int plan_reasons(struct solver *s, const bool *replaced)
 }
 
 static int solve_once(const struct np_snapshot *snap,
-                      const struct np_solve_req *req, bool pack,
-                      bool by_share, struct np_plan *plan,
-                      unsigned int *nr_jobs_out, struct np_err *err)
+                      const struct np_solve_req *req, bool pack, bool by_share,
+                      struct np_plan *plan, unsigned int *nr_jobs_out,
+                      struct np_err *err)
 {
     struct solver s;
     struct job *jobs = NULL;
@@ -1901,8 +1894,7 @@ static int solve_once(const struct np_snapshot *snap,
                               req->ids[i]);
     for (i = 0; i < req->nr_new; i++)
         if (!req->new_guests[i].nr_vcpus)
-            return np_err_set(err, -EINVAL,
-                              "a guest needs at least one vcpu");
+            return np_err_set(err, -EINVAL, "a guest needs at least one vcpu");
 
     rc = setup_nodes(&s);
     if (!rc)
@@ -2026,9 +2018,8 @@ static int solve_once(const struct np_snapshot *snap,
                      (jobs[i].mem_kib ? jobs[i].mem_kib : 1);
         score_den += jobs[i].mem_kib ? jobs[i].mem_kib : 1;
     }
-    plan->score = score_den ? (unsigned int)((score_num + score_den / 2) /
-                                             score_den)
-                            : 0;
+    plan->score =
+        score_den ? (unsigned int)((score_num + score_den / 2) / score_den) : 0;
     if (req->explain && nr_jobs > 1) {
         rc = np_plan_reason(plan, NULL,
                             by_share ? "placed %u of %u guests, largest "
@@ -2108,13 +2099,16 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
         const char *why;
     } variants[] = {
         {false, false, NULL},
-        {true, false, "packing (the most loaded nodes first) placed these "
-                      "guests better than spreading them"},
-        {false, true, "placing the largest share of the host first placed "
-                      "these guests better than the largest memory first"},
-        {true, true, "placing the largest share of the host first, packing "
-                     "(the most loaded nodes first), placed these guests "
-                     "better than the largest memory first, spreading"},
+        {true, false,
+         "packing (the most loaded nodes first) placed these "
+         "guests better than spreading them"},
+        {false, true,
+         "placing the largest share of the host first placed "
+         "these guests better than the largest memory first"},
+        {true, true,
+         "placing the largest share of the host first, packing "
+         "(the most loaded nodes first), placed these guests "
+         "better than the largest memory first, spreading"},
     };
     struct np_plan other;
     struct np_err oerr = {""};

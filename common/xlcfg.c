@@ -74,8 +74,7 @@ static int skip_value(const char *t, size_t *pos, struct np_err *err)
     if (t[p] == '"' || t[p] == '\'') {
         q = skip_string(t, p);
         if (!q)
-            return np_err_set(err, -EINVAL,
-                              "line %u: a string is not closed",
+            return np_err_set(err, -EINVAL, "line %u: a string is not closed",
                               line_of(t, p));
         *pos = q;
         return 0;
@@ -98,8 +97,7 @@ static int skip_value(const char *t, size_t *pos, struct np_err *err)
             } else if (t[p] == '#') {
                 p = skip_to_eol(t, p);
             } else if (!t[p]) {
-                return np_err_set(err, -EINVAL,
-                                  "line %u: a list is not closed",
+                return np_err_set(err, -EINVAL, "line %u: a list is not closed",
                                   line_of(t, *pos));
             } else {
                 p++;
@@ -133,7 +131,7 @@ static int next_setting(const char *t, size_t *pos, struct setting *s,
             return 0;
         }
         if (!is_ident_start(t[p])) {
-            p = skip_to_eol(t, p);  /* a comment, or what xl refuses */
+            p = skip_to_eol(t, p); /* a comment, or what xl refuses */
             continue;
         }
         k = p;
@@ -165,8 +163,7 @@ static int next_setting(const char *t, size_t *pos, struct setting *s,
 
 static bool key_is(const char *t, const struct setting *s, const char *key)
 {
-    return s->key_len == strlen(key) && !strncmp(t + s->start, key,
-                                                 s->key_len);
+    return s->key_len == strlen(key) && !strncmp(t + s->start, key, s->key_len);
 }
 
 /* A growing output buffer. */
@@ -321,14 +318,14 @@ static int vcpu_list(const struct np_topo *topo, const struct np_guest *g,
     if (!items)
         return np_err_set(err, -ENOMEM, "out of memory");
     for (v = 0; v < g->nr_vcpus; v++) {
-        const struct np_cpumap *map = soft ? &g->vcpus[v].soft
-                                           : &g->vcpus[v].hard;
+        const struct np_cpumap *map =
+            soft ? &g->vcpus[v].soft : &g->vcpus[v].hard;
 
         if (np_cpumap_is_empty(map)) {
             if (!soft) {
                 rc = np_err_set(err, -EINVAL,
-                                "vcpu %u of '%s' has an empty hard affinity",
-                                v, g->name);
+                                "vcpu %u of '%s' has an empty hard affinity", v,
+                                g->name);
                 goto out;
             }
             items[v] = strdup("all");
@@ -367,8 +364,8 @@ int np_xlcfg_set_placement(const char *text, const struct np_topo *topo,
         goto out;
     if (!rc && strcmp(name, g->name)) {
         rc = np_err_set(err, -EINVAL,
-                        "this is the configuration of '%s', not of '%s'",
-                        name, g->name);
+                        "this is the configuration of '%s', not of '%s'", name,
+                        g->name);
         goto out;
     }
     for (v = 0; v < g->nr_vcpus; v++)

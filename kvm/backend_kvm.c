@@ -36,15 +36,14 @@
 #define NODEMASK_MIN_BITS 1024
 
 struct kvm_priv {
-    char *root;                /* "/" for the live host */
+    char *root; /* "/" for the live host */
     int rootfd;
-    bool live;                 /* root is "/": writes allowed */
-    struct np_topo topo;       /* from read_host, for the writes */
+    bool live;           /* root is "/": writes allowed */
+    struct np_topo topo; /* from read_host, for the writes */
     bool have_topo;
 };
 
-static int kvm_open(struct np_backend *be, const char *arg,
-                    struct np_err *err)
+static int kvm_open(struct np_backend *be, const char *arg, struct np_err *err)
 {
     struct kvm_priv *priv = NULL;
     const char *root = arg ? arg : "/";
@@ -121,8 +120,8 @@ static int kvm_read_guests(struct np_backend *be, struct np_snapshot *snap,
     struct kvm_priv *priv = be->priv;
     int rc;
 
-    rc = np_qemu_read_guests(priv->rootfd, priv->root, be->qmp, be->pid,
-                             snap, err);
+    rc = np_qemu_read_guests(priv->rootfd, priv->root, be->qmp, be->pid, snap,
+                             err);
     snap->backend = "kvm";
     return rc;
 }
@@ -140,8 +139,7 @@ static int thread_set(long tid, const struct np_cpumap *map)
     if (!set)
         return -ENOMEM;
     CPU_ZERO_S(size, set);
-    np_cpumap_for_each(cpu, map)
-        CPU_SET_S((size_t)cpu, size, set);
+    np_cpumap_for_each(cpu, map) CPU_SET_S((size_t)cpu, size, set);
     if (sched_setaffinity((pid_t)tid, size, set))
         rc = -errno;
     CPU_FREE(set);
@@ -171,7 +169,7 @@ static int thread_get(long tid, unsigned int nr_bits, struct np_cpumap *map)
         CPU_FREE(set);
         if (rc != -EINVAL || nr >= (1u << 22))
             return rc;
-        nr *= 2;               /* the kernel has more possible CPUs */
+        nr *= 2; /* the kernel has more possible CPUs */
     }
     for (cpu = 0; cpu < nr_bits && cpu < nr; cpu++)
         if (CPU_ISSET_S(cpu, size, set))
@@ -269,8 +267,7 @@ out:
 
 /* A sentence for a failed sched_setaffinity on tid of g. */
 static int set_failed(const struct kvm_priv *priv, const struct np_guest *g,
-                      long tid, const char *what, int rc,
-                      struct np_err *err)
+                      long tid, const char *what, int rc, struct np_err *err)
 {
     struct stat st;
     char rel[64];
@@ -295,8 +292,9 @@ static int set_failed(const struct kvm_priv *priv, const struct np_guest *g,
                           "none is usable by it (offline, or outside its "
                           "cpuset cgroup)",
                           what, tid);
-    return np_err_set(err, rc, "cannot set the affinity of %s (thread %ld): "
-                               "%s",
+    return np_err_set(err, rc,
+                      "cannot set the affinity of %s (thread %ld): "
+                      "%s",
                       what, tid, strerror(-rc));
 }
 
@@ -410,8 +408,8 @@ static int pin_threads(struct np_backend *be, const struct np_guest *g,
 
     rc = np_qemu_list_tids(priv->rootfd, g->id, &tids, &nr_tids);
     if (rc) {
-        rc = np_err_set(err, -ESRCH, "guest %s (qemu pid %d) has gone",
-                        g->name, g->id);
+        rc = np_err_set(err, -ESRCH, "guest %s (qemu pid %d) has gone", g->name,
+                        g->id);
         goto out;
     }
     saved = calloc(nr_tids ? nr_tids : 1, sizeof(*saved));
@@ -495,9 +493,8 @@ static int kvm_set_emulator_affinity(struct np_backend *be,
  * only), those of the nearest nodes that have CPUs.  *nearest_out says
  * which case.
  */
-static int nodes_cpus(const struct np_topo *topo,
-                      const struct np_cpumap *nodes, struct np_cpumap *cpus,
-                      bool *nearest_out)
+static int nodes_cpus(const struct np_topo *topo, const struct np_cpumap *nodes,
+                      struct np_cpumap *cpus, bool *nearest_out)
 {
     unsigned int best = UINT_MAX, d;
     int n, m, rc;
@@ -506,22 +503,22 @@ static int nodes_cpus(const struct np_topo *topo,
     rc = np_cpumap_alloc(cpus, topo->nr_cpu_ids);
     if (rc)
         return rc;
-    np_cpumap_for_each(n, nodes)
-        if (np_topo_node_exists(topo, n))
-            np_cpumap_or(cpus, np_topo_node_cpus(topo, n));
+    np_cpumap_for_each(n, nodes) if (np_topo_node_exists(topo, n))
+        np_cpumap_or(cpus, np_topo_node_cpus(topo, n));
     if (!np_cpumap_is_empty(cpus))
         return 0;
     *nearest_out = true;
-    np_cpumap_for_each(n, nodes)
-        for (m = 0; m < (int)topo->nr_node_ids; m++)
-            if (np_topo_node_has_cpus(topo, m) &&
-                (d = np_topo_distance(topo, n, m)) && d < best)
-                best = d;
-    np_cpumap_for_each(n, nodes)
-        for (m = 0; m < (int)topo->nr_node_ids; m++)
-            if (np_topo_node_has_cpus(topo, m) &&
-                (best == UINT_MAX || np_topo_distance(topo, n, m) == best))
-                np_cpumap_or(cpus, np_topo_node_cpus(topo, m));
+    np_cpumap_for_each(
+        n, nodes) for (m = 0; m < (int)topo->nr_node_ids;
+                       m++) if (np_topo_node_has_cpus(topo, m) &&
+                                (d = np_topo_distance(topo, n, m)) && d < best)
+        best = d;
+    np_cpumap_for_each(
+        n, nodes) for (m = 0; m < (int)topo->nr_node_ids;
+                       m++) if (np_topo_node_has_cpus(topo, m) &&
+                                (best == UINT_MAX ||
+                                 np_topo_distance(topo, n, m) == best))
+        np_cpumap_or(cpus, np_topo_node_cpus(topo, m));
     return 0;
 }
 
@@ -541,9 +538,10 @@ static int kvm_set_node_affinity(struct np_backend *be,
     if (rc)
         return rc;
     if (nodes) {
-        np_cpumap_for_each(n, nodes)
-            if (!np_topo_node_exists(&priv->topo, n))
-                return np_err_set(err, -EINVAL, "node %d does not exist", n);
+        np_cpumap_for_each(n, nodes) if (
+            !np_topo_node_exists(
+                &priv->topo, n)) return np_err_set(err, -EINVAL,
+                                                   "node %d does not exist", n);
         rc = nodes_cpus(&priv->topo, nodes, &cpus, &nearest);
     } else {
         rc = online_cpus(&priv->topo, &cpus);
@@ -566,9 +564,9 @@ static int kvm_set_node_affinity(struct np_backend *be,
         snprintf(note, sizeof(note),
                  "%s %s %s no cpus: the threads of %s run on the nearest "
                  "cpus, %s",
-                 np_cpumap_weight(nodes) > 1 ? "nodes" : "node",
-                 nl ? nl : "?", np_cpumap_weight(nodes) > 1 ? "have" : "has",
-                 g->name, list ? list : "?");
+                 np_cpumap_weight(nodes) > 1 ? "nodes" : "node", nl ? nl : "?",
+                 np_cpumap_weight(nodes) > 1 ? "have" : "has", g->name,
+                 list ? list : "?");
         memcpy(be->note, note, sizeof(be->note));
     }
 out:
@@ -594,8 +592,7 @@ static uint64_t sum_nodes(const uint64_t *kib, const struct np_cpumap *nodes)
     uint64_t s = 0;
     int n;
 
-    np_cpumap_for_each(n, nodes)
-        s += kib[n];
+    np_cpumap_for_each(n, nodes) s += kib[n];
     return s;
 }
 
@@ -627,7 +624,8 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
         rc = np_cpumap_alloc(&dst, topo->nr_node_ids);
     if (rc)
         goto out;
-    np_cpumap_for_each(n, to) {
+    np_cpumap_for_each(n, to)
+    {
         if (!np_topo_node_exists(topo, n)) {
             rc = np_err_set(err, -EINVAL, "node %d does not exist", n);
             goto out;
@@ -646,9 +644,9 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
         goto out;
     }
     /* a node without memory holds no pages to move */
-    np_cpumap_for_each(n, from)
-        if (np_topo_node_has_memory(topo, n) && !np_cpumap_test(&dst, n))
-            np_cpumap_set(&src, n);
+    np_cpumap_for_each(n, from) if (np_topo_node_has_memory(topo, n) &&
+                                    !np_cpumap_test(&dst, n))
+        np_cpumap_set(&src, n);
     sl = np_cpulist_format_ranges(&src);
     dl = np_cpulist_format_ranges(&dst);
     if (np_cpumap_is_empty(&src)) {
@@ -673,10 +671,10 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
         rc = -ENOMEM;
         goto out;
     }
-    np_cpumap_for_each(n, &src)
-        src_mask[n / NP_CPUMAP_WORD_BITS] |= 1ul << (n % NP_CPUMAP_WORD_BITS);
-    np_cpumap_for_each(n, &dst)
-        dst_mask[n / NP_CPUMAP_WORD_BITS] |= 1ul << (n % NP_CPUMAP_WORD_BITS);
+    np_cpumap_for_each(n, &src) src_mask[n / NP_CPUMAP_WORD_BITS] |=
+        1ul << (n % NP_CPUMAP_WORD_BITS);
+    np_cpumap_for_each(n, &dst) dst_mask[n / NP_CPUMAP_WORD_BITS] |=
+        1ul << (n % NP_CPUMAP_WORD_BITS);
     before = guest_numa(priv, g);
     left = syscall(SYS_migrate_pages, (pid_t)g->id, (unsigned long)bits + 1,
                    src_mask, dst_mask);
@@ -685,8 +683,8 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
         if (rc == -EPERM)
             rc = set_failed(priv, g, g->id, "memory", rc, err);
         else if (rc == -ESRCH)
-            rc = np_err_set(err, rc, "guest %s (qemu pid %d) has gone",
-                            g->name, g->id);
+            rc = np_err_set(err, rc, "guest %s (qemu pid %d) has gone", g->name,
+                            g->id);
         else
             rc = np_err_set(err, rc,
                             "migrate_pages from nodes %s to nodes %s "

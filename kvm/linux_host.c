@@ -39,7 +39,7 @@
 
 struct reader {
     int rootfd;
-    const char *root;          /* as given, for messages */
+    const char *root; /* as given, for messages */
     struct np_err *err;
 };
 
@@ -127,8 +127,7 @@ static int read_file(const struct reader *r, const char *rel, bool optional,
         if (len > MAX_FILE_SIZE) {
             rc = np_err_set(r->err, -EINVAL,
                             "'%s' is larger than %u bytes: not a kernel file",
-                            where(r, rel, path, sizeof(path)),
-                            MAX_FILE_SIZE);
+                            where(r, rel, path, sizeof(path)), MAX_FILE_SIZE);
             goto out;
         }
     }
@@ -189,8 +188,7 @@ static int parse_num(const char **p, unsigned long *value_out)
  * no empty entries, ranges ascending, every id below limit.  map is
  * allocated to limit bits.  0, -EINVAL, -ERANGE or -ENOMEM.
  */
-static int parse_list(const char *s, unsigned int limit,
-                      struct np_cpumap *map)
+static int parse_list(const char *s, unsigned int limit, struct np_cpumap *map)
 {
     unsigned long first, last;
     int rc;
@@ -228,8 +226,7 @@ static int parse_list(const char *s, unsigned int limit,
 
 /* Read and parse an id list.  optional as for read_file(). */
 static int read_list(const struct reader *r, const char *rel,
-                     unsigned int limit, bool optional,
-                     struct np_cpumap *map)
+                     unsigned int limit, bool optional, struct np_cpumap *map)
 {
     char path[PATH_MAX], text_buf[64];
     char *text = NULL;
@@ -278,8 +275,7 @@ static int read_int(const struct reader *r, const char *rel, bool optional,
         goto out;
     }
     if (parse_num(&p, &v) || *p || v > INT_MAX) {
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s', not a number",
+        rc = np_err_set(r->err, -EINVAL, "'%s' holds '%s', not a number",
                         where(r, rel, path, sizeof(path)),
                         show(text, text_buf, sizeof(text_buf)));
         goto out;
@@ -349,8 +345,8 @@ struct meminfo {
  * or nodeN/meminfo ("Node 0 MemTotal:  469116 kB", the node id on every
  * line).  Only MemTotal and MemFree are used; their values must parse.
  */
-static int parse_meminfo(const struct reader *r, const char *rel,
-                         char *text, int node, struct meminfo *mi)
+static int parse_meminfo(const struct reader *r, const char *rel, char *text,
+                         int node, struct meminfo *mi)
 {
     char path[PATH_MAX], prefix[32], text_buf[64];
     char *cursor = text, *line;
@@ -360,8 +356,7 @@ static int parse_meminfo(const struct reader *r, const char *rel,
 
     memset(mi, 0, sizeof(*mi));
     if (node >= 0)
-        prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "Node %d ",
-                                      node);
+        prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "Node %d ", node);
     while ((line = next_line(&cursor))) {
         p = line;
         if (node >= 0) {
@@ -421,9 +416,8 @@ out:
  * nodeN/distance: one distance per online node, in id order; columns[i]
  * is the id of the i-th online node.
  */
-static int read_distance(const struct reader *r, struct np_topo *topo,
-                         int node, const int *columns,
-                         unsigned int nr_columns)
+static int read_distance(const struct reader *r, struct np_topo *topo, int node,
+                         const int *columns, unsigned int nr_columns)
 {
     char rel[64], path[PATH_MAX], text_buf[64];
     char *text = NULL;
@@ -449,8 +443,7 @@ static int read_distance(const struct reader *r, struct np_topo *topo,
         rc = np_err_set(r->err, -EINVAL,
                         "'%s' holds '%s': %u distances for %u online nodes",
                         where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)), i,
-                        nr_columns);
+                        show(text, text_buf, sizeof(text_buf)), i, nr_columns);
         goto out;
     }
     goto out;
@@ -479,7 +472,8 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
     rc = read_list(r, rel, NP_MAX_CPU_IDS, false, &cpus);
     if (rc)
         goto out;
-    np_cpumap_for_each(cpu, &cpus) {
+    np_cpumap_for_each(cpu, &cpus)
+    {
         if (!np_topo_cpu_exists(topo, cpu)) {
             rc = np_err_set(r->err, -EINVAL,
                             "'%s' lists cpu %d, which '%s/present' does "
@@ -488,10 +482,9 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
             goto out;
         }
         if (topo->cpus[cpu].node >= 0) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "cpu %d is listed by node %d and by '%s'", cpu,
-                            topo->cpus[cpu].node,
-                            where(r, rel, path, sizeof(path)));
+            rc = np_err_set(
+                r->err, -EINVAL, "cpu %d is listed by node %d and by '%s'", cpu,
+                topo->cpus[cpu].node, where(r, rel, path, sizeof(path)));
             goto out;
         }
         topo->cpus[cpu].node = node;
@@ -645,7 +638,8 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
     } else if (rc) {
         goto out;
     } else {
-        np_cpumap_for_each(sibling, &c->siblings) {
+        np_cpumap_for_each(sibling, &c->siblings)
+        {
             if (!np_topo_cpu_exists(topo, sibling)) {
                 rc = np_err_set(r->err, -EINVAL,
                                 "'%s' lists cpu %d, which '%s/present' "
@@ -773,8 +767,7 @@ static void make_flat(struct np_topo *topo, const struct np_cpumap *present)
 
     np_topo_add_node(topo, 0);
     np_topo_set_distance(topo, 0, 0, LOCAL_DISTANCE);
-    np_cpumap_for_each(cpu, present)
-        topo->cpus[cpu].node = 0;
+    np_cpumap_for_each(cpu, present) topo->cpus[cpu].node = 0;
 }
 
 /* Is there a node directory at all? */
@@ -793,15 +786,13 @@ static int has_node_dir(const struct reader *r, bool *has_out)
         return 0;
     }
     return np_err_set(r->err, rc, "cannot look at '%s': %s",
-                      where(r, SYS_NODE, path, sizeof(path)),
-                      strerror(-rc));
+                      where(r, SYS_NODE, path, sizeof(path)), strerror(-rc));
 }
 
 int np_linux_read_host(const char *root, struct np_topo *topo,
                        struct np_err *err)
 {
-    struct reader r = { .rootfd = -1, .root = root ? root : "/",
-                        .err = err };
+    struct reader r = {.rootfd = -1, .root = root ? root : "/", .err = err};
     char path[PATH_MAX], *source = NULL;
     struct np_cpumap present, online, nodes, possible;
     struct meminfo mi;
@@ -840,14 +831,12 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     if (rc)
         goto out;
     if (numa) {
-        rc = read_list(&r, SYS_NODE "/online", NP_MAX_NODE_IDS, false,
-                       &nodes);
+        rc = read_list(&r, SYS_NODE "/online", NP_MAX_NODE_IDS, false, &nodes);
         if (rc)
             goto out;
         if (np_cpumap_is_empty(&nodes)) {
             rc = np_err_set(err, -EINVAL, "'%s' lists no node",
-                            where(&r, SYS_NODE "/online", path,
-                                  sizeof(path)));
+                            where(&r, SYS_NODE "/online", path, sizeof(path)));
             goto out;
         }
         rc = read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS, false,
@@ -855,11 +844,9 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
         if (rc)
             goto out;
         if (!np_cpumap_subset(&nodes, &possible)) {
-            rc = np_err_set(err, -EINVAL,
-                            "'%s' lists a node that '%s/possible' does not",
-                            where(&r, SYS_NODE "/online", path,
-                                  sizeof(path)),
-                            SYS_NODE);
+            rc = np_err_set(
+                err, -EINVAL, "'%s' lists a node that '%s/possible' does not",
+                where(&r, SYS_NODE "/online", path, sizeof(path)), SYS_NODE);
             goto out;
         }
     }
@@ -869,8 +856,7 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     rc = np_topo_alloc(topo, nr_cpu_ids, nr_node_ids);
     if (rc)
         goto out;
-    np_cpumap_for_each(cpu, &present)
-        np_topo_add_cpu(topo, cpu);
+    np_cpumap_for_each(cpu, &present) np_topo_add_cpu(topo, cpu);
 
     if (numa) {
         nr_columns = np_cpumap_weight(&nodes);
@@ -880,9 +866,9 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
             goto out;
         }
         nr_columns = 0;
+        np_cpumap_for_each(node, &nodes) columns[nr_columns++] = node;
         np_cpumap_for_each(node, &nodes)
-            columns[nr_columns++] = node;
-        np_cpumap_for_each(node, &nodes) {
+        {
             rc = read_node(&r, topo, node, columns, nr_columns);
             if (rc)
                 goto out;
@@ -890,7 +876,8 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     } else {
         make_flat(topo, &present);
     }
-    np_cpumap_for_each(cpu, &present) {
+    np_cpumap_for_each(cpu, &present)
+    {
         rc = read_cpu(&r, topo, cpu, &online);
         if (rc)
             goto out;

@@ -324,7 +324,7 @@ static uint64_t mem_size_kib(const char *arg)
     case 'B':
         return n >> 10;
     default:
-        return n << 10;        /* M or none */
+        return n << 10; /* M or none */
     }
 }
 
@@ -344,7 +344,7 @@ int np_qemu_cmdline_parse(const char *argv, size_t len,
     for (arg += strlen(arg) + 1; arg < end; arg = next) {
         next = arg + strlen(arg) + 1;
         if (next >= end)
-            break;             /* an option without its value */
+            break; /* an option without its value */
         if (!strcmp(arg, "-name") || !strcmp(arg, "--name"))
             name_arg = next;
         else if (!strcmp(arg, "-smp") || !strcmp(arg, "--smp"))
@@ -399,7 +399,7 @@ int np_numa_maps_parse(const char *text, unsigned int nr_node_ids,
             errno = 0;
             node = strtoull(p + 1, &end, 10);
             if (errno || *end != '=')
-                continue;          /* not an N<node>= field */
+                continue; /* not an N<node>= field */
             errno = 0;
             pages = strtoull(end + 1, &end, 10);
             if (errno || (end < eol && *end != ' '))
@@ -469,8 +469,7 @@ int np_qmp_parse_cpus(const char *reply, struct np_qmp_cpu **cpus_out,
     }
     if (!json_object_object_get_ex(root, "return", &ret) ||
         !json_object_is_type(ret, json_type_array)) {
-        rc = np_err_set(err, -EINVAL,
-                        "the QMP reply has no \"return\" array");
+        rc = np_err_set(err, -EINVAL, "the QMP reply has no \"return\" array");
         goto out;
     }
     n = json_object_array_length(ret);
@@ -497,8 +496,7 @@ int np_qmp_parse_cpus(const char *reply, struct np_qmp_cpu **cpus_out,
         cpus[i].cpu_index = (int)i;
         if (json_object_object_get_ex(elem, "cpu-index", &v) &&
             json_object_is_type(v, json_type_int) &&
-            json_object_get_int64(v) >= 0 &&
-            json_object_get_int64(v) < 65536)
+            json_object_get_int64(v) >= 0 && json_object_get_int64(v) < 65536)
             cpus[i].cpu_index = (int)json_object_get_int64(v);
     }
     *cpus_out = cpus;
@@ -564,8 +562,7 @@ static int qmp_read_line(struct qmp_conn *c, size_t *line_len,
                               c->path, strerror(errno));
         if (got == 0)
             return np_err_set(err, -ECONNRESET,
-                              "QMP socket '%s' closed the connection",
-                              c->path);
+                              "QMP socket '%s' closed the connection", c->path);
         c->len += (size_t)got;
     }
 }
@@ -740,9 +737,9 @@ int np_qemu_list_tids(int rootfd, long pid, long **tids_out,
 
 struct thread_info {
     long tid;
-    int vcpu;                  /* -1: not a vCPU; -2: all vCPUs */
+    int vcpu; /* -1: not a vCPU; -2: all vCPUs */
     struct np_proc_stat st;
-    struct np_cpumap cpus;     /* Cpus_allowed_list, nr_cpu_ids bits */
+    struct np_cpumap cpus; /* Cpus_allowed_list, nr_cpu_ids bits */
 };
 
 /* Parse Cpus_allowed_list of a status text into map (nr_bits bits);
@@ -857,8 +854,8 @@ static uint64_t ticks_to_ns(const struct reader *r, uint64_t ticks)
 }
 
 /* The thread with this tid, or NULL. */
-static struct thread_info *find_thread(struct thread_info *th,
-                                       unsigned int nr, long tid)
+static struct thread_info *find_thread(struct thread_info *th, unsigned int nr,
+                                       long tid)
 {
     unsigned int i;
 
@@ -931,11 +928,10 @@ static int read_process(struct reader *r, long pid, bool *added,
         goto out;
     }
     for (i = 0; i < nr_tids; i++) {
-        rc = read_thread(r->rootfd, pid, tids[i], topo->nr_cpu_ids,
-                         &th[nr_th]);
+        rc = read_thread(r->rootfd, pid, tids[i], topo->nr_cpu_ids, &th[nr_th]);
         if (gone(rc)) {
             np_cpumap_dispose(&th[nr_th].cpus);
-            continue;          /* a worker thread that just exited */
+            continue; /* a worker thread that just exited */
         }
         nr_th++;
         if (rc) {
@@ -951,7 +947,7 @@ static int read_process(struct reader *r, long pid, bool *added,
             shared = true;
     }
     if (!nr_th) {
-        rc = 0;               /* exited meanwhile */
+        rc = 0; /* exited meanwhile */
         goto out;
     }
     /* No named vCPU threads: ask QMP, once, and keep its answer when its
@@ -959,19 +955,18 @@ static int read_process(struct reader *r, long pid, bool *added,
     if (max_vcpu < 0 && !shared && r->qmp) {
         if (!r->qmp_read) {
             r->qmp_read = true;
-            r->qmp_rc = np_qmp_query_cpus(r->qmp, &r->qmp_cpus,
-                                          &r->nr_qmp_cpus, &r->qmp_err);
+            r->qmp_rc = np_qmp_query_cpus(r->qmp, &r->qmp_cpus, &r->nr_qmp_cpus,
+                                          &r->qmp_err);
         }
         if (r->qmp_rc) {
             rc = np_err_set(err, r->qmp_rc, "%s", r->qmp_err.msg);
             goto out;
         }
-        if (r->nr_qmp_cpus &&
-            find_thread(th, nr_th, r->qmp_cpus[0].tid)) {
+        if (r->nr_qmp_cpus && find_thread(th, nr_th, r->qmp_cpus[0].tid)) {
             by_qmp = true;
             for (i = 0; i < r->nr_qmp_cpus; i++) {
-                struct thread_info *t = find_thread(th, nr_th,
-                                                    r->qmp_cpus[i].tid);
+                struct thread_info *t =
+                    find_thread(th, nr_th, r->qmp_cpus[i].tid);
 
                 if (t && t->vcpu == -1)
                     t->vcpu = r->qmp_cpus[i].cpu_index;
@@ -994,8 +989,7 @@ static int read_process(struct reader *r, long pid, bool *added,
     else
         nr_vcpus = cl.nr_vcpus;
     snprintf(fallback, sizeof(fallback), "qemu-%ld", pid);
-    rc = np_snapshot_add_guest(r->snap, (int)pid, cl.name ? cl.name
-                                                          : fallback,
+    rc = np_snapshot_add_guest(r->snap, (int)pid, cl.name ? cl.name : fallback,
                                nr_vcpus, false, &g);
     if (rc)
         goto out;
@@ -1029,8 +1023,8 @@ static int read_process(struct reader *r, long pid, bool *added,
         }
         if (by_qmp) {
             for (i = 0; i < r->nr_qmp_cpus; i++) {
-                struct thread_info *t = find_thread(th, nr_th,
-                                                    r->qmp_cpus[i].tid);
+                struct thread_info *t =
+                    find_thread(th, nr_th, r->qmp_cpus[i].tid);
 
                 if (t)
                     fill_vcpu(r, &g->vcpus[r->qmp_cpus[i].cpu_index], t);
@@ -1058,12 +1052,14 @@ out:
 
 /* Several guests with one name: fine to list, and the command refuses to
  * pick one by that name (--pid or the pid picks one). */
-int np_qemu_read_guests(int rootfd, const char *root, const char *qmp,
-                        long pid, struct np_snapshot *snap,
-                        struct np_err *err)
+int np_qemu_read_guests(int rootfd, const char *root, const char *qmp, long pid,
+                        struct np_snapshot *snap, struct np_err *err)
 {
     struct reader r = {
-        .rootfd = rootfd, .root = root, .qmp = qmp, .snap = snap,
+        .rootfd = rootfd,
+        .root = root,
+        .qmp = qmp,
+        .snap = snap,
     };
     long *pids = NULL;
     unsigned int nr_pids = 0, i;
@@ -1124,8 +1120,8 @@ int np_qemu_check_alive(int rootfd, const char *name, long pid,
         free(text);
     }
     if (rc || st.start_time != start_time)
-        return np_err_set(err, -ESRCH,
-                          "guest %s (qemu pid %ld) has gone: %s", name, pid,
+        return np_err_set(err, -ESRCH, "guest %s (qemu pid %ld) has gone: %s",
+                          name, pid,
                           rc ? "the process exited"
                              : "the pid now belongs to another process");
     if (!tid)

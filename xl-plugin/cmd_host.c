@@ -92,9 +92,9 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
                             err.msg[0] ? err.msg : strerror(-rc));
     /* XML stays XML: the test backend is named in a comment. */
     if (ctx->snap.backend && !strcmp(ctx->snap.backend, "test"))
-        printf("<!-- %s, not a live host -->\n",
-               ctx->snap.topo.source ? ctx->snap.topo.source
-                                     : "numapin test backend");
+        printf("<!-- %s, not a live host -->\n", ctx->snap.topo.source
+                                                     ? ctx->snap.topo.source
+                                                     : "numapin test backend");
     fputs(xml, stdout);
     free(xml);
     return NP_EXIT_OK;
@@ -163,8 +163,8 @@ int main_freecell(struct np_ctx *ctx, int argc, char **argv)
         if (!np_topo_all_nodes(&ctx->snap.topo, &nodes))
             ids = np_cpulist_format_ranges(&nodes);
         np_ctx_error(NP_EXIT_USAGE,
-                     "node '%d' does not exist: this host has nodes %s",
-                     node, ids ? ids : "?");
+                     "node '%d' does not exist: this host has nodes %s", node,
+                     ids ? ids : "?");
         free(ids);
         np_cpumap_dispose(&nodes);
         return NP_EXIT_USAGE;

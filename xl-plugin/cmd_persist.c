@@ -75,7 +75,6 @@ out:
     return rc;
 }
 
-
 int main_persist(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
@@ -132,8 +131,7 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     }
     printf("placement of %s written to %s (cpus%s); the old file is %s.bak\n",
            g->name, file,
-           g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "",
-           file);
+           g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "", file);
     rc = NP_EXIT_OK;
 out:
     free(old);

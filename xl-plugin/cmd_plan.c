@@ -33,7 +33,7 @@ struct plan_opts {
     const char *state_dir;
     bool no_move;
     bool quiet;
-    const char **args;         /* the operands */
+    const char **args; /* the operands */
     unsigned int nr_args;
 };
 
@@ -47,9 +47,9 @@ static int parse_size(const char *s, uint64_t *kib_out)
         const char *suffix;
         unsigned int shift;
     } units[] = {
-        {"", 10},    {"k", 0},    {"kb", 0},   {"kib", 0}, {"m", 10},
-        {"mb", 10},  {"mib", 10}, {"g", 20},   {"gb", 20}, {"gib", 20},
-        {"t", 30},   {"tb", 30},  {"tib", 30},
+        {"", 10},   {"k", 0},    {"kb", 0},   {"kib", 0}, {"m", 10},
+        {"mb", 10}, {"mib", 10}, {"g", 20},   {"gb", 20}, {"gib", 20},
+        {"t", 30},  {"tb", 30},  {"tib", 30},
     };
     unsigned long long n;
     unsigned int i;
@@ -149,8 +149,7 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                     "unknown policy '%s': use prefer, "
                                     "isolate or require",
                                     v);
-        } else if ((v = opt_value(argc, argv, &i, "--overcommit",
-                                  &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--overcommit", &missing))) {
             if (parse_uint(v, 1024, &o->overcommit) || !o->overcommit)
                 return np_ctx_error(NP_EXIT_USAGE,
                                     "invalid overcommit '%s': expected the "
@@ -160,8 +159,7 @@ static int parse_opts(const char *cmd, int argc, char **argv,
             o->name = v;
         } else if ((v = opt_value(argc, argv, &i, "--reserve", &missing))) {
             o->reserve = v;
-        } else if ((v = opt_value(argc, argv, &i, "--state-dir",
-                                  &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--state-dir", &missing))) {
             o->state_dir = v;
         } else if ((v = opt_value(argc, argv, &i, "-o", &missing))) {
             o->out = v;
@@ -215,8 +213,8 @@ static char *guest_cpus(const struct np_plan *plan,
     if (np_cpumap_alloc(&all, plan->nr_cpu_ids))
         return NULL;
     for (v = 0; v < g->nr_vcpus; v++)
-        np_cpumap_or(&all, plan->pin == NP_PIN_SOFT ? &g->soft[v]
-                                                    : &g->hard[v]);
+        np_cpumap_or(&all,
+                     plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
     s = np_cpulist_format_ranges(&all);
     np_cpumap_dispose(&all);
     return s;
@@ -242,14 +240,12 @@ static void print_guest(const struct np_plan *plan,
     if (!g->placed) {
         printf("): not placed\n");
     } else {
-        print_list(np_cpumap_weight(&g->nodes) > 1 ? "): nodes "
-                                                   : "): node ",
+        print_list(np_cpumap_weight(&g->nodes) > 1 ? "): nodes " : "): node ",
                    &g->nodes);
         printf(", score %u.%02u\n", g->score / 100, g->score % 100);
         for (v = 0; v < g->nr_vcpus; v++) {
-            const struct np_cpumap *pin = plan->pin == NP_PIN_SOFT
-                                              ? &g->soft[v]
-                                              : &g->hard[v];
+            const struct np_cpumap *pin =
+                plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
 
             printf("  vcpu %u -> ", v);
             print_list(plan->pin == NP_PIN_SOFT ? "soft cpu " : "cpu ", pin);
@@ -298,13 +294,12 @@ static void print_config(const struct np_plan *plan,
                       : NULL;
     unsigned int v;
 
-    printf("xl.cfg:\n  %s=\"%s\"\n", plan->pin == NP_PIN_SOFT ? "cpus_soft"
-                                                             : "cpus",
-           cpus ? cpus : "");
+    printf("xl.cfg:\n  %s=\"%s\"\n",
+           plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus", cpus ? cpus : "");
     printf("  # or one pCPU per vCPU: cpus=[");
     for (v = 0; v < g->nr_vcpus; v++) {
-        const struct np_cpumap *pin = plan->pin == NP_PIN_SOFT ? &g->soft[v]
-                                                               : &g->hard[v];
+        const struct np_cpumap *pin =
+            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
         char *s = np_cpulist_format_ranges(pin);
 
         printf("%s\"%s\"", v ? ", " : "", s ? s : "");
@@ -315,9 +310,8 @@ static void print_config(const struct np_plan *plan,
            cpus ? cpus : "", g->nr_vcpus);
     printf("  <cputune>\n");
     for (v = 0; v < g->nr_vcpus; v++) {
-        char *s = np_cpulist_format_ranges(plan->pin == NP_PIN_SOFT
-                                               ? &g->soft[v]
-                                               : &g->hard[v]);
+        char *s = np_cpulist_format_ranges(
+            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
 
         printf("    <vcpupin vcpu='%u' cpuset='%s'/>\n", v, s ? s : "");
         free(s);
@@ -357,8 +351,7 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
     req->policy = o->policy;
     req->overcommit = o->overcommit;
     req->pin = o->soft ? NP_PIN_SOFT : NP_PIN_HARD;
-    if (o->soft && ctx->be_open &&
-        !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY))
+    if (o->soft && ctx->be_open && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY))
         return np_ctx_error(NP_EXIT_USAGE,
                             "the %s backend has no soft affinity: leave out "
                             "--soft",
@@ -388,8 +381,7 @@ static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
     if (rc >= 0)
         return rc;
     if (o->all && o->nr_args)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "give --all or guests, not both");
+        return np_ctx_error(NP_EXIT_USAGE, "give --all or guests, not both");
     req.all = o->all || !o->nr_args;
     if (req.all && ctx->snap.backend && !strcmp(ctx->snap.backend, "xen")) {
         req.fixed_ids = dom0;
@@ -400,13 +392,13 @@ static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
         if (!ids)
             return np_ctx_error(NP_EXIT_FAILED, "out of memory");
         for (i = 0; i < o->nr_args; i++) {
-            const struct np_guest *g = np_snapshot_find_guest(&ctx->snap,
-                                                              o->args[i]);
+            const struct np_guest *g =
+                np_snapshot_find_guest(&ctx->snap, o->args[i]);
 
             if (!g) {
                 free(ids);
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "guest '%s' does not exist", o->args[i]);
+                return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist",
+                                    o->args[i]);
             }
             ids[i] = g->id;
         }
@@ -467,8 +459,8 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (rc) {
-        rc = np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
-                          "%s", err.msg);
+        rc = np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED, "%s",
+                          err.msg);
         goto out;
     }
     if (ctx->json) {
@@ -585,13 +577,13 @@ static int report_result(struct np_ctx *ctx, int rc,
                                                            : NP_EXIT_FAILED,
                             "%s", err->msg[0] ? err->msg : strerror(-rc));
     np_ctx_banner(ctx);
-    printf("%s: %u guest%s, %u change%s; journal in %s/%s (`numapin undo` "
-           "puts it back)\n",
-           done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s",
-           rep->nr_steps, rep->nr_steps == 1 ? "" : "s",
-           np_plan_state_dir(&(struct np_apply_opts){o->state_dir, false,
-                                                      false}),
-           NP_JOURNAL_UNDO);
+    printf(
+        "%s: %u guest%s, %u change%s; journal in %s/%s (`numapin undo` "
+        "puts it back)\n",
+        done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s", rep->nr_steps,
+        rep->nr_steps == 1 ? "" : "s",
+        np_plan_state_dir(&(struct np_apply_opts){o->state_dir, false, false}),
+        NP_JOURNAL_UNDO);
     if (rep->nr_moved)
         printf("memory moved for %u guest%s\n", rep->nr_moved,
                rep->nr_moved == 1 ? "" : "s");

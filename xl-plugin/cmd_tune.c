@@ -41,8 +41,7 @@ static int need_cap(struct np_ctx *ctx, unsigned int cap, const char *what)
 }
 
 static int op_failed(struct np_ctx *ctx, const char *what,
-                     const struct np_guest *g, int rc,
-                     const struct np_err *err)
+                     const struct np_guest *g, int rc, const struct np_err *err)
 {
     return np_ctx_error(NP_EXIT_FAILED, "cannot %s of %s: %s", what, g->name,
                         err->msg[0] ? err->msg : strerror(-rc));
@@ -102,7 +101,8 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
                               list);
             goto out;
         }
-        np_cpumap_for_each(n, &nodes) {
+        np_cpumap_for_each(n, &nodes)
+        {
             if (!np_topo_node_has_memory(&ctx->snap.topo, n)) {
                 rc = np_ctx_error(NP_EXIT_USAGE,
                                   "node %d has no memory: a guest's memory "
@@ -113,22 +113,22 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         }
     }
     if (migrate) {
-        rc = need_cap(ctx, NP_CAP_MOVE_MEMORY, "move memory that is "
-                                               "already allocated");
+        rc = need_cap(ctx, NP_CAP_MOVE_MEMORY,
+                      "move memory that is "
+                      "already allocated");
         if (rc)
             goto out;
     }
     if (ctx->dry_run) {
-        char *s = autonodes ? strdup("auto")
-                            : np_cpulist_format_ranges(&nodes);
+        char *s = autonodes ? strdup("auto") : np_cpulist_format_ranges(&nodes);
 
         printf("nodes: %s%s\n", s ? s : "?", migrate ? " (migrate)" : "");
         free(s);
         rc = NP_EXIT_OK;
         goto out;
     }
-    rc = ctx->be.ops->set_node_affinity(&ctx->be, g,
-                                        autonodes ? NULL : &nodes, &err);
+    rc = ctx->be.ops->set_node_affinity(&ctx->be, g, autonodes ? NULL : &nodes,
+                                        &err);
     if (rc) {
         rc = op_failed(ctx, "set the node affinity", g, rc, &err);
         goto out;
@@ -181,15 +181,14 @@ static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
         ctx->be.note[0] = '\0';
     }
     if (v < (int)g->nr_vcpus) {
-        np_ctx_error(NP_EXIT_FAILED, "cannot reset %s vcpu %d: %s", g->name,
-                     v, err.msg[0] ? err.msg : strerror(-rc));
+        np_ctx_error(NP_EXIT_FAILED, "cannot reset %s vcpu %d: %s", g->name, v,
+                     err.msg[0] ? err.msg : strerror(-rc));
         while (--v >= 0) {
             const struct np_vcpu *old = &g->vcpus[v];
 
-            ops->set_vcpu_affinity(&ctx->be, g, v, &old->hard,
-                                   soft && old->soft.nr_bits ? &old->soft
-                                                             : NULL,
-                                   &err);
+            ops->set_vcpu_affinity(
+                &ctx->be, g, v, &old->hard,
+                soft && old->soft.nr_bits ? &old->soft : NULL, &err);
         }
         np_cpumap_dispose(&all);
         return NP_EXIT_FAILED;

@@ -173,18 +173,16 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
     np_ctx_error(NP_EXIT_FAILED, "cannot set the affinity of %s vcpu %d: %s",
                  g->name, v, err.msg[0] ? err.msg : strerror(-rc));
     if (rc == -ESRCH)
-        return NP_EXIT_FAILED;  /* the guest is gone: nothing to put back */
+        return NP_EXIT_FAILED; /* the guest is gone: nothing to put back */
     while (--v >= first) {
         const struct np_vcpu *old = &g->vcpus[v];
         struct np_err undo_err = {""};
 
-        if (ops->set_vcpu_affinity(&ctx->be, g, v, hard ? &old->hard : NULL,
-                                   soft && old->soft.nr_bits ? &old->soft
-                                                             : NULL,
-                                   &undo_err))
-            np_ctx_error(NP_EXIT_FAILED,
-                         "could not restore %s vcpu %d: %s", g->name, v,
-                         undo_err.msg);
+        if (ops->set_vcpu_affinity(
+                &ctx->be, g, v, hard ? &old->hard : NULL,
+                soft && old->soft.nr_bits ? &old->soft : NULL, &undo_err))
+            np_ctx_error(NP_EXIT_FAILED, "could not restore %s vcpu %d: %s",
+                         g->name, v, undo_err.msg);
     }
     return NP_EXIT_FAILED;
 }
@@ -221,8 +219,7 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         return np_ctx_error(NP_EXIT_USAGE,
                             "--force and 'all' as vcpu are not allowed "
                             "together: force one vcpu at a time");
-    rc = np_ctx_load(ctx, ctx->dry_run ? NP_WANT_ANY_GUESTS
-                                       : NP_WANT_GUESTS);
+    rc = np_ctx_load(ctx, ctx->dry_run ? NP_WANT_ANY_GUESTS : NP_WANT_GUESTS);
     if (rc)
         return rc;
 
@@ -263,13 +260,13 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
     }
 
     if (!hard && !soft && !force) {
-        rc = np_ctx_error(NP_EXIT_USAGE,
-                          "nothing to change: both maps are '-'");
+        rc =
+            np_ctx_error(NP_EXIT_USAGE, "nothing to change: both maps are '-'");
         goto out;
     }
     if (hard && np_cpumap_is_empty(hard)) {
-        rc = np_ctx_error(NP_EXIT_USAGE,
-                          "hard affinity '%s' selects no cpu", hard_str);
+        rc = np_ctx_error(NP_EXIT_USAGE, "hard affinity '%s' selects no cpu",
+                          hard_str);
         goto out;
     }
     if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE)) {
@@ -281,8 +278,7 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (soft && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY)) {
-        rc = np_ctx_error(NP_EXIT_FAILED,
-                          "the %s backend has no soft affinity",
+        rc = np_ctx_error(NP_EXIT_FAILED, "the %s backend has no soft affinity",
                           ctx->be.ops->name);
         goto out;
     }

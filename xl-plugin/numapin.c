@@ -29,8 +29,7 @@ static const struct cmd_spec cmd_table[] = {
     {"info", main_info, "[-n|--numa]",
      "Show the host as `xl info` does; -n adds the cpu_topology and\n"
      "numa_info tables of `xl info -n`."},
-    {"nodeinfo", main_nodeinfo, "",
-     "Show the host as `virsh nodeinfo` does."},
+    {"nodeinfo", main_nodeinfo, "", "Show the host as `virsh nodeinfo` does."},
     {"capabilities", main_capabilities, "",
      "Print the host's NUMA topology as libvirt capabilities XML."},
     {"freecell", main_freecell, "[--all | NODE]",
@@ -152,8 +151,7 @@ int np_usage(const char *cmd)
     const struct cmd_spec *c = find_cmd(cmd);
 
     if (c)
-        fprintf(stderr, "usage: numapin [options] %s %s\n", c->name,
-                c->usage);
+        fprintf(stderr, "usage: numapin [options] %s %s\n", c->name, c->usage);
     return NP_EXIT_USAGE;
 }
 
@@ -233,8 +231,8 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
     int rc;
 
     if (!spec)
-        spec = ctx->root || ctx->qmp || ctx->pid || !is_xen_dom0() ? "kvm"
-                                                                   : "xen";
+        spec =
+            ctx->root || ctx->qmp || ctx->pid || !is_xen_dom0() ? "kvm" : "xen";
     len = strcspn(spec, ":");
     if (spec[len] == ':')
         arg = spec + len + 1;
@@ -306,9 +304,8 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     if (ctx->topology) {
         rc = load_topology_file(ctx, &err);
         if (rc)
-            return np_ctx_error(rc == -EINVAL || rc == -ENOENT
-                                    ? NP_EXIT_USAGE
-                                    : NP_EXIT_FAILED,
+            return np_ctx_error(rc == -EINVAL || rc == -ENOENT ? NP_EXIT_USAGE
+                                                               : NP_EXIT_FAILED,
                                 "%s", err.msg);
         if (want == NP_WANT_GUESTS && !ctx->snap.has_guests)
             return np_ctx_error(NP_EXIT_USAGE,
@@ -342,8 +339,7 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     return 0;
 }
 
-const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
-                                         const char *dom)
+const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom)
 {
     const struct np_snapshot *snap = &ctx->snap;
     char ids[256] = "";
@@ -357,8 +353,7 @@ const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
         nr++;
         if (len < sizeof(ids) - 16)
             len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%d",
-                                    nr > 1 ? ", " : "",
-                                    snap->guests[i].id);
+                                    nr > 1 ? ", " : "", snap->guests[i].id);
     }
     if (nr > 1) {
         np_ctx_error(NP_EXIT_USAGE,
@@ -375,11 +370,10 @@ const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
 
 void np_ctx_banner(const struct np_ctx *ctx)
 {
-    if (ctx->loaded && ctx->snap.backend &&
-        !strcmp(ctx->snap.backend, "test"))
-        printf("# %s, not a live host\n",
-               ctx->snap.topo.source ? ctx->snap.topo.source
-                                     : "numapin test backend");
+    if (ctx->loaded && ctx->snap.backend && !strcmp(ctx->snap.backend, "test"))
+        printf("# %s, not a live host\n", ctx->snap.topo.source
+                                              ? ctx->snap.topo.source
+                                              : "numapin test backend");
 }
 
 int main(int argc, char **argv)

@@ -39,9 +39,9 @@
  * is set.
  */
 struct np_xtl {
-    xentoollog_logger vtable;   /* first: libxl sees only this */
+    xentoollog_logger vtable; /* first: libxl sees only this */
     char last_error[NP_ERR_MAX];
-    int last_errno;             /* errno of the last error, 0 when none */
+    int last_errno; /* errno of the last error, 0 when none */
     bool debug;
 };
 
@@ -67,15 +67,14 @@ static const char *skip_location(const char *msg)
     return p ? p + 2 : msg;
 }
 
-static void np_xtl_vmessage(xentoollog_logger *logger,
-                            xentoollog_level level, int errnoval,
-                            const char *context, const char *format,
-                            va_list al) __attribute__((format(printf, 5, 0)));
+static void np_xtl_vmessage(xentoollog_logger *logger, xentoollog_level level,
+                            int errnoval, const char *context,
+                            const char *format, va_list al)
+    __attribute__((format(printf, 5, 0)));
 
-static void np_xtl_vmessage(xentoollog_logger *logger,
-                            xentoollog_level level, int errnoval,
-                            const char *context, const char *format,
-                            va_list al)
+static void np_xtl_vmessage(xentoollog_logger *logger, xentoollog_level level,
+                            int errnoval, const char *context,
+                            const char *format, va_list al)
 {
     struct np_xtl *lg = (struct np_xtl *)logger;
     char msg[NP_ERR_MAX];
@@ -231,8 +230,7 @@ static int cpumap_to_bitmap(const struct np_cpumap *map, libxl_bitmap *bm)
 
 /* ---- open / close ----------------------------------------------------- */
 
-static int xen_open(struct np_backend *be, const char *arg,
-                    struct np_err *err)
+static int xen_open(struct np_backend *be, const char *arg, struct np_err *err)
 {
     struct xen_priv *p;
     int rc;
@@ -308,8 +306,10 @@ static int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
     nr_node_ids = nr_numa > 0 ? (unsigned int)nr_numa : 1;
     rc = np_topo_alloc(topo, nr_cpu_ids, nr_node_ids);
     if (rc) {
-        np_err_set(err, rc, "xen reports %u cpu ids and %u node ids: "
-                   "more than numapin can hold", nr_cpu_ids, nr_node_ids);
+        np_err_set(err, rc,
+                   "xen reports %u cpu ids and %u node ids: "
+                   "more than numapin can hold",
+                   nr_cpu_ids, nr_node_ids);
         goto out;
     }
 
@@ -353,8 +353,8 @@ static int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
             continue;
         }
         c->core = (int)t->core;
-        c->socket = t->socket == LIBXL_CPUTOPOLOGY_INVALID_ENTRY
-                        ? -1 : (int)t->socket;
+        c->socket =
+            t->socket == LIBXL_CPUTOPOLOGY_INVALID_ENTRY ? -1 : (int)t->socket;
         c->node = t->node == LIBXL_CPUTOPOLOGY_INVALID_ENTRY ||
                           !np_topo_node_exists(topo, (int)t->node)
                       ? (nr_numa <= 0 ? 0 : -1)
@@ -389,8 +389,7 @@ out:
 /* credit and credit2 have a cap and a weight; the others have not. */
 static bool sched_has_cap(libxl_scheduler sched)
 {
-    return sched == LIBXL_SCHEDULER_CREDIT ||
-           sched == LIBXL_SCHEDULER_CREDIT2;
+    return sched == LIBXL_SCHEDULER_CREDIT || sched == LIBXL_SCHEDULER_CREDIT2;
 }
 
 /*
@@ -417,8 +416,7 @@ static int read_domain(struct xen_priv *p, struct np_snapshot *snap,
     vcpus = libxl_list_vcpu(p->ctx, domid, &nr_vcpus, &nr_cpus);
     if (!vcpus) {
         /* Gone meanwhile?  Then it is simply not there any more. */
-        if (libxl_domain_info(p->ctx, &check, domid) ==
-            ERROR_DOMAIN_NOTFOUND) {
+        if (libxl_domain_info(p->ctx, &check, domid) == ERROR_DOMAIN_NOTFOUND) {
             rc = 1;
             goto out;
         }
@@ -429,12 +427,12 @@ static int read_domain(struct xen_priv *p, struct np_snapshot *snap,
     }
     name = libxl_domid_to_name(p->ctx, domid);
     if (!name) {
-        rc = 1;     /* no name in xenstore: destroyed meanwhile */
+        rc = 1; /* no name in xenstore: destroyed meanwhile */
         goto out;
     }
 
-    rc = np_snapshot_add_guest(snap, (int)domid, name,
-                               (unsigned int)nr_vcpus, true, &g);
+    rc = np_snapshot_add_guest(snap, (int)domid, name, (unsigned int)nr_vcpus,
+                               true, &g);
     if (rc)
         goto out;
     g->mem_kib = dom->current_memkb;
@@ -444,8 +442,8 @@ static int read_domain(struct xen_priv *p, struct np_snapshot *snap,
 
         if (vi->vcpuid >= (uint32_t)nr_vcpus) {
             rc = np_err_set(err, -EPROTO,
-                            "domain %u: vcpu %u is past the %d listed",
-                            domid, vi->vcpuid, nr_vcpus);
+                            "domain %u: vcpu %u is past the %d listed", domid,
+                            vi->vcpuid, nr_vcpus);
             goto out;
         }
         v = &g->vcpus[vi->vcpuid];
@@ -478,7 +476,7 @@ static int read_domain(struct xen_priv *p, struct np_snapshot *snap,
     }
     rc = np_libxl_get_nodeaffinity(p->ctx, domid, &nodemap);
     if (rc == ERROR_NI) {
-        np_cpumap_dispose(&g->node_affinity);   /* unknown */
+        np_cpumap_dispose(&g->node_affinity); /* unknown */
         rc = 0;
     } else if (rc) {
         snprintf(what, sizeof(what),
@@ -590,8 +588,7 @@ static int domain_pool(struct xen_priv *p, const struct np_guest *g,
     rc = bitmap_to_cpumap(&pool.cpumap, nr_bits, cpus_out);
     if (rc)
         goto out;
-    snprintf(name_out, name_size, "%s",
-             pool.pool_name ? pool.pool_name : "?");
+    snprintf(name_out, name_size, "%s", pool.pool_name ? pool.pool_name : "?");
 out:
     libxl_cpupoolinfo_dispose(&pool);
     libxl_dominfo_dispose(&info);
@@ -673,8 +670,8 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
     if (hard && !np_cpumap_equal(hard, got_hard)) {
         a = list_of(hard);
         b = list_of(got_hard);
-        add_note(be, "xen keeps hard affinity %s for vcpu %d of %s, not %s",
-                 b, vcpu, g->name, a);
+        add_note(be, "xen keeps hard affinity %s for vcpu %d of %s, not %s", b,
+                 vcpu, g->name, a);
         free(a);
         free(b);
         a = b = NULL;
@@ -684,7 +681,8 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
     if (hard && !np_cpumap_is_empty(&lost)) {
         a = list_of(&eff_hard);
         b = list_of(&lost);
-        add_note(be, "vcpu %d of %s runs only on cpus %s: cpus %s of its "
+        add_note(be,
+                 "vcpu %d of %s runs only on cpus %s: cpus %s of its "
                  "hard affinity are not in its cpupool '%s' (offline, or in "
                  "another pool)",
                  vcpu, g->name, a, b, pool_name);
@@ -698,7 +696,8 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
     if (np_cpumap_is_empty(&eff_soft)) {
         a = list_of(got_soft);
         b = list_of(&eff_hard);
-        add_note(be, "the soft affinity %s of vcpu %d of %s is unreachable: "
+        add_note(be,
+                 "the soft affinity %s of vcpu %d of %s is unreachable: "
                  "none of it is in the cpus the vcpu may run on (%s), so "
                  "only the hard affinity counts",
                  a, vcpu, g->name, b);
@@ -710,7 +709,8 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
         np_cpumap_or(&lost, got_soft);
         np_cpumap_andnot(&lost, pool);
         a = list_of(&lost);
-        add_note(be, "cpus %s of the soft affinity of vcpu %d of %s are "
+        add_note(be,
+                 "cpus %s of the soft affinity of vcpu %d of %s are "
                  "not in its cpupool '%s' (offline, or in another pool)",
                  a, vcpu, g->name, pool_name);
     }
@@ -743,8 +743,10 @@ static void test_destroy_hook(struct xen_priv *p, const struct np_guest *g,
     v = strtol(colon + 1, &end, 10);
     if (*end || v != vcpu)
         return;
-    fprintf(stderr, "numapin: test hook: destroying domain '%s' after "
-            "vcpu %d\n", g->name, vcpu);
+    fprintf(stderr,
+            "numapin: test hook: destroying domain '%s' after "
+            "vcpu %d\n",
+            g->name, vcpu);
     libxl_domain_destroy(p->ctx, (uint32_t)g->id, NULL);
 }
 
@@ -758,8 +760,8 @@ static int alloc_cpu_bitmap(struct xen_priv *p, const struct np_cpumap *map,
         return xen_error(p, rc, err, "cannot allocate a cpu map");
     rc = cpumap_to_bitmap(map, bm);
     if (rc)
-        return np_err_set(err, rc, "the %s affinity names a cpu past %u",
-                          which, bm->size * 8 - 1);
+        return np_err_set(err, rc, "the %s affinity names a cpu past %u", which,
+                          bm->size * 8 - 1);
     return 0;
 }
 
@@ -785,19 +787,19 @@ static int xen_set_vcpu_affinity(struct np_backend *be,
     if (!hard && !soft && !be->force)
         return 0;
     if (vcpu < 0 || (unsigned int)vcpu >= g->nr_vcpus)
-        return np_err_set(err, -EINVAL, "domain '%s' has no vcpu %d",
-                          g->name, vcpu);
+        return np_err_set(err, -EINVAL, "domain '%s' has no vcpu %d", g->name,
+                          vcpu);
     if ((hard && np_cpumap_is_empty(hard)) ||
         (soft && np_cpumap_is_empty(soft)))
         return np_err_set(err, -EINVAL,
                           "an affinity must name at least one cpu");
-    nr_bits = hard ? hard->nr_bits
-                   : soft ? soft->nr_bits : g->vcpus[vcpu].hard.nr_bits;
+    nr_bits = hard   ? hard->nr_bits
+              : soft ? soft->nr_bits
+                     : g->vcpus[vcpu].hard.nr_bits;
 
     /* Before any change: the domain, its pool, and a hard map that
      * leaves the vCPU somewhere to run. */
-    rc = domain_pool(p, g, nr_bits, &pool, pool_name, sizeof(pool_name),
-                     err);
+    rc = domain_pool(p, g, nr_bits, &pool, pool_name, sizeof(pool_name), err);
     if (rc)
         goto out;
     if (hard && !np_cpumap_intersects(hard, &pool)) {
@@ -821,10 +823,9 @@ static int xen_set_vcpu_affinity(struct np_backend *be,
             goto out;
     }
     if (be->force)
-        rc = np_libxl_set_vcpuaffinity_force(p->ctx, (uint32_t)g->id,
-                                             (uint32_t)vcpu,
-                                             hard ? &hard_bm : NULL,
-                                             soft ? &soft_bm : NULL);
+        rc = np_libxl_set_vcpuaffinity_force(
+            p->ctx, (uint32_t)g->id, (uint32_t)vcpu, hard ? &hard_bm : NULL,
+            soft ? &soft_bm : NULL);
     else
         rc = libxl_set_vcpuaffinity(p->ctx, (uint32_t)g->id, (uint32_t)vcpu,
                                     hard ? &hard_bm : NULL,
@@ -836,9 +837,8 @@ static int xen_set_vcpu_affinity(struct np_backend *be,
         rc = xen_error(p, rc, err, what);
         if (rc == -ESRCH) {
             np_err_clear(err);
-            rc = np_err_set(err, -ESRCH,
-                            "domain '%s' (id %d) no longer exists", g->name,
-                            g->id);
+            rc = np_err_set(err, -ESRCH, "domain '%s' (id %d) no longer exists",
+                            g->name, g->id);
         }
         goto out;
     }

@@ -54,20 +54,20 @@
 struct host_spec {
     const char *name;
     unsigned int nodes;
-    unsigned int cores;       /* per CPU node */
+    unsigned int cores; /* per CPU node */
     unsigned int threads;
-    unsigned int memonly;     /* the last N nodes have memory, no CPUs */
-    bool uneven;              /* cores and memory vary by node */
-    bool ring;                /* ring distances, else 2 levels */
-    unsigned int mem_gib;     /* free per node */
+    unsigned int memonly; /* the last N nodes have memory, no CPUs */
+    bool uneven;          /* cores and memory vary by node */
+    bool ring;            /* ring distances, else 2 levels */
+    unsigned int mem_gib; /* free per node */
 };
 
 struct mix_spec {
     const char *name;
-    unsigned int nr_guests;   /* 0: fill to fill_pct of the CPUs */
+    unsigned int nr_guests; /* 0: fill to fill_pct of the CPUs */
     unsigned int fill_pct;
-    bool small;               /* 1 vCPU, 0.5-2 GiB each */
-    bool mem_heavy;           /* 2-6 GiB per vCPU, up to 95% of memory */
+    bool small;     /* 1 vCPU, 0.5-2 GiB each */
+    bool mem_heavy; /* 2-6 GiB per vCPU, up to 95% of memory */
 };
 
 struct guest_spec {
@@ -79,10 +79,10 @@ struct metrics {
     unsigned int placed;
     unsigned int one_node;
     double remote_gib;
-    double weighted;          /* sum of vCPU-to-memory distance x GiB */
+    double weighted; /* sum of vCPU-to-memory distance x GiB */
     double placed_gib;
     unsigned int shared;
-    double peak;              /* vCPUs per CPU on the busiest node */
+    double peak; /* vCPUs per CPU on the busiest node */
     double us_per_guest;
 };
 
@@ -181,7 +181,7 @@ static unsigned int make_mix(const struct np_snapshot *snap,
     lcg_state = seed;
     while (nr < cap) {
         unsigned int v = mx->small ? 1 : sizes[lcg() % 9];
-        uint64_t m = mx->small ? (1 + lcg() % 4) * GIB / 2
+        uint64_t m = mx->small       ? (1 + lcg() % 4) * GIB / 2
                      : mx->mem_heavy ? (uint64_t)v * (2 + lcg() % 5) * GIB
                                      : (uint64_t)v * (1 + lcg() % 3) * GIB;
 
@@ -207,8 +207,8 @@ static unsigned int make_mix(const struct np_snapshot *snap,
 
 struct acct {
     const struct np_topo *t;
-    unsigned int *cpu_users;   /* guests whose affinity holds the CPU */
-    double vcpus_on[MAXN];     /* vCPUs that may run on each node */
+    unsigned int *cpu_users; /* guests whose affinity holds the CPU */
+    double vcpus_on[MAXN];   /* vCPUs that may run on each node */
     struct metrics m;
 };
 
@@ -232,8 +232,8 @@ static void account(struct acct *a, const struct guest_spec *g,
         if (vcpu_on[n] <= 0)
             continue;
         for (k = 0; k < t->nr_node_ids; k++) {
-            double share = vcpu_on[n] / g->vcpus * (double)mem_on[k] /
-                           (double)GIB;
+            double share =
+                vcpu_on[n] / g->vcpus * (double)mem_on[k] / (double)GIB;
             unsigned int d = np_topo_distance(t, (int)n, (int)k);
             unsigned int local = np_topo_distance(t, (int)n, (int)n);
 
@@ -241,9 +241,8 @@ static void account(struct acct *a, const struct guest_spec *g,
             a->m.remote_gib += share * (d - local) / local;
         }
     }
-    np_cpumap_for_each(cpu, affinity)
-        if (++a->cpu_users[cpu] == 2)
-            a->m.shared++;
+    np_cpumap_for_each(cpu, affinity) if (++a->cpu_users[cpu] == 2)
+        a->m.shared++;
     for (n = 0; n < t->nr_node_ids; n++) {
         unsigned int cpus = np_cpumap_weight(&t->nodes[n].cpus);
 
@@ -342,14 +341,12 @@ static struct metrics run_numapin_oc(const struct np_snapshot *snap,
                                      unsigned int nr, bool explain,
                                      unsigned int overcommit, double *best_ms)
 {
-    return run_numapin_req(snap, gs, nr, explain, overcommit, false,
-                           best_ms);
+    return run_numapin_req(snap, gs, nr, explain, overcommit, false, best_ms);
 }
 
 static struct metrics run_numapin(const struct np_snapshot *snap,
-                                  const struct guest_spec *gs,
-                                  unsigned int nr, bool explain,
-                                  double *best_ms)
+                                  const struct guest_spec *gs, unsigned int nr,
+                                  bool explain, double *best_ms)
 {
     return run_numapin_oc(snap, gs, nr, explain, 1, best_ms);
 }
@@ -390,8 +387,8 @@ static struct metrics run_numapin_1by1(const struct np_snapshot *snap0,
             struct np_guest *g;
 
             account_plan(&a, &plan, &gs[i]);
-            np_snapshot_add_guest(&snap, (int)i + 1, "g", pg->nr_vcpus,
-                                  false, &g);
+            np_snapshot_add_guest(&snap, (int)i + 1, "g", pg->nr_vcpus, false,
+                                  &g);
             g->mem_kib = pg->mem_kib;
             for (v = 0; v < pg->nr_vcpus; v++)
                 np_cpumap_copy(&g->vcpus[v].hard, &pg->hard[v]);
@@ -495,8 +492,8 @@ static struct metrics run_libxl(const struct np_snapshot *snap,
             for (n = 0; n < nn; n++) {
                 if (!(best >> n & 1))
                     continue;
-                vcpu_on[n] = (double)gs[i].vcpus * (double)node_cpus[n] /
-                             (double)cpus;
+                vcpu_on[n] =
+                    (double)gs[i].vcpus * (double)node_cpus[n] / (double)cpus;
                 vcpus_on[n] += gs[i].vcpus;
                 free_mem[n] -= mem_on[n];
             }
@@ -568,8 +565,8 @@ struct ex {
  * nodes with memory first, then the most free CPUs; memory by vCPU share,
  * the rest nearest.  Returns the weighted distance, or -1 when it does not
  * fit.  Changes ex's free counts (undo with the saved copies). */
-static double ex_put(struct ex *e, const struct guest_spec *g, unsigned int mask,
-                     unsigned int *take, uint64_t *mtake)
+static double ex_put(struct ex *e, const struct guest_spec *g,
+                     unsigned int mask, unsigned int *take, uint64_t *mtake)
 {
     unsigned int n, k, left = g->vcpus, cpus = 0;
     uint64_t mem = 0, mleft = g->mem_kib;
@@ -590,8 +587,7 @@ static double ex_put(struct ex *e, const struct guest_spec *g, unsigned int mask
         for (n = 0; n < e->nn; n++) {
             if (!(mask >> n & 1) || take[n] || !e->cpus_free[n])
                 continue;
-            if (b < 0 ||
-                (e->mem_free[n] > 0) > (e->mem_free[b] > 0) ||
+            if (b < 0 || (e->mem_free[n] > 0) > (e->mem_free[b] > 0) ||
                 ((e->mem_free[n] > 0) == (e->mem_free[b] > 0) &&
                  e->cpus_free[n] > e->cpus_free[b]))
                 b = (int)n;
@@ -736,8 +732,9 @@ static void exhaustive_compare(void)
                 g_fewer++;
             } else {
                 gap = e.best_weighted > 0
-                          ? 100.0 * (m.weighted / m.placed_gib -
-                                     e.best_weighted * GIB / e.best_mem) /
+                          ? 100.0 *
+                                (m.weighted / m.placed_gib -
+                                 e.best_weighted * GIB / e.best_mem) /
                                 (e.best_weighted * GIB / e.best_mem)
                           : 0;
                 g_worse += gap > 2.0;
@@ -755,16 +752,19 @@ static void exhaustive_compare(void)
             }
             /* the mean vCPU-to-memory distance of what was placed */
             gap = e.best_weighted > 0
-                      ? 100.0 * (m.weighted / m.placed_gib -
-                                 e.best_weighted * GIB / e.best_mem) /
+                      ? 100.0 *
+                            (m.weighted / m.placed_gib -
+                             e.best_weighted * GIB / e.best_mem) /
                             (e.best_weighted * GIB / e.best_mem)
                       : 0;
             if (gap > 2.0)
                 worse++;
             if (getenv("NP_BENCH_VERBOSE") && gap > 2.0) {
-                printf("  %s seed %u: gap %.2f%% (np %.2f, opt %.2f):", small[s].name, seed, gap, m.weighted, e.best_weighted);
+                printf("  %s seed %u: gap %.2f%% (np %.2f, opt %.2f):",
+                       small[s].name, seed, gap, m.weighted, e.best_weighted);
                 for (i = 0; i < 5; i++)
-                    printf(" %uv/%.1fG", gs[i].vcpus, (double)gs[i].mem_kib / GIB);
+                    printf(" %uv/%.1fG", gs[i].vcpus,
+                           (double)gs[i].mem_kib / GIB);
                 printf("\n");
             }
             if (gap > host_max)
@@ -773,8 +773,8 @@ static void exhaustive_compare(void)
         }
         if (host_max > max_gap)
             max_gap = host_max;
-        printf("%-12s %6u %10u %10u %7.2f%%\n", small[s].name, 20,
-               opt_placed, np_placed, host_max);
+        printf("%-12s %6u %10u %10u %7.2f%%\n", small[s].name, 20, opt_placed,
+               np_placed, host_max);
         np_snapshot_dispose(&snap);
     }
     printf("over %u mixes: numapin placed fewer guests than the optimum in "
@@ -804,9 +804,8 @@ static unsigned int ceil_peak(double peak)
 static void print_row(const char *method, const struct metrics *m,
                       unsigned int nr)
 {
-    printf("  %-13s %4u/%-4u %8u %12.1f %8u %9.2f %12.2f\n", method,
-           m->placed, nr, m->one_node, m->remote_gib, m->shared, m->peak,
-           m->us_per_guest);
+    printf("  %-13s %4u/%-4u %8u %12.1f %8u %9.2f %12.2f\n", method, m->placed,
+           nr, m->one_node, m->remote_gib, m->shared, m->peak, m->us_per_guest);
 }
 
 int main(void)
@@ -840,9 +839,8 @@ int main(void)
         setenv("NP_BENCH_ONCE", "1", 1);
         build_host(&snap, &hosts[5]);
         nr = make_mix(&snap, &thousand, 1000 + 5 * 10 + 3, &gs);
-        m = run_numapin(&snap, gs, nr, !strcmp(getenv("NP_BENCH_ONE"),
-                                               "reasons"),
-                        &ms);
+        m = run_numapin(&snap, gs, nr,
+                        !strcmp(getenv("NP_BENCH_ONE"), "reasons"), &ms);
         printf("%u guests, %u placed, %.2f ms\n", nr, m.placed, ms);
         free(gs);
         np_snapshot_dispose(&snap);
@@ -873,8 +871,7 @@ int main(void)
                    hosts[h].name, hosts[h].nodes,
                    np_topo_nr_online_cpus(&snap.topo), mx->name, nr);
             printf("  %-13s %9s %8s %12s %8s %9s %12s\n", "method", "placed",
-                   "one-node", "remote-GiB", "shared", "vcpu/cpu",
-                   "us/guest");
+                   "one-node", "remote-GiB", "shared", "vcpu/cpu", "us/guest");
             lx = run_libxl(&snap, gs, nr);
             vi = run_virtinstall(&snap, gs, nr);
             m = run_numapin(&snap, gs, nr, false, &ms);
@@ -904,7 +901,8 @@ int main(void)
             print_row("numapin-1by1", &m, nr);
             if (hosts[h].nodes > 16)
                 printf("  %-13s (placement disabled above 16 nodes: every "
-                       "guest floats)\n", "libxl");
+                       "guest floats)\n",
+                       "libxl");
             else
                 print_row("libxl", &lx, nr);
             print_row("virt-install", &vi, nr);

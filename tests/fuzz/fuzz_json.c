@@ -20,8 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     np_snapshot_init(&snap);
     np_snapshot_init(&back);
-    if (np_json_read_snapshot((const char *)data, size, "fuzz", &snap,
-                              &err)) {
+    if (np_json_read_snapshot((const char *)data, size, "fuzz", &snap, &err)) {
         if (strchr(err.msg, '\n'))
             abort();
         goto out;

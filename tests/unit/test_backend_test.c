@@ -114,10 +114,9 @@ START_TEST(open_read)
     char want[200];
 
     ck_assert_str_eq(np_test_ops.name, "test");
-    ck_assert_uint_eq(np_test_ops.caps,
-                      NP_CAP_GUESTS | NP_CAP_SOFT_AFFINITY |
-                          NP_CAP_NODE_AFFINITY | NP_CAP_MOVE_MEMORY |
-                          NP_CAP_WRITE);
+    ck_assert_uint_eq(np_test_ops.caps, NP_CAP_GUESTS | NP_CAP_SOFT_AFFINITY |
+                                            NP_CAP_NODE_AFFINITY |
+                                            NP_CAP_MOVE_MEMORY | NP_CAP_WRITE);
     be_open(&be, ORIGIN);
     be_read(&be, &snap);
     ck_assert_str_eq(snap.backend, "test");
@@ -159,8 +158,7 @@ START_TEST(open_errors)
     ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent.json"));
     ck_assert_ptr_null(be.priv);
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->open(&be, NP_SRCDIR "/tests/unit/np_test.h",
-                                  &err),
+    ck_assert_int_eq(be.ops->open(&be, NP_SRCDIR "/tests/unit/np_test.h", &err),
                      -EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "np_test.h:1: malformed json"));
     ck_assert_int_eq(np_test_backend_fail_after(&be, 1), -EINVAL);
@@ -187,14 +185,13 @@ START_TEST(pin_persists)
     /* the blog's vcpupin: vCPU i to pCPU 4 + i */
     for (vcpu = 0; vcpu < 4; vcpu++) {
         np_test_map(&map, 8, 4 + vcpu, -1);
-        ck_assert_msg(be.ops->set_vcpu_affinity(&be, g, vcpu, &map, NULL,
-                                                &err) == 0,
-                      "%s", err.msg);
+        ck_assert_msg(
+            be.ops->set_vcpu_affinity(&be, g, vcpu, &map, NULL, &err) == 0,
+            "%s", err.msg);
     }
     /* a soft map alone keeps the hard one */
     np_test_map(&map, 64, 4, 5, 6, 7, -1);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 3, NULL, &map, &err),
-                     0);
+    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 3, NULL, &map, &err), 0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     ck_assert_int_eq(scratch_entries(&sc), 1); /* no temporary left */
@@ -233,18 +230,15 @@ START_TEST(node_affinity)
     be_open(&be, sc.path);
     be_read(&be, &snap);
     np_test_map(&map, 2, 1, -1);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, guest(&snap, "db1"), &map,
-                                               &err),
-                     0);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, guest(&snap, "web1"),
-                                               NULL, &err),
-                     0);
+    ck_assert_int_eq(
+        be.ops->set_node_affinity(&be, guest(&snap, "db1"), &map, &err), 0);
+    ck_assert_int_eq(
+        be.ops->set_node_affinity(&be, guest(&snap, "web1"), NULL, &err), 0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     be_open(&be, sc.path);
     be_read(&be, &snap);
-    ck_assert_uint_eq(np_cpumap_weight(&guest(&snap, "db1")->node_affinity),
-                      1);
+    ck_assert_uint_eq(np_cpumap_weight(&guest(&snap, "db1")->node_affinity), 1);
     ck_assert(np_cpumap_test(&guest(&snap, "db1")->node_affinity, 1));
     ck_assert_uint_eq(np_cpumap_weight(&guest(&snap, "web1")->node_affinity),
                       2);
@@ -272,9 +266,8 @@ START_TEST(move_memory)
     scratch_make(&sc, ORIGIN);
     be_open(&be, sc.path);
     be_read(&be, &snap);
-    ck_assert_int_eq(be.ops->move_memory(&be, guest(&snap, "db1"), &from,
-                                         &to, &err),
-                     0);
+    ck_assert_int_eq(
+        be.ops->move_memory(&be, guest(&snap, "db1"), &from, &to, &err), 0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     be_open(&be, sc.path);
@@ -292,16 +285,15 @@ START_TEST(move_memory)
     scratch_make(&sc, SMALL);
     be_open(&be, sc.path);
     be_read(&be, &snap);
-    ck_assert_int_eq(be.ops->move_memory(&be, guest(&snap, "small"), &from,
-                                         &to, &err),
-                     -ENOSPC);
+    ck_assert_int_eq(
+        be.ops->move_memory(&be, guest(&snap, "small"), &from, &to, &err),
+        -ENOSPC);
     ck_assert_str_eq(err.msg, "guest 'small' has 1048576 KiB on the source "
                               "nodes, the destination nodes have 524288 KiB "
                               "free");
     /* the reverse has nothing to move: fine */
-    ck_assert_int_eq(be.ops->move_memory(&be, guest(&snap, "small"), &to,
-                                         &from, NULL),
-                     0);
+    ck_assert_int_eq(
+        be.ops->move_memory(&be, guest(&snap, "small"), &to, &from, NULL), 0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     scratch_remove(&sc);
@@ -336,9 +328,8 @@ START_TEST(bad_requests)
     be_read(&be, &snap);
     g = guest(&snap, "web1");
 
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, &ghost, 0, &map, NULL,
-                                               &err),
-                     -EINVAL);
+    ck_assert_int_eq(
+        be.ops->set_vcpu_affinity(&be, &ghost, 0, &map, NULL, &err), -EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "guest 'ghost' (id 99) does not "
                                           "exist on the test host"));
     np_err_clear(&err);
@@ -350,8 +341,7 @@ START_TEST(bad_requests)
     ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, -1, &map, NULL, &err),
                      -EINVAL);
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, &empty, NULL,
-                                               &err),
+    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, &empty, NULL, &err),
                      -EINVAL);
     ck_assert_str_eq(err.msg, "the hard affinity for guest 'web1' is empty");
     np_err_clear(&err);
@@ -360,16 +350,13 @@ START_TEST(bad_requests)
     ck_assert_str_eq(err.msg, "the soft affinity for guest 'web1' names cpu "
                               "9, which this host does not have");
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, g, &node3, &err),
-                     -EINVAL);
+    ck_assert_int_eq(be.ops->set_node_affinity(&be, g, &node3, &err), -EINVAL);
     ck_assert_str_eq(err.msg, "the node affinity for guest 'web1' names node "
                               "3, which this host does not have");
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, g, &empty, &err),
-                     -EINVAL);
+    ck_assert_int_eq(be.ops->set_node_affinity(&be, g, &empty, &err), -EINVAL);
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->move_memory(&be, g, &node3, &map, &err),
-                     -EINVAL);
+    ck_assert_int_eq(be.ops->move_memory(&be, g, &node3, &map, &err), -EINVAL);
     ck_assert_str_eq(err.msg, "the source nodes for guest 'web1' names node "
                               "3, which this host does not have");
     np_err_clear(&err);
@@ -413,8 +400,7 @@ START_TEST(fail_after)
     be_read(&be, &snap);
     g = guest(&snap, "rhel5xen");
     np_test_map(&map, 8, 4, -1);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, &map, NULL, &err),
-                     0);
+    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, &map, NULL, &err), 0);
     before = slurp(sc.path);
     np_test_map(&map, 8, 5, -1);
     ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 1, &map, NULL, &err),
@@ -430,8 +416,7 @@ START_TEST(fail_after)
     ck_assert(np_cpumap_test(&g->vcpus[0].hard, 4));
     /* the next write works again: a rollback can run */
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 1, &map, NULL, &err),
-                     0);
+    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 1, &map, NULL, &err), 0);
     /* off */
     ck_assert_int_eq(np_test_backend_fail_after(&be, -1), 0);
     ck_assert_int_eq(be.ops->set_node_affinity(&be, g, NULL, &err), 0);
@@ -519,8 +504,7 @@ START_TEST(atomic_write)
     ck_assert_int_eq(scratch_entries(&sc), 1);
     np_snapshot_dispose(&snap);
     be_read(&be, &snap);
-    ck_assert_uint_eq(np_cpumap_weight(&guest(&snap, "db1")->vcpus[1].hard),
-                      8);
+    ck_assert_uint_eq(np_cpumap_weight(&guest(&snap, "db1")->vcpus[1].hard), 8);
     /* and the same write works once the disk has room */
     ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
                                                &map, NULL, &err),
@@ -532,8 +516,8 @@ START_TEST(atomic_write)
     /* an unwritable directory (only when not root) */
     if (geteuid() != 0) {
         chmod(sc.dir, 0555);
-        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, guest(&snap, "db1"),
-                                                   0, &map, NULL, NULL),
+        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, guest(&snap, "db1"), 0,
+                                                   &map, NULL, NULL),
                          -EACCES);
         chmod(sc.dir, 0755);
     }

@@ -10,11 +10,11 @@
 
 /* Hosts the cases run on. */
 enum host {
-    H_8x2,      /* 2 sockets x 4 cores, nodes 0 (0-3) and 1 (4-7) */
-    H_16SMT,    /* 2 sockets x 4 cores x 2 threads, 2 nodes */
-    H_SPARSE,   /* cpus 0,1,4,5; nodes 0 and 2 (node 1 absent) */
-    H_MEMONLY,  /* 4 cpus on nodes 0,1; node 2 has memory, no cpus */
-    H_OFFLINE,  /* 4 cpus, cpu 3 offline (node 1) */
+    H_8x2,     /* 2 sockets x 4 cores, nodes 0 (0-3) and 1 (4-7) */
+    H_16SMT,   /* 2 sockets x 4 cores x 2 threads, 2 nodes */
+    H_SPARSE,  /* cpus 0,1,4,5; nodes 0 and 2 (node 1 absent) */
+    H_MEMONLY, /* 4 cpus on nodes 0,1; node 2 has memory, no cpus */
+    H_OFFLINE, /* 4 cpus, cpu 3 offline (node 1) */
 };
 
 static void make_host(struct np_topo *t, enum host h)
@@ -123,8 +123,8 @@ START_TEST(parse_ok)
     make_host(&t, c->host);
     np_cpumap_init(&m);
     np_cpumap_init(&again);
-    ck_assert_msg(np_cpulist_parse(&t, c->in, &m, &err) == 0, "%s: %s",
-                  c->in, err.msg);
+    ck_assert_msg(np_cpulist_parse(&t, c->in, &m, &err) == 0, "%s: %s", c->in,
+                  err.msg);
     s = np_cpulist_format(&t, &m);
     ck_assert_str_eq(s, c->out);
     /* the printed form parses back to the same map (none excepted) */
@@ -172,7 +172,8 @@ static const struct bad_case bad_cases[] = {
     {H_8x2, "0-99999999999", "number too large"},
     {H_8x2, "8", "cpu '8' does not exist: this host has cpus 0-7"},
     {H_8x2, "4-9", "cpu 8 in '4-9' does not exist: this host has cpus 0-7"},
-    {H_8x2, "node:2", "node 2 in 'node:2' does not exist: this host has nodes 0-1"},
+    {H_8x2, "node:2",
+     "node 2 in 'node:2' does not exist: this host has nodes 0-1"},
     {H_8x2, "^node:5", "node 5 in '^node:5' does not exist"},
     {H_8x2, "^9", "cpu 9 in '^9' does not exist"},
     {H_SPARSE, "2", "cpu '2' does not exist: this host has cpus 0-1,4-5"},
@@ -227,8 +228,7 @@ START_TEST(format_bits_like_xl)
     char *s;
 
     np_cpumap_init(&m);
-    np_test_map(&m, 16, 0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                -1);
+    np_test_map(&m, 16, 0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, -1);
     s = np_cpulist_format_bits(&m, 16);
     ck_assert_str_eq(s, "0-5,7-15");
     free(s);
@@ -281,7 +281,7 @@ END_TEST
 START_TEST(round_trip_many)
 {
     static const unsigned int shapes[][4] = {
-        {1, 1, 1, 1}, {1, 4, 1, 1}, {2, 4, 1, 2}, {2, 2, 2, 2},
+        {1, 1, 1, 1}, {1, 4, 1, 1}, {2, 4, 1, 2},  {2, 2, 2, 2},
         {4, 2, 1, 4}, {8, 8, 2, 8}, {4, 16, 2, 2}, {2, 33, 1, 2},
     };
     unsigned long seed = 12345;

@@ -41,7 +41,8 @@ START_TEST(foreach_order)
 
     np_cpumap_init(&m);
     np_test_map(&m, 200, 3, 63, 64, 65, 127, 128, 199, -1);
-    np_cpumap_for_each(bit, &m) {
+    np_cpumap_for_each(bit, &m)
+    {
         ck_assert_int_lt(n, 8);
         seen[n++] = bit;
     }

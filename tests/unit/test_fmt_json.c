@@ -129,9 +129,9 @@ static void assert_round_trip(const struct np_snapshot *snap)
 
     np_snapshot_init(&back);
     ck_assert_int_eq(np_json_write_snapshot(snap, &one, &err), 0);
-    ck_assert_msg(np_json_read_snapshot(one, strlen(one), "rt.json", &back,
-                                        &err) == 0,
-                  "%s\n%s", err.msg, one);
+    ck_assert_msg(
+        np_json_read_snapshot(one, strlen(one), "rt.json", &back, &err) == 0,
+        "%s\n%s", err.msg, one);
     ck_assert_str_eq(back.backend, "file");
     ck_assert_str_eq(back.topo.source, "rt.json");
     assert_snap_eq(snap, &back);
@@ -146,8 +146,7 @@ static void assert_round_trip(const struct np_snapshot *snap)
 /* Snapshots built in code                                             */
 /* ------------------------------------------------------------------ */
 
-static void set_vcpu(struct np_vcpu *v, bool running, int cpu,
-                     uint64_t time_ns)
+static void set_vcpu(struct np_vcpu *v, bool running, int cpu, uint64_t time_ns)
 {
     v->online = true;
     v->running = running;
@@ -197,8 +196,7 @@ static void add_guest_on(struct np_snapshot *s, int id, const char *name,
                  1000000ull * (i + 1));
         np_cpumap_set(&g->vcpus[i].hard, first_cpu + (int)i);
         if (soft)
-            ck_assert_int_eq(np_topo_all_cpus(&s->topo, &g->vcpus[i].soft),
-                             0);
+            ck_assert_int_eq(np_topo_all_cpus(&s->topo, &g->vcpus[i].soft), 0);
     }
 }
 
@@ -273,9 +271,8 @@ START_TEST(all_drops_absent_ids)
     ck_assert_uint_eq(np_cpumap_weight(&g->vcpus[0].hard), 12);
     ck_assert_int_eq(np_json_write_snapshot(&s, &json, &err), 0);
     np_snapshot_init(&back);
-    ck_assert_int_eq(np_json_read_snapshot(json, strlen(json), NULL, &back,
-                                           &err),
-                     0);
+    ck_assert_int_eq(
+        np_json_read_snapshot(json, strlen(json), NULL, &back, &err), 0);
     g = &back.guests[0];
     ck_assert_uint_eq(np_cpumap_weight(&g->vcpus[0].hard), 8);
     ck_assert(!np_cpumap_test(&g->vcpus[0].hard, 4));
@@ -370,9 +367,8 @@ START_TEST(round_trip_has_guests)
     ck_assert_int_eq(np_json_write_snapshot(&s, &json, &err), 0);
     ck_assert_ptr_nonnull(strstr(json, "\"guests\": [\n  ]"));
     np_snapshot_init(&back);
-    ck_assert_int_eq(np_json_read_snapshot(json, strlen(json), NULL, &back,
-                                           &err),
-                     0);
+    ck_assert_int_eq(
+        np_json_read_snapshot(json, strlen(json), NULL, &back, &err), 0);
     ck_assert(back.has_guests);
     ck_assert_ptr_null(back.topo.source);
     free(json);
@@ -427,8 +423,7 @@ START_TEST(fixtures_stable)
     char *json = NULL, *want;
 
     np_snapshot_init(&s);
-    ck_assert_msg(np_json_read_snapshot_file(fixture_files[_i], &s, &err) ==
-                      0,
+    ck_assert_msg(np_json_read_snapshot_file(fixture_files[_i], &s, &err) == 0,
                   "%s", err.msg);
     ck_assert_str_eq(s.topo.source, fixture_files[_i]);
     ck_assert_int_eq(np_json_write_snapshot(&s, &json, &err), 0);
@@ -503,13 +498,13 @@ END_TEST
 #define NODE0 "{\"id\":0,\"memory_kib\":1000}"
 #define HOST(cpus, nodes) "\"host\":{\"cpus\":[" cpus "],\"nodes\":[" nodes "]}"
 #define DOC_HOST(cpus, nodes) "{\"numapin\":1," HOST(cpus, nodes) "}"
-#define VCPU(id, extra)                                                    \
-    "{\"id\":" #id ",\"online\":true,\"running\":true,\"blocked\":false,"  \
+#define VCPU(id, extra)                                                        \
+    "{\"id\":" #id ",\"online\":true,\"running\":true,\"blocked\":false,"      \
     "\"time_ns\":0,\"hard\":\"all\"" extra "}"
-#define GUEST(extra, vcpus)                                                \
-    "{\"id\":1,\"name\":\"g\",\"memory_kib\":1" extra ",\"vcpus\":[" vcpus \
-    "]}"
-#define DOC_GUESTS(guests)                                                 \
+#define GUEST(extra, vcpus)                                                    \
+    "{\"id\":1,\"name\":\"g\",\"memory_kib\":1" extra ",\"vcpus\":[" vcpus "]" \
+                                                                           "}"
+#define DOC_GUESTS(guests)                                                     \
     "{\"numapin\":1," HOST(CPU0 "," CPU1, NODE0) ",\"guests\":[" guests "]}"
 #define DOC_VCPU(extra) DOC_GUESTS(GUEST("", VCPU(0, extra)))
 
@@ -541,11 +536,11 @@ static const struct bad_case {
     {"{\"numapin\":1,\"host\":{\"cpu_model\":null,\"cpus\":[" CPU0
      "],\"nodes\":[" NODE0 "]}}",
      "host.cpu_model: expected a string, found null"},
-    {"{\"numapin\":1,\"host\":{\"cpu_mhz\":-5,\"cpus\":[" CPU0 "],\"nodes\":["
-     NODE0 "]}}",
+    {"{\"numapin\":1,\"host\":{\"cpu_mhz\":-5,\"cpus\":[" CPU0
+     "],\"nodes\":[" NODE0 "]}}",
      "host.cpu_mhz: -5 is out of range"},
-    {"{\"numapin\":1,\"host\":{\"ram\":5,\"cpus\":[" CPU0 "],\"nodes\":["
-     NODE0 "]}}",
+    {"{\"numapin\":1,\"host\":{\"ram\":5,\"cpus\":[" CPU0 "],\"nodes\":[" NODE0
+     "]}}",
      "host: unknown key 'ram'"},
     /* cpus */
     {DOC_HOST("{\"id\":-1,\"online\":true}", NODE0),
@@ -613,20 +608,22 @@ static const struct bad_case {
     {DOC_GUESTS("1"), "guests[0]: expected an object, found 1"},
     {DOC_GUESTS("{\"id\":1,\"memory_kib\":1,\"vcpus\":[" VCPU(0, "") "]}"),
      "guests[0]: missing key 'name'"},
-    {DOC_GUESTS("{\"id\":1,\"name\":\"\",\"memory_kib\":1,\"vcpus\":["
-                VCPU(0, "") "]}"),
+    {DOC_GUESTS("{\"id\":1,\"name\":\"\",\"memory_kib\":1,\"vcpus\":[" VCPU(
+         0, "") "]}"),
      "guests[0].name: the name is empty"},
     {DOC_GUESTS("{\"id\":1,\"name\":\"a\\u0000b\",\"memory_kib\":1,"
                 "\"vcpus\":[" VCPU(0, "") "]}"),
      "guests[0].name: the string contains a nul character"},
-    {DOC_GUESTS("{\"id\":-3,\"name\":\"g\",\"memory_kib\":1,\"vcpus\":["
-                VCPU(0, "") "]}"),
+    {DOC_GUESTS("{\"id\":-3,\"name\":\"g\",\"memory_kib\":1,\"vcpus\":[" VCPU(
+         0, "") "]}"),
      "guests[0].id: -3 is out of range"},
     {DOC_GUESTS(GUEST("", VCPU(0, "")) ",{\"id\":1,\"name\":\"h\","
-                "\"memory_kib\":1,\"vcpus\":[" VCPU(0, "") "]}"),
+                                       "\"memory_kib\":1,\"vcpus\":[" VCPU(
+                                           0, "") "]}"),
      "guests[1].id: guest id 1 is already used by guests[0]"},
     {DOC_GUESTS(GUEST("", VCPU(0, "")) ",{\"id\":2,\"name\":\"g\","
-                "\"memory_kib\":1,\"vcpus\":[" VCPU(0, "") "]}"),
+                                       "\"memory_kib\":1,\"vcpus\":[" VCPU(
+                                           0, "") "]}"),
      "guests[1].name: guest name 'g' is already used by guests[0]"},
     {DOC_GUESTS(GUEST(",\"cpus\":4", VCPU(0, ""))),
      "guests[0]: unknown key 'cpus'"},
@@ -676,12 +673,11 @@ START_TEST(malformed)
     struct np_err err = {""};
 
     np_snapshot_init(&s);
-    ck_assert_msg(np_json_read_snapshot(c->json, strlen(c->json), "t.json",
-                                        &s, &err) == -EINVAL,
+    ck_assert_msg(np_json_read_snapshot(c->json, strlen(c->json), "t.json", &s,
+                                        &err) == -EINVAL,
                   "accepted: %s", c->json);
     ck_assert_msg(strstr(err.msg, c->msg) != NULL,
-                  "for %s\n  got  '%s'\n  want '%s'", c->json, err.msg,
-                  c->msg);
+                  "for %s\n  got  '%s'\n  want '%s'", c->json, err.msg, c->msg);
     /* the snapshot is left empty */
     ck_assert_uint_eq(s.topo.nr_cpu_ids, 0);
     ck_assert_uint_eq(s.nr_guests, 0);
@@ -710,8 +706,8 @@ START_TEST(minimal_valid)
 
     np_snapshot_init(&s);
     for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-        ck_assert_msg(np_json_read_snapshot(good[i], strlen(good[i]), NULL,
-                                            &s, &err) == 0,
+        ck_assert_msg(np_json_read_snapshot(good[i], strlen(good[i]), NULL, &s,
+                                            &err) == 0,
                       "%s: %s", good[i], err.msg);
     ck_assert_uint_eq(np_topo_nr_cpus(&s.topo), 2);
     np_snapshot_dispose(&s);
@@ -738,8 +734,7 @@ START_TEST(truncated)
         ck_assert_msg(!strncmp(err.msg, "cut.json:", 9), "%s", err.msg);
         free(cut);
     }
-    ck_assert_int_eq(np_json_read_snapshot(buf, len, "cut.json", &s, &err),
-                     0);
+    ck_assert_int_eq(np_json_read_snapshot(buf, len, "cut.json", &s, &err), 0);
     free(buf);
     np_snapshot_dispose(&s);
 }
@@ -752,9 +747,9 @@ START_TEST(nul_byte)
     struct np_err err = {""};
 
     np_snapshot_init(&s);
-    ck_assert_int_eq(np_json_read_snapshot(doc, sizeof(doc) - 1, "n.json", &s,
-                                           &err),
-                     -EINVAL);
+    ck_assert_int_eq(
+        np_json_read_snapshot(doc, sizeof(doc) - 1, "n.json", &s, &err),
+        -EINVAL);
     ck_assert_str_eq(err.msg, "n.json:3: malformed json: a nul byte");
     np_snapshot_dispose(&s);
 }
@@ -766,19 +761,18 @@ START_TEST(files)
     struct np_err err = {""};
 
     np_snapshot_init(&s);
-    ck_assert_int_eq(np_json_read_snapshot_file(FIXTURES "nonexistent.json",
-                                                &s, &err),
-                     -ENOENT);
+    ck_assert_int_eq(
+        np_json_read_snapshot_file(FIXTURES "nonexistent.json", &s, &err),
+        -ENOENT);
     ck_assert_ptr_nonnull(strstr(err.msg, "cannot open '"));
     ck_assert_ptr_nonnull(strstr(err.msg, "nonexistent.json"));
     np_err_clear(&err);
-    ck_assert_int_eq(np_json_read_snapshot_file(FIXTURES, &s, &err),
-                     -EISDIR);
+    ck_assert_int_eq(np_json_read_snapshot_file(FIXTURES, &s, &err), -EISDIR);
     build_small(&s);
     np_err_clear(&err);
-    ck_assert_int_eq(np_json_write_snapshot_file("/nonexistent/dir/x.json",
-                                                 &s, &err),
-                     -ENOENT);
+    ck_assert_int_eq(
+        np_json_write_snapshot_file("/nonexistent/dir/x.json", &s, &err),
+        -ENOENT);
     ck_assert_str_eq(err.msg, "cannot write '/nonexistent/dir/x.json': No "
                               "such file or directory");
     np_snapshot_dispose(&s);

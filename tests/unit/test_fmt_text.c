@@ -43,17 +43,16 @@ START_TEST(xl_info_tables)
     struct np_topo t;
     FILE *f;
     char *out;
-    const char *want_tables =
-        "cpu_topology           :\n"
-        "cpu:    core    socket     node\n"
-        "  0:       0        0        0\n"
-        "  1:       1        0        0\n"
-        "  2:       0        1        1\n"
-        "  3:       1        1        1\n"
-        "numa_info              :\n"
-        "node:    memsize    memfree    distances\n"
-        "   0:      1024        688      10,20\n"
-        "   1:      1023        311      20,10\n";
+    const char *want_tables = "cpu_topology           :\n"
+                              "cpu:    core    socket     node\n"
+                              "  0:       0        0        0\n"
+                              "  1:       1        0        0\n"
+                              "  2:       0        1        1\n"
+                              "  3:       1        1        1\n"
+                              "numa_info              :\n"
+                              "node:    memsize    memfree    distances\n"
+                              "   0:      1024        688      10,20\n"
+                              "   1:      1023        311      20,10\n";
 
     run_a_host(&t);
     f = capture_open();
@@ -116,8 +115,7 @@ START_TEST(xl_vcpu_list)
 
     np_snapshot_init(&s);
     run_a_host(&s.topo);
-    ck_assert_int_eq(np_snapshot_add_guest(&s, 0, "Domain-0", 2, true, &g),
-                     0);
+    ck_assert_int_eq(np_snapshot_add_guest(&s, 0, "Domain-0", 2, true, &g), 0);
     g->vcpus[0].online = g->vcpus[0].running = true;
     g->vcpus[0].cpu = 1;
     g->vcpus[0].time_ns = 5800000000ULL;
@@ -193,8 +191,7 @@ START_TEST(virsh_vcpuinfo)
 
     np_snapshot_init(&s);
     np_test_topo_dense(&s.topo, 2, 4, 1, 2);
-    ck_assert_int_eq(np_snapshot_add_guest(&s, 1, "rhel5xen", 2, false, &g),
-                     0);
+    ck_assert_int_eq(np_snapshot_add_guest(&s, 1, "rhel5xen", 2, false, &g), 0);
     for (v = 0; v < 2; v++) {
         g->vcpus[v].online = g->vcpus[v].running = true;
         g->vcpus[v].cpu = 4 + (int)v;
@@ -258,8 +255,7 @@ START_TEST(virsh_nodeinfo_freecell)
     ck_assert(strstr(err.msg, "node '7' does not exist"));
     t.nodes[1].mem_free_known = false;
     np_err_clear(&err);
-    ck_assert_int_eq(np_text_freecell(f, &t, NP_FREECELL_ALL, &err),
-                     -ENODATA);
+    ck_assert_int_eq(np_text_freecell(f, &t, NP_FREECELL_ALL, &err), -ENODATA);
     free(capture_close(f));
     np_topo_dispose(&t);
 }

@@ -36,8 +36,8 @@ static char *slurp(const char *path)
 }
 
 /* Place a CPU by hand (after np_topo_alloc). */
-static void put_cpu(struct np_topo *t, int cpu, int node, int socket,
-                    int die, int core, bool online)
+static void put_cpu(struct np_topo *t, int cpu, int node, int socket, int die,
+                    int core, bool online)
 {
     struct np_cpu *c = &t->cpus[cpu];
 
@@ -89,15 +89,14 @@ static void assert_topo_equal(const struct np_topo *a, const struct np_topo *b)
         ck_assert_msg(x->present == y->present, "node %u present", i);
         if (!x->present)
             continue;
-        ck_assert_msg(x->mem_total_kib == y->mem_total_kib,
-                      "node %u memory", i);
+        ck_assert_msg(x->mem_total_kib == y->mem_total_kib, "node %u memory",
+                      i);
         ck_assert_msg(x->mem_free_known == y->mem_free_known,
                       "node %u free known", i);
         if (x->mem_free_known)
-            ck_assert_msg(x->mem_free_kib == y->mem_free_kib,
-                          "node %u free", i);
-        ck_assert_msg(np_cpumap_equal(&x->cpus, &y->cpus), "node %u cpus",
-                      i);
+            ck_assert_msg(x->mem_free_kib == y->mem_free_kib, "node %u free",
+                          i);
+        ck_assert_msg(np_cpumap_equal(&x->cpus, &y->cpus), "node %u cpus", i);
     }
     for (i = 0; i < a->nr_node_ids; i++)
         for (j = 0; j < a->nr_node_ids; j++)
@@ -231,15 +230,15 @@ struct topo_case {
 };
 
 static const struct topo_case topo_cases[] = {
-    { "1cpu", build_1cpu },
-    { "2n_smt", build_2n_smt },
-    { "4n_32cpu", build_4n_32cpu },
-    { "sparse_nodes", build_sparse_nodes },
-    { "cpu_only_node", build_cpu_only_node },
-    { "mem_only_node", build_mem_only_node },
-    { "offline", build_offline },
-    { "unplaced", build_unplaced },
-    { "odd", build_odd },
+    {"1cpu", build_1cpu},
+    {"2n_smt", build_2n_smt},
+    {"4n_32cpu", build_4n_32cpu},
+    {"sparse_nodes", build_sparse_nodes},
+    {"cpu_only_node", build_cpu_only_node},
+    {"mem_only_node", build_mem_only_node},
+    {"offline", build_offline},
+    {"unplaced", build_unplaced},
+    {"odd", build_odd},
 };
 
 #define NR_TOPO_CASES (int)(sizeof(topo_cases) / sizeof(topo_cases[0]))
@@ -264,8 +263,8 @@ START_TEST(round_trip)
     build_case(_i, &orig);
     np_topo_init(&back);
     ck_assert_int_eq(np_xml_write_caps(&orig, &xml, &err), 0);
-    ck_assert_msg(np_xml_read_caps(xml, strlen(xml), topo_cases[_i].name,
-                                   &back, &err) == 0,
+    ck_assert_msg(np_xml_read_caps(xml, strlen(xml), topo_cases[_i].name, &back,
+                                   &err) == 0,
                   "%s: %s\n%s", topo_cases[_i].name, err.msg, xml);
     assert_topo_equal(&orig, &back);
     snprintf(source, sizeof(source), "capabilities XML %s",
@@ -289,27 +288,25 @@ START_TEST(extension_markup)
 
     build_case(6, &t); /* offline */
     ck_assert_int_eq(np_xml_write_caps(&t, &xml, NULL), 0);
-    ck_assert_ptr_nonnull(strstr(xml, "<capabilities xmlns:numapin='"
-                                      NP_XML_NS "'>\n"));
+    ck_assert_ptr_nonnull(
+        strstr(xml, "<capabilities xmlns:numapin='" NP_XML_NS "'>\n"));
     ck_assert_ptr_nonnull(strstr(xml, "<cpu id='3' numapin:online='no'/>"));
-    ck_assert_ptr_nonnull(strstr(xml,
-                                 "<cpu id='5' socket_id='0' die_id='0' "
-                                 "core_id='2' siblings='4-5' "
-                                 "numapin:online='no'/>"));
+    ck_assert_ptr_nonnull(strstr(xml, "<cpu id='5' socket_id='0' die_id='0' "
+                                      "core_id='2' siblings='4-5' "
+                                      "numapin:online='no'/>"));
     ck_assert_ptr_nonnull(strstr(xml, "<cpus num='6'>"));
     free(xml);
     np_topo_dispose(&t);
 
     build_case(7, &t); /* unplaced */
     ck_assert_int_eq(np_xml_write_caps(&t, &xml, NULL), 0);
-    ck_assert_ptr_nonnull(strstr(xml,
-                                 "    </topology>\n"
-                                 "    <numapin:cpus num='2'>\n"
-                                 "      <numapin:cpu id='4' socket_id='0' "
-                                 "die_id='0' core_id='2' siblings='4'/>\n"
-                                 "      <numapin:cpu id='5' "
-                                 "numapin:online='no'/>\n"
-                                 "    </numapin:cpus>\n"));
+    ck_assert_ptr_nonnull(strstr(xml, "    </topology>\n"
+                                      "    <numapin:cpus num='2'>\n"
+                                      "      <numapin:cpu id='4' socket_id='0' "
+                                      "die_id='0' core_id='2' siblings='4'/>\n"
+                                      "      <numapin:cpu id='5' "
+                                      "numapin:online='no'/>\n"
+                                      "    </numapin:cpus>\n"));
     /* a node with memory and no distances: no <distances> at all */
     ck_assert_ptr_null(strstr(xml, "<distances>"));
     free(xml);
@@ -322,8 +319,8 @@ START_TEST(extension_markup)
     ck_assert_ptr_nonnull(strstr(xml, "<cpu id='7' socket_id='1' core_id='0' "
                                       "siblings='7'/>"));
     ck_assert_ptr_nonnull(strstr(xml, "<numapin:mhz>3000</numapin:mhz>"));
-    ck_assert_ptr_nonnull(strstr(
-        xml, "<numapin:memory unit='KiB'>4096</numapin:memory>"));
+    ck_assert_ptr_nonnull(
+        strstr(xml, "<numapin:memory unit='KiB'>4096</numapin:memory>"));
     free(xml);
     np_topo_dispose(&t);
 
@@ -359,8 +356,7 @@ START_TEST(null_model_reads_as_x86_64)
     np_test_topo_dense(&t, 1, 2, 1, 1);
     ck_assert_ptr_null(t.cpu_model);
     ck_assert_int_eq(np_xml_write_caps(&t, &xml, NULL), 0);
-    ck_assert_int_eq(np_xml_read_caps(xml, strlen(xml), NULL, &back, NULL),
-                     0);
+    ck_assert_int_eq(np_xml_read_caps(xml, strlen(xml), NULL, &back, NULL), 0);
     ck_assert_str_eq(back.cpu_model, "x86_64");
     ck_assert_str_eq(back.source, "capabilities XML capabilities XML");
     free(xml);
@@ -411,9 +407,8 @@ START_TEST(golden_numapin)
     ck_assert_int_eq(np_xml_write_caps(&t, &xml, NULL), 0);
     ck_assert_str_eq(xml, want);
     /* and the golden file reads back as the model */
-    ck_assert_int_eq(np_xml_read_caps(want, strlen(want), "golden", &back,
-                                      NULL),
-                     0);
+    ck_assert_int_eq(
+        np_xml_read_caps(want, strlen(want), "golden", &back, NULL), 0);
     assert_topo_equal(&t, &back);
     free(xml);
     free(want);
@@ -425,24 +420,24 @@ END_TEST
 /* libvirt's host <cpu><topology>: per-node counts, or its fallback. */
 struct shape_case {
     unsigned int sockets, cores, threads, nodes;
-    int offline_cpu;           /* -1: none */
+    int offline_cpu; /* -1: none */
     bool add_memory_node;
     const char *want;
 };
 
 static const struct shape_case shape_cases[] = {
-    { 2, 2, 2, 2, -1, false,
-      "<topology sockets='1' dies='1' cores='2' threads='2'/>" },
-    { 2, 4, 1, 1, -1, false,
-      "<topology sockets='2' dies='1' cores='4' threads='1'/>" },
-    { 4, 2, 2, 2, -1, false,
-      "<topology sockets='2' dies='1' cores='2' threads='2'/>" },
+    {2, 2, 2, 2, -1, false,
+     "<topology sockets='1' dies='1' cores='2' threads='2'/>"},
+    {2, 4, 1, 1, -1, false,
+     "<topology sockets='2' dies='1' cores='4' threads='1'/>"},
+    {4, 2, 2, 2, -1, false,
+     "<topology sockets='2' dies='1' cores='2' threads='2'/>"},
     /* a CPU-less node breaks nodes*sockets*cores*threads == cpus */
-    { 2, 2, 1, 2, -1, true,
-      "<topology sockets='1' dies='1' cores='4' threads='1'/>" },
+    {2, 2, 1, 2, -1, true,
+     "<topology sockets='1' dies='1' cores='4' threads='1'/>"},
     /* so does an offline CPU that leaves a core short */
-    { 1, 4, 1, 1, 3, false,
-      "<topology sockets='1' dies='1' cores='4' threads='1'/>" },
+    {1, 4, 1, 1, 3, false,
+     "<topology sockets='1' dies='1' cores='4' threads='1'/>"},
 };
 
 START_TEST(host_cpu_topology)
@@ -458,8 +453,7 @@ START_TEST(host_cpu_topology)
     if (sc->offline_cpu >= 0)
         t.cpus[sc->offline_cpu].online = false;
     if (sc->add_memory_node) {
-        ck_assert_int_eq(np_topo_alloc(&big, t.nr_cpu_ids, sc->nodes + 1),
-                         0);
+        ck_assert_int_eq(np_topo_alloc(&big, t.nr_cpu_ids, sc->nodes + 1), 0);
         for (n = 0; n < t.nr_cpu_ids; n++)
             put_cpu(&big, (int)n, t.cpus[n].node, t.cpus[n].socket, 0,
                     t.cpus[n].core, true);
@@ -566,8 +560,7 @@ START_TEST(read_old_libvirt_and_other_prefix)
 
     np_topo_init(&t);
     np_err_clear(&err);
-    ck_assert_msg(np_xml_read_caps(xml, sizeof(xml) - 1, "old", &t, &err) ==
-                      0,
+    ck_assert_msg(np_xml_read_caps(xml, sizeof(xml) - 1, "old", &t, &err) == 0,
                   "%s", err.msg);
     ck_assert_str_eq(t.cpu_model, "ppc64le");
     ck_assert_int_eq(t.cpus[0].die, -1);
@@ -588,24 +581,24 @@ END_TEST
 
 /* Sizes in every unit libvirt accepts, as KiB. */
 struct unit_case {
-    const char *value, *unit;  /* unit NULL: no attribute */
+    const char *value, *unit; /* unit NULL: no attribute */
     uint64_t kib;
 };
 
 static const struct unit_case unit_cases[] = {
-    { "1048576", NULL, 1048576 },
-    { "1048576", "KiB", 1048576 },
-    { "3", "k", 3 },
-    { "2", "MiB", 2048 },
-    { "2", "m", 2048 },
-    { "1", "GiB", 1048576 },
-    { "1", "tib", 1073741824ULL },
-    { "2048", "bytes", 2 },
-    { "2048", "b", 2 },
-    { "1025", "byte", 2 },     /* rounded up, as libvirt does */
-    { "1000", "KB", 977 },     /* 1000 * 1000 bytes = 976.5625 KiB */
-    { "1", "MB", 977 },
-    { " 42 ", "KiB", 42 },
+    {"1048576", NULL, 1048576},
+    {"1048576", "KiB", 1048576},
+    {"3", "k", 3},
+    {"2", "MiB", 2048},
+    {"2", "m", 2048},
+    {"1", "GiB", 1048576},
+    {"1", "tib", 1073741824ULL},
+    {"2048", "bytes", 2},
+    {"2048", "b", 2},
+    {"1025", "byte", 2}, /* rounded up, as libvirt does */
+    {"1000", "KB", 977}, /* 1000 * 1000 bytes = 976.5625 KiB */
+    {"1", "MB", 977},
+    {" 42 ", "KiB", 42},
 };
 
 START_TEST(memory_units)
@@ -646,8 +639,7 @@ START_TEST(read_sparse_ids)
     struct np_topo t;
 
     np_topo_init(&t);
-    ck_assert_int_eq(np_xml_read_caps(xml, sizeof(xml) - 1, NULL, &t, NULL),
-                     0);
+    ck_assert_int_eq(np_xml_read_caps(xml, sizeof(xml) - 1, NULL, &t, NULL), 0);
     ck_assert_uint_eq(t.nr_node_ids, 3);
     ck_assert_uint_eq(t.nr_cpu_ids, 6);
     ck_assert(!np_topo_node_exists(&t, 1));
@@ -674,8 +666,7 @@ START_TEST(external_dtd_is_not_loaded)
 
     np_topo_init(&t);
     np_err_clear(&err);
-    ck_assert_msg(np_xml_read_caps(xml, sizeof(xml) - 1, "dtd", &t, &err) ==
-                      0,
+    ck_assert_msg(np_xml_read_caps(xml, sizeof(xml) - 1, "dtd", &t, &err) == 0,
                   "%s", err.msg);
     ck_assert_uint_eq(t.nr_cpu_ids, 1);
     np_topo_dispose(&t);
@@ -690,137 +681,140 @@ END_TEST
 struct bad_case {
     const char *what;
     const char *xml;
-    const char *want;          /* substring of the message */
+    const char *want; /* substring of the message */
 };
 
 static const struct bad_case bad_cases[] = {
-    { "not xml", "this is not XML", "bad:1: " },
-    { "truncated", "<capabilities>\n<host>\n<topology>\n<cells num='1'>\n"
-      "<cell id='0'><cpus num='1'><cpu id='0' socket_",
-      "bad:5: " },
-    { "empty", "", "bad:1: " },
-    { "wrong root", "<?xml version='1.0'?>\n\n<domain type='kvm'/>",
-      "bad:3: the root element is <domain>, not <capabilities>" },
-    { "namespaced root", "<x:capabilities xmlns:x='urn:x'/>",
-      "the root element is <x:capabilities>" },
-    { "no host", "<capabilities>\n  <guest/>\n</capabilities>",
-      "bad:1: <capabilities> has no <host>" },
-    { "no cells", "<capabilities><host><cpu/></host></capabilities>",
-      "<host> has no <topology><cells>" },
-    { "no cell", CELLS_HEAD CELLS_TAIL, "<cells> lists no <cell>" },
-    { "no cpu", CELLS_HEAD "<cell id='0'><cpus num='0'/></cell>" CELLS_TAIL,
-      "no <cpu> is listed" },
-    { "billion laughs",
-      "<?xml version='1.0'?>\n"
-      "<!DOCTYPE capabilities [\n"
-      " <!ENTITY lol \"lol\">\n"
-      " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-      " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-      " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-      " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
-      " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
-      " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
-      " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
-      " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
-      " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
-      "]>\n"
-      "<capabilities><host><cpu><arch>&lol9;</arch></cpu></host>"
-      "</capabilities>\n",
-      "bad:3: the document declares entity 'lol'" },
-    { "external entity",
-      "<?xml version='1.0'?>\n"
-      "<!DOCTYPE capabilities [\n"
-      "  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n"
-      "]>\n"
-      "<capabilities><host><cpu><arch>&xxe;</arch></cpu></host>"
-      "</capabilities>\n",
-      "bad:3: the document declares entity 'xxe'" },
-    { "parameter entity",
-      "<!DOCTYPE capabilities [\n"
-      "  <!ENTITY % ext SYSTEM \"file:///etc/passwd\"> %ext;\n"
-      "]>\n<capabilities/>\n",
-      "bad:2: the document declares entity 'ext'" },
-    { "undeclared prefix",
-      CELLS_HEAD "<cell id='0'><numapin:free>1</numapin:free>"
-      "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
-      "numapin" },
-    { "duplicate cell",
-      CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='0'/></cpus></cell>\n"
-      "<cell id='0'/>" CELLS_TAIL,
-      "bad:2: cell id '0' is listed twice" },
-    { "duplicate cpu",
-      CELLS_HEAD "<cell id='0'><cpus num='2'><cpu id='0'/>\n<cpu id='0'/>"
-      "</cpus></cell>" CELLS_TAIL,
-      "bad:2: cpu id '0' is listed twice in cell 0" },
-    { "cpu in two cells",
-      CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='1'/></cpus></cell>\n"
-      "<cell id='1'><cpus num='1'>\n<cpu id='1'/></cpus></cell>" CELLS_TAIL,
-      "bad:3: cpu id '1' is listed in cell 0 and again in cell 1" },
-    { "negative cpu id",
-      CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='-1'/></cpus></cell>"
-      CELLS_TAIL,
-      "<cpu> attribute id='-1' is not a number from 0 to 65535" },
-    { "garbage cpu id",
-      CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='3x'/></cpus></cell>"
-      CELLS_TAIL,
-      "<cpu> attribute id='3x' is not a number" },
-    { "cpu id too high",
-      CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='65536'/></cpus></cell>"
-      CELLS_TAIL,
-      "id='65536' is not a number from 0 to 65535" },
-    { "cell id too high",
-      CELLS_HEAD "<cell id='4096'><cpus num='1'><cpu id='0'/></cpus></cell>"
-      CELLS_TAIL,
-      "<cell> attribute id='4096' is not a number from 0 to 4095" },
-    { "cell without id", CELLS_HEAD "<cell/>" CELLS_TAIL,
-      "<cell> has no id attribute" },
-    { "distance to unknown cell",
-      CELLS_HEAD "<cell id='0'><distances><sibling id='0' value='10'/>\n"
-      "<sibling id='7' value='20'/></distances>"
-      "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
-      "bad:2: cell 0 gives a distance to cell 7, which is not listed" },
-    { "garbage distance",
-      CELLS_HEAD "<cell id='0'><distances><sibling id='0' value='ten'/>"
-      "</distances><cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
-      "<sibling> attribute value='ten' is not a number" },
-    { "garbage memory",
-      CELLS_HEAD "<cell id='0'><memory unit='KiB'>12x</memory>"
-      "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
-      "<memory> '12x' is not a number" },
-    { "negative memory",
-      CELLS_HEAD "<cell id='0'><memory unit='KiB'>-5</memory>"
-      "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
-      "<memory> '-5' is not a number" },
-    { "unknown unit",
-      CELLS_HEAD "<cell id='0'><memory unit='furlongs'>1</memory>"
-      "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
-      "<memory> unit 'furlongs' is not a unit libvirt knows" },
-    { "memory overflow",
-      CELLS_HEAD "<cell id='0'><memory unit='EiB'>100</memory>"
-      "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
-      "<memory> 100 EiB does not fit in 64 bits" },
-    { "garbage socket",
-      CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='0' socket_id='a'/>"
-      "</cpus></cell>" CELLS_TAIL,
-      "<cpu> attribute socket_id='a' is not a number" },
-    { "garbage siblings",
-      CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='0' siblings='0-'/>"
-      "</cpus></cell>" CELLS_TAIL,
-      "cpu 0: siblings='0-' is not a cpu list" },
-    { "sibling not listed",
-      CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='0' siblings='0-1'/>"
-      "</cpus></cell>" CELLS_TAIL,
-      "cpu 0: siblings='0-1' names cpu 1, which is not listed" },
-    { "bad online",
-      "<capabilities xmlns:numapin='" NP_XML_NS "'><host><topology>"
-      "<cells num='1'><cell id='0'><cpus num='1'>"
-      "<cpu id='0' numapin:online='maybe'/></cpus></cell>" CELLS_TAIL,
-      "numapin:online='maybe' is neither 'yes' nor 'no'" },
-    { "garbage free",
-      "<capabilities xmlns:numapin='" NP_XML_NS "'><host><topology>"
-      "<cells num='1'><cell id='0'><numapin:free>lots</numapin:free>"
-      "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
-      "<numapin:free> 'lots' is not a number" },
+    {"not xml", "this is not XML", "bad:1: "},
+    {"truncated",
+     "<capabilities>\n<host>\n<topology>\n<cells num='1'>\n"
+     "<cell id='0'><cpus num='1'><cpu id='0' socket_",
+     "bad:5: "},
+    {"empty", "", "bad:1: "},
+    {"wrong root", "<?xml version='1.0'?>\n\n<domain type='kvm'/>",
+     "bad:3: the root element is <domain>, not <capabilities>"},
+    {"namespaced root", "<x:capabilities xmlns:x='urn:x'/>",
+     "the root element is <x:capabilities>"},
+    {"no host", "<capabilities>\n  <guest/>\n</capabilities>",
+     "bad:1: <capabilities> has no <host>"},
+    {"no cells", "<capabilities><host><cpu/></host></capabilities>",
+     "<host> has no <topology><cells>"},
+    {"no cell", CELLS_HEAD CELLS_TAIL, "<cells> lists no <cell>"},
+    {"no cpu", CELLS_HEAD "<cell id='0'><cpus num='0'/></cell>" CELLS_TAIL,
+     "no <cpu> is listed"},
+    {"billion laughs",
+     "<?xml version='1.0'?>\n"
+     "<!DOCTYPE capabilities [\n"
+     " <!ENTITY lol \"lol\">\n"
+     " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+     " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+     " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+     " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+     " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+     " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+     " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+     " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+     " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+     "]>\n"
+     "<capabilities><host><cpu><arch>&lol9;</arch></cpu></host>"
+     "</capabilities>\n",
+     "bad:3: the document declares entity 'lol'"},
+    {"external entity",
+     "<?xml version='1.0'?>\n"
+     "<!DOCTYPE capabilities [\n"
+     "  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n"
+     "]>\n"
+     "<capabilities><host><cpu><arch>&xxe;</arch></cpu></host>"
+     "</capabilities>\n",
+     "bad:3: the document declares entity 'xxe'"},
+    {"parameter entity",
+     "<!DOCTYPE capabilities [\n"
+     "  <!ENTITY % ext SYSTEM \"file:///etc/passwd\"> %ext;\n"
+     "]>\n<capabilities/>\n",
+     "bad:2: the document declares entity 'ext'"},
+    {"undeclared prefix",
+     CELLS_HEAD "<cell id='0'><numapin:free>1</numapin:free>"
+                "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "numapin"},
+    {"duplicate cell",
+     CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='0'/></cpus></cell>\n"
+                "<cell id='0'/>" CELLS_TAIL,
+     "bad:2: cell id '0' is listed twice"},
+    {"duplicate cpu",
+     CELLS_HEAD "<cell id='0'><cpus num='2'><cpu id='0'/>\n<cpu id='0'/>"
+                "</cpus></cell>" CELLS_TAIL,
+     "bad:2: cpu id '0' is listed twice in cell 0"},
+    {"cpu in two cells",
+     CELLS_HEAD
+     "<cell id='0'><cpus num='1'><cpu id='1'/></cpus></cell>\n"
+     "<cell id='1'><cpus num='1'>\n<cpu id='1'/></cpus></cell>" CELLS_TAIL,
+     "bad:3: cpu id '1' is listed in cell 0 and again in cell 1"},
+    {"negative cpu id",
+     CELLS_HEAD
+     "<cell id='0'><cpus num='1'><cpu id='-1'/></cpus></cell>" CELLS_TAIL,
+     "<cpu> attribute id='-1' is not a number from 0 to 65535"},
+    {"garbage cpu id",
+     CELLS_HEAD
+     "<cell id='0'><cpus num='1'><cpu id='3x'/></cpus></cell>" CELLS_TAIL,
+     "<cpu> attribute id='3x' is not a number"},
+    {"cpu id too high",
+     CELLS_HEAD
+     "<cell id='0'><cpus num='1'><cpu id='65536'/></cpus></cell>" CELLS_TAIL,
+     "id='65536' is not a number from 0 to 65535"},
+    {"cell id too high",
+     CELLS_HEAD
+     "<cell id='4096'><cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "<cell> attribute id='4096' is not a number from 0 to 4095"},
+    {"cell without id", CELLS_HEAD "<cell/>" CELLS_TAIL,
+     "<cell> has no id attribute"},
+    {"distance to unknown cell",
+     CELLS_HEAD "<cell id='0'><distances><sibling id='0' value='10'/>\n"
+                "<sibling id='7' value='20'/></distances>"
+                "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "bad:2: cell 0 gives a distance to cell 7, which is not listed"},
+    {"garbage distance",
+     CELLS_HEAD
+     "<cell id='0'><distances><sibling id='0' value='ten'/>"
+     "</distances><cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "<sibling> attribute value='ten' is not a number"},
+    {"garbage memory",
+     CELLS_HEAD "<cell id='0'><memory unit='KiB'>12x</memory>"
+                "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "<memory> '12x' is not a number"},
+    {"negative memory",
+     CELLS_HEAD "<cell id='0'><memory unit='KiB'>-5</memory>"
+                "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "<memory> '-5' is not a number"},
+    {"unknown unit",
+     CELLS_HEAD "<cell id='0'><memory unit='furlongs'>1</memory>"
+                "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "<memory> unit 'furlongs' is not a unit libvirt knows"},
+    {"memory overflow",
+     CELLS_HEAD "<cell id='0'><memory unit='EiB'>100</memory>"
+                "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "<memory> 100 EiB does not fit in 64 bits"},
+    {"garbage socket",
+     CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='0' socket_id='a'/>"
+                "</cpus></cell>" CELLS_TAIL,
+     "<cpu> attribute socket_id='a' is not a number"},
+    {"garbage siblings",
+     CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='0' siblings='0-'/>"
+                "</cpus></cell>" CELLS_TAIL,
+     "cpu 0: siblings='0-' is not a cpu list"},
+    {"sibling not listed",
+     CELLS_HEAD "<cell id='0'><cpus num='1'><cpu id='0' siblings='0-1'/>"
+                "</cpus></cell>" CELLS_TAIL,
+     "cpu 0: siblings='0-1' names cpu 1, which is not listed"},
+    {"bad online",
+     "<capabilities xmlns:numapin='" NP_XML_NS "'><host><topology>"
+     "<cells num='1'><cell id='0'><cpus num='1'>"
+     "<cpu id='0' numapin:online='maybe'/></cpus></cell>" CELLS_TAIL,
+     "numapin:online='maybe' is neither 'yes' nor 'no'"},
+    {"garbage free",
+     "<capabilities xmlns:numapin='" NP_XML_NS "'><host><topology>"
+     "<cells num='1'><cell id='0'><numapin:free>lots</numapin:free>"
+     "<cpus num='1'><cpu id='0'/></cpus></cell>" CELLS_TAIL,
+     "<numapin:free> 'lots' is not a number"},
 };
 
 START_TEST(malformed)
@@ -856,8 +850,7 @@ START_TEST(truncated_file)
     np_err_clear(&err);
     ck_assert_int_eq(np_xml_read_caps_file(path, &t, &err), -EINVAL);
     snprintf(want, sizeof(want), "%s:83: ", path);
-    ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "'%s'",
-                  err.msg);
+    ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "'%s'", err.msg);
     ck_assert_ptr_null(t.cpus);
 }
 END_TEST
@@ -869,9 +862,8 @@ START_TEST(missing_file)
 
     np_topo_init(&t);
     np_err_clear(&err);
-    ck_assert_int_eq(np_xml_read_caps_file(FIXTURES "no-such-file.xml", &t,
-                                           &err),
-                     -ENOENT);
+    ck_assert_int_eq(
+        np_xml_read_caps_file(FIXTURES "no-such-file.xml", &t, &err), -ENOENT);
     ck_assert_ptr_nonnull(strstr(err.msg, "no-such-file.xml"));
 }
 END_TEST
@@ -901,9 +893,9 @@ START_TEST(errors_stay_off_stderr)
     ck_assert_int_eq(dup2(fd, 2), 2);
     np_topo_init(&t);
     for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
-        ck_assert_int_eq(np_xml_read_caps(docs[i], strlen(docs[i]), "quiet",
-                                          &t, NULL),
-                         -EINVAL);
+        ck_assert_int_eq(
+            np_xml_read_caps(docs[i], strlen(docs[i]), "quiet", &t, NULL),
+            -EINVAL);
     fflush(stderr);
     ck_assert_int_eq(dup2(saved, 2), 2);
     close(saved);

@@ -27,7 +27,7 @@
 
 static const struct {
     const char *arg;
-    const char *name;          /* NULL: no name */
+    const char *name; /* NULL: no name */
 } names[] = {
     /* the five spellings of NOTES.md section 4 (-name's argument) */
     {"t3", "t3"},
@@ -77,8 +77,8 @@ static const struct {
     {"qemu-system-x86_64|-name|first|-name|guest=second", true, "second", 1,
      131072},
     {"qemu-system-aarch64|--name|z|-smp|4|-m|1G", true, "z", 4, 1048576},
-    {"/usr/libexec/qemu-kvm|-smp|cpus=3,maxcpus=8|-m|size=512M,slots=2",
-     true, NULL, 3, 524288},
+    {"/usr/libexec/qemu-kvm|-smp|cpus=3,maxcpus=8|-m|size=512M,slots=2", true,
+     NULL, 3, 524288},
     {"kvm|-smp|sockets=2,cores=2,threads=2|-m|256", true, NULL, 8, 262144},
     {"qemu-system-x86_64|-smp|4,sockets=2|-m|2048k", true, NULL, 4, 2048},
     {"qemu-system-x86_64|-name", true, NULL, 1, 131072},
@@ -102,8 +102,7 @@ START_TEST(cmdline)
             buf[i] = '\0';
     np_qemu_cmdline_init(&cl);
     ck_assert_int_eq(np_qemu_cmdline_parse(buf, len, &cl), 0);
-    ck_assert_msg(cl.is_qemu == cmdlines[_i].is_qemu, "%s",
-                  cmdlines[_i].argv);
+    ck_assert_msg(cl.is_qemu == cmdlines[_i].is_qemu, "%s", cmdlines[_i].argv);
     if (cmdlines[_i].name)
         ck_assert_str_eq(cl.name, cmdlines[_i].name);
     else
@@ -119,8 +118,8 @@ END_TEST
 
 /* ---- stat ------------------------------------------------------------ */
 
-#define STAT_TAIL                                                          \
-    " 1 2 3 4 5 6 7 8 9 10 250 13 0 0 20 0 5 0 142262 1 2 3 4 5 6 7 8 9 "   \
+#define STAT_TAIL                                                              \
+    " 1 2 3 4 5 6 7 8 9 10 250 13 0 0 20 0 5 0 142262 1 2 3 4 5 6 7 8 9 "      \
     "10 11 12 13 14 15 16 1 0 0 0 0 0\n"
 
 START_TEST(stat_lines)
@@ -128,8 +127,7 @@ START_TEST(stat_lines)
     struct np_proc_stat st;
 
     /* a real vCPU thread's line: comm with a space and a '/' */
-    ck_assert_int_eq(np_proc_parse_stat("27849 (CPU 0/TCG) S" STAT_TAIL,
-                                        &st),
+    ck_assert_int_eq(np_proc_parse_stat("27849 (CPU 0/TCG) S" STAT_TAIL, &st),
                      0);
     ck_assert_int_eq(st.state, 'S');
     ck_assert_uint_eq(st.utime, 250);
@@ -177,9 +175,9 @@ START_TEST(numa_maps)
     ck_assert_uint_eq(total, 0);
     ck_assert_int_eq(np_numa_maps_parse("1 default N0=x\n", 3, kib, NULL),
                      -EINVAL);
-    ck_assert_int_eq(np_numa_maps_parse("1 N0=1 kernelpagesize_kB=0\n", 3,
-                                        kib, NULL),
-                     -EINVAL);
+    ck_assert_int_eq(
+        np_numa_maps_parse("1 N0=1 kernelpagesize_kB=0\n", 3, kib, NULL),
+        -EINVAL);
 }
 END_TEST
 
@@ -252,8 +250,7 @@ START_TEST(qmp_parse)
     ck_assert_int_eq(np_qmp_parse_cpus("{\"return\": {}}", &cpus, &nr, &err),
                      -EINVAL);
     np_err_clear(&err);
-    ck_assert_int_eq(np_qmp_parse_cpus("not json", &cpus, &nr, &err),
-                     -EINVAL);
+    ck_assert_int_eq(np_qmp_parse_cpus("not json", &cpus, &nr, &err), -EINVAL);
     ck_assert_ptr_null(cpus);
 }
 END_TEST
@@ -317,8 +314,7 @@ static void fake_qmp_start(struct fake_qmp *q, const char *dir, bool greet,
     strcpy(addr.sun_path, q->path);
     q->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
     ck_assert_int_ge(q->listen_fd, 0);
-    ck_assert_int_eq(bind(q->listen_fd, (struct sockaddr *)&addr,
-                          sizeof(addr)),
+    ck_assert_int_eq(bind(q->listen_fd, (struct sockaddr *)&addr, sizeof(addr)),
                      0);
     ck_assert_int_eq(listen(q->listen_fd, 1), 0);
     ck_assert_int_eq(pthread_create(th, NULL, fake_qmp_main, q), 0);
@@ -402,8 +398,9 @@ static void fake_process(const struct tree *t, long pid, const char *argv,
              pid, start);
     put_str(t, rel, buf);
     snprintf(rel, sizeof(rel), "proc/%ld/numa_maps", pid);
-    put_str(t, rel, "7f00 default anon=300 N0=256 N1=512 "
-                    "kernelpagesize_kB=4\n");
+    put_str(t, rel,
+            "7f00 default anon=300 N0=256 N1=512 "
+            "kernelpagesize_kB=4\n");
     list = strdup(threads);
     for (tok = strtok_r(list, ";", &save); tok;
          tok = strtok_r(NULL, ";", &save)) {
@@ -455,20 +452,21 @@ START_TEST(fake_tree)
     struct tree t;
 
     tree_init(&t);
-    fake_process(&t, 100, "/usr/bin/qemu-system-x86_64|-smp|2|-name|"
-                          "guest=web,debug-threads=on",
-                 5000, "100:qemu-system-x86:0-7;101:call_rcu:0-3;"
-                       "102:CPU 0/KVM:4;103:CPU 1/KVM:5-6;104:IO io1:2");
-    fake_process(&t, 200, "qemu-system-x86_64|-smp|3|-m|1G|-name|plain",
-                 6000, "200:qemu-system-x86:0-7;201:qemu-system-x86:0-7;"
-                       "202:qemu-system-x86:0-7");
+    fake_process(&t, 100,
+                 "/usr/bin/qemu-system-x86_64|-smp|2|-name|"
+                 "guest=web,debug-threads=on",
+                 5000,
+                 "100:qemu-system-x86:0-7;101:call_rcu:0-3;"
+                 "102:CPU 0/KVM:4;103:CPU 1/KVM:5-6;104:IO io1:2");
+    fake_process(&t, 200, "qemu-system-x86_64|-smp|3|-m|1G|-name|plain", 6000,
+                 "200:qemu-system-x86:0-7;201:qemu-system-x86:0-7;"
+                 "202:qemu-system-x86:0-7");
     fake_process(&t, 300, "/bin/bash|-name|web", 7000, "300:bash:0-7");
     fake_process(&t, 400, "qemu-system-x86_64|-name|guest=web", 8000,
                  "400:qemu-system-x86:0-7;401:CPU 0/TCG:1");
     put_str(&t, "proc/self", "not a pid\n");
     snap_init(&snap);
-    ck_assert_msg(np_qemu_read_guests(t.fd, t.dir, NULL, 0, &snap, &err) ==
-                      0,
+    ck_assert_msg(np_qemu_read_guests(t.fd, t.dir, NULL, 0, &snap, &err) == 0,
                   "%s", err.msg);
     ck_assert(snap.has_guests);
     ck_assert_uint_eq(snap.nr_guests, 3);
@@ -511,24 +509,20 @@ START_TEST(fake_tree)
     ck_assert_int_eq(g->vcpus[0].tid, 401);
 
     /* --pid picks one; a pid that is no QEMU is an error */
-    ck_assert_int_eq(np_qemu_read_guests(t.fd, t.dir, NULL, 400, &snap,
-                                         &err),
+    ck_assert_int_eq(np_qemu_read_guests(t.fd, t.dir, NULL, 400, &snap, &err),
                      0);
     ck_assert_uint_eq(snap.nr_guests, 1);
     ck_assert_int_eq(snap.guests[0].id, 400);
-    ck_assert_int_eq(np_qemu_read_guests(t.fd, t.dir, NULL, 300, &snap,
-                                         &err),
+    ck_assert_int_eq(np_qemu_read_guests(t.fd, t.dir, NULL, 300, &snap, &err),
                      -ESRCH);
     ck_assert_ptr_nonnull(strstr(err.msg, "300"));
     np_err_clear(&err);
-    ck_assert_int_eq(np_qemu_read_guests(t.fd, t.dir, NULL, 999, &snap,
-                                         &err),
+    ck_assert_int_eq(np_qemu_read_guests(t.fd, t.dir, NULL, 999, &snap, &err),
                      -ESRCH);
 
     /* start time and threads re-checked before acting */
     np_err_clear(&err);
-    ck_assert_int_eq(np_qemu_check_alive(t.fd, "web", 100, 5000, 103, &err),
-                     0);
+    ck_assert_int_eq(np_qemu_check_alive(t.fd, "web", 100, 5000, 103, &err), 0);
     ck_assert_int_eq(np_qemu_check_alive(t.fd, "web", 100, 4999, 0, &err),
                      -ESRCH);
     ck_assert_ptr_nonnull(strstr(err.msg, "another process"));
@@ -556,13 +550,14 @@ START_TEST(single_thread_tcg)
     unsigned int v;
 
     tree_init(&t);
-    fake_process(&t, 500, "qemu-system-x86_64|-accel|tcg,thread=single|"
-                          "-smp|3|-name|guest=one,debug-threads=on",
-                 9000, "500:qemu-system-x86:0-7;501:call_rcu:0-7;"
-                       "502:ALL CPUs/TCG:2-3");
+    fake_process(&t, 500,
+                 "qemu-system-x86_64|-accel|tcg,thread=single|"
+                 "-smp|3|-name|guest=one,debug-threads=on",
+                 9000,
+                 "500:qemu-system-x86:0-7;501:call_rcu:0-7;"
+                 "502:ALL CPUs/TCG:2-3");
     snap_init(&snap);
-    ck_assert_msg(np_qemu_read_guests(t.fd, t.dir, NULL, 0, &snap, &err) ==
-                      0,
+    ck_assert_msg(np_qemu_read_guests(t.fd, t.dir, NULL, 0, &snap, &err) == 0,
                   "%s", err.msg);
     ck_assert_uint_eq(snap.nr_guests, 1);
     g = &snap.guests[0];
@@ -598,8 +593,7 @@ START_TEST(qmp_threads)
                  "3000:qemu-system-x86:0-7;3001:qemu-system-x86:0-7");
     fake_qmp_start(&q, t.dir, true, &th);
     snap_init(&snap);
-    ck_assert_msg(np_qemu_read_guests(t.fd, t.dir, q.path, 0, &snap, &err) ==
-                      0,
+    ck_assert_msg(np_qemu_read_guests(t.fd, t.dir, q.path, 0, &snap, &err) == 0,
                   "%s", err.msg);
     fake_qmp_stop(&q, th);
     ck_assert_uint_eq(snap.nr_guests, 2);
@@ -614,14 +608,12 @@ START_TEST(qmp_threads)
 
     /* a monitor held by another client: no greeting, a clear timeout */
     fake_qmp_start(&q, t.dir, false, &th);
-    ck_assert_int_eq(np_qmp_query_cpus(q.path, &cpus, &nr, &err),
-                     -ETIMEDOUT);
+    ck_assert_int_eq(np_qmp_query_cpus(q.path, &cpus, &nr, &err), -ETIMEDOUT);
     ck_assert_ptr_nonnull(strstr(err.msg, "one client"));
     fake_qmp_stop(&q, th);
     np_err_clear(&err);
-    ck_assert_int_eq(np_qmp_query_cpus("/nonexistent/qmp.sock", &cpus, &nr,
-                                       &err),
-                     -ENOENT);
+    ck_assert_int_eq(
+        np_qmp_query_cpus("/nonexistent/qmp.sock", &cpus, &nr, &err), -ENOENT);
     ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/qmp.sock"));
     np_snapshot_dispose(&snap);
     tree_dispose(&t);
@@ -640,8 +632,7 @@ START_TEST(captured)
     ck_assert_int_ge(fd, 0);
     np_snapshot_init(&snap);
     np_test_topo_dense(&snap.topo, 1, 2, 1, 1);
-    ck_assert_msg(np_qemu_read_guests(fd, FIXTURE, NULL, 0, &snap, &err) ==
-                      0,
+    ck_assert_msg(np_qemu_read_guests(fd, FIXTURE, NULL, 0, &snap, &err) == 0,
                   "%s", err.msg);
     ck_assert_uint_eq(snap.nr_guests, 2);
     g = &snap.guests[0];

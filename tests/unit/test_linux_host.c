@@ -41,7 +41,7 @@
 #define FREE_DRIFT_MB 32
 
 static const char *const fixtures[] = {
-    "2s2c-2n", "2s2c2t-2n", "4n-ring", "cpuonly-node1",
+    "2s2c-2n",       "2s2c2t-2n",    "4n-ring",  "cpuonly-node1",
     "memonly-node2", "offline-cpu3", "maxcpus2", "flat-1n",
 };
 
@@ -57,8 +57,7 @@ static void copy_file(int srcdir, int dstdir, const char *name)
 
     in = openat(srcdir, name, O_RDONLY | O_CLOEXEC);
     ck_assert_int_ge(in, 0);
-    out = openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                 0644);
+    out = openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     ck_assert_int_ge(out, 0);
     while ((got = read(in, buf, sizeof(buf))) > 0)
         ck_assert_int_eq(write(out, buf, (size_t)got), got);
@@ -82,8 +81,8 @@ static void copy_tree(int srcdir, int dstdir)
     while ((de = readdir(dir))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        ck_assert_int_eq(fstatat(srcdir, de->d_name, &st,
-                                 AT_SYMLINK_NOFOLLOW), 0);
+        ck_assert_int_eq(fstatat(srcdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW),
+                         0);
         if (S_ISDIR(st.st_mode)) {
             ck_assert_int_eq(mkdirat(dstdir, de->d_name, 0755), 0);
             sub_src = openat(srcdir, de->d_name, O_RDONLY | O_DIRECTORY);
@@ -192,27 +191,27 @@ static void tree_dispose(struct tree *t)
 struct ref_cpu {
     bool listed;
     bool online;
-    int node, socket, core;    /* -1 for lscpu's "-" */
-    int link_node;             /* from symlinks.txt cpuN/nodeM, or -1 */
+    int node, socket, core; /* -1 for lscpu's "-" */
+    int link_node;          /* from symlinks.txt cpuN/nodeM, or -1 */
 };
 
 struct ref_node {
     bool listed;
     bool cpus[MAX_CPUS];
     unsigned long size_mb, free_mb;
-    int distance[MAX_NODES];   /* 0 when numactl showed none */
+    int distance[MAX_NODES]; /* 0 when numactl showed none */
 };
 
 struct ref {
-    int nr_cpus;               /* lines of lscpu-e.txt */
+    int nr_cpus; /* lines of lscpu-e.txt */
     int max_cpu;
     struct ref_cpu cpus[MAX_CPUS];
-    int nr_nodes;              /* numactl's "available: N nodes" */
+    int nr_nodes; /* numactl's "available: N nodes" */
     int max_node;
     struct ref_node nodes[MAX_NODES];
-    char arch[32];             /* lscpu's Architecture */
+    char arch[32]; /* lscpu's Architecture */
     unsigned int sockets, threads_per_core;
-    unsigned int mhz;          /* proc/cpuinfo's first "cpu MHz" */
+    unsigned int mhz; /* proc/cpuinfo's first "cpu MHz" */
 };
 
 static FILE *open_ref(const char *name, const char *file)
@@ -238,8 +237,9 @@ static void parse_lscpu_e(struct ref *ref, const char *name)
     while (fgets(line, sizeof(line), f)) {
         struct ref_cpu *c;
 
-        ck_assert_int_eq(sscanf(line, "%d %15s %15s %15s %15s %15s", &cpu,
-                                node, socket, core, cluster, online), 6);
+        ck_assert_int_eq(sscanf(line, "%d %15s %15s %15s %15s %15s", &cpu, node,
+                                socket, core, cluster, online),
+                         6);
         ck_assert(cpu >= 0 && cpu < MAX_CPUS);
         c = &ref->cpus[cpu];
         c->listed = true;
@@ -297,8 +297,7 @@ static void parse_numactl(struct ref *ref, const char *name)
             ref->nodes[node].size_mb = mb;
         } else if (sscanf(line, "node %d free: %lu MB", &node, &mb) == 2) {
             ref->nodes[node].free_mb = mb;
-        } else if (sscanf(line, "node %d cpus:%n", &node, &n) == 1 &&
-                   n >= 0) {
+        } else if (sscanf(line, "node %d cpus:%n", &node, &n) == 1 && n >= 0) {
             ck_assert(node >= 0 && node < MAX_NODES);
             for (p = line + n; sscanf(p, "%d%n", &value, &n) == 1; p += n) {
                 ck_assert(value >= 0 && value < MAX_CPUS);
@@ -420,12 +419,12 @@ static void check_cpus(const struct np_topo *topo, const struct ref *ref,
             ck_assert_int_eq(c->die, -1);
             ck_assert(np_cpumap_is_empty(&c->siblings));
             ck_assert_msg(c->node == rc->link_node,
-                          "%s: offline cpu %d on node %d, link says %d",
-                          name, a, c->node, rc->link_node);
+                          "%s: offline cpu %d on node %d, link says %d", name,
+                          a, c->node, rc->link_node);
             continue;
         }
-        ck_assert_msg(c->node == rc->node, "%s: cpu %d node %d, lscpu %d",
-                      name, a, c->node, rc->node);
+        ck_assert_msg(c->node == rc->node, "%s: cpu %d node %d, lscpu %d", name,
+                      a, c->node, rc->node);
         ck_assert_int_ge(c->socket, 0);
         ck_assert_int_ge(c->core, 0);
         ck_assert_int_ge(c->die, 0);
@@ -473,21 +472,20 @@ static void check_nodes(const struct np_topo *topo, const struct ref *ref,
                           "%s: node %d cpu %d", name, a, cpu);
         /* numactl prints MB rounded down */
         ck_assert_msg(n->mem_total_kib / 1024 == rn->size_mb,
-                      "%s: node %d has %lu KiB, numactl says %lu MB", name,
-                      a, (unsigned long)n->mem_total_kib, rn->size_mb);
+                      "%s: node %d has %lu KiB, numactl says %lu MB", name, a,
+                      (unsigned long)n->mem_total_kib, rn->size_mb);
         ck_assert(np_topo_node_has_memory(topo, a) == (rn->size_mb > 0));
         ck_assert(n->mem_free_known);
         drift = (long)(n->mem_free_kib / 1024) - (long)rn->free_mb;
         ck_assert_msg(labs(drift) <= FREE_DRIFT_MB,
-                      "%s: node %d free %lu KiB, numactl says %lu MB",
-                      name, a, (unsigned long)n->mem_free_kib, rn->free_mb);
+                      "%s: node %d free %lu KiB, numactl says %lu MB", name, a,
+                      (unsigned long)n->mem_free_kib, rn->free_mb);
         sum_mb += rn->size_mb;
         for (b = 0; b <= ref->max_node; b++)
             ck_assert_msg(np_topo_distance(topo, a, b) ==
                               (unsigned int)rn->distance[b],
-                          "%s: distance(%d, %d) = %u, numactl says %d",
-                          name, a, b, np_topo_distance(topo, a, b),
-                          rn->distance[b]);
+                          "%s: distance(%d, %d) = %u, numactl says %d", name, a,
+                          b, np_topo_distance(topo, a, b), rn->distance[b]);
     }
     /* proc/meminfo's MemTotal is the sum of the nodes' (each rounded
      * down by numactl) */
@@ -520,7 +518,7 @@ START_TEST(fixture_matches_references)
 {
     const char *name = fixtures[_i];
     struct np_topo topo;
-    struct np_err err = { "" };
+    struct np_err err = {""};
     struct ref ref;
     struct tree t;
     int rc;
@@ -540,9 +538,9 @@ END_TEST
  * reader must not guess. */
 START_TEST(offline_cpu_without_links)
 {
-    static const char *const names[] = { "offline-cpu3", "maxcpus2" };
+    static const char *const names[] = {"offline-cpu3", "maxcpus2"};
     struct np_topo topo;
-    struct np_err err = { "" };
+    struct np_err err = {""};
     struct ref ref;
     struct tree t;
     int cpu;
@@ -568,7 +566,7 @@ START_TEST(missing_root)
 {
     const char *root = "/nonexistent/numapin-test-root";
     struct np_topo topo;
-    struct np_err err = { "" };
+    struct np_err err = {""};
 
     np_topo_init(&topo);
     ck_assert_int_eq(np_linux_read_host(root, &topo, &err), -ENOENT);
@@ -586,42 +584,42 @@ static const struct {
     const char *text;
     int rc;
 } corruptions[] = {
-    { SYS_NODE "/node0/distance", "10 x\n", -EINVAL },
-    { SYS_NODE "/node0/distance", "garbage\n", -EINVAL },
-    { SYS_NODE "/node0/distance", "10\n", -EINVAL },       /* 1 column */
-    { SYS_NODE "/node1/distance", "20 10 20\n", -EINVAL }, /* 3 columns */
-    { SYS_NODE "/node0/distance", "10  20\n", -EINVAL },
-    { SYS_NODE "/node0/distance", "0 20\n", -EINVAL },
-    { SYS_NODE "/node0/distance", NULL, -ENOENT },
-    { SYS_NODE "/node1/cpulist", "3-2\n", -EINVAL },
-    { SYS_NODE "/node1/cpulist", "2-\n", -EINVAL },
-    { SYS_NODE "/node1/cpulist", "2,,3\n", -EINVAL },
-    { SYS_NODE "/node1/cpulist", "2 3\n", -EINVAL },
-    { SYS_NODE "/node1/cpulist", "9\n", -EINVAL },         /* not present */
-    { SYS_NODE "/node1/cpulist", "99999999999999999999\n", -EINVAL },
-    { SYS_NODE "/node0/cpulist", "0-2\n", -EINVAL },       /* cpu 2 twice */
-    { SYS_NODE "/node0/meminfo", "Node 1 MemTotal: 5 kB\n", -EINVAL },
-    { SYS_NODE "/node0/meminfo", "Node 0 MemFree: 5 kB\n", -EINVAL },
-    { SYS_NODE "/node0/meminfo", "Node 0 MemTotal: 5 MB\n", -EINVAL },
-    { SYS_NODE "/online", "0-1,\n", -EINVAL },
-    { SYS_NODE "/online", "\n", -EINVAL },
-    { SYS_NODE "/online", "0-2\n", -EINVAL },              /* > possible */
-    { SYS_NODE "/node1", NULL, -ENOENT },               /* online, gone */
-    { SYS_CPU "/cpu2", NULL, -ENOENT },                 /* present, gone */
-    { SYS_CPU "/present", "\n", -EINVAL },
-    { SYS_CPU "/present", "0-3\n\n", -EINVAL },
-    { SYS_CPU "/cpu1/online", "2\n", -EINVAL },
-    { SYS_CPU "/cpu1/topology/core_id", "abc\n", -EINVAL },
-    { SYS_CPU "/cpu1/topology/core_id", "-2\n", -EINVAL },
-    { SYS_CPU "/cpu1/topology/thread_siblings_list", "1,7\n", -EINVAL },
-    { "proc/meminfo", "MemTotal: lots kB\n", -EINVAL },
-    { "proc/cpuinfo", "cpu MHz\t\t: fast\n", -EINVAL },
+    {SYS_NODE "/node0/distance", "10 x\n", -EINVAL},
+    {SYS_NODE "/node0/distance", "garbage\n", -EINVAL},
+    {SYS_NODE "/node0/distance", "10\n", -EINVAL},       /* 1 column */
+    {SYS_NODE "/node1/distance", "20 10 20\n", -EINVAL}, /* 3 columns */
+    {SYS_NODE "/node0/distance", "10  20\n", -EINVAL},
+    {SYS_NODE "/node0/distance", "0 20\n", -EINVAL},
+    {SYS_NODE "/node0/distance", NULL, -ENOENT},
+    {SYS_NODE "/node1/cpulist", "3-2\n", -EINVAL},
+    {SYS_NODE "/node1/cpulist", "2-\n", -EINVAL},
+    {SYS_NODE "/node1/cpulist", "2,,3\n", -EINVAL},
+    {SYS_NODE "/node1/cpulist", "2 3\n", -EINVAL},
+    {SYS_NODE "/node1/cpulist", "9\n", -EINVAL}, /* not present */
+    {SYS_NODE "/node1/cpulist", "99999999999999999999\n", -EINVAL},
+    {SYS_NODE "/node0/cpulist", "0-2\n", -EINVAL}, /* cpu 2 twice */
+    {SYS_NODE "/node0/meminfo", "Node 1 MemTotal: 5 kB\n", -EINVAL},
+    {SYS_NODE "/node0/meminfo", "Node 0 MemFree: 5 kB\n", -EINVAL},
+    {SYS_NODE "/node0/meminfo", "Node 0 MemTotal: 5 MB\n", -EINVAL},
+    {SYS_NODE "/online", "0-1,\n", -EINVAL},
+    {SYS_NODE "/online", "\n", -EINVAL},
+    {SYS_NODE "/online", "0-2\n", -EINVAL}, /* > possible */
+    {SYS_NODE "/node1", NULL, -ENOENT},     /* online, gone */
+    {SYS_CPU "/cpu2", NULL, -ENOENT},       /* present, gone */
+    {SYS_CPU "/present", "\n", -EINVAL},
+    {SYS_CPU "/present", "0-3\n\n", -EINVAL},
+    {SYS_CPU "/cpu1/online", "2\n", -EINVAL},
+    {SYS_CPU "/cpu1/topology/core_id", "abc\n", -EINVAL},
+    {SYS_CPU "/cpu1/topology/core_id", "-2\n", -EINVAL},
+    {SYS_CPU "/cpu1/topology/thread_siblings_list", "1,7\n", -EINVAL},
+    {"proc/meminfo", "MemTotal: lots kB\n", -EINVAL},
+    {"proc/cpuinfo", "cpu MHz\t\t: fast\n", -EINVAL},
 };
 
 START_TEST(corrupted_file)
 {
     struct np_topo topo;
-    struct np_err err = { "" };
+    struct np_err err = {""};
     struct tree t;
     int rc;
 
@@ -650,7 +648,7 @@ END_TEST
 START_TEST(corrupted_distance_message)
 {
     struct np_topo topo;
-    struct np_err err = { "" };
+    struct np_err err = {""};
     struct tree t;
 
     tree_copy(&t, "2s2c-2n", true);
@@ -677,12 +675,12 @@ END_TEST
 START_TEST(sparse_node_ids)
 {
     struct np_topo topo;
-    struct np_err err = { "" };
+    struct np_err err = {""};
     struct ref ref;
     struct tree t;
     char text[64];
     int a, b;
-    const int online[] = { 0, 2 };
+    const int online[] = {0, 2};
 
     ref_load(&ref, "memonly-node2");
     ck_assert_int_ne(ref.nodes[0].distance[1], ref.nodes[0].distance[2]);
@@ -704,24 +702,21 @@ START_TEST(sparse_node_ids)
         tree_write(&t, rel, text);
     }
     np_topo_init(&topo);
-    ck_assert_msg(np_linux_read_host(t.dir, &topo, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(np_linux_read_host(t.dir, &topo, &err) == 0, "%s", err.msg);
     ck_assert_uint_eq(topo.nr_node_ids, 3);
     ck_assert_uint_eq(np_topo_nr_nodes(&topo), 2);
     ck_assert(!np_topo_node_exists(&topo, 1));
     for (a = 0; a < 3; a++)
         for (b = 0; b < 3; b++) {
-            unsigned int want = a == 1 || b == 1
-                                    ? 0
-                                    : (unsigned int)ref.nodes[a].distance[b];
+            unsigned int want =
+                a == 1 || b == 1 ? 0 : (unsigned int)ref.nodes[a].distance[b];
 
             ck_assert_msg(np_topo_distance(&topo, a, b) == want,
                           "distance(%d, %d) = %u, want %u", a, b,
                           np_topo_distance(&topo, a, b), want);
         }
     ck_assert(!np_topo_node_has_cpus(&topo, 2));
-    ck_assert_uint_eq(topo.nodes[2].mem_total_kib / 1024,
-                      ref.nodes[2].size_mb);
+    ck_assert_uint_eq(topo.nodes[2].mem_total_kib / 1024, ref.nodes[2].size_mb);
     ck_assert_int_eq(topo.cpus[0].node, 0);
     ck_assert_int_eq(topo.cpus[1].node, 0);
     np_topo_dispose(&topo);
@@ -734,7 +729,7 @@ END_TEST
 START_TEST(sparse_cpu_ids)
 {
     struct np_topo topo;
-    struct np_err err = { "" };
+    struct np_err err = {""};
     struct ref ref;
     struct tree t;
 
@@ -747,8 +742,7 @@ START_TEST(sparse_cpu_ids)
     tree_write(&t, SYS_CPU "/online", "0,2-3\n");
     tree_write(&t, SYS_NODE "/node0/cpulist", "0\n");
     np_topo_init(&topo);
-    ck_assert_msg(np_linux_read_host(t.dir, &topo, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(np_linux_read_host(t.dir, &topo, &err) == 0, "%s", err.msg);
     ck_assert_uint_eq(topo.nr_cpu_ids, 4);
     ck_assert_uint_eq(np_topo_nr_cpus(&topo), 3);
     ck_assert(!np_topo_cpu_exists(&topo, 1));
@@ -770,7 +764,7 @@ END_TEST
 START_TEST(kernel_without_numa)
 {
     struct np_topo topo;
-    struct np_err err = { "" };
+    struct np_err err = {""};
     struct ref ref;
     struct tree t;
 
@@ -778,8 +772,7 @@ START_TEST(kernel_without_numa)
     tree_copy(&t, "flat-1n", false);
     tree_remove(&t, SYS_NODE);
     np_topo_init(&topo);
-    ck_assert_msg(np_linux_read_host(t.dir, &topo, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(np_linux_read_host(t.dir, &topo, &err) == 0, "%s", err.msg);
     check_host(&topo, &ref, "flat-1n without node/", t.dir);
     np_topo_dispose(&topo);
     tree_dispose(&t);
@@ -790,7 +783,7 @@ START_TEST(kvm_backend)
 {
     struct np_backend be = {.ops = &np_kvm_ops};
     struct np_snapshot snap;
-    struct np_err err = { "" };
+    struct np_err err = {""};
     struct ref ref;
     struct tree t;
 
@@ -812,28 +805,24 @@ START_TEST(kvm_backend)
     {
         struct np_guest *g;
 
-        ck_assert_int_eq(np_snapshot_add_guest(&snap, 1, "g", 1, false, &g),
-                         0);
+        ck_assert_int_eq(np_snapshot_add_guest(&snap, 1, "g", 1, false, &g), 0);
         np_cpumap_set_all(&g->vcpus[0].hard);
         g->vcpus[0].tid = 1;
-        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0,
-                                                   &g->vcpus[0].hard, NULL,
-                                                   &err),
-                         -EROFS);
+        ck_assert_int_eq(
+            be.ops->set_vcpu_affinity(&be, g, 0, &g->vcpus[0].hard, NULL, &err),
+            -EROFS);
         ck_assert_ptr_nonnull(strstr(err.msg, "live"));
         np_err_clear(&err);
-        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, NULL,
-                                                   &g->vcpus[0].hard, &err),
-                         -EOPNOTSUPP);
+        ck_assert_int_eq(
+            be.ops->set_vcpu_affinity(&be, g, 0, NULL, &g->vcpus[0].hard, &err),
+            -EOPNOTSUPP);
         ck_assert_ptr_nonnull(strstr(err.msg, "soft"));
     }
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, NULL, NULL, &err),
-                     -EROFS);
+    ck_assert_int_eq(be.ops->set_node_affinity(&be, NULL, NULL, &err), -EROFS);
     ck_assert(err.msg[0]);
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->move_memory(&be, NULL, NULL, NULL, &err),
-                     -EROFS);
+    ck_assert_int_eq(be.ops->move_memory(&be, NULL, NULL, NULL, &err), -EROFS);
     ck_assert(err.msg[0]);
     be.ops->close(&be);
     ck_assert_ptr_null(be.priv);

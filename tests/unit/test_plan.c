@@ -172,16 +172,15 @@ static char *pins_text(const char *host)
         for (v = 0; v < g->nr_vcpus; v++) {
             int cpu;
 
-            len += (size_t)snprintf(buf + len, 8192 - len, "%s/%u:", g->name,
-                                    v);
-            np_cpumap_for_each(cpu, &g->vcpus[v].hard)
-                len += (size_t)snprintf(buf + len, 8192 - len, "%d,", cpu);
+            len +=
+                (size_t)snprintf(buf + len, 8192 - len, "%s/%u:", g->name, v);
+            np_cpumap_for_each(cpu, &g->vcpus[v].hard) len +=
+                (size_t)snprintf(buf + len, 8192 - len, "%d,", cpu);
             len += (size_t)snprintf(buf + len, 8192 - len, " ");
         }
-        np_cpumap_for_each(n, &g->node_affinity)
-            len += (size_t)snprintf(buf + len, 8192 - len, "n%d,", n);
-        for (n = 0; g->mem_per_node_kib && n < (int)snap.topo.nr_node_ids;
-             n++)
+        np_cpumap_for_each(n, &g->node_affinity) len +=
+            (size_t)snprintf(buf + len, 8192 - len, "n%d,", n);
+        for (n = 0; g->mem_per_node_kib && n < (int)snap.topo.nr_node_ids; n++)
             total += g->mem_per_node_kib[n];
         len += (size_t)snprintf(buf + len, 8192 - len, "mem %llu\n",
                                 (unsigned long long)total);
@@ -209,13 +208,13 @@ START_TEST(json_round_trip)
     ck_assert_ptr_nonnull(strstr(a, "\"kind\": \"plan\""));
     ck_assert_ptr_nonnull(strstr(a, "\"score\": 10.00"));
     np_plan_init(&back);
-    ck_assert_msg(np_plan_read_json(a, strlen(a), "a", &back, &err) == 0,
-                  "%s", err.msg);
+    ck_assert_msg(np_plan_read_json(a, strlen(a), "a", &back, &err) == 0, "%s",
+                  err.msg);
     ck_assert_int_eq(np_plan_write_json(&back, &b, &err), 0);
     ck_assert_str_eq(a, b);
     ck_assert_uint_eq(back.nr_guests, 3);
-    ck_assert(np_cpumap_equal(&back.guests[0].hard[0],
-                              &plan.guests[0].hard[0]));
+    ck_assert(
+        np_cpumap_equal(&back.guests[0].hard[0], &plan.guests[0].hard[0]));
     free(a);
     free(b);
     /* a journal round-trips too */
@@ -272,9 +271,9 @@ START_TEST(json_errors)
     np_plan_init(&plan);
     ck_assert_int_eq(np_plan_read_json(j, strlen(j), "x", &plan, &err),
                      -EINVAL);
-    ck_assert_msg(!strncmp(err.msg, bad_plans[_i].msg,
-                           strlen(bad_plans[_i].msg)),
-                  "got '%s', want '%s'", err.msg, bad_plans[_i].msg);
+    ck_assert_msg(
+        !strncmp(err.msg, bad_plans[_i].msg, strlen(bad_plans[_i].msg)),
+        "got '%s', want '%s'", err.msg, bad_plans[_i].msg);
     ck_assert_uint_eq(plan.nr_guests, 0);
     np_plan_dispose(&plan);
 }
@@ -404,8 +403,7 @@ START_TEST(apply_then_undo)
     plan_all(&snap, &plan);
     /* nothing to undo yet */
     ck_assert_int_eq(np_plan_undo(&be, &snap, &opts, &rep, &err), -ENOENT);
-    ck_assert_msg(strstr(err.msg, "there is nothing to undo"), "%s",
-                  err.msg);
+    ck_assert_msg(strstr(err.msg, "there is nothing to undo"), "%s", err.msg);
     np_err_clear(&err);
     ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
     applied_pins = pins_text(sc.host);
@@ -474,9 +472,9 @@ START_TEST(undo_interrupted)
     snprintf(path, sizeof(path), "%s/%s", sc.state, NP_JOURNAL_PENDING);
     ck_assert_int_eq(np_plan_write_file(path, &journal, &err), 0);
     for (v = 0; v < plan.guests[0].nr_vcpus; v++)
-        ck_assert_int_eq(be.ops->set_vcpu_affinity(
-                             &be, &snap.guests[0], (int)v,
-                             &plan.guests[0].hard[v], NULL, &err),
+        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, &snap.guests[0], (int)v,
+                                                   &plan.guests[0].hard[v],
+                                                   NULL, &err),
                          0);
     np_snapshot_dispose(&snap);
     be_read(&be, &snap);
@@ -529,16 +527,15 @@ START_TEST(stale_plans)
     np_err_clear(&err);
     ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err),
                      -EINVAL);
-    ck_assert_msg(strstr(err.msg, "to cpu 4, which is offline"), "%s",
-                  err.msg);
+    ck_assert_msg(strstr(err.msg, "to cpu 4, which is offline"), "%s", err.msg);
     snap.topo.cpus[4].online = true;
     /* the state directory cannot be made: nothing changes */
     snprintf(sc.state, sizeof(sc.state), "%s/host.json/state", sc.dir);
     opts.state_dir = sc.state;
     np_err_clear(&err);
     ck_assert_int_lt(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
-    ck_assert_msg(strstr(err.msg, "cannot create the state directory"),
-                  "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "cannot create the state directory"), "%s",
+                  err.msg);
     after = slurp(sc.host);
     ck_assert_str_eq(before, after);
     free(before);

@@ -38,13 +38,13 @@
 struct shape {
     const char *name;
     unsigned int nodes;
-    unsigned int cores;        /* per node with CPUs */
+    unsigned int cores; /* per node with CPUs */
     unsigned int threads;
-    unsigned int memonly;      /* the last N nodes have no CPUs */
-    unsigned int cpuonly;      /* the first N nodes have no memory */
-    bool ring;                 /* ring distances, else two levels */
-    bool uneven;               /* node i has cores + i % 3 cores */
-    unsigned int reserved;     /* CPUs 0..N-1 reserved */
+    unsigned int memonly;  /* the last N nodes have no CPUs */
+    unsigned int cpuonly;  /* the first N nodes have no memory */
+    bool ring;             /* ring distances, else two levels */
+    bool uneven;           /* node i has cores + i % 3 cores */
+    unsigned int reserved; /* CPUs 0..N-1 reserved */
 };
 
 static const struct shape shapes[] = {
@@ -89,9 +89,9 @@ static void build(struct np_topo *t, const struct shape *sh)
             unsigned int d, gap = n > m ? n - m : m - n;
 
             if (sh->ring)
-                d = n == m ? 10 : 10 + 6 * (gap < sh->nodes - gap
-                                                ? gap
-                                                : sh->nodes - gap);
+                d = n == m ? 10
+                           : 10 + 6 * (gap < sh->nodes - gap ? gap
+                                                             : sh->nodes - gap);
             else
                 d = n == m ? 10 : n / 4 == m / 4 ? 16 : 22;
             np_topo_set_distance(t, (int)n, (int)m, d);
@@ -176,8 +176,7 @@ static void check_plan(const struct np_snapshot *snap,
             if (np_cpumap_weight(&g->vcpus[v].hard) >=
                 np_topo_nr_online_cpus(t))
                 continue;
-            np_cpumap_for_each(cpu, &g->vcpus[v].hard)
-                owner[cpu] = g->id;
+            np_cpumap_for_each(cpu, &g->vcpus[v].hard) owner[cpu] = g->id;
         }
     }
     for (i = 0; i < plan->nr_guests; i++) {
@@ -188,8 +187,7 @@ static void check_plan(const struct np_snapshot *snap,
         ck_assert_msg(has_reason(g, "needs "), "%s: no 'needs' reason",
                       g->name);
         if (!g->placed) {
-            ck_assert_msg(has_reason(g, "not placed"), "%s: no why",
-                          g->name);
+            ck_assert_msg(has_reason(g, "not placed"), "%s: no why", g->name);
             continue;
         }
         ck_assert_msg(has_reason(g, "considered "), "%s", g->name);
@@ -198,16 +196,14 @@ static void check_plan(const struct np_snapshot *snap,
                           has_reason(g, "the only candidate"),
                       "%s", g->name);
         for (v = 0; v < g->nr_vcpus; v++) {
-            const struct np_cpumap *pin = req->pin == NP_PIN_SOFT
-                                              ? &g->soft[v]
-                                              : &g->hard[v];
+            const struct np_cpumap *pin =
+                req->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
 
             ck_assert_uint_eq(np_cpumap_weight(pin), 1);
             cpu = np_cpumap_next(pin, -1);
             ck_assert(np_topo_cpu_exists(t, cpu));
             ck_assert(t->cpus[cpu].online);
-            ck_assert_msg(!req->reserved ||
-                              !np_cpumap_test(req->reserved, cpu),
+            ck_assert_msg(!req->reserved || !np_cpumap_test(req->reserved, cpu),
                           "%s vcpu %u on reserved cpu %d", g->name, v, cpu);
             ck_assert_msg(np_cpumap_test(&g->nodes, t->cpus[cpu].node),
                           "%s: cpu %d is outside its nodes", g->name, cpu);
@@ -227,8 +223,7 @@ static void check_plan(const struct np_snapshot *snap,
             if (!g->mem_per_node_kib[n])
                 continue;
             ck_assert_msg(np_topo_node_has_memory(t, n),
-                          "%s: memory on node %d, which has none", g->name,
-                          n);
+                          "%s: memory on node %d, which has none", g->name, n);
             ck_assert(np_cpumap_test(&g->nodes, n));
             ck_assert(np_cpumap_test(&g->node_affinity, n));
             used[n] += g->mem_per_node_kib[n];
@@ -240,8 +235,10 @@ static void check_plan(const struct np_snapshot *snap,
                 ck_assert(np_topo_node_has_memory(t, n));
     }
     for (n = 0; n < (int)t->nr_node_ids; n++)
-        ck_assert_msg(used[n] <= avail[n], "node %d: %llu KiB planned, %llu "
-                      "free", n, (unsigned long long)used[n],
+        ck_assert_msg(used[n] <= avail[n],
+                      "node %d: %llu KiB planned, %llu "
+                      "free",
+                      n, (unsigned long long)used[n],
                       (unsigned long long)avail[n]);
     /* isolate / require: no two guests on sibling threads */
     if (req->policy != NP_POLICY_PREFER) {
@@ -367,8 +364,7 @@ START_TEST(origin_8vcpu_advice)
     ck_assert_ptr_nonnull(g->advice);
     ck_assert_msg(strstr(g->advice, "run 2 guests of 4 vCPUs"), "%s",
                   g->advice);
-    ck_assert_msg(strstr(g->advice, "2 virtual NUMA nodes"), "%s",
-                  g->advice);
+    ck_assert_msg(strstr(g->advice, "2 virtual NUMA nodes"), "%s", g->advice);
     np_plan_dispose(&plan);
     /* a 4-vCPU guest too large for any node's memory: multi-node too */
     ng.nr_vcpus = 4;
@@ -525,8 +521,7 @@ START_TEST(load_rule)
 
     np_snapshot_init(&snap);
     np_test_topo_dense(&snap.topo, 2, 4, 1, 2);
-    snap.topo.nodes[0].mem_free_kib = snap.topo.nodes[1].mem_free_kib =
-        4 * GIB;
+    snap.topo.nodes[0].mem_free_kib = snap.topo.nodes[1].mem_free_kib = 4 * GIB;
     snap.topo.nodes[0].mem_total_kib = snap.topo.nodes[1].mem_total_kib =
         8 * GIB;
     np_solve_req_init(&req);
@@ -615,8 +610,8 @@ START_TEST(overcommit)
     np_plan_dispose(&plan);
     req.overcommit = 2;
     ck_assert_int_eq(solve_checked(&snap, &req, &plan), 0);
-    ck_assert(np_cpumap_equal(&plan.guests[0].hard[0],
-                              &plan.guests[1].hard[0]));
+    ck_assert(
+        np_cpumap_equal(&plan.guests[0].hard[0], &plan.guests[1].hard[0]));
     np_plan_dispose(&plan);
     np_snapshot_dispose(&snap);
 }
@@ -745,7 +740,7 @@ START_TEST(improve_tight_mix)
     static const unsigned int cpus[] = {1, 3, 5, 2};
     static const unsigned int half_gib[] = {6, 15, 12, 9};
     static const struct np_new_guest ng[] = {
-        {"a", 1, GIB / 2}, {"b", 4, 5 * GIB / 2}, {"c", 1, 5 * GIB / 2},
+        {"a", 1, GIB / 2},     {"b", 4, 5 * GIB / 2}, {"c", 1, 5 * GIB / 2},
         {"d", 2, 7 * GIB / 2}, {"e", 3, 4 * GIB},
     };
     struct np_snapshot snap;
@@ -798,10 +793,11 @@ START_TEST(improve_keeps_rules)
     static const unsigned int cpus[] = {4, 4};
     static const unsigned int half_gib[] = {8, 8};
     static const struct np_new_guest ng[] = {
-        {"big", 3, 3 * GIB}, {"mid", 3, GIB}, {"small", 2, 2 * GIB},
+        {"big", 3, 3 * GIB},
+        {"mid", 3, GIB},
+        {"small", 2, 2 * GIB},
     };
-    static const enum np_policy pols[] = {NP_POLICY_PREFER,
-                                          NP_POLICY_ISOLATE,
+    static const enum np_policy pols[] = {NP_POLICY_PREFER, NP_POLICY_ISOLATE,
                                           NP_POLICY_REQUIRE};
     struct np_snapshot snap;
     struct np_solve_req req;
@@ -820,17 +816,14 @@ START_TEST(improve_keeps_rules)
             if (p == 0 && oc == 1) {
                 ck_assert(plan.guests[0].placed && plan.guests[1].placed &&
                           plan.guests[2].placed);
-                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[0].nodes),
-                                  1);
-                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[1].nodes),
-                                  2);
-                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[2].nodes),
-                                  1);
+                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[0].nodes), 1);
+                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[1].nodes), 2);
+                ck_assert_uint_eq(np_cpumap_weight(&plan.guests[2].nodes), 1);
             }
             if (p == 0 && oc == 2)
                 for (i = 0; i < 3; i++)
-                    ck_assert_uint_eq(
-                        np_cpumap_weight(&plan.guests[i].nodes), 1);
+                    ck_assert_uint_eq(np_cpumap_weight(&plan.guests[i].nodes),
+                                      1);
             np_plan_dispose(&plan);
         }
     }
@@ -841,13 +834,12 @@ END_TEST
 static void mix_on(const struct np_topo *topo, const struct np_cpumap *rsv,
                    unsigned int seed, bool quiet)
 {
-    static const enum np_policy pols[] = {NP_POLICY_PREFER,
-                                          NP_POLICY_ISOLATE,
+    static const enum np_policy pols[] = {NP_POLICY_PREFER, NP_POLICY_ISOLATE,
                                           NP_POLICY_REQUIRE};
     unsigned int nr_cpus = np_topo_nr_online_cpus(topo);
     unsigned int nr = 1 + nr_cpus / 3, i, p, state = seed, v;
     struct np_new_guest *ng = calloc(nr, sizeof(*ng));
-    char (*names)[16] = calloc(nr, sizeof(*names));
+    char(*names)[16] = calloc(nr, sizeof(*names));
     struct np_snapshot snap;
     struct np_solve_req req;
     struct np_plan plan;
@@ -887,9 +879,8 @@ static void mix_on(const struct np_topo *topo, const struct np_cpumap *rsv,
                 if (!pg->placed)
                     continue;
                 ck_assert_int_eq(np_snapshot_add_guest(&host, (int)i + 1,
-                                                       pg->name,
-                                                       pg->nr_vcpus, false,
-                                                       &g),
+                                                       pg->name, pg->nr_vcpus,
+                                                       false, &g),
                                  0);
                 g->mem_kib = pg->mem_kib;
                 /* half of them float, half keep their pins */
@@ -899,8 +890,8 @@ static void mix_on(const struct np_topo *topo, const struct np_cpumap *rsv,
                     else
                         np_cpumap_copy(&g->vcpus[v].hard, &pg->hard[v]);
                 }
-                g->mem_per_node_kib = calloc(host.topo.nr_node_ids,
-                                             sizeof(uint64_t));
+                g->mem_per_node_kib =
+                    calloc(host.topo.nr_node_ids, sizeof(uint64_t));
                 ck_assert_ptr_nonnull(g->mem_per_node_kib);
                 memcpy(g->mem_per_node_kib, pg->mem_per_node_kib,
                        host.topo.nr_node_ids * sizeof(uint64_t));
@@ -913,9 +904,8 @@ static void mix_on(const struct np_topo *topo, const struct np_cpumap *rsv,
                     uint64_t m = host.guests[k].mem_per_node_kib[i];
                     struct np_node *nd = &host.topo.nodes[i];
 
-                    nd->mem_free_kib = nd->mem_free_kib > m
-                                           ? nd->mem_free_kib - m
-                                           : 0;
+                    nd->mem_free_kib =
+                        nd->mem_free_kib > m ? nd->mem_free_kib - m : 0;
                 }
             }
             np_plan_dispose(&plan);

@@ -77,13 +77,12 @@ START_TEST(get_string)
 {
     char *v = NULL;
 
-    ck_assert_int_eq(np_xlcfg_get_string("name = \"x\"\nname = 'y z'\n",
-                                         "name", &v, NULL),
-                     0);
+    ck_assert_int_eq(
+        np_xlcfg_get_string("name = \"x\"\nname = 'y z'\n", "name", &v, NULL),
+        0);
     ck_assert_str_eq(v, "y z");
     free(v);
-    ck_assert_int_eq(np_xlcfg_get_string("name=\"a\\\"b\"", "name", &v,
-                                         NULL),
+    ck_assert_int_eq(np_xlcfg_get_string("name=\"a\\\"b\"", "name", &v, NULL),
                      0);
     ck_assert_str_eq(v, "a\"b");
     free(v);
@@ -113,8 +112,7 @@ static void guest(struct np_snapshot *s, bool with_soft, struct np_guest **g)
 {
     np_snapshot_init(s);
     np_test_topo_dense(&s->topo, 2, 2, 1, 2);
-    ck_assert_int_eq(np_snapshot_add_guest(s, 1, "domu1", 2, with_soft, g),
-                     0);
+    ck_assert_int_eq(np_snapshot_add_guest(s, 1, "domu1", 2, with_soft, g), 0);
     np_cpumap_set(&(*g)->vcpus[0].hard, 2);
     np_cpumap_set_all(&(*g)->vcpus[1].hard);
     if (with_soft) {
@@ -133,8 +131,7 @@ START_TEST(placement)
                        "cpus = \"all\"\n";
 
     guest(&s, true, &g);
-    ck_assert_int_eq(np_xlcfg_set_placement(text, &s.topo, g, &out, &err),
-                     0);
+    ck_assert_int_eq(np_xlcfg_set_placement(text, &s.topo, g, &out, &err), 0);
     ck_assert_str_eq(out, "# domu1\nname = \"domu1\"\nvcpus = 2\n"
                           "cpus = [\"2\", \"all\"]\n"
                           "cpus_soft = [\"0-1\", \"all\"]\n");
@@ -143,8 +140,7 @@ START_TEST(placement)
 
     /* Without soft affinity (KVM): cpus only. */
     guest(&s, false, &g);
-    ck_assert_int_eq(np_xlcfg_set_placement(text, &s.topo, g, &out, &err),
-                     0);
+    ck_assert_int_eq(np_xlcfg_set_placement(text, &s.topo, g, &out, &err), 0);
     ck_assert_str_eq(out, "# domu1\nname = \"domu1\"\nvcpus = 2\n"
                           "cpus = [\"2\", \"all\"]\n");
     free(out);
@@ -160,9 +156,9 @@ START_TEST(placement_other_guest)
     char *out = NULL;
 
     guest(&s, true, &g);
-    ck_assert_int_eq(np_xlcfg_set_placement("name = \"web\"\n", &s.topo, g,
-                                            &out, &err),
-                     -EINVAL);
+    ck_assert_int_eq(
+        np_xlcfg_set_placement("name = \"web\"\n", &s.topo, g, &out, &err),
+        -EINVAL);
     ck_assert_ptr_null(out);
     ck_assert_str_eq(err.msg,
                      "this is the configuration of 'web', not of 'domu1'");
@@ -178,11 +174,9 @@ START_TEST(placement_round_trip)
     char *once = NULL, *twice = NULL;
 
     guest(&s, true, &g);
-    ck_assert_int_eq(np_xlcfg_set_placement("name='domu1'\n", &s.topo, g,
-                                            &once, NULL),
-                     0);
-    ck_assert_int_eq(np_xlcfg_set_placement(once, &s.topo, g, &twice, NULL),
-                     0);
+    ck_assert_int_eq(
+        np_xlcfg_set_placement("name='domu1'\n", &s.topo, g, &once, NULL), 0);
+    ck_assert_int_eq(np_xlcfg_set_placement(once, &s.topo, g, &twice, NULL), 0);
     ck_assert_str_eq(once, twice);
     free(once);
     free(twice);
