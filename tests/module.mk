@@ -29,6 +29,7 @@ $(BENCH): $(BUILD)/tests/bench/np_bench.o $(LIBCOMMON)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(COMMON_LIBS)
 
 bench: $(BENCH)
+	$(Q)tools/install-deps bench
 	$(Q)$(BENCH)
 
 .PHONY: bench
