@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "backend.h"
+#include "lock.h"
 #include "np_err.h"
 #include "snapshot.h"
 
@@ -22,6 +23,8 @@ enum {
     NP_EXIT_USAGE = 1,   /* bad usage or input */
     NP_EXIT_FAILED = 2,  /* the operation failed */
 };
+
+struct np_history;
 
 struct np_ctx {
     bool dry_run;          /* -N */
@@ -35,6 +38,12 @@ struct np_ctx {
     bool be_open;
     struct np_snapshot snap;
     bool loaded;
+    /* Writing commands (np_ctx_begin_write()). */
+    const char *state_dir;      /* --state-dir DIR after the command */
+    char *state_dir_buf;        /* FILE.state for -c test:FILE */
+    const char *cmdline;        /* the command and its arguments, escaped */
+    struct np_lock lock;        /* held from before the read to the end */
+    struct np_history *hist;    /* the state directory's, under the lock */
 };
 
 /* What a command needs besides the host. */
@@ -77,6 +86,25 @@ int np_cmd_getopt_help(int argc, char **argv, const char *cmd);
 /* Print and clear the backend's note about the last write, if any. */
 void np_ctx_print_note(struct np_ctx *ctx);
 
+/*
+ * Every command that changes a host calls this before np_ctx_load(): it
+ * refuses offline sources (--topology, a captured --root tree) before
+ * touching any state directory, takes the host's writer lock
+ * (np_ctx_state_dir()/lock) and opens the history, refusing (unless cmd
+ * is "undo") while a change recorded there did not finish.  Nothing under
+ * -N.  Returns 0, or an exit code after printing the error.  main()
+ * releases the lock when the command returns.
+ */
+int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd);
+
+/* The state directory: --state-dir, else $NUMAPIN_STATE_DIR, else
+ * FILE.state for -c test:FILE, else /var/lib/numapin. */
+const char *np_ctx_state_dir(struct np_ctx *ctx);
+
+/* Take "--state-dir DIR" / "--state-dir=DIR" out of a command's
+ * arguments into ctx->state_dir.  -1 to go on, or an exit code. */
+int np_ctx_take_state_dir(struct np_ctx *ctx, int *argc, char **argv);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);
@@ -98,5 +126,6 @@ int main_place(struct np_ctx *ctx, int argc, char **argv);
 int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
+int main_history(struct np_ctx *ctx, int argc, char **argv);
 
 #endif /* NUMAPIN_H */

@@ -1,0 +1,194 @@
+/*
+ * cmd_write.c: what every command that changes a host does first (its
+ * state directory, the writer lock, the history), and the `history`
+ * command.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "history.h"
+#include "lock.h"
+#include "numapin.h"
+#include "plan.h"
+
+int np_ctx_take_state_dir(struct np_ctx *ctx, int *argc, char **argv)
+{
+    int i, j;
+
+    for (i = 1; i < *argc; i++) {
+        const char *v = NULL;
+        int used = 1;
+
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strncmp(argv[i], "--state-dir=", 12)) {
+            v = argv[i] + 12;
+        } else if (!strcmp(argv[i], "--state-dir")) {
+            if (i + 1 >= *argc)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "option '--state-dir' needs a value");
+            v = argv[i + 1];
+            used = 2;
+        } else {
+            continue;
+        }
+        if (!*v)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "option '--state-dir' needs a directory");
+        ctx->state_dir = v;
+        for (j = i; j + used <= *argc; j++)
+            argv[j] = argv[j + used];
+        *argc -= used;
+        i--;
+    }
+    return -1;
+}
+
+/* Is root (--root, kvm) another tree than the live host's "/"? */
+static bool captured_root(const char *root)
+{
+    char *real;
+    bool other;
+
+    if (!root)
+        return false;
+    real = realpath(root, NULL);
+    other = !real || strcmp(real, "/");
+    free(real);
+    return other;
+}
+
+const char *np_ctx_state_dir(struct np_ctx *ctx)
+{
+    const char *env = getenv(NP_STATE_DIR_ENV);
+
+    if (ctx->state_dir)
+        return ctx->state_dir;
+    if (env && *env)
+        return env;
+    if (ctx->backend && !strncmp(ctx->backend, "test:", 5) && ctx->backend[5]) {
+        if (!ctx->state_dir_buf &&
+            asprintf(&ctx->state_dir_buf, "%s.state", ctx->backend + 5) < 0)
+            ctx->state_dir_buf = NULL;
+        if (ctx->state_dir_buf)
+            return ctx->state_dir_buf;
+    }
+    return NP_STATE_DIR_DEFAULT;
+}
+
+int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd)
+{
+    struct np_err err = {""};
+    const struct np_hist_rec *u;
+    const char *dir;
+    int rc;
+
+    if (ctx->dry_run)
+        return 0;
+    /* offline sources never touch a state directory */
+    if (ctx->topology)
+        return np_ctx_error(NP_EXIT_FAILED,
+                            "a --topology file cannot change a host: use a "
+                            "live backend or -c test:FILE");
+    if (captured_root(ctx->root))
+        return np_ctx_error(NP_EXIT_FAILED,
+                            "a captured tree (--root) cannot be changed: "
+                            "numapin writes only to the live host");
+    if (ctx->lock.fd >= 0)
+        return 0;
+    dir = np_ctx_state_dir(ctx);
+    rc = np_lock_take(&ctx->lock, dir, NP_LOCK_WAIT_DEFAULT_MS, cmd, &err);
+    if (rc)
+        return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+    rc = np_history_open(dir, true, &ctx->hist, &err);
+    if (rc)
+        return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+    u = np_history_unfinished(ctx->hist);
+    if (u && strcmp(cmd, "undo")) {
+        char when[32];
+
+        np_hist_time(u->time, when, sizeof(when));
+        return np_ctx_error(NP_EXIT_FAILED,
+                            "change %u (%s, %s) did not finish: run `numapin "
+                            "undo` to put it back first",
+                            u->id, u->command, when);
+    }
+    return 0;
+}
+
+int main_history(struct np_ctx *ctx, int argc, char **argv)
+{
+    struct np_history *h = NULL;
+    struct np_err err = {""};
+    unsigned int i, *ids = NULL, nr = 0;
+    bool json = ctx->json;
+    int rc;
+
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
+    for (i = 1; i < (unsigned int)argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else
+            return np_usage("history");
+    }
+    if (ctx->topology || captured_root(ctx->root))
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "a --topology file or a captured tree has no "
+                            "history: numapin changes only live hosts");
+    rc = np_history_open(np_ctx_state_dir(ctx), false, &h, &err);
+    if (rc)
+        return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+    if (json) {
+        char *s = NULL;
+
+        rc = np_history_write_json(h, &s);
+        if (!rc)
+            fputs(s, stdout);
+        free(s);
+        np_history_free(h);
+        return rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory") : NP_EXIT_OK;
+    }
+    if (np_history_stack(h, &ids, &nr)) {
+        np_history_free(h);
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    }
+    printf("%4s  %-20s  %-11s  %-10s  %-24s  %s\n", "ID", "Time", "State",
+           "User", "Guests", "Command");
+    for (i = 0; i < np_history_count(h); i++) {
+        const struct np_hist_rec *r = np_history_get(h, i);
+        char when[32], guests[64], state[16];
+        unsigned int k;
+        bool undoable = false;
+
+        for (k = 0; k < nr; k++)
+            undoable |= ids[k] == r->id;
+        np_hist_time(r->time, when, sizeof(when));
+        np_hist_rec_guests(r, guests, sizeof(guests));
+        snprintf(state, sizeof(state), "%s%s", np_hist_state_name(r->state),
+                 r->state == NP_HIST_DONE && !undoable && !r->nr_reverts ? "*"
+                                                                         : "");
+        {
+            char *u = np_escape(r->user), *gs = np_escape(guests),
+                 *c = np_escape(r->command);
+
+            printf("%4u  %-20s  %-11s  %-10s  %-24s  %s", r->id, when, state,
+                   u ? u : "?", gs ? gs : "?", c ? c : "?");
+            free(u);
+            free(gs);
+            free(c);
+        }
+        fputc('\n', stdout);
+    }
+    if (np_history_count(h))
+        printf("(* undone; `numapin undo` reverts the newest change not "
+               "undone)\n");
+    free(ids);
+    np_history_free(h);
+    return NP_EXIT_OK;
+}
