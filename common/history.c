@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <json-c/json.h>
+#include <json.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,7 +396,8 @@ int np_history_open(const char *state_dir, bool create,
         }
         ids[nr++] = id;
     }
-    qsort(ids, nr, sizeof(*ids), cmp_uint);
+    if (nr)
+        qsort(ids, nr, sizeof(*ids), cmp_uint);
     h->recs = calloc(nr + 1, sizeof(*h->recs));
     if (!h->recs) {
         rc = -ENOMEM;

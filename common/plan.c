@@ -17,6 +17,7 @@
 
 #include "cpulist.h"
 #include "fileio.h"
+#include "history.h"
 #include "plan.h"
 
 /* ------------------------------------------------------------------ */
@@ -56,6 +57,7 @@ static void guest_dispose(struct np_plan_guest *g)
     free(g->soft);
     free_strings(g->reasons, g->nr_reasons);
     free(g->advice);
+    np_cpumap_dispose(&g->emulator);
     memset(g, 0, sizeof(*g));
 }
 
@@ -126,6 +128,9 @@ int np_plan_add_guest(struct np_plan *plan, int id, const char *name,
     }
     np_cpumap_init(&g->nodes);
     np_cpumap_init(&g->node_affinity);
+    np_cpumap_init(&g->emulator);
+    g->sched_cap = -1;
+    g->sched_weight = -1;
     plan->nr_guests++;
     if (np_cpumap_alloc(&g->nodes, plan->nr_node_ids ? plan->nr_node_ids : 1))
         return -ENOMEM;
@@ -252,6 +257,19 @@ int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
             goto out;
         jg->placed = true;
         jg->mem_kib = g->mem_kib;
+        jg->start_time = g->start_time;
+        if (pg->emulator.nr_bits) {
+            /* unknown: the threads of a guest nobody pinned use every CPU */
+            rc = g->emulator.nr_bits
+                     ? np_cpumap_copy(&jg->emulator, &g->emulator)
+                     : np_topo_all_cpus(&snap->topo, &jg->emulator);
+            if (rc)
+                goto out;
+        }
+        if (pg->sched_cap >= 0)
+            jg->sched_cap = g->sched_cap >= 0 ? g->sched_cap : 0;
+        if (pg->sched_weight >= 0)
+            jg->sched_weight = g->sched_weight > 0 ? g->sched_weight : 256;
         for (v = 0; v < g->nr_vcpus; v++) {
             rc = np_cpumap_copy(&jg->hard[v], &g->vcpus[v].hard);
             if (!rc && g->vcpus[v].soft.nr_bits)
@@ -408,6 +426,15 @@ static json_object *write_guest(const struct np_plan *plan,
         obj_add(o, "reasons", new_strings(g->reasons, g->nr_reasons, oom), oom);
     if (g->advice)
         obj_add(o, "advice", json_object_new_string(g->advice), oom);
+    if (g->start_time)
+        obj_add(o, "start_time", json_object_new_int64((int64_t)g->start_time),
+                oom);
+    if (g->emulator.nr_bits)
+        obj_add(o, "emulator", new_list(&g->emulator), oom);
+    if (g->sched_cap >= 0)
+        obj_add(o, "sched_cap", json_object_new_int(g->sched_cap), oom);
+    if (g->sched_weight >= 0)
+        obj_add(o, "sched_weight", json_object_new_int(g->sched_weight), oom);
     return o;
 }
 
@@ -640,27 +667,21 @@ static unsigned int score_of(json_object *v)
 static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
                       const char *path)
 {
-    static const char *const keys[] = {"id",
-                                       "name",
-                                       "new",
-                                       "placed",
-                                       "vcpus",
-                                       "memory_kib",
-                                       "nodes",
-                                       "node_affinity",
-                                       "memory_per_node_kib",
-                                       "score",
-                                       "pins",
-                                       "reasons",
-                                       "advice",
-                                       NULL};
+    static const char *const keys[] = {
+        "id",        "name",          "new",
+        "placed",    "vcpus",         "memory_kib",
+        "nodes",     "node_affinity", "memory_per_node_kib",
+        "score",     "pins",          "reasons",
+        "advice",    "start_time",    "emulator",
+        "sched_cap", "sched_weight",  NULL};
     static const char *const pin_keys[] = {"vcpu", "hard", "soft", NULL};
     json_object *v, *pins, *mem;
     struct np_plan_guest *g;
-    uint64_t nr_vcpus, mem_kib;
+    uint64_t nr_vcpus, mem_kib, x;
     char sub[128];
     const char *name;
     int64_t id;
+    bool *seen;
     size_t i;
     int rc;
 
@@ -738,29 +759,42 @@ static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
     rc = get(rd, o, path, "pins", json_type_array, true, &pins);
     if (rc)
         return rc;
-    for (i = 0; i < json_object_array_length(pins); i++) {
+    seen = calloc(g->nr_vcpus + 1, sizeof(*seen));
+    if (!seen)
+        return -ENOMEM;
+    for (i = 0; !rc && i < json_object_array_length(pins); i++) {
         json_object *p = json_object_array_get_idx(pins, i);
         uint64_t vcpu;
 
         snprintf(sub, sizeof(sub), "%s.pins[%zu]", path, i);
-        if (!json_object_is_type(p, json_type_object))
-            return rd_fail(rd, sub, "not an object");
+        if (!json_object_is_type(p, json_type_object)) {
+            rc = rd_fail(rd, sub, "not an object");
+            break;
+        }
         rc = check_keys(rd, p, sub, pin_keys);
         if (!rc)
             rc = get_uint(rd, p, sub, "vcpu", 65535, &vcpu);
         if (rc)
-            return rc;
-        if (vcpu >= g->nr_vcpus)
-            return rd_fail(rd, sub, "vcpu %" PRIu64 " is not below 'vcpus'",
-                           vcpu);
+            break;
+        if (vcpu >= g->nr_vcpus) {
+            rc =
+                rd_fail(rd, sub, "vcpu %" PRIu64 " is not below 'vcpus'", vcpu);
+            break;
+        }
+        if (seen[vcpu]) {
+            rc = rd_fail(rd, sub, "vcpu %" PRIu64 " is listed twice", vcpu);
+            break;
+        }
+        seen[vcpu] = true;
         rc = get_list(rd, p, sub, "hard", plan->nr_cpu_ids, false,
                       &g->hard[vcpu]);
         if (!rc)
             rc = get_list(rd, p, sub, "soft", plan->nr_cpu_ids, false,
                           &g->soft[vcpu]);
-        if (rc)
-            return rc;
     }
+    free(seen);
+    if (rc)
+        return rc;
     rc = get_strings(rd, o, path, "reasons", &g->reasons, &g->nr_reasons);
     if (rc)
         return rc;
@@ -770,6 +804,56 @@ static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
         if (!g->advice)
             rc = -ENOMEM;
     }
+    if (!rc && json_object_object_get_ex(o, "start_time", &v)) {
+        rc = get_uint(rd, o, path, "start_time", UINT64_MAX >> 1, &x);
+        g->start_time = x;
+    }
+    if (!rc && json_object_object_get_ex(o, "emulator", &v))
+        rc = get_list(rd, o, path, "emulator", plan->nr_cpu_ids, true,
+                      &g->emulator);
+    if (!rc && json_object_object_get_ex(o, "sched_cap", &v)) {
+        rc = get_uint(rd, o, path, "sched_cap", 100 * 4096, &x);
+        g->sched_cap = (int)x;
+    }
+    if (!rc && json_object_object_get_ex(o, "sched_weight", &v)) {
+        rc = get_uint(rd, o, path, "sched_weight", 65535, &x);
+        g->sched_weight = (int)x;
+        if (!rc && !x)
+            rc = rd_fail(rd, path,
+                         "'sched_weight' is out of range (1 to "
+                         "65535)");
+    }
+    return rc;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* A guest (by id; new guests, id -1, aside) listed twice is an error:
+ * sorted, so that 100,000 guests cost no more than reading them. */
+static int check_unique_guests(struct rd *rd, const struct np_plan *plan)
+{
+    int *ids = calloc(plan->nr_guests + 1, sizeof(*ids));
+    unsigned int i, nr = 0;
+    int rc = 0;
+
+    if (!ids)
+        return -ENOMEM;
+    for (i = 0; i < plan->nr_guests; i++)
+        if (plan->guests[i].id >= 0)
+            ids[nr++] = plan->guests[i].id;
+    if (nr)
+        qsort(ids, nr, sizeof(*ids), cmp_int);
+    for (i = 1; i < nr; i++)
+        if (ids[i] == ids[i - 1]) {
+            rc = rd_fail(rd, "guests", "guest id %d is listed twice", ids[i]);
+            break;
+        }
+    free(ids);
     return rc;
 }
 
@@ -887,6 +971,7 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         if (rc)
             goto out;
     }
+    rc = check_unique_guests(&rd, plan);
 out:
     if (rc == -ENOMEM)
         np_err_set(err, rc, "out of memory while reading the plan");
@@ -997,6 +1082,56 @@ static int check_cpus(const struct np_topo *t, const struct np_plan *plan,
     return 0;
 }
 
+/* The memory a plan puts on each node fits the node: a guest's target
+ * on a node without memory, or more than the node holds (the guests of
+ * the plan together, and the guests it leaves where they are), is
+ * refused. */
+static int check_memory(const struct np_snapshot *snap,
+                        const struct np_plan *plan, struct np_err *err)
+{
+    const struct np_topo *t = &snap->topo;
+    uint64_t *sum;
+    unsigned int i;
+    int n, rc = 0;
+
+    if (plan->is_journal)
+        return 0; /* the memory as it was: it fitted */
+    sum = calloc(t->nr_node_ids + 1, sizeof(*sum));
+    if (!sum)
+        return -ENOMEM;
+    for (i = 0; i < plan->nr_guests && !rc; i++) {
+        const struct np_plan_guest *pg = &plan->guests[i];
+
+        if (!pg->mem_per_node_kib || !pg->placed)
+            continue;
+        for (n = 0; n < (int)t->nr_node_ids && !rc; n++) {
+            if (!pg->mem_per_node_kib[n])
+                continue;
+            if (!t->nodes[n].present || !np_topo_node_has_memory(t, n))
+                rc = np_err_set(err, -EINVAL,
+                                "the plan puts memory of '%s' on node %d, "
+                                "which has no memory",
+                                pg->name, n);
+            else if (t->nodes[n].mem_total_kib &&
+                     pg->mem_per_node_kib[n] > t->nodes[n].mem_total_kib)
+                rc = np_err_set(err, -EINVAL,
+                                "the plan puts %" PRIu64 " KiB of '%s' on "
+                                "node %d, which has %" PRIu64 " KiB",
+                                pg->mem_per_node_kib[n], pg->name, n,
+                                t->nodes[n].mem_total_kib);
+            sum[n] += pg->mem_per_node_kib[n];
+        }
+    }
+    for (n = 0; n < (int)t->nr_node_ids && !rc; n++)
+        if (t->nodes[n].mem_total_kib && sum[n] > t->nodes[n].mem_total_kib)
+            rc = np_err_set(err, -EINVAL,
+                            "the plan puts %" PRIu64 " KiB on node %d, "
+                            "which has %" PRIu64 " KiB",
+                            sum[n], n, t->nodes[n].mem_total_kib);
+    free(sum);
+    return rc;
+}
+
 int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
                   struct np_err *err)
 {
@@ -1004,6 +1139,12 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
     unsigned int i, v;
     int rc, n;
 
+    if (plan->backend && snap->backend && strcmp(plan->backend, "file") &&
+        strcmp(snap->backend, "file") && strcmp(plan->backend, snap->backend))
+        return np_err_set(err, -EINVAL,
+                          "the plan was made on the %s backend; this host "
+                          "is %s: make a new plan here",
+                          plan->backend, snap->backend);
     if (plan->nr_cpu_ids != t->nr_cpu_ids ||
         plan->nr_node_ids != t->nr_node_ids)
         return np_err_set(err, -EINVAL,
@@ -1059,15 +1200,32 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
                                           "node %d, which has no memory",
                                           pg->name, n);
         }
+        if (pg->start_time && g->start_time && pg->start_time != g->start_time)
+            return np_err_set(err, -ESRCH,
+                              "guest '%s' (pid %d) is another process now: "
+                              "it started at %" PRIu64 ", the plan's at "
+                              "%" PRIu64 " (the pid was reused)",
+                              pg->name, pg->id, g->start_time, pg->start_time);
+        if (pg->emulator.nr_bits) {
+            rc = check_cpus(t, plan, pg, 0, &pg->emulator, "emulator", err);
+            if (rc)
+                return rc;
+        }
     }
-    return 0;
+    return check_memory(snap, plan, err);
 }
 
 /* ------------------------------------------------------------------ */
 /* Applying                                                            */
 /* ------------------------------------------------------------------ */
 
-enum step_kind { STEP_VCPU, STEP_NODES, STEP_MEMORY };
+enum step_kind {
+    STEP_VCPU,
+    STEP_NODES,
+    STEP_MEMORY,
+    STEP_EMULATOR,
+    STEP_SCHED
+};
 
 struct step {
     enum step_kind kind;
@@ -1096,26 +1254,6 @@ const char *np_plan_state_dir(const struct np_apply_opts *opts)
     if (env && *env)
         return env;
     return NP_STATE_DIR_DEFAULT;
-}
-
-static int state_path(const struct np_apply_opts *opts, const char *file,
-                      char **path_out, struct np_err *err)
-{
-    const char *dir = np_plan_state_dir(opts);
-    struct stat st;
-
-    if (mkdir(dir, 0755) && errno != EEXIST)
-        return np_err_set(err, -errno,
-                          "cannot create the state directory '%s': %s", dir,
-                          strerror(errno));
-    if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-        return np_err_set(err, -ENOTDIR,
-                          "the state directory '%s' is not a directory", dir);
-    if (asprintf(path_out, "%s/%s", dir, file) < 0) {
-        *path_out = NULL;
-        return -ENOMEM;
-    }
-    return 0;
 }
 
 /* The map to give the backend: the plan's bits that this host has. */
@@ -1199,10 +1337,8 @@ static int do_step(struct applier *a, const struct np_plan *p,
             rc = host_map(t, s, false, &m2);
             s = &m2;
         }
-        if (!rc && (h || s))
+        if (!rc && (h || s || a->be->force))
             rc = ops->set_vcpu_affinity(a->be, g, (int)st->vcpu, h, s, err);
-        if (!rc)
-            a->be->note[0] = '\0';
         break;
     }
     case STEP_NODES:
@@ -1213,6 +1349,21 @@ static int do_step(struct applier *a, const struct np_plan *p,
             if (!rc)
                 rc = ops->set_node_affinity(a->be, g, &m1, err);
         }
+        break;
+    case STEP_EMULATOR:
+        if (pg->emulator.nr_bits) {
+            rc = host_map(t, &pg->emulator, false, &m1);
+            if (!rc)
+                rc = ops->set_emulator_affinity
+                         ? ops->set_emulator_affinity(a->be, g, &m1, err)
+                         : -EOPNOTSUPP;
+        }
+        break;
+    case STEP_SCHED:
+        if (pg->sched_cap >= 0 || pg->sched_weight >= 0)
+            rc = ops->set_sched ? ops->set_sched(a->be, g, pg->sched_cap,
+                                                 pg->sched_weight, err)
+                                : -EOPNOTSUPP;
         break;
     case STEP_MEMORY: {
         /* the memory as it is after the plan's move, not as snap says */
@@ -1235,6 +1386,10 @@ static int do_step(struct applier *a, const struct np_plan *p,
         break;
     }
     }
+    /* the first note of the plan's own writes is kept for the command */
+    if (!rc && p == a->plan && a->be->note[0] && !a->report->note[0])
+        snprintf(a->report->note, sizeof(a->report->note), "%s", a->be->note);
+    a->be->note[0] = '\0';
     np_cpumap_dispose(&m1);
     np_cpumap_dispose(&m2);
     return rc;
@@ -1249,6 +1404,10 @@ static const char *step_text(const struct applier *a, const struct step *st,
         snprintf(buf, size, "set the affinity of %s vcpu %u", name, st->vcpu);
     else if (st->kind == STEP_NODES)
         snprintf(buf, size, "set the node affinity of %s", name);
+    else if (st->kind == STEP_EMULATOR)
+        snprintf(buf, size, "pin the emulator threads of %s", name);
+    else if (st->kind == STEP_SCHED)
+        snprintf(buf, size, "set the scheduler parameters of %s", name);
     else
         snprintf(buf, size, "move the memory of %s", name);
     return buf;
@@ -1318,8 +1477,10 @@ static bool rollback(struct applier *a)
 
             if ((st->kind == STEP_NODES) != (pass == 0))
                 continue;
-            if (do_step(a, a->journal, st, &e) &&
-                !(a->last_failed && i == a->nr_steps - 1))
+            int rc = do_step(a, a->journal, st, &e);
+
+            /* a guest that is gone has nothing left to put back */
+            if (rc && rc != -ESRCH && !(a->last_failed && i == a->nr_steps - 1))
                 ok = false;
         }
     }
@@ -1405,6 +1566,114 @@ static int apply_order(const struct applier *a, unsigned int *order)
     return 0;
 }
 
+/* Does plan map m differ from the host's map cur?  Bits the host does not
+ * have do not count (Xen's "any" maps). */
+static bool map_differs(const struct np_topo *t, const struct np_cpumap *m,
+                        const struct np_cpumap *cur, bool nodes)
+{
+    struct np_cpumap a, b;
+    bool differs = true;
+
+    if (!cur->nr_bits)
+        return true; /* unknown: set it */
+    np_cpumap_init(&a);
+    np_cpumap_init(&b);
+    if (!host_map(t, m, nodes, &a) && !host_map(t, cur, nodes, &b))
+        differs = !np_cpumap_equal(&a, &b);
+    np_cpumap_dispose(&a);
+    np_cpumap_dispose(&b);
+    return differs;
+}
+
+static bool vcpu_differs(const struct applier *a,
+                         const struct np_plan_guest *pg,
+                         const struct np_guest *g, unsigned int v)
+{
+    const struct np_topo *t = &a->snap->topo;
+    bool soft_ok = a->be->ops->caps & NP_CAP_SOFT_AFFINITY;
+
+    if (a->be->force || !g || v >= g->nr_vcpus)
+        return true;
+    if (pg->hard[v].nr_bits &&
+        map_differs(t, &pg->hard[v], &g->vcpus[v].hard, false))
+        return true;
+    return soft_ok && pg->soft[v].nr_bits &&
+           map_differs(t, &pg->soft[v], &g->vcpus[v].soft, false);
+}
+
+static bool nodes_differ(const struct applier *a,
+                         const struct np_plan_guest *pg,
+                         const struct np_guest *g)
+{
+    const struct np_topo *t = &a->snap->topo;
+    struct np_cpumap all;
+    bool differs = true;
+
+    if (!g || !g->node_affinity.nr_bits)
+        return true;
+    if (!pg->node_affinity_auto)
+        return map_differs(t, &pg->node_affinity, &g->node_affinity, true);
+    np_cpumap_init(&all);
+    if (!np_topo_all_nodes(t, &all))
+        differs = !np_cpumap_subset(&all, &g->node_affinity);
+    np_cpumap_dispose(&all);
+    return differs;
+}
+
+static bool emulator_differs(const struct applier *a,
+                             const struct np_plan_guest *pg,
+                             const struct np_guest *g)
+{
+    return !g ||
+           map_differs(&a->snap->topo, &pg->emulator, &g->emulator, false);
+}
+
+static bool sched_differs(const struct np_plan_guest *pg,
+                          const struct np_guest *g)
+{
+    return !g || (pg->sched_cap >= 0 && pg->sched_cap != g->sched_cap) ||
+           (pg->sched_weight >= 0 && pg->sched_weight != g->sched_weight);
+}
+
+/* Would applying the plan change anything?  (A no-op is not recorded.) */
+static bool plan_changes(const struct applier *a)
+{
+    const struct np_backend_ops *ops = a->be->ops;
+    struct np_cpumap from, to;
+    unsigned int i, v;
+    bool changes = false, needed;
+
+    np_cpumap_init(&from);
+    np_cpumap_init(&to);
+    for (i = 0; i < a->plan->nr_guests && !changes; i++) {
+        const struct np_plan_guest *pg = &a->plan->guests[i];
+        const struct np_guest *g;
+
+        if (!applied(pg))
+            continue;
+        g = snap_guest(a->snap, pg->id);
+        if ((ops->caps & NP_CAP_NODE_AFFINITY) &&
+            (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
+            nodes_differ(a, pg, g))
+            changes = true;
+        for (v = 0; !changes && v < pg->nr_vcpus; v++)
+            if ((pg->hard[v].nr_bits || pg->soft[v].nr_bits) &&
+                vcpu_differs(a, pg, g, v))
+                changes = true;
+        if (pg->emulator.nr_bits && emulator_differs(a, pg, g))
+            changes = true;
+        if ((pg->sched_cap >= 0 || pg->sched_weight >= 0) &&
+            sched_differs(pg, g))
+            changes = true;
+        if (!changes && g && a->move && (ops->caps & NP_CAP_MOVE_MEMORY) &&
+            !memory_move(&a->snap->topo, g, pg, &from, &to, &needed) && needed)
+            changes = true;
+    }
+    np_cpumap_dispose(&from);
+    np_cpumap_dispose(&to);
+    return changes;
+}
+
 /* Apply every guest; on a failure, roll back.  Returns 0 or the error. */
 /* Do the step just added; a failure marks it as the one that failed. */
 static int last_step(struct applier *a, struct np_err *err)
@@ -1434,7 +1703,8 @@ static int apply_all(struct applier *a, struct np_err *err)
         unsigned int gi = order[k];
         const struct np_plan_guest *pg = &a->plan->guests[gi];
         const struct np_guest *g;
-        bool needed = false;
+        bool needed = false, node_step = false;
+        unsigned int first_step = a->nr_steps;
 
         if (!applied(pg))
             continue;
@@ -1443,15 +1713,31 @@ static int apply_all(struct applier *a, struct np_err *err)
          * thread of the guest (as numad does), so the vCPU maps set after
          * it are the ones that stay */
         if ((ops->caps & NP_CAP_NODE_AFFINITY) &&
-            (pg->node_affinity_auto || pg->node_affinity.nr_bits)) {
+            (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
+            nodes_differ(a, pg, g)) {
             rc = add_step(a, STEP_NODES, gi, 0);
             if (!rc)
                 rc = last_step(a, err);
+            node_step = true; /* KVM: it moved every thread */
         }
         for (v = 0; !rc && v < pg->nr_vcpus; v++) {
             if (!pg->hard[v].nr_bits && !pg->soft[v].nr_bits)
                 continue;
+            if (!node_step && !vcpu_differs(a, pg, g, v))
+                continue;
             rc = add_step(a, STEP_VCPU, gi, v);
+            if (!rc)
+                rc = last_step(a, err);
+        }
+        if (!rc && pg->emulator.nr_bits &&
+            (node_step || emulator_differs(a, pg, g))) {
+            rc = add_step(a, STEP_EMULATOR, gi, 0);
+            if (!rc)
+                rc = last_step(a, err);
+        }
+        if (!rc && (pg->sched_cap >= 0 || pg->sched_weight >= 0) &&
+            sched_differs(pg, g)) {
+            rc = add_step(a, STEP_SCHED, gi, 0);
             if (!rc)
                 rc = last_step(a, err);
         }
@@ -1469,13 +1755,13 @@ static int apply_all(struct applier *a, struct np_err *err)
             if (!rc)
                 a->report->nr_moved++;
         }
-        if (!rc) {
+        if (!rc && a->nr_steps > first_step) {
             rc = read_back(a, pg, err);
             if (rc)
                 snprintf(what, sizeof(what), "check %s", pg->name);
+            if (!rc)
+                a->report->nr_guests++;
         }
-        if (!rc)
-            a->report->nr_guests++;
     }
     a->report->nr_steps = a->nr_steps;
     if (rc && a->nr_steps) {
@@ -1495,21 +1781,42 @@ static int apply_all(struct applier *a, struct np_err *err)
     return rc;
 }
 
+int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
+                       const struct np_plan *plan, struct np_plan *after,
+                       struct np_err *err)
+{
+    struct np_snapshot now;
+    int rc;
+
+    np_snapshot_init(&now);
+    rc = np_topo_copy(&now.topo, &snap->topo);
+    if (!rc)
+        rc = be->ops->read_guests(be, &now, err);
+    now.backend = snap->backend;
+    if (!rc)
+        rc = np_plan_journal(&now, plan, after, err);
+    np_snapshot_dispose(&now);
+    return rc;
+}
+
 int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
                   const struct np_plan *plan, const struct np_apply_opts *opts,
                   struct np_apply_report *report, struct np_err *err)
 {
     struct np_apply_report dummy;
-    struct np_plan journal;
+    struct np_plan journal, after;
+    struct np_history *own = NULL, *hist = NULL;
     struct applier a;
     struct np_err step_err = {""};
-    char *pending = NULL, *undo = NULL;
+    unsigned int id = 0;
+    bool record = !opts || !opts->no_journal;
     int rc;
 
     if (!report)
         report = &dummy;
     memset(report, 0, sizeof(*report));
     np_plan_init(&journal);
+    np_plan_init(&after);
     memset(&a, 0, sizeof(a));
     rc = np_plan_check(snap, plan, err);
     if (rc)
@@ -1522,95 +1829,65 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     rc = np_plan_journal(snap, plan, &journal, err);
     if (rc)
         return rc;
-    if (!opts || !opts->no_journal) {
-        rc = state_path(opts, NP_JOURNAL_PENDING, &pending, err);
-        if (!rc)
-            rc = state_path(opts, NP_JOURNAL_UNDO, &undo, err);
-        if (!rc)
-            rc = np_plan_write_file(pending, &journal, err);
-        if (rc)
-            goto out;
-    }
     a.be = be;
     a.snap = snap;
     a.plan = plan;
     a.journal = &journal;
     a.move = opts && opts->move_memory;
     a.report = report;
+    if (!plan_changes(&a) && !(opts && opts->always_record))
+        goto out; /* a no-op changes nothing and records nothing */
+    if (record) {
+        hist = opts ? opts->history : NULL;
+        if (!hist) {
+            rc = np_history_open(np_plan_state_dir(opts), true, &own, err);
+            if (rc)
+                goto out;
+            hist = own;
+        }
+        rc = np_history_begin(
+            hist, opts && opts->command ? opts->command : "apply",
+            snap->backend, &journal, plan, opts ? opts->reverts : NULL,
+            opts ? opts->nr_reverts : 0, &id, err);
+        if (rc)
+            goto out;
+        report->history_id = id;
+    }
     rc = apply_all(&a, &step_err);
     if (rc) {
-        if (report->rollback_failed && pending) {
-            rename(pending, undo);
-            np_file_sync_dir(undo);
+        if (report->rollback_failed && id) {
+            np_history_end(hist, id, NP_HIST_FAILED, NULL, NULL);
             np_err_set(err, rc,
                        "cannot %s: %s; some changes could not be undone: "
                        "run `numapin undo`",
                        report->failed,
                        step_err.msg[0] ? step_err.msg : strerror(-rc));
         } else {
-            if (pending)
-                unlink(pending);
+            if (id && np_history_drop(hist, id, NULL) == 0)
+                report->history_id = 0;
             np_err_set(err, rc, "cannot %s: %s; nothing was changed",
                        report->failed[0] ? report->failed : "apply the plan",
                        step_err.msg[0] ? step_err.msg : strerror(-rc));
         }
         goto out;
     }
-    if (pending && rename(pending, undo)) {
-        rc = np_err_set(err, -errno,
-                        "the plan is applied but its journal could not be "
-                        "kept as '%s': %s",
-                        undo, strerror(errno));
+    if (!id)
         goto out;
-    }
-    if (undo)
-        np_file_sync_dir(undo);
+    /* what the host reads now is the record's "after"; when it cannot
+     * be read, the plan stays there: the change is made either way */
+    if (np_plan_read_after(be, snap, plan, &after, NULL))
+        np_plan_dispose(&after);
+    rc = np_history_end(hist, id, NP_HIST_DONE,
+                        after.nr_cpu_ids ? &after : NULL, err);
+    if (rc)
+        np_err_set(err, rc,
+                   "the plan is applied but its history record %u could "
+                   "not be finished",
+                   id);
 out:
     free(a.steps);
-    free(pending);
-    free(undo);
+    np_history_free(own);
     np_plan_dispose(&journal);
-    return rc;
-}
-
-int np_plan_undo(struct np_backend *be, const struct np_snapshot *snap,
-                 const struct np_apply_opts *opts,
-                 struct np_apply_report *report, struct np_err *err)
-{
-    struct np_plan journal;
-    char *pending = NULL, *undo = NULL;
-    struct stat st;
-    int rc;
-
-    np_plan_init(&journal);
-    rc = state_path(opts, NP_JOURNAL_PENDING, &pending, err);
-    if (!rc)
-        rc = state_path(opts, NP_JOURNAL_UNDO, &undo, err);
-    if (rc)
-        goto out;
-    /* an apply that was interrupted left its journal: that one first */
-    if (!stat(pending, &st) && rename(pending, undo)) {
-        rc = np_err_set(err, -errno, "cannot rename '%s': %s", pending,
-                        strerror(errno));
-        goto out;
-    }
-    if (stat(undo, &st)) {
-        rc = np_err_set(err, -ENOENT,
-                        "there is nothing to undo: no journal in '%s'",
-                        np_plan_state_dir(opts));
-        goto out;
-    }
-    rc = np_plan_read_file(undo, &journal, err);
-    if (rc)
-        goto out;
-    if (!journal.is_journal) {
-        rc = np_err_set(err, -EINVAL, "'%s' is a plan, not a journal", undo);
-        goto out;
-    }
-    rc = np_plan_apply(be, snap, &journal, opts, report, err);
-out:
-    free(pending);
-    free(undo);
-    np_plan_dispose(&journal);
+    np_plan_dispose(&after);
     return rc;
 }

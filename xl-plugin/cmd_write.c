@@ -84,8 +84,8 @@ int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd)
 {
     struct np_err err = {""};
     const struct np_hist_rec *u;
-    const char *dir;
-    int rc;
+    const char *dir, *env;
+    int wait_ms = NP_LOCK_WAIT_DEFAULT_MS, rc;
 
     if (ctx->dry_run)
         return 0;
@@ -101,7 +101,19 @@ int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd)
     if (ctx->lock.fd >= 0)
         return 0;
     dir = np_ctx_state_dir(ctx);
-    rc = np_lock_take(&ctx->lock, dir, NP_LOCK_WAIT_DEFAULT_MS, cmd, &err);
+    env = getenv("NUMAPIN_LOCK_WAIT_MS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+
+        if (*end || v < 0 || v > INT_MAX)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "NUMAPIN_LOCK_WAIT_MS='%s' is not a number of "
+                                "milliseconds",
+                                env);
+        wait_ms = (int)v;
+    }
+    rc = np_lock_take(&ctx->lock, dir, wait_ms, cmd, &err);
     if (rc)
         return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
     rc = np_history_open(dir, true, &ctx->hist, &err);
@@ -125,7 +137,7 @@ int main_history(struct np_ctx *ctx, int argc, char **argv)
     struct np_history *h = NULL;
     struct np_err err = {""};
     unsigned int i, *ids = NULL, nr = 0;
-    bool json = ctx->json;
+    bool json = ctx->json, starred = false;
     int rc;
 
     rc = np_ctx_take_state_dir(ctx, &argc, argv);
@@ -164,15 +176,16 @@ int main_history(struct np_ctx *ctx, int argc, char **argv)
         const struct np_hist_rec *r = np_history_get(h, i);
         char when[32], guests[64], state[16];
         unsigned int k;
-        bool undoable = false;
+        bool undoable = false, star;
 
         for (k = 0; k < nr; k++)
             undoable |= ids[k] == r->id;
         np_hist_time(r->time, when, sizeof(when));
         np_hist_rec_guests(r, guests, sizeof(guests));
+        star = r->state == NP_HIST_DONE && !undoable && !r->nr_reverts;
+        starred |= star;
         snprintf(state, sizeof(state), "%s%s", np_hist_state_name(r->state),
-                 r->state == NP_HIST_DONE && !undoable && !r->nr_reverts ? "*"
-                                                                         : "");
+                 star ? "*" : "");
         {
             char *u = np_escape(r->user), *gs = np_escape(guests),
                  *c = np_escape(r->command);
@@ -185,10 +198,64 @@ int main_history(struct np_ctx *ctx, int argc, char **argv)
         }
         fputc('\n', stdout);
     }
-    if (np_history_count(h))
+    if (starred)
         printf("(* undone; `numapin undo` reverts the newest change not "
                "undone)\n");
     free(ids);
     np_history_free(h);
+    return NP_EXIT_OK;
+}
+
+int np_ctx_plan_init(struct np_ctx *ctx, struct np_plan *plan)
+{
+    np_plan_init(plan);
+    plan->nr_cpu_ids = ctx->snap.topo.nr_cpu_ids;
+    plan->nr_node_ids = ctx->snap.topo.nr_node_ids;
+    if (ctx->snap.backend) {
+        plan->backend = strdup(ctx->snap.backend);
+        if (!plan->backend)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+int np_ctx_plan_guest(struct np_ctx *ctx, struct np_plan *plan,
+                      const struct np_guest *g, struct np_plan_guest **pg_out)
+{
+    struct np_plan_guest *pg;
+    int rc;
+
+    (void)ctx;
+    rc = np_plan_add_guest(plan, g->id, g->name, g->nr_vcpus, &pg);
+    if (rc)
+        return rc;
+    pg->placed = true;
+    pg->mem_kib = g->mem_kib;
+    pg->start_time = g->start_time;
+    *pg_out = pg;
+    return 0;
+}
+
+int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
+                 bool move_memory, struct np_apply_report *rep_out)
+{
+    struct np_apply_opts opts;
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    int rc;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.state_dir = np_ctx_state_dir(ctx);
+    opts.history = ctx->hist;
+    opts.command = ctx->cmdline;
+    opts.move_memory = move_memory;
+    rc = np_plan_apply(&ctx->be, &ctx->snap, plan, &opts, &rep, &err);
+    if (rep.note[0])
+        fprintf(stderr, "numapin: note: %s\n", rep.note);
+    if (rep_out)
+        *rep_out = rep;
+    if (rc)
+        return np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
+                            "%s", err.msg[0] ? err.msg : strerror(-rc));
     return NP_EXIT_OK;
 }

@@ -106,6 +106,28 @@ const char *np_ctx_state_dir(struct np_ctx *ctx);
  * arguments into ctx->state_dir.  -1 to go on, or an exit code. */
 int np_ctx_take_state_dir(struct np_ctx *ctx, int *argc, char **argv);
 
+/*
+ * A plan for the host of ctx (np_ctx_plan_init(); sizes and backend of the
+ * snapshot) and a guest of it for g (placed, "keep" everywhere, g's start
+ * time).  0 or -ENOMEM.
+ */
+struct np_plan;
+struct np_plan_guest;
+struct np_apply_report;
+int np_ctx_plan_init(struct np_ctx *ctx, struct np_plan *plan);
+int np_ctx_plan_guest(struct np_ctx *ctx, struct np_plan *plan,
+                      const struct np_guest *g,
+                      struct np_plan_guest **pg_out);
+
+/*
+ * Apply plan as a change of the command (np_plan_apply(): recorded in the
+ * history under the command line, put back on failure, a no-op recorded
+ * not at all), print the backend's note and the error.  rep_out may be
+ * NULL.  Returns an exit code.
+ */
+int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
+                 bool move_memory, struct np_apply_report *rep_out);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);

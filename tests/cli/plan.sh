@@ -127,7 +127,7 @@ while [ $n -lt 14 ]; do
     rc=$?
     if [ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
         grep -q "nothing was changed" "$tmp/err" &&
-        [ ! -e "$tmp/state/apply.json" ] && [ ! -e "$tmp/state/undo.json" ]
+        [ -z "$(ls "$tmp/state/history" 2>/dev/null)" ]
     then ok; else
         bad "apply failing at write $n: exit $rc"; cat "$tmp/out" "$tmp/err"
     fi
@@ -164,16 +164,24 @@ pins "$tmp/h.json" | grep -v '_kib\|"[01]": [0-9]*,\?$' >"$tmp/a"
 pins "$tmp/orig.json" | grep -v '_kib\|"[01]": [0-9]*,\?$' >"$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" && ok || { bad "undo did not restore the pins"; \
     diff "$tmp/b" "$tmp/a" | head; }
-# undo again re-applies
-expect_grep "undone: 3 guests" $t undo
-"$np" $t vcpu-list web1 | grep -q "^web1  *2     0    2 .* 2 / all" && ok ||
-    bad "second undo did not re-apply"
+# the history holds the apply and its undo; nothing is left to undo
+expect_err 1 "there is nothing to undo" $t undo
+"$np" $t history >"$tmp/hist" 2>&1
+grep -q "^   1  .*  done\*  .*rhel5xen, web1, db1  *apply $tmp/plan.json" \
+    "$tmp/hist" && grep -q "^   2  .*  done  .*  undo$" "$tmp/hist" && ok ||
+    { bad "history after apply and undo"; cat "$tmp/hist"; }
+# applying the plan again re-applies it, and a second time is a no-op
+expect_grep "applied: 3 guests" $t apply "$tmp/plan.json"
+expect_grep "nothing to change: the host is already as the plan says" \
+    $t apply "$tmp/plan.json"
+[ "$(ls "$tmp/state/history" | wc -l)" = 3 ] && ok ||
+    bad "a no-op apply was recorded"
 cp "$tmp/orig.json" "$tmp/h.json"
 rm -rf "$tmp/state"
 
 # a fresh plan applied directly, with a --state-dir of its own
 expect_grep "applied: 1 guest" $t apply rhel5xen --state-dir "$tmp/s2"
-[ -e "$tmp/s2/undo.json" ] && ok || bad "--state-dir: no journal"
+[ -e "$tmp/s2/history/00000001.json" ] && ok || bad "--state-dir: no record"
 expect_grep "undone: 1 guest" $t undo --state-dir "$tmp/s2"
 
 # stale plans are refused before anything changes
