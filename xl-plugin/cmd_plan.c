@@ -142,6 +142,11 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                     "number of MiB or a size such as 3G, "
                                     "512M, 1048576K",
                                     v);
+            if (!o->mem_kib)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid memory size '%s': a guest needs "
+                                    "more than 0 bytes",
+                                    v);
             o->have_mem = true;
         } else if ((v = opt_value(argc, argv, &i, "--policy", &missing))) {
             if (np_policy_parse(v, &o->policy))
@@ -392,13 +397,11 @@ static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
         if (!ids)
             return np_ctx_error(NP_EXIT_FAILED, "out of memory");
         for (i = 0; i < o->nr_args; i++) {
-            const struct np_guest *g =
-                np_snapshot_find_guest(&ctx->snap, o->args[i]);
+            const struct np_guest *g = np_ctx_find_guest(ctx, o->args[i]);
 
             if (!g) {
                 free(ids);
-                return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist",
-                                    o->args[i]);
+                return NP_EXIT_USAGE;
             }
             ids[i] = g->id;
         }
@@ -528,13 +531,9 @@ out:
 /* Can this source change the host? */
 static int need_write(struct np_ctx *ctx)
 {
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "%s cannot change a host: use a live backend or "
-                            "-c test:FILE",
-                            ctx->topology ? "a --topology file"
-                                          : ctx->be.ops->name);
-    return -1;
+    int rc = np_ctx_check_write(ctx);
+
+    return rc ? rc : -1;
 }
 
 static void print_steps(const struct np_plan *plan)
