@@ -22,7 +22,8 @@ enum {
     NP_EXIT_OK = 0,
     NP_EXIT_USAGE = 1,   /* bad usage or input */
     NP_EXIT_FAILED = 2,  /* the operation failed */
-    NP_EXIT_PARTIAL = 3, /* failed after changes that stayed made */
+    NP_EXIT_PARTIAL = 3, /* done in part: a plan left guests out, or a
+                          * failure after changes that stayed made */
 };
 
 struct np_ctx {
