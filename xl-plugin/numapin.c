@@ -336,6 +336,7 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
                             err.msg[0] ? err.msg : strerror(-rc));
     ctx->snap.backend = ctx->be.ops->name;
     ctx->loaded = true;
+    np_ctx_print_hw_notes(&ctx->snap.topo);
     return 0;
 }
 
