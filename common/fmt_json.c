@@ -17,6 +17,7 @@
 #include "cpulist.h"
 #include "fileio.h"
 #include "fmt_json.h"
+#include "fmt_json_hw.h"
 
 /* Long enough for "guests[12345].vcpus[12345].memory_per_node_kib.4095". */
 #define PATH_LEN 160
@@ -228,6 +229,8 @@ static json_object *write_host(const struct np_topo *topo, bool *oom)
     for (i = 0; i < topo->nr_node_ids; i++)
         if (topo->nodes[i].present)
             arr_add(nodes, write_node(topo, i, oom), oom);
+    if (topo->hw)
+        obj_add(o, "hardware", np_json_hw_write(topo, oom), oom);
     return o;
 }
 
@@ -637,8 +640,8 @@ static const char *const cpu_keys[] = {"id",   "online", "socket",   "die",
                                        "core", "node",   "siblings", NULL};
 static const char *const node_keys[] = {"id",   "memory_kib", "free_kib",
                                         "cpus", "distances",  NULL};
-static const char *const host_keys[] = {"cpu_model", "cpu_mhz", "memory_kib",
-                                        "cpus",      "nodes",   NULL};
+static const char *const host_keys[] = {
+    "cpu_model", "cpu_mhz", "memory_kib", "cpus", "nodes", "hardware", NULL};
 
 #define MEM_MAX (INT64_MAX - 1)
 
@@ -909,6 +912,8 @@ static int read_host(struct rd *rd, json_object *host, struct np_topo *topo)
         if (rc)
             goto out;
     }
+    if (json_object_object_get_ex(host, "hardware", &v))
+        rc = np_json_hw_read(v, rd->name, topo, rd->err);
 out:
     free(cpu_ids);
     free(node_ids);

@@ -174,10 +174,10 @@ static int read_cpus(hwloc_topology_t t, struct np_topo *topo)
     }
     free(llc_objs);
     if (!rc && dropped)
-        rc = np_hw_note(hw,
-                        "hwloc reads %u cpus that the kernel's lists do "
-                        "not have: they are left out",
-                        dropped);
+        rc = np_hw_note(
+            hw,
+            "hwloc reads %u cpus that the kernel's lists do not have: they are left out",
+            dropped);
     return rc;
 }
 
@@ -233,10 +233,10 @@ static int read_nodes(hwloc_topology_t t, struct np_topo *topo)
         int id = (int)n->os_index;
 
         if (!np_topo_node_exists(topo, id)) {
-            rc = np_hw_note(topo->hw,
-                            "hwloc reads a node %d that the "
-                            "kernel's node/online does not list",
-                            id);
+            rc = np_hw_note(
+                topo->hw,
+                "hwloc reads a node %d that the kernel's node/online does not list",
+                id);
             if (rc)
                 break;
             continue;
@@ -293,11 +293,10 @@ int np_hwloc_read(const char *root, struct np_topo *topo, struct np_err *err)
     if (rc == -ENOMEM)
         return rc;
     if (rc)
-        return np_hw_note(topo->hw,
-                          "hwloc could not read the host (%s): "
-                          "caches, core kinds and devices are "
-                          "unknown",
-                          strerror(-rc));
+        return np_hw_note(
+            topo->hw,
+            "hwloc could not read the host (%s): caches, core kinds and devices are unknown",
+            strerror(-rc));
     rc = read_cpus(t, topo);
     if (!rc)
         rc = read_kinds(t, topo);

@@ -484,12 +484,11 @@ static int read_distance(const struct reader *r, struct np_topo *topo, int node,
         if (cols->possible && n == cols->nr_possible) {
             ids = cols->possible;
         } else {
-            rc = np_hw_note(r->hw,
-                            "'%s' has %u distances for %u online nodes: "
-                            "the first %u are used",
-                            where(r, rel, path, sizeof(path)), n,
-                            cols->nr_online,
-                            n < cols->nr_online ? n : cols->nr_online);
+            rc = np_hw_note(
+                r->hw,
+                "'%s' has %u distances for %u online nodes: the first %u are used",
+                where(r, rel, path, sizeof(path)), n, cols->nr_online,
+                n < cols->nr_online ? n : cols->nr_online);
             if (rc)
                 goto out;
             if (n > cols->nr_online)
@@ -634,10 +633,10 @@ static int read_hugepages(const struct reader *r, struct np_topo *topo,
         if (rc)
             break;
         if (total < 0 || free_pages < 0 || free_pages > total) {
-            rc = np_hw_note(r->hw,
-                            "'%s/%s' has %d free of %d huge pages: "
-                            "read as none free",
-                            rel, de->d_name, free_pages, total);
+            rc = np_hw_note(
+                r->hw,
+                "'%s/%s' has %d free of %d huge pages: read as none free", rel,
+                de->d_name, free_pages, total);
             if (rc)
                 break;
             free_pages = 0;
@@ -661,7 +660,7 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
     char rel[64], path[PATH_MAX];
     struct np_cpumap cpus;
     struct meminfo mi;
-    int rc, cpu, dropped = 0, first_dropped = -1;
+    int rc, cpu, dropped = 0, first_dropped = -1, shared = 0, first_shared = -1;
 
     np_cpumap_init(&cpus);
     np_topo_add_node(topo, node);
@@ -676,22 +675,25 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
             continue;
         }
         if (topo->cpus[cpu].node >= 0) {
-            rc = np_hw_note(r->hw,
-                            "cpu %d is listed by node %d and by node "
-                            "%d: it is read as node %d's",
-                            cpu, topo->cpus[cpu].node, node,
-                            topo->cpus[cpu].node);
-            if (rc)
-                goto out;
+            if (!shared++)
+                first_shared = cpu;
             continue;
         }
         topo->cpus[cpu].node = node;
     }
+    if (shared) {
+        rc = np_hw_note(
+            r->hw,
+            "node %d lists %d cpus that a node of a lower id lists too (the first is cpu %d): they stay that node's",
+            node, shared, first_shared);
+        if (rc)
+            goto out;
+    }
     if (dropped) {
-        rc = np_hw_note(r->hw,
-                        "node %d lists %d cpus that the host does not have "
-                        "(the first is cpu %d): they are left out",
-                        node, dropped, first_dropped);
+        rc = np_hw_note(
+            r->hw,
+            "node %d lists %d cpus that the host does not have (the first is cpu %d): they are left out",
+            node, dropped, first_dropped);
         if (rc)
             goto out;
     }
