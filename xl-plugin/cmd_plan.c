@@ -16,6 +16,7 @@
 #include "cpulist.h"
 #include "numapin.h"
 #include "plan.h"
+#include "plan_apply.h"
 #include "solver.h"
 
 /* The options place, plan and apply share. */
