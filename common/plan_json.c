@@ -13,38 +13,19 @@
 
 #include "cpulist.h"
 #include "fileio.h"
+#include "json_util.h"
 #include "plan.h"
 
 /* ------------------------------------------------------------------ */
 /* JSON: writing                                                       */
 /* ------------------------------------------------------------------ */
 
-static void obj_add(json_object *obj, const char *key, json_object *val,
-                    bool *oom)
-{
-    if (!val || json_object_object_add(obj, key, val)) {
-        json_object_put(val);
-        *oom = true;
-    }
-}
-
-static void arr_add(json_object *arr, json_object *val, bool *oom)
-{
-    if (!val || json_object_array_add(arr, val)) {
-        json_object_put(val);
-        *oom = true;
-    }
-}
-
 /* A set as "0-3,6" or "none" (never "all": the reader has no host). */
 static json_object *new_list(const struct np_cpumap *map)
 {
-    char *s;
+    char *s = np_json_list_format(map, NULL);
     json_object *o;
 
-    if (np_cpumap_is_empty(map))
-        return json_object_new_string("none");
-    s = np_cpulist_format_ranges(map);
     if (!s)
         return NULL;
     o = json_object_new_string(s);
@@ -68,7 +49,7 @@ static json_object *new_strings(char **v, unsigned int nr, bool *oom)
     if (!arr)
         return NULL;
     for (i = 0; i < nr; i++)
-        arr_add(arr, json_object_new_string(v[i]), oom);
+        np_json_arr_add(arr, json_object_new_string(v[i]), oom);
     return arr;
 }
 
@@ -81,51 +62,54 @@ static json_object *write_guest(const struct np_plan *plan,
 
     if (!o)
         return NULL;
-    obj_add(o, "id", json_object_new_int(g->id), oom);
-    obj_add(o, "name", json_object_new_string(g->name), oom);
-    obj_add(o, "new", json_object_new_boolean(g->is_new), oom);
-    obj_add(o, "placed", json_object_new_boolean(g->placed), oom);
-    obj_add(o, "vcpus", json_object_new_int64(g->nr_vcpus), oom);
-    obj_add(o, "memory_kib", json_object_new_int64((int64_t)g->mem_kib), oom);
-    obj_add(o, "nodes", new_list(&g->nodes), oom);
+    np_json_obj_add(o, "id", json_object_new_int(g->id), oom);
+    np_json_obj_add(o, "name", json_object_new_string(g->name), oom);
+    np_json_obj_add(o, "new", json_object_new_boolean(g->is_new), oom);
+    np_json_obj_add(o, "placed", json_object_new_boolean(g->placed), oom);
+    np_json_obj_add(o, "vcpus", json_object_new_int64(g->nr_vcpus), oom);
+    np_json_obj_add(o, "memory_kib", json_object_new_int64((int64_t)g->mem_kib),
+                    oom);
+    np_json_obj_add(o, "nodes", new_list(&g->nodes), oom);
     if (g->node_affinity_auto)
-        obj_add(o, "node_affinity", json_object_new_string("auto"), oom);
+        np_json_obj_add(o, "node_affinity", json_object_new_string("auto"),
+                        oom);
     else if (g->node_affinity.nr_bits)
-        obj_add(o, "node_affinity", new_list(&g->node_affinity), oom);
+        np_json_obj_add(o, "node_affinity", new_list(&g->node_affinity), oom);
     if (g->mem_per_node_kib) {
         mem = json_object_new_object();
-        obj_add(o, "memory_per_node_kib", mem, oom);
+        np_json_obj_add(o, "memory_per_node_kib", mem, oom);
         for (n = 0; mem && n < (int)plan->nr_node_ids; n++) {
             char key[16];
 
             if (!g->mem_per_node_kib[n])
                 continue;
             snprintf(key, sizeof(key), "%d", n);
-            obj_add(mem, key,
-                    json_object_new_int64((int64_t)g->mem_per_node_kib[n]),
-                    oom);
+            np_json_obj_add(
+                mem, key,
+                json_object_new_int64((int64_t)g->mem_per_node_kib[n]), oom);
         }
     }
     if (!plan->is_journal)
-        obj_add(o, "score", new_score(g->score), oom);
+        np_json_obj_add(o, "score", new_score(g->score), oom);
     pins = json_object_new_array();
-    obj_add(o, "pins", pins, oom);
+    np_json_obj_add(o, "pins", pins, oom);
     for (v = 0; pins && g->placed && v < g->nr_vcpus; v++) {
         json_object *p = json_object_new_object();
 
-        arr_add(pins, p, oom);
+        np_json_arr_add(pins, p, oom);
         if (!p)
             break;
-        obj_add(p, "vcpu", json_object_new_int64(v), oom);
+        np_json_obj_add(p, "vcpu", json_object_new_int64(v), oom);
         if (g->hard[v].nr_bits)
-            obj_add(p, "hard", new_list(&g->hard[v]), oom);
+            np_json_obj_add(p, "hard", new_list(&g->hard[v]), oom);
         if (g->soft[v].nr_bits)
-            obj_add(p, "soft", new_list(&g->soft[v]), oom);
+            np_json_obj_add(p, "soft", new_list(&g->soft[v]), oom);
     }
     if (g->nr_reasons)
-        obj_add(o, "reasons", new_strings(g->reasons, g->nr_reasons, oom), oom);
+        np_json_obj_add(o, "reasons",
+                        new_strings(g->reasons, g->nr_reasons, oom), oom);
     if (g->advice)
-        obj_add(o, "advice", json_object_new_string(g->advice), oom);
+        np_json_obj_add(o, "advice", json_object_new_string(g->advice), oom);
     return o;
 }
 
@@ -140,39 +124,43 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
 
     *json_out = NULL;
     if (root) {
-        obj_add(root, "numapin_plan", json_object_new_int(NP_PLAN_VERSION),
-                &oom);
-        obj_add(root, "kind",
-                json_object_new_string(plan->is_journal ? "journal" : "plan"),
-                &oom);
+        np_json_obj_add(root, "numapin_plan",
+                        json_object_new_int(NP_PLAN_VERSION), &oom);
+        np_json_obj_add(
+            root, "kind",
+            json_object_new_string(plan->is_journal ? "journal" : "plan"),
+            &oom);
         if (plan->backend)
-            obj_add(root, "backend", json_object_new_string(plan->backend),
-                    &oom);
+            np_json_obj_add(root, "backend",
+                            json_object_new_string(plan->backend), &oom);
         host = json_object_new_object();
-        obj_add(root, "host", host, &oom);
+        np_json_obj_add(root, "host", host, &oom);
         if (host) {
-            obj_add(host, "cpu_ids", json_object_new_int64(plan->nr_cpu_ids),
-                    &oom);
-            obj_add(host, "node_ids", json_object_new_int64(plan->nr_node_ids),
-                    &oom);
+            np_json_obj_add(host, "cpu_ids",
+                            json_object_new_int64(plan->nr_cpu_ids), &oom);
+            np_json_obj_add(host, "node_ids",
+                            json_object_new_int64(plan->nr_node_ids), &oom);
         }
-        obj_add(root, "policy",
-                json_object_new_string(np_policy_name(plan->policy)), &oom);
-        obj_add(root, "overcommit", json_object_new_int64(plan->overcommit),
-                &oom);
-        obj_add(
+        np_json_obj_add(root, "policy",
+                        json_object_new_string(np_policy_name(plan->policy)),
+                        &oom);
+        np_json_obj_add(root, "overcommit",
+                        json_object_new_int64(plan->overcommit), &oom);
+        np_json_obj_add(
             root, "pin",
             json_object_new_string(plan->pin == NP_PIN_SOFT ? "soft" : "hard"),
             &oom);
         if (!plan->is_journal)
-            obj_add(root, "score", new_score(plan->score), &oom);
+            np_json_obj_add(root, "score", new_score(plan->score), &oom);
         if (plan->nr_reasons)
-            obj_add(root, "reasons",
-                    new_strings(plan->reasons, plan->nr_reasons, &oom), &oom);
+            np_json_obj_add(root, "reasons",
+                            new_strings(plan->reasons, plan->nr_reasons, &oom),
+                            &oom);
         guests = json_object_new_array();
-        obj_add(root, "guests", guests, &oom);
+        np_json_obj_add(root, "guests", guests, &oom);
         for (i = 0; guests && i < plan->nr_guests; i++)
-            arr_add(guests, write_guest(plan, &plan->guests[i], &oom), &oom);
+            np_json_arr_add(guests, write_guest(plan, &plan->guests[i], &oom),
+                            &oom);
     }
     if (oom) {
         rc = -ENOMEM;
@@ -196,44 +184,7 @@ out:
 /* JSON: reading                                                       */
 /* ------------------------------------------------------------------ */
 
-struct rd {
-    const char *name;
-    struct np_err *err;
-};
-
-static int rd_fail(struct rd *rd, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int rd_fail(struct rd *rd, const char *path, const char *fmt, ...)
-{
-    char msg[NP_ERR_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return np_err_set(rd->err, -EINVAL, "%s: %s: %s",
-                      rd->name ? rd->name : "plan", path, msg);
-}
-
-static int check_keys(struct rd *rd, json_object *obj, const char *path,
-                      const char *const *keys)
-{
-    unsigned int i;
-
-    json_object_object_foreach(obj, key, val)
-    {
-        (void)val;
-        for (i = 0; keys[i]; i++)
-            if (!strcmp(keys[i], key))
-                break;
-        if (!keys[i])
-            return rd_fail(rd, path, "unknown key '%s'", key);
-    }
-    return 0;
-}
-
-static int get(struct rd *rd, json_object *obj, const char *path,
+static int get(struct np_json_rd *rd, json_object *obj, const char *path,
                const char *key, enum json_type type, bool required,
                json_object **out)
 {
@@ -242,17 +193,17 @@ static int get(struct rd *rd, json_object *obj, const char *path,
     *out = NULL;
     if (!json_object_object_get_ex(obj, key, &v) || !v) {
         if (required)
-            return rd_fail(rd, path, "'%s' is missing", key);
+            return np_json_fail(rd, path, "'%s' is missing", key);
         return 0;
     }
     if (json_object_get_type(v) != type &&
         !(type == json_type_double && json_object_is_type(v, json_type_int)))
-        return rd_fail(rd, path, "'%s' has the wrong type", key);
+        return np_json_fail(rd, path, "'%s' has the wrong type", key);
     *out = v;
     return 0;
 }
 
-static int get_uint(struct rd *rd, json_object *obj, const char *path,
+static int get_uint(struct np_json_rd *rd, json_object *obj, const char *path,
                     const char *key, uint64_t max, uint64_t *out)
 {
     json_object *v;
@@ -263,8 +214,8 @@ static int get_uint(struct rd *rd, json_object *obj, const char *path,
         return rc;
     n = json_object_get_int64(v);
     if (n < 0 || (uint64_t)n > max)
-        return rd_fail(rd, path, "'%s' is out of range (0 to %" PRIu64 ")", key,
-                       max);
+        return np_json_fail(rd, path, "'%s' is out of range (0 to %" PRIu64 ")",
+                            key, max);
     *out = (uint64_t)n;
     return 0;
 }
@@ -311,7 +262,7 @@ static int parse_list(const char *s, unsigned int nr_bits,
     return 0;
 }
 
-static int get_list(struct rd *rd, json_object *obj, const char *path,
+static int get_list(struct np_json_rd *rd, json_object *obj, const char *path,
                     const char *key, unsigned int nr_bits, bool required,
                     struct np_cpumap *map)
 {
@@ -322,13 +273,14 @@ static int get_list(struct rd *rd, json_object *obj, const char *path,
         return rc;
     rc = parse_list(json_object_get_string(v), nr_bits, map);
     if (rc == -EINVAL)
-        return rd_fail(rd, path, "'%s' is not a list of ids below %u: '%s'",
-                       key, nr_bits, json_object_get_string(v));
+        return np_json_fail(rd, path,
+                            "'%s' is not a list of ids below %u: '%s'", key,
+                            nr_bits, json_object_get_string(v));
     return rc;
 }
 
-static int get_strings(struct rd *rd, json_object *obj, const char *path,
-                       const char *key, struct np_plan *plan,
+static int get_strings(struct np_json_rd *rd, json_object *obj,
+                       const char *path, const char *key, struct np_plan *plan,
                        struct np_plan_guest *g)
 {
     json_object *arr;
@@ -341,7 +293,7 @@ static int get_strings(struct rd *rd, json_object *obj, const char *path,
         json_object *s = json_object_array_get_idx(arr, i);
 
         if (!json_object_is_type(s, json_type_string))
-            return rd_fail(rd, path, "'%s[%zu]' is not a string", key, i);
+            return np_json_fail(rd, path, "'%s[%zu]' is not a string", key, i);
         rc = np_plan_reason(plan, g, "%s", json_object_get_string(s));
         if (rc)
             return rc;
@@ -356,8 +308,8 @@ static unsigned int score_of(json_object *v)
     return d > 0 ? (unsigned int)(d * 100.0 + 0.5) : 0;
 }
 
-static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
-                      const char *path)
+static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
+                      json_object *o, const char *path)
 {
     static const char *const keys[] = {"id",
                                        "name",
@@ -384,15 +336,15 @@ static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
     int rc;
 
     if (!json_object_is_type(o, json_type_object))
-        return rd_fail(rd, path, "not an object");
-    rc = check_keys(rd, o, path, keys);
+        return np_json_fail(rd, path, "not an object");
+    rc = np_json_check_keys(rd, o, path, keys);
     if (!rc)
         rc = get(rd, o, path, "id", json_type_int, true, &v);
     if (rc)
         return rc;
     id = json_object_get_int64(v);
     if (id < -1 || id > INT32_MAX)
-        return rd_fail(rd, path, "'id' is out of range");
+        return np_json_fail(rd, path, "'id' is out of range");
     rc = get(rd, o, path, "name", json_type_string, true, &v);
     if (rc)
         return rc;
@@ -443,10 +395,10 @@ static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
             if (!*key || *end || n < 0 || n >= (long)plan->nr_node_ids ||
                 !json_object_is_type(val, json_type_int) ||
                 json_object_get_int64(val) < 0)
-                return rd_fail(rd, path,
-                               "'memory_per_node_kib' has a bad entry "
-                               "'%s'",
-                               key);
+                return np_json_fail(rd, path,
+                                    "'memory_per_node_kib' has a bad entry "
+                                    "'%s'",
+                                    key);
             g->mem_per_node_kib[n] = (uint64_t)json_object_get_int64(val);
         }
     }
@@ -463,15 +415,15 @@ static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
 
         snprintf(sub, sizeof(sub), "%s.pins[%zu]", path, i);
         if (!json_object_is_type(p, json_type_object))
-            return rd_fail(rd, sub, "not an object");
-        rc = check_keys(rd, p, sub, pin_keys);
+            return np_json_fail(rd, sub, "not an object");
+        rc = np_json_check_keys(rd, p, sub, pin_keys);
         if (!rc)
             rc = get_uint(rd, p, sub, "vcpu", 65535, &vcpu);
         if (rc)
             return rc;
         if (vcpu >= g->nr_vcpus)
-            return rd_fail(rd, sub, "vcpu %" PRIu64 " is not below 'vcpus'",
-                           vcpu);
+            return np_json_fail(rd, sub,
+                                "vcpu %" PRIu64 " is not below 'vcpus'", vcpu);
         rc = get_list(rd, p, sub, "hard", plan->nr_cpu_ids, false,
                       &g->hard[vcpu]);
         if (!rc)
@@ -499,7 +451,7 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         "numapin_plan", "kind",  "backend", "host",   "policy", "overcommit",
         "pin",          "score", "reasons", "guests", NULL};
     static const char *const host_keys[] = {"cpu_ids", "node_ids", NULL};
-    struct rd rd = {name, err};
+    struct np_json_rd rd = {.name = name, .err = err, .what = "plan"};
     struct json_tokener *tok = NULL;
     json_object *root = NULL, *v, *host, *guests;
     uint64_t n;
@@ -519,19 +471,19 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         goto out;
     }
     if (!json_object_is_type(root, json_type_object)) {
-        rc = rd_fail(&rd, "(top)", "not an object");
+        rc = np_json_fail(&rd, "(top)", "not an object");
         goto out;
     }
-    rc = check_keys(&rd, root, "(top)", keys);
+    rc = np_json_check_keys(&rd, root, "(top)", keys);
     if (!rc)
         rc = get_uint(&rd, root, "(top)", "numapin_plan", 1000, &n);
     if (rc)
         goto out;
     if (n != NP_PLAN_VERSION) {
-        rc = rd_fail(&rd, "numapin_plan",
-                     "version %" PRIu64
-                     " is not supported (this numapin reads %d)",
-                     n, NP_PLAN_VERSION);
+        rc = np_json_fail(&rd, "numapin_plan",
+                          "version %" PRIu64
+                          " is not supported (this numapin reads %d)",
+                          n, NP_PLAN_VERSION);
         goto out;
     }
     rc = get(&rd, root, "(top)", "kind", json_type_string, true, &v);
@@ -539,7 +491,8 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         goto out;
     s = json_object_get_string(v);
     if (strcmp(s, "plan") && strcmp(s, "journal")) {
-        rc = rd_fail(&rd, "kind", "'%s' is neither 'plan' nor 'journal'", s);
+        rc = np_json_fail(&rd, "kind", "'%s' is neither 'plan' nor 'journal'",
+                          s);
         goto out;
     }
     plan->is_journal = !strcmp(s, "journal");
@@ -552,7 +505,7 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
     }
     rc = get(&rd, root, "(top)", "host", json_type_object, true, &host);
     if (!rc)
-        rc = check_keys(&rd, host, "host", host_keys);
+        rc = np_json_check_keys(&rd, host, "host", host_keys);
     if (!rc)
         rc = get_uint(&rd, host, "host", "cpu_ids", NP_MAX_CPU_IDS, &n);
     if (rc)
@@ -563,15 +516,15 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         goto out;
     plan->nr_node_ids = (unsigned int)n;
     if (!plan->nr_cpu_ids || !plan->nr_node_ids) {
-        rc = rd_fail(&rd, "host", "no cpu or node ids");
+        rc = np_json_fail(&rd, "host", "no cpu or node ids");
         goto out;
     }
     rc = get(&rd, root, "(top)", "policy", json_type_string, true, &v);
     if (rc)
         goto out;
     if (np_policy_parse(json_object_get_string(v), &plan->policy)) {
-        rc = rd_fail(&rd, "policy", "unknown policy '%s'",
-                     json_object_get_string(v));
+        rc = np_json_fail(&rd, "policy", "unknown policy '%s'",
+                          json_object_get_string(v));
         goto out;
     }
     rc = get_uint(&rd, root, "(top)", "overcommit", 1024, &n);
@@ -583,7 +536,7 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         goto out;
     s = json_object_get_string(v);
     if (strcmp(s, "hard") && strcmp(s, "soft")) {
-        rc = rd_fail(&rd, "pin", "'%s' is neither 'hard' nor 'soft'", s);
+        rc = np_json_fail(&rd, "pin", "'%s' is neither 'hard' nor 'soft'", s);
         goto out;
     }
     plan->pin = !strcmp(s, "soft") ? NP_PIN_SOFT : NP_PIN_HARD;
