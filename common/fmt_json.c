@@ -92,12 +92,19 @@ static json_object *write_node(const struct np_topo *topo, unsigned int id,
     return o;
 }
 
-static json_object *write_host(const struct np_topo *topo, bool *oom)
+static json_object *write_host(const struct np_topo *topo,
+                               const struct np_host_ident *ident, bool *oom)
 {
     json_object *o = json_object_new_object();
     json_object *cpus = json_object_new_array();
     json_object *nodes = json_object_new_array();
     unsigned int i;
+
+#define WRITE_IDENT(k)                                                         \
+    if (ident->k)                                                              \
+        np_json_obj_add(o, #k, json_object_new_string(ident->k), oom);
+    NP_JSON_IDENT_KEYS(WRITE_IDENT)
+#undef WRITE_IDENT
 
     if (topo->cpu_model)
         np_json_obj_add(o, "cpu_model", json_object_new_string(topo->cpu_model),
@@ -198,7 +205,8 @@ int np_json_write_snapshot(const struct np_snapshot *snap, char **json_out,
     root = json_object_new_object();
     np_json_obj_add(root, "numapin", json_object_new_int(NP_JSON_VERSION),
                     &oom);
-    np_json_obj_add(root, "host", write_host(&snap->topo, &oom), &oom);
+    np_json_obj_add(root, "host", write_host(&snap->topo, &snap->ident, &oom),
+                    &oom);
     if (snap->has_guests) {
         guests = json_object_new_array();
         np_json_obj_add(root, "guests", guests, &oom);

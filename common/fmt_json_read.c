@@ -169,8 +169,17 @@ static const char *const cpu_keys[] = {"id",   "online", "socket",   "die",
                                        "core", "node",   "siblings", NULL};
 static const char *const node_keys[] = {"id",   "memory_kib", "free_kib",
                                         "cpus", "distances",  NULL};
-static const char *const host_keys[] = {"cpu_model", "cpu_mhz", "memory_kib",
-                                        "cpus",      "nodes",   NULL};
+#define IDENT_NAME(k) #k,
+static const char *const host_keys[] = {
+    NP_JSON_IDENT_KEYS(IDENT_NAME) "cpu_model",
+    "cpu_mhz",
+    "memory_kib",
+    "cpus",
+    "nodes",
+    NULL};
+static const char *const host_keys_v1[] = {"cpu_model", "cpu_mhz", "memory_kib",
+                                           "cpus",      "nodes",   NULL};
+#undef IDENT_NAME
 
 #define MEM_MAX (INT64_MAX - 1)
 
@@ -325,8 +334,58 @@ static int read_cpu_siblings(struct np_json_rd *rd, struct np_topo *topo,
     return 0;
 }
 
+/* The identity keys of version 2 (ident.h's rules). */
+static int read_ident(struct np_json_rd *rd, json_object *host,
+                      struct np_host_ident *ident)
+{
+    static const char *const backends[] = {"xen", "kvm", "test", NULL};
+    json_object *v;
+    const char *s;
+    unsigned int i;
+    int rc;
+
+#define READ_IDENT(k)                                                          \
+    rc = np_json_member(rd, host, "host", #k, json_type_string, false, &v);    \
+    if (rc)                                                                    \
+        return rc;                                                             \
+    if (v) {                                                                   \
+        s = json_object_get_string(v);                                         \
+        if (!np_ident_valid(s))                                                \
+            return np_json_fail(                                               \
+                rd, "host." #k,                                                \
+                "'%.40s' is not a valid value: printable ASCII, "              \
+                "1 to 254 characters",                                         \
+                np_json_show(v));                                              \
+        if (np_ident_set(&ident->k, s))                                        \
+            return -ENOMEM;                                                    \
+    }
+    NP_JSON_IDENT_KEYS(READ_IDENT)
+#undef READ_IDENT
+    if (ident->hostname && !np_ident_valid_hostname(ident->hostname))
+        return np_json_fail(rd, "host.hostname",
+                            "'%.40s' is not a host name: letters, digits, '-', "
+                            "'_' and '.' only",
+                            ident->hostname);
+    if (ident->captured && !np_ident_valid_time(ident->captured))
+        return np_json_fail(rd, "host.captured",
+                            "'%.40s' is not a capture time: expected UTC as "
+                            "YYYY-MM-DDTHH:MM:SSZ",
+                            ident->captured);
+    if (ident->backend) {
+        for (i = 0; backends[i]; i++)
+            if (!strcmp(ident->backend, backends[i]))
+                break;
+        if (!backends[i])
+            return np_json_fail(rd, "host.backend",
+                                "unknown backend '%.40s': expected xen, kvm or "
+                                "test",
+                                ident->backend);
+    }
+    return 0;
+}
+
 static int read_host(struct np_json_rd *rd, json_object *host,
-                     struct np_topo *topo)
+                     struct np_topo *topo, int version)
 {
     json_object *cpus, *nodes, *v, *e;
     int64_t *cpu_ids = NULL, *node_ids = NULL, max_cpu, max_node, x;
@@ -339,7 +398,8 @@ static int read_host(struct np_json_rd *rd, json_object *host,
     int rc;
 
     np_cpumap_init(&all_cpus);
-    rc = np_json_check_keys(rd, host, "host", host_keys);
+    rc = np_json_check_keys(rd, host, "host",
+                            version == 1 ? host_keys_v1 : host_keys);
     if (rc)
         goto out;
     rc = np_json_member(rd, host, "host", "cpus", json_type_array, true, &cpus);
@@ -674,10 +734,10 @@ static int read_root(struct np_json_rd *rd, json_object *root,
     if (rc)
         goto out;
     version = json_object_get_int64(v);
-    if (version != NP_JSON_VERSION) {
+    if (version < 1 || version > NP_JSON_VERSION) {
         rc = np_json_fail(rd, "numapin",
                           "format version %.40s is not supported, this numapin "
-                          "reads version %d",
+                          "reads versions 1 to %d",
                           np_json_show(v), NP_JSON_VERSION);
         goto out;
     }
@@ -687,9 +747,14 @@ static int read_root(struct np_json_rd *rd, json_object *root,
     rc = np_json_member(rd, root, "", "host", json_type_object, true, &host);
     if (rc)
         goto out;
-    rc = read_host(rd, host, &snap->topo);
+    rc = read_host(rd, host, &snap->topo, (int)version);
     if (rc)
         goto out;
+    if (version >= 2) {
+        rc = read_ident(rd, host, &snap->ident);
+        if (rc)
+            goto out;
+    }
     rc =
         np_json_member(rd, root, "", "guests", json_type_array, false, &guests);
     if (rc || !guests)

@@ -71,25 +71,75 @@ static const char *rule_text(int rule)
     }
 }
 
-/* Advice for a guest larger than any node, or spread over several. */
+/* The most vCPUs node n could ever take under the policy (no other guest
+ * there): one per core for isolate, every thread otherwise, times the
+ * overcommit for prefer. */
+static unsigned int node_max_vcpus(const struct solver *s, unsigned int n)
+{
+    unsigned int nr_cores = s->node_core_first[n + 1] - s->node_core_first[n];
+
+    switch (s->req->policy) {
+    case NP_POLICY_ISOLATE:
+        return nr_cores;
+    case NP_POLICY_REQUIRE:
+        return s->node_cpus[n];
+    default:
+        return s->node_cpus[n] * (s->limit / MILLI);
+    }
+}
+
+/*
+ * Advice, only where it applies (docs/placement.md): for a guest larger
+ * than any node (by the policy's count of what a node takes), or spread
+ * over several nodes.  Virtual NUMA nodes are advised only when at least
+ * two nodes would hold both vCPUs and memory of the guest (a guest whose
+ * vCPUs are on a CPU-only node and its memory on a memory-only one gains
+ * nothing from them); `numapin plan --all` only when the request was not
+ * already a whole-host plan and some node could hold the guest alone on
+ * an empty host.
+ */
 int solver_advise(struct solver *s, const struct job *j,
                   struct np_plan_guest *pg, unsigned int nr_nodes_used)
 {
-    char mem[32], node_mem[32];
-    unsigned int parts, per;
+    char mem[32], node_mem[32], vnuma[160];
+    unsigned int parts, per, n, vnodes = 0, max_cap = 0, i;
+    bool could_fit_one = false;
 
-    if (s->max_node_cpus && j->nr_vcpus > s->max_node_cpus) {
-        parts = (j->nr_vcpus + s->max_node_cpus - 1) / s->max_node_cpus;
+    for (i = 0; i < j->at.nr; i++)
+        vnodes += j->at.vcpus[i] && j->at.mem[i];
+    for (n = 0; n < s->nr_nodes; n++) {
+        unsigned int cap = node_max_vcpus(s, n);
+
+        if (cap > max_cap)
+            max_cap = cap;
+        if (cap >= j->nr_vcpus && s->has_mem[n] &&
+            s->mem_total[n] >= j->mem_kib)
+            could_fit_one = true;
+    }
+    vnuma[0] = '\0';
+    if (vnodes >= 2)
+        snprintf(vnuma, sizeof(vnuma),
+                 "give it %u virtual NUMA nodes matching this plan (xl.cfg "
+                 "vnuma, libvirt <cpu><numa>) so that its OS keeps its memory "
+                 "local",
+                 vnodes);
+    if (max_cap && j->nr_vcpus > max_cap) {
+        parts = (j->nr_vcpus + max_cap - 1) / max_cap;
         per = (j->nr_vcpus + parts - 1) / parts;
+        if (s->req->policy == NP_POLICY_ISOLATE)
+            return np_plan_advice(pg,
+                                  "it needs %u vCPUs and under policy "
+                                  "isolate the largest node takes %u (one "
+                                  "per core): run %u guests of %u vCPUs, or "
+                                  "use policy prefer%s%s",
+                                  j->nr_vcpus, max_cap, parts, per,
+                                  vnuma[0] ? ", or " : "", vnuma);
         return np_plan_advice(pg,
                               "it needs %u vCPUs and the largest node has "
                               "%u CPUs: run %u guests of %u vCPUs and split "
-                              "the work between them, or give it %u "
-                              "virtual NUMA nodes matching this plan "
-                              "(xl.cfg vnuma, libvirt <cpu><numa>) so that "
-                              "its OS keeps its memory local",
-                              j->nr_vcpus, s->max_node_cpus, parts, per,
-                              nr_nodes_used > parts ? nr_nodes_used : parts);
+                              "the work between them%s%s",
+                              j->nr_vcpus, max_cap, parts, per,
+                              vnuma[0] ? ", or " : "", vnuma);
     }
     if (s->max_node_mem && j->mem_kib > s->max_node_mem) {
         parts = (unsigned int)((j->mem_kib + s->max_node_mem - 1) /
@@ -98,18 +148,30 @@ int solver_advise(struct solver *s, const struct job *j,
         solver_format_mem(s->max_node_mem, node_mem, sizeof(node_mem));
         return np_plan_advice(pg,
                               "its memory (%s) is more than the largest "
-                              "node holds (%s): give it %u virtual NUMA "
-                              "nodes matching this plan, or split it into "
-                              "%u guests",
-                              mem, node_mem, parts, parts);
+                              "node holds (%s): split it into %u guests%s%s",
+                              mem, node_mem, parts, vnuma[0] ? ", or " : "",
+                              vnuma);
     }
-    if (nr_nodes_used > 1)
+    if (nr_nodes_used < 2 || !could_fit_one)
+        return 0;
+    if (!s->req->all && vnuma[0])
         return np_plan_advice(pg,
-                              "no single node has room for it now: it "
-                              "spans %u nodes; give it %u virtual NUMA "
-                              "nodes, or make room with `numapin plan "
-                              "--all`",
-                              nr_nodes_used, nr_nodes_used);
+                              "no single node has room for it next to the "
+                              "other guests: it spans %u nodes; %s, or make "
+                              "room with `numapin plan --all`",
+                              nr_nodes_used, vnuma);
+    if (!s->req->all)
+        return np_plan_advice(pg,
+                              "no single node has room for it next to the "
+                              "other guests: it spans %u nodes; make room "
+                              "with `numapin plan --all`",
+                              nr_nodes_used);
+    if (vnuma[0])
+        return np_plan_advice(pg,
+                              "no single node has room for it next to the "
+                              "other guests of this plan: it spans %u nodes; "
+                              "%s, or give the host more room",
+                              nr_nodes_used, vnuma);
     return 0;
 }
 

@@ -628,30 +628,25 @@ int solver_place_one(struct solver *s, struct job *j, bool *placed_out,
             return rc;
     }
     if (win == n) {
-        char need[32], have[32];
+        char need[32], have[32], why[256];
 
         solver_format_mem(j->mem_kib, need, sizeof(need));
         solver_format_mem(free_mem, have, sizeof(have));
         if (usable_cpus < j->nr_vcpus)
-            np_err_set(err, -ENOSPC,
-                       "guest '%s' does not fit: it needs %u vCPUs, %u CPUs "
-                       "are usable under policy %s and overcommit %u",
-                       pg->name, j->nr_vcpus, usable_cpus,
-                       np_policy_name(s->req->policy), s->limit / MILLI);
+            snprintf(why, sizeof(why),
+                     "it needs %u vCPUs, %u CPUs are usable under policy %s "
+                     "and overcommit %u",
+                     j->nr_vcpus, usable_cpus, np_policy_name(s->req->policy),
+                     s->limit / MILLI);
         else if (free_mem < j->mem_kib)
-            np_err_set(err, -ENOSPC,
-                       "guest '%s' does not fit: it needs %s, the nodes have "
-                       "%s free",
-                       pg->name, need, have);
+            snprintf(why, sizeof(why), "it needs %s, the nodes have %s free",
+                     need, have);
         else
-            np_err_set(err, -ENOSPC,
-                       "guest '%s' does not fit: no set of nodes has both "
-                       "%u usable CPUs and %s free",
-                       pg->name, j->nr_vcpus, need);
-        return np_plan_reason(s->plan, pg,
-                              "not placed: %u vCPUs usable, %s "
-                              "free on the host",
-                              usable_cpus, have);
+            snprintf(why, sizeof(why),
+                     "no set of nodes has both %u usable CPUs and %s free",
+                     j->nr_vcpus, need);
+        np_err_set(err, -ENOSPC, "guest '%s' does not fit: %s", pg->name, why);
+        return np_plan_reason(s->plan, pg, "not placed: %s", why);
     }
     rc = solver_choose(s, j, &s->cands[win], &j->at);
     if (!rc)
