@@ -29,6 +29,7 @@
 #include "hw.h"
 #include "hwloc_host.h"
 #include "linux_host.h"
+#include "rootfs.h"
 
 #define SYS_CPU "sys/devices/system/cpu"
 #define SYS_NODE "sys/devices/system/node"
@@ -38,264 +39,6 @@
 
 /* Distance of a node to itself, as the kernel reports it (SLIT). */
 #define LOCAL_DISTANCE 10
-
-struct reader {
-    int rootfd;
-    const char *root; /* as given, for messages */
-    struct np_err *err;
-    struct np_hw *hw; /* the notes about a tree that contradicts itself */
-};
-
-/* "ROOT/rel", as the user would type it, in buf. */
-static const char *where(const struct reader *r, const char *rel, char *buf,
-                         size_t size)
-{
-    size_t n = strlen(r->root);
-    bool slash = n && r->root[n - 1] == '/';
-
-    snprintf(buf, size, "%s%s%s", r->root, slash ? "" : "/", rel);
-    return buf;
-}
-
-/* A short printable copy of text for a message: newlines shown as "\n",
- * cut after 40 characters. */
-static const char *show(const char *text, char *buf, size_t size)
-{
-    size_t i, o = 0;
-
-    for (i = 0; text[i] && o + 6 < size; i++) {
-        if (i == 40) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (text[i] == '\n') {
-            buf[o++] = '\\';
-            buf[o++] = 'n';
-        } else if (isprint((unsigned char)text[i])) {
-            buf[o++] = text[i];
-        } else {
-            buf[o++] = '?';
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-/*
- * Read root/rel into a NUL-terminated heap buffer in *text_out (the caller
- * frees it).  Returns 0 or -errno with a sentence naming the file; when
- * optional, a missing file gives -ENOENT and no sentence.
- */
-static int read_file(const struct reader *r, const char *rel, bool optional,
-                     char **text_out)
-{
-    char path[PATH_MAX];
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0;
-    ssize_t got;
-    int fd = -1, rc;
-
-    *text_out = NULL;
-    fd = openat(r->rootfd, rel, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        if (rc != -ENOENT || !optional)
-            np_err_set(r->err, rc, "cannot open '%s': %s",
-                       where(r, rel, path, sizeof(path)), strerror(-rc));
-        goto out;
-    }
-    for (;;) {
-        if (cap - len < 2) {
-            cap = cap ? 2 * cap : 4096;
-            grown = realloc(buf, cap);
-            if (!grown) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = grown;
-        }
-        got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = -errno;
-            np_err_set(r->err, rc, "cannot read '%s': %s",
-                       where(r, rel, path, sizeof(path)), strerror(-rc));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > MAX_FILE_SIZE) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' is larger than %u bytes: not a kernel file",
-                            where(r, rel, path, sizeof(path)), MAX_FILE_SIZE);
-            goto out;
-        }
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            rc = -ENOMEM;
-            goto out;
-        }
-    }
-    buf[len] = '\0';
-    /* Some capture tools pad a file with NUL bytes after its text: the
-     * text is what counts, but a NUL inside it is not a kernel file. */
-    while (len && buf[len - 1] == '\0')
-        len--;
-    if (strlen(buf) != len) {
-        rc = np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
-                        where(r, rel, path, sizeof(path)));
-        goto out;
-    }
-    *text_out = buf;
-    buf = NULL;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return rc;
-}
-
-/* Drop the one trailing newline that sysfs values end with. */
-static void chomp(char *text)
-{
-    size_t n = strlen(text);
-
-    if (n && text[n - 1] == '\n')
-        text[n - 1] = '\0';
-}
-
-/* Parse a decimal number at *p, advancing *p.  0, -EINVAL (no digit) or
- * -ERANGE. */
-static int parse_num(const char **p, unsigned long *value_out)
-{
-    const char *s = *p;
-    unsigned long v = 0, digit;
-
-    if (!isdigit((unsigned char)*s))
-        return -EINVAL;
-    for (; isdigit((unsigned char)*s); s++) {
-        digit = (unsigned long)(*s - '0');
-        if (v > (ULONG_MAX - digit) / 10)
-            return -ERANGE;
-        v = v * 10 + digit;
-    }
-    *p = s;
-    *value_out = v;
-    return 0;
-}
-
-/*
- * Parse the kernel's id-list format ("", "3", "0-3,8,10-11"): no spaces,
- * no empty entries, ranges ascending, every id below limit.  map is
- * allocated to limit bits.  0, -EINVAL, -ERANGE or -ENOMEM.
- */
-static int parse_list(const char *s, unsigned int limit, struct np_cpumap *map)
-{
-    unsigned long first, last;
-    int rc;
-
-    rc = np_cpumap_alloc(map, limit);
-    if (rc)
-        return rc;
-    if (!*s)
-        return 0;
-    for (;;) {
-        rc = parse_num(&s, &first);
-        if (rc)
-            return rc;
-        last = first;
-        if (*s == '-') {
-            s++;
-            rc = parse_num(&s, &last);
-            if (rc)
-                return rc;
-        }
-        if (first > last)
-            return -EINVAL;
-        if (last >= limit)
-            return -ERANGE;
-        rc = np_cpumap_set_range(map, (int)first, (int)last);
-        if (rc)
-            return rc;
-        if (!*s)
-            return 0;
-        if (*s != ',')
-            return -EINVAL;
-        s++;
-    }
-}
-
-/* Read and parse an id list.  optional as for read_file(). */
-static int read_list(const struct reader *r, const char *rel,
-                     unsigned int limit, bool optional, struct np_cpumap *map)
-{
-    char path[PATH_MAX], text_buf[64];
-    char *text = NULL;
-    int rc;
-
-    rc = read_file(r, rel, optional, &text);
-    if (rc)
-        goto out;
-    chomp(text);
-    rc = parse_list(text, limit, map);
-    if (rc == -ERANGE)
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s', which has an id of %u or more",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)), limit);
-    else if (rc == -EINVAL)
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s', not a list of ids like '0-3,8'",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)));
-out:
-    if (rc)
-        np_cpumap_dispose(map);
-    free(text);
-    return rc;
-}
-
-/* Read a file holding one integer, -1 or more.  optional as for
- * read_file(). */
-static int read_int(const struct reader *r, const char *rel, bool optional,
-                    int *value_out)
-{
-    char path[PATH_MAX], text_buf[64];
-    char *text = NULL;
-    const char *p;
-    unsigned long v;
-    int rc;
-
-    rc = read_file(r, rel, optional, &text);
-    if (rc)
-        goto out;
-    chomp(text);
-    p = text;
-    if (!*text && optional) {
-        rc = -ENOENT; /* an empty file says nothing: as if absent */
-        goto out;
-    }
-    if (!strcmp(text, "-1")) {
-        *value_out = -1;
-        goto out;
-    }
-    if (parse_num(&p, &v) || *p || v > INT_MAX) {
-        rc = np_err_set(r->err, -EINVAL, "'%s' holds '%s', not a number",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)));
-        goto out;
-    }
-    *value_out = (int)v;
-out:
-    free(text);
-    return rc;
-}
 
 /*
  * Split a "Key:   value" line (meminfo) or "key\t\t: value" line (cpuinfo)
@@ -356,7 +99,7 @@ struct meminfo {
  * or nodeN/meminfo ("Node 0 MemTotal:  469116 kB", the node id on every
  * line).  Only MemTotal and MemFree are used; their values must parse.
  */
-static int parse_meminfo(const struct reader *r, const char *rel, char *text,
+static int parse_meminfo(const struct np_rootfs *r, const char *rel, char *text,
                          int node, struct meminfo *mi)
 {
     char path[PATH_MAX], prefix[32], text_buf[64];
@@ -383,7 +126,7 @@ static int parse_meminfo(const struct reader *r, const char *rel, char *text,
             !key_is(key, key_len, "MemFree"))
             continue;
         p = value;
-        if (parse_num(&p, &v) || (*p && strcmp(p, " kB")) ||
+        if (np_rootfs_parse_num(&p, &v) || (*p && strcmp(p, " kB")) ||
             v > UINT64_MAX / 1024)
             goto bad;
         if (key_is(key, key_len, "MemTotal")) {
@@ -396,8 +139,8 @@ static int parse_meminfo(const struct reader *r, const char *rel, char *text,
     }
     return 0;
 bad:
-    where(r, rel, path, sizeof(path));
-    show(line, text_buf, sizeof(text_buf));
+    np_rootfs_where(r, rel, path, sizeof(path));
+    np_rootfs_show(line, text_buf, sizeof(text_buf));
     if (node >= 0)
         return np_err_set(r->err, -EINVAL,
                           "'%s' has a line '%s', expected like "
@@ -409,14 +152,14 @@ bad:
                       path, text_buf);
 }
 
-/* Read and parse a meminfo file.  optional as for read_file(). */
-static int read_meminfo(const struct reader *r, const char *rel, int node,
+/* Read and parse a meminfo file.  optional as for np_rootfs_read_text(). */
+static int read_meminfo(const struct np_rootfs *r, const char *rel, int node,
                         bool optional, struct meminfo *mi)
 {
     char *text = NULL;
     int rc;
 
-    rc = read_file(r, rel, optional, &text);
+    rc = np_rootfs_read_text(r, rel, optional, &text);
     if (rc)
         goto out;
     rc = parse_meminfo(r, rel, text, node, mi);
@@ -440,8 +183,8 @@ struct columns {
  * per possible node (a node taken offline after boot) is read by
  * node/possible; any other count is read as far as both go, with a note.
  */
-static int read_distance(const struct reader *r, struct np_topo *topo, int node,
-                         const struct columns *cols)
+static int read_distance(const struct np_rootfs *r, struct np_topo *topo,
+                         int node, const struct columns *cols)
 {
     char rel[64], path[PATH_MAX], text_buf[64];
     char *text = NULL;
@@ -453,10 +196,10 @@ static int read_distance(const struct reader *r, struct np_topo *topo, int node,
     int rc;
 
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/distance", node);
-    rc = read_file(r, rel, false, &text);
+    rc = np_rootfs_read_text(r, rel, false, &text);
     if (rc)
         goto out;
-    chomp(text);
+    np_rootfs_chomp(text);
     values = calloc(cap, sizeof(*values));
     if (!values) {
         rc = -ENOMEM;
@@ -465,7 +208,7 @@ static int read_distance(const struct reader *r, struct np_topo *topo, int node,
     for (p = text; *p; i++) {
         if (i && *p++ != ' ')
             goto bad;
-        if (parse_num(&p, &v) || v == 0 || v > UINT_MAX)
+        if (np_rootfs_parse_num(&p, &v) || v == 0 || v > UINT_MAX)
             goto bad;
         if (i == cap) {
             unsigned int *grown = realloc(values, 2 * cap * sizeof(*values));
@@ -485,9 +228,9 @@ static int read_distance(const struct reader *r, struct np_topo *topo, int node,
             ids = cols->possible;
         } else {
             rc = np_hw_note(
-                r->hw,
+                topo->hw,
                 "'%s' has %u distances for %u online nodes: the first %u are used",
-                where(r, rel, path, sizeof(path)), n, cols->nr_online,
+                np_rootfs_where(r, rel, path, sizeof(path)), n, cols->nr_online,
                 n < cols->nr_online ? n : cols->nr_online);
             if (rc)
                 goto out;
@@ -502,8 +245,8 @@ static int read_distance(const struct reader *r, struct np_topo *topo, int node,
 bad:
     rc = np_err_set(r->err, -EINVAL,
                     "'%s' holds '%s', not distances like '10 20'",
-                    where(r, rel, path, sizeof(path)),
-                    show(text, text_buf, sizeof(text_buf)));
+                    np_rootfs_where(r, rel, path, sizeof(path)),
+                    np_rootfs_show(text, text_buf, sizeof(text_buf)));
 out:
     free(values);
     free(text);
@@ -553,7 +296,7 @@ static int parse_mask(const char *s, unsigned int limit, struct np_cpumap *map)
 }
 
 /* nodeN/cpulist, or nodeN/cpumap on kernels that have only the mask. */
-static int read_node_cpus(const struct reader *r, int node,
+static int read_node_cpus(const struct np_rootfs *r, int node,
                           struct np_cpumap *cpus)
 {
     char rel[64], path[PATH_MAX], text_buf[64];
@@ -561,11 +304,11 @@ static int read_node_cpus(const struct reader *r, int node,
     int rc;
 
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpulist", node);
-    rc = read_list(r, rel, NP_MAX_CPU_IDS, true, cpus);
+    rc = np_rootfs_read_list(r, rel, NP_MAX_CPU_IDS, true, cpus);
     if (rc != -ENOENT)
         return rc;
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpumap", node);
-    rc = read_file(r, rel, true, &text);
+    rc = np_rootfs_read_text(r, rel, true, &text);
     if (rc == -ENOENT) {
         /* Neither: a node without CPUs on a kernel that writes none. */
         free(text);
@@ -573,13 +316,13 @@ static int read_node_cpus(const struct reader *r, int node,
     }
     if (rc)
         return rc;
-    chomp(text);
+    np_rootfs_chomp(text);
     rc = parse_mask(text, NP_MAX_CPU_IDS, cpus);
     if (rc == -EINVAL || rc == -ERANGE)
         rc = np_err_set(r->err, -EINVAL,
                         "'%s' holds '%s', not a cpu mask like '0000000f'",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)));
+                        np_rootfs_where(r, rel, path, sizeof(path)),
+                        np_rootfs_show(text, text_buf, sizeof(text_buf)));
     if (rc)
         np_cpumap_dispose(cpus);
     free(text);
@@ -589,7 +332,7 @@ static int read_node_cpus(const struct reader *r, int node,
 /* nodeN/hugepages/hugepages-SIZEkB/{nr,free}_hugepages, or the host's
  * sys/kernel/mm/hugepages for a kernel without nodes (node < 0, read into
  * node 0).  Absent directories: no huge pages known. */
-static int read_hugepages(const struct reader *r, struct np_topo *topo,
+static int read_hugepages(const struct np_rootfs *r, struct np_topo *topo,
                           int node)
 {
     char rel[128], file[448];
@@ -616,16 +359,16 @@ static int read_hugepages(const struct reader *r, struct np_topo *topo,
         if (strncmp(p, "hugepages-", 10))
             continue;
         p += 10;
-        if (parse_num(&p, &size) || strcmp(p, "kB") || !size)
+        if (np_rootfs_parse_num(&p, &size) || strcmp(p, "kB") || !size)
             continue;
         snprintf(file, sizeof(file), "%s/%s/nr_hugepages", rel, de->d_name);
-        rc = read_int(r, file, true, &total);
+        rc = np_rootfs_read_int(r, file, true, &total);
         if (rc == -ENOENT)
             continue;
         if (rc)
             break;
         snprintf(file, sizeof(file), "%s/%s/free_hugepages", rel, de->d_name);
-        rc = read_int(r, file, true, &free_pages);
+        rc = np_rootfs_read_int(r, file, true, &free_pages);
         if (rc == -ENOENT) {
             free_pages = 0;
             rc = 0;
@@ -634,7 +377,7 @@ static int read_hugepages(const struct reader *r, struct np_topo *topo,
             break;
         if (total < 0 || free_pages < 0 || free_pages > total) {
             rc = np_hw_note(
-                r->hw,
+                topo->hw,
                 "'%s/%s' has %d free of %d huge pages: read as none free", rel,
                 de->d_name, free_pages, total);
             if (rc)
@@ -654,7 +397,7 @@ static int read_hugepages(const struct reader *r, struct np_topo *topo,
 /* One online node: its CPUs, memory, huge pages and distances.  A CPU a
  * node lists that the host does not have (a GPU-memory node's, a
  * possible-but-absent CPU's) is left out with a note. */
-static int read_node(const struct reader *r, struct np_topo *topo, int node,
+static int read_node(const struct np_rootfs *r, struct np_topo *topo, int node,
                      const struct columns *cols)
 {
     char rel[64], path[PATH_MAX];
@@ -683,7 +426,7 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
     }
     if (shared) {
         rc = np_hw_note(
-            r->hw,
+            topo->hw,
             "node %d lists %d cpus that a node of a lower id lists too (the first is cpu %d): they stay that node's",
             node, shared, first_shared);
         if (rc)
@@ -691,7 +434,7 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
     }
     if (dropped) {
         rc = np_hw_note(
-            r->hw,
+            topo->hw,
             "node %d lists %d cpus that the host does not have (the first is cpu %d): they are left out",
             node, dropped, first_dropped);
         if (rc)
@@ -704,7 +447,7 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
         goto out;
     if (!mi.has_total) {
         rc = np_err_set(r->err, -EINVAL, "'%s' has no MemTotal line",
-                        where(r, rel, path, sizeof(path)));
+                        np_rootfs_where(r, rel, path, sizeof(path)));
         goto out;
     }
     topo->nodes[node].mem_total_kib = mi.total_kib;
@@ -725,7 +468,7 @@ out:
  * ../../node/nodeM on a real kernel): M, or -1 when there is none or it
  * leads nowhere.
  */
-static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
+static int read_cpu_node_link(const struct np_rootfs *r, int cpu, int *node_out)
 {
     char rel[64], path[PATH_MAX];
     DIR *dir = NULL;
@@ -740,7 +483,7 @@ static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
     if (dfd < 0) {
         rc = -errno;
         np_err_set(r->err, rc, "cannot open '%s': %s",
-                   where(r, rel, path, sizeof(path)), strerror(-rc));
+                   np_rootfs_where(r, rel, path, sizeof(path)), strerror(-rc));
         goto out;
     }
     dir = fdopendir(dfd);
@@ -754,14 +497,14 @@ static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
         if (strncmp(p, "node", 4))
             continue;
         p += 4;
-        if (parse_num(&p, &id) || *p || id >= NP_MAX_NODE_IDS)
+        if (np_rootfs_parse_num(&p, &id) || *p || id >= NP_MAX_NODE_IDS)
             continue;
         if (fstatat(dirfd(dir), de->d_name, &st, 0) || !S_ISDIR(st.st_mode))
             continue;
         if (found >= 0 && found != (int)id) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' links to node %d and to node %lu",
-                            where(r, rel, path, sizeof(path)), found, id);
+            rc = np_err_set(
+                r->err, -EINVAL, "'%s' links to node %d and to node %lu",
+                np_rootfs_where(r, rel, path, sizeof(path)), found, id);
             goto out;
         }
         found = (int)id;
@@ -776,14 +519,14 @@ out:
 }
 
 /* One topology attribute of a CPU, -1 when the file is absent. */
-static int read_cpu_attr(const struct reader *r, int cpu, const char *name,
+static int read_cpu_attr(const struct np_rootfs *r, int cpu, const char *name,
                          int *value_out)
 {
     char rel[96];
     int rc;
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/topology/%s", cpu, name);
-    rc = read_int(r, rel, true, value_out);
+    rc = np_rootfs_read_int(r, rel, true, value_out);
     if (rc == -ENOENT) {
         *value_out = -1;
         rc = 0;
@@ -793,7 +536,7 @@ static int read_cpu_attr(const struct reader *r, int cpu, const char *name,
 
 /* One present CPU: online state, placement, siblings, and the node of an
  * offline CPU that no cpulist names. */
-static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
+static int read_cpu(const struct np_rootfs *r, struct np_topo *topo, int cpu,
                     const struct np_cpumap *online)
 {
     char rel[96], path[PATH_MAX];
@@ -806,17 +549,18 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
     if (fstatat(r->rootfd, rel, &st, 0)) {
         rc = -errno;
         np_err_set(r->err, rc, "cannot open '%s' (cpu %d is present): %s",
-                   where(r, rel, path, sizeof(path)), cpu, strerror(-rc));
+                   np_rootfs_where(r, rel, path, sizeof(path)), cpu,
+                   strerror(-rc));
         goto out;
     }
     if (!S_ISDIR(st.st_mode)) {
         rc = np_err_set(r->err, -ENOTDIR, "'%s' is not a directory",
-                        where(r, rel, path, sizeof(path)));
+                        np_rootfs_where(r, rel, path, sizeof(path)));
         goto out;
     }
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/online", cpu);
-    rc = read_int(r, rel, true, &value);
+    rc = np_rootfs_read_int(r, rel, true, &value);
     if (rc == -ENOENT) {
         /* cpu0 on x86, or a kernel without CPU hotplug */
         c->online = np_cpumap_test(online, cpu);
@@ -825,7 +569,7 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
         goto out;
     } else if (value != 0 && value != 1) {
         rc = np_err_set(r->err, -EINVAL, "'%s' holds '%d', not 0 or 1",
-                        where(r, rel, path, sizeof(path)), value);
+                        np_rootfs_where(r, rel, path, sizeof(path)), value);
         goto out;
     } else {
         c->online = value == 1;
@@ -843,7 +587,7 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/topology/thread_siblings_list",
              cpu);
-    rc = read_list(r, rel, NP_MAX_CPU_IDS, true, &c->siblings);
+    rc = np_rootfs_read_list(r, rel, NP_MAX_CPU_IDS, true, &c->siblings);
     if (rc == -ENOENT) {
         rc = 0; /* offline: no topology/, siblings unknown */
     } else if (rc) {
@@ -855,8 +599,8 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
                 rc = np_err_set(r->err, -EINVAL,
                                 "'%s' lists cpu %d, which '%s/present' "
                                 "does not list",
-                                where(r, rel, path, sizeof(path)), sibling,
-                                SYS_CPU);
+                                np_rootfs_where(r, rel, path, sizeof(path)),
+                                sibling, SYS_CPU);
                 goto out;
             }
         }
@@ -910,7 +654,7 @@ static const char *arch_from_cpuinfo(const char *key, size_t key_len,
 }
 
 /* proc/cpuinfo: the first "cpu MHz" and, when wanted, the architecture. */
-static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
+static int read_cpuinfo(const struct np_rootfs *r, struct np_topo *topo,
                         bool want_arch)
 {
     const char *rel = "proc/cpuinfo";
@@ -922,7 +666,7 @@ static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
     bool x86 = false, have_mhz = false;
     int rc;
 
-    rc = read_file(r, rel, true, &text);
+    rc = np_rootfs_read_text(r, rel, true, &text);
     if (rc == -ENOENT) {
         rc = 0;
         goto out;
@@ -935,13 +679,14 @@ static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
             continue;
         if (!have_mhz && key_is(key, key_len, "cpu MHz")) {
             p = value;
-            if (parse_num(&p, &mhz) || mhz > UINT_MAX ||
+            if (np_rootfs_parse_num(&p, &mhz) || mhz > UINT_MAX ||
                 (*p && (*p != '.' || !isdigit((unsigned char)p[1])))) {
-                rc = np_err_set(r->err, -EINVAL,
-                                "'%s' has a line '%s', expected like "
-                                "'cpu MHz : 2096.064'",
-                                where(r, rel, path, sizeof(path)),
-                                show(line, text_buf, sizeof(text_buf)));
+                rc = np_err_set(
+                    r->err, -EINVAL,
+                    "'%s' has a line '%s', expected like "
+                    "'cpu MHz : 2096.064'",
+                    np_rootfs_where(r, rel, path, sizeof(path)),
+                    np_rootfs_show(line, text_buf, sizeof(text_buf)));
                 goto out;
             }
             topo->cpu_mhz = (unsigned int)mhz;
@@ -982,7 +727,7 @@ static void make_flat(struct np_topo *topo, const struct np_cpumap *present)
 }
 
 /* Is there a node directory at all? */
-static int has_node_dir(const struct reader *r, bool *has_out)
+static int has_node_dir(const struct np_rootfs *r, bool *has_out)
 {
     char path[PATH_MAX];
     struct stat st;
@@ -997,12 +742,13 @@ static int has_node_dir(const struct reader *r, bool *has_out)
         return 0;
     }
     return np_err_set(r->err, rc, "cannot look at '%s': %s",
-                      where(r, SYS_NODE, path, sizeof(path)), strerror(-rc));
+                      np_rootfs_where(r, SYS_NODE, path, sizeof(path)),
+                      strerror(-rc));
 }
 
 /* The ids of the directories PREFIX<id> in rel (cpuN, nodeN), for kernels
  * that do not write the id lists.  map is allocated to limit bits. */
-static int list_dirs(const struct reader *r, const char *rel,
+static int list_dirs(const struct np_rootfs *r, const char *rel,
                      const char *prefix, unsigned int limit,
                      struct np_cpumap *map)
 {
@@ -1023,7 +769,8 @@ static int list_dirs(const struct reader *r, const char *rel,
         rc = -errno;
         np_cpumap_dispose(map);
         return np_err_set(r->err, rc, "cannot open '%s': %s",
-                          where(r, rel, path, sizeof(path)), strerror(-rc));
+                          np_rootfs_where(r, rel, path, sizeof(path)),
+                          strerror(-rc));
     }
     dir = fdopendir(dfd);
     if (!dir) {
@@ -1037,7 +784,7 @@ static int list_dirs(const struct reader *r, const char *rel,
         if (strncmp(p, prefix, n))
             continue;
         p += n;
-        if (parse_num(&p, &id) || *p || id >= limit)
+        if (np_rootfs_parse_num(&p, &id) || *p || id >= limit)
             continue;
         if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
             !S_ISDIR(st.st_mode))
@@ -1054,11 +801,11 @@ static int list_dirs(const struct reader *r, const char *rel,
 
 /* An id list that older kernels do not write: the file, else the
  * directories. */
-static int read_list_or_dirs(const struct reader *r, const char *rel,
+static int read_list_or_dirs(const struct np_rootfs *r, const char *rel,
                              const char *dir, const char *prefix,
                              unsigned int limit, struct np_cpumap *map)
 {
-    int rc = read_list(r, rel, limit, true, map);
+    int rc = np_rootfs_read_list(r, rel, limit, true, map);
 
     if (rc == -ENOENT)
         rc = list_dirs(r, dir, prefix, limit, map);
@@ -1082,7 +829,7 @@ static int *ids_of(const struct np_cpumap *map, unsigned int *nr_out)
 static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
                      bool with_hwloc)
 {
-    struct reader r = {.rootfd = -1, .root = root ? root : "/", .err = err};
+    struct np_rootfs r = {.rootfd = -1, .root = root ? root : "/", .err = err};
     char path[PATH_MAX], *source = NULL;
     struct np_cpumap present, online, nodes, possible;
     struct meminfo mi;
@@ -1115,10 +862,11 @@ static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
         goto out;
     if (np_cpumap_is_empty(&present)) {
         rc = np_err_set(err, -EINVAL, "'%s' lists no cpu and has no cpuN",
-                        where(&r, SYS_CPU, path, sizeof(path)));
+                        np_rootfs_where(&r, SYS_CPU, path, sizeof(path)));
         goto out;
     }
-    rc = read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, true, &online);
+    rc = np_rootfs_read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, true,
+                             &online);
     if (rc == -ENOENT)
         rc = np_cpumap_copy(&online, &present);
     if (rc)
@@ -1134,16 +882,17 @@ static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
             goto out;
         if (np_cpumap_is_empty(&nodes) &&
             !faccessat(r.rootfd, SYS_NODE "/online", F_OK, 0)) {
-            rc = np_err_set(err, -EINVAL, "'%s' lists no node",
-                            where(&r, SYS_NODE "/online", path, sizeof(path)));
+            rc = np_err_set(
+                err, -EINVAL, "'%s' lists no node",
+                np_rootfs_where(&r, SYS_NODE "/online", path, sizeof(path)));
             goto out;
         }
         /* A node directory with no node in it: a kernel without NUMA. */
         numa = !np_cpumap_is_empty(&nodes);
     }
     if (numa) {
-        rc = read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS, true,
-                       &possible);
+        rc = np_rootfs_read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS,
+                                 true, &possible);
         if (rc && rc != -ENOENT)
             goto out;
         if (rc == -ENOENT) {
@@ -1159,7 +908,7 @@ static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
     rc = np_topo_alloc(topo, nr_cpu_ids, nr_node_ids);
     if (rc)
         goto out;
-    topo->hw = r.hw = np_hw_new(nr_cpu_ids, nr_node_ids);
+    topo->hw = np_hw_new(nr_cpu_ids, nr_node_ids);
     if (!topo->hw) {
         rc = -ENOMEM;
         goto out;

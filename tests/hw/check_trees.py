@@ -176,7 +176,13 @@ def check(name, root, console, fails):
         fails.append("%s: numapin exits %d: %s" % (name, r.returncode,
                                                    r.stderr.strip()))
         return
-    host = json.loads(r.stdout)["host"]
+    snap = json.loads(r.stdout)
+    if VALIDATE:
+        errs = list(VALIDATE.iter_errors(snap))
+        if errs:
+            fails.append("%s: the dump does not follow docs/schema: %s" %
+                         (name, errs[0].message[:200]))
+    host = snap["host"]
     hw = host.get("hardware", {})
     notes = "\n".join(hw.get("notes", []))
     truth = kernel_truth(root)
@@ -237,7 +243,13 @@ def check(name, root, console, fails):
 
 
 def main():
-    global NUMAPIN
+    global NUMAPIN, VALIDATE
+    try:
+        import jsonschema
+        with open(os.path.join(TOP, "docs/schema/snapshot.schema.json")) as f:
+            VALIDATE = jsonschema.Draft202012Validator(json.load(f))
+    except ImportError:
+        VALIDATE = None
     NUMAPIN, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     trees = []
