@@ -3,7 +3,6 @@
  * capabilities, freecell, cpulist, dump.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,9 +211,8 @@ int main_cpulist(struct np_ctx *ctx, int argc, char **argv)
         free(s);
         np_cpumap_dispose(&map);
         return rc;
-    } else {
-        puts(s);
     }
+    puts(s);
     free(s);
     np_cpumap_dispose(&map);
     return NP_EXIT_OK;

@@ -16,7 +16,9 @@
 #include "cpulist.h"
 #include "fmt_json_cmd.h"
 #include "numapin.h"
+#include "fmt_text.h"
 #include "plan.h"
+#include "plan_apply.h"
 #include "solver.h"
 
 /* The options place, plan and apply share. */
@@ -207,25 +209,6 @@ static void print_mem(FILE *f, uint64_t kib)
         fprintf(f, "%" PRIu64 " KiB", kib);
 }
 
-/* The union of a guest's pins (hard, or soft when the plan pins soft). */
-static char *guest_cpus(const struct np_plan *plan,
-                        const struct np_plan_guest *g)
-{
-    struct np_cpumap all;
-    unsigned int v;
-    char *s;
-
-    np_cpumap_init(&all);
-    if (np_cpumap_alloc(&all, plan->nr_cpu_ids))
-        return NULL;
-    for (v = 0; v < g->nr_vcpus; v++)
-        np_cpumap_or(&all,
-                     plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
-    s = np_cpulist_format_ranges(&all);
-    np_cpumap_dispose(&all);
-    return s;
-}
-
 static void print_list(const char *label, const struct np_cpumap *m)
 {
     char *s = np_cpulist_format_ranges(m);
@@ -288,47 +271,6 @@ static void print_plan(const struct np_plan *plan, bool quiet)
         printf("score %u.%02u (the mean vCPU-to-memory distance, weighted "
                "by memory)\n",
                plan->score / 100, plan->score % 100);
-}
-
-/* xl.cfg and libvirt lines for a new guest. */
-static void print_config(const struct np_plan *plan,
-                         const struct np_plan_guest *g)
-{
-    char *cpus = guest_cpus(plan, g);
-    char *nodes = g->node_affinity.nr_bits
-                      ? np_cpulist_format_ranges(&g->node_affinity)
-                      : NULL;
-    unsigned int v;
-
-    printf("xl.cfg:\n  %s=\"%s\"\n",
-           plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus", cpus ? cpus : "");
-    printf("  # or one pCPU per vCPU: cpus=[");
-    for (v = 0; v < g->nr_vcpus; v++) {
-        const struct np_cpumap *pin =
-            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
-        char *s = np_cpulist_format_ranges(pin);
-
-        printf("%s\"%s\"", v ? ", " : "", s ? s : "");
-        free(s);
-    }
-    printf("]\n");
-    printf("libvirt:\n  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
-           cpus ? cpus : "", g->nr_vcpus);
-    printf("  <cputune>\n");
-    for (v = 0; v < g->nr_vcpus; v++) {
-        char *s = np_cpulist_format_ranges(
-            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
-
-        printf("    <vcpupin vcpu='%u' cpuset='%s'/>\n", v, s ? s : "");
-        free(s);
-    }
-    printf("  </cputune>\n");
-    if (nodes && *nodes)
-        printf("  <numatune>\n    <memory mode='strict' nodeset='%s'/>\n"
-               "  </numatune>\n",
-               nodes);
-    free(cpus);
-    free(nodes);
 }
 
 static int print_json(const struct np_plan *plan)
@@ -527,7 +469,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     print_plan(&plan, o.quiet);
-    print_config(&plan, &plan.guests[0]);
+    np_text_plan_config(stdout, &plan, &plan.guests[0]);
     rc = NP_EXIT_OK;
 out:
     free(o.args);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend_kvm.h"
 #include "backend_test.h"
@@ -472,6 +473,61 @@ static int load_topology_file(struct np_ctx *ctx, struct np_err *err)
     return rc;
 }
 
+/*
+ * The identity of a snapshot read from a backend (ident.h): who read it,
+ * the host's name and id, when.  A --topology file keeps its own.
+ */
+static int fill_ident(struct np_ctx *ctx)
+{
+    struct np_host_ident *id = &ctx->snap.ident;
+    const char *name = ctx->be.ops->name, *base, *root = ctx->be.root;
+    char *release = NULL, *s = NULL;
+    int rc;
+
+    if (!root && ctx->backend && strchr(ctx->backend, ':'))
+        root = strchr(ctx->backend, ':') + 1;
+
+    rc = np_ident_set(&id->backend, name);
+    if (!rc && strcmp(name, "test"))
+        rc = np_ident_read_local(id, root);
+    if (!rc && !strcmp(name, "kvm")) {
+        rc = np_ident_set(&id->hypervisor, "kvm");
+        if (!rc)
+            rc = np_ident_linux_release(root, &release);
+        if (!rc && release)
+            rc = np_ident_set(&id->hypervisor_version, release);
+    }
+    if (!rc && !id->hostname) {
+        /* a test file or a captured tree without a name: its own name */
+        base = "localhost";
+        if (!strcmp(name, "test") && ctx->backend && strchr(ctx->backend, ':'))
+            base = strchr(ctx->backend, ':') + 1;
+        else if (root)
+            base = root;
+        s = strdup(base);
+        if (!s) {
+            rc = -ENOMEM;
+        } else {
+            size_t len;
+            char *b;
+
+            while ((len = strlen(s)) > 1 && s[len - 1] == '/')
+                s[len - 1] = '\0';
+            b = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+            len = strlen(b);
+            if (len > 5 && !strcmp(b + len - 5, ".json"))
+                b[len - 5] = '\0';
+            if (np_ident_valid_hostname(b))
+                rc = np_ident_set(&id->hostname, b);
+        }
+    }
+    if (!rc)
+        rc = np_ident_set_time(id, time(NULL));
+    free(release);
+    free(s);
+    return rc;
+}
+
 int np_ctx_load(struct np_ctx *ctx, enum np_want want)
 {
     struct np_err err = {""};
@@ -514,7 +570,10 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
         return np_ctx_error(NP_EXIT_FAILED, "%s",
                             err.msg[0] ? err.msg : strerror(-rc));
     ctx->snap.backend = ctx->be.ops->name;
+    if (fill_ident(ctx))
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
     ctx->loaded = true;
+    np_ctx_print_hw_notes(&ctx->snap.topo);
     return 0;
 }
 

@@ -53,6 +53,10 @@ enum np_want {
  */
 int np_ctx_load(struct np_ctx *ctx, enum np_want want);
 
+/* Print the notes a reader made about the host (topo->hw->notes), one
+ * "numapin: note: ..." line each, on stderr (cmd_hw.c). */
+void np_ctx_print_hw_notes(const struct np_topo *topo);
+
 /* Print "numapin: error: MSG" on stderr; returns code. */
 int np_ctx_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -95,6 +95,8 @@ j persist-n $t -N persist web1 --xl-config "$tmp/web1.cfg"
 j persist $t persist web1 --xl-config "$tmp/web1.cfg"
 j persist-again $t persist web1 --xl-config "$tmp/web1.cfg"
 j version --version
+j dump $t dump
+j dump-root $r dump
 # partial plans exit 3 and still print their document
 cp "$top/tests/fixtures/json/partial-2010.json" "$tmp/p.json" 2>/dev/null &&
     { want_rc=3; j plan-partial -c "test:$tmp/p.json" plan --all; want_rc=0; }
