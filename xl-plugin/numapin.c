@@ -327,6 +327,16 @@ static void help_cmd(const struct cmd_spec *c)
            c->help);
 }
 
+static bool np_cmd_wants_help(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return true;
+    return false;
+}
+
 int np_cmd_getopt_help(int argc, char **argv, const char *cmd)
 {
     int i;
@@ -690,7 +700,13 @@ int main(int argc, char **argv)
             complete_what = optarg;
             break;
         case 'V':
-            printf("numapin %s\n", NP_VERSION);
+            if (ctx.json)
+                printf("{ \"numapin\": 1, \"command\": \"version\", "
+                       "\"version\": \"%s\", \"notes\": [ ], "
+                       "\"warnings\": [ ] }\n",
+                       NP_VERSION);
+            else
+                printf("numapin %s\n", NP_VERSION);
             return NP_EXIT_OK;
         case 'h':
             help_main(stdout);
@@ -712,6 +728,10 @@ int main(int argc, char **argv)
         return NP_EXIT_USAGE;
     }
     if (!strcmp(argv[optind], "help")) {
+        if (ctx.json)
+            return np_ctx_no_json(&ctx, "help",
+                                  "it prints text for people (see "
+                                  "numapin(1))");
         if (optind + 1 < argc && (cmd = find_cmd(argv[optind + 1]))) {
             help_cmd(cmd);
             return NP_EXIT_OK;
@@ -725,6 +745,10 @@ int main(int argc, char **argv)
     cmd = find_cmd(argv[optind]);
     if (!cmd)
         return unknown_cmd(argv[optind]);
+    if (ctx.json && np_cmd_wants_help(argc - optind, argv + optind))
+        return np_ctx_no_json(&ctx, cmd->name,
+                              "--help prints text for people (see "
+                              "numapin(1))");
     rc = np_cmd_getopt_help(argc - optind, argv + optind, cmd->name);
     if (rc < 0)
         rc = check_global_after_cmd(argc - optind, argv + optind);
