@@ -1,9 +1,11 @@
 # Config.mk: every knob of the build.  Override on the command line:
 #   make CC=clang SANITIZE=1 WERROR=1 PREFIX=/usr DESTDIR=/tmp/stage
 
+VERSION   := 0.2.0
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR   ?=
 
 CC        ?= cc
@@ -35,6 +37,8 @@ XML_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
 XML_LIBS     := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null)
 JSON_CFLAGS  := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSON_LIBS    := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+HWLOC_CFLAGS := $(shell $(PKG_CONFIG) --cflags hwloc 2>/dev/null)
+HWLOC_LIBS   := $(shell $(PKG_CONFIG) --libs hwloc 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -49,7 +53,7 @@ endif
 # The KVM backend needs only the Linux host: always on.
 CONFIG_KVM   ?= y
 
-CPPFLAGS  += -D_GNU_SOURCE -Icommon
+CPPFLAGS  += -D_GNU_SOURCE -Icommon -DNP_VERSION='"$(VERSION)"'
 CFLAGS    ?=
 CFLAGS    += -std=gnu11 $(OPTFLAGS) $(WARNFLAGS) $(SANFLAGS) -MMD -MP
 LDFLAGS   += $(SANFLAGS)

@@ -42,7 +42,7 @@ NUMAPIN_OBJS := $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS    := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS     := $(COMMON_OBJS) $(NUMAPIN_OBJS) $(UNIT_OBJS)
 
-COMMON_LIBS  := $(XML_LIBS) $(JSON_LIBS)
+COMMON_LIBS  := $(XML_LIBS) $(JSON_LIBS) $(COMMON_LIBS_KVM)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -93,9 +93,12 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	$(INSTALL) -m 755 $(NUMAPIN) $(DESTDIR)$(BINDIR)/numapin
 	$(INSTALL) -m 644 docs/numapin.1 $(DESTDIR)$(MANDIR)/man1/numapin.1
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 644 completion/numapin.bash $(DESTDIR)$(BASHCOMPDIR)/numapin
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/numapin $(DESTDIR)$(MANDIR)/man1/numapin.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/numapin
 
 clean:
 	rm -rf build build-san build-fuzz numapin

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "history.h"
-#include "plan.h"
+#include "plan_apply.h"
 
 int np_plan_record_begin(struct np_history *h, const char *command,
                          const struct np_snapshot *snap,

@@ -27,7 +27,7 @@
 
 #include "cpulist.h"
 #include "history.h"
-#include "plan.h"
+#include "plan_apply.h"
 
 static struct np_guest *sim_guest(struct np_snapshot *s, int id)
 {

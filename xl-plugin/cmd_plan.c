@@ -16,8 +16,12 @@
 #include "cpulist.h"
 #include "escape.h"
 #include "history.h"
+#include "fleet.h"
+#include "fmt_json_cmd.h"
 #include "numapin.h"
+#include "fmt_text.h"
 #include "plan.h"
+#include "plan_apply.h"
 #include "solver.h"
 
 /* The options place, plan and apply share. */
@@ -144,6 +148,11 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                     "number of MiB or a size such as 3G, "
                                     "512M, 1048576K",
                                     v);
+            if (!o->mem_kib)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid memory size '%s': a guest needs "
+                                    "more than 0 bytes",
+                                    v);
             o->have_mem = true;
         } else if ((v = opt_value(argc, argv, &i, "--policy", &missing))) {
             if (np_policy_parse(v, &o->policy))
@@ -201,25 +210,6 @@ static void print_mem(FILE *f, uint64_t kib)
         fprintf(f, "%" PRIu64 " MiB", kib / 1024);
     else
         fprintf(f, "%" PRIu64 " KiB", kib);
-}
-
-/* The union of a guest's pins (hard, or soft when the plan pins soft). */
-static char *guest_cpus(const struct np_plan *plan,
-                        const struct np_plan_guest *g)
-{
-    struct np_cpumap all;
-    unsigned int v;
-    char *s;
-
-    np_cpumap_init(&all);
-    if (np_cpumap_alloc(&all, plan->nr_cpu_ids))
-        return NULL;
-    for (v = 0; v < g->nr_vcpus; v++)
-        np_cpumap_or(&all,
-                     plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
-    s = np_cpulist_format_ranges(&all);
-    np_cpumap_dispose(&all);
-    return s;
 }
 
 static void print_list(const char *label, const struct np_cpumap *m)
@@ -284,47 +274,6 @@ static void print_plan(const struct np_plan *plan, bool quiet)
         printf("score %u.%02u (the mean vCPU-to-memory distance, weighted "
                "by memory)\n",
                plan->score / 100, plan->score % 100);
-}
-
-/* xl.cfg and libvirt lines for a new guest. */
-static void print_config(const struct np_plan *plan,
-                         const struct np_plan_guest *g)
-{
-    char *cpus = guest_cpus(plan, g);
-    char *nodes = g->node_affinity.nr_bits
-                      ? np_cpulist_format_ranges(&g->node_affinity)
-                      : NULL;
-    unsigned int v;
-
-    printf("xl.cfg:\n  %s=\"%s\"\n",
-           plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus", cpus ? cpus : "");
-    printf("  # or one pCPU per vCPU: cpus=[");
-    for (v = 0; v < g->nr_vcpus; v++) {
-        const struct np_cpumap *pin =
-            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
-        char *s = np_cpulist_format_ranges(pin);
-
-        printf("%s\"%s\"", v ? ", " : "", s ? s : "");
-        free(s);
-    }
-    printf("]\n");
-    printf("libvirt:\n  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
-           cpus ? cpus : "", g->nr_vcpus);
-    printf("  <cputune>\n");
-    for (v = 0; v < g->nr_vcpus; v++) {
-        char *s = np_cpulist_format_ranges(
-            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
-
-        printf("    <vcpupin vcpu='%u' cpuset='%s'/>\n", v, s ? s : "");
-        free(s);
-    }
-    printf("  </cputune>\n");
-    if (nodes && *nodes)
-        printf("  <numatune>\n    <memory mode='strict' nodeset='%s'/>\n"
-               "  </numatune>\n",
-               nodes);
-    free(cpus);
-    free(nodes);
 }
 
 static int print_json(const struct np_plan *plan)
@@ -395,13 +344,11 @@ static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
         if (!ids)
             return np_ctx_error(NP_EXIT_FAILED, "out of memory");
         for (i = 0; i < o->nr_args; i++) {
-            const struct np_guest *g =
-                np_snapshot_find_guest(&ctx->snap, o->args[i]);
+            const struct np_guest *g = np_ctx_find_guest(ctx, o->args[i]);
 
             if (!g) {
                 free(ids);
-                return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist",
-                                    o->args[i]);
+                return NP_EXIT_USAGE;
             }
             ids[i] = g->id;
         }
@@ -525,7 +472,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     print_plan(&plan, o.quiet);
-    print_config(&plan, &plan.guests[0]);
+    np_text_plan_config(stdout, &plan, &plan.guests[0]);
     rc = NP_EXIT_OK;
 out:
     free(o.args);
@@ -592,13 +539,65 @@ out:
 /* Can this source change the host? */
 static int need_write(struct np_ctx *ctx)
 {
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "%s cannot change a host: use a live backend or "
-                            "-c test:FILE",
-                            ctx->topology ? "a --topology file"
-                                          : ctx->be.ops->name);
-    return -1;
+    int rc = np_ctx_check_write(ctx);
+
+    return rc ? rc : -1;
+}
+
+/* The changes of a plan as data: [{"guest", "vcpu", "hard", "soft"} |
+ * {"guest", "node_affinity"}], a null map kept. */
+static json_object *steps_json(const struct np_plan *plan)
+{
+    json_object *steps = json_object_new_array();
+    unsigned int i, v;
+
+    for (i = 0; i < plan->nr_guests; i++) {
+        const struct np_plan_guest *g = &plan->guests[i];
+        json_object *o;
+        char *s;
+
+        if (!g->placed || g->is_new)
+            continue;
+        for (v = 0; v < g->nr_vcpus; v++) {
+            if (!g->hard[v].nr_bits && !g->soft[v].nr_bits)
+                continue;
+            o = json_object_new_object();
+            json_object_object_add(o, "guest", json_object_new_string(g->name));
+            json_object_object_add(o, "vcpu", json_object_new_int((int)v));
+            s = g->hard[v].nr_bits ? np_cpulist_format_ranges(&g->hard[v])
+                                   : NULL;
+            json_object_object_add(o, "hard",
+                                   s ? json_object_new_string(s) : NULL);
+            free(s);
+            s = g->soft[v].nr_bits ? np_cpulist_format_ranges(&g->soft[v])
+                                   : NULL;
+            json_object_object_add(o, "soft",
+                                   s ? json_object_new_string(s) : NULL);
+            free(s);
+            json_object_array_add(steps, o);
+        }
+        if (!g->node_affinity_auto && !g->node_affinity.nr_bits)
+            continue;
+        o = json_object_new_object();
+        json_object_object_add(o, "guest", json_object_new_string(g->name));
+        s = g->node_affinity_auto ? strdup("auto")
+                                  : np_cpulist_format_ranges(&g->node_affinity);
+        json_object_object_add(o, "node_affinity",
+                               json_object_new_string(s ? s : "?"));
+        free(s);
+        json_object_array_add(steps, o);
+    }
+    return steps;
+}
+
+static int steps_doc(struct np_ctx *ctx, const char *cmd,
+                     const struct np_plan *plan)
+{
+    json_object *doc = np_ctx_jdoc(ctx, cmd);
+
+    if (doc)
+        json_object_object_add(doc, "steps", steps_json(plan));
+    return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
 }
 
 static void print_steps(const struct np_plan *plan)
@@ -641,6 +640,31 @@ static int report_result(struct np_ctx *ctx, int rc,
                                                            : NP_EXIT_FAILED,
                             "%s", err->msg[0] ? err->msg : strerror(-rc));
     (void)o;
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, done[0] == 'a' ? "apply" : "undo");
+        if (doc) {
+            json_object_object_add(doc, "guests",
+                                   json_object_new_int((int)rep->nr_guests));
+            json_object_object_add(doc, "changes",
+                                   json_object_new_int((int)rep->nr_steps));
+            json_object_object_add(doc, "memory_moved",
+                                   json_object_new_int((int)rep->nr_moved));
+            json_object_object_add(
+                doc, "state_dir",
+                json_object_new_string(np_ctx_state_dir(ctx)));
+            json_object_object_add(doc, "change",
+                                   json_object_new_int((int)rep->history_id));
+            if (rep->rolled_back_id)
+                json_object_object_add(
+                    doc, "rolled_back",
+                    json_object_new_int((int)rep->rolled_back_id));
+            if (rep->memory_not_moved)
+                np_jcmd_note(doc, "memory already allocated was not moved; "
+                                  "only new allocations follow the node "
+                                  "affinity");
+        }
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     if (rep->rolled_back_id)
         printf("%s: change %u, which did not finish, is put back: %u "
@@ -733,6 +757,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
         rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
         if (rc >= 0)
             goto out;
+    } else if (np_plan_bind_new(&plan, &ctx->snap, &err)) {
+        /* a fleet plan's new guests, by name, once they run here */
+        rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
+        goto out;
     }
     partial = nr_unplaced(&plan) > 0;
     if (partial && nr_unplaced(&plan) == plan.nr_guests) {
@@ -751,11 +779,14 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
                               "%s", err.msg);
             goto out;
         }
-        print_steps(&plan);
+        if (ctx->json)
+            steps_doc(ctx, "apply", &plan);
+        else
+            print_steps(&plan);
         rc = partial ? report_partial(&plan,
                                       "apply would leave these as they "
                                       "are",
-                                      false)
+                                      ctx->json)
                      : NP_EXIT_OK;
         goto out;
     }
@@ -770,7 +801,7 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
         rc = report_partial(&plan,
                             "applied the others; these are left as "
                             "they were",
-                            false);
+                            ctx->json);
 out:
     free(o.args);
     np_cpumap_dispose(&reserved);
@@ -881,12 +912,17 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
             const struct np_hist_rec *r = np_history_find(h, ids[i]);
             char *c = np_escape(r->command);
 
+            if (ctx->json)
+                break;
             printf("%s change %u (%s)\n",
                    unfinished ? "would put back the unfinished" : "would undo",
                    r->id, c ? c : "?");
             free(c);
         }
-        print_steps(&merged);
+        if (ctx->json)
+            steps_doc(ctx, "undo", &merged);
+        else
+            print_steps(&merged);
         free(ids);
         np_plan_dispose(&merged);
         np_history_free(h);

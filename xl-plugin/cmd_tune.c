@@ -11,8 +11,9 @@
 
 #include "cpulist.h"
 #include "escape.h"
+#include "fmt_json_cmd.h"
 #include "numapin.h"
-#include "plan.h"
+#include "plan_apply.h"
 
 /* Take the lock, load the host and guests for a write, and find DOM. */
 static int load_for_write(struct np_ctx *ctx, const char *cmd, const char *dom,
@@ -24,16 +25,11 @@ static int load_for_write(struct np_ctx *ctx, const char *cmd, const char *dom,
         rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
+    rc = np_ctx_check_write(ctx);
+    if (rc)
+        return rc;
     *g_out = np_ctx_find_guest(ctx, dom);
-    if (!*g_out)
-        return NP_EXIT_USAGE;
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "%s cannot change a host: use a live backend or "
-                            "-c test:FILE",
-                            ctx->topology ? "a --topology file"
-                                          : ctx->be.ops->name);
-    return 0;
+    return *g_out ? 0 : NP_EXIT_USAGE;
 }
 
 static int need_cap(struct np_ctx *ctx, unsigned int cap, const char *what)
@@ -54,9 +50,49 @@ static int op_failed(struct np_ctx *ctx, const char *what,
 void np_ctx_print_note(struct np_ctx *ctx)
 {
     if (ctx->be_open && ctx->be.note[0]) {
-        fprintf(stderr, "numapin: note: %s\n", ctx->be.note);
+        if (ctx->json)
+            np_ctx_json_note(ctx->be.note);
+        else
+            fprintf(stderr, "numapin: %snote:%s %s\n",
+                    np_color(stderr, NP_SGR_NOTE), np_color(stderr, NP_SGR_OFF),
+                    ctx->be.note);
         ctx->be.note[0] = '\0';
     }
+}
+
+static int numatune_json(struct np_ctx *ctx, const struct np_guest *g,
+                         const struct np_cpumap *nodes, bool migrate,
+                         bool moved)
+{
+    json_object *doc = np_ctx_jguest(ctx, "numatune", g, NULL);
+
+    if (doc) {
+        json_object_object_add(doc, "nodes",
+                               nodes ? np_jcmd_nodes(&ctx->snap.topo, nodes)
+                                     : json_object_new_string("auto"));
+        json_object_object_add(doc, "migrate",
+                               json_object_new_boolean(migrate));
+        json_object_object_add(doc, "memory_moved",
+                               json_object_new_boolean(moved));
+    }
+    return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+}
+
+/* reset's document: the guests reset (or that would be, under -N). */
+static int reset_json(struct np_ctx *ctx, const struct np_guest *one)
+{
+    json_object *doc = np_ctx_jdoc(ctx, "reset"), *list;
+    unsigned int i;
+
+    if (!doc)
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    list = json_object_new_array();
+    for (i = 0; i < ctx->snap.nr_guests; i++)
+        if (!one || &ctx->snap.guests[i] == one)
+            json_object_array_add(
+                list, json_object_new_string(ctx->snap.guests[i].name));
+    json_object_object_add(doc, "guests", list);
+    return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
 }
 
 int main_numatune(struct np_ctx *ctx, int argc, char **argv)
@@ -81,16 +117,20 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         if (!strcmp(argv[i], "--migrate"))
             migrate = true;
         else if (argv[i][0] == '-' && argv[i][1])
-            return np_usage("numatune");
+            return np_usage_error("numatune", "unknown option '%s'", argv[i]);
         else if (!dom)
             dom = argv[i];
         else if (!list)
             list = argv[i];
         else
-            return np_usage("numatune");
+            return np_usage_error("numatune", "too many arguments: '%s'",
+                                  argv[i]);
     }
     if (!list)
-        return np_usage("numatune");
+        return np_usage_error("numatune", "missing %s",
+                              dom ? "NODES, the nodes for the memory of "
+                                    "the guest (or 'auto')"
+                                  : "DOM, the guest, and NODES");
     rc = load_for_write(ctx, "numatune", dom, &g);
     if (rc)
         return rc;
@@ -130,6 +170,10 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         if (rc)
             goto out;
     }
+    if (ctx->dry_run && ctx->json) {
+        rc = numatune_json(ctx, g, autonodes ? NULL : &nodes, migrate, false);
+        goto out;
+    }
     if (ctx->dry_run) {
         char *s = autonodes ? strdup("auto") : np_cpulist_format_ranges(&nodes);
 
@@ -138,7 +182,7 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         rc = NP_EXIT_OK;
         goto out;
     }
-    /* recorded first, as apply does */
+    /* recorded first, as apply does; undo puts it back */
     rc = np_ctx_plan_init(ctx, &plan);
     if (!rc)
         rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
@@ -159,6 +203,7 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
     rc = ctx->be.ops->set_node_affinity(&ctx->be, g, autonodes ? NULL : &nodes,
                                         &err);
     if (rc) {
+        /* a write that fails leaves things as they were: no record */
         np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 1, NULL);
         rc = op_failed(ctx, "set the node affinity", g, rc, &err);
         goto out;
@@ -171,26 +216,26 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
             rc = ctx->be.ops->move_memory(&ctx->be, g, &from, &nodes, &err);
         }
         if (rc) {
-            struct np_err e2 = {""};
-            /* put the node affinity back; when that fails too, the
-             * record stays for undo */
-            int back = ctx->be.ops->set_node_affinity(
-                &ctx->be, g,
-                g->node_affinity.nr_bits ? &g->node_affinity : NULL, &e2);
-
-            ctx->be.note[0] = '\0';
-            np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan,
-                               back ? 2 : 1, NULL);
-            rc = op_failed(ctx, "move the memory", g, rc, &err);
+            /* the node affinity stays set: a partial result, recorded
+             * ("failed") so that undo puts it back */
+            np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 2,
+                               NULL);
+            op_failed(ctx,
+                      "move the memory (its node affinity is set: `numapin "
+                      "undo` puts it back)",
+                      g, rc, &err);
+            rc = NP_EXIT_PARTIAL;
             goto out;
         }
         np_ctx_print_note(ctx);
     } else if (!(ctx->be.ops->caps & NP_CAP_MOVE_MEMORY)) {
-        fputs("node affinity of ", stdout);
-        np_escape_print(stdout, g->name);
-        fputs(" set; memory already allocated does not move, only new "
-              "allocations follow it\n",
-              stdout);
+        if (ctx->json)
+            np_ctx_json_note("memory already allocated does not move, only "
+                             "new allocations follow the node affinity");
+        else
+            printf("node affinity of %s set; memory already allocated does "
+                   "not move, only new allocations follow it\n",
+                   g->name);
     }
     if (np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 0,
                            &err)) {
@@ -201,6 +246,8 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     rc = NP_EXIT_OK;
+    if (ctx->json)
+        rc = numatune_json(ctx, g, autonodes ? NULL : &nodes, migrate, migrate);
 out:
     np_plan_dispose(&plan);
     np_cpumap_dispose(&nodes);
@@ -231,7 +278,8 @@ static int reset_guest(struct np_ctx *ctx, struct np_plan *plan,
     return rc;
 }
 
-/* reset DOM | --all: one change, recorded, put back on a failure. */
+/* reset DOM | --all: one change (a plan), recorded before it writes and
+ * put back completely on a failure. */
 int main_reset(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g = NULL;
@@ -246,26 +294,19 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
     if (argc != 2)
         return np_usage("reset");
     all = !strcmp(argv[1], "--all");
-    rc = np_ctx_begin_write(ctx, "reset");
-    if (!rc)
-        rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (!all) {
+        rc = load_for_write(ctx, "reset", argv[1], &g);
+    } else {
+        rc = np_ctx_begin_write(ctx, "reset");
+        if (!rc)
+            rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+        if (!rc)
+            rc = np_ctx_check_write(ctx);
+    }
     if (rc)
         return rc;
-    if (!all) {
-        g = np_ctx_find_guest(ctx, argv[1]);
-        if (!g)
-            return NP_EXIT_USAGE;
-    } else if (!ctx->snap.nr_guests) {
-        return NP_EXIT_OK;
-    }
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "%s cannot change a host: use a live backend or "
-                            "-c test:FILE",
-                            ctx->topology ? "a --topology file"
-                                          : ctx->be.ops->name);
     if (ctx->dry_run) {
-        for (i = 0; i < ctx->snap.nr_guests; i++) {
+        for (i = 0; !ctx->json && i < ctx->snap.nr_guests; i++) {
             const struct np_guest *x = &ctx->snap.guests[i];
 
             if (!all && x != g)
@@ -274,8 +315,10 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
             np_escape_print(stdout, x->name);
             fputs(": hard all, soft all, node affinity auto\n", stdout);
         }
-        return NP_EXIT_OK;
+        return ctx->json ? reset_json(ctx, g) : NP_EXIT_OK;
     }
+    if (!ctx->snap.nr_guests)
+        return ctx->json ? reset_json(ctx, NULL) : NP_EXIT_OK;
     rc = np_ctx_plan_init(ctx, &plan);
     for (i = 0; !rc && i < ctx->snap.nr_guests; i++)
         if (all || &ctx->snap.guests[i] == g)
@@ -286,6 +329,8 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
     }
     rc = np_ctx_apply(ctx, &plan, false, NULL);
     np_plan_dispose(&plan);
+    if (!rc && ctx->json)
+        rc = reset_json(ctx, g);
     return rc;
 }
 
@@ -315,7 +360,7 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
     } else if (np_cpumap_is_empty(&cpus)) {
         rc = np_ctx_error(NP_EXIT_USAGE, "cpu list '%s' selects no cpu",
                           argv[2]);
-    } else if (ctx->dry_run) {
+    } else if (ctx->dry_run && !ctx->json) {
         char *s = np_cpulist_format(&ctx->snap.topo, &cpus);
 
         printf("emulator: %s\n", s ? s : "?");
@@ -325,14 +370,24 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
         struct np_plan plan;
         struct np_plan_guest *pg;
 
-        rc = np_ctx_plan_init(ctx, &plan);
-        if (!rc)
-            rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
-        if (!rc)
-            rc = np_cpumap_copy(&pg->emulator, &cpus);
-        rc = rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory")
-                : np_ctx_apply(ctx, &plan, false, NULL);
-        np_plan_dispose(&plan);
+        rc = 0;
+        if (!ctx->dry_run) {
+            rc = np_ctx_plan_init(ctx, &plan);
+            if (!rc)
+                rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+            if (!rc)
+                rc = np_cpumap_copy(&pg->emulator, &cpus);
+            rc = rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory")
+                    : np_ctx_apply(ctx, &plan, false, NULL);
+            np_plan_dispose(&plan);
+        }
+        if (!rc && ctx->json) {
+            json_object *doc = np_ctx_jguest(ctx, "emulator-pin", g, NULL);
+
+            if (doc)
+                np_ctx_jset_cpus(ctx, doc, "cpus", &cpus);
+            rc = np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+        }
     }
     np_cpumap_dispose(&cpus);
     return rc;
@@ -368,11 +423,11 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
     rc = need_cap(ctx, NP_CAP_SCHED, "set scheduler parameters");
     if (rc)
         return rc;
-    if (ctx->dry_run) {
+    if (ctx->dry_run && !ctx->json) {
         printf("%s: %ld\n", cap ? "cap" : "weight", v);
         return NP_EXIT_OK;
     }
-    {
+    if (!ctx->dry_run) {
         struct np_plan plan;
         struct np_plan_guest *pg;
 
@@ -387,8 +442,18 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
         rc = rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory")
                 : np_ctx_apply(ctx, &plan, false, NULL);
         np_plan_dispose(&plan);
-        return rc;
+        if (rc)
+            return rc;
     }
+    if (ctx->json) {
+        json_object *doc = np_ctx_jguest(ctx, name, g, NULL);
+
+        if (doc)
+            json_object_object_add(doc, cap ? "cap_percent" : "weight",
+                                   json_object_new_int((int)v));
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
+    return NP_EXIT_OK;
 }
 
 int main_schedcap(struct np_ctx *ctx, int argc, char **argv)

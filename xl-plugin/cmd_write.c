@@ -4,16 +4,18 @@
  * command.
  */
 #include <errno.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
+#include "fmt_json_cmd.h"
 #include "history.h"
 #include "lock.h"
 #include "numapin.h"
-#include "plan.h"
+#include "plan_apply.h"
 
 int np_ctx_take_state_dir(struct np_ctx *ctx, int *argc, char **argv)
 {
@@ -62,6 +64,16 @@ static bool captured_root(const char *root)
     return other;
 }
 
+/* The Linux root a kvm source reads: --root, or -c kvm:ROOT. */
+static const char *ctx_root(const struct np_ctx *ctx)
+{
+    if (ctx->root)
+        return ctx->root;
+    if (ctx->backend && !strncmp(ctx->backend, "kvm:", 4) && ctx->backend[4])
+        return ctx->backend + 4;
+    return NULL;
+}
+
 const char *np_ctx_state_dir(struct np_ctx *ctx)
 {
     const char *env = getenv(NP_STATE_DIR_ENV);
@@ -91,13 +103,14 @@ int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd)
         return 0;
     /* offline sources never touch a state directory */
     if (ctx->topology)
-        return np_ctx_error(NP_EXIT_FAILED,
+        return np_ctx_error(NP_EXIT_USAGE,
                             "a --topology file cannot change a host: use a "
                             "live backend or -c test:FILE");
-    if (captured_root(ctx->root))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "a captured tree (--root) cannot be changed: "
-                            "numapin writes only to the live host");
+    if (captured_root(ctx_root(ctx)))
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "'%s' is a captured tree: numapin changes only the "
+                            "host it runs on (root /) or a test:FILE",
+                            ctx_root(ctx));
     if (ctx->lock.fd >= 0)
         return 0;
     dir = np_ctx_state_dir(ctx);
@@ -137,34 +150,41 @@ int main_history(struct np_ctx *ctx, int argc, char **argv)
     struct np_history *h = NULL;
     struct np_err err = {""};
     unsigned int i, *ids = NULL, nr = 0;
-    bool json = ctx->json, starred = false;
+    bool starred = false;
     int rc;
 
     rc = np_ctx_take_state_dir(ctx, &argc, argv);
     if (rc >= 0)
         return rc;
-    for (i = 1; i < (unsigned int)argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else
-            return np_usage("history");
-    }
-    if (ctx->topology || captured_root(ctx->root))
+    if (argc > 1)
+        return np_usage("history");
+    if (ctx->topology || captured_root(ctx_root(ctx)))
         return np_ctx_error(NP_EXIT_USAGE,
                             "a --topology file or a captured tree has no "
                             "history: numapin changes only live hosts");
     rc = np_history_open(np_ctx_state_dir(ctx), false, &h, &err);
     if (rc)
         return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
-    if (json) {
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "history"), *all = NULL;
         char *s = NULL;
 
         rc = np_history_write_json(h, &s);
-        if (!rc)
-            fputs(s, stdout);
-        free(s);
         np_history_free(h);
-        return rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory") : NP_EXIT_OK;
+        if (!rc)
+            all = json_tokener_parse(s);
+        free(s);
+        if (!doc || !all) {
+            json_object_put(all);
+            json_object_put(doc);
+            return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        }
+        json_object_object_add(doc, "state_dir",
+                               json_object_new_string(np_ctx_state_dir(ctx)));
+        json_object_object_foreach(all, key, val)
+            json_object_object_add(doc, key, json_object_get(val));
+        json_object_put(all);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     if (np_history_stack(h, &ids, &nr)) {
         np_history_free(h);
@@ -211,6 +231,7 @@ int np_ctx_plan_init(struct np_ctx *ctx, struct np_plan *plan)
     np_plan_init(plan);
     plan->nr_cpu_ids = ctx->snap.topo.nr_cpu_ids;
     plan->nr_node_ids = ctx->snap.topo.nr_node_ids;
+    plan->trim_offline = true;
     if (ctx->snap.backend) {
         plan->backend = strdup(ctx->snap.backend);
         if (!plan->backend)
@@ -250,8 +271,10 @@ int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
     opts.command = ctx->cmdline;
     opts.move_memory = move_memory;
     rc = np_plan_apply(&ctx->be, &ctx->snap, plan, &opts, &rep, &err);
-    if (rep.note[0])
-        fprintf(stderr, "numapin: note: %s\n", rep.note);
+    if (rep.note[0]) {
+        snprintf(ctx->be.note, sizeof(ctx->be.note), "%s", rep.note);
+        np_ctx_print_note(ctx);
+    }
     if (rep_out)
         *rep_out = rep;
     if (rc)

@@ -11,6 +11,7 @@
 #define NUMAPIN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "backend.h"
 #include "lock.h"
@@ -22,7 +23,8 @@ enum {
     NP_EXIT_OK = 0,
     NP_EXIT_USAGE = 1,   /* bad usage or input */
     NP_EXIT_FAILED = 2,  /* the operation failed */
-    NP_EXIT_PARTIAL = 3, /* done in part: a plan left some guests out */
+    NP_EXIT_PARTIAL = 3, /* done in part: a plan left guests out, or a
+                          * failure after changes that stayed made */
 };
 
 struct np_history;
@@ -59,6 +61,10 @@ enum np_want {
  * after printing the error.
  */
 int np_ctx_load(struct np_ctx *ctx, enum np_want want);
+
+/* Print the notes a reader made about the host (topo->hw->notes), one
+ * "numapin: note: ..." line each, on stderr (cmd_hw.c). */
+void np_ctx_print_hw_notes(const struct np_topo *topo);
 
 /* Print "numapin: error: MSG" on stderr; returns code. */
 int np_ctx_error(int code, const char *fmt, ...)
@@ -127,6 +133,65 @@ int np_ctx_plan_guest(struct np_ctx *ctx, struct np_plan *plan,
  */
 int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
                  bool move_memory, struct np_apply_report *rep_out);
+/* Can this source change the host?  0, or an exit code (1: a captured
+ * tree, a --topology file or a backend that cannot write) after printing
+ * the error. */
+int np_ctx_check_write(struct np_ctx *ctx);
+
+/* Print "numapin: error: CMD: MSG (usage: numapin CMD USAGE)" in one
+ * line; returns NP_EXIT_USAGE. */
+int np_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- cli_term.c: colour, suggestions, progress ---- */
+enum np_color { NP_COLOR_AUTO, NP_COLOR_ALWAYS, NP_COLOR_NEVER };
+#define NP_SGR_ERR  "\033[1;31m"
+#define NP_SGR_WARN "\033[1;33m"
+#define NP_SGR_NOTE "\033[1;36m"
+#define NP_SGR_BOLD "\033[1m"
+#define NP_SGR_OFF  "\033[m"
+
+/* --color=auto|always|never; 0, or -1 for anything else.  always wins
+ * over NO_COLOR; auto is on for a terminal unless NO_COLOR is set. */
+int np_color_parse(const char *mode);
+bool np_color_on(FILE *f);
+/* sgr when f is coloured, else "". */
+const char *np_color(FILE *f, const char *sgr);
+/* "numapin: warning: MSG" on stderr. */
+void np_ctx_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print text, colouring the "warning:" that opens a line. */
+void np_print_warnings(FILE *f, const char *text);
+/* The candidate closest to word (a typo or two away, or a prefix), or
+ * NULL; NULL candidates are skipped. */
+const char *np_suggest(const char *word, const char *const *cands,
+                       unsigned int nr);
+/* A progress line on stderr, only on a terminal and only once a second
+ * has passed since np_progress_start(); total 0 when unknown. */
+void np_progress_start(const char *what);
+void np_progress(unsigned int done, unsigned int total);
+void np_progress_clear(void);
+void np_progress_end(void);
+
+/* ---- cli_json.c: --json documents (common/fmt_json_cmd.h) ---- */
+struct json_object;
+/* A new document for cmd ("dry_run": true under -N); NULL when out of
+ * memory. */
+struct json_object *np_ctx_jdoc(struct np_ctx *ctx, const char *cmd);
+/* Print doc with the collected notes, release it; returns rc, or 2 when
+ * the output cannot be written. */
+int np_ctx_jprint(struct np_ctx *ctx, struct json_object *doc, int rc);
+/* A document for a command that changes guest g (or the guest named dom
+ * when g is not known): "guest" and "id". */
+struct json_object *np_ctx_jguest(struct np_ctx *ctx, const char *cmd,
+                                  const struct np_guest *g, const char *dom);
+/* doc[key] = the cpu-list of map, or null when map is NULL (kept). */
+void np_ctx_jset_cpus(struct np_ctx *ctx, struct json_object *doc,
+                      const char *key, const struct np_cpumap *map);
+/* Collect a note for the next document (np_ctx_print_note under --json). */
+void np_ctx_json_note(const char *msg);
+/* Under --json, the error that cmd has nothing machine-readable (exit 1);
+ * else -1. */
+int np_ctx_no_json(struct np_ctx *ctx, const char *cmd, const char *why);
 
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
@@ -150,5 +215,6 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
 int main_history(struct np_ctx *ctx, int argc, char **argv);
+int main_fleet(struct np_ctx *ctx, int argc, char **argv);
 
 #endif /* NUMAPIN_H */

@@ -63,7 +63,7 @@ for want in "   1 .* done .* rhel5xen .* vcpu-pin rhel5xen 0 5$" \
     grep -q "^$want" "$tmp/hist" && ok ||
         { bad "history: no line '$want'"; cat "$tmp/hist"; }
 done
-"$np" $t history --json >"$tmp/hj" 2>&1
+"$np" --json $t history >"$tmp/hj" 2>&1
 python3 - "$tmp/hj" <<'EOF' && ok || bad "history --json"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -194,13 +194,13 @@ grep -q "^web1  *2  *0  .* 1 / all" "$tmp/vl" &&
 # ---- offline sources never touch a state directory --------------------
 NUMAPIN_STATE_DIR=$tmp/never
 export NUMAPIN_STATE_DIR
-expect_err 2 "a --topology file cannot change a host" \
+expect_err 1 "a --topology file cannot change a host" \
     --topology "$tmp/orig.json" vcpu-pin rhel5xen 0 1
-expect_err 2 "a captured tree (--root) cannot be changed" \
+expect_err 1 "is a captured tree: numapin changes only the host it runs on" \
     --root "$top/tests/fixtures/sysfs/2s2c-2n" vcpu-pin nosuch 0 1
-expect_err 2 "a captured tree (--root) cannot be changed" \
+expect_err 1 "is a captured tree: numapin changes only the host it runs on" \
     --root "$top/tests/fixtures/sysfs/2s2c-2n" apply --all
-expect_err 2 "a captured tree (--root) cannot be changed" \
+expect_err 1 "is a captured tree: numapin changes only the host it runs on" \
     --root "$top/tests/fixtures/sysfs/2s2c-2n" undo
 expect_err 1 "has no history" --topology "$tmp/orig.json" history
 [ ! -e "$tmp/never" ] && ok || bad "an offline source made $tmp/never"

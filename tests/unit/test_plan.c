@@ -23,6 +23,7 @@
 #include "np_test.h"
 #include "history.h"
 #include "plan.h"
+#include "plan_apply.h"
 #include "solver.h"
 
 #define ORIGIN NP_SRCDIR "/examples/origin-2010.json"
