@@ -908,12 +908,10 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
                               "%s", err.msg);
             goto out;
         }
-        for (i = 0; i < nr; i++) {
+        for (i = 0; !ctx->json && i < nr; i++) {
             const struct np_hist_rec *r = np_history_find(h, ids[i]);
             char *c = np_escape(r->command);
 
-            if (ctx->json)
-                break;
             printf("%s change %u (%s)\n",
                    unfinished ? "would put back the unfinished" : "would undo",
                    r->id, c ? c : "?");
