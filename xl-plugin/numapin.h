@@ -21,6 +21,7 @@ enum {
     NP_EXIT_OK = 0,
     NP_EXIT_USAGE = 1,   /* bad usage or input */
     NP_EXIT_FAILED = 2,  /* the operation failed */
+    NP_EXIT_PARTIAL = 3, /* done in part: a plan left some guests out */
 };
 
 struct np_ctx {
