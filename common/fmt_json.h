@@ -6,11 +6,16 @@
  * reading what the writer wrote gives back the same model, and writing it
  * again gives the same text, byte for byte.
  *
- * The schema, version 1, by example (keys always in this order):
+ * The schema, version 2, by example (keys always in this order);
+ * docs/schema/snapshot.schema.json is the same as a JSON Schema:
  *
  *   {
- *     "numapin": 1,
+ *     "numapin": 2,
  *     "host": {
+ *       "hostname": "xen-a", "backend": "xen", "hypervisor": "xen",
+ *       "hypervisor_version": "4.17.3",
+ *       "host_id": "3d1219c7c4c5404aaa1f6d2a48adfda4",
+ *       "captured": "2026-12-02T01:53:25Z",
  *       "cpu_model": "x86_64",
  *       "cpu_mhz": 1000,
  *       "memory_kib": 8179176,
@@ -37,7 +42,14 @@
  *   }
  *
  * Rules:
- *  - "numapin" is the format version and must be 1.
+ *  - "numapin" is the format version: 2, or 1 (files written before the
+ *    identity: read as before; the writer always writes 2).
+ *  - The identity keys (hostname ... captured, ident.h) are optional and
+ *    only in version 2; each is printable ASCII without '"' or '\\', a
+ *    hostname only letters, digits, '-', '_', '.', "backend" one of xen,
+ *    kvm, test, "captured" UTC as YYYY-MM-DDTHH:MM:SSZ.  The reader keeps
+ *    them as they are; a command reading a live backend or the test
+ *    backend fills them anew (xl-plugin/numapin.c).
  *  - A value the model does not know is omitted, never written as -1 or 0:
  *    "cpu_model", "cpu_mhz" (0), host "memory_kib" (0: the sum of the
  *    nodes), a CPU's "socket", "die", "core", "node" (-1) and "siblings"
@@ -72,7 +84,13 @@
 #include "np_err.h"
 #include "snapshot.h"
 
-#define NP_JSON_VERSION 1
+#define NP_JSON_VERSION 2
+
+/* The identity keys of "host", in this order (ident.h): an X-macro
+ * that the writer and the reader share. */
+#define NP_JSON_IDENT_KEYS(X)                                                  \
+    X(hostname)                                                                \
+    X(backend) X(hypervisor) X(hypervisor_version) X(host_id) X(captured)
 
 /*
  * Format snap as JSON, pretty-printed with a 2-space indent, keys in the
@@ -116,5 +134,17 @@ int np_json_read_snapshot(const char *buf, size_t len,
 #define NP_JSON_MAX_FILE (64u << 20)
 int np_json_read_snapshot_file(const char *path, struct np_snapshot *snap,
                                struct np_err *err);
+
+/*
+ * The documents of `freecell -j` and `cpulist -j`, pretty-printed, ending
+ * with a newline; malloc'd (free()), NULL when out of memory.
+ *
+ *   { "cells": [ { "id": 0, "free_kib": 2203620 } ], "total_kib": 2203620 }
+ *       node >= 0: that cell only; otherwise every cell
+ *   { "input": "node:1", "canonical": "4-7", "cpus": "4-7", "count": 4 }
+ */
+char *np_json_write_freecell(const struct np_topo *topo, int node);
+char *np_json_write_cpulist(const char *input, const char *canonical,
+                            const struct np_cpumap *map);
 
 #endif /* NP_FMT_JSON_H */

@@ -27,264 +27,13 @@
 #include <unistd.h>
 
 #include "linux_host.h"
+#include "rootfs.h"
 
 #define SYS_CPU "sys/devices/system/cpu"
 #define SYS_NODE "sys/devices/system/node"
 
-/* Larger than any /proc/cpuinfo (about 1.5 KiB per CPU). */
-#define MAX_FILE_SIZE (64u << 20)
-
 /* Distance of a node to itself, as the kernel reports it (SLIT). */
 #define LOCAL_DISTANCE 10
-
-struct reader {
-    int rootfd;
-    const char *root; /* as given, for messages */
-    struct np_err *err;
-};
-
-/* "ROOT/rel", as the user would type it, in buf. */
-static const char *where(const struct reader *r, const char *rel, char *buf,
-                         size_t size)
-{
-    size_t n = strlen(r->root);
-    bool slash = n && r->root[n - 1] == '/';
-
-    snprintf(buf, size, "%s%s%s", r->root, slash ? "" : "/", rel);
-    return buf;
-}
-
-/* A short printable copy of text for a message: newlines shown as "\n",
- * cut after 40 characters. */
-static const char *show(const char *text, char *buf, size_t size)
-{
-    size_t i, o = 0;
-
-    for (i = 0; text[i] && o + 6 < size; i++) {
-        if (i == 40) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (text[i] == '\n') {
-            buf[o++] = '\\';
-            buf[o++] = 'n';
-        } else if (isprint((unsigned char)text[i])) {
-            buf[o++] = text[i];
-        } else {
-            buf[o++] = '?';
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-/*
- * Read root/rel into a NUL-terminated heap buffer in *text_out (the caller
- * frees it).  Returns 0 or -errno with a sentence naming the file; when
- * optional, a missing file gives -ENOENT and no sentence.
- */
-static int read_file(const struct reader *r, const char *rel, bool optional,
-                     char **text_out)
-{
-    char path[PATH_MAX];
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0;
-    ssize_t got;
-    int fd = -1, rc;
-
-    *text_out = NULL;
-    fd = openat(r->rootfd, rel, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        if (rc != -ENOENT || !optional)
-            np_err_set(r->err, rc, "cannot open '%s': %s",
-                       where(r, rel, path, sizeof(path)), strerror(-rc));
-        goto out;
-    }
-    for (;;) {
-        if (cap - len < 2) {
-            cap = cap ? 2 * cap : 4096;
-            grown = realloc(buf, cap);
-            if (!grown) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = grown;
-        }
-        got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = -errno;
-            np_err_set(r->err, rc, "cannot read '%s': %s",
-                       where(r, rel, path, sizeof(path)), strerror(-rc));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > MAX_FILE_SIZE) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' is larger than %u bytes: not a kernel file",
-                            where(r, rel, path, sizeof(path)), MAX_FILE_SIZE);
-            goto out;
-        }
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            rc = -ENOMEM;
-            goto out;
-        }
-    }
-    buf[len] = '\0';
-    if (strlen(buf) != len) {
-        rc = np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
-                        where(r, rel, path, sizeof(path)));
-        goto out;
-    }
-    *text_out = buf;
-    buf = NULL;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return rc;
-}
-
-/* Drop the one trailing newline that sysfs values end with. */
-static void chomp(char *text)
-{
-    size_t n = strlen(text);
-
-    if (n && text[n - 1] == '\n')
-        text[n - 1] = '\0';
-}
-
-/* Parse a decimal number at *p, advancing *p.  0, -EINVAL (no digit) or
- * -ERANGE. */
-static int parse_num(const char **p, unsigned long *value_out)
-{
-    const char *s = *p;
-    unsigned long v = 0, digit;
-
-    if (!isdigit((unsigned char)*s))
-        return -EINVAL;
-    for (; isdigit((unsigned char)*s); s++) {
-        digit = (unsigned long)(*s - '0');
-        if (v > (ULONG_MAX - digit) / 10)
-            return -ERANGE;
-        v = v * 10 + digit;
-    }
-    *p = s;
-    *value_out = v;
-    return 0;
-}
-
-/*
- * Parse the kernel's id-list format ("", "3", "0-3,8,10-11"): no spaces,
- * no empty entries, ranges ascending, every id below limit.  map is
- * allocated to limit bits.  0, -EINVAL, -ERANGE or -ENOMEM.
- */
-static int parse_list(const char *s, unsigned int limit, struct np_cpumap *map)
-{
-    unsigned long first, last;
-    int rc;
-
-    rc = np_cpumap_alloc(map, limit);
-    if (rc)
-        return rc;
-    if (!*s)
-        return 0;
-    for (;;) {
-        rc = parse_num(&s, &first);
-        if (rc)
-            return rc;
-        last = first;
-        if (*s == '-') {
-            s++;
-            rc = parse_num(&s, &last);
-            if (rc)
-                return rc;
-        }
-        if (first > last)
-            return -EINVAL;
-        if (last >= limit)
-            return -ERANGE;
-        rc = np_cpumap_set_range(map, (int)first, (int)last);
-        if (rc)
-            return rc;
-        if (!*s)
-            return 0;
-        if (*s != ',')
-            return -EINVAL;
-        s++;
-    }
-}
-
-/* Read and parse an id list.  optional as for read_file(). */
-static int read_list(const struct reader *r, const char *rel,
-                     unsigned int limit, bool optional, struct np_cpumap *map)
-{
-    char path[PATH_MAX], text_buf[64];
-    char *text = NULL;
-    int rc;
-
-    rc = read_file(r, rel, optional, &text);
-    if (rc)
-        goto out;
-    chomp(text);
-    rc = parse_list(text, limit, map);
-    if (rc == -ERANGE)
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s', which has an id of %u or more",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)), limit);
-    else if (rc == -EINVAL)
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s', not a list of ids like '0-3,8'",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)));
-out:
-    if (rc)
-        np_cpumap_dispose(map);
-    free(text);
-    return rc;
-}
-
-/* Read a file holding one integer, -1 or more.  optional as for
- * read_file(). */
-static int read_int(const struct reader *r, const char *rel, bool optional,
-                    int *value_out)
-{
-    char path[PATH_MAX], text_buf[64];
-    char *text = NULL;
-    const char *p;
-    unsigned long v;
-    int rc;
-
-    rc = read_file(r, rel, optional, &text);
-    if (rc)
-        goto out;
-    chomp(text);
-    p = text;
-    if (!strcmp(text, "-1")) {
-        *value_out = -1;
-        goto out;
-    }
-    if (parse_num(&p, &v) || *p || v > INT_MAX) {
-        rc = np_err_set(r->err, -EINVAL, "'%s' holds '%s', not a number",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)));
-        goto out;
-    }
-    *value_out = (int)v;
-out:
-    free(text);
-    return rc;
-}
 
 /*
  * Split a "Key:   value" line (meminfo) or "key\t\t: value" line (cpuinfo)
@@ -345,7 +94,7 @@ struct meminfo {
  * or nodeN/meminfo ("Node 0 MemTotal:  469116 kB", the node id on every
  * line).  Only MemTotal and MemFree are used; their values must parse.
  */
-static int parse_meminfo(const struct reader *r, const char *rel, char *text,
+static int parse_meminfo(const struct np_rootfs *r, const char *rel, char *text,
                          int node, struct meminfo *mi)
 {
     char path[PATH_MAX], prefix[32], text_buf[64];
@@ -370,7 +119,7 @@ static int parse_meminfo(const struct reader *r, const char *rel, char *text,
             !key_is(key, key_len, "MemFree"))
             continue;
         p = value;
-        if (parse_num(&p, &v) || (*p && strcmp(p, " kB")) ||
+        if (np_rootfs_parse_num(&p, &v) || (*p && strcmp(p, " kB")) ||
             v > UINT64_MAX / 1024)
             goto bad;
         if (key_is(key, key_len, "MemTotal")) {
@@ -383,8 +132,8 @@ static int parse_meminfo(const struct reader *r, const char *rel, char *text,
     }
     return 0;
 bad:
-    where(r, rel, path, sizeof(path));
-    show(line, text_buf, sizeof(text_buf));
+    np_rootfs_where(r, rel, path, sizeof(path));
+    np_rootfs_show(line, text_buf, sizeof(text_buf));
     if (node >= 0)
         return np_err_set(r->err, -EINVAL,
                           "'%s' has a line '%s', expected like "
@@ -396,14 +145,14 @@ bad:
                       path, text_buf);
 }
 
-/* Read and parse a meminfo file.  optional as for read_file(). */
-static int read_meminfo(const struct reader *r, const char *rel, int node,
+/* Read and parse a meminfo file.  optional as for np_rootfs_read_text(). */
+static int read_meminfo(const struct np_rootfs *r, const char *rel, int node,
                         bool optional, struct meminfo *mi)
 {
     char *text = NULL;
     int rc;
 
-    rc = read_file(r, rel, optional, &text);
+    rc = np_rootfs_read_text(r, rel, optional, &text);
     if (rc)
         goto out;
     rc = parse_meminfo(r, rel, text, node, mi);
@@ -416,8 +165,8 @@ out:
  * nodeN/distance: one distance per online node, in id order; columns[i]
  * is the id of the i-th online node.
  */
-static int read_distance(const struct reader *r, struct np_topo *topo, int node,
-                         const int *columns, unsigned int nr_columns)
+static int read_distance(const struct np_rootfs *r, struct np_topo *topo,
+                         int node, const int *columns, unsigned int nr_columns)
 {
     char rel[64], path[PATH_MAX], text_buf[64];
     char *text = NULL;
@@ -427,14 +176,14 @@ static int read_distance(const struct reader *r, struct np_topo *topo, int node,
     int rc;
 
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/distance", node);
-    rc = read_file(r, rel, false, &text);
+    rc = np_rootfs_read_text(r, rel, false, &text);
     if (rc)
         goto out;
-    chomp(text);
+    np_rootfs_chomp(text);
     for (p = text; *p; i++) {
         if (i && *p++ != ' ')
             goto bad;
-        if (parse_num(&p, &v) || v == 0 || v > UINT_MAX)
+        if (np_rootfs_parse_num(&p, &v) || v == 0 || v > UINT_MAX)
             goto bad;
         if (i < nr_columns)
             np_topo_set_distance(topo, node, columns[i], (unsigned int)v);
@@ -442,23 +191,24 @@ static int read_distance(const struct reader *r, struct np_topo *topo, int node,
     if (i != nr_columns) {
         rc = np_err_set(r->err, -EINVAL,
                         "'%s' holds '%s': %u distances for %u online nodes",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)), i, nr_columns);
+                        np_rootfs_where(r, rel, path, sizeof(path)),
+                        np_rootfs_show(text, text_buf, sizeof(text_buf)), i,
+                        nr_columns);
         goto out;
     }
     goto out;
 bad:
     rc = np_err_set(r->err, -EINVAL,
                     "'%s' holds '%s', not distances like '10 20'",
-                    where(r, rel, path, sizeof(path)),
-                    show(text, text_buf, sizeof(text_buf)));
+                    np_rootfs_where(r, rel, path, sizeof(path)),
+                    np_rootfs_show(text, text_buf, sizeof(text_buf)));
 out:
     free(text);
     return rc;
 }
 
 /* One online node: its CPUs, memory and distances. */
-static int read_node(const struct reader *r, struct np_topo *topo, int node,
+static int read_node(const struct np_rootfs *r, struct np_topo *topo, int node,
                      const int *columns, unsigned int nr_columns)
 {
     char rel[64], path[PATH_MAX];
@@ -469,7 +219,7 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
     np_cpumap_init(&cpus);
     np_topo_add_node(topo, node);
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpulist", node);
-    rc = read_list(r, rel, NP_MAX_CPU_IDS, false, &cpus);
+    rc = np_rootfs_read_list(r, rel, NP_MAX_CPU_IDS, false, &cpus);
     if (rc)
         goto out;
     np_cpumap_for_each(cpu, &cpus)
@@ -478,13 +228,15 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
             rc = np_err_set(r->err, -EINVAL,
                             "'%s' lists cpu %d, which '%s/present' does "
                             "not list",
-                            where(r, rel, path, sizeof(path)), cpu, SYS_CPU);
+                            np_rootfs_where(r, rel, path, sizeof(path)), cpu,
+                            SYS_CPU);
             goto out;
         }
         if (topo->cpus[cpu].node >= 0) {
-            rc = np_err_set(
-                r->err, -EINVAL, "cpu %d is listed by node %d and by '%s'", cpu,
-                topo->cpus[cpu].node, where(r, rel, path, sizeof(path)));
+            rc = np_err_set(r->err, -EINVAL,
+                            "cpu %d is listed by node %d and by '%s'", cpu,
+                            topo->cpus[cpu].node,
+                            np_rootfs_where(r, rel, path, sizeof(path)));
             goto out;
         }
         topo->cpus[cpu].node = node;
@@ -496,7 +248,7 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
         goto out;
     if (!mi.has_total) {
         rc = np_err_set(r->err, -EINVAL, "'%s' has no MemTotal line",
-                        where(r, rel, path, sizeof(path)));
+                        np_rootfs_where(r, rel, path, sizeof(path)));
         goto out;
     }
     topo->nodes[node].mem_total_kib = mi.total_kib;
@@ -514,7 +266,7 @@ out:
  * ../../node/nodeM on a real kernel): M, or -1 when there is none or it
  * leads nowhere.
  */
-static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
+static int read_cpu_node_link(const struct np_rootfs *r, int cpu, int *node_out)
 {
     char rel[64], path[PATH_MAX];
     DIR *dir = NULL;
@@ -529,7 +281,7 @@ static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
     if (dfd < 0) {
         rc = -errno;
         np_err_set(r->err, rc, "cannot open '%s': %s",
-                   where(r, rel, path, sizeof(path)), strerror(-rc));
+                   np_rootfs_where(r, rel, path, sizeof(path)), strerror(-rc));
         goto out;
     }
     dir = fdopendir(dfd);
@@ -543,14 +295,14 @@ static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
         if (strncmp(p, "node", 4))
             continue;
         p += 4;
-        if (parse_num(&p, &id) || *p || id >= NP_MAX_NODE_IDS)
+        if (np_rootfs_parse_num(&p, &id) || *p || id >= NP_MAX_NODE_IDS)
             continue;
         if (fstatat(dirfd(dir), de->d_name, &st, 0) || !S_ISDIR(st.st_mode))
             continue;
         if (found >= 0 && found != (int)id) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' links to node %d and to node %lu",
-                            where(r, rel, path, sizeof(path)), found, id);
+            rc = np_err_set(
+                r->err, -EINVAL, "'%s' links to node %d and to node %lu",
+                np_rootfs_where(r, rel, path, sizeof(path)), found, id);
             goto out;
         }
         found = (int)id;
@@ -565,14 +317,14 @@ out:
 }
 
 /* One topology attribute of a CPU, -1 when the file is absent. */
-static int read_cpu_attr(const struct reader *r, int cpu, const char *name,
+static int read_cpu_attr(const struct np_rootfs *r, int cpu, const char *name,
                          int *value_out)
 {
     char rel[96];
     int rc;
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/topology/%s", cpu, name);
-    rc = read_int(r, rel, true, value_out);
+    rc = np_rootfs_read_int(r, rel, true, value_out);
     if (rc == -ENOENT) {
         *value_out = -1;
         rc = 0;
@@ -582,7 +334,7 @@ static int read_cpu_attr(const struct reader *r, int cpu, const char *name,
 
 /* One present CPU: online state, placement, siblings, and the node of an
  * offline CPU that no cpulist names. */
-static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
+static int read_cpu(const struct np_rootfs *r, struct np_topo *topo, int cpu,
                     const struct np_cpumap *online)
 {
     char rel[96], path[PATH_MAX];
@@ -595,17 +347,18 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
     if (fstatat(r->rootfd, rel, &st, 0)) {
         rc = -errno;
         np_err_set(r->err, rc, "cannot open '%s' (cpu %d is present): %s",
-                   where(r, rel, path, sizeof(path)), cpu, strerror(-rc));
+                   np_rootfs_where(r, rel, path, sizeof(path)), cpu,
+                   strerror(-rc));
         goto out;
     }
     if (!S_ISDIR(st.st_mode)) {
         rc = np_err_set(r->err, -ENOTDIR, "'%s' is not a directory",
-                        where(r, rel, path, sizeof(path)));
+                        np_rootfs_where(r, rel, path, sizeof(path)));
         goto out;
     }
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/online", cpu);
-    rc = read_int(r, rel, true, &value);
+    rc = np_rootfs_read_int(r, rel, true, &value);
     if (rc == -ENOENT) {
         /* cpu0 on x86, or a kernel without CPU hotplug */
         c->online = np_cpumap_test(online, cpu);
@@ -614,7 +367,7 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
         goto out;
     } else if (value != 0 && value != 1) {
         rc = np_err_set(r->err, -EINVAL, "'%s' holds '%d', not 0 or 1",
-                        where(r, rel, path, sizeof(path)), value);
+                        np_rootfs_where(r, rel, path, sizeof(path)), value);
         goto out;
     } else {
         c->online = value == 1;
@@ -632,7 +385,7 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/topology/thread_siblings_list",
              cpu);
-    rc = read_list(r, rel, NP_MAX_CPU_IDS, true, &c->siblings);
+    rc = np_rootfs_read_list(r, rel, NP_MAX_CPU_IDS, true, &c->siblings);
     if (rc == -ENOENT) {
         rc = 0; /* offline: no topology/, siblings unknown */
     } else if (rc) {
@@ -644,8 +397,8 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
                 rc = np_err_set(r->err, -EINVAL,
                                 "'%s' lists cpu %d, which '%s/present' "
                                 "does not list",
-                                where(r, rel, path, sizeof(path)), sibling,
-                                SYS_CPU);
+                                np_rootfs_where(r, rel, path, sizeof(path)),
+                                sibling, SYS_CPU);
                 goto out;
             }
         }
@@ -699,7 +452,7 @@ static const char *arch_from_cpuinfo(const char *key, size_t key_len,
 }
 
 /* proc/cpuinfo: the first "cpu MHz" and, when wanted, the architecture. */
-static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
+static int read_cpuinfo(const struct np_rootfs *r, struct np_topo *topo,
                         bool want_arch)
 {
     const char *rel = "proc/cpuinfo";
@@ -711,7 +464,7 @@ static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
     bool x86 = false, have_mhz = false;
     int rc;
 
-    rc = read_file(r, rel, true, &text);
+    rc = np_rootfs_read_text(r, rel, true, &text);
     if (rc == -ENOENT) {
         rc = 0;
         goto out;
@@ -724,13 +477,14 @@ static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
             continue;
         if (!have_mhz && key_is(key, key_len, "cpu MHz")) {
             p = value;
-            if (parse_num(&p, &mhz) || mhz > UINT_MAX ||
+            if (np_rootfs_parse_num(&p, &mhz) || mhz > UINT_MAX ||
                 (*p && (*p != '.' || !isdigit((unsigned char)p[1])))) {
-                rc = np_err_set(r->err, -EINVAL,
-                                "'%s' has a line '%s', expected like "
-                                "'cpu MHz : 2096.064'",
-                                where(r, rel, path, sizeof(path)),
-                                show(line, text_buf, sizeof(text_buf)));
+                rc = np_err_set(
+                    r->err, -EINVAL,
+                    "'%s' has a line '%s', expected like "
+                    "'cpu MHz : 2096.064'",
+                    np_rootfs_where(r, rel, path, sizeof(path)),
+                    np_rootfs_show(line, text_buf, sizeof(text_buf)));
                 goto out;
             }
             topo->cpu_mhz = (unsigned int)mhz;
@@ -771,7 +525,7 @@ static void make_flat(struct np_topo *topo, const struct np_cpumap *present)
 }
 
 /* Is there a node directory at all? */
-static int has_node_dir(const struct reader *r, bool *has_out)
+static int has_node_dir(const struct np_rootfs *r, bool *has_out)
 {
     char path[PATH_MAX];
     struct stat st;
@@ -786,13 +540,14 @@ static int has_node_dir(const struct reader *r, bool *has_out)
         return 0;
     }
     return np_err_set(r->err, rc, "cannot look at '%s': %s",
-                      where(r, SYS_NODE, path, sizeof(path)), strerror(-rc));
+                      np_rootfs_where(r, SYS_NODE, path, sizeof(path)),
+                      strerror(-rc));
 }
 
 int np_linux_read_host(const char *root, struct np_topo *topo,
                        struct np_err *err)
 {
-    struct reader r = {.rootfd = -1, .root = root ? root : "/", .err = err};
+    struct np_rootfs r = {.rootfd = -1, .root = root ? root : "/", .err = err};
     char path[PATH_MAX], *source = NULL;
     struct np_cpumap present, online, nodes, possible;
     struct meminfo mi;
@@ -815,15 +570,18 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
         goto out;
     }
 
-    rc = read_list(&r, SYS_CPU "/present", NP_MAX_CPU_IDS, false, &present);
+    rc = np_rootfs_read_list(&r, SYS_CPU "/present", NP_MAX_CPU_IDS, false,
+                             &present);
     if (rc)
         goto out;
     if (np_cpumap_is_empty(&present)) {
-        rc = np_err_set(err, -EINVAL, "'%s' lists no cpu",
-                        where(&r, SYS_CPU "/present", path, sizeof(path)));
+        rc = np_err_set(
+            err, -EINVAL, "'%s' lists no cpu",
+            np_rootfs_where(&r, SYS_CPU "/present", path, sizeof(path)));
         goto out;
     }
-    rc = read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, false, &online);
+    rc = np_rootfs_read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, false,
+                             &online);
     if (rc)
         goto out;
 
@@ -831,22 +589,25 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     if (rc)
         goto out;
     if (numa) {
-        rc = read_list(&r, SYS_NODE "/online", NP_MAX_NODE_IDS, false, &nodes);
+        rc = np_rootfs_read_list(&r, SYS_NODE "/online", NP_MAX_NODE_IDS, false,
+                                 &nodes);
         if (rc)
             goto out;
         if (np_cpumap_is_empty(&nodes)) {
-            rc = np_err_set(err, -EINVAL, "'%s' lists no node",
-                            where(&r, SYS_NODE "/online", path, sizeof(path)));
+            rc = np_err_set(
+                err, -EINVAL, "'%s' lists no node",
+                np_rootfs_where(&r, SYS_NODE "/online", path, sizeof(path)));
             goto out;
         }
-        rc = read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS, false,
-                       &possible);
+        rc = np_rootfs_read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS,
+                                 false, &possible);
         if (rc)
             goto out;
         if (!np_cpumap_subset(&nodes, &possible)) {
             rc = np_err_set(
                 err, -EINVAL, "'%s' lists a node that '%s/possible' does not",
-                where(&r, SYS_NODE "/online", path, sizeof(path)), SYS_NODE);
+                np_rootfs_where(&r, SYS_NODE "/online", path, sizeof(path)),
+                SYS_NODE);
             goto out;
         }
     }

@@ -3,7 +3,6 @@
  * capabilities, freecell, cpulist, dump.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,16 @@ static int print_json(struct np_ctx *ctx, bool host_only)
                             err.msg[0] ? err.msg : strerror(-rc));
     fputs(json, stdout);
     free(json);
+    return NP_EXIT_OK;
+}
+
+/* Print text (a writer's result; NULL: out of memory) and free it. */
+static int print_text(char *text)
+{
+    if (!text)
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    fputs(text, stdout);
+    free(text);
     return NP_EXIT_OK;
 }
 
@@ -100,35 +109,6 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
     return NP_EXIT_OK;
 }
 
-static int freecell_json(const struct np_topo *topo, int node)
-{
-    json_object *root = json_object_new_object(), *cells;
-    uint64_t total = 0;
-    unsigned int i;
-
-    cells = json_object_new_array();
-    for (i = 0; i < topo->nr_node_ids; i++) {
-        json_object *cell;
-
-        if (!topo->nodes[i].present || (node >= 0 && node != (int)i))
-            continue;
-        cell = json_object_new_object();
-        json_object_object_add(cell, "id", json_object_new_int((int)i));
-        json_object_object_add(
-            cell, "free_kib",
-            json_object_new_int64((int64_t)topo->nodes[i].mem_free_kib));
-        json_object_array_add(cells, cell);
-        total += topo->nodes[i].mem_free_kib;
-    }
-    json_object_object_add(root, "cells", cells);
-    json_object_object_add(root, "total_kib",
-                           json_object_new_int64((int64_t)total));
-    puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                  JSON_C_TO_STRING_SPACED));
-    json_object_put(root);
-    return NP_EXIT_OK;
-}
-
 int main_freecell(struct np_ctx *ctx, int argc, char **argv)
 {
     struct np_err err = {""};
@@ -175,7 +155,7 @@ int main_freecell(struct np_ctx *ctx, int argc, char **argv)
         if (np_topo_mem_free(&ctx->snap.topo, &total))
             return np_ctx_error(NP_EXIT_FAILED,
                                 "free memory is not known for this host");
-        return freecell_json(&ctx->snap.topo, node);
+        return print_text(np_json_write_freecell(&ctx->snap.topo, node));
     }
     np_ctx_banner(ctx);
     rc = np_text_freecell(stdout, &ctx->snap.topo, node, &err);
@@ -203,25 +183,14 @@ int main_cpulist(struct np_ctx *ctx, int argc, char **argv)
         return np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
     }
     s = np_cpulist_format(&ctx->snap.topo, &map);
-    if (ctx->json) {
-        json_object *o = json_object_new_object();
-        char *ranges = np_cpulist_format_ranges(&map);
-
-        json_object_object_add(o, "input", json_object_new_string(argv[1]));
-        json_object_object_add(o, "canonical", json_object_new_string(s));
-        json_object_object_add(o, "cpus", json_object_new_string(ranges));
-        json_object_object_add(
-            o, "count", json_object_new_int((int)np_cpumap_weight(&map)));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                   JSON_C_TO_STRING_SPACED));
-        json_object_put(o);
-        free(ranges);
-    } else {
+    rc = NP_EXIT_OK;
+    if (ctx->json)
+        rc = print_text(np_json_write_cpulist(argv[1], s, &map));
+    else
         puts(s);
-    }
     free(s);
     np_cpumap_dispose(&map);
-    return NP_EXIT_OK;
+    return rc;
 }
 
 int main_dump(struct np_ctx *ctx, int argc, char **argv)

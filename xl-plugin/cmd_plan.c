@@ -15,7 +15,9 @@
 
 #include "cpulist.h"
 #include "numapin.h"
+#include "fmt_text.h"
 #include "plan.h"
+#include "plan_apply.h"
 #include "solver.h"
 
 /* The options place, plan and apply share. */
@@ -142,6 +144,11 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                     "number of MiB or a size such as 3G, "
                                     "512M, 1048576K",
                                     v);
+            if (!o->mem_kib)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid memory size '%s': a guest needs "
+                                    "more than 0 bytes",
+                                    v);
             o->have_mem = true;
         } else if ((v = opt_value(argc, argv, &i, "--policy", &missing))) {
             if (np_policy_parse(v, &o->policy))
@@ -199,25 +206,6 @@ static void print_mem(FILE *f, uint64_t kib)
         fprintf(f, "%" PRIu64 " MiB", kib / 1024);
     else
         fprintf(f, "%" PRIu64 " KiB", kib);
-}
-
-/* The union of a guest's pins (hard, or soft when the plan pins soft). */
-static char *guest_cpus(const struct np_plan *plan,
-                        const struct np_plan_guest *g)
-{
-    struct np_cpumap all;
-    unsigned int v;
-    char *s;
-
-    np_cpumap_init(&all);
-    if (np_cpumap_alloc(&all, plan->nr_cpu_ids))
-        return NULL;
-    for (v = 0; v < g->nr_vcpus; v++)
-        np_cpumap_or(&all,
-                     plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
-    s = np_cpulist_format_ranges(&all);
-    np_cpumap_dispose(&all);
-    return s;
 }
 
 static void print_list(const char *label, const struct np_cpumap *m)
@@ -282,47 +270,6 @@ static void print_plan(const struct np_plan *plan, bool quiet)
         printf("score %u.%02u (the mean vCPU-to-memory distance, weighted "
                "by memory)\n",
                plan->score / 100, plan->score % 100);
-}
-
-/* xl.cfg and libvirt lines for a new guest. */
-static void print_config(const struct np_plan *plan,
-                         const struct np_plan_guest *g)
-{
-    char *cpus = guest_cpus(plan, g);
-    char *nodes = g->node_affinity.nr_bits
-                      ? np_cpulist_format_ranges(&g->node_affinity)
-                      : NULL;
-    unsigned int v;
-
-    printf("xl.cfg:\n  %s=\"%s\"\n",
-           plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus", cpus ? cpus : "");
-    printf("  # or one pCPU per vCPU: cpus=[");
-    for (v = 0; v < g->nr_vcpus; v++) {
-        const struct np_cpumap *pin =
-            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
-        char *s = np_cpulist_format_ranges(pin);
-
-        printf("%s\"%s\"", v ? ", " : "", s ? s : "");
-        free(s);
-    }
-    printf("]\n");
-    printf("libvirt:\n  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
-           cpus ? cpus : "", g->nr_vcpus);
-    printf("  <cputune>\n");
-    for (v = 0; v < g->nr_vcpus; v++) {
-        char *s = np_cpulist_format_ranges(
-            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
-
-        printf("    <vcpupin vcpu='%u' cpuset='%s'/>\n", v, s ? s : "");
-        free(s);
-    }
-    printf("  </cputune>\n");
-    if (nodes && *nodes)
-        printf("  <numatune>\n    <memory mode='strict' nodeset='%s'/>\n"
-               "  </numatune>\n",
-               nodes);
-    free(cpus);
-    free(nodes);
 }
 
 static int print_json(const struct np_plan *plan)
@@ -393,13 +340,11 @@ static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
         if (!ids)
             return np_ctx_error(NP_EXIT_FAILED, "out of memory");
         for (i = 0; i < o->nr_args; i++) {
-            const struct np_guest *g =
-                np_snapshot_find_guest(&ctx->snap, o->args[i]);
+            const struct np_guest *g = np_ctx_find_guest(ctx, o->args[i]);
 
             if (!g) {
                 free(ids);
-                return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist",
-                                    o->args[i]);
+                return NP_EXIT_USAGE;
             }
             ids[i] = g->id;
         }
@@ -523,7 +468,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     print_plan(&plan, o.quiet);
-    print_config(&plan, &plan.guests[0]);
+    np_text_plan_config(stdout, &plan, &plan.guests[0]);
     rc = NP_EXIT_OK;
 out:
     free(o.args);
@@ -590,13 +535,9 @@ out:
 /* Can this source change the host? */
 static int need_write(struct np_ctx *ctx)
 {
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "%s cannot change a host: use a live backend or "
-                            "-c test:FILE",
-                            ctx->topology ? "a --topology file"
-                                          : ctx->be.ops->name);
-    return -1;
+    int rc = np_ctx_check_write(ctx);
+
+    return rc ? rc : -1;
 }
 
 static void print_steps(const struct np_plan *plan)
