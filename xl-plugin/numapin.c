@@ -220,7 +220,12 @@ static int check_global_after_cmd(int argc, char **argv)
             if (strncmp(argv[i], globals[k], len) ||
                 (argv[i][len] && argv[i][len] != '='))
                 continue;
-            /* no command has an option of these names of its own */
+            /* watch takes --json and -N after it too (its usage says
+             * `watch [--json]`); no other command has an option of these
+             * names of its own */
+            if (!strcmp(argv[0], "watch") &&
+                (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-N")))
+                continue;
             return np_ctx_error(NP_EXIT_USAGE,
                                 "'%s' is a global option: give it before the "
                                 "command, as in `numapin %s %s ...`",

@@ -31,6 +31,7 @@
 #include "cpulist.h"
 #include "lock.h"
 #include "plan.h"
+#include "plan_apply.h"
 #include "qemu_guests.h"
 #include "solver.h"
 #include "watch.h"
@@ -374,8 +375,11 @@ static int take_plan(struct np_guest *g, const struct np_plan_guest *pg)
 static const char *solver_reason(const struct np_plan *plan,
                                  const struct np_err *err)
 {
-    if (plan->nr_guests && plan->guests[0].nr_reasons)
-        return plan->guests[0].reasons[plan->guests[0].nr_reasons - 1];
+    if (plan->nr_guests && plan->guests[0].nr_reasons) {
+        const char *r = plan->guests[0].reasons[plan->guests[0].nr_reasons - 1];
+
+        return strncmp(r, "not placed: ", 12) ? r : r + 12;
+    }
     return err->msg[0] ? err->msg : "the solver found no place";
 }
 
