@@ -35,4 +35,6 @@ bench: $(BENCH) $(NUMAPIN)
 	$(Q)tools/install-deps bench
 	$(Q)$(BENCH)
 
+-include $(BENCH_OBJS:.o=.d)
+
 .PHONY: bench

@@ -90,6 +90,10 @@ static const struct cmd_spec cmd_table[] = {
      "Plan where existing guests should live: every guest (--all, the\n"
      "default) so that none floats, or DOM... around the others.  Prints\n"
      "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
+     "Guests already well placed stay; each move says why and its cost.\n"
+     "A guest that fits nowhere is listed and the exit status is 3.\n"
+     "  --rebalance      the best layout, whatever it moves\n"
+     "  --max-move SIZE  ... moving at most SIZE of memory\n"
      "--policy, --overcommit, --reserve, --soft, -q: as for place."},
     {"apply", main_apply,
      "PLAN.json | --all | DOM... [--no-move] [--state-dir DIR]",
