@@ -34,5 +34,6 @@ $(BENCH): $(BENCH_OBJS) $(LIBCOMMON)
 bench: $(BENCH) $(NUMAPIN)
 	$(Q)tools/install-deps bench
 	$(Q)$(BENCH)
+	$(Q)tests/bench/apply-many $(NUMAPIN)
 
 .PHONY: bench

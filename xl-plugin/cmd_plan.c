@@ -642,7 +642,7 @@ static int report_result(struct np_ctx *ctx, int rc,
 
         if (asprintf(&journal, "%s/%s",
                      np_plan_state_dir(
-                         &(struct np_apply_opts){o->state_dir, false, false}),
+                         &(struct np_apply_opts){.state_dir = o->state_dir}),
                      NP_JOURNAL_UNDO) < 0)
             journal = NULL;
         if (doc) {
@@ -668,7 +668,7 @@ static int report_result(struct np_ctx *ctx, int rc,
         "puts it back)\n",
         done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s", rep->nr_steps,
         rep->nr_steps == 1 ? "" : "s",
-        np_plan_state_dir(&(struct np_apply_opts){o->state_dir, false, false}),
+        np_plan_state_dir(&(struct np_apply_opts){.state_dir = o->state_dir}),
         NP_JOURNAL_UNDO);
     if (rep->nr_moved)
         printf("memory moved for %u guest%s\n", rep->nr_moved,
@@ -772,7 +772,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    aopts.progress = np_progress;
+    np_progress_start("apply: guests");
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
     if (rc == NP_EXIT_OK && partial)
         rc = report_partial(&plan,
@@ -810,6 +813,7 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    aopts.progress = np_progress;
     if (ctx->dry_run) {
         struct np_plan journal;
         char *path = NULL;
@@ -833,7 +837,9 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         rc = rc ? rc : NP_EXIT_OK;
         goto out;
     }
+    np_progress_start("undo: guests");
     rc = np_plan_undo(&ctx->be, &ctx->snap, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);
 out:
     free(o.args);
