@@ -826,6 +826,36 @@ static int *ids_of(const struct np_cpumap *map, unsigned int *nr_out)
     return ids;
 }
 
+/* The kernel's node of each PCI device hwloc could not tie to one node
+ * (sys/bus/pci/devices/BDF/numa_node: the firmware's proximity domain). */
+static int read_pci_nodes(const struct np_rootfs *r, struct np_topo *topo)
+{
+    char rel[96];
+    unsigned int i;
+    int node, rc;
+
+    for (i = 0; topo->hw && i < topo->hw->nr_pci; i++) {
+        struct np_hw_pci *d = &topo->hw->pci[i];
+
+        if (d->node >= 0)
+            continue;
+        snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/numa_node", d->bdf);
+        rc = np_rootfs_read_int(r, rel, true, &node);
+        if (rc == -ENOENT || rc == -EINVAL) {
+            np_err_clear(r->err);
+            continue;
+        }
+        if (rc)
+            return rc;
+        if (np_topo_node_exists(topo, node)) {
+            d->node = node;
+            if (np_cpumap_is_empty(&d->cpus))
+                np_cpumap_or(&d->cpus, &topo->nodes[node].cpus);
+        }
+    }
+    return 0;
+}
+
 static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
                      bool with_hwloc)
 {
@@ -988,6 +1018,8 @@ static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
         goto out;
     if (with_hwloc)
         rc = np_hwloc_read(r.root, topo, err);
+    if (!rc && with_hwloc)
+        rc = read_pci_nodes(&r, topo);
 out:
     if (rc)
         np_topo_dispose(topo);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cpulist.h"
+#include "fleet.h"
 #include "fmt_json_cmd.h"
 #include "numapin.h"
 #include "fmt_text.h"
@@ -740,6 +741,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
         rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
         if (rc >= 0)
             goto out;
+    } else if (np_plan_bind_new(&plan, &ctx->snap, &err)) {
+        /* a fleet plan's new guests, by name, once they run here */
+        rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
+        goto out;
     }
     partial = nr_unplaced(&plan) > 0;
     if (partial && nr_unplaced(&plan) == plan.nr_guests) {

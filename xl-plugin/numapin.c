@@ -111,6 +111,24 @@ static const struct cmd_spec cmd_table[] = {
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},
+    {"fleet", main_fleet,
+     "place --vcpus N --memory SIZE [options] SNAPSHOT...|DIR | report "
+     "SNAPSHOT...|DIR",
+     "Offline, over host snapshots (`numapin dump` of each host):\n"
+     "`fleet place` decides the host, node(s) and CPUs of new guests, each\n"
+     "seeing those decided before it: hosts that hold it on one node\n"
+     "first, then --spread (default: the most free memory left) or --pack\n"
+     "(the least), then the host name.  `fleet report` prints one line per\n"
+     "host: nodes, guests, floating guests, CPUs in two guests' pins,\n"
+     "remote memory, free memory per node.  Unreadable snapshots are\n"
+     "skipped with a warning; two of one host name are refused.\n"
+     "  --count K        K guests, named NAME-1 ... NAME-K\n"
+     "  --name NAME      their name (default new)\n"
+     "  --hypervisor H   xen, kvm or any (default)\n"
+     "  --policy P, --overcommit N, --soft: as for place\n"
+     "  -o DIR           one plan per host, DIR/HOST.json, for `numapin\n"
+     "                   apply` on that host once the guests run\n"
+     "See docs/fleet.md."},
 };
 
 #define NR_CMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
