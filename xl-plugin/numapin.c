@@ -90,6 +90,10 @@ static const struct cmd_spec cmd_table[] = {
      "Plan where existing guests should live: every guest (--all, the\n"
      "default) so that none floats, or DOM... around the others.  Prints\n"
      "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
+     "Guests already well placed stay; each move says why and its cost.\n"
+     "A guest that fits nowhere is listed and the exit status is 3.\n"
+     "  --rebalance      the best layout, whatever it moves\n"
+     "  --max-move SIZE  ... moving at most SIZE of memory\n"
      "--policy, --overcommit, --reserve, --soft, -q: as for place."},
     {"apply", main_apply,
      "PLAN.json | --all | DOM... [--no-move] [--state-dir DIR]",
@@ -473,6 +477,7 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
     ctx->be.root = ctx->root;
     ctx->be.qmp = ctx->qmp;
     ctx->be.pid = ctx->pid;
+    ctx->be.batch = true; /* main() commits once, after the command */
     if (!arg && !strcmp(name, "kvm"))
         arg = ctx->root;
     rc = ctx->be.ops->open(&ctx->be, arg, err);
@@ -789,6 +794,15 @@ int main(int argc, char **argv)
         rc = check_global_after_cmd(argc - optind, argv + optind);
     if (rc < 0)
         rc = cmd->fn(&ctx, argc - optind, argv + optind);
+    if (ctx.be_open && ctx.be.ops->commit) {
+        struct np_err err = {""};
+        int crc = ctx.be.ops->commit(&ctx.be, &err);
+
+        if (crc)
+            rc = np_ctx_error(NP_EXIT_FAILED,
+                              "the changes did not reach the host: %s",
+                              err.msg[0] ? err.msg : strerror(-crc));
+    }
     if (fflush(stdout) || ferror(stdout))
         rc = np_ctx_error(NP_EXIT_FAILED, "cannot write the output");
     if (ctx.be_open && ctx.be.ops->close)
