@@ -627,7 +627,7 @@ int np_watch_pass(struct np_watch *w)
     if (!w->dry_run) {
         rc = np_lock_take(&lk,
                           np_plan_state_dir(&(struct np_apply_opts){
-                              w->state_dir, false, false}),
+                              .state_dir = w->state_dir}),
                           w->lock_wait_ms, "watch", &err);
         if (rc) {
             np_watch_log(w, "waiting", NULL, 0, "%s; trying again", err.msg);
