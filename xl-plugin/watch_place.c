@@ -627,7 +627,7 @@ int np_watch_pass(struct np_watch *w)
     if (!w->dry_run) {
         rc = np_lock_take(&lk,
                           np_plan_state_dir(&(struct np_apply_opts){
-                              w->state_dir, false, false}),
+                              .state_dir = w->state_dir}),
                           w->lock_wait_ms, "watch", &err);
         if (rc) {
             np_watch_log(w, "waiting", NULL, 0, "%s; trying again", err.msg);
@@ -698,6 +698,9 @@ int np_watch_pass(struct np_watch *w)
 out:
     free(order);
     np_cpumap_dispose(&reserved);
+    /* a batching backend's writes reach the host before the lock goes */
+    if (!w->dry_run && np_ctx_commit(w->ctx) && rc >= 0)
+        rc = -EIO;
     np_lock_release(&lk);
     w->first_pass = false;
     return rc;
