@@ -701,6 +701,9 @@ int np_watch_pass(struct np_watch *w)
 out:
     free(order);
     np_cpumap_dispose(&reserved);
+    /* a batching backend's writes reach the host before the lock goes */
+    if (!w->dry_run && np_ctx_commit(w->ctx) && rc >= 0)
+        rc = -EIO;
     np_lock_release(&lk);
     w->first_pass = false;
     return rc;
