@@ -205,12 +205,15 @@ static int plan_new(struct np_ctx *ctx, const struct np_policy_file *pol,
     struct np_topo *topo = &ctx->snap.topo;
     struct np_solve_req req;
     struct np_new_guest ng;
-    struct np_cpumap reserved, m;
+    struct np_cpumap reserved, m, nodes;
     struct np_err err = {""};
+    const char *why;
+    char *l = NULL;
     int rc, n;
 
     np_cpumap_init(&reserved);
     np_cpumap_init(&m);
+    np_cpumap_init(&nodes);
     if (np_cpumap_alloc(&reserved, topo->nr_cpu_ids)) {
         rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
         goto out;
@@ -224,35 +227,27 @@ static int plan_new(struct np_ctx *ctx, const struct np_policy_file *pol,
         np_cpumap_or(&reserved, &m);
     }
     if (d->nodes) {
-        if (np_nodelist_parse(topo, d->nodes, &m, &err)) {
+        if (np_nodelist_parse(topo, d->nodes, &nodes, &err)) {
             rc = np_ctx_error(NP_EXIT_USAGE, "%s:%u: nodes: %s", pol->name,
                               d->nodes_line, err.msg);
             goto out;
         }
         for (n = 0; n < (int)topo->nr_node_ids; n++)
-            if (np_topo_node_exists(topo, n) && !np_cpumap_test(&m, n))
+            if (np_topo_node_exists(topo, n) && !np_cpumap_test(&nodes, n))
                 np_cpumap_or(&reserved, np_topo_node_cpus(topo, n));
     }
-    if (pool) {
 #ifdef CONFIG_XEN
-        if (ctx->be_open && !strcmp(ctx->be.ops->name, "xen")) {
-            if (np_xen_pool_cpus(&ctx->be, pool, topo->nr_cpu_ids, &m, &err)) {
-                rc = np_ctx_error(NP_EXIT_USAGE, "%s: pool: %s", name, err.msg);
-                goto out;
-            }
-            {
-                struct np_cpumap outside;
-
-                np_cpumap_init(&outside);
-                if (np_topo_all_cpus(topo, &outside) == 0) {
-                    np_cpumap_andnot(&outside, &m);
-                    np_cpumap_or(&reserved, &outside);
-                }
-                np_cpumap_dispose(&outside);
-            }
+    /* pool=: the pool's CPUs only */
+    if (pool && ctx->be_open && !strcmp(ctx->be.ops->name, "xen")) {
+        if (np_xen_pool_cpus(&ctx->be, pool, topo->nr_cpu_ids, &m, &err)) {
+            rc = np_ctx_error(NP_EXIT_USAGE, "%s: pool: %s", name, err.msg);
+            goto out;
         }
-#endif
+        for (n = 0; n < (int)topo->nr_cpu_ids; n++)
+            if (np_topo_cpu_exists(topo, n) && !np_cpumap_test(&m, n))
+                np_cpumap_set(&reserved, n);
     }
+#endif
     np_solve_req_init(&req);
     req.policy = pol->policy;
     req.overcommit = pol->overcommit;
@@ -267,11 +262,12 @@ static int plan_new(struct np_ctx *ctx, const struct np_policy_file *pol,
     if (rc == -ENOSPC || (!rc && !plan->guests[0].placed)) {
         const struct np_plan_guest *g = &plan->guests[0];
 
-        rc = np_ctx_error(
-            NP_EXIT_FAILED,
-            "guest '%s' fits nowhere: %s; "
-            "nothing was started",
-            name, g->nr_reasons ? g->reasons[g->nr_reasons - 1] : err.msg);
+        why = g->nr_reasons ? g->reasons[g->nr_reasons - 1] : err.msg;
+        if (!strncmp(why, "not placed: ", 12))
+            why += 12;
+        rc = np_ctx_error(NP_EXIT_FAILED,
+                          "guest '%s' fits nowhere: %s; nothing was started",
+                          name, why);
         goto out;
     }
     if (rc) {
@@ -279,10 +275,21 @@ static int plan_new(struct np_ctx *ctx, const struct np_policy_file *pol,
                           err.msg);
         goto out;
     }
+    if (d->nodes && !np_cpumap_subset(&plan->guests[0].nodes, &nodes)) {
+        l = np_cpulist_format_ranges(&plan->guests[0].nodes);
+        rc =
+            np_ctx_error(NP_EXIT_FAILED,
+                         "guest '%s' fits nowhere: nodes %s (%s:%u) cannot "
+                         "hold it, it needs nodes %s; nothing was started",
+                         name, d->nodes, pol->name, d->nodes_line, l ? l : "?");
+        goto out;
+    }
     rc = -1;
 out:
+    free(l);
     np_cpumap_dispose(&reserved);
     np_cpumap_dispose(&m);
+    np_cpumap_dispose(&nodes);
     return rc;
 }
 
