@@ -291,7 +291,7 @@ static unsigned int count_steps(bool move)
     struct np_backend be;
     struct np_snapshot snap;
     struct np_plan plan;
-    struct np_apply_opts opts = {NULL, move, false, NULL};
+    struct np_apply_opts opts = {.move_memory = move};
     struct np_apply_report rep;
     struct np_err err = {""};
 
@@ -320,7 +320,7 @@ static void fail_at(unsigned int n, bool move)
     struct np_backend be;
     struct np_snapshot snap;
     struct np_plan plan;
-    struct np_apply_opts opts = {NULL, move, false, NULL};
+    struct np_apply_opts opts = {.move_memory = move};
     struct np_apply_report rep;
     struct np_err err = {""};
     char *before, *after, *pb, *pa;
@@ -391,7 +391,7 @@ START_TEST(apply_then_undo)
     struct np_backend be;
     struct np_snapshot snap;
     struct np_plan plan;
-    struct np_apply_opts opts = {NULL, false, false, NULL};
+    struct np_apply_opts opts = {.state_dir = NULL};
     struct np_apply_report rep;
     struct np_err err = {""};
     char *before, *applied_pins, *now, *b, *a;
@@ -455,7 +455,7 @@ START_TEST(undo_interrupted)
     struct np_backend be;
     struct np_snapshot snap;
     struct np_plan plan, journal;
-    struct np_apply_opts opts = {NULL, false, false, NULL};
+    struct np_apply_opts opts = {.state_dir = NULL};
     struct np_apply_report rep;
     struct np_err err = {""};
     char path[256], *before, *now, *b, *a;
@@ -505,7 +505,7 @@ START_TEST(stale_plans)
     struct np_backend be;
     struct np_snapshot snap;
     struct np_plan plan;
-    struct np_apply_opts opts = {NULL, false, false, NULL};
+    struct np_apply_opts opts = {.state_dir = NULL};
     struct np_apply_report rep;
     struct np_err err = {""};
     char *before, *after;
