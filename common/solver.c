@@ -318,6 +318,8 @@ static int solve_once(const struct np_snapshot *snap,
     rc = setup_nodes(&s);
     if (!rc)
         rc = setup_cpus(&s);
+    if (!rc)
+        rc = solver_hw_init(&s, err);
     if (rc)
         goto out;
     s.chosen = calloc(snap->topo.nr_cpu_ids + 1, sizeof(*s.chosen));
@@ -416,7 +418,10 @@ static int solve_once(const struct np_snapshot *snap,
         struct np_err one = {""};
         bool placed;
 
+        solver_hw_begin(&s, &jobs[i]);
         rc = solver_place_one(&s, &jobs[i], &placed, &one);
+        if (!rc)
+            rc = solver_hw_end(&s, &jobs[i], placed);
         if (rc)
             goto out;
         if (!placed) {
@@ -425,7 +430,7 @@ static int solve_once(const struct np_snapshot *snap,
             continue;
         }
     }
-    if (nr_jobs > 1 && !req->greedy_only) {
+    if (nr_jobs > 1 && !req->greedy_only && !solver_hw_constrained(&s)) {
         rc = solver_improve_and_refill(&s, jobs, nr_jobs);
         if (rc)
             goto out;
@@ -461,6 +466,7 @@ out:
             solver_where_dispose(&jobs[i].at);
     free(jobs);
     free(replaced);
+    solver_hw_dispose(&s);
     solver_free(&s);
     return rc;
 }
