@@ -479,6 +479,8 @@ int solver_hw_end(struct solver *s, struct job *j, bool placed)
         return 0;
     undeny_all(s);
     restore_mem(s);
+    if (!placed && s->single_only)
+        return 0; /* tried again after this pass */
     pg = &s->plan->guests[j->plan_idx];
     if (placed && h->hugepages)
         for (i = 0; i < j->at.nr; i++)

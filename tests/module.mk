@@ -34,5 +34,8 @@ $(BENCH): $(BENCH_OBJS) $(LIBCOMMON)
 bench: $(BENCH) $(NUMAPIN)
 	$(Q)tools/install-deps bench
 	$(Q)$(BENCH)
+	$(Q)tests/bench/apply-many $(NUMAPIN)
+
+-include $(BENCH_OBJS:.o=.d)
 
 .PHONY: bench

@@ -94,6 +94,10 @@ static const struct cmd_spec cmd_table[] = {
      "Plan where existing guests should live: every guest (--all, the\n"
      "default) so that none floats, or DOM... around the others.  Prints\n"
      "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
+     "Guests already well placed stay; each move says why and its cost.\n"
+     "A guest that fits nowhere is listed and the exit status is 3.\n"
+     "  --rebalance      the best layout, whatever it moves\n"
+     "  --max-move SIZE  ... moving at most SIZE of memory\n"
      "--policy, --overcommit, --reserve, --soft, -q: as for place."},
     {"apply", main_apply,
      "PLAN.json | --all | DOM... [--no-move] [--state-dir DIR]",
@@ -112,9 +116,39 @@ static const struct cmd_spec cmd_table[] = {
      "every other line stays as it was.  The old file is kept as\n"
      "FILE.bak, and FILE is replaced atomically.  With -N, print the new\n"
      "file and change nothing."},
+    {"watch", main_watch,
+     "[--policy FILE] [--once] [--dry-run] [--json] [--state-dir DIR]",
+     "Keep the host placed: place every guest that appears, as `plan GUEST`\n"
+     "and `apply` would, and leave the others.  Runs in the foreground\n"
+     "(systemd: numapin-watch.service), one line per decision on stderr.\n"
+     "  --policy FILE    the policy file (numapin(1), POLICY FILE); SIGHUP\n"
+     "                   reads it again, a broken file keeps the old one\n"
+     "  --once           place what floats now and exit\n"
+     "  --dry-run        say what would be done, change nothing\n"
+     "  --json           one JSON object per line\n"
+     "SIGTERM finishes the guest being placed and exits 0; `numapin undo`\n"
+     "reverses the last placement."},
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},
+    {"fleet", main_fleet,
+     "place --vcpus N --memory SIZE [options] SNAPSHOT...|DIR | report "
+     "SNAPSHOT...|DIR",
+     "Offline, over host snapshots (`numapin dump` of each host):\n"
+     "`fleet place` decides the host, node(s) and CPUs of new guests, each\n"
+     "seeing those decided before it: hosts that hold it on one node\n"
+     "first, then --spread (default: the most free memory left) or --pack\n"
+     "(the least), then the host name.  `fleet report` prints one line per\n"
+     "host: nodes, guests, floating guests, CPUs in two guests' pins,\n"
+     "remote memory, free memory per node.  Unreadable snapshots are\n"
+     "skipped with a warning; two of one host name are refused.\n"
+     "  --count K        K guests, named NAME-1 ... NAME-K\n"
+     "  --name NAME      their name (default new)\n"
+     "  --hypervisor H   xen, kvm or any (default)\n"
+     "  --policy P, --overcommit N, --soft: as for place\n"
+     "  -o DIR           one plan per host, DIR/HOST.json, for `numapin\n"
+     "                   apply` on that host once the guests run\n"
+     "See docs/fleet.md."},
 };
 
 #define NR_CMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
@@ -212,7 +246,12 @@ static int check_global_after_cmd(int argc, char **argv)
             if (strncmp(argv[i], globals[k], len) ||
                 (argv[i][len] && argv[i][len] != '='))
                 continue;
-            /* no command has an option of these names of its own */
+            /* watch takes --json and -N after it too (its usage says
+             * `watch [--json]`); no other command has an option of these
+             * names of its own */
+            if (!strcmp(argv[0], "watch") &&
+                (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-N")))
+                continue;
             return np_ctx_error(NP_EXIT_USAGE,
                                 "'%s' is a global option: give it before the "
                                 "command, as in `numapin %s %s ...`",
@@ -442,6 +481,7 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
     ctx->be.root = ctx->root;
     ctx->be.qmp = ctx->qmp;
     ctx->be.pid = ctx->pid;
+    ctx->be.batch = true; /* main() commits once, after the command */
     if (!arg && !strcmp(name, "kvm"))
         arg = ctx->root;
     rc = ctx->be.ops->open(&ctx->be, arg, err);
@@ -758,6 +798,15 @@ int main(int argc, char **argv)
         rc = check_global_after_cmd(argc - optind, argv + optind);
     if (rc < 0)
         rc = cmd->fn(&ctx, argc - optind, argv + optind);
+    if (ctx.be_open && ctx.be.ops->commit) {
+        struct np_err err = {""};
+        int crc = ctx.be.ops->commit(&ctx.be, &err);
+
+        if (crc)
+            rc = np_ctx_error(NP_EXIT_FAILED,
+                              "the changes did not reach the host: %s",
+                              err.msg[0] ? err.msg : strerror(-crc));
+    }
     if (fflush(stdout) || ferror(stdout))
         rc = np_ctx_error(NP_EXIT_FAILED, "cannot write the output");
     if (ctx.be_open && ctx.be.ops->close)
