@@ -336,6 +336,20 @@ static int complete(struct np_ctx *ctx, const char *what)
                         what);
 }
 
+int np_ctx_commit(struct np_ctx *ctx)
+{
+    struct np_err err = {""};
+    int rc;
+
+    if (!ctx->be_open || !ctx->be.ops->commit)
+        return 0;
+    rc = ctx->be.ops->commit(&ctx->be, &err);
+    if (rc)
+        np_ctx_error(NP_EXIT_FAILED, "the changes did not reach the host: %s",
+                     err.msg[0] ? err.msg : strerror(-rc));
+    return rc;
+}
+
 int np_ctx_check_write(struct np_ctx *ctx)
 {
     if (ctx->topology)
@@ -798,15 +812,8 @@ int main(int argc, char **argv)
         rc = check_global_after_cmd(argc - optind, argv + optind);
     if (rc < 0)
         rc = cmd->fn(&ctx, argc - optind, argv + optind);
-    if (ctx.be_open && ctx.be.ops->commit) {
-        struct np_err err = {""};
-        int crc = ctx.be.ops->commit(&ctx.be, &err);
-
-        if (crc)
-            rc = np_ctx_error(NP_EXIT_FAILED,
-                              "the changes did not reach the host: %s",
-                              err.msg[0] ? err.msg : strerror(-crc));
-    }
+    if (np_ctx_commit(&ctx))
+        rc = NP_EXIT_FAILED;
     if (fflush(stdout) || ferror(stdout))
         rc = np_ctx_error(NP_EXIT_FAILED, "cannot write the output");
     if (ctx.be_open && ctx.be.ops->close)

@@ -566,6 +566,9 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
         aopts.state_dir = w->state_dir;
         aopts.move_memory = d.move_memory;
         rc = np_plan_apply(&ctx->be, snap, &plan, &aopts, &rep, &err);
+        /* each decision reaches the host before the next is made */
+        if (!rc && ctx->be.ops->commit)
+            rc = ctx->be.ops->commit(&ctx->be, &err);
         if (rc) {
             np_watch_log(w, "failed", g->name, g->id, "%s%s",
                          err.msg[0] ? err.msg : strerror(-rc),
@@ -627,7 +630,7 @@ int np_watch_pass(struct np_watch *w)
     if (!w->dry_run) {
         rc = np_lock_take(&lk,
                           np_plan_state_dir(&(struct np_apply_opts){
-                              w->state_dir, false, false}),
+                              .state_dir = w->state_dir}),
                           w->lock_wait_ms, "watch", &err);
         if (rc) {
             np_watch_log(w, "waiting", NULL, 0, "%s; trying again", err.msg);
@@ -698,6 +701,9 @@ int np_watch_pass(struct np_watch *w)
 out:
     free(order);
     np_cpumap_dispose(&reserved);
+    /* a batching backend's writes reach the host before the lock goes */
+    if (!w->dry_run && np_ctx_commit(w->ctx) && rc >= 0)
+        rc = -EIO;
     np_lock_release(&lk);
     w->first_pass = false;
     return rc;
