@@ -82,6 +82,10 @@ static const struct cmd_spec cmd_table[] = {
      "  --reserve LIST   CPUs kept for the host or dom0\n"
      "  --soft           pin with soft affinity (Xen)\n"
      "  --name NAME      the new guest's name in the output\n"
+     "  --device BDF     a passthrough PCI device: on the device's node\n"
+     "  --hugepages 2M|1G  memory in huge pages of that size\n"
+     "  --cpu-kind K     p, e or an efficiency: cores of that kind only\n"
+     "  --cpupool NAME   inside that cpupool (Xen; default Pool-0)\n"
      "  -q               no reasons\n"
      "See docs/placement.md."},
     {"plan", main_plan,
