@@ -38,6 +38,7 @@ struct applier {
     const struct np_plan *plan;
     const struct np_plan *journal;
     bool move;
+    void (*progress)(unsigned int done, unsigned int total);
     struct step *steps;
     unsigned int nr_steps;
     bool last_failed; /* the newest step is the write that failed */
@@ -509,6 +510,8 @@ static int apply_all(struct applier *a, struct np_err *err)
         bool needed = false, node_step = false;
         unsigned int first_step = a->nr_steps;
 
+        if (a->progress)
+            a->progress(k, nr);
         if (!np_plan_guest_applied(pg))
             continue;
         g = np_snapshot_guest_by_id(a->snap, pg->id);
@@ -637,6 +640,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     a.plan = plan;
     a.journal = &journal;
     a.move = opts && opts->move_memory;
+    a.progress = opts ? opts->progress : NULL;
     a.report = report;
     if (!plan_changes(&a) && !(opts && opts->always_record))
         goto out; /* a no-op changes nothing and records nothing */
@@ -673,6 +677,19 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
                        step_err.msg[0] ? step_err.msg : strerror(-rc));
         }
         goto out;
+    }
+    /* a batching backend's writes reach the host before the record says
+     * they did (a kill after this leaves a done change, one before it a
+     * pending one and the host as it was) */
+    if (be->ops->commit) {
+        rc = be->ops->commit(be, &step_err);
+        if (rc) {
+            if (id)
+                np_history_end(hist, id, NP_HIST_FAILED, NULL, NULL);
+            np_err_set(err, rc, "the changes did not reach the host: %s",
+                       step_err.msg[0] ? step_err.msg : strerror(-rc));
+            goto out;
+        }
     }
     if (!id)
         goto out;

@@ -33,6 +33,9 @@ struct np_apply_opts {
     const unsigned int *reverts; /* an undo: the ids it reverts */
     unsigned int nr_reverts;
     bool always_record;      /* record even when nothing changes (undo) */
+    /* Called before each guest (done of total); NULL: none.  The command
+     * line's progress line. */
+    void (*progress)(unsigned int done, unsigned int total);
 };
 
 /* What an apply did, for the command to report. */

@@ -39,6 +39,13 @@ int np_plan_record_end(struct np_history *h, unsigned int id,
         return np_history_drop(h, id, err);
     if (result != 0)
         return np_history_end(h, id, NP_HIST_FAILED, NULL, err);
+    if (be->ops->commit) {
+        rc = be->ops->commit(be, err);
+        if (rc) {
+            np_history_end(h, id, NP_HIST_FAILED, NULL, NULL);
+            return rc;
+        }
+    }
     np_plan_init(&after);
     /* when the host cannot be read back, the plan stays as "after" */
     if (np_plan_read_after(be, snap, plan, &after, NULL))

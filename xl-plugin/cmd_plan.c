@@ -39,8 +39,12 @@ struct plan_opts {
     const char *state_dir;
     bool no_move;
     bool quiet;
+    bool rebalance;        /* the best layout, whatever it moves */
+    uint64_t max_move_kib; /* ... within this much memory moved */
+    bool have_max_move;
     const char **args; /* the operands */
     unsigned int nr_args;
+    struct np_solve_hw hw; /* --device, --hugepages, --cpu-kind, --cpupool */
 };
 
 /*
@@ -166,8 +170,30 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                     "invalid overcommit '%s': expected the "
                                     "vCPUs allowed per CPU, 1 to 1024",
                                     v);
+        } else if ((v = opt_value(argc, argv, &i, "--max-move", &missing))) {
+            if (parse_size(v, &o->max_move_kib) || !o->max_move_kib)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid --max-move '%s': expected the "
+                                    "memory a rebalance may move, such as "
+                                    "64G or 512M",
+                                    v);
+            o->have_max_move = true;
         } else if ((v = opt_value(argc, argv, &i, "--name", &missing))) {
             o->name = v;
+        } else if ((v = opt_value(argc, argv, &i, "--device", &missing))) {
+            char bdf[NP_HW_BDF_MAX];
+
+            if (np_hw_parse_bdf(v, bdf))
+                return np_ctx_error(NP_EXIT_USAGE, "invalid device '%s': expected a PCI address such as 0000:43:00.0 or 43:00.0", v);
+            o->hw.device = v;
+        } else if ((v = opt_value(argc, argv, &i, "--hugepages", &missing))) {
+            if (np_hw_parse_page_size(v, &o->hw.page_kib) ||
+                o->hw.page_kib < 64)
+                return np_ctx_error(NP_EXIT_USAGE, "invalid huge page size '%s': expected 2M or 1G", v);
+        } else if ((v = opt_value(argc, argv, &i, "--cpu-kind", &missing))) {
+            o->hw.cpu_kind = v;
+        } else if ((v = opt_value(argc, argv, &i, "--cpupool", &missing))) {
+            o->hw.cpupool = v;
         } else if ((v = opt_value(argc, argv, &i, "--reserve", &missing))) {
             o->reserve = v;
         } else if ((v = opt_value(argc, argv, &i, "--state-dir", &missing))) {
@@ -180,6 +206,8 @@ static int parse_opts(const char *cmd, int argc, char **argv,
             o->all = true;
         } else if (!strcmp(argv[i], "--no-move")) {
             o->no_move = true;
+        } else if (!strcmp(argv[i], "--rebalance")) {
+            o->rebalance = true;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             o->quiet = true;
         } else if (missing) {
@@ -302,6 +330,11 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
     req->policy = o->policy;
     req->overcommit = o->overcommit;
     req->pin = o->soft ? NP_PIN_SOFT : NP_PIN_HARD;
+    req->rebalance = o->rebalance;
+    req->max_move_kib = o->max_move_kib;
+    if (o->have_max_move && !o->rebalance)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "--max-move bounds --rebalance: give both");
     if (o->soft && ctx->be_open && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY))
         return np_ctx_error(NP_EXIT_USAGE,
                             "the %s backend has no soft affinity: leave out "
@@ -447,6 +480,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     rc = build_req(ctx, &o, &req, &reserved);
     if (rc >= 0)
         goto out;
+    req.hw = &o.hw;
     ng.name = o.name ? o.name : "new";
     ng.nr_vcpus = o.vcpus;
     ng.mem_kib = o.mem_kib;
@@ -795,7 +829,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     aopts.move_memory = !o.no_move;
     aopts.history = ctx->hist;
     aopts.command = ctx->cmdline;
+    aopts.progress = np_progress;
+    np_progress_start("apply: guests");
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
     if (rc == NP_EXIT_OK && partial)
         rc = report_partial(&plan,
@@ -891,6 +928,7 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     aopts.state_dir = np_ctx_state_dir(ctx);
     aopts.move_memory = !o.no_move;
     aopts.command = ctx->cmdline;
+    aopts.progress = np_progress;
     if (ctx->dry_run) {
         struct np_history *h = NULL;
         struct np_plan merged;
@@ -928,7 +966,9 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     aopts.history = ctx->hist;
+    np_progress_start("undo: guests");
     rc = np_plan_undo(&ctx->be, &ctx->snap, count, to_id, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);
 out:
     free(rest);

@@ -263,6 +263,7 @@ int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
     struct np_apply_opts opts;
     struct np_apply_report rep;
     struct np_err err = {""};
+    char what[32];
     int rc;
 
     memset(&opts, 0, sizeof(opts));
@@ -270,7 +271,12 @@ int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
     opts.history = ctx->hist;
     opts.command = ctx->cmdline;
     opts.move_memory = move_memory;
+    opts.progress = np_progress;
+    snprintf(what, sizeof(what), "%.*s", (int)strcspn(ctx->cmdline, " "),
+             ctx->cmdline);
+    np_progress_start(what);
     rc = np_plan_apply(&ctx->be, &ctx->snap, plan, &opts, &rep, &err);
+    np_progress_end();
     if (rep.note[0]) {
         snprintf(ctx->be.note, sizeof(ctx->be.note), "%s", rep.note);
         np_ctx_print_note(ctx);

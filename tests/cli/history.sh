@@ -103,10 +103,11 @@ cmp -s "$tmp/h.json" "$tmp/before-c.json" && ok || bad "a refused undo changed t
 # ---- failure 1: kill -9 in the middle of an apply, then apply again ---
 fresh
 "$np" $t plan --all -o "$tmp/plan.json" >/dev/null 2>&1 || bad "plan"
-NUMAPIN_TEST_KILL_AFTER=5 "$np" $t apply "$tmp/plan.json" >/dev/null 2>&1
+NUMAPIN_TEST_UNBATCHED=1 NUMAPIN_TEST_KILL_AFTER=5 "$np" $t apply "$tmp/plan.json" >/dev/null 2>&1
 [ $? = 137 ] && ok || bad "the apply was not killed"
 grep -q '"state": "pending"' "$st/history/00000001.json" && ok ||
     bad "the killed apply left no pending record"
+cmp -s "$tmp/h.json" "$tmp/orig.json" && bad "the killed apply changed nothing" || ok
 cp "$tmp/h.json" "$tmp/half.json"
 expect_err 2 "change 1 (apply $tmp/plan.json, " $t apply "$tmp/plan.json"
 grep -q "did not finish: run \`numapin undo\` to put it back first" "$tmp/err" &&
@@ -130,7 +131,7 @@ grep -q '"state": "rolled-back"' "$st/history/00000001.json" && ok ||
 
 # ---- failure 7: vcpu-pin all killed mid-way ---------------------------
 fresh
-NUMAPIN_TEST_KILL_AFTER=2 "$np" $t vcpu-pin rhel5xen all 7 >/dev/null 2>&1
+NUMAPIN_TEST_UNBATCHED=1 NUMAPIN_TEST_KILL_AFTER=2 "$np" $t vcpu-pin rhel5xen all 7 >/dev/null 2>&1
 grep -q '"state": "pending"' "$st/history/00000001.json" && ok ||
     bad "vcpu-pin all killed: no record"
 "$np" $t undo >/dev/null 2>&1 || bad "undo of the killed vcpu-pin all"
