@@ -24,10 +24,28 @@ static int json_warnings(struct np_ctx *ctx, json_object *doc)
 
     np_mapview_init(&mv);
     rc = np_mapview_build(&ctx->snap, &mv);
-    if (!rc)
+    if (!rc) {
         np_jcmd_overlaps(doc, &ctx->snap, &mv);
+        np_jcmd_unknown(doc, &ctx->snap);
+    }
     np_mapview_dispose(&mv);
     return rc;
+}
+
+/* "warning: guest X: the affinity of each vcpu is unknown ..." */
+static void warn_unknown(struct np_ctx *ctx, const struct np_guest *only)
+{
+    unsigned int i;
+
+    for (i = 0; i < ctx->snap.nr_guests; i++) {
+        char msg[NP_UNKNOWN_MAX];
+
+        if (!ctx->snap.guests[i].vcpus_unknown ||
+            (only && only != &ctx->snap.guests[i]))
+            continue;
+        np_unknown_warning(&ctx->snap.guests[i], msg, sizeof(msg));
+        np_ctx_warn("%s", msg);
+    }
 }
 
 int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
@@ -85,6 +103,7 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
         }
         free(buf);
     }
+    warn_unknown(ctx, NULL);
     return NP_EXIT_OK;
 }
 
@@ -104,12 +123,23 @@ int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "vcpuinfo");
 
-        if (doc)
+        if (doc) {
             np_jcmd_vcpuinfo(doc, &ctx->snap, g);
+            if (g->vcpus_unknown) {
+                char msg[NP_UNKNOWN_MAX];
+
+                np_unknown_warning(g, msg, sizeof(msg));
+                json_object_object_add(
+                    np_jcmd_warn(doc, "affinity_unknown", msg), "guest",
+                    json_object_new_string(g->name));
+            }
+        }
         return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     np_ctx_banner(ctx);
     np_text_vcpuinfo(stdout, &ctx->snap, g);
+    fflush(stdout);
+    warn_unknown(ctx, g);
     return NP_EXIT_OK;
 }
 
@@ -131,6 +161,7 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
         if (!rc) {
             np_jcmd_map(doc, &ctx->snap, &mv);
             np_jcmd_overlaps(doc, &ctx->snap, &mv);
+            np_jcmd_unknown(doc, &ctx->snap);
         }
         np_mapview_dispose(&mv);
         if (rc) {
@@ -141,6 +172,8 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     np_text_map(stdout, &ctx->snap);
+    fflush(stdout);
+    warn_unknown(ctx, NULL);
     return NP_EXIT_OK;
 }
 
