@@ -94,14 +94,18 @@ json_object *np_jcmd_nodes(const struct np_topo *topo,
     return list_of(map, all);
 }
 
-void np_jcmd_unknown(json_object *doc, const struct np_snapshot *snap)
+void np_jcmd_unknown(json_object *doc, const struct np_snapshot *snap,
+                     const struct np_guest *const *sel, unsigned int nr)
 {
-    unsigned int i;
+    unsigned int i, k;
 
     for (i = 0; i < snap->nr_guests; i++) {
         char msg[NP_UNKNOWN_MAX];
+        bool chosen = !sel;
 
-        if (!snap->guests[i].vcpus_unknown)
+        for (k = 0; sel && k < nr; k++)
+            chosen |= sel[k] == &snap->guests[i];
+        if (!snap->guests[i].vcpus_unknown || !chosen)
             continue;
         np_unknown_warning(&snap->guests[i], msg, sizeof(msg));
         json_object_object_add(np_jcmd_warn(doc, "affinity_unknown", msg),
@@ -114,8 +118,8 @@ void np_unknown_warning(const struct np_guest *g, char *buf, size_t len)
     snprintf(buf, len,
              "guest %s: the affinity of each vcpu is unknown: its vcpu "
              "threads cannot be told apart (start QEMU with -name "
-             "%s,debug-threads=on, or give --qmp SOCKET)",
-             g->name, g->name);
+             "guest=NAME,debug-threads=on, or give --qmp SOCKET)",
+             g->name);
 }
 
 void np_jcmd_overlaps(json_object *doc, const struct np_snapshot *snap,
