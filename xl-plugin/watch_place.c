@@ -566,6 +566,9 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
         aopts.state_dir = w->state_dir;
         aopts.move_memory = d.move_memory;
         rc = np_plan_apply(&ctx->be, snap, &plan, &aopts, &rep, &err);
+        /* each decision reaches the host before the next is made */
+        if (!rc && ctx->be.ops->commit)
+            rc = ctx->be.ops->commit(&ctx->be, &err);
         if (rc) {
             np_watch_log(w, "failed", g->name, g->id, "%s%s",
                          err.msg[0] ? err.msg : strerror(-rc),
