@@ -301,10 +301,11 @@ static void node_box(FILE *f, const struct layout *l, unsigned int first,
                     "height=\"%u\" rx=\"4\" fill=\"none\" stroke=\"#7799bb\" "
                     "stroke-dasharray=\"6 3\"/>\n<text x=\"%u\" y=\"%u\" "
                     "font-size=\"10\" fill=\"#335577\">socket %d",
-                    g >= 0 ? "l3" : "socket", x + PAD / 2, y, w - PAD,
+                    g >= 0 ? "llc" : "socket", x + PAD / 2, y, w - PAD,
                     rows * (l->cell_h + 8) + 18, x + PAD, y + 12, c->socket);
             if (g >= 0 && topo->hw->llc)
-                fprintf(f, ", L3 #%d", topo->hw->llc[g].id);
+                fprintf(f, ", L%u #%d", topo->hw->llc[g].level,
+                        topo->hw->llc[g].id);
             fputs("</text>\n", f);
             y += 18;
             llc = g;

@@ -13,8 +13,9 @@
  * in use (dark grey) and the free part (light grey).  The legend gives
  * each guest's vCPUs: pinned, bound, floating.
  *
- * Elements carry classes for tools and tests: node, socket, l3, core, cpu
- * (and overlap), pin, bound, float, mem, memseg, legend.  Every name is
+ * Elements carry classes for tools and tests: node, socket, llc, core, cpu
+ * (and overlap), pin, bound, float, mem, memseg, legend; llc is a
+ * last-level cache group (an L3 on most x86, labelled with its level).  Every name is
  * escaped: guest names are hostile input.  Pure: prints to f only.
  */
 #ifndef NP_FMT_SVG_H

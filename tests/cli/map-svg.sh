@@ -33,13 +33,13 @@ t="-c test:$tmp/h.json"
     ok || bad "map --svg sparse"
 "$np" --json $t map --svg "$tmp/j.svg" >"$tmp/j.json" &&
     grep -q '"svg"' "$tmp/j.json" && ok || bad "--json map --svg"
-# L3 groups as boxes, as many as the text map lists
+# last-level cache groups as boxes, as many as the text map lists
 mkdir "$tmp/hw" && tar -xjf "$top/tests/fixtures/hwloc-linux/16amd64-8n2c.tar.bz2" \
     -C "$tmp/hw" && hw=$tmp/hw/16amd64-8n2c
 "$np" --root "$hw" map --svg "$tmp/l3.svg" && ok || bad "map --svg with L3 groups"
-want=$("$np" --root "$hw" map | sed -n 's/^  L3 groups: //p' | tr ',' '\n' | grep -c .)
-[ "$want" -gt 1 ] && [ "$(grep -c 'class="l3"' "$tmp/l3.svg")" = "$want" ] && ok ||
-    bad "L3 boxes: $(grep -c 'class="l3"' "$tmp/l3.svg"), the text map lists $want"
+want=$("$np" --root "$hw" map | sed -n 's/^  L[0-9] groups: //p' | tr ',' '\n' | grep -c .)
+[ "$want" -gt 1 ] && [ "$(grep -c 'class="llc"' "$tmp/l3.svg")" = "$want" ] && ok ||
+    bad "cache group boxes: $(grep -c 'class="llc"' "$tmp/l3.svg"), the text map lists $want"
 # well-formed XML, names escaped (sparse.json's guest is 'sparse guest "quoted"/x')
 for f in m.svg smt.svg sparse.svg l3.svg; do
     python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' \
