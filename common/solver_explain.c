@@ -66,6 +66,13 @@ static const char *rule_text(int rule)
         return "more memory in use (packing)";
     case 6:
         return "lower node ids";
+    case 7:
+        return "less remote memory (its vCPUs and memory split better)";
+    case 8:
+        return "fewer vCPUs beside another guest's on a core (whole free "
+               "cores)";
+    case 9:
+        return "less free memory (best fit)";
     default:
         return "equal";
     }
@@ -222,7 +229,8 @@ int solver_explain_candidates(struct solver *s, const struct job *j,
             continue;
         if (listed++ >= MAX_REFUSED_LISTED)
             continue;
-        refusal(s, i, j, why, sizeof(why));
+        if (!solver_hw_refusal(s, i, j, why, sizeof(why)))
+            refusal(s, i, j, why, sizeof(why));
         rc = np_plan_reason(s->plan, pg,
                             "node %d cannot hold it "
                             "alone: it %s",

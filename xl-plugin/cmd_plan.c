@@ -37,8 +37,12 @@ struct plan_opts {
     const char *state_dir;
     bool no_move;
     bool quiet;
+    bool rebalance;        /* the best layout, whatever it moves */
+    uint64_t max_move_kib; /* ... within this much memory moved */
+    bool have_max_move;
     const char **args; /* the operands */
     unsigned int nr_args;
+    struct np_solve_hw hw; /* --device, --hugepages, --cpu-kind, --cpupool */
 };
 
 /*
@@ -164,8 +168,30 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                     "invalid overcommit '%s': expected the "
                                     "vCPUs allowed per CPU, 1 to 1024",
                                     v);
+        } else if ((v = opt_value(argc, argv, &i, "--max-move", &missing))) {
+            if (parse_size(v, &o->max_move_kib) || !o->max_move_kib)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid --max-move '%s': expected the "
+                                    "memory a rebalance may move, such as "
+                                    "64G or 512M",
+                                    v);
+            o->have_max_move = true;
         } else if ((v = opt_value(argc, argv, &i, "--name", &missing))) {
             o->name = v;
+        } else if ((v = opt_value(argc, argv, &i, "--device", &missing))) {
+            char bdf[NP_HW_BDF_MAX];
+
+            if (np_hw_parse_bdf(v, bdf))
+                return np_ctx_error(NP_EXIT_USAGE, "invalid device '%s': expected a PCI address such as 0000:43:00.0 or 43:00.0", v);
+            o->hw.device = v;
+        } else if ((v = opt_value(argc, argv, &i, "--hugepages", &missing))) {
+            if (np_hw_parse_page_size(v, &o->hw.page_kib) ||
+                o->hw.page_kib < 64)
+                return np_ctx_error(NP_EXIT_USAGE, "invalid huge page size '%s': expected 2M or 1G", v);
+        } else if ((v = opt_value(argc, argv, &i, "--cpu-kind", &missing))) {
+            o->hw.cpu_kind = v;
+        } else if ((v = opt_value(argc, argv, &i, "--cpupool", &missing))) {
+            o->hw.cpupool = v;
         } else if ((v = opt_value(argc, argv, &i, "--reserve", &missing))) {
             o->reserve = v;
         } else if ((v = opt_value(argc, argv, &i, "--state-dir", &missing))) {
@@ -178,6 +204,8 @@ static int parse_opts(const char *cmd, int argc, char **argv,
             o->all = true;
         } else if (!strcmp(argv[i], "--no-move")) {
             o->no_move = true;
+        } else if (!strcmp(argv[i], "--rebalance")) {
+            o->rebalance = true;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             o->quiet = true;
         } else if (missing) {
@@ -300,6 +328,11 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
     req->policy = o->policy;
     req->overcommit = o->overcommit;
     req->pin = o->soft ? NP_PIN_SOFT : NP_PIN_HARD;
+    req->rebalance = o->rebalance;
+    req->max_move_kib = o->max_move_kib;
+    if (o->have_max_move && !o->rebalance)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "--max-move bounds --rebalance: give both");
     if (o->soft && ctx->be_open && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY))
         return np_ctx_error(NP_EXIT_USAGE,
                             "the %s backend has no soft affinity: leave out "
@@ -445,6 +478,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     rc = build_req(ctx, &o, &req, &reserved);
     if (rc >= 0)
         goto out;
+    req.hw = &o.hw;
     ng.name = o.name ? o.name : "new";
     ng.nr_vcpus = o.vcpus;
     ng.mem_kib = o.mem_kib;
@@ -643,7 +677,7 @@ static int report_result(struct np_ctx *ctx, int rc,
 
         if (asprintf(&journal, "%s/%s",
                      np_plan_state_dir(
-                         &(struct np_apply_opts){o->state_dir, false, false}),
+                         &(struct np_apply_opts){.state_dir = o->state_dir}),
                      NP_JOURNAL_UNDO) < 0)
             journal = NULL;
         if (doc) {
@@ -669,7 +703,7 @@ static int report_result(struct np_ctx *ctx, int rc,
         "puts it back)\n",
         done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s", rep->nr_steps,
         rep->nr_steps == 1 ? "" : "s",
-        np_plan_state_dir(&(struct np_apply_opts){o->state_dir, false, false}),
+        np_plan_state_dir(&(struct np_apply_opts){.state_dir = o->state_dir}),
         NP_JOURNAL_UNDO);
     if (rep->nr_moved)
         printf("memory moved for %u guest%s\n", rep->nr_moved,
@@ -777,7 +811,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    aopts.progress = np_progress;
+    np_progress_start("apply: guests");
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
     if (rc == NP_EXIT_OK && partial)
         rc = report_partial(&plan,
@@ -815,6 +852,7 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    aopts.progress = np_progress;
     if (ctx->dry_run) {
         struct np_plan journal;
         char *path = NULL;
@@ -838,7 +876,9 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         rc = rc ? rc : NP_EXIT_OK;
         goto out;
     }
+    np_progress_start("undo: guests");
     rc = np_plan_undo(&ctx->be, &ctx->snap, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);
 out:
     free(o.args);

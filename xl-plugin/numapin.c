@@ -82,6 +82,10 @@ static const struct cmd_spec cmd_table[] = {
      "  --reserve LIST   CPUs kept for the host or dom0\n"
      "  --soft           pin with soft affinity (Xen)\n"
      "  --name NAME      the new guest's name in the output\n"
+     "  --device BDF     a passthrough PCI device: on the device's node\n"
+     "  --hugepages 2M|1G  memory in huge pages of that size\n"
+     "  --cpu-kind K     p, e or an efficiency: cores of that kind only\n"
+     "  --cpupool NAME   inside that cpupool (Xen; default Pool-0)\n"
      "  -q               no reasons\n"
      "See docs/placement.md."},
     {"plan", main_plan,
@@ -90,6 +94,10 @@ static const struct cmd_spec cmd_table[] = {
      "Plan where existing guests should live: every guest (--all, the\n"
      "default) so that none floats, or DOM... around the others.  Prints\n"
      "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
+     "Guests already well placed stay; each move says why and its cost.\n"
+     "A guest that fits nowhere is listed and the exit status is 3.\n"
+     "  --rebalance      the best layout, whatever it moves\n"
+     "  --max-move SIZE  ... moving at most SIZE of memory\n"
      "--policy, --overcommit, --reserve, --soft, -q: as for place."},
     {"apply", main_apply,
      "PLAN.json | --all | DOM... [--no-move] [--state-dir DIR]",
@@ -108,6 +116,18 @@ static const struct cmd_spec cmd_table[] = {
      "every other line stays as it was.  The old file is kept as\n"
      "FILE.bak, and FILE is replaced atomically.  With -N, print the new\n"
      "file and change nothing."},
+    {"watch", main_watch,
+     "[--policy FILE] [--once] [--dry-run] [--json] [--state-dir DIR]",
+     "Keep the host placed: place every guest that appears, as `plan GUEST`\n"
+     "and `apply` would, and leave the others.  Runs in the foreground\n"
+     "(systemd: numapin-watch.service), one line per decision on stderr.\n"
+     "  --policy FILE    the policy file (numapin(1), POLICY FILE); SIGHUP\n"
+     "                   reads it again, a broken file keeps the old one\n"
+     "  --once           place what floats now and exit\n"
+     "  --dry-run        say what would be done, change nothing\n"
+     "  --json           one JSON object per line\n"
+     "SIGTERM finishes the guest being placed and exits 0; `numapin undo`\n"
+     "reverses the last placement."},
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},
@@ -226,7 +246,12 @@ static int check_global_after_cmd(int argc, char **argv)
             if (strncmp(argv[i], globals[k], len) ||
                 (argv[i][len] && argv[i][len] != '='))
                 continue;
-            /* no command has an option of these names of its own */
+            /* watch takes --json and -N after it too (its usage says
+             * `watch [--json]`); no other command has an option of these
+             * names of its own */
+            if (!strcmp(argv[0], "watch") &&
+                (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-N")))
+                continue;
             return np_ctx_error(NP_EXIT_USAGE,
                                 "'%s' is a global option: give it before the "
                                 "command, as in `numapin %s %s ...`",
@@ -309,6 +334,20 @@ static int complete(struct np_ctx *ctx, const char *what)
                         "invalid --complete '%s': use commands, "
                         "options:CMD, guests or nodes",
                         what);
+}
+
+int np_ctx_commit(struct np_ctx *ctx)
+{
+    struct np_err err = {""};
+    int rc;
+
+    if (!ctx->be_open || !ctx->be.ops->commit)
+        return 0;
+    rc = ctx->be.ops->commit(&ctx->be, &err);
+    if (rc)
+        np_ctx_error(NP_EXIT_FAILED, "the changes did not reach the host: %s",
+                     err.msg[0] ? err.msg : strerror(-rc));
+    return rc;
 }
 
 int np_ctx_check_write(struct np_ctx *ctx)
@@ -456,6 +495,7 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
     ctx->be.root = ctx->root;
     ctx->be.qmp = ctx->qmp;
     ctx->be.pid = ctx->pid;
+    ctx->be.batch = true; /* main() commits once, after the command */
     if (!arg && !strcmp(name, "kvm"))
         arg = ctx->root;
     rc = ctx->be.ops->open(&ctx->be, arg, err);
@@ -772,6 +812,8 @@ int main(int argc, char **argv)
         rc = check_global_after_cmd(argc - optind, argv + optind);
     if (rc < 0)
         rc = cmd->fn(&ctx, argc - optind, argv + optind);
+    if (np_ctx_commit(&ctx))
+        rc = NP_EXIT_FAILED;
     if (fflush(stdout) || ferror(stdout))
         rc = np_ctx_error(NP_EXIT_FAILED, "cannot write the output");
     if (ctx.be_open && ctx.be.ops->close)
