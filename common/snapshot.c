@@ -38,9 +38,37 @@ void np_snapshot_dispose(struct np_snapshot *snap)
     for (i = 0; i < snap->nr_guests; i++)
         guest_dispose(&snap->guests[i]);
     free(snap->guests);
+    for (i = 0; i < snap->nr_refused; i++) {
+        free(snap->refused[i].name);
+        free(snap->refused[i].why);
+    }
+    free(snap->refused);
     np_topo_dispose(&snap->topo);
     np_ident_dispose(&snap->ident);
     np_snapshot_init(snap);
+}
+
+int np_snapshot_add_refused(struct np_snapshot *snap, long pid, long uid,
+                            const char *name, const char *why)
+{
+    struct np_refused *r =
+        realloc(snap->refused, (snap->nr_refused + 1) * sizeof(*r));
+
+    if (!r)
+        return -ENOMEM;
+    snap->refused = r;
+    r += snap->nr_refused;
+    r->pid = pid;
+    r->uid = uid;
+    r->name = strdup(name ? name : "");
+    r->why = strdup(why ? why : "");
+    if (!r->name || !r->why) {
+        free(r->name);
+        free(r->why);
+        return -ENOMEM;
+    }
+    snap->nr_refused++;
+    return 0;
 }
 
 int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,

@@ -66,7 +66,21 @@ struct np_snapshot {
     struct np_guest *guests;
     const char *backend;       /* "xen", "kvm", "test", "file": static */
     struct np_host_ident ident; /* hostname, backend, hypervisor, time */
+    unsigned int nr_refused;   /* KVM: QEMU-like processes that are not */
+    struct np_refused *refused; /* guests (another owner, another binary) */
 };
+
+/* A process that looks like a guest and is not taken for one. */
+struct np_refused {
+    long pid;
+    long uid;
+    char *name;                /* its -name (hostile: escape to print) */
+    char *why;                 /* "owned by alice (uid 1000)" */
+};
+
+/* Append a refused process (copies name and why).  0 or -ENOMEM. */
+int np_snapshot_add_refused(struct np_snapshot *snap, long pid, long uid,
+                            const char *name, const char *why);
 
 void np_snapshot_init(struct np_snapshot *snap);
 void np_snapshot_dispose(struct np_snapshot *snap);

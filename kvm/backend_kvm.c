@@ -266,6 +266,11 @@ out:
     return rc;
 }
 
+struct kvm_priv;
+static int thread_set_guarded(struct kvm_priv *priv, const struct np_guest *g,
+                              long tid, const struct np_cpumap *map,
+                              struct np_err *err);
+
 /* A sentence for a failed sched_setaffinity on tid of g. */
 static int set_failed(const struct kvm_priv *priv, const struct np_guest *g,
                       long tid, const char *what, int rc, struct np_err *err)
@@ -378,11 +383,42 @@ static int kvm_set_vcpu_affinity(struct np_backend *be,
     if (rc)
         return rc;
     snprintf(what, sizeof(what), "vcpu %d of %s", vcpu, g->name);
-    rc = thread_set(vc->tid, hard);
+    rc = thread_set_guarded(priv, g, vc->tid, hard, err);
+    if (rc == -ESRCH)
+        return rc;
     if (rc)
         return set_failed(priv, g, vc->tid, what, rc, err);
     note_trimmed(be, priv, vc->tid, what, hard);
     return 0;
+}
+
+/*
+ * thread_set() on a vCPU thread of g, race-free against a reused thread
+ * id: the map the thread has is kept, the write made, then the thread is
+ * checked again (still under g's pid, g still the process that started
+ * at g->start_time).  When it is not, the write reached whatever thread
+ * took the id in between: its map is put back and -ESRCH returned.
+ * (Linux has no pidfd form of sched_setaffinity; this re-check closes
+ * the window the check before the write leaves.)
+ */
+static int thread_set_guarded(struct kvm_priv *priv, const struct np_guest *g,
+                              long tid, const struct np_cpumap *map,
+                              struct np_err *err)
+{
+    struct np_cpumap old;
+    int rc;
+
+    np_cpumap_init(&old);
+    rc = thread_get(tid, priv->topo.nr_cpu_ids, &old);
+    if (!rc)
+        rc = thread_set(tid, map);
+    if (!rc && np_qemu_check_alive(priv->rootfd, g->name, g->id,
+                                   g->start_time, tid, err)) {
+        thread_set(tid, &old); /* not ours: as it was */
+        rc = -ESRCH;
+    }
+    np_cpumap_dispose(&old);
+    return rc;
 }
 
 struct saved_thread {

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,6 +340,9 @@ struct reader {
     struct np_err qmp_err;
     struct np_snapshot *snap;
     long clk_tck;
+    bool live;                   /* root "/": owners and binaries checked */
+    long *uids;                  /* the users whose QEMUs are guests */
+    unsigned int nr_uids;
 };
 
 static uint64_t ticks_to_ns(const struct reader *r, uint64_t ticks)
@@ -391,6 +395,113 @@ static bool qmp_socket_of(const struct reader *r, long pid, const char *path)
 }
 
 /* Read process pid; *added false when it is no QEMU (or gone). */
+/*
+ * The users whose QEMU processes are guests: root, the user running
+ * numapin, and $NUMAPIN_QEMU_USERS (names or uids, comma separated),
+ * by default libvirt's "libvirt-qemu" (Debian) and "qemu" (Fedora) when
+ * they exist.  Any other user's process is an impostor to us.
+ */
+static int qemu_users(struct reader *r)
+{
+    const char *env = getenv(NP_QEMU_USERS_ENV);
+    char *list = strdup(env ? env : "libvirt-qemu,qemu"), *tok, *save = NULL;
+    unsigned int cap = 4;
+
+    r->uids = calloc(cap, sizeof(*r->uids));
+    if (!list || !r->uids) {
+        free(list);
+        return -ENOMEM;
+    }
+    r->uids[r->nr_uids++] = 0;
+    r->uids[r->nr_uids++] = (long)getuid();
+    for (tok = strtok_r(list, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        struct passwd pw, *res = NULL;
+        char buf[1024], *end;
+        long uid = strtol(tok, &end, 10);
+
+        if (*end || end == tok) {
+            if (getpwnam_r(tok, &pw, buf, sizeof(buf), &res) || !res)
+                continue; /* no such user here */
+            uid = (long)res->pw_uid;
+        }
+        if (r->nr_uids == cap) {
+            long *n = realloc(r->uids, (cap *= 2) * sizeof(*n));
+
+            if (!n) {
+                free(list);
+                return -ENOMEM;
+            }
+            r->uids = n;
+        }
+        r->uids[r->nr_uids++] = uid;
+    }
+    free(list);
+    return 0;
+}
+
+/*
+ * On the live host, is pid a guest?  Its owner must be one of the
+ * users above and its executable a QEMU binary (not just its argv[0],
+ * which any process sets as it likes).  Returns 0 (*ok says), or a
+ * negative errno; a refusal is recorded in the snapshot with its owner.
+ */
+static int check_owner(struct reader *r, long pid, const char *name, bool *ok)
+{
+    char rel[64], exe[PATH_MAX], why[NP_ERR_MAX], user[64];
+    struct passwd pw, *res = NULL;
+    char buf[1024];
+    struct stat st;
+    unsigned int i;
+    ssize_t n;
+
+    *ok = false;
+    snprintf(rel, sizeof(rel), "proc/%ld", pid);
+    if (fstatat(r->rootfd, rel, &st, 0))
+        return 0; /* gone */
+    if (!getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &res) && res)
+        snprintf(user, sizeof(user), "%s", res->pw_name);
+    else
+        snprintf(user, sizeof(user), "%ld", (long)st.st_uid);
+    for (i = 0; i < r->nr_uids; i++)
+        if ((long)st.st_uid == r->uids[i])
+            break;
+    if (i == r->nr_uids) {
+        snprintf(why, sizeof(why),
+                 "owned by %s (uid %ld), not by root or a QEMU user of "
+                 "$" NP_QEMU_USERS_ENV,
+                 user, (long)st.st_uid);
+        return np_snapshot_add_refused(r->snap, pid, (long)st.st_uid, name,
+                                       why);
+    }
+    snprintf(rel, sizeof(rel), "proc/%ld/exe", pid);
+    n = readlinkat(r->rootfd, rel, exe, sizeof(exe) - 1);
+    if (n < 0) {
+        /* another user's process as non-root (EACCES): not ours to pin
+         * anyway, and the kernel refuses the write; gone: skipped */
+        *ok = errno == EACCES;
+        return 0;
+    }
+    exe[n] = '\0';
+    if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
+        exe[n - 10] = '\0'; /* upgraded under a running guest */
+    if (!np_qemu_is_binary(exe)) {
+        char *e = strdup(exe), *p;
+
+        for (p = e; p && *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
+        snprintf(why, sizeof(why),
+                 "its executable '%s' is not QEMU (owned by %s)",
+                 e ? e : "?", user);
+        free(e);
+        return np_snapshot_add_refused(r->snap, pid, (long)st.st_uid, name,
+                                       why);
+    }
+    *ok = true;
+    return 0;
+}
+
 static int read_process(struct reader *r, long pid, bool *added,
                         struct np_err *err)
 {
@@ -422,6 +533,13 @@ static int read_process(struct reader *r, long pid, bool *added,
     text = NULL;
     if (rc || !cl.is_qemu)
         goto out;
+    if (r->live) {
+        bool ok;
+
+        rc = check_owner(r, pid, cl.name, &ok);
+        if (rc || !ok)
+            goto out;
+    }
     snprintf(rel, sizeof(rel), "proc/%ld/stat", pid);
     rc = np_rootfs_read(r->rootfd, rel, &text, NULL);
     if (rc) {
@@ -600,9 +718,17 @@ int np_qemu_read_guests(int rootfd, const char *root, const char *qmp, long pid,
     if (r.clk_tck <= 0)
         r.clk_tck = 100;
     np_snapshot_clear_guests(snap);
+    r.live = !strcmp(root, "/");
+    if (r.live && qemu_users(&r)) {
+        free(r.uids);
+        return -ENOMEM;
+    }
     if (pid) {
         rc = read_process(&r, pid, &added, err);
-        if (!rc && !added)
+        if (!rc && !added && snap->nr_refused)
+            rc = np_err_set(err, -EPERM, "pid %ld is not a guest: %s", pid,
+                            snap->refused[0].why);
+        else if (!rc && !added)
             rc = np_err_set(err, -ESRCH,
                             "pid %ld is not a running QEMU process", pid);
         goto out;
@@ -637,6 +763,7 @@ out:
         snap->has_guests = true;
 out_free:
     free(r.qmp_cpus);
+    free(r.uids);
     free(pids);
     return rc;
 }

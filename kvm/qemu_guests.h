@@ -22,12 +22,21 @@
  * the guest is listed with unknown threads (tid 0) and writes refuse with
  * a sentence telling how to start QEMU.
  *
+ * On the live host (root "/") a process is a guest only when its owner
+ * is root, the user running numapin or one of $NUMAPIN_QEMU_USERS
+ * (default: libvirt-qemu, qemu), and proc/PID/exe is a QEMU binary: any
+ * local user can start a process whose argv[0] and thread names look
+ * like QEMU's.  Others are not guests; they are listed in the snapshot's
+ * "refused" with the reason (their owner), for a warning.
+ *
  * The parsers are exported for the unit tests; they never print.
  */
 #ifndef NP_QEMU_GUESTS_H
 #define NP_QEMU_GUESTS_H
 
 #include <stdbool.h>
+
+#define NP_QEMU_USERS_ENV "NUMAPIN_QEMU_USERS"
 #include <stddef.h>
 #include <stdint.h>
 

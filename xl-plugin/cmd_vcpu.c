@@ -63,6 +63,7 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
     for (i = 1; i < argc; i++)
         if (argv[i][0] == '-')
             return np_usage("vcpu-list");
+    ctx->show_refused = true;
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
@@ -169,6 +170,7 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
     }
     if (svg && html)
         return np_usage_error("map", "give --svg or --html, not both");
+    ctx->show_refused = true;
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;

@@ -609,6 +609,7 @@ static int fill_ident(struct np_ctx *ctx)
 int np_ctx_load(struct np_ctx *ctx, enum np_want want)
 {
     struct np_err err = {""};
+    unsigned int i;
     int rc;
 
     if (ctx->loaded)
@@ -651,6 +652,18 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     if (fill_ident(ctx))
         return np_ctx_error(NP_EXIT_FAILED, "out of memory");
     ctx->loaded = true;
+    /* impostors: processes that look like guests and are not, named by
+     * the commands that list guests */
+    for (i = 0; ctx->show_refused && i < ctx->snap.nr_refused; i++) {
+        const struct np_refused *r = &ctx->snap.refused[i];
+        char *name = np_escape(r->name), *why = np_escape(r->why);
+
+        np_ctx_warn("process %ld, named '%s', looks like a QEMU guest and is "
+                    "not taken for one: %s",
+                    r->pid, name ? name : "?", why ? why : "?");
+        free(name);
+        free(why);
+    }
     np_ctx_print_hw_notes(&ctx->snap.topo);
     return 0;
 }

@@ -47,6 +47,8 @@ struct np_ctx {
     const char *cmdline;        /* the command and its arguments, escaped */
     struct np_lock lock;        /* held from before the read to the end */
     struct np_history *hist;    /* the state directory's, under the lock */
+    bool show_refused;          /* warn about processes that look like
+                                   guests and are not (listings) */
 };
 
 /* What a command needs besides the host. */
