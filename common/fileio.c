@@ -1,8 +1,12 @@
 /*
  * fileio.c: atomic file replacement.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,16 +54,96 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* The directory and the base name of path (malloc'd). */
+static int split_path(const char *path, char **dir_out, const char **base_out)
+{
+    const char *slash = strrchr(path, '/');
+
+    *base_out = slash ? slash + 1 : path;
+    if (!slash)
+        *dir_out = strdup(".");
+    else if (slash == path)
+        *dir_out = strdup("/");
+    else
+        *dir_out = strndup(path, (size_t)(slash - path));
+    return *dir_out ? 0 : -ENOMEM;
+}
+
+/*
+ * Remove the temporary files of writers of path that died before their
+ * rename (BASE.np-tmp.PID.XXXXXX whose PID is gone): only ours, by name,
+ * and only regular files.
+ */
+static void remove_stale_temps(const char *path)
+{
+    const char *base;
+    char *dir = NULL, prefix[NAME_MAX + 16];
+    struct dirent *de;
+    DIR *d;
+
+    if (split_path(path, &dir, &base))
+        return;
+    snprintf(prefix, sizeof(prefix), "%s" NP_FILE_TMP_TAG, base);
+    d = opendir(dir);
+    free(dir);
+    if (!d)
+        return;
+    while ((de = readdir(d))) {
+        struct stat st;
+        char *end;
+        long pid;
+
+        if (strncmp(de->d_name, prefix, strlen(prefix)))
+            continue;
+        pid = strtol(de->d_name + strlen(prefix), &end, 10);
+        if (pid <= 0 || *end != '.')
+            continue;
+        if (!kill((pid_t)pid, 0) || errno != ESRCH)
+            continue; /* its writer may still be at work */
+        if (!fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+            S_ISREG(st.st_mode))
+            unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
+}
+
 int np_file_write_atomic(const char *path, const char *data, size_t len,
                          mode_t mode, struct np_err *err)
 {
     char *tmp = NULL;
     struct stat st;
+    bool exists;
     int fd = -1, rc;
 
-    if (mode == NP_FILE_KEEP_MODE)
-        mode = stat(path, &st) ? 0644 : (st.st_mode & 07777);
-    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
+    /* only numapin's own files are replaced: a regular file (or none),
+     * never through a symlink, never one with other names */
+    exists = !lstat(path, &st);
+    if (!exists && errno != ENOENT)
+        return np_err_set(err, -errno, "cannot write '%s': %s", path,
+                          strerror(errno));
+    if (exists && S_ISLNK(st.st_mode))
+        return np_err_set(err, -ELOOP,
+                          "cannot write '%s': it is a symbolic link, and "
+                          "numapin does not replace what a link points to",
+                          path);
+    if (exists && !S_ISREG(st.st_mode))
+        return np_err_set(err, -EINVAL,
+                          "cannot write '%s': not a regular file (a "
+                          "device, FIFO, socket or directory is never "
+                          "replaced)",
+                          path);
+    if (exists && st.st_nlink > 1)
+        return np_err_set(err, -EMLINK,
+                          "cannot write '%s': it has %lu hard links, which "
+                          "replacing it would break",
+                          path, (unsigned long)st.st_nlink);
+    if (exists)
+        mode = st.st_mode & 07777; /* the file keeps its mode */
+    else if (mode == NP_FILE_KEEP_MODE)
+        mode = 0644;
+    remove_stale_temps(path);
+    if (asprintf(&tmp, "%s" NP_FILE_TMP_TAG "%ld.XXXXXX", path,
+                 (long)getpid()) < 0) {
         tmp = NULL;
         rc = -ENOMEM;
         goto out;
@@ -69,6 +153,16 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
         rc = -errno;
         free(tmp);
         tmp = NULL;
+        goto out;
+    }
+    /* ... and its owner: as root, another user's file stays theirs */
+    if (exists && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
+        fchown(fd, st.st_uid, st.st_gid)) {
+        rc = -errno;
+        np_err_set(err, rc,
+                   "cannot write '%s': its owner (uid %ld) could not be "
+                   "kept: %s",
+                   path, (long)st.st_uid, strerror(-rc));
         goto out;
     }
     if (fchmod(fd, mode)) {
@@ -126,8 +220,8 @@ int np_file_read_all(const char *path, size_t max, char **buf_out,
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = np_err_set(err, -EINVAL, "cannot read '%s': not a regular file",
-                        path);
+        rc = np_err_set(err, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
+                        "cannot read '%s': not a regular file", path);
         goto out;
     }
     if ((uint64_t)st.st_size > max) {

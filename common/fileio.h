@@ -15,12 +15,21 @@
  * does not exist yet). */
 #define NP_FILE_KEEP_MODE ((mode_t)-1)
 
+/* The temporary files: PATH.np-tmp.PID.XXXXXX. */
+#define NP_FILE_TMP_TAG ".np-tmp."
+
 /*
  * Replace path with len bytes of data: a temporary file next to it
- * (PATH.tmpXXXXXX), written, fsync'd, renamed over path, then the
- * directory fsync'd.  Returns 0, or a negative errno with "cannot write
- * 'PATH': REASON" in err; the temporary file is removed and path is
- * untouched on failure.
+ * (PATH.np-tmp.PID.XXXXXX), written, fsync'd, renamed over path, then the
+ * directory fsync'd.  Only what can be numapin's is replaced: path must
+ * not exist or be a regular file with one link; a symbolic link (-ELOOP),
+ * a device, FIFO, socket or directory (-EINVAL) and a file with other
+ * hard links (-EMLINK) are refused, untouched.  An existing file keeps
+ * its mode (mode is for a new one; NP_FILE_KEEP_MODE: 0644) and its owner
+ * and group (-EPERM when they cannot be kept).  Temporary files left by a
+ * writer of path that was killed are removed first.  Returns 0, or a
+ * negative errno with "cannot write 'PATH': REASON" in err; the temporary
+ * file is removed and path is untouched on failure.
  */
 int np_file_write_atomic(const char *path, const char *data, size_t len,
                          mode_t mode, struct np_err *err);

@@ -39,6 +39,7 @@ struct applier {
     const struct np_plan *journal;
     bool move;
     void (*progress)(unsigned int done, unsigned int total);
+    void (*note)(const char *note);
     struct step *steps;
     unsigned int nr_steps;
     bool last_failed; /* the newest step is the write that failed */
@@ -187,7 +188,9 @@ static int do_step(struct applier *a, const struct np_plan *p,
     }
     }
     /* the first note of the plan's own writes is kept for the command */
-    if (!rc && p == a->plan && a->be->note[0] && !a->report->note[0])
+    if (!rc && p == a->plan && a->be->note[0] && a->note)
+        a->note(a->be->note);
+    else if (!rc && p == a->plan && a->be->note[0] && !a->report->note[0])
         snprintf(a->report->note, sizeof(a->report->note), "%s", a->be->note);
     a->be->note[0] = '\0';
     np_cpumap_dispose(&m1);
@@ -641,6 +644,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     a.journal = &journal;
     a.move = opts && opts->move_memory;
     a.progress = opts ? opts->progress : NULL;
+    a.note = opts ? opts->note : NULL;
     a.report = report;
     if (!plan_changes(&a) && !(opts && opts->always_record))
         goto out; /* a no-op changes nothing and records nothing */
@@ -684,9 +688,12 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     if (be->ops->commit) {
         rc = be->ops->commit(be, &step_err);
         if (rc) {
-            if (id)
-                np_history_end(hist, id, NP_HIST_FAILED, NULL, NULL);
-            np_err_set(err, rc, "the changes did not reach the host: %s",
+            /* a commit is all or nothing: the host is as it was */
+            if (id && !np_history_drop(hist, id, NULL))
+                report->history_id = 0;
+            np_err_set(err, rc,
+                       "the changes did not reach the host: %s; nothing was "
+                       "changed",
                        step_err.msg[0] ? step_err.msg : strerror(-rc));
             goto out;
         }

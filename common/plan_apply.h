@@ -36,6 +36,9 @@ struct np_apply_opts {
     /* Called before each guest (done of total); NULL: none.  The command
      * line's progress line. */
     void (*progress)(unsigned int done, unsigned int total);
+    /* Called with each note of the backend (backend.h) about a write of
+     * the plan; NULL: the first is kept in the report. */
+    void (*note)(const char *note);
 };
 
 /* What an apply did, for the command to report. */

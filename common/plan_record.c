@@ -42,7 +42,7 @@ int np_plan_record_end(struct np_history *h, unsigned int id,
     if (be->ops->commit) {
         rc = be->ops->commit(be, err);
         if (rc) {
-            np_history_end(h, id, NP_HIST_FAILED, NULL, NULL);
+            np_history_drop(h, id, NULL); /* all or nothing: nothing */
             return rc;
         }
     }

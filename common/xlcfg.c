@@ -395,9 +395,17 @@ int np_xlcfg_set_placement(const char *text, const struct np_topo *topo,
     if (!g->nr_vcpus)
         return np_err_set(err, -EINVAL, "'%s' has no vcpus", g->name);
     rc = np_xlcfg_get_string(text, "name", &name, err);
-    if (rc && rc != -ENOENT)
+    if (rc == -ENOENT) {
+        /* every xl.cfg names its guest: a file without name= is not one
+         * (a copy of /etc/hosts, say), and is not ours to rewrite */
+        rc = np_err_set(err, -EINVAL,
+                        "it has no name = \"...\": not an xl.cfg of '%s'",
+                        g->name);
         goto out;
-    if (!rc && strcmp(name, g->name)) {
+    }
+    if (rc)
+        goto out;
+    if (strcmp(name, g->name)) {
         rc = np_err_set(err, -EINVAL,
                         "this is the configuration of '%s', not of '%s'", name,
                         g->name);

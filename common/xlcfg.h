@@ -61,8 +61,9 @@ char *np_xlcfg_format_list(const char *const *items, unsigned int nr);
  * The placement of guest g (of a snapshot on topo) written into text:
  * `cpus` as the list of every vCPU's hard affinity and, when the source
  * has soft affinity, `cpus_soft` likewise (a vCPU that may run anywhere
- * is "all").  Refuses (-EINVAL) a text whose `name` is not g's: it is
- * another guest's file.  0, -EINVAL or -ENOMEM.
+ * is "all").  Refuses (-EINVAL) a text whose `name` is not g's (it is
+ * another guest's file) or that has no `name` (it is no xl.cfg at all).
+ * 0, -EINVAL or -ENOMEM.
  */
 int np_xlcfg_set_placement(const char *text, const struct np_topo *topo,
                            const struct np_guest *g, char **out,

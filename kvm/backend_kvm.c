@@ -412,8 +412,8 @@ static int thread_set_guarded(struct kvm_priv *priv, const struct np_guest *g,
     rc = thread_get(tid, priv->topo.nr_cpu_ids, &old);
     if (!rc)
         rc = thread_set(tid, map);
-    if (!rc && np_qemu_check_alive(priv->rootfd, g->name, g->id,
-                                   g->start_time, tid, err)) {
+    if (!rc && np_qemu_check_alive(priv->rootfd, g->name, g->id, g->start_time,
+                                   tid, err)) {
         thread_set(tid, &old); /* not ours: as it was */
         rc = -ESRCH;
     }

@@ -340,8 +340,8 @@ struct reader {
     struct np_err qmp_err;
     struct np_snapshot *snap;
     long clk_tck;
-    bool live;                   /* root "/": owners and binaries checked */
-    long *uids;                  /* the users whose QEMUs are guests */
+    bool live;  /* root "/": owners and binaries checked */
+    long *uids; /* the users whose QEMUs are guests */
     unsigned int nr_uids;
 };
 
@@ -492,8 +492,8 @@ static int check_owner(struct reader *r, long pid, const char *name, bool *ok)
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
                 *p = '?';
         snprintf(why, sizeof(why),
-                 "its executable '%s' is not QEMU (owned by %s)",
-                 e ? e : "?", user);
+                 "its executable '%s' is not QEMU (owned by %s)", e ? e : "?",
+                 user);
         free(e);
         return np_snapshot_add_refused(r->snap, pid, (long)st.st_uid, name,
                                        why);

@@ -23,62 +23,40 @@
 #include "numapin.h"
 #include "xlcfg.h"
 
-/* The whole of path in *text_out (malloc'd), its mode in *mode_out. */
+/* The whole of path in *text_out (malloc'd), its mode in *mode_out:
+ * through the one capped reader (a FIFO or a device never blocks). */
+#define XLCFG_MAX_FILE (1u << 20)
 static int read_file(const char *path, char **text_out, mode_t *mode_out,
                      struct np_err *err)
 {
     struct stat st;
     char *text = NULL;
     size_t len = 0;
-    ssize_t n;
-    int fd, rc = 0;
+    int rc;
 
     *text_out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return np_err_set(err, -errno, "cannot open '%s': %s", path,
-                          strerror(errno));
-    if (fstat(fd, &st)) {
-        rc = np_err_set(err, -errno, "cannot stat '%s': %s", path,
-                        strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = np_err_set(err, -EINVAL, "'%s' is not a regular file", path);
-        goto out;
-    }
-    text = malloc((size_t)st.st_size + 1);
-    if (!text) {
-        rc = np_err_set(err, -ENOMEM, "out of memory");
-        goto out;
-    }
-    while (len < (size_t)st.st_size &&
-           (n = read(fd, text + len, (size_t)st.st_size - len)) != 0) {
-        if (n < 0) {
-            rc = np_err_set(err, -errno, "cannot read '%s': %s", path,
-                            strerror(errno));
-            goto out;
-        }
-        len += (size_t)n;
-    }
-    text[len] = '\0';
+    rc = np_file_read_all(path, XLCFG_MAX_FILE, &text, &len, err);
+    if (rc)
+        return rc;
     if (strlen(text) != len) {
-        rc = np_err_set(err, -EINVAL, "'%s' holds a NUL byte: not an xl.cfg",
-                        path);
-        goto out;
+        free(text);
+        return np_err_set(err, -EINVAL, "'%s' holds a NUL byte: not an xl.cfg",
+                          path);
+    }
+    if (stat(path, &st)) {
+        free(text);
+        return np_err_set(err, -errno, "cannot stat '%s': %s", path,
+                          strerror(errno));
     }
     *text_out = text;
-    text = NULL;
     *mode_out = st.st_mode & 07777;
-out:
-    free(text);
-    close(fd);
-    return rc;
+    return 0;
 }
 
 /* {"guest", "id", "file", "changed", "backup" | "content" (under -N)} */
 static int persist_json(struct np_ctx *ctx, const struct np_guest *g,
-                        const char *file, bool changed, const char *content)
+                        const char *file, const char *path, bool changed,
+                        const char *content)
 {
     json_object *doc = np_ctx_jguest(ctx, "persist", g, NULL);
     char *bak = NULL;
@@ -90,7 +68,7 @@ static int persist_json(struct np_ctx *ctx, const struct np_guest *g,
         if (content)
             json_object_object_add(doc, "content",
                                    json_object_new_string(content));
-        else if (changed && asprintf(&bak, "%s.bak", file) >= 0)
+        else if (changed && asprintf(&bak, "%s.bak", path ? path : file) >= 0)
             json_object_object_add(doc, "backup", json_object_new_string(bak));
         free(bak);
     }
@@ -105,11 +83,14 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     char *old = NULL, *new = NULL;
     struct np_err err = {""};
     mode_t mode = 0644;
+    bool force = false;
     int i, rc;
 
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--xl-config") && i + 1 < argc)
             file = argv[++i];
+        else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+            force = true;
         else if (argv[i][0] == '-' || dom)
             return np_usage("persist");
         else
@@ -131,12 +112,21 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
         goto out;
     }
+    /* a file nobody may write was made so on purpose: root writes it only
+     * when told to */
+    if (!(mode & 0222) && !force && !ctx->dry_run) {
+        rc = np_ctx_error(NP_EXIT_FAILED,
+                          "'%s' is read-only (mode %03o): persist --force "
+                          "rewrites it anyway",
+                          path, (unsigned int)mode);
+        goto out;
+    }
     if (np_xlcfg_set_placement(old, &ctx->snap.topo, g, &new, &err)) {
         rc = np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
         goto out;
     }
     if (ctx->dry_run && ctx->json) {
-        rc = persist_json(ctx, g, file, strcmp(old, new) != 0, new);
+        rc = persist_json(ctx, g, file, path, strcmp(old, new) != 0, new);
         goto out;
     }
     if (ctx->dry_run) {
@@ -146,7 +136,7 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     }
     if (!strcmp(old, new)) {
         if (ctx->json) {
-            rc = persist_json(ctx, g, file, false, NULL);
+            rc = persist_json(ctx, g, file, path, false, NULL);
             goto out;
         }
         printf("%s already holds the placement of %s\n", file, g->name);
@@ -160,12 +150,13 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (ctx->json) {
-        rc = persist_json(ctx, g, file, true, NULL);
+        rc = persist_json(ctx, g, file, path, true, NULL);
         goto out;
     }
-    printf("placement of %s written to %s (cpus%s); the old file is %s.bak\n",
-           g->name, file,
-           g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "", file);
+    /* the .bak is beside the file replaced, which a symlink names */
+    printf("placement of %s written to %s (cpus%s); the old file is %s\n",
+           g->name, strcmp(file, path) ? path : file,
+           g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "", bak);
     rc = NP_EXIT_OK;
 out:
     free(old);

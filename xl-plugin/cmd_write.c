@@ -257,6 +257,17 @@ int np_ctx_plan_guest(struct np_ctx *ctx, struct np_plan *plan,
     return 0;
 }
 
+/* Each note of an apply, printed as it comes (one per write). */
+static struct np_ctx *note_ctx;
+
+static void print_note(const char *note)
+{
+    if (!note_ctx)
+        return;
+    snprintf(note_ctx->be.note, sizeof(note_ctx->be.note), "%s", note);
+    np_ctx_print_note(note_ctx);
+}
+
 int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
                  bool move_memory, struct np_apply_report *rep_out)
 {
@@ -272,6 +283,8 @@ int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
     opts.command = ctx->cmdline;
     opts.move_memory = move_memory;
     opts.progress = np_progress;
+    opts.note = print_note;
+    note_ctx = ctx;
     snprintf(what, sizeof(what), "%.*s", (int)strcspn(ctx->cmdline, " "),
              ctx->cmdline);
     np_progress_start(what);

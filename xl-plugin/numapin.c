@@ -14,6 +14,7 @@
 #include "backend_test.h"
 #include "fmt_json.h"
 #include "escape.h"
+#include "fileio.h"
 #include "fmt_xml.h"
 #include "history.h"
 #include "numapin.h"
@@ -118,12 +119,14 @@ static const struct cmd_spec cmd_table[] = {
     {"history", main_history, "[--state-dir DIR]",
      "List the changes numapin made to this host, oldest first: id, time,\n"
      "state, user, guests and command; `undo` reverts them."},
-    {"persist", main_persist, "DOM --xl-config FILE",
+    {"persist", main_persist, "[-f] DOM --xl-config FILE",
      "Write DOM's current placement into its xl.cfg FILE (cpus= and\n"
      "cpus_soft=, one cpu-list per vCPU) so that it survives a reboot;\n"
      "every other line stays as it was.  The old file is kept as\n"
-     "FILE.bak, and FILE is replaced atomically.  With -N, print the new\n"
-     "file and change nothing."},
+     "FILE.bak, and FILE is replaced atomically, keeping its owner and\n"
+     "mode.  A file that is not DOM's xl.cfg (no name=, another name) is\n"
+     "refused, a read-only one unless -f.  With -N, print the new file\n"
+     "and change nothing."},
     {"watch", main_watch,
      "[--policy FILE] [--once] [--dry-run] [--json] [--state-dir DIR]",
      "Keep the host placed: place every guest that appears, as `plan GUEST`\n"
@@ -527,16 +530,18 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
 
 static int load_topology_file(struct np_ctx *ctx, struct np_err *err)
 {
-    FILE *f = fopen(ctx->topology, "r");
+    char *buf = NULL;
+    size_t len = 0, i = 0;
     int c, rc;
 
-    if (!f)
-        return np_err_set(err, -errno, "cannot open '%s': %s", ctx->topology,
-                          strerror(errno));
-    do
-        c = fgetc(f);
-    while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
-    fclose(f);
+    /* the one capped reader: a FIFO or a device is refused, never read */
+    rc = np_file_read_all(ctx->topology, 64u << 20, &buf, &len, err);
+    if (rc)
+        return rc;
+    while (i < len && strchr(" \t\n\r", buf[i]))
+        i++;
+    c = i < len ? buf[i] : EOF;
+    free(buf);
     if (c == '<') {
         rc = np_xml_read_caps_file(ctx->topology, &ctx->snap.topo, err);
     } else if (c == '{') {
