@@ -45,13 +45,14 @@ static size_t utf8_len(const unsigned char *s)
 
 /* Append the escaped form of one unit at s to out (when not NULL); returns
  * the bytes of s consumed and adds the bytes written to *len. */
-static size_t one(const unsigned char *s, char *out, size_t *len)
+static size_t one_ex(const unsigned char *s, char *out, size_t *len,
+                     bool backslash)
 {
     static const char hex[] = "0123456789abcdef";
     char tmp[4];
     size_t n = 1, w, u;
 
-    if (*s >= 0x20 && *s < 0x7f && *s != '\\') {
+    if (*s >= 0x20 && *s < 0x7f && (*s != '\\' || !backslash)) {
         tmp[0] = (char)*s;
         w = 1;
     } else if (*s == '\\') {
@@ -79,6 +80,29 @@ static size_t one(const unsigned char *s, char *out, size_t *len)
         memcpy(out + *len, tmp, w);
     *len += w;
     return n;
+}
+
+static size_t one(const unsigned char *s, char *out, size_t *len)
+{
+    return one_ex(s, out, len, true);
+}
+
+char *np_escape_name(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t len = 0, i = 0;
+    char *out;
+
+    while (p[i])
+        i += one_ex(p + i, NULL, &len, false);
+    out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    len = 0;
+    for (i = 0; p[i];)
+        i += one_ex(p + i, out, &len, false);
+    out[len] = '\0';
+    return out;
 }
 
 bool np_escape_is_clean(const char *s)

@@ -23,6 +23,13 @@ bool np_escape_is_clean(const char *s);
  * when out of memory. */
 char *np_escape(const char *s);
 
+/*
+ * A name as numapin keeps it (guest names, from any backend): as
+ * np_escape() but a backslash stays one, so that escaping again changes
+ * nothing (a name read back from numapin's own JSON is the same name).
+ */
+char *np_escape_name(const char *s);
+
 /* Print s escaped to f. */
 void np_escape_print(FILE *f, const char *s);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "plan.h"
 
 /* ------------------------------------------------------------------ */
@@ -104,7 +105,7 @@ int np_plan_add_guest(struct np_plan *plan, int id, const char *name,
     g = &gs[plan->nr_guests];
     memset(g, 0, sizeof(*g));
     g->id = id;
-    g->name = strdup(name ? name : "");
+    g->name = np_escape_name(name); /* plan files are input too */
     g->hard = calloc(nr_vcpus + 1, sizeof(*g->hard));
     g->soft = calloc(nr_vcpus + 1, sizeof(*g->soft));
     if (!g->name || !g->hard || !g->soft) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "snapshot.h"
 
 void np_snapshot_init(struct np_snapshot *snap)
@@ -89,7 +90,9 @@ int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,
     np_cpumap_init(&g->emulator);
     g->sched_cap = g->sched_weight = -1;
     g->id = id;
-    g->name = strdup(name ? name : "");
+    /* hostile (on KVM any local user names a process): kept escaped, so
+     * that no newline or escape sequence reaches a terminal or a log */
+    g->name = np_escape_name(name);
     g->vcpus = calloc(nr_vcpus ? nr_vcpus : 1, sizeof(*g->vcpus));
     if (!g->name || !g->vcpus)
         goto out;

@@ -346,7 +346,7 @@ static int read_hugepages(const struct np_rootfs *r, struct np_topo *topo,
         snprintf(rel, sizeof(rel), SYS_NODE "/node%d/hugepages", node);
     else
         snprintf(rel, sizeof(rel), "sys/kernel/mm/hugepages");
-    dfd = openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = np_rootfs_openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY);
     if (dfd < 0)
         return 0;
     dir = fdopendir(dfd);
@@ -479,9 +479,9 @@ static int read_cpu_node_link(const struct np_rootfs *r, int cpu, int *node_out)
     int dfd = -1, found = -1, rc = 0;
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d", cpu);
-    dfd = openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = np_rootfs_openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY);
     if (dfd < 0) {
-        rc = -errno;
+        rc = dfd;
         np_err_set(r->err, rc, "cannot open '%s': %s",
                    np_rootfs_where(r, rel, path, sizeof(path)), strerror(-rc));
         goto out;
@@ -764,9 +764,9 @@ static int list_dirs(const struct np_rootfs *r, const char *rel,
     rc = np_cpumap_alloc(map, limit);
     if (rc)
         return rc;
-    dfd = openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = np_rootfs_openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY);
     if (dfd < 0) {
-        rc = -errno;
+        rc = dfd;
         np_cpumap_dispose(map);
         return np_err_set(r->err, rc, "cannot open '%s': %s",
                           np_rootfs_where(r, rel, path, sizeof(path)),

@@ -183,9 +183,9 @@ static int list_numeric(int rootfd, const char *rel, long **ids_out,
 
     *ids_out = NULL;
     *nr_out = 0;
-    fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    fd = np_rootfs_openat(rootfd, rel, O_RDONLY | O_DIRECTORY);
     if (fd < 0)
-        return -errno;
+        return fd;
     dir = fdopendir(fd);
     if (!dir) {
         rc = -errno;

@@ -12,7 +12,45 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
 #include "rootfs.h"
+
+int np_rootfs_openat(int rootfd, const char *rel, int flags)
+{
+    struct open_how how;
+    struct stat st;
+    int fd;
+
+    memset(&how, 0, sizeof(how));
+    how.flags = (unsigned long long)(flags | O_CLOEXEC | O_NOCTTY);
+    if (!(flags & O_DIRECTORY))
+        how.flags |= O_NONBLOCK; /* a FIFO in a captured tree never blocks */
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+#ifdef SYS_openat2
+    fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+    if (fd < 0 && errno != ENOSYS && errno != EPERM)
+        return -errno; /* EXDEV: the path or a link leads out of the root */
+    if (fd < 0)
+#endif
+    {
+        /* a kernel before 5.6: no link of a relative path may be
+         * absolute or climb out; refuse "..", follow only what openat
+         * gives, then check the file */
+        if (rel[0] == '/' || strstr(rel, ".."))
+            return -EXDEV;
+        fd = openat(rootfd, rel, (int)how.flags);
+        if (fd < 0)
+            return -errno;
+    }
+    if (!(flags & O_DIRECTORY) && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+        close(fd);
+        return -EINVAL; /* a FIFO, device or socket: not a file to read */
+    }
+    return fd;
+}
 
 int np_rootfs_read(int rootfd, const char *rel, char **text_out,
                    size_t *len_out)
@@ -23,9 +61,9 @@ int np_rootfs_read(int rootfd, const char *rel, char **text_out,
     int fd, rc;
 
     *text_out = NULL;
-    fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC);
+    fd = np_rootfs_openat(rootfd, rel, O_RDONLY);
     if (fd < 0)
-        return -errno;
+        return fd;
     for (;;) {
         if (cap - len < 2) {
             cap = cap ? 2 * cap : 4096;
@@ -89,8 +127,11 @@ const char *np_rootfs_show(const char *text, char *buf, size_t size)
 {
     size_t i, o = 0;
 
+    /* the bad token only: never more of a file than that */
     for (i = 0; text[i] && o + 6 < size; i++) {
-        if (i == 40) {
+        if (isspace((unsigned char)text[i]) && i)
+            break;
+        if (i == 24) {
             memcpy(buf + o, "...", 3);
             o += 3;
             break;
@@ -123,13 +164,16 @@ int np_rootfs_read_text(const struct np_rootfs *r, const char *rel,
     int fd = -1, rc;
 
     *text_out = NULL;
-    fd = openat(r->rootfd, rel, O_RDONLY | O_CLOEXEC);
+    fd = np_rootfs_openat(r->rootfd, rel, O_RDONLY);
     if (fd < 0) {
-        rc = -errno;
+        rc = fd;
+        fd = -1;
         if (rc != -ENOENT || !optional)
             np_err_set(r->err, rc, "cannot open '%s': %s",
                        np_rootfs_where(r, rel, path, sizeof(path)),
-                       strerror(-rc));
+                       rc == -EXDEV    ? "it leads out of the root directory"
+                       : rc == -EINVAL ? "not a regular file"
+                                       : strerror(-rc));
         goto out;
     }
     for (;;) {

@@ -12,6 +12,15 @@
 #include "cpumap.h"
 #include "np_err.h"
 
+/*
+ * openat(rootfd, rel) that never leaves the root: openat2 with
+ * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (a symlink out of a captured
+ * tree, to /etc/shadow say, gives -EXDEV), O_NONBLOCK, and for anything
+ * but a directory a regular file only (-EINVAL for a FIFO or device).
+ * Returns the fd or a negative errno.
+ */
+int np_rootfs_openat(int rootfd, const char *rel, int flags);
+
 /* The largest file np_rootfs_read() reads. */
 #define NP_ROOTFS_MAX_FILE (16u << 20)
 

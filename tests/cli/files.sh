@@ -118,5 +118,20 @@ refused 2 "not a regular file" $t persist rhel5xen --xl-config "$tmp/fifo"
 refused 1 "not a regular file" --topology "$tmp/fifo" info
 refused 1 "not a regular file" -c "test:$tmp/fifo" info
 
+# ---- --root never leaves its tree; no error quotes a file -------------
+cp -a "$top/tests/fixtures/sysfs/2s2c-2n" "$tmp/tree"
+printf 'SECRET-0123456789 root:$6$hash:19000:0:99999:7:::\n' >"$tmp/secret"
+mi=$tmp/tree/sys/devices/system/node/node0/meminfo
+for link in "$tmp/secret" ../../../../../../secret; do
+    rm -f "$mi"
+    ln -s "$link" "$mi"
+    refused 2 "it leads out of the root directory" --root "$tmp/tree" info
+    grep -q SECRET "$tmp/err" "$tmp/out" && bad "an error quoted the secret" ||
+        ok
+done
+rm -f "$mi"
+mkfifo "$mi"
+refused 2 "meminfo': not a regular file" --root "$tmp/tree" info
+
 echo "files: $pass passed, $fail failed"
 [ $fail = 0 ]
