@@ -118,14 +118,13 @@ static int memory_move(const struct np_topo *t, const struct np_guest *g,
 static int do_step(struct applier *a, const struct np_plan *p,
                    const struct step *st, struct np_err *err)
 {
-    const struct np_backend_ops *ops = a->be->ops;
     const struct np_topo *t = &a->snap->topo;
     const struct np_plan_guest *pg =
         np_plan_find_guest(p, a->plan->guests[st->guest].id);
     const struct np_guest *g =
         np_snapshot_guest_by_id(a->snap, a->plan->guests[st->guest].id);
     struct np_cpumap m1, m2;
-    bool soft_ok = ops->caps & NP_CAP_SOFT_AFFINITY, needed;
+    bool soft_ok = a->be->ops->soft_affinity, needed;
     int rc = 0;
 
     np_cpumap_init(&m1);
@@ -149,18 +148,17 @@ static int do_step(struct applier *a, const struct np_plan *p,
             s = &m2;
         }
         if (!rc && (h || s))
-            rc = ops->set_vcpu_affinity(a->be, g, (int)st->vcpu, h, s, err);
-        if (!rc)
-            a->be->note[0] = '\0';
+            rc = np_backend_set_vcpu_affinity(a->be, g, (int)st->vcpu, h, s, 0,
+                                              NULL, err);
         break;
     }
     case STEP_NODES:
         if (pg->node_affinity_auto) {
-            rc = ops->set_node_affinity(a->be, g, NULL, err);
+            rc = np_backend_set_node_affinity(a->be, g, NULL, NULL, err);
         } else if (pg->node_affinity.nr_bits) {
             rc = host_map(t, &pg->node_affinity, true, &m1);
             if (!rc)
-                rc = ops->set_node_affinity(a->be, g, &m1, err);
+                rc = np_backend_set_node_affinity(a->be, g, &m1, NULL, err);
         }
         break;
     case STEP_MEMORY: {
@@ -180,7 +178,7 @@ static int do_step(struct applier *a, const struct np_plan *p,
         np_cpumap_andnot(&m1, &m2);
         needed = !np_cpumap_is_empty(&m1) && !np_cpumap_is_empty(&m2);
         if (needed)
-            rc = ops->move_memory(a->be, g, &m1, &m2, err);
+            rc = np_backend_move_memory(a->be, g, &m1, &m2, NULL, err);
         break;
     }
     }
@@ -207,7 +205,6 @@ static const char *step_text(const struct applier *a, const struct step *st,
 static int read_back(struct applier *a, const struct np_plan_guest *pg,
                      struct np_err *err)
 {
-    const struct np_backend_ops *ops = a->be->ops;
     struct np_snapshot now;
     const struct np_guest *g;
     unsigned int v;
@@ -216,7 +213,7 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
     np_snapshot_init(&now);
     rc = np_topo_copy(&now.topo, &a->snap->topo);
     if (!rc)
-        rc = ops->read_guests(a->be, &now, err);
+        rc = np_backend_read_guests(a->be, &now, err);
     if (rc)
         goto out;
     g = np_snapshot_guest_by_id(&now, pg->id);
@@ -370,7 +367,6 @@ static int last_step(struct applier *a, struct np_err *err)
 
 static int apply_all(struct applier *a, struct np_err *err)
 {
-    const struct np_backend_ops *ops = a->be->ops;
     const struct np_topo *t = &a->snap->topo;
     unsigned int nr = a->plan->nr_guests, k, v, *order;
     struct np_cpumap from, to;
@@ -395,7 +391,7 @@ static int apply_all(struct applier *a, struct np_err *err)
         /* the node affinity before the vCPU maps: on KVM it pins every
          * thread of the guest (as numad does), so the vCPU maps set after
          * it are the ones that stay */
-        if ((ops->caps & NP_CAP_NODE_AFFINITY) &&
+        if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
             (pg->node_affinity_auto || pg->node_affinity.nr_bits)) {
             rc = add_step(a, STEP_NODES, gi, 0);
             if (!rc)
@@ -411,9 +407,9 @@ static int apply_all(struct applier *a, struct np_err *err)
         if (!rc && g)
             rc = memory_move(t, g, pg, &from, &to, &needed);
         if (!rc && pg->mem_per_node_kib && !a->plan->is_journal &&
-            !(ops->caps & NP_CAP_MOVE_MEMORY))
+            !np_backend_can(a->be, NP_OP_MOVE_MEMORY))
             a->report->memory_not_moved = true; /* Xen: never moves */
-        if (!rc && needed && !(a->move && (ops->caps & NP_CAP_MOVE_MEMORY)))
+        if (!rc && needed && !(a->move && np_backend_can(a->be, NP_OP_MOVE_MEMORY)))
             a->report->memory_not_moved = true;
         else if (!rc && needed) {
             rc = add_step(a, STEP_MEMORY, gi, 0);
@@ -467,7 +463,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     rc = np_plan_check(snap, plan, err);
     if (rc)
         return rc;
-    if (plan->pin == NP_PIN_SOFT && !(be->ops->caps & NP_CAP_SOFT_AFFINITY))
+    if (plan->pin == NP_PIN_SOFT && !be->ops->soft_affinity)
         return np_err_set(err, -EINVAL,
                           "the plan sets soft affinity, which the %s "
                           "backend does not have: plan with hard pins",

@@ -181,14 +181,10 @@ static int thread_get(long tid, unsigned int nr_bits, struct np_cpumap *map)
 
 /* ---- checks before a write ------------------------------------------ */
 
+/* The dispatch layer (backend.c) has refused writes to a captured tree
+ * (be->read_only) already. */
 static int check_live(const struct kvm_priv *priv, struct np_err *err)
 {
-    if (!priv->live)
-        return np_err_set(err, -EROFS,
-                          "'%s' is not the live host's root: numapin reads "
-                          "a captured tree but changes only the host it "
-                          "runs on (root /)",
-                          priv->root);
     if (!priv->have_topo)
         return np_err_set(err, -EINVAL, "the host was not read first");
     return 0;
@@ -299,8 +295,8 @@ static int set_failed(const struct kvm_priv *priv, const struct np_guest *g,
                       what, tid, strerror(-rc));
 }
 
-/* After a set: say in be->note when the kernel kept fewer CPUs. */
-static void note_trimmed(struct np_backend *be, const struct kvm_priv *priv,
+/* After a set: say in note when the kernel kept fewer CPUs. */
+static void note_trimmed(struct np_note *note, const struct kvm_priv *priv,
                          long tid, const char *what,
                          const struct np_cpumap *asked)
 {
@@ -313,10 +309,10 @@ static void note_trimmed(struct np_backend *be, const struct kvm_priv *priv,
         goto out;
     a = np_cpulist_format_ranges(asked);
     b = np_cpulist_format_ranges(&got);
-    snprintf(be->note, sizeof(be->note),
-             "the kernel narrowed %s to cpus %s (asked %s: the others are "
-             "offline or outside its cpuset)",
-             what, b ? b : "?", a ? a : "?");
+    np_note_add(note,
+                "the kernel narrowed %s to cpus %s (asked %s: the others are "
+                "offline or outside its cpuset)",
+                what, b ? b : "?", a ? a : "?");
 out:
     free(a);
     free(b);
@@ -329,6 +325,7 @@ static int kvm_set_vcpu_affinity(struct np_backend *be,
                                  const struct np_guest *g, int vcpu,
                                  const struct np_cpumap *hard,
                                  const struct np_cpumap *soft,
+                                 unsigned int flags, struct np_note *note,
                                  struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
@@ -338,10 +335,7 @@ static int kvm_set_vcpu_affinity(struct np_backend *be,
     int rc;
 
     np_cpumap_init(&online);
-    if (soft)
-        return np_err_set(err, -EOPNOTSUPP,
-                          "KVM has no soft affinity: a QEMU vcpu is a host "
-                          "thread with one cpu mask (give a hard map only)");
+    /* soft: refused by the dispatch layer (no soft_affinity) */
     if (!hard)
         return 0;
     if (vcpu < 0 || (unsigned int)vcpu >= g->nr_vcpus)
@@ -381,7 +375,7 @@ static int kvm_set_vcpu_affinity(struct np_backend *be,
     rc = thread_set(vc->tid, hard);
     if (rc)
         return set_failed(priv, g, vc->tid, what, rc, err);
-    note_trimmed(be, priv, vc->tid, what, hard);
+    note_trimmed(note, priv, vc->tid, what, hard);
     return 0;
 }
 
@@ -398,7 +392,7 @@ struct saved_thread {
  */
 static int pin_threads(struct np_backend *be, const struct np_guest *g,
                        const struct np_cpumap *cpus, bool emulator_only,
-                       struct np_err *err)
+                       struct np_note *note, struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     struct saved_thread *saved = NULL;
@@ -450,7 +444,7 @@ static int pin_threads(struct np_backend *be, const struct np_guest *g,
     }
     if (first) {
         snprintf(what, sizeof(what), "the threads of %s", g->name);
-        note_trimmed(be, priv, first, what, cpus);
+        note_trimmed(note, priv, first, what, cpus);
     }
     rc = 0;
 out:
@@ -467,7 +461,7 @@ out:
 static int kvm_set_emulator_affinity(struct np_backend *be,
                                      const struct np_guest *g,
                                      const struct np_cpumap *cpus,
-                                     struct np_err *err)
+                                     struct np_note *note, struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     unsigned int v;
@@ -486,7 +480,7 @@ static int kvm_set_emulator_affinity(struct np_backend *be,
                              err);
     if (rc)
         return rc;
-    return pin_threads(be, g, cpus, true, err);
+    return pin_threads(be, g, cpus, true, note, err);
 }
 
 /*
@@ -526,11 +520,11 @@ static int nodes_cpus(const struct np_topo *topo, const struct np_cpumap *nodes,
 static int kvm_set_node_affinity(struct np_backend *be,
                                  const struct np_guest *g,
                                  const struct np_cpumap *nodes,
-                                 struct np_err *err)
+                                 struct np_note *note, struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     struct np_cpumap cpus;
-    char note[NP_ERR_MAX], *list = NULL, *nl = NULL;
+    char *list = NULL, *nl = NULL;
     bool nearest = false;
     int n, rc;
 
@@ -556,19 +550,18 @@ static int kvm_set_node_affinity(struct np_backend *be,
                              err);
     if (rc)
         goto out;
-    rc = pin_threads(be, g, &cpus, false, err);
+    rc = pin_threads(be, g, &cpus, false, note, err);
     if (rc)
         goto out;
     if (nearest) {
         list = np_cpulist_format_ranges(&cpus);
         nl = np_cpulist_format_ranges(nodes);
-        snprintf(note, sizeof(note),
-                 "%s %s %s no cpus: the threads of %s run on the nearest "
-                 "cpus, %s",
-                 np_cpumap_weight(nodes) > 1 ? "nodes" : "node", nl ? nl : "?",
-                 np_cpumap_weight(nodes) > 1 ? "have" : "has", g->name,
-                 list ? list : "?");
-        memcpy(be->note, note, sizeof(be->note));
+        np_note_add(note,
+                    "%s %s %s no cpus: the threads of %s run on the nearest "
+                    "cpus, %s",
+                    np_cpumap_weight(nodes) > 1 ? "nodes" : "node",
+                    nl ? nl : "?", np_cpumap_weight(nodes) > 1 ? "have" : "has",
+                    g->name, list ? list : "?");
     }
 out:
     free(list);
@@ -599,7 +592,8 @@ static uint64_t sum_nodes(const uint64_t *kib, const struct np_cpumap *nodes)
 
 static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
                            const struct np_cpumap *from,
-                           const struct np_cpumap *to, struct np_err *err)
+                           const struct np_cpumap *to, struct np_note *note,
+                           struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     const struct np_topo *topo = &priv->topo;
@@ -651,10 +645,10 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
     sl = np_cpulist_format_ranges(&src);
     dl = np_cpulist_format_ranges(&dst);
     if (np_cpumap_is_empty(&src)) {
-        snprintf(be->note, sizeof(be->note),
-                 "the memory of %s is already on node(s) %s: nothing to "
-                 "move",
-                 g->name, dl ? dl : "?");
+        np_note_add(note,
+                    "the memory of %s is already on node(s) %s: nothing to "
+                    "move",
+                    g->name, dl ? dl : "?");
         goto out;
     }
     rc = np_qemu_check_alive(priv->rootfd, g->name, g->id, g->start_time, 0,
@@ -698,20 +692,20 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
         uint64_t was = sum_nodes(before, &src), still = sum_nodes(after, &src);
         uint64_t moved = was > still ? was - still : 0;
 
-        snprintf(be->note, sizeof(be->note),
-                 "moved %llu pages (%llu KiB) of %s from node(s) %s to "
-                 "node(s) %s; %llu pages not moved%s",
-                 (unsigned long long)(moved / (uint64_t)page_kib),
-                 (unsigned long long)moved, g->name, sl ? sl : "?",
-                 dl ? dl : "?",
-                 (unsigned long long)(still / (uint64_t)page_kib),
-                 left ? " (the kernel could not move some)" : "");
+        np_note_add(note,
+                    "moved %llu pages (%llu KiB) of %s from node(s) %s to "
+                    "node(s) %s; %llu pages not moved%s",
+                    (unsigned long long)(moved / (uint64_t)page_kib),
+                    (unsigned long long)moved, g->name, sl ? sl : "?",
+                    dl ? dl : "?",
+                    (unsigned long long)(still / (uint64_t)page_kib),
+                    left ? " (the kernel could not move some)" : "");
     } else {
-        snprintf(be->note, sizeof(be->note),
-                 "moved the memory of %s from nodes %s to nodes %s; %ld "
-                 "pages not moved (numa_maps unreadable: no count of the "
-                 "pages moved)",
-                 g->name, sl ? sl : "?", dl ? dl : "?", left);
+        np_note_add(note,
+                    "moved the memory of %s from nodes %s to nodes %s; %ld "
+                    "pages not moved (numa_maps unreadable: no count of the "
+                    "pages moved)",
+                    g->name, sl ? sl : "?", dl ? dl : "?", left);
     }
     rc = 0;
 out:
@@ -728,8 +722,9 @@ out:
 
 const struct np_backend_ops np_kvm_ops = {
     .name = "kvm",
-    .caps = NP_CAP_GUESTS | NP_CAP_WRITE | NP_CAP_NODE_AFFINITY |
-            NP_CAP_MOVE_MEMORY | NP_CAP_EMULATOR,
+    .writes = true,
+    .arg_is_root = true,
+    .linux_host = true,
     .open = kvm_open,
     .close = kvm_close,
     .read_host = kvm_read_host,

@@ -12,7 +12,8 @@
 #include "cpulist.h"
 #include "numapin.h"
 
-/* Load the host and guests for a write, and find DOM. */
+/* Load the host and guests for a write (np_ctx_load() checks that the
+ * source can be written), and find DOM. */
 static int load_for_write(struct np_ctx *ctx, const char *dom,
                           const struct np_guest **g_out)
 {
@@ -20,19 +21,18 @@ static int load_for_write(struct np_ctx *ctx, const char *dom,
 
     if (rc)
         return rc;
-    rc = np_ctx_check_write(ctx);
-    if (rc)
-        return rc;
     *g_out = np_ctx_find_guest(ctx, dom);
     return *g_out ? 0 : NP_EXIT_USAGE;
 }
 
-static int need_cap(struct np_ctx *ctx, unsigned int cap, const char *what)
+/* The backend has op, else the error ("the xen backend cannot ..."). */
+static int need_op(struct np_ctx *ctx, enum np_op op)
 {
-    if (ctx->be.ops->caps & cap)
+    struct np_err err = {""};
+
+    if (!np_backend_check_op(&ctx->be, op, &err))
         return 0;
-    return np_ctx_error(NP_EXIT_FAILED, "the %s backend cannot %s",
-                        ctx->be.ops->name, what);
+    return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
 }
 
 static int op_failed(struct np_ctx *ctx, const char *what,
@@ -42,38 +42,39 @@ static int op_failed(struct np_ctx *ctx, const char *what,
                         err->msg[0] ? err->msg : strerror(-rc));
 }
 
-void np_ctx_print_note(struct np_ctx *ctx)
+void np_ctx_print_note(const struct np_note *note)
 {
-    if (ctx->be_open && ctx->be.note[0]) {
-        fprintf(stderr, "numapin: note: %s\n", ctx->be.note);
-        ctx->be.note[0] = '\0';
-    }
+    if (note->text[0])
+        fprintf(stderr, "numapin: note: %s\n", note->text);
 }
 
 int main_numatune(struct np_ctx *ctx, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"migrate", no_argument, NULL, 'm'},
+        {NULL, 0, NULL, 0},
+    };
     const struct np_guest *g;
     struct np_cpumap nodes, from;
+    struct np_note note = {""};
     struct np_err err = {""};
     bool migrate = false, autonodes;
     const char *dom = NULL, *list = NULL;
-    int i, n, rc;
+    int n, opt, rc;
+
+    NP_FOREACH_OPT (opt, "", opts, "numatune") {
+    case 'm':
+        migrate = true;
+        break;
+    }
+    NP_OPERANDS();
 
     np_cpumap_init(&nodes);
     np_cpumap_init(&from);
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--migrate"))
-            migrate = true;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return np_usage_error("numatune", "unknown option '%s'", argv[i]);
-        else if (!dom)
-            dom = argv[i];
-        else if (!list)
-            list = argv[i];
-        else
-            return np_usage_error("numatune", "too many arguments: '%s'",
-                                  argv[i]);
-    }
+    if (argc > 3)
+        return np_usage_error("numatune", "too many arguments: '%s'", argv[3]);
+    dom = argc > 1 ? argv[1] : NULL;
+    list = argc > 2 ? argv[2] : NULL;
     if (!list)
         return np_usage_error("numatune", "missing %s",
                               dom ? "NODES, the nodes for the memory of "
@@ -82,7 +83,7 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
     rc = load_for_write(ctx, dom, &g);
     if (rc)
         return rc;
-    rc = need_cap(ctx, NP_CAP_NODE_AFFINITY, "set a guest's node affinity");
+    rc = need_op(ctx, NP_OP_SET_NODE_AFFINITY);
     if (rc)
         return rc;
     autonodes = !strcmp(list, "auto");
@@ -112,9 +113,7 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         }
     }
     if (migrate) {
-        rc = need_cap(ctx, NP_CAP_MOVE_MEMORY,
-                      "move memory that is "
-                      "already allocated");
+        rc = need_op(ctx, NP_OP_MOVE_MEMORY);
         if (rc)
             goto out;
     }
@@ -126,13 +125,13 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         rc = NP_EXIT_OK;
         goto out;
     }
-    rc = ctx->be.ops->set_node_affinity(&ctx->be, g, autonodes ? NULL : &nodes,
-                                        &err);
+    rc = np_backend_set_node_affinity(&ctx->be, g, autonodes ? NULL : &nodes,
+                                      &note, &err);
     if (rc) {
         rc = op_failed(ctx, "set the node affinity", g, rc, &err);
         goto out;
     }
-    np_ctx_print_note(ctx);
+    np_ctx_print_note(&note);
     if (migrate) {
         rc = np_topo_all_nodes(&ctx->snap.topo, &from);
         if (rc) {
@@ -140,7 +139,7 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
             goto out;
         }
         np_cpumap_andnot(&from, &nodes);
-        rc = ctx->be.ops->move_memory(&ctx->be, g, &from, &nodes, &err);
+        rc = np_backend_move_memory(&ctx->be, g, &from, &nodes, &note, &err);
         if (rc) {
             /* the node affinity stays set: a partial result */
             op_failed(ctx, "move the memory (its node affinity is set)", g, rc,
@@ -148,8 +147,8 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
             rc = NP_EXIT_PARTIAL;
             goto out;
         }
-        np_ctx_print_note(ctx);
-    } else if (!(ctx->be.ops->caps & NP_CAP_MOVE_MEMORY)) {
+        np_ctx_print_note(&note);
+    } else if (!np_backend_can(&ctx->be, NP_OP_MOVE_MEMORY)) {
         printf("node affinity of %s set; memory already allocated does not "
                "move, only new allocations follow it\n",
                g->name);
@@ -166,21 +165,19 @@ out:
  * back. */
 static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
 {
-    const struct np_backend_ops *ops = ctx->be.ops;
     struct np_cpumap all;
     struct np_err err = {""};
-    bool soft = ops->caps & NP_CAP_SOFT_AFFINITY;
+    bool soft = ctx->be.ops->soft_affinity;
     int v, rc = 0;
 
     np_cpumap_init(&all);
     if (np_topo_all_cpus(&ctx->snap.topo, &all))
         return np_ctx_error(NP_EXIT_FAILED, "out of memory");
     for (v = 0; v < (int)g->nr_vcpus; v++) {
-        rc = ops->set_vcpu_affinity(&ctx->be, g, v, &all, soft ? &all : NULL,
-                                    &err);
+        rc = np_backend_set_vcpu_affinity(&ctx->be, g, v, &all,
+                                          soft ? &all : NULL, 0, NULL, &err);
         if (rc)
             break;
-        ctx->be.note[0] = '\0';
     }
     if (v < (int)g->nr_vcpus) {
         np_ctx_error(NP_EXIT_FAILED, "cannot reset %s vcpu %d: %s", g->name, v,
@@ -188,15 +185,15 @@ static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
         while (--v >= 0) {
             const struct np_vcpu *old = &g->vcpus[v];
 
-            ops->set_vcpu_affinity(
+            np_backend_set_vcpu_affinity(
                 &ctx->be, g, v, &old->hard,
-                soft && old->soft.nr_bits ? &old->soft : NULL, &err);
+                soft && old->soft.nr_bits ? &old->soft : NULL, 0, NULL, &err);
         }
         np_cpumap_dispose(&all);
         return NP_EXIT_FAILED;
     }
-    if ((ops->caps & NP_CAP_EMULATOR) && ops->set_emulator_affinity) {
-        rc = ops->set_emulator_affinity(&ctx->be, g, &all, &err);
+    if (np_backend_can(&ctx->be, NP_OP_SET_EMULATOR_AFFINITY)) {
+        rc = np_backend_set_emulator_affinity(&ctx->be, g, &all, NULL, &err);
         if (rc) {
             np_cpumap_dispose(&all);
             op_failed(ctx, "reset the emulator threads (its vcpus are reset)",
@@ -205,27 +202,37 @@ static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
         }
     }
     np_cpumap_dispose(&all);
-    if (ops->caps & NP_CAP_NODE_AFFINITY) {
-        rc = ops->set_node_affinity(&ctx->be, g, NULL, &err);
+    if (np_backend_can(&ctx->be, NP_OP_SET_NODE_AFFINITY)) {
+        rc = np_backend_set_node_affinity(&ctx->be, g, NULL, NULL, &err);
         if (rc) {
             op_failed(ctx, "reset the node affinity (its vcpus are reset)", g,
                       rc, &err);
             return NP_EXIT_PARTIAL;
         }
     }
-    ctx->be.note[0] = '\0';
     return NP_EXIT_OK;
 }
 
 int main_reset(struct np_ctx *ctx, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"all", no_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
     const struct np_guest *g;
     unsigned int i;
-    int rc;
+    bool all = false;
+    int opt, rc;
 
-    if (argc != 2)
+    NP_FOREACH_OPT (opt, "", opts, "reset") {
+    case 'a':
+        all = true;
+        break;
+    }
+    NP_OPERANDS();
+    if (argc != (all ? 1 : 2))
         return np_usage("reset");
-    if (strcmp(argv[1], "--all")) {
+    if (!all) {
         rc = load_for_write(ctx, argv[1], &g);
         if (rc)
             return rc;
@@ -237,9 +244,6 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
         return reset_guest(ctx, g);
     }
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
-    if (rc)
-        return rc;
-    rc = np_ctx_check_write(ctx);
     if (rc)
         return rc;
     np_progress_start("reset");
@@ -270,17 +274,20 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
     struct np_cpumap cpus;
+    struct np_note note = {""};
     struct np_err err = {""};
-    int rc;
+    int opt, rc;
+
+    NP_FOREACH_OPT (opt, "", NULL, "emulator-pin") {
+    }
+    NP_OPERANDS();
 
     if (argc != 3)
         return np_usage("emulator-pin");
     rc = load_for_write(ctx, argv[1], &g);
     if (rc)
         return rc;
-    rc = need_cap(ctx, NP_CAP_EMULATOR,
-                  "pin emulator threads: it has none (Xen's device models "
-                  "are domains of their own)");
+    rc = need_op(ctx, NP_OP_SET_EMULATOR_AFFINITY);
     if (rc)
         return rc;
     np_cpumap_init(&cpus);
@@ -296,10 +303,10 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
         free(s);
         rc = NP_EXIT_OK;
     } else {
-        rc = ctx->be.ops->set_emulator_affinity(&ctx->be, g, &cpus, &err);
+        rc = np_backend_set_emulator_affinity(&ctx->be, g, &cpus, &note, &err);
         rc = rc ? op_failed(ctx, "pin the emulator threads", g, rc, &err)
                 : NP_EXIT_OK;
-        np_ctx_print_note(ctx);
+        np_ctx_print_note(&note);
     }
     np_cpumap_dispose(&cpus);
     return rc;
@@ -310,6 +317,7 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
 {
     const char *name = cap ? "sched-cap" : "sched-weight";
     const struct np_guest *g;
+    struct np_note note = {""};
     struct np_err err = {""};
     char *end;
     long v;
@@ -329,19 +337,19 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
     rc = load_for_write(ctx, argv[1], &g);
     if (rc)
         return rc;
-    rc = need_cap(ctx, NP_CAP_SCHED, "set scheduler parameters");
+    rc = need_op(ctx, NP_OP_SET_SCHED);
     if (rc)
         return rc;
     if (ctx->dry_run) {
         printf("%s: %ld\n", cap ? "cap" : "weight", v);
         return NP_EXIT_OK;
     }
-    rc = ctx->be.ops->set_sched(&ctx->be, g, cap ? (int)v : -1,
-                                cap ? -1 : (int)v, &err);
+    rc = np_backend_set_sched(&ctx->be, g, cap ? (int)v : -1, cap ? -1 : (int)v,
+                              &note, &err);
     if (rc)
         return op_failed(ctx, cap ? "set the cap" : "set the weight", g, rc,
                          &err);
-    np_ctx_print_note(ctx);
+    np_ctx_print_note(&note);
     return NP_EXIT_OK;
 }
 

@@ -17,11 +17,11 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest **sel = NULL;
     unsigned int nr = 0;
-    int i, rc;
+    int i, opt, rc;
 
-    for (i = 1; i < argc; i++)
-        if (argv[i][0] == '-')
-            return np_usage("vcpu-list");
+    NP_FOREACH_OPT (opt, "", NULL, "vcpu-list") {
+    }
+    NP_OPERANDS();
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
@@ -88,7 +88,11 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
 int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
-    int rc;
+    int opt, rc;
+
+    NP_FOREACH_OPT (opt, "", NULL, "vcpuinfo") {
+    }
+    NP_OPERANDS();
 
     if (argc != 2)
         return np_usage("vcpuinfo");
@@ -105,7 +109,11 @@ int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
 
 int main_map(struct np_ctx *ctx, int argc, char **argv)
 {
-    int rc;
+    int opt, rc;
+
+    NP_FOREACH_OPT (opt, "", NULL, "map") {
+    }
+    NP_OPERANDS();
 
     if (argc != 1)
         return np_usage("map");
@@ -167,9 +175,9 @@ static void print_dry_run(const struct np_topo *topo,
  */
 static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
                      int last, const struct np_cpumap *hard,
-                     const struct np_cpumap *soft)
+                     const struct np_cpumap *soft, unsigned int flags)
 {
-    const struct np_backend_ops *ops = ctx->be.ops;
+    struct np_note note = {""};
     struct np_err err = {""};
     int v, rc = 0, code = NP_EXIT_FAILED;
 
@@ -177,10 +185,11 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
     for (v = first; v <= last; v++) {
         np_progress((unsigned int)(v - first),
                     (unsigned int)(last - first + 1));
-        rc = ops->set_vcpu_affinity(&ctx->be, g, v, hard, soft, &err);
+        rc = np_backend_set_vcpu_affinity(&ctx->be, g, v, hard, soft, flags,
+                                          &note, &err);
         if (rc)
             break;
-        np_ctx_print_note(ctx);
+        np_ctx_print_note(&note);
     }
     np_progress_end();
     if (!rc)
@@ -193,9 +202,10 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
         const struct np_vcpu *old = &g->vcpus[v];
         struct np_err undo_err = {""};
 
-        if (ops->set_vcpu_affinity(
+        if (np_backend_set_vcpu_affinity(
                 &ctx->be, g, v, hard ? &old->hard : NULL,
-                soft && old->soft.nr_bits ? &old->soft : NULL, &undo_err))
+                soft && old->soft.nr_bits ? &old->soft : NULL, 0, NULL,
+                &undo_err))
             code = np_ctx_error(NP_EXIT_PARTIAL,
                                 "could not restore %s vcpu %d: %s", g->name, v,
                                 undo_err.msg);
@@ -205,22 +215,27 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
 
 int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"force", no_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
     struct np_cpumap hard_map, soft_map;
     struct np_cpumap *hard = NULL, *soft = NULL;
     const struct np_guest *g = NULL;
     struct np_err err = {""};
     const char *dom, *hard_str, *soft_str;
     bool force = false;
-    int vcpu, first, last, rc;
+    int vcpu, first, last, opt, rc;
+
+    NP_FOREACH_OPT (opt, "f", opts, "vcpu-pin") {
+    case 'f':
+        force = true;
+        break;
+    }
+    NP_OPERANDS();
 
     np_cpumap_init(&hard_map);
     np_cpumap_init(&soft_map);
-    /* -f / --force, before DOM, as xl takes it. */
-    if (argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--force"))) {
-        force = true;
-        argc--;
-        argv++;
-    }
     if (argc < 4)
         return np_usage_error("vcpu-pin", "missing %s",
                               argc == 1   ? "DOM, the guest"
@@ -292,9 +307,6 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
                           hard_str);
         goto out;
     }
-    rc = np_ctx_check_write(ctx);
-    if (rc)
-        goto out;
     if (!g) {
         /* a source without guests: the name cannot be found */
         g = np_ctx_find_guest(ctx, dom);
@@ -303,16 +315,14 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
             goto out;
         }
     }
-    if (soft && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY)) {
+    if (soft && !ctx->be.ops->soft_affinity) {
         rc = np_ctx_error(NP_EXIT_FAILED, "the %s backend has no soft affinity",
                           ctx->be.ops->name);
         goto out;
     }
     first = vcpu < 0 ? 0 : vcpu;
     last = vcpu < 0 ? (int)g->nr_vcpus - 1 : vcpu;
-    ctx->be.force = force;
-    rc = pin_vcpus(ctx, g, first, last, hard, soft);
-    ctx->be.force = false;
+    rc = pin_vcpus(ctx, g, first, last, hard, soft, force ? NP_WRITE_FORCE : 0);
 out:
     np_cpumap_dispose(&hard_map);
     np_cpumap_dispose(&soft_map);

@@ -31,7 +31,7 @@
  *    "reset").
  *  - set_sched: libxl_domain_sched_params_set() for credit and credit2;
  *    -EOPNOTSUPP under other schedulers.
- *  - move_memory: -EOPNOTSUPP (Xen cannot move a live guest's memory).
+ *  - move_memory: none (Xen cannot move a live guest's memory).
  *
  * libxl's log goes through one adapter: errors become the np_err sentence
  * of the failing operation, warnings are printed as "warning: ..." on

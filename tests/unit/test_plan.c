@@ -473,9 +473,9 @@ START_TEST(undo_interrupted)
     snprintf(path, sizeof(path), "%s/%s", sc.state, NP_JOURNAL_PENDING);
     ck_assert_int_eq(np_plan_write_file(path, &journal, &err), 0);
     for (v = 0; v < plan.guests[0].nr_vcpus; v++)
-        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, &snap.guests[0], (int)v,
-                                                   &plan.guests[0].hard[v],
-                                                   NULL, &err),
+        ck_assert_int_eq(np_backend_set_vcpu_affinity(
+                             &be, &snap.guests[0], (int)v,
+                             &plan.guests[0].hard[v], NULL, 0, NULL, &err),
                          0);
     np_snapshot_dispose(&snap);
     be_read(&be, &snap);
