@@ -180,3 +180,8 @@ int np_backend_set_sched(struct np_backend *be, const struct np_guest *g,
 
     return rc ? rc : be->ops->set_sched(be, g, cap, weight, note, err);
 }
+
+int np_backend_commit(struct np_backend *be, struct np_err *err)
+{
+    return be->ops->commit ? be->ops->commit(be, err) : 0;
+}

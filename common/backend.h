@@ -108,6 +108,10 @@ struct np_backend_ops {
     int (*set_sched)(struct np_backend *be, const struct np_guest *g,
                      int cap, int weight, struct np_note *note,
                      struct np_err *err);
+    /* With be->batch: make the writes held so far reach the host (the
+     * test backend rewrites its file once).  NULL when every write
+     * reaches the host at once. */
+    int (*commit)(struct np_backend *be, struct np_err *err);
 };
 
 struct np_backend {
@@ -121,6 +125,11 @@ struct np_backend {
      * root other than /): nothing may be written, neither to the host
      * nor to the state directory. */
     bool read_only;
+    /* Set before open by a caller that calls np_backend_commit() once at
+     * the end (the command line does): a backend may then hold its writes
+     * in memory, so that a command of a thousand writes costs one file
+     * rewrite, not a thousand. */
+    bool batch;
 };
 
 /* ---- the dispatch layer (backend.c) ---------------------------------- */
@@ -184,5 +193,9 @@ int np_backend_set_emulator_affinity(struct np_backend *be,
 int np_backend_set_sched(struct np_backend *be, const struct np_guest *g,
                          int cap, int weight, struct np_note *note,
                          struct np_err *err);
+
+/* With be->batch: make the writes held so far reach the host (ops->commit;
+ * 0 when the backend has none). */
+int np_backend_commit(struct np_backend *be, struct np_err *err);
 
 #endif /* NP_BACKEND_H */

@@ -14,6 +14,7 @@
 #include "cpulist.h"
 #include "fileio.h"
 #include "fmt_json.h"
+#include "fmt_json_hw.h"
 #include "json_util.h"
 
 /* ------------------------------------------------------------------ */
@@ -122,6 +123,8 @@ static json_object *write_host(const struct np_topo *topo,
     for (i = 0; i < topo->nr_node_ids; i++)
         if (topo->nodes[i].present)
             np_json_arr_add(nodes, write_node(topo, i, oom), oom);
+    if (topo->hw)
+        np_json_obj_add(o, "hardware", np_json_hw_write(topo, oom), oom);
     return o;
 }
 

@@ -14,6 +14,7 @@
 
 #include "cpulist.h"
 #include "fmt_json.h"
+#include "fmt_json_hw.h"
 #include "json_util.h"
 
 /* Parse up to 9 decimal digits at *p.  -EINVAL when there are none or too
@@ -176,6 +177,7 @@ static const char *const host_keys[] = {
     "memory_kib",
     "cpus",
     "nodes",
+    "hardware",
     NULL};
 static const char *const host_keys_v1[] = {"cpu_model", "cpu_mhz", "memory_kib",
                                            "cpus",      "nodes",   NULL};
@@ -508,6 +510,8 @@ static int read_host(struct np_json_rd *rd, json_object *host,
         if (rc)
             goto out;
     }
+    if (json_object_object_get_ex(host, "hardware", &v))
+        rc = np_json_hw_read(v, rd->name, topo, rd->err);
 out:
     free(cpu_ids);
     free(node_ids);

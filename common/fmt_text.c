@@ -8,6 +8,7 @@
 
 #include "cpulist.h"
 #include "fmt_text.h"
+#include "fmt_text_hw.h"
 
 int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa)
 {
@@ -40,6 +41,7 @@ int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa)
         fprintf(f, "%3u:    %4d     %4d     %4d\n", i, c->core, c->socket,
                 c->node);
     }
+    np_text_xl_device_topology(f, topo);
     fprintf(f, "numa_info              :\n");
     fprintf(f, "node:    memsize    memfree    distances\n");
     for (i = 0; i < topo->nr_node_ids; i++) {
@@ -55,6 +57,7 @@ int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa)
                     (int)np_topo_distance(topo, (int)i, (int)j) ?: -1);
         fprintf(f, "\n");
     }
+    np_text_cache_topology(f, topo);
     return 0;
 }
 
@@ -392,6 +395,7 @@ int np_text_map(FILE *f, const struct np_snapshot *snap)
             continue;
         if (want >= 0) {
             print_node_header(f, topo, want);
+            np_text_map_node_hw(f, topo, want);
             header = true;
         }
         for (; k < nr && topo->cpus[order[k]].node == want; k++) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fmt_xml.h"
+#include "fmt_xml_hw.h"
 
 /* XML-escape s for an element's text or a single-quoted attribute. */
 static void put_escaped(FILE *f, const char *s)
@@ -81,7 +82,7 @@ static bool needs_ns(const struct np_topo *topo)
 {
     unsigned int i;
 
-    if (topo->cpu_mhz || topo->mem_total_kib)
+    if (topo->cpu_mhz || topo->mem_total_kib || np_xml_hw_needs_ns(topo))
         return true;
     for (i = 0; i < topo->nr_node_ids; i++)
         if (topo->nodes[i].present && topo->nodes[i].mem_free_known)
@@ -159,6 +160,7 @@ static void put_cpu(FILE *f, const struct np_topo *topo, unsigned int cpu,
         fprintf(f, " die_id='%d'", c->die);
     if (c->core >= 0)
         fprintf(f, " core_id='%d'", c->core);
+    np_xml_hw_put_cpu_attrs(f, topo, cpu);
     if (c->siblings.nr_bits && !np_cpumap_is_empty(&c->siblings)) {
         fputs(" siblings='", f);
         put_cpulist(f, &c->siblings);
@@ -185,6 +187,7 @@ static void put_cell(FILE *f, const struct np_topo *topo, int node)
                 "          <numapin:free unit='KiB'>%" PRIu64
                 "</numapin:free>\n",
                 n->mem_free_kib);
+    np_xml_hw_put_pages(f, topo, node);
 
     for (other = 0; other < (int)topo->nr_node_ids; other++) {
         unsigned int d = np_topo_distance(topo, node, other);
@@ -263,6 +266,7 @@ int np_xml_write_caps(const struct np_topo *topo, char **xml_out,
         if (topo->nodes[node].present)
             put_cell(f, topo, node);
     fputs("      </cells>\n    </topology>\n", f);
+    np_xml_hw_put_cache(f, topo);
 
     for (i = 0; i < topo->nr_cpu_ids; i++)
         nr_unplaced += cpu_unplaced(topo, i);

@@ -545,6 +545,8 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
         rc = attr_int_opt(rd, el, "die_id", &c->die);
     if (!rc)
         rc = attr_int_opt(rd, el, "core_id", &c->core);
+    if (!rc)
+        rc = attr_int_opt(rd, el, "cluster_id", &rd->topo.hw->cpus[id].cluster);
     if (rc)
         goto out;
 
@@ -566,6 +568,116 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
 out:
     xmlFree(v);
     return rc;
+}
+
+/* <pages unit='KiB' size='2048' numapin:free='500'>512</pages>: the count
+ * of one page size in a cell (libvirt's); the base pages are not kept.
+ * Without numapin:free (a real virsh capabilities) every page counts as
+ * free. */
+static int read_pages(struct reader *rd, const xmlNode *el, int node)
+{
+    unsigned long long size, total, nfree;
+    xmlChar *unit = xmlGetNoNsProp(el, BAD_CAST "unit");
+    unsigned long long scale = unit_scale((const char *)unit);
+    int rc;
+
+    xmlFree(unit);
+    rc = attr_uint(rd, el, "size", false, ULLONG_MAX / 1024, true, &size);
+    if (rc)
+        return rc;
+    if (!scale || scale * size < 1024 || (scale * size) % 1024)
+        return fail(rd, el,
+                    "cell %d: <pages> size='%llu' is not a page size in KiB",
+                    node, size);
+    size = scale * size / 1024;
+    rc = read_uint_text(rd, el, UINT64_MAX / 2, &total);
+    if (rc)
+        return rc;
+    rc = attr_uint(rd, el, "free", true, total, false, &nfree);
+    if (rc == -ENOENT)
+        nfree = total;
+    else if (rc)
+        return rc;
+    if (size <= 4)
+        return 0;
+    if (np_hw_set_pages(rd->topo.hw, node, size, total, nfree))
+        return fail(rd, el, "cell %d: more than %d page sizes", node,
+                    NP_HW_MAX_PAGE_SIZES);
+    return 0;
+}
+
+/* <cache><bank id='0' level='3' type='both' size='32' unit='MiB'
+ * cpus='0-7'/>: a last-level cache group. */
+static int read_bank(struct reader *rd, const xmlNode *el)
+{
+    unsigned long long id, level, size, scale;
+    struct np_hw_cache *c;
+    xmlChar *v;
+    int rc, bad = -1, cpu;
+
+    rc = attr_uint(rd, el, "id", false, INT_MAX, true, &id);
+    if (!rc)
+        rc = attr_uint(rd, el, "level", false, 9, true, &level);
+    if (!rc)
+        rc = attr_uint(rd, el, "size", false, ULLONG_MAX / (1ull << 40), true,
+                       &size);
+    if (rc)
+        return rc;
+    v = xmlGetNoNsProp(el, BAD_CAST "unit");
+    scale = unit_scale((const char *)v);
+    xmlFree(v);
+    if (!scale)
+        return fail(rd, el, "cache bank %llu: unit is not a unit libvirt knows",
+                    id);
+    c = np_hw_add_llc(rd->topo.hw, rd->topo.nr_cpu_ids);
+    if (!c)
+        return -ENOMEM;
+    c->id = (int)id;
+    c->level = (unsigned int)level;
+    c->size_kib = size * scale / 1024;
+    np_cpumap_dispose(&c->cpus);
+    v = xmlGetNoNsProp(el, BAD_CAST "cpus");
+    if (!v)
+        return fail(rd, el, "cache bank %llu has no cpus attribute", id);
+    rc = parse_cpulist((const char *)v, &rd->listed_cpus, &c->cpus,
+                       rd->topo.nr_cpu_ids, &bad);
+    if (rc == -EINVAL)
+        rc = fail(
+            rd, el,
+            "cache bank %llu: cpus='%.60s' is not a cpu list such as '0-3,8'",
+            id, (const char *)v);
+    else if (rc == -ERANGE)
+        rc = fail(
+            rd, el,
+            "cache bank %llu: cpus='%.60s' names cpu %d, which is not listed in any cell",
+            id, (const char *)v, bad);
+    xmlFree(v);
+    if (rc)
+        return rc;
+    np_cpumap_for_each(cpu, &c->cpus)
+    {
+        if (rd->topo.hw->cpus[cpu].llc >= 0)
+            return fail(rd, el, "cache bank %llu: cpu %d is in two banks", id,
+                        cpu);
+        rd->topo.hw->cpus[cpu].llc = (int)rd->topo.hw->nr_llc - 1;
+    }
+    return 0;
+}
+
+/* Whether the XML said anything of the hardware model. */
+static bool hw_empty(const struct np_topo *topo)
+{
+    unsigned int i;
+
+    if (topo->hw->nr_llc)
+        return false;
+    for (i = 0; i < topo->nr_cpu_ids; i++)
+        if (topo->hw->cpus[i].cluster >= 0)
+            return false;
+    for (i = 0; i < topo->nr_node_ids; i++)
+        if (topo->hw->nodes[i].nr_pages)
+            return false;
+    return true;
 }
 
 /* Pass 2: one <cell>. */
@@ -594,6 +706,13 @@ static int read_cell(struct reader *rd, const xmlNode *cell)
         if (rc)
             return rc;
         n->mem_free_known = true;
+    }
+
+    for_each_child(el, cell, "pages", false)
+    {
+        rc = read_pages(rd, el, (int)id);
+        if (rc)
+            return rc;
     }
 
     for_each_child(el, child(cell, "distances", false), "sibling", false)
@@ -700,6 +819,9 @@ static int read_doc(struct reader *rd, xmlDocPtr doc)
                        (unsigned int)rd->max_cell + 1);
     if (rc)
         return rc;
+    rd->topo.hw = np_hw_new(rd->topo.nr_cpu_ids, rd->topo.nr_node_ids);
+    if (!rd->topo.hw)
+        return -ENOMEM;
     for_each_child(el, cells, "cell", false)
     {
         rc = read_cell(rd, el);
@@ -715,6 +837,16 @@ static int read_doc(struct reader *rd, xmlDocPtr doc)
     rc = read_host(rd, host);
     if (rc)
         return rc;
+    for_each_child(el, child(host, "cache", false), "bank", false)
+    {
+        rc = read_bank(rd, el);
+        if (rc)
+            return rc;
+    }
+    if (hw_empty(&rd->topo)) {
+        np_hw_free(rd->topo.hw);
+        rd->topo.hw = NULL;
+    }
 
     if (asprintf(&source, "capabilities XML %s", rd->name) < 0)
         return -ENOMEM;

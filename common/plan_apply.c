@@ -30,6 +30,7 @@ struct applier {
     const struct np_plan *plan;
     const struct np_plan *journal;
     bool move;
+    void (*progress)(unsigned int done, unsigned int total);
     struct step *steps;
     unsigned int nr_steps;
     bool last_failed; /* the newest step is the write that failed */
@@ -385,6 +386,8 @@ static int apply_all(struct applier *a, struct np_err *err)
         const struct np_guest *g;
         bool needed = false;
 
+        if (a->progress)
+            a->progress(k, nr);
         if (!np_plan_guest_applied(pg))
             continue;
         g = np_snapshot_guest_by_id(a->snap, pg->id);
@@ -485,6 +488,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     a.plan = plan;
     a.journal = &journal;
     a.move = opts && opts->move_memory;
+    a.progress = opts ? opts->progress : NULL;
     a.report = report;
     rc = apply_all(&a, &step_err);
     if (rc) {

@@ -24,6 +24,9 @@ struct np_apply_opts {
     bool move_memory;        /* move memory when the backend can */
     bool no_journal;         /* rollback only, no file (undo's own apply
                                 still writes one: leave false) */
+    /* Called before each guest (done of total); NULL: none.  The command
+     * line's progress line. */
+    void (*progress)(unsigned int done, unsigned int total);
 };
 
 /* What an apply did, for the command to report. */

@@ -26,11 +26,16 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "hw.h"
+#include "hwloc_host.h"
 #include "linux_host.h"
 #include "rootfs.h"
 
 #define SYS_CPU "sys/devices/system/cpu"
 #define SYS_NODE "sys/devices/system/node"
+
+/* Larger than any /proc/cpuinfo (about 1.5 KiB per CPU). */
+#define MAX_FILE_SIZE (64u << 20)
 
 /* Distance of a node to itself, as the kernel reports it (SLIT). */
 #define LOCAL_DISTANCE 10
@@ -108,6 +113,8 @@ static int parse_meminfo(const struct np_rootfs *r, const char *rel, char *text,
         prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "Node %d ", node);
     while ((line = next_line(&cursor))) {
         p = line;
+        if (!*p)
+            continue; /* old kernels begin nodeN/meminfo with an empty line */
         if (node >= 0) {
             if (strncmp(p, prefix, prefix_len))
                 goto bad;
@@ -161,18 +168,31 @@ out:
     return rc;
 }
 
+/* The columns of nodeN/distance: node ids in order. */
+struct columns {
+    const int *online; /* node/online's ids */
+    unsigned int nr_online;
+    const int *possible; /* node/possible's ids; NULL when unknown */
+    unsigned int nr_possible;
+    const struct np_cpumap *nodes; /* node/online as a map */
+};
+
 /*
  * nodeN/distance: one distance per online node, in id order; columns[i]
- * is the id of the i-th online node.
+ * is the id of the i-th online node.  A kernel that printed one column
+ * per possible node (a node taken offline after boot) is read by
+ * node/possible; any other count is read as far as both go, with a note.
  */
 static int read_distance(const struct np_rootfs *r, struct np_topo *topo,
-                         int node, const int *columns, unsigned int nr_columns)
+                         int node, const struct columns *cols)
 {
     char rel[64], path[PATH_MAX], text_buf[64];
     char *text = NULL;
     const char *p;
     unsigned long v;
-    unsigned int i = 0;
+    unsigned int *values = NULL;
+    unsigned int i = 0, n, cap = cols->nr_online + 1;
+    const int *ids = cols->online;
     int rc;
 
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/distance", node);
@@ -180,22 +200,47 @@ static int read_distance(const struct np_rootfs *r, struct np_topo *topo,
     if (rc)
         goto out;
     np_rootfs_chomp(text);
+    values = calloc(cap, sizeof(*values));
+    if (!values) {
+        rc = -ENOMEM;
+        goto out;
+    }
     for (p = text; *p; i++) {
         if (i && *p++ != ' ')
             goto bad;
         if (np_rootfs_parse_num(&p, &v) || v == 0 || v > UINT_MAX)
             goto bad;
-        if (i < nr_columns)
-            np_topo_set_distance(topo, node, columns[i], (unsigned int)v);
+        if (i == cap) {
+            unsigned int *grown = realloc(values, 2 * cap * sizeof(*values));
+
+            if (!grown) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            values = grown;
+            cap *= 2;
+        }
+        values[i] = (unsigned int)v;
     }
-    if (i != nr_columns) {
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s': %u distances for %u online nodes",
-                        np_rootfs_where(r, rel, path, sizeof(path)),
-                        np_rootfs_show(text, text_buf, sizeof(text_buf)), i,
-                        nr_columns);
-        goto out;
+    n = i;
+    if (n != cols->nr_online) {
+        if (cols->possible && n == cols->nr_possible) {
+            ids = cols->possible;
+        } else {
+            rc = np_hw_note(
+                topo->hw,
+                "'%s' has %u distances for %u online nodes: the first %u are used",
+                np_rootfs_where(r, rel, path, sizeof(path)), n, cols->nr_online,
+                n < cols->nr_online ? n : cols->nr_online);
+            if (rc)
+                goto out;
+            if (n > cols->nr_online)
+                n = cols->nr_online;
+        }
     }
+    for (i = 0; i < n; i++)
+        if (np_cpumap_test(cols->nodes, ids[i]))
+            np_topo_set_distance(topo, node, ids[i], values[i]);
     goto out;
 bad:
     rc = np_err_set(r->err, -EINVAL,
@@ -203,43 +248,197 @@ bad:
                     np_rootfs_where(r, rel, path, sizeof(path)),
                     np_rootfs_show(text, text_buf, sizeof(text_buf)));
 out:
+    free(values);
     free(text);
     return rc;
 }
 
-/* One online node: its CPUs, memory and distances. */
+/*
+ * Parse the kernel's mask format ("0000,00000000,00000003": 32-bit hex
+ * words, the most significant first), into map allocated to limit bits.
+ * A set bit at limit or above is -ERANGE.  0, -EINVAL, -ERANGE, -ENOMEM.
+ */
+static int parse_mask(const char *s, unsigned int limit, struct np_cpumap *map)
+{
+    size_t len = strlen(s), i;
+    unsigned int bit = 0, digit;
+    int rc;
+
+    rc = np_cpumap_alloc(map, limit);
+    if (rc)
+        return rc;
+    if (!len || !isxdigit((unsigned char)s[0]))
+        return -EINVAL;
+    for (i = len; i-- > 0;) {
+        if (s[i] == ',') {
+            if (bit % 32 || !i)
+                return -EINVAL;
+            continue;
+        }
+        if (!isxdigit((unsigned char)s[i]))
+            return -EINVAL;
+        digit = (unsigned int)(isdigit((unsigned char)s[i])
+                                   ? s[i] - '0'
+                                   : tolower((unsigned char)s[i]) - 'a' + 10);
+        for (unsigned int b = 0; b < 4; b++, bit++) {
+            if (!(digit & (1u << b)))
+                continue;
+            if (bit >= limit)
+                return -ERANGE;
+            rc = np_cpumap_set(map, (int)bit);
+            if (rc)
+                return rc;
+        }
+        if (bit > 65536u * 4)
+            return -ERANGE;
+    }
+    return 0;
+}
+
+/* nodeN/cpulist, or nodeN/cpumap on kernels that have only the mask. */
+static int read_node_cpus(const struct np_rootfs *r, int node,
+                          struct np_cpumap *cpus)
+{
+    char rel[64], path[PATH_MAX], text_buf[64];
+    char *text = NULL;
+    int rc;
+
+    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpulist", node);
+    rc = np_rootfs_read_list(r, rel, NP_MAX_CPU_IDS, true, cpus);
+    if (rc != -ENOENT)
+        return rc;
+    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpumap", node);
+    rc = np_rootfs_read_text(r, rel, true, &text);
+    if (rc == -ENOENT) {
+        /* Neither: a node without CPUs on a kernel that writes none. */
+        free(text);
+        return np_cpumap_alloc(cpus, NP_MAX_CPU_IDS);
+    }
+    if (rc)
+        return rc;
+    np_rootfs_chomp(text);
+    rc = parse_mask(text, NP_MAX_CPU_IDS, cpus);
+    if (rc == -EINVAL || rc == -ERANGE)
+        rc = np_err_set(r->err, -EINVAL,
+                        "'%s' holds '%s', not a cpu mask like '0000000f'",
+                        np_rootfs_where(r, rel, path, sizeof(path)),
+                        np_rootfs_show(text, text_buf, sizeof(text_buf)));
+    if (rc)
+        np_cpumap_dispose(cpus);
+    free(text);
+    return rc;
+}
+
+/* nodeN/hugepages/hugepages-SIZEkB/{nr,free}_hugepages, or the host's
+ * sys/kernel/mm/hugepages for a kernel without nodes (node < 0, read into
+ * node 0).  Absent directories: no huge pages known. */
+static int read_hugepages(const struct np_rootfs *r, struct np_topo *topo,
+                          int node)
+{
+    char rel[128], file[448];
+    DIR *dir = NULL;
+    struct dirent *de;
+    const char *p;
+    unsigned long size;
+    int dfd, rc = 0, total, free_pages;
+
+    if (node >= 0)
+        snprintf(rel, sizeof(rel), SYS_NODE "/node%d/hugepages", node);
+    else
+        snprintf(rel, sizeof(rel), "sys/kernel/mm/hugepages");
+    dfd = openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return 0;
+    dir = fdopendir(dfd);
+    if (!dir) {
+        close(dfd);
+        return 0;
+    }
+    while ((de = readdir(dir))) {
+        p = de->d_name;
+        if (strncmp(p, "hugepages-", 10))
+            continue;
+        p += 10;
+        if (np_rootfs_parse_num(&p, &size) || strcmp(p, "kB") || !size)
+            continue;
+        snprintf(file, sizeof(file), "%s/%s/nr_hugepages", rel, de->d_name);
+        rc = np_rootfs_read_int(r, file, true, &total);
+        if (rc == -ENOENT)
+            continue;
+        if (rc)
+            break;
+        snprintf(file, sizeof(file), "%s/%s/free_hugepages", rel, de->d_name);
+        rc = np_rootfs_read_int(r, file, true, &free_pages);
+        if (rc == -ENOENT) {
+            free_pages = 0;
+            rc = 0;
+        }
+        if (rc)
+            break;
+        if (total < 0 || free_pages < 0 || free_pages > total) {
+            rc = np_hw_note(
+                topo->hw,
+                "'%s/%s' has %d free of %d huge pages: read as none free", rel,
+                de->d_name, free_pages, total);
+            if (rc)
+                break;
+            free_pages = 0;
+            if (total < 0)
+                total = 0;
+        }
+        if (np_hw_set_pages(topo->hw, node < 0 ? 0 : node, size,
+                            (uint64_t)total, (uint64_t)free_pages) == -ENOSPC)
+            continue;
+    }
+    closedir(dir);
+    return rc;
+}
+
+/* One online node: its CPUs, memory, huge pages and distances.  A CPU a
+ * node lists that the host does not have (a GPU-memory node's, a
+ * possible-but-absent CPU's) is left out with a note. */
 static int read_node(const struct np_rootfs *r, struct np_topo *topo, int node,
-                     const int *columns, unsigned int nr_columns)
+                     const struct columns *cols)
 {
     char rel[64], path[PATH_MAX];
     struct np_cpumap cpus;
     struct meminfo mi;
-    int rc, cpu;
+    int rc, cpu, dropped = 0, first_dropped = -1, shared = 0, first_shared = -1;
 
     np_cpumap_init(&cpus);
     np_topo_add_node(topo, node);
-    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpulist", node);
-    rc = np_rootfs_read_list(r, rel, NP_MAX_CPU_IDS, false, &cpus);
+    rc = read_node_cpus(r, node, &cpus);
     if (rc)
         goto out;
     np_cpumap_for_each(cpu, &cpus)
     {
         if (!np_topo_cpu_exists(topo, cpu)) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' lists cpu %d, which '%s/present' does "
-                            "not list",
-                            np_rootfs_where(r, rel, path, sizeof(path)), cpu,
-                            SYS_CPU);
-            goto out;
+            if (!dropped++)
+                first_dropped = cpu;
+            continue;
         }
         if (topo->cpus[cpu].node >= 0) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "cpu %d is listed by node %d and by '%s'", cpu,
-                            topo->cpus[cpu].node,
-                            np_rootfs_where(r, rel, path, sizeof(path)));
-            goto out;
+            if (!shared++)
+                first_shared = cpu;
+            continue;
         }
         topo->cpus[cpu].node = node;
+    }
+    if (shared) {
+        rc = np_hw_note(
+            topo->hw,
+            "node %d lists %d cpus that a node of a lower id lists too (the first is cpu %d): they stay that node's",
+            node, shared, first_shared);
+        if (rc)
+            goto out;
+    }
+    if (dropped) {
+        rc = np_hw_note(
+            topo->hw,
+            "node %d lists %d cpus that the host does not have (the first is cpu %d): they are left out",
+            node, dropped, first_dropped);
+        if (rc)
+            goto out;
     }
 
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/meminfo", node);
@@ -255,7 +454,10 @@ static int read_node(const struct np_rootfs *r, struct np_topo *topo, int node,
     topo->nodes[node].mem_free_kib = mi.free_kib;
     topo->nodes[node].mem_free_known = mi.has_free;
 
-    rc = read_distance(r, topo, node, columns, nr_columns);
+    rc = read_hugepages(r, topo, node);
+    if (rc)
+        goto out;
+    rc = read_distance(r, topo, node, cols);
 out:
     np_cpumap_dispose(&cpus);
     return rc;
@@ -544,15 +746,126 @@ static int has_node_dir(const struct np_rootfs *r, bool *has_out)
                       strerror(-rc));
 }
 
-int np_linux_read_host(const char *root, struct np_topo *topo,
-                       struct np_err *err)
+/* The ids of the directories PREFIX<id> in rel (cpuN, nodeN), for kernels
+ * that do not write the id lists.  map is allocated to limit bits. */
+static int list_dirs(const struct np_rootfs *r, const char *rel,
+                     const char *prefix, unsigned int limit,
+                     struct np_cpumap *map)
+{
+    char path[PATH_MAX];
+    size_t n = strlen(prefix);
+    DIR *dir;
+    struct dirent *de;
+    struct stat st;
+    const char *p;
+    unsigned long id;
+    int dfd, rc;
+
+    rc = np_cpumap_alloc(map, limit);
+    if (rc)
+        return rc;
+    dfd = openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        rc = -errno;
+        np_cpumap_dispose(map);
+        return np_err_set(r->err, rc, "cannot open '%s': %s",
+                          np_rootfs_where(r, rel, path, sizeof(path)),
+                          strerror(-rc));
+    }
+    dir = fdopendir(dfd);
+    if (!dir) {
+        rc = -errno;
+        close(dfd);
+        np_cpumap_dispose(map);
+        return rc;
+    }
+    while ((de = readdir(dir))) {
+        p = de->d_name;
+        if (strncmp(p, prefix, n))
+            continue;
+        p += n;
+        if (np_rootfs_parse_num(&p, &id) || *p || id >= limit)
+            continue;
+        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+            !S_ISDIR(st.st_mode))
+            continue;
+        rc = np_cpumap_set(map, (int)id);
+        if (rc)
+            break;
+    }
+    closedir(dir);
+    if (rc)
+        np_cpumap_dispose(map);
+    return rc;
+}
+
+/* An id list that older kernels do not write: the file, else the
+ * directories. */
+static int read_list_or_dirs(const struct np_rootfs *r, const char *rel,
+                             const char *dir, const char *prefix,
+                             unsigned int limit, struct np_cpumap *map)
+{
+    int rc = np_rootfs_read_list(r, rel, limit, true, map);
+
+    if (rc == -ENOENT)
+        rc = list_dirs(r, dir, prefix, limit, map);
+    return rc;
+}
+
+/* The ids of map in order, in a new array.  NULL when out of memory. */
+static int *ids_of(const struct np_cpumap *map, unsigned int *nr_out)
+{
+    unsigned int n = 0;
+    int *ids, id;
+
+    ids = calloc(np_cpumap_weight(map) + 1, sizeof(*ids));
+    if (!ids)
+        return NULL;
+    np_cpumap_for_each(id, map) ids[n++] = id;
+    *nr_out = n;
+    return ids;
+}
+
+/* The kernel's node of each PCI device hwloc could not tie to one node
+ * (sys/bus/pci/devices/BDF/numa_node: the firmware's proximity domain). */
+static int read_pci_nodes(const struct np_rootfs *r, struct np_topo *topo)
+{
+    char rel[96];
+    unsigned int i;
+    int node, rc;
+
+    for (i = 0; topo->hw && i < topo->hw->nr_pci; i++) {
+        struct np_hw_pci *d = &topo->hw->pci[i];
+
+        if (d->node >= 0)
+            continue;
+        snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/numa_node", d->bdf);
+        rc = np_rootfs_read_int(r, rel, true, &node);
+        if (rc == -ENOENT || rc == -EINVAL) {
+            np_err_clear(r->err);
+            continue;
+        }
+        if (rc)
+            return rc;
+        if (np_topo_node_exists(topo, node)) {
+            d->node = node;
+            if (np_cpumap_is_empty(&d->cpus))
+                np_cpumap_or(&d->cpus, &topo->nodes[node].cpus);
+        }
+    }
+    return 0;
+}
+
+static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
+                     bool with_hwloc)
 {
     struct np_rootfs r = {.rootfd = -1, .root = root ? root : "/", .err = err};
     char path[PATH_MAX], *source = NULL;
     struct np_cpumap present, online, nodes, possible;
     struct meminfo mi;
-    int *columns = NULL;
-    unsigned int nr_columns, nr_cpu_ids, nr_node_ids;
+    struct columns cols = {0};
+    int *online_ids = NULL, *possible_ids = NULL;
+    unsigned int nr_cpu_ids, nr_node_ids;
     bool numa = true;
     int rc, cpu, node;
 
@@ -570,18 +883,22 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
         goto out;
     }
 
-    rc = np_rootfs_read_list(&r, SYS_CPU "/present", NP_MAX_CPU_IDS, false,
-                             &present);
+    /* Kernels before 2.6.26 have no cpu/present nor cpu/online: the cpuN
+     * directories are the CPUs, each online unless its cpuN/online says
+     * otherwise. */
+    rc = read_list_or_dirs(&r, SYS_CPU "/present", SYS_CPU, "cpu",
+                           NP_MAX_CPU_IDS, &present);
     if (rc)
         goto out;
     if (np_cpumap_is_empty(&present)) {
-        rc = np_err_set(
-            err, -EINVAL, "'%s' lists no cpu",
-            np_rootfs_where(&r, SYS_CPU "/present", path, sizeof(path)));
+        rc = np_err_set(err, -EINVAL, "'%s' lists no cpu and has no cpuN",
+                        np_rootfs_where(&r, SYS_CPU, path, sizeof(path)));
         goto out;
     }
-    rc = np_rootfs_read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, false,
+    rc = np_rootfs_read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, true,
                              &online);
+    if (rc == -ENOENT)
+        rc = np_cpumap_copy(&online, &present);
     if (rc)
         goto out;
 
@@ -589,27 +906,31 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     if (rc)
         goto out;
     if (numa) {
-        rc = np_rootfs_read_list(&r, SYS_NODE "/online", NP_MAX_NODE_IDS, false,
-                                 &nodes);
+        rc = read_list_or_dirs(&r, SYS_NODE "/online", SYS_NODE, "node",
+                               NP_MAX_NODE_IDS, &nodes);
         if (rc)
             goto out;
-        if (np_cpumap_is_empty(&nodes)) {
+        if (np_cpumap_is_empty(&nodes) &&
+            !faccessat(r.rootfd, SYS_NODE "/online", F_OK, 0)) {
             rc = np_err_set(
                 err, -EINVAL, "'%s' lists no node",
                 np_rootfs_where(&r, SYS_NODE "/online", path, sizeof(path)));
             goto out;
         }
+        /* A node directory with no node in it: a kernel without NUMA. */
+        numa = !np_cpumap_is_empty(&nodes);
+    }
+    if (numa) {
         rc = np_rootfs_read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS,
-                                 false, &possible);
-        if (rc)
+                                 true, &possible);
+        if (rc && rc != -ENOENT)
             goto out;
-        if (!np_cpumap_subset(&nodes, &possible)) {
-            rc = np_err_set(
-                err, -EINVAL, "'%s' lists a node that '%s/possible' does not",
-                np_rootfs_where(&r, SYS_NODE "/online", path, sizeof(path)),
-                SYS_NODE);
-            goto out;
+        if (rc == -ENOENT) {
+            np_cpumap_dispose(&possible);
+        } else if (!np_cpumap_subset(&nodes, &possible)) {
+            np_cpumap_or(&possible, &nodes);
         }
+        rc = 0;
     }
 
     nr_cpu_ids = (unsigned int)np_cpumap_last(&present) + 1;
@@ -617,25 +938,40 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     rc = np_topo_alloc(topo, nr_cpu_ids, nr_node_ids);
     if (rc)
         goto out;
+    topo->hw = np_hw_new(nr_cpu_ids, nr_node_ids);
+    if (!topo->hw) {
+        rc = -ENOMEM;
+        goto out;
+    }
     np_cpumap_for_each(cpu, &present) np_topo_add_cpu(topo, cpu);
 
     if (numa) {
-        nr_columns = np_cpumap_weight(&nodes);
-        columns = calloc(nr_columns, sizeof(*columns));
-        if (!columns) {
+        online_ids = ids_of(&nodes, &cols.nr_online);
+        if (!online_ids) {
             rc = -ENOMEM;
             goto out;
         }
-        nr_columns = 0;
-        np_cpumap_for_each(node, &nodes) columns[nr_columns++] = node;
+        cols.online = online_ids;
+        cols.nodes = &nodes;
+        if (possible.nr_bits) {
+            possible_ids = ids_of(&possible, &cols.nr_possible);
+            if (!possible_ids) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            cols.possible = possible_ids;
+        }
         np_cpumap_for_each(node, &nodes)
         {
-            rc = read_node(&r, topo, node, columns, nr_columns);
+            rc = read_node(&r, topo, node, &cols);
             if (rc)
                 goto out;
         }
     } else {
         make_flat(topo, &present);
+        rc = read_hugepages(&r, topo, -1);
+        if (rc)
+            goto out;
     }
     np_cpumap_for_each(cpu, &present)
     {
@@ -678,16 +1014,35 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     if (rc)
         goto out;
     rc = np_topo_finish(topo, err);
+    if (rc)
+        goto out;
+    if (with_hwloc)
+        rc = np_hwloc_read(r.root, topo, err);
+    if (!rc && with_hwloc)
+        rc = read_pci_nodes(&r, topo);
 out:
     if (rc)
         np_topo_dispose(topo);
     if (r.rootfd >= 0)
         close(r.rootfd);
     free(source);
-    free(columns);
+    free(online_ids);
+    free(possible_ids);
     np_cpumap_dispose(&present);
     np_cpumap_dispose(&online);
     np_cpumap_dispose(&nodes);
     np_cpumap_dispose(&possible);
     return rc;
+}
+
+int np_linux_read_host(const char *root, struct np_topo *topo,
+                       struct np_err *err)
+{
+    return read_host(root, topo, err, true);
+}
+
+int np_linux_read_sysfs(const char *root, struct np_topo *topo,
+                        struct np_err *err)
+{
+    return read_host(root, topo, err, false);
 }

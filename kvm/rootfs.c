@@ -171,6 +171,10 @@ int np_rootfs_read_text(const struct np_rootfs *r, const char *rel,
         }
     }
     buf[len] = '\0';
+    /* Some capture tools pad a file with NUL bytes after its text: the
+     * text is what counts, but a NUL inside it is not a kernel file. */
+    while (len && buf[len - 1] == '\0')
+        len--;
     if (strlen(buf) != len) {
         rc = np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
                         np_rootfs_where(r, rel, path, sizeof(path)));
@@ -303,6 +307,10 @@ int np_rootfs_read_int(const struct np_rootfs *r, const char *rel,
         goto out;
     np_rootfs_chomp(text);
     p = text;
+    if (!*text && optional) {
+        rc = -ENOENT; /* an empty file says nothing: as if absent */
+        goto out;
+    }
     if (!strcmp(text, "-1")) {
         *value_out = -1;
         goto out;

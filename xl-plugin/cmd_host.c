@@ -9,6 +9,7 @@
 
 #include "cpulist.h"
 #include "fmt_json.h"
+#include "fmt_json_cmd.h"
 #include "fmt_text.h"
 #include "fmt_xml.h"
 #include "numapin.h"
@@ -35,16 +36,6 @@ static int print_json(struct np_ctx *ctx, bool host_only)
     return NP_EXIT_OK;
 }
 
-/* Print text (a writer's result; NULL: out of memory) and free it. */
-static int print_text(char *text)
-{
-    if (!text)
-        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-    fputs(text, stdout);
-    free(text);
-    return NP_EXIT_OK;
-}
-
 int main_info(struct np_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -65,8 +56,13 @@ int main_info(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_HOST);
     if (rc)
         return rc;
-    if (ctx->json)
-        return print_json(ctx, true);
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "info");
+
+        if (doc)
+            np_jcmd_info(doc, &ctx->snap.topo, numa);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     np_text_xl_info(stdout, &ctx->snap.topo, numa);
     return NP_EXIT_OK;
@@ -85,8 +81,13 @@ int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_HOST);
     if (rc)
         return rc;
-    if (ctx->json)
-        return print_json(ctx, true);
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "nodeinfo");
+
+        if (doc)
+            np_jcmd_nodeinfo(doc, &ctx->snap.topo);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     np_text_nodeinfo(stdout, &ctx->snap.topo);
     return NP_EXIT_OK;
@@ -107,8 +108,13 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_HOST);
     if (rc)
         return rc;
-    if (ctx->json)
-        return print_json(ctx, true);
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "capabilities");
+
+        if (doc)
+            np_jcmd_capabilities(doc, &ctx->snap.topo);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     rc = np_xml_write_caps(&ctx->snap.topo, &xml, &err);
     if (rc)
         return np_ctx_error(NP_EXIT_FAILED, "%s",
@@ -176,7 +182,11 @@ int main_freecell(struct np_ctx *ctx, int argc, char **argv)
         if (np_topo_mem_free(&ctx->snap.topo, &total))
             return np_ctx_error(NP_EXIT_FAILED,
                                 "free memory is not known for this host");
-        return print_text(np_json_write_freecell(&ctx->snap.topo, node));
+        json_object *doc = np_ctx_jdoc(ctx, "freecell");
+
+        if (doc)
+            np_jcmd_freecell(doc, &ctx->snap.topo, node);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     np_ctx_banner(ctx);
     rc = np_text_freecell(stdout, &ctx->snap.topo, node, &err);
@@ -208,14 +218,29 @@ int main_cpulist(struct np_ctx *ctx, int argc, char **argv)
         return np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
     }
     s = np_cpulist_format(&ctx->snap.topo, &map);
-    rc = NP_EXIT_OK;
-    if (ctx->json)
-        rc = print_text(np_json_write_cpulist(argv[1], s, &map));
-    else
-        puts(s);
+    if (ctx->json) {
+        json_object *o = np_ctx_jdoc(ctx, "cpulist");
+        char *ranges = np_cpulist_format_ranges(&map);
+
+        if (o) {
+            json_object_object_add(o, "input", json_object_new_string(argv[1]));
+            json_object_object_add(o, "canonical",
+                                   json_object_new_string(s ? s : ""));
+            json_object_object_add(
+                o, "cpus", json_object_new_string(ranges ? ranges : ""));
+            json_object_object_add(
+                o, "count", json_object_new_int((int)np_cpumap_weight(&map)));
+        }
+        free(ranges);
+        rc = np_ctx_jprint(ctx, o, NP_EXIT_OK);
+        free(s);
+        np_cpumap_dispose(&map);
+        return rc;
+    }
+    puts(s);
     free(s);
     np_cpumap_dispose(&map);
-    return rc;
+    return NP_EXIT_OK;
 }
 
 int main_dump(struct np_ctx *ctx, int argc, char **argv)

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 
 #include "cpulist.h"
+#include "fleet.h"
+#include "fmt_json_cmd.h"
 #include "numapin.h"
 #include "fmt_text.h"
 #include "plan.h"
@@ -513,6 +515,62 @@ out:
     return rc;
 }
 
+/* The changes of a plan as data: [{"guest", "vcpu", "hard", "soft"} |
+ * {"guest", "node_affinity"}], a null map kept. */
+static json_object *steps_json(const struct np_plan *plan)
+{
+    json_object *steps = json_object_new_array();
+    unsigned int i, v;
+
+    for (i = 0; i < plan->nr_guests; i++) {
+        const struct np_plan_guest *g = &plan->guests[i];
+        json_object *o;
+        char *s;
+
+        if (!g->placed || g->is_new)
+            continue;
+        for (v = 0; v < g->nr_vcpus; v++) {
+            if (!g->hard[v].nr_bits && !g->soft[v].nr_bits)
+                continue;
+            o = json_object_new_object();
+            json_object_object_add(o, "guest", json_object_new_string(g->name));
+            json_object_object_add(o, "vcpu", json_object_new_int((int)v));
+            s = g->hard[v].nr_bits ? np_cpulist_format_ranges(&g->hard[v])
+                                   : NULL;
+            json_object_object_add(o, "hard",
+                                   s ? json_object_new_string(s) : NULL);
+            free(s);
+            s = g->soft[v].nr_bits ? np_cpulist_format_ranges(&g->soft[v])
+                                   : NULL;
+            json_object_object_add(o, "soft",
+                                   s ? json_object_new_string(s) : NULL);
+            free(s);
+            json_object_array_add(steps, o);
+        }
+        if (!g->node_affinity_auto && !g->node_affinity.nr_bits)
+            continue;
+        o = json_object_new_object();
+        json_object_object_add(o, "guest", json_object_new_string(g->name));
+        s = g->node_affinity_auto ? strdup("auto")
+                                  : np_cpulist_format_ranges(&g->node_affinity);
+        json_object_object_add(o, "node_affinity",
+                               json_object_new_string(s ? s : "?"));
+        free(s);
+        json_object_array_add(steps, o);
+    }
+    return steps;
+}
+
+static int steps_doc(struct np_ctx *ctx, const char *cmd,
+                     const struct np_plan *plan)
+{
+    json_object *doc = np_ctx_jdoc(ctx, cmd);
+
+    if (doc)
+        json_object_object_add(doc, "steps", steps_json(plan));
+    return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+}
+
 static void print_steps(const struct np_plan *plan)
 {
     unsigned int i, v;
@@ -552,13 +610,39 @@ static int report_result(struct np_ctx *ctx, int rc,
         return np_ctx_error(rc == -EINVAL || rc == -ENOENT ? NP_EXIT_USAGE
                                                            : NP_EXIT_FAILED,
                             "%s", err->msg[0] ? err->msg : strerror(-rc));
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, done[0] == 'a' ? "apply" : "undo");
+        char *journal = NULL;
+
+        if (asprintf(&journal, "%s/%s",
+                     np_plan_state_dir(
+                         &(struct np_apply_opts){.state_dir = o->state_dir}),
+                     NP_JOURNAL_UNDO) < 0)
+            journal = NULL;
+        if (doc) {
+            json_object_object_add(doc, "guests",
+                                   json_object_new_int((int)rep->nr_guests));
+            json_object_object_add(doc, "changes",
+                                   json_object_new_int((int)rep->nr_steps));
+            json_object_object_add(doc, "memory_moved",
+                                   json_object_new_int((int)rep->nr_moved));
+            json_object_object_add(
+                doc, "journal", json_object_new_string(journal ? journal : ""));
+            if (rep->memory_not_moved)
+                np_jcmd_note(doc, "memory already allocated was not moved; "
+                                  "only new allocations follow the node "
+                                  "affinity");
+        }
+        free(journal);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     printf(
         "%s: %u guest%s, %u change%s; journal in %s/%s (`numapin undo` "
         "puts it back)\n",
         done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s", rep->nr_steps,
         rep->nr_steps == 1 ? "" : "s",
-        np_plan_state_dir(&(struct np_apply_opts){o->state_dir, false, false}),
+        np_plan_state_dir(&(struct np_apply_opts){.state_dir = o->state_dir}),
         NP_JOURNAL_UNDO);
     if (rep->nr_moved)
         printf("memory moved for %u guest%s\n", rep->nr_moved,
@@ -627,6 +711,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
         rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
         if (rc >= 0)
             goto out;
+    } else if (np_plan_bind_new(&plan, &ctx->snap, &err)) {
+        /* a fleet plan's new guests, by name, once they run here */
+        rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
+        goto out;
     }
     partial = nr_unplaced(&plan) > 0;
     if (partial && nr_unplaced(&plan) == plan.nr_guests) {
@@ -645,24 +733,30 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
                               "%s", err.msg);
             goto out;
         }
-        print_steps(&plan);
+        if (ctx->json)
+            steps_doc(ctx, "apply", &plan);
+        else
+            print_steps(&plan);
         rc = partial ? report_partial(&plan,
                                       "apply would leave these as they "
                                       "are",
-                                      false)
+                                      ctx->json)
                      : NP_EXIT_OK;
         goto out;
     }
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    aopts.progress = np_progress;
+    np_progress_start("apply: guests");
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
     if (rc == NP_EXIT_OK && partial)
         rc = report_partial(&plan,
                             "applied the others; these are left as "
                             "they were",
-                            false);
+                            ctx->json);
 out:
     np_cpumap_dispose(&reserved);
     np_plan_dispose(&plan);
@@ -690,6 +784,7 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    aopts.progress = np_progress;
     if (ctx->dry_run) {
         struct np_plan journal;
         char *path = NULL;
@@ -705,13 +800,17 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         if (rc)
             rc = np_ctx_error(rc == -ENOENT ? NP_EXIT_USAGE : NP_EXIT_FAILED,
                               "there is nothing to undo: %s", err.msg);
+        else if (ctx->json)
+            steps_doc(ctx, "undo", &journal);
         else
             print_steps(&journal);
         np_plan_dispose(&journal);
         rc = rc ? rc : NP_EXIT_OK;
         goto out;
     }
+    np_progress_start("undo: guests");
     rc = np_plan_undo(&ctx->be, &ctx->snap, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);
 out:
     return rc;

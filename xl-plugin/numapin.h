@@ -62,6 +62,10 @@ enum np_want {
  */
 int np_ctx_load(struct np_ctx *ctx, enum np_want want);
 
+/* Print the notes a reader made about the host (topo->hw->notes), one
+ * "numapin: note: ..." line each, on stderr (cmd_hw.c). */
+void np_ctx_print_hw_notes(const struct np_topo *topo);
+
 /* Print "numapin: error: MSG" on stderr; returns code. */
 int np_ctx_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -129,7 +133,7 @@ int np_getopt(int argc, char **argv, const char *shortopts,
 int np_cmd_getopt_help(int argc, char **argv, const char *cmd);
 
 /* Print the note of a write ("numapin: note: ..."), if any. */
-void np_ctx_print_note(const struct np_note *note);
+void np_ctx_print_note(struct np_ctx *ctx, const struct np_note *note);
 
 /* Can this source change the host?  0, or an exit code (1: a captured
  * tree, a --topology file or a backend that cannot write) after printing
@@ -170,6 +174,27 @@ void np_progress(unsigned int done, unsigned int total);
 void np_progress_clear(void);
 void np_progress_end(void);
 
+/* ---- cli_json.c: --json documents (common/fmt_json_cmd.h) ---- */
+struct json_object;
+/* A new document for cmd ("dry_run": true under -N); NULL when out of
+ * memory. */
+struct json_object *np_ctx_jdoc(struct np_ctx *ctx, const char *cmd);
+/* Print doc with the collected notes, release it; returns rc, or 2 when
+ * the output cannot be written. */
+int np_ctx_jprint(struct np_ctx *ctx, struct json_object *doc, int rc);
+/* A document for a command that changes guest g (or the guest named dom
+ * when g is not known): "guest" and "id". */
+struct json_object *np_ctx_jguest(struct np_ctx *ctx, const char *cmd,
+                                  const struct np_guest *g, const char *dom);
+/* doc[key] = the cpu-list of map, or null when map is NULL (kept). */
+void np_ctx_jset_cpus(struct np_ctx *ctx, struct json_object *doc,
+                      const char *key, const struct np_cpumap *map);
+/* Collect a note for the next document (np_ctx_print_note under --json). */
+void np_ctx_json_note(const char *msg);
+/* Under --json, the error that cmd has nothing machine-readable (exit 1);
+ * else -1. */
+int np_ctx_no_json(struct np_ctx *ctx, const char *cmd, const char *why);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);
@@ -191,5 +216,6 @@ int main_place(struct np_ctx *ctx, int argc, char **argv);
 int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
+int main_fleet(struct np_ctx *ctx, int argc, char **argv);
 
 #endif /* NUMAPIN_H */
