@@ -37,6 +37,9 @@ struct plan_opts {
     const char *state_dir;
     bool no_move;
     bool quiet;
+    bool rebalance;        /* the best layout, whatever it moves */
+    uint64_t max_move_kib; /* ... within this much memory moved */
+    bool have_max_move;
     const char **args; /* the operands */
     unsigned int nr_args;
 };
@@ -107,6 +110,8 @@ static int parse_opts(const char *cmd, int argc, char **argv,
         {"all", no_argument, NULL, 'a'},
         {"no-move", no_argument, NULL, 'M'},
         {"quiet", no_argument, NULL, 'q'},
+        {"max-move", required_argument, NULL, 'X'},
+        {"rebalance", no_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -148,6 +153,18 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                 "invalid overcommit '%s': expected the vCPUs "
                                 "allowed per CPU, 1 to 1024",
                                 optarg);
+        break;
+    case 'X':
+        if (parse_size(optarg, &o->max_move_kib) || !o->max_move_kib)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid --max-move '%s': expected the "
+                                "memory a rebalance may move, such as 64G "
+                                "or 512M",
+                                optarg);
+        o->have_max_move = true;
+        break;
+    case 'R':
+        o->rebalance = true;
         break;
     case 'n':
         o->name = optarg;
@@ -283,6 +300,11 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
     req->policy = o->policy;
     req->overcommit = o->overcommit;
     req->pin = o->soft ? NP_PIN_SOFT : NP_PIN_HARD;
+    req->rebalance = o->rebalance;
+    req->max_move_kib = o->max_move_kib;
+    if (o->have_max_move && !o->rebalance)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "--max-move bounds --rebalance: give both");
     if (o->soft && ctx->be_open && !ctx->be.ops->soft_affinity)
         return np_ctx_error(NP_EXIT_USAGE,
                             "the %s backend has no soft affinity: leave out "
