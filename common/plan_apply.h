@@ -46,7 +46,7 @@ struct np_apply_report {
  * before).  First the journal (np_plan_journal()) is written to
  * STATE/apply.json, atomically; then, guest by guest, every vCPU's maps are
  * set one at a time, then the node affinity, then (opts->move_memory and
- * the backend has NP_CAP_MOVE_MEMORY) the memory is moved to the nodes of
+ * the backend has move_memory) the memory is moved to the nodes of
  * the plan; each guest is read back (read_guests) and compared.  On the
  * first failure every change already made is undone from the journal,
  * newest first, and apply.json is removed: nothing is half applied.  On

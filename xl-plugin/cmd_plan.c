@@ -42,6 +42,7 @@ struct plan_opts {
     bool have_max_move;
     const char **args; /* the operands */
     unsigned int nr_args;
+    struct np_solve_hw hw; /* --device, --hugepages, --cpu-kind, --cpupool */
 };
 
 /*
@@ -112,6 +113,10 @@ static int parse_opts(const char *cmd, int argc, char **argv,
         {"quiet", no_argument, NULL, 'q'},
         {"max-move", required_argument, NULL, 'X'},
         {"rebalance", no_argument, NULL, 'R'},
+        {"device", required_argument, NULL, 'D'},
+        {"hugepages", required_argument, NULL, 'H'},
+        {"cpu-kind", required_argument, NULL, 'K'},
+        {"cpupool", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -168,6 +173,31 @@ static int parse_opts(const char *cmd, int argc, char **argv,
         break;
     case 'n':
         o->name = optarg;
+        break;
+    case 'D': {
+        char bdf[NP_HW_BDF_MAX];
+
+        if (np_hw_parse_bdf(optarg, bdf))
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid device '%s': expected a PCI address "
+                                "such as 0000:43:00.0 or 43:00.0",
+                                optarg);
+        o->hw.device = optarg;
+        break;
+    }
+    case 'H':
+        if (np_hw_parse_page_size(optarg, &o->hw.page_kib) ||
+            o->hw.page_kib < 64)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid huge page size '%s': expected 2M or "
+                                "1G",
+                                optarg);
+        break;
+    case 'K':
+        o->hw.cpu_kind = optarg;
+        break;
+    case 'P':
+        o->hw.cpupool = optarg;
         break;
     case 'r':
         o->reserve = optarg;
@@ -450,6 +480,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     rc = build_req(ctx, &o, &req, &reserved);
     if (rc >= 0)
         goto out;
+    req.hw = &o.hw;
     ng.name = o.name ? o.name : "new";
     ng.nr_vcpus = o.vcpus;
     ng.mem_kib = o.mem_kib;
