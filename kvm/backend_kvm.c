@@ -390,9 +390,43 @@ struct saved_thread {
  * Threads that exit meanwhile (ESRCH) are skipped: QEMU's worker threads
  * come and go.
  */
+/* "vcpu 1 (tid 2134)" or "thread 2130 (emulator)" for a note. */
+static void thread_name(const struct np_guest *g, long tid, char *buf,
+                        size_t len)
+{
+    unsigned int v;
+
+    for (v = 0; v < g->nr_vcpus; v++)
+        if (g->vcpus[v].tid == tid) {
+            snprintf(buf, len, "vcpu %u (tid %ld)", v, tid);
+            return;
+        }
+    snprintf(buf, len, "thread %ld", tid);
+}
+
+/* Append "NAME from OLD" to the list of moved threads in buf. */
+static void note_moved(const struct np_guest *g, long tid,
+                       const struct np_cpumap *old, char *buf, size_t len,
+                       unsigned int *nr)
+{
+    size_t used = strlen(buf);
+    char name[64], *was = np_cpulist_format_ranges(old);
+
+    thread_name(g, tid, name, sizeof(name));
+    if (used + strlen(name) + 40 < len)
+        snprintf(buf + used, len - used, "%s%s from %s", *nr ? ", " : "", name,
+                 was ? was : "?");
+    else if (used + 12 < len && !strstr(buf, "..."))
+        snprintf(buf + used, len - used, ", ...");
+    (*nr)++;
+    free(was);
+}
+
 static int pin_threads(struct np_backend *be, const struct np_guest *g,
                        const struct np_cpumap *cpus, bool emulator_only,
-                       struct np_note *note, struct np_err *err)
+                       bool keep_inside, char *moved, size_t moved_len,
+                       unsigned int *nr_moved, struct np_note *note,
+                       struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     struct saved_thread *saved = NULL;
@@ -423,6 +457,14 @@ static int pin_threads(struct np_backend *be, const struct np_guest *g,
             np_cpumap_dispose(&s->cpus);
             continue;
         }
+        /* a pin already inside the new CPUs stays as it is */
+        if (!rc && keep_inside && !np_cpumap_is_empty(&s->cpus) &&
+            np_cpumap_subset(&s->cpus, cpus)) {
+            np_cpumap_dispose(&s->cpus);
+            continue;
+        }
+        if (!rc && moved)
+            note_moved(g, tids[i], &s->cpus, moved, moved_len, nr_moved);
         s->tid = tids[i];
         nr_saved++;
         if (!rc)
@@ -480,7 +522,7 @@ static int kvm_set_emulator_affinity(struct np_backend *be,
                              err);
     if (rc)
         return rc;
-    return pin_threads(be, g, cpus, true, note, err);
+    return pin_threads(be, g, cpus, true, false, NULL, 0, NULL, note, err);
 }
 
 /*
@@ -524,7 +566,8 @@ static int kvm_set_node_affinity(struct np_backend *be,
 {
     struct kvm_priv *priv = be->priv;
     struct np_cpumap cpus;
-    char *list = NULL, *nl = NULL;
+    char moved[NP_ERR_MAX - 64], *list = NULL, *nl = NULL;
+    unsigned int nr_moved = 0;
     bool nearest = false;
     int n, rc;
 
@@ -550,9 +593,19 @@ static int kvm_set_node_affinity(struct np_backend *be,
                              err);
     if (rc)
         goto out;
-    rc = pin_threads(be, g, &cpus, false, note, err);
+    moved[0] = '\0';
+    rc = pin_threads(be, g, &cpus, false, true, moved, sizeof(moved), &nr_moved,
+                     note, err);
     if (rc)
         goto out;
+    if (nr_moved) {
+        list = np_cpulist_format_ranges(&cpus);
+        np_note_add(note, "moved %u thread%s of %s into cpus %s: %s", nr_moved,
+                    nr_moved == 1 ? "" : "s", g->name, list ? list : "?",
+                    moved);
+        free(list);
+        list = NULL;
+    }
     if (nearest) {
         list = np_cpulist_format_ranges(&cpus);
         nl = np_cpulist_format_ranges(nodes);
