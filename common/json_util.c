@@ -55,18 +55,65 @@ int np_json_fail(struct np_json_rd *rd, const char *path, const char *fmt, ...)
     return np_err_set(rd->err, -EINVAL, "%s: %s", path, msg);
 }
 
-/* Paths longer than NP_JSON_PATH_LEN are cut short: they still name the place.
+/* Append n bytes of src at dst[*len], within NP_JSON_PATH_LEN; false when
+ * cut short. */
+static bool path_put(char *dst, size_t *len, const char *src, size_t n)
+{
+    bool whole = *len + n < NP_JSON_PATH_LEN;
+
+    if (!whole)
+        n = *len < NP_JSON_PATH_LEN - 1 ? NP_JSON_PATH_LEN - 1 - *len : 0;
+    memcpy(dst + *len, src, n);
+    *len += n;
+    dst[*len] = '\0';
+    return whole;
+}
+
+/*
+ * Paths longer than NP_JSON_PATH_LEN are cut short: they still name the
+ * place.  Built by hand, not snprintf: a snapshot of 1,000 guests builds
+ * some 20,000 of them.
  */
 void np_json_path_key(char *dst, const char *path, const char *key)
 {
-    if (snprintf(dst, NP_JSON_PATH_LEN, "%s%s%.40s", path, *path ? "." : "",
-                 key) >= NP_JSON_PATH_LEN)
+    size_t len = 0, pl = strlen(path), kl = strnlen(key, 40);
+    bool whole;
+
+    if (dst != path)
+        whole = path_put(dst, &len, path, pl);
+    else {
+        len = pl;
+        whole = true;
+    }
+    if (whole && pl)
+        whole = path_put(dst, &len, ".", 1);
+    if (whole)
+        whole = path_put(dst, &len, key, kl);
+    if (!whole)
         dst[NP_JSON_PATH_LEN - 2] = '~';
 }
 
 void np_json_path_index(char *dst, const char *path, size_t i)
 {
-    if (snprintf(dst, NP_JSON_PATH_LEN, "%s[%zu]", path, i) >= NP_JSON_PATH_LEN)
+    char num[24];
+    size_t len = 0, n = sizeof(num);
+    bool whole;
+
+    num[--n] = ']';
+    do {
+        num[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    num[--n] = '[';
+    if (dst != path)
+        whole = path_put(dst, &len, path, strlen(path));
+    else {
+        len = strlen(path);
+        whole = true;
+    }
+    if (whole)
+        whole = path_put(dst, &len, num + n, sizeof(num) - n);
+    if (!whole)
         dst[NP_JSON_PATH_LEN - 2] = '~';
 }
 
@@ -131,9 +178,12 @@ int np_json_member(struct np_json_rd *rd, json_object *obj, const char *path,
             return np_json_fail(rd, path, "missing key '%s'", key);
         return 0;
     }
-    np_json_path_key(p, path, key);
-    if (np_json_check_type(rd, v, p, type))
-        return -EINVAL;
+    /* the path is built only for the message (a snapshot of 1,000 guests
+     * looks up some 20,000 keys) */
+    if (!json_object_is_type(v, type)) {
+        np_json_path_key(p, path, key);
+        return np_json_check_type(rd, v, p, type) ? -EINVAL : 0;
+    }
     *out = v;
     return 0;
 }
@@ -188,10 +238,13 @@ int np_json_member_int(struct np_json_rd *rd, json_object *obj,
     rc = np_json_member(rd, obj, path, key, json_type_int, required, &v);
     if (rc || !v)
         return rc;
-    np_json_path_key(p, path, key);
-    rc = np_json_int_value(rd, v, p, min, max, out);
-    if (rc)
-        return rc;
+    *out = json_object_get_int64(v);
+    if (*out < min || *out > max) { /* the message needs the path */
+        np_json_path_key(p, path, key);
+        rc = np_json_int_value(rd, v, p, min, max, out);
+        if (rc)
+            return rc;
+    }
     *found = true;
     return 0;
 }
