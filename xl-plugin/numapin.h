@@ -173,6 +173,7 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
 int main_watch(struct np_ctx *ctx, int argc, char **argv);
+int main_create(struct np_ctx *ctx, int argc, char **argv);
 int main_fleet(struct np_ctx *ctx, int argc, char **argv);
 
 #endif /* NUMAPIN_H */
