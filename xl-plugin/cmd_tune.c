@@ -12,16 +12,19 @@
 
 #include "backend_kvm.h"
 #include "cpulist.h"
+#include "escape.h"
 #include "fmt_json_cmd.h"
 #include "numapin.h"
+#include "plan_apply.h"
 
-/* Load the host and guests for a write (np_ctx_load() checks that the
- * source can be written), and find DOM. */
-static int load_for_write(struct np_ctx *ctx, const char *dom,
+/* Take the lock, load the host and guests for a write, and find DOM. */
+static int load_for_write(struct np_ctx *ctx, const char *cmd, const char *dom,
                           const struct np_guest **g_out)
 {
-    int rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    int rc = np_ctx_begin_write(ctx, cmd);
 
+    if (!rc)
+        rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
     *g_out = np_ctx_find_guest(ctx, dom);
@@ -110,37 +113,42 @@ static int refuse_huge(struct np_ctx *ctx, const struct np_guest *g)
 
 int main_numatune(struct np_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"migrate", no_argument, NULL, 'm'},
-        {NULL, 0, NULL, 0},
-    };
     const struct np_guest *g;
     struct np_cpumap nodes, from;
     struct np_note note = {""};
     struct np_err err = {""};
+    struct np_plan plan;
+    struct np_plan_guest *pg;
+    unsigned int id = 0;
     bool migrate = false, autonodes;
     const char *dom = NULL, *list = NULL;
-    int n, opt, rc;
+    int i, n, rc;
 
-    NP_FOREACH_OPT (opt, "", opts, "numatune") {
-    case 'm':
-        migrate = true;
-        break;
-    }
-    NP_OPERANDS();
-
+    np_plan_init(&plan);
     np_cpumap_init(&nodes);
     np_cpumap_init(&from);
-    if (argc > 3)
-        return np_usage_error("numatune", "too many arguments: '%s'", argv[3]);
-    dom = argc > 1 ? argv[1] : NULL;
-    list = argc > 2 ? argv[2] : NULL;
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--migrate"))
+            migrate = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return np_usage_error("numatune", "unknown option '%s'", argv[i]);
+        else if (!dom)
+            dom = argv[i];
+        else if (!list)
+            list = argv[i];
+        else
+            return np_usage_error("numatune", "too many arguments: '%s'",
+                                  argv[i]);
+    }
     if (!list)
         return np_usage_error("numatune", "missing %s",
                               dom ? "NODES, the nodes for the memory of "
                                     "the guest (or 'auto')"
                                   : "DOM, the guest, and NODES");
-    rc = load_for_write(ctx, dom, &g);
+    rc = load_for_write(ctx, "numatune", dom, &g);
     if (rc)
         return rc;
     rc = need_op(ctx, NP_OP_SET_NODE_AFFINITY);
@@ -192,25 +200,49 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         rc = NP_EXIT_OK;
         goto out;
     }
+    /* recorded first, as apply does; undo puts it back */
+    rc = np_ctx_plan_init(ctx, &plan);
+    if (!rc)
+        rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+    if (!rc && autonodes)
+        pg->node_affinity_auto = true;
+    else if (!rc)
+        rc = np_cpumap_copy(&pg->node_affinity, &nodes);
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    rc = np_plan_record_begin(ctx->hist, ctx->cmdline, &ctx->snap, &plan, &id,
+                              &err);
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+        goto out;
+    }
     rc = np_backend_set_node_affinity(&ctx->be, g, autonodes ? NULL : &nodes,
                                       &note, &err);
     if (rc) {
+        /* a write that fails leaves things as they were: no record */
+        np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 1, NULL);
         rc = op_failed(ctx, "set the node affinity", g, rc, &err);
         goto out;
     }
     np_ctx_print_note(ctx, &note);
     if (migrate) {
         rc = np_topo_all_nodes(&ctx->snap.topo, &from);
-        if (rc) {
-            rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
-            goto out;
+        if (!rc) {
+            np_cpumap_andnot(&from, &nodes);
+            rc =
+                np_backend_move_memory(&ctx->be, g, &from, &nodes, &note, &err);
         }
-        np_cpumap_andnot(&from, &nodes);
-        rc = np_backend_move_memory(&ctx->be, g, &from, &nodes, &note, &err);
         if (rc) {
-            /* the node affinity stays set: a partial result */
-            op_failed(ctx, "move the memory (its node affinity is set)", g, rc,
-                      &err);
+            /* the node affinity stays set: a partial result, recorded
+             * ("failed") so that undo puts it back */
+            np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 2,
+                               NULL);
+            op_failed(ctx,
+                      "move the memory (its node affinity is set: `numapin "
+                      "undo` puts it back)",
+                      g, rc, &err);
             rc = NP_EXIT_PARTIAL;
             goto out;
         }
@@ -224,144 +256,113 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
                    "not move, only new allocations follow it\n",
                    g->name);
     }
+    if (np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 0,
+                           &err)) {
+        rc = np_ctx_error(NP_EXIT_FAILED,
+                          "the node affinity is set but its history record "
+                          "could not be finished: %s",
+                          err.msg);
+        goto out;
+    }
     rc = NP_EXIT_OK;
     if (ctx->json)
         rc = numatune_json(ctx, g, autonodes ? NULL : &nodes, migrate, migrate);
 out:
+    np_plan_dispose(&plan);
     np_cpumap_dispose(&nodes);
     np_cpumap_dispose(&from);
     return rc;
 }
 
-/* Every vCPU back to all CPUs (hard and soft), node affinity auto, and
- * the emulator threads to all CPUs; on a failure, what was changed goes
- * back. */
-static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
+/* Add to plan: every vCPU of g back to all CPUs (hard and soft), node
+ * affinity auto, and the emulator threads to all CPUs. */
+static int reset_guest(struct np_ctx *ctx, struct np_plan *plan,
+                       const struct np_guest *g)
 {
-    struct np_cpumap all;
-    struct np_err err = {""};
-    bool soft = ctx->be.ops->soft_affinity;
-    int v, rc = 0;
+    struct np_plan_guest *pg;
+    unsigned int v;
+    int rc;
 
-    np_cpumap_init(&all);
-    if (np_topo_all_cpus(&ctx->snap.topo, &all))
-        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-    for (v = 0; v < (int)g->nr_vcpus; v++) {
-        rc = np_backend_set_vcpu_affinity(&ctx->be, g, v, &all,
-                                          soft ? &all : NULL, 0, NULL, &err);
-        if (rc)
-            break;
+    rc = np_ctx_plan_guest(ctx, plan, g, &pg);
+    for (v = 0; !rc && v < g->nr_vcpus; v++) {
+        rc = np_topo_all_cpus(&ctx->snap.topo, &pg->hard[v]);
+        if (!rc && ctx->be.ops->soft_affinity)
+            rc = np_topo_all_cpus(&ctx->snap.topo, &pg->soft[v]);
     }
-    if (v < (int)g->nr_vcpus) {
-        np_ctx_error(NP_EXIT_FAILED, "cannot reset %s vcpu %d: %s", g->name, v,
-                     err.msg[0] ? err.msg : strerror(-rc));
-        while (--v >= 0) {
-            const struct np_vcpu *old = &g->vcpus[v];
-
-            np_backend_set_vcpu_affinity(
-                &ctx->be, g, v, &old->hard,
-                soft && old->soft.nr_bits ? &old->soft : NULL, 0, NULL, &err);
-        }
-        np_cpumap_dispose(&all);
-        return NP_EXIT_FAILED;
-    }
-    if (np_backend_can(&ctx->be, NP_OP_SET_EMULATOR_AFFINITY)) {
-        rc = np_backend_set_emulator_affinity(&ctx->be, g, &all, NULL, &err);
-        if (rc) {
-            np_cpumap_dispose(&all);
-            op_failed(ctx, "reset the emulator threads (its vcpus are reset)",
-                      g, rc, &err);
-            return NP_EXIT_PARTIAL;
-        }
-    }
-    np_cpumap_dispose(&all);
-    if (np_backend_can(&ctx->be, NP_OP_SET_NODE_AFFINITY)) {
-        rc = np_backend_set_node_affinity(&ctx->be, g, NULL, NULL, &err);
-        if (rc) {
-            op_failed(ctx, "reset the node affinity (its vcpus are reset)", g,
-                      rc, &err);
-            return NP_EXIT_PARTIAL;
-        }
-    }
-    return NP_EXIT_OK;
+    if (!rc && np_backend_can(&ctx->be, NP_OP_SET_EMULATOR_AFFINITY))
+        rc = np_topo_all_cpus(&ctx->snap.topo, &pg->emulator);
+    if (!rc && np_backend_can(&ctx->be, NP_OP_SET_NODE_AFFINITY))
+        pg->node_affinity_auto = true;
+    return rc;
 }
 
+/* reset DOM | --all: one change (a plan), recorded before it writes and
+ * put back completely on a failure. */
 int main_reset(struct np_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"all", no_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
-    };
-    const struct np_guest *g;
+    const struct np_guest *g = NULL;
+    struct np_plan plan;
     unsigned int i;
-    bool all = false;
-    int opt, rc;
+    bool all;
+    int rc;
 
-    NP_FOREACH_OPT (opt, "", opts, "reset") {
-    case 'a':
-        all = true;
-        break;
-    }
-    NP_OPERANDS();
-    if (argc != (all ? 1 : 2))
-        return np_usage("reset");
-    if (!all) {
-        rc = load_for_write(ctx, argv[1], &g);
-        if (rc)
-            return rc;
-        if (ctx->dry_run && !ctx->json) {
-            printf("reset %s: hard all, soft all, node affinity auto\n",
-                   g->name);
-            return NP_EXIT_OK;
-        }
-        rc = ctx->dry_run ? 0 : reset_guest(ctx, g);
-        if (!rc && ctx->json)
-            rc = reset_json(ctx, g);
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
         return rc;
+    if (argc != 2)
+        return np_usage("reset");
+    all = !strcmp(argv[1], "--all");
+    if (!all) {
+        rc = load_for_write(ctx, "reset", argv[1], &g);
+    } else {
+        rc = np_ctx_begin_write(ctx, "reset");
+        if (!rc)
+            rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     }
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
-    np_progress_start("reset");
-    for (i = 0; i < ctx->snap.nr_guests; i++) {
-        if (ctx->dry_run) {
-            if (!ctx->json)
-                printf("reset %s: hard all, soft all, node affinity auto\n",
-                       ctx->snap.guests[i].name);
-            continue;
+    if (ctx->dry_run) {
+        for (i = 0; !ctx->json && i < ctx->snap.nr_guests; i++) {
+            const struct np_guest *x = &ctx->snap.guests[i];
+
+            if (!all && x != g)
+                continue;
+            fputs("reset ", stdout);
+            np_escape_print(stdout, x->name);
+            fputs(": hard all, soft all, node affinity auto\n", stdout);
         }
-        np_progress(i, ctx->snap.nr_guests);
-        rc = reset_guest(ctx, &ctx->snap.guests[i]);
-        if (rc) {
-            np_progress_end();
-            if (i == 0)
-                return rc;
-            return np_ctx_error(NP_EXIT_PARTIAL,
-                                "%u of %u guests were reset before %s failed: "
-                                "they stay reset",
-                                i, ctx->snap.nr_guests,
-                                ctx->snap.guests[i].name);
-        }
+        return ctx->json ? reset_json(ctx, g) : NP_EXIT_OK;
     }
-    np_progress_end();
-    return ctx->json ? reset_json(ctx, NULL) : NP_EXIT_OK;
+    if (!ctx->snap.nr_guests)
+        return ctx->json ? reset_json(ctx, NULL) : NP_EXIT_OK;
+    rc = np_ctx_plan_init(ctx, &plan);
+    for (i = 0; !rc && i < ctx->snap.nr_guests; i++)
+        if (all || &ctx->snap.guests[i] == g)
+            rc = reset_guest(ctx, &plan, &ctx->snap.guests[i]);
+    if (rc) {
+        np_plan_dispose(&plan);
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    }
+    rc = np_ctx_apply(ctx, &plan, false, NULL);
+    np_plan_dispose(&plan);
+    if (!rc && ctx->json)
+        rc = reset_json(ctx, g);
+    return rc;
 }
 
 int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
     struct np_cpumap cpus;
-    struct np_note note = {""};
     struct np_err err = {""};
-    int opt, rc;
+    int rc;
 
-    NP_FOREACH_OPT (opt, "", NULL, "emulator-pin") {
-    }
-    NP_OPERANDS();
-
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
     if (argc != 3)
         return np_usage("emulator-pin");
-    rc = load_for_write(ctx, argv[1], &g);
+    rc = load_for_write(ctx, "emulator-pin", argv[1], &g);
     if (rc)
         return rc;
     rc = need_op(ctx, NP_OP_SET_EMULATOR_AFFINITY);
@@ -380,12 +381,20 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
         free(s);
         rc = NP_EXIT_OK;
     } else {
-        rc = ctx->dry_run ? 0
-                          : np_backend_set_emulator_affinity(&ctx->be, g, &cpus,
-                                                             &note, &err);
-        rc = rc ? op_failed(ctx, "pin the emulator threads", g, rc, &err)
-                : NP_EXIT_OK;
-        np_ctx_print_note(ctx, &note);
+        struct np_plan plan;
+        struct np_plan_guest *pg;
+
+        rc = 0;
+        if (!ctx->dry_run) {
+            rc = np_ctx_plan_init(ctx, &plan);
+            if (!rc)
+                rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+            if (!rc)
+                rc = np_cpumap_copy(&pg->emulator, &cpus);
+            rc = rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory")
+                    : np_ctx_apply(ctx, &plan, false, NULL);
+            np_plan_dispose(&plan);
+        }
         if (!rc && ctx->json) {
             json_object *doc = np_ctx_jguest(ctx, "emulator-pin", g, NULL);
 
@@ -403,12 +412,14 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
 {
     const char *name = cap ? "sched-cap" : "sched-weight";
     const struct np_guest *g;
-    struct np_note note = {""};
     struct np_err err = {""};
     char *end;
     long v;
     int rc;
 
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
     if (argc != 3)
         return np_usage(name);
     errno = 0;
@@ -420,7 +431,7 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
                                   "of one cpu (0 = no cap, 100 = one cpu)"
                                 : "invalid weight '%s': expected 1-65535",
                             argv[2]);
-    rc = load_for_write(ctx, argv[1], &g);
+    rc = load_for_write(ctx, name, argv[1], &g);
     if (rc)
         return rc;
     rc = need_op(ctx, NP_OP_SET_SCHED);
@@ -431,12 +442,22 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
         return NP_EXIT_OK;
     }
     if (!ctx->dry_run) {
-        rc = np_backend_set_sched(&ctx->be, g, cap ? (int)v : -1,
-                                  cap ? -1 : (int)v, &note, &err);
+        struct np_plan plan;
+        struct np_plan_guest *pg;
+
+        (void)err;
+        rc = np_ctx_plan_init(ctx, &plan);
+        if (!rc)
+            rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+        if (!rc && cap)
+            pg->sched_cap = (int)v;
+        else if (!rc)
+            pg->sched_weight = (int)v;
+        rc = rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory")
+                : np_ctx_apply(ctx, &plan, false, NULL);
+        np_plan_dispose(&plan);
         if (rc)
-            return op_failed(ctx, cap ? "set the cap" : "set the weight", g, rc,
-                             &err);
-        np_ctx_print_note(ctx, &note);
+            return rc;
     }
     if (ctx->json) {
         json_object *doc = np_ctx_jguest(ctx, name, g, NULL);

@@ -14,6 +14,7 @@
 #include "mapview.h"
 #include "fmt_text.h"
 #include "numapin.h"
+#include "plan_apply.h"
 
 /* The warnings of the text outputs, as data: pins that overlap, and
  * guests whose per-vCPU affinity the backend could not know. */
@@ -57,11 +58,11 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest **sel = NULL;
     unsigned int nr = 0;
-    int i, opt, rc;
+    int i, rc;
 
-    NP_FOREACH_OPT (opt, "", NULL, "vcpu-list") {
-    }
-    NP_OPERANDS();
+    for (i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return np_usage("vcpu-list");
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
@@ -115,11 +116,7 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
 int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
-    int opt, rc;
-
-    NP_FOREACH_OPT (opt, "", NULL, "vcpuinfo") {
-    }
-    NP_OPERANDS();
+    int rc;
 
     if (argc != 2)
         return np_usage("vcpuinfo");
@@ -154,26 +151,22 @@ int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
 
 int main_map(struct np_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"svg", required_argument, NULL, 's'},
-        {"html", required_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *svg = NULL, *html = NULL;
-    int opt, rc;
+    int i, rc;
 
-    NP_FOREACH_OPT (opt, "", opts, "map") {
-    case 's':
-        svg = optarg;
-        break;
-    case 'h':
-        html = optarg;
-        break;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            svg = argv[++i];
+        else if (!strcmp(argv[i], "--html") && i + 1 < argc)
+            html = argv[++i];
+        else if (!strcmp(argv[i], "--svg") || !strcmp(argv[i], "--html"))
+            return np_usage_error("map",
+                                  "'%s' needs a FILE (- for standard "
+                                  "output)",
+                                  argv[i]);
+        else
+            return np_usage_error("map", "unknown argument '%s'", argv[i]);
     }
-    NP_OPERANDS();
-    if (argc > 1)
-        return np_usage_error("map", "unknown argument '%s'", argv[1]);
-
     if (svg && html)
         return np_usage_error("map", "give --svg or --html, not both");
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
@@ -251,47 +244,39 @@ static void print_dry_run(const struct np_topo *topo,
 }
 
 /*
- * Set the maps of vCPUs first..last of g; on a failure, put back the maps
- * of the vCPUs already changed, so that nothing is half applied.
+ * Set the maps of vCPUs first..last of g as one change: a plan applied
+ * through np_ctx_apply(), so that it is recorded in the history before the
+ * first write and put back on the first failure (nothing half applied,
+ * even for `vcpu-pin DOM all` killed mid-way: the record is pending and
+ * `undo` puts it back).
  */
 static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
                      int last, const struct np_cpumap *hard,
-                     const struct np_cpumap *soft, unsigned int flags)
+                     const struct np_cpumap *soft)
 {
-    struct np_note note = {""};
-    struct np_err err = {""};
-    int v, rc = 0, code = NP_EXIT_FAILED;
+    struct np_plan plan;
+    struct np_plan_guest *pg;
+    int v, rc;
 
-    np_progress_start("vcpu-pin");
-    for (v = first; v <= last; v++) {
-        np_progress((unsigned int)(v - first),
-                    (unsigned int)(last - first + 1));
-        rc = np_backend_set_vcpu_affinity(&ctx->be, g, v, hard, soft, flags,
-                                          &note, &err);
-        if (rc)
-            break;
-        np_ctx_print_note(ctx, &note);
-    }
-    np_progress_end();
+    rc = np_ctx_plan_init(ctx, &plan);
     if (!rc)
-        return NP_EXIT_OK;
-    np_ctx_error(NP_EXIT_FAILED, "cannot set the affinity of %s vcpu %d: %s",
-                 g->name, v, err.msg[0] ? err.msg : strerror(-rc));
-    if (rc == -ESRCH)
-        return NP_EXIT_FAILED; /* the guest is gone: nothing to put back */
-    while (--v >= first) {
-        const struct np_vcpu *old = &g->vcpus[v];
-        struct np_err undo_err = {""};
-
-        if (np_backend_set_vcpu_affinity(
-                &ctx->be, g, v, hard ? &old->hard : NULL,
-                soft && old->soft.nr_bits ? &old->soft : NULL, 0, NULL,
-                &undo_err))
-            code = np_ctx_error(NP_EXIT_PARTIAL,
-                                "could not restore %s vcpu %d: %s", g->name, v,
-                                undo_err.msg);
+        rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+    for (v = first; !rc && v <= last; v++) {
+        if (hard)
+            rc = np_cpumap_copy(&pg->hard[v], hard);
+        if (!rc && soft)
+            rc = np_cpumap_copy(&pg->soft[v], soft);
+        /* -f with both maps '-': the override alone is cleared */
+        if (!rc && !hard && !soft)
+            rc = np_cpumap_copy(&pg->hard[v], &g->vcpus[v].hard);
     }
-    return code;
+    if (rc) {
+        np_plan_dispose(&plan);
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    }
+    rc = np_ctx_apply(ctx, &plan, false, NULL);
+    np_plan_dispose(&plan);
+    return rc;
 }
 
 /* {"guest", "id", "vcpu": N or "all", "hard", "soft"}: null keeps a map. */
@@ -313,27 +298,25 @@ static int pin_json(struct np_ctx *ctx, const struct np_guest *g,
 
 int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"force", no_argument, NULL, 'f'},
-        {NULL, 0, NULL, 0},
-    };
     struct np_cpumap hard_map, soft_map;
     struct np_cpumap *hard = NULL, *soft = NULL;
     const struct np_guest *g = NULL;
     struct np_err err = {""};
     const char *dom, *hard_str, *soft_str;
     bool force = false;
-    int vcpu, first, last, opt, rc;
-
-    NP_FOREACH_OPT (opt, "f", opts, "vcpu-pin") {
-    case 'f':
-        force = true;
-        break;
-    }
-    NP_OPERANDS();
+    int vcpu, first, last, rc;
 
     np_cpumap_init(&hard_map);
     np_cpumap_init(&soft_map);
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
+    /* -f / --force, before DOM, as xl takes it. */
+    if (argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--force"))) {
+        force = true;
+        argc--;
+        argv++;
+    }
     if (argc < 4)
         return np_usage_error("vcpu-pin", "missing %s",
                               argc == 1   ? "DOM, the guest"
@@ -355,6 +338,9 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         return np_ctx_error(NP_EXIT_USAGE,
                             "--force and 'all' as vcpu are not allowed "
                             "together: force one vcpu at a time");
+    rc = np_ctx_begin_write(ctx, "vcpu-pin");
+    if (rc)
+        return rc;
     rc = np_ctx_load(ctx, ctx->dry_run ? NP_WANT_ANY_GUESTS : NP_WANT_GUESTS);
     if (rc)
         return rc;
@@ -424,7 +410,9 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
     }
     first = vcpu < 0 ? 0 : vcpu;
     last = vcpu < 0 ? (int)g->nr_vcpus - 1 : vcpu;
-    rc = pin_vcpus(ctx, g, first, last, hard, soft, force ? NP_WRITE_FORCE : 0);
+    ctx->write_flags = force ? NP_WRITE_FORCE : 0;
+    rc = pin_vcpus(ctx, g, first, last, hard, soft);
+    ctx->write_flags = 0;
     if (!rc && ctx->json)
         rc = pin_json(ctx, g, dom, vcpu, hard, soft, rc);
 out:
