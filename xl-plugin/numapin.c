@@ -248,8 +248,23 @@ static int unknown_cmd(const char *name)
  * is named as such rather than answered with a bare usage line.  Returns
  * -1 to go on, or an exit code.
  */
+/* Does the command's usage line name opt as one of its own options
+ * ("[--json]" in watch's)? */
+static bool cmd_has_option(const struct cmd_spec *c, const char *opt)
+{
+    const char *p;
+    size_t len = strlen(opt);
+
+    for (p = c->usage; (p = strstr(p, opt)); p += len)
+        if ((p == c->usage || strchr(" [|(", p[-1])) &&
+            !(p[len] == '-' || (p[len] >= 'a' && p[len] <= 'z')))
+            return true;
+    return false;
+}
+
 static int check_global_after_cmd(int argc, char **argv)
 {
+    const struct cmd_spec *c = find_cmd(argv[0]);
     static const char *const globals[] = {
         "--json",  "--topology", "--root", "--qmp", "--pid",
         "--color", "--version",  "-N",     "-c",
@@ -264,7 +279,8 @@ static int check_global_after_cmd(int argc, char **argv)
             size_t len = strlen(globals[k]);
 
             if (strncmp(argv[i], globals[k], len) ||
-                (argv[i][len] && argv[i][len] != '='))
+                (argv[i][len] && argv[i][len] != '=') ||
+                (c && cmd_has_option(c, globals[k])))
                 continue;
             /* watch takes --json and -N after it too (its usage says
              * `watch [--json]`); no other command has an option of these
