@@ -112,9 +112,12 @@ static const struct cmd_spec cmd_table[] = {
      "On KVM memory is moved after pinning (--no-move keeps it); on Xen\n"
      "only the node affinity is set: memory already allocated does not\n"
      "move.  With -N, print the changes and make none."},
-    {"undo", main_undo, "[--state-dir DIR]",
-     "Put back what the last apply changed (the journal); undo again to\n"
-     "re-apply."},
+    {"undo", main_undo, "[N | --to ID] [--state-dir DIR]",
+     "Revert the newest change that is not undone (see `numapin\n"
+     "history`), or the N newest, or every change back to ID included;\n"
+     "refused when the host changed since in a way that conflicts.  The\n"
+     "undo is a change of its own: undo it to re-apply.  With -N, print\n"
+     "what it would put back."},
     {"history", main_history, "[--state-dir DIR]",
      "List the changes numapin made to this host, oldest first: id, time,\n"
      "state, user, guests and command; `undo` reverts them."},
