@@ -262,10 +262,12 @@ static struct np_ctx *note_ctx;
 
 static void print_note(const char *note)
 {
+    struct np_note n;
+
     if (!note_ctx)
         return;
-    snprintf(note_ctx->be.note, sizeof(note_ctx->be.note), "%s", note);
-    np_ctx_print_note(note_ctx);
+    snprintf(n.text, sizeof(n.text), "%s", note);
+    np_ctx_print_note(note_ctx, &n);
 }
 
 int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
@@ -282,6 +284,7 @@ int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
     opts.history = ctx->hist;
     opts.command = ctx->cmdline;
     opts.move_memory = move_memory;
+    opts.write_flags = ctx->write_flags;
     opts.progress = np_progress;
     opts.note = print_note;
     note_ctx = ctx;
@@ -291,8 +294,10 @@ int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
     rc = np_plan_apply(&ctx->be, &ctx->snap, plan, &opts, &rep, &err);
     np_progress_end();
     if (rep.note[0]) {
-        snprintf(ctx->be.note, sizeof(ctx->be.note), "%s", rep.note);
-        np_ctx_print_note(ctx);
+        struct np_note note;
+
+        snprintf(note.text, sizeof(note.text), "%s", rep.note);
+        np_ctx_print_note(ctx, &note);
     }
     if (rep_out)
         *rep_out = rep;
