@@ -20,6 +20,7 @@
 
 #include "fileio.h"
 #include "fmt_json_cmd.h"
+#include "fmt_xml.h"
 #include "numapin.h"
 #include "xlcfg.h"
 
@@ -105,18 +106,24 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     char *old = NULL, *new = NULL;
     struct np_err err = {""};
     mode_t mode = 0644;
+    bool libvirt = false;
     int i, rc;
 
     for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--xl-config") && i + 1 < argc)
+        if (!strcmp(argv[i], "--xl-config") && i + 1 < argc && !file) {
             file = argv[++i];
-        else if (argv[i][0] == '-' || dom)
+        } else if (!strcmp(argv[i], "--libvirt-xml") && i + 1 < argc && !file) {
+            file = argv[++i];
+            libvirt = true;
+        } else if (argv[i][0] == '-' || dom) {
             return np_usage("persist");
-        else
+        } else {
             dom = argv[i];
+        }
     }
     if (!dom || !file)
-        return np_usage("persist");
+        return np_usage_error("persist", "give DOM and one of --xl-config "
+                                         "FILE or --libvirt-xml FILE");
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
@@ -131,8 +138,12 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
         goto out;
     }
-    if (np_xlcfg_set_placement(old, &ctx->snap.topo, g, &new, &err)) {
-        rc = np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
+    if (libvirt ? np_xml_set_domain_placement(old, strlen(old), file,
+                                              &ctx->snap.topo, g, &new, &err)
+                : np_xlcfg_set_placement(old, &ctx->snap.topo, g, &new, &err)) {
+        /* the XML reader names the file itself */
+        rc = libvirt ? np_ctx_error(NP_EXIT_FAILED, "%s", err.msg)
+                     : np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
         goto out;
     }
     if (ctx->dry_run && ctx->json) {
@@ -163,9 +174,16 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         rc = persist_json(ctx, g, file, true, NULL);
         goto out;
     }
-    printf("placement of %s written to %s (cpus%s); the old file is %s.bak\n",
-           g->name, file,
-           g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "", file);
+    if (libvirt)
+        printf("placement of %s written to %s (<vcpu cpuset>, <cputune>, "
+               "<numatune>); the old file is %s.bak\n",
+               g->name, file, file);
+    else
+        printf("placement of %s written to %s (cpus%s); the old file is "
+               "%s.bak\n",
+               g->name, file,
+               g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "",
+               file);
     rc = NP_EXIT_OK;
 out:
     free(old);
