@@ -100,6 +100,11 @@ static int persist_json(struct np_ctx *ctx, const struct np_guest *g,
 
 int main_persist(struct np_ctx *ctx, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"xl-config", required_argument, NULL, 'x'},
+        {"libvirt-xml", required_argument, NULL, 'l'},
+        {NULL, 0, NULL, 0},
+    };
     const struct np_guest *g;
     const char *dom = NULL, *file = NULL;
     char path[PATH_MAX], bak[PATH_MAX + 8];
@@ -107,23 +112,24 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     struct np_err err = {""};
     mode_t mode = 0644;
     bool libvirt = false;
-    int i, rc;
+    int opt, rc;
 
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--xl-config") && i + 1 < argc && !file) {
-            file = argv[++i];
-        } else if (!strcmp(argv[i], "--libvirt-xml") && i + 1 < argc && !file) {
-            file = argv[++i];
-            libvirt = true;
-        } else if (argv[i][0] == '-' || dom) {
-            return np_usage("persist");
-        } else {
-            dom = argv[i];
-        }
+    NP_FOREACH_OPT (opt, "", opts, "persist") {
+    case 'x':
+    case 'l':
+        if (file)
+            return np_usage_error("persist", "give one of --xl-config FILE "
+                                             "and --libvirt-xml FILE");
+        file = optarg;
+        libvirt = opt == 'l';
+        break;
     }
-    if (!dom || !file)
+    NP_OPERANDS();
+
+    if (argc != 2 || !file)
         return np_usage_error("persist", "give DOM and one of --xl-config "
                                          "FILE or --libvirt-xml FILE");
+    dom = argv[1];
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
