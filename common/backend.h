@@ -64,6 +64,12 @@ struct np_backend_ops {
      * a value.  May be NULL when the backend has no such parameters. */
     int (*set_sched)(struct np_backend *be, const struct np_guest *g,
                      int cap, int weight, struct np_err *err);
+    /* Measure where each guest of snap (read by read_guests) has its
+     * memory: fill mem_per_node_kib (NULL when unknown) and mem_source.
+     * Call it through np_backend_measure_memory() (numastat.h).  May be
+     * NULL: the backend cannot measure. */
+    int (*measure_memory)(struct np_backend *be, struct np_snapshot *snap,
+                          struct np_err *err);
 };
 
 struct np_backend {

@@ -107,6 +107,12 @@ static const struct cmd_spec cmd_table[] = {
      "every other line stays as it was.  The old file is kept as\n"
      "FILE.bak, and FILE is replaced atomically.  With -N, print the new\n"
      "file and change nothing."},
+    {"numastat", main_numastat, "[DOM...]",
+     "Show where each guest's memory is, per node, as `numastat -p` does:\n"
+     "MiB per node, the total, and the share local to the guest's vCPUs.\n"
+     "Xen: the hypervisor's count (debug key 'u', read from the console\n"
+     "ring); KVM: /proc/PID/numa_maps or the guest's memory.numa_stat.\n"
+     "--json gives memory_per_node_kib, total_kib, local_pct, source."},
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},

@@ -77,6 +77,14 @@ int np_cmd_getopt_help(int argc, char **argv, const char *cmd);
 /* Print and clear the backend's note about the last write, if any. */
 void np_ctx_print_note(struct np_ctx *ctx);
 
+/*
+ * Measure where each guest's memory is (np_backend_measure_memory()) into
+ * ctx->snap, after np_ctx_load().  With a --topology file, its numbers
+ * stand.  required: a failure is an error (returns its exit code after
+ * printing it); else a warning, and 0.
+ */
+int np_ctx_measure(struct np_ctx *ctx, bool required);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);
@@ -98,5 +106,6 @@ int main_place(struct np_ctx *ctx, int argc, char **argv);
 int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
+int main_numastat(struct np_ctx *ctx, int argc, char **argv);
 
 #endif /* NUMAPIN_H */

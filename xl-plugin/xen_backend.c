@@ -28,6 +28,7 @@
 
 #include "cpulist.h"
 #include "xen_backend.h"
+#include "xen_internal.h"
 
 /* ---- libxl's log, through one adapter -------------------------------- */
 
@@ -187,6 +188,23 @@ static int xen_error(struct xen_priv *p, int rc, struct np_err *err,
     else
         np_err_set(err, -e, "%s failed (libxl error %d)", what, rc);
     return -e;
+}
+
+/* For the backend's other files (xen_internal.h). */
+libxl_ctx *np_xen_ctx(struct np_backend *be)
+{
+    return priv_of(be)->ctx;
+}
+
+void np_xen_log_clear(struct np_backend *be)
+{
+    np_xtl_clear(&priv_of(be)->logger);
+}
+
+int np_xen_error(struct np_backend *be, int rc, struct np_err *err,
+                 const char *what)
+{
+    return xen_error(priv_of(be), rc, err, what);
 }
 
 /* ---- bitmaps: libxl's bytes, our bits ------------------------------- */
@@ -970,4 +988,5 @@ const struct np_backend_ops np_xen_ops = {
     .set_node_affinity = xen_set_node_affinity,
     .move_memory = xen_move_memory,
     .set_sched = xen_set_sched,
+    .measure_memory = np_xen_measure_memory,
 };
