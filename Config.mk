@@ -1,9 +1,11 @@
 # Config.mk: every knob of the build.  Override on the command line:
 #   make CC=clang SANITIZE=1 WERROR=1 PREFIX=/usr DESTDIR=/tmp/stage
 
+VERSION   := 0.2.0
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR   ?=
 
 CC        ?= cc
@@ -49,7 +51,7 @@ endif
 # The KVM backend needs only the Linux host: always on.
 CONFIG_KVM   ?= y
 
-CPPFLAGS  += -D_GNU_SOURCE -Icommon
+CPPFLAGS  += -D_GNU_SOURCE -Icommon -DNP_VERSION='"$(VERSION)"'
 CFLAGS    ?=
 CFLAGS    += -std=gnu11 $(OPTFLAGS) $(WARNFLAGS) $(SANFLAGS) -MMD -MP
 LDFLAGS   += $(SANFLAGS)

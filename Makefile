@@ -93,9 +93,12 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	$(INSTALL) -m 755 $(NUMAPIN) $(DESTDIR)$(BINDIR)/numapin
 	$(INSTALL) -m 644 docs/numapin.1 $(DESTDIR)$(MANDIR)/man1/numapin.1
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 644 completion/numapin.bash $(DESTDIR)$(BASHCOMPDIR)/numapin
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/numapin $(DESTDIR)$(MANDIR)/man1/numapin.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/numapin
 
 clean:
 	rm -rf build build-san build-fuzz numapin

@@ -86,6 +86,10 @@ struct np_backend {
      * maps NULL to clear only that.  Set by the command for one vCPU at a
      * time, as xl allows; a backend without such overrides ignores it. */
     bool force;
+    /* Set by open when the backend reads a captured tree (kvm under a
+     * root other than /): nothing may be written, neither to the host
+     * nor to the state directory. */
+    bool read_only;
     /* A write that succeeded but not quite as asked (a map the hypervisor
      * or kernel narrowed, a soft map left unreachable) says so here, in one
      * sentence; the command prints it as a note and clears it. */

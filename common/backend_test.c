@@ -217,6 +217,9 @@ static int test_read_host(struct np_backend *be, struct np_snapshot *snap,
     rc = np_topo_set_source(&snap->topo, source);
     if (rc)
         goto out;
+    rc = np_ident_copy(&snap->ident, &tp->state.ident);
+    if (rc)
+        goto out;
     snap->backend = "test";
 out:
     free(source);

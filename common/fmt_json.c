@@ -207,12 +207,24 @@ static json_object *write_node(const struct np_topo *topo, unsigned int id,
     return o;
 }
 
-static json_object *write_host(const struct np_topo *topo, bool *oom)
+/* The identity keys of "host", in this order (ident.h). */
+#define IDENT_KEYS(X)                                                          \
+    X(hostname)                                                                \
+    X(backend) X(hypervisor) X(hypervisor_version) X(host_id) X(captured)
+
+static json_object *write_host(const struct np_topo *topo,
+                               const struct np_host_ident *ident, bool *oom)
 {
     json_object *o = json_object_new_object();
     json_object *cpus = json_object_new_array();
     json_object *nodes = json_object_new_array();
     unsigned int i;
+
+#define WRITE_IDENT(k)                                                         \
+    if (ident->k)                                                              \
+        obj_add(o, #k, json_object_new_string(ident->k), oom);
+    IDENT_KEYS(WRITE_IDENT)
+#undef WRITE_IDENT
 
     if (topo->cpu_model)
         obj_add(o, "cpu_model", json_object_new_string(topo->cpu_model), oom);
@@ -309,7 +321,7 @@ int np_json_write_snapshot(const struct np_snapshot *snap, char **json_out,
 
     root = json_object_new_object();
     obj_add(root, "numapin", json_object_new_int(NP_JSON_VERSION), &oom);
-    obj_add(root, "host", write_host(&snap->topo, &oom), &oom);
+    obj_add(root, "host", write_host(&snap->topo, &snap->ident, &oom), &oom);
     if (snap->has_guests) {
         guests = json_object_new_array();
         obj_add(root, "guests", guests, &oom);
@@ -637,8 +649,16 @@ static const char *const cpu_keys[] = {"id",   "online", "socket",   "die",
                                        "core", "node",   "siblings", NULL};
 static const char *const node_keys[] = {"id",   "memory_kib", "free_kib",
                                         "cpus", "distances",  NULL};
-static const char *const host_keys[] = {"cpu_model", "cpu_mhz", "memory_kib",
-                                        "cpus",      "nodes",   NULL};
+#define IDENT_NAME(k) #k,
+static const char *const host_keys[] = {IDENT_KEYS(IDENT_NAME) "cpu_model",
+                                        "cpu_mhz",
+                                        "memory_kib",
+                                        "cpus",
+                                        "nodes",
+                                        NULL};
+static const char *const host_keys_v1[] = {"cpu_model", "cpu_mhz", "memory_kib",
+                                           "cpus",      "nodes",   NULL};
+#undef IDENT_NAME
 
 #define MEM_MAX (INT64_MAX - 1)
 
@@ -789,7 +809,57 @@ static int read_cpu_siblings(struct rd *rd, struct np_topo *topo,
     return 0;
 }
 
-static int read_host(struct rd *rd, json_object *host, struct np_topo *topo)
+/* The identity keys of version 2 (ident.h's rules). */
+static int read_ident(struct rd *rd, json_object *host,
+                      struct np_host_ident *ident)
+{
+    static const char *const backends[] = {"xen", "kvm", "test", NULL};
+    json_object *v;
+    const char *s;
+    unsigned int i;
+    int rc;
+
+#define READ_IDENT(k)                                                          \
+    rc = member(rd, host, "host", #k, json_type_string, false, &v);            \
+    if (rc)                                                                    \
+        return rc;                                                             \
+    if (v) {                                                                   \
+        s = json_object_get_string(v);                                         \
+        if (!np_ident_valid(s))                                                \
+            return rd_fail(rd, "host." #k,                                     \
+                           "'%.40s' is not a valid value: printable ASCII, "   \
+                           "1 to 254 characters",                              \
+                           show(v));                                           \
+        if (np_ident_set(&ident->k, s))                                        \
+            return -ENOMEM;                                                    \
+    }
+    IDENT_KEYS(READ_IDENT)
+#undef READ_IDENT
+    if (ident->hostname && !np_ident_valid_hostname(ident->hostname))
+        return rd_fail(rd, "host.hostname",
+                       "'%.40s' is not a host name: letters, digits, '-', "
+                       "'_' and '.' only",
+                       ident->hostname);
+    if (ident->captured && !np_ident_valid_time(ident->captured))
+        return rd_fail(rd, "host.captured",
+                       "'%.40s' is not a capture time: expected UTC as "
+                       "YYYY-MM-DDTHH:MM:SSZ",
+                       ident->captured);
+    if (ident->backend) {
+        for (i = 0; backends[i]; i++)
+            if (!strcmp(ident->backend, backends[i]))
+                break;
+        if (!backends[i])
+            return rd_fail(rd, "host.backend",
+                           "unknown backend '%.40s': expected xen, kvm or "
+                           "test",
+                           ident->backend);
+    }
+    return 0;
+}
+
+static int read_host(struct rd *rd, json_object *host, struct np_topo *topo,
+                     int version)
 {
     json_object *cpus, *nodes, *v, *e;
     int64_t *cpu_ids = NULL, *node_ids = NULL, max_cpu, max_node, x;
@@ -802,7 +872,7 @@ static int read_host(struct rd *rd, json_object *host, struct np_topo *topo)
     int rc;
 
     np_cpumap_init(&all_cpus);
-    rc = check_keys(rd, host, "host", host_keys);
+    rc = check_keys(rd, host, "host", version == 1 ? host_keys_v1 : host_keys);
     if (rc)
         goto out;
     rc = member(rd, host, "host", "cpus", json_type_array, true, &cpus);
@@ -1128,10 +1198,10 @@ static int read_root(struct rd *rd, json_object *root, struct np_snapshot *snap)
     if (rc)
         goto out;
     version = json_object_get_int64(v);
-    if (version != NP_JSON_VERSION) {
+    if (version < 1 || version > NP_JSON_VERSION) {
         rc = rd_fail(rd, "numapin",
                      "format version %.40s is not supported, this numapin "
-                     "reads version %d",
+                     "reads versions 1 to %d",
                      show(v), NP_JSON_VERSION);
         goto out;
     }
@@ -1141,9 +1211,14 @@ static int read_root(struct rd *rd, json_object *root, struct np_snapshot *snap)
     rc = member(rd, root, "", "host", json_type_object, true, &host);
     if (rc)
         goto out;
-    rc = read_host(rd, host, &snap->topo);
+    rc = read_host(rd, host, &snap->topo, (int)version);
     if (rc)
         goto out;
+    if (version >= 2) {
+        rc = read_ident(rd, host, &snap->ident);
+        if (rc)
+            goto out;
+    }
     rc = member(rd, root, "", "guests", json_type_array, false, &guests);
     if (rc || !guests)
         goto out;

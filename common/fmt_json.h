@@ -6,11 +6,16 @@
  * reading what the writer wrote gives back the same model, and writing it
  * again gives the same text, byte for byte.
  *
- * The schema, version 1, by example (keys always in this order):
+ * The schema, version 2, by example (keys always in this order);
+ * docs/schema/snapshot.schema.json is the same as a JSON Schema:
  *
  *   {
- *     "numapin": 1,
+ *     "numapin": 2,
  *     "host": {
+ *       "hostname": "xen-a", "backend": "xen", "hypervisor": "xen",
+ *       "hypervisor_version": "4.17.3",
+ *       "host_id": "3d1219c7c4c5404aaa1f6d2a48adfda4",
+ *       "captured": "2026-12-02T01:53:25Z",
  *       "cpu_model": "x86_64",
  *       "cpu_mhz": 1000,
  *       "memory_kib": 8179176,
@@ -37,7 +42,14 @@
  *   }
  *
  * Rules:
- *  - "numapin" is the format version and must be 1.
+ *  - "numapin" is the format version: 2, or 1 (files written before the
+ *    identity: read as before; the writer always writes 2).
+ *  - The identity keys (hostname ... captured, ident.h) are optional and
+ *    only in version 2; each is printable ASCII without '"' or '\\', a
+ *    hostname only letters, digits, '-', '_', '.', "backend" one of xen,
+ *    kvm, test, "captured" UTC as YYYY-MM-DDTHH:MM:SSZ.  The reader keeps
+ *    them as they are; a command reading a live backend or the test
+ *    backend fills them anew (xl-plugin/numapin.c).
  *  - A value the model does not know is omitted, never written as -1 or 0:
  *    "cpu_model", "cpu_mhz" (0), host "memory_kib" (0: the sum of the
  *    nodes), a CPU's "socket", "die", "core", "node" (-1) and "siblings"
@@ -72,7 +84,7 @@
 #include "np_err.h"
 #include "snapshot.h"
 
-#define NP_JSON_VERSION 1
+#define NP_JSON_VERSION 2
 
 /*
  * Format snap as JSON, pretty-printed with a 2-space indent, keys in the

@@ -12,6 +12,7 @@ void np_snapshot_init(struct np_snapshot *snap)
 {
     memset(snap, 0, sizeof(*snap));
     np_topo_init(&snap->topo);
+    np_ident_init(&snap->ident);
 }
 
 static void guest_dispose(struct np_guest *g)
@@ -38,6 +39,7 @@ void np_snapshot_dispose(struct np_snapshot *snap)
         guest_dispose(&snap->guests[i]);
     free(snap->guests);
     np_topo_dispose(&snap->topo);
+    np_ident_dispose(&snap->ident);
     np_snapshot_init(snap);
 }
 
@@ -171,10 +173,13 @@ int np_snapshot_copy_guest(struct np_snapshot *dst, const struct np_guest *s)
 void np_snapshot_clear_guests(struct np_snapshot *snap)
 {
     struct np_topo topo = snap->topo;
+    struct np_host_ident ident = snap->ident;
 
     np_topo_init(&snap->topo);
+    np_ident_init(&snap->ident);
     np_snapshot_dispose(snap);
     snap->topo = topo;
+    snap->ident = ident;
 }
 
 /* dst (initialised) becomes a deep copy of src.  0 or -ENOMEM. */
@@ -189,6 +194,9 @@ int np_snapshot_copy(struct np_snapshot *dst, const struct np_snapshot *src)
         goto out;
     dst->has_guests = src->has_guests;
     dst->backend = src->backend;
+    rc = np_ident_copy(&dst->ident, &src->ident);
+    if (rc)
+        goto out;
     for (i = 0; i < src->nr_guests; i++) {
         rc = np_snapshot_copy_guest(dst, &src->guests[i]);
         if (rc)

@@ -10,7 +10,8 @@
  *    with nr_bits == 0 when the backend has no soft affinity;
  *  - node_affinity is allocated to topo.nr_node_ids bits, or has
  *    nr_bits == 0 when unknown;
- *  - mem_per_node_kib is NULL when unknown, else topo.nr_node_ids entries.
+ *  - mem_per_node_kib is NULL when unknown, else topo.nr_node_ids entries;
+ *  - ident says whose snapshot it is (ident.h); its fields may be NULL.
  *
  * Lifecycle: np_snapshot_init() / np_snapshot_dispose(); guests are added
  * with np_snapshot_add_guest() and owned by the snapshot.
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "cpumap.h"
+#include "ident.h"
 #include "np_err.h"
 #include "topo.h"
 
@@ -63,6 +65,7 @@ struct np_snapshot {
     unsigned int nr_guests;
     struct np_guest *guests;
     const char *backend;       /* "xen", "kvm", "test", "file": static */
+    struct np_host_ident ident; /* hostname, backend, hypervisor, time */
 };
 
 void np_snapshot_init(struct np_snapshot *snap);

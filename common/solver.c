@@ -905,25 +905,75 @@ static int fill_entry(struct solver *s, const struct job *j)
     return 0;
 }
 
-/* Advice for a guest larger than any node, or spread over several. */
+/* The most vCPUs node n could ever take under the policy (no other guest
+ * there): one per core for isolate, every thread otherwise, times the
+ * overcommit for prefer. */
+static unsigned int node_max_vcpus(const struct solver *s, unsigned int n)
+{
+    unsigned int nr_cores = s->node_core_first[n + 1] - s->node_core_first[n];
+
+    switch (s->req->policy) {
+    case NP_POLICY_ISOLATE:
+        return nr_cores;
+    case NP_POLICY_REQUIRE:
+        return s->node_cpus[n];
+    default:
+        return s->node_cpus[n] * (s->limit / MILLI);
+    }
+}
+
+/*
+ * Advice, only where it applies (docs/placement.md): for a guest larger
+ * than any node (by the policy's count of what a node takes), or spread
+ * over several nodes.  Virtual NUMA nodes are advised only when at least
+ * two nodes would hold both vCPUs and memory of the guest (a guest whose
+ * vCPUs are on a CPU-only node and its memory on a memory-only one gains
+ * nothing from them); `numapin plan --all` only when the request was not
+ * already a whole-host plan and some node could hold the guest alone on
+ * an empty host.
+ */
 static int advise(struct solver *s, const struct job *j,
                   struct np_plan_guest *pg, unsigned int nr_nodes_used)
 {
-    char mem[32], node_mem[32];
-    unsigned int parts, per;
+    char mem[32], node_mem[32], vnuma[160];
+    unsigned int parts, per, n, vnodes = 0, max_cap = 0, i;
+    bool could_fit_one = false;
 
-    if (s->max_node_cpus && j->nr_vcpus > s->max_node_cpus) {
-        parts = (j->nr_vcpus + s->max_node_cpus - 1) / s->max_node_cpus;
+    for (i = 0; i < j->at.nr; i++)
+        vnodes += j->at.vcpus[i] && j->at.mem[i];
+    for (n = 0; n < s->nr_nodes; n++) {
+        unsigned int cap = node_max_vcpus(s, n);
+
+        if (cap > max_cap)
+            max_cap = cap;
+        if (cap >= j->nr_vcpus && s->has_mem[n] &&
+            s->mem_total[n] >= j->mem_kib)
+            could_fit_one = true;
+    }
+    vnuma[0] = '\0';
+    if (vnodes >= 2)
+        snprintf(vnuma, sizeof(vnuma),
+                 "give it %u virtual NUMA nodes matching this plan (xl.cfg "
+                 "vnuma, libvirt <cpu><numa>) so that its OS keeps its memory "
+                 "local",
+                 vnodes);
+    if (max_cap && j->nr_vcpus > max_cap) {
+        parts = (j->nr_vcpus + max_cap - 1) / max_cap;
         per = (j->nr_vcpus + parts - 1) / parts;
+        if (s->req->policy == NP_POLICY_ISOLATE)
+            return np_plan_advice(pg,
+                                  "it needs %u vCPUs and under policy "
+                                  "isolate the largest node takes %u (one "
+                                  "per core): run %u guests of %u vCPUs, or "
+                                  "use policy prefer%s%s",
+                                  j->nr_vcpus, max_cap, parts, per,
+                                  vnuma[0] ? ", or " : "", vnuma);
         return np_plan_advice(pg,
                               "it needs %u vCPUs and the largest node has "
                               "%u CPUs: run %u guests of %u vCPUs and split "
-                              "the work between them, or give it %u "
-                              "virtual NUMA nodes matching this plan "
-                              "(xl.cfg vnuma, libvirt <cpu><numa>) so that "
-                              "its OS keeps its memory local",
-                              j->nr_vcpus, s->max_node_cpus, parts, per,
-                              nr_nodes_used > parts ? nr_nodes_used : parts);
+                              "the work between them%s%s",
+                              j->nr_vcpus, max_cap, parts, per,
+                              vnuma[0] ? ", or " : "", vnuma);
     }
     if (s->max_node_mem && j->mem_kib > s->max_node_mem) {
         parts = (unsigned int)((j->mem_kib + s->max_node_mem - 1) /
@@ -932,18 +982,30 @@ static int advise(struct solver *s, const struct job *j,
         format_mem(s->max_node_mem, node_mem, sizeof(node_mem));
         return np_plan_advice(pg,
                               "its memory (%s) is more than the largest "
-                              "node holds (%s): give it %u virtual NUMA "
-                              "nodes matching this plan, or split it into "
-                              "%u guests",
-                              mem, node_mem, parts, parts);
+                              "node holds (%s): split it into %u guests%s%s",
+                              mem, node_mem, parts, vnuma[0] ? ", or " : "",
+                              vnuma);
     }
-    if (nr_nodes_used > 1)
+    if (nr_nodes_used < 2 || !could_fit_one)
+        return 0;
+    if (!s->req->all && vnuma[0])
         return np_plan_advice(pg,
-                              "no single node has room for it now: it "
-                              "spans %u nodes; give it %u virtual NUMA "
-                              "nodes, or make room with `numapin plan "
-                              "--all`",
-                              nr_nodes_used, nr_nodes_used);
+                              "no single node has room for it next to the "
+                              "other guests: it spans %u nodes; %s, or make "
+                              "room with `numapin plan --all`",
+                              nr_nodes_used, vnuma);
+    if (!s->req->all)
+        return np_plan_advice(pg,
+                              "no single node has room for it next to the "
+                              "other guests: it spans %u nodes; make room "
+                              "with `numapin plan --all`",
+                              nr_nodes_used);
+    if (vnuma[0])
+        return np_plan_advice(pg,
+                              "no single node has room for it next to the "
+                              "other guests of this plan: it spans %u nodes; "
+                              "%s, or give the host more room",
+                              nr_nodes_used, vnuma);
     return 0;
 }
 
@@ -1120,30 +1182,25 @@ static int place_one(struct solver *s, struct job *j, bool *placed_out,
             return rc;
     }
     if (win == n) {
-        char need[32], have[32];
+        char need[32], have[32], why[256];
 
         format_mem(j->mem_kib, need, sizeof(need));
         format_mem(free_mem, have, sizeof(have));
         if (usable_cpus < j->nr_vcpus)
-            np_err_set(err, -ENOSPC,
-                       "guest '%s' does not fit: it needs %u vCPUs, %u CPUs "
-                       "are usable under policy %s and overcommit %u",
-                       pg->name, j->nr_vcpus, usable_cpus,
-                       np_policy_name(s->req->policy), s->limit / MILLI);
+            snprintf(why, sizeof(why),
+                     "it needs %u vCPUs, %u CPUs are usable under policy %s "
+                     "and overcommit %u",
+                     j->nr_vcpus, usable_cpus, np_policy_name(s->req->policy),
+                     s->limit / MILLI);
         else if (free_mem < j->mem_kib)
-            np_err_set(err, -ENOSPC,
-                       "guest '%s' does not fit: it needs %s, the nodes have "
-                       "%s free",
-                       pg->name, need, have);
+            snprintf(why, sizeof(why), "it needs %s, the nodes have %s free",
+                     need, have);
         else
-            np_err_set(err, -ENOSPC,
-                       "guest '%s' does not fit: no set of nodes has both "
-                       "%u usable CPUs and %s free",
-                       pg->name, j->nr_vcpus, need);
-        return np_plan_reason(s->plan, pg,
-                              "not placed: %u vCPUs usable, %s "
-                              "free on the host",
-                              usable_cpus, have);
+            snprintf(why, sizeof(why),
+                     "no set of nodes has both %u usable CPUs and %s free",
+                     j->nr_vcpus, need);
+        np_err_set(err, -ENOSPC, "guest '%s' does not fit: %s", pg->name, why);
+        return np_plan_reason(s->plan, pg, "not placed: %s", why);
     }
     rc = choose(s, j, &s->cands[win], &j->at);
     if (!rc)

@@ -70,6 +70,7 @@ static int kvm_open(struct np_backend *be, const char *arg, struct np_err *err)
     }
     real = realpath(root, NULL);
     priv->live = real && !strcmp(real, "/");
+    be->read_only = !priv->live;
     be->priv = priv;
     priv = NULL;
     rc = 0;

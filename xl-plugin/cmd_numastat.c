@@ -31,8 +31,8 @@ int np_ctx_measure(struct np_ctx *ctx, bool required)
     if (required)
         return np_ctx_error(rc == -EOPNOTSUPP ? NP_EXIT_USAGE : NP_EXIT_FAILED,
                             "%s", err.msg[0] ? err.msg : strerror(-rc));
-    fprintf(stderr, "warning: memory per node not measured: %s\n",
-            err.msg[0] ? err.msg : strerror(-rc));
+    np_ctx_warn("memory per node not measured: %s",
+                err.msg[0] ? err.msg : strerror(-rc));
     return 0;
 }
 

@@ -142,6 +142,11 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                     "number of MiB or a size such as 3G, "
                                     "512M, 1048576K",
                                     v);
+            if (!o->mem_kib)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid memory size '%s': a guest needs "
+                                    "more than 0 bytes",
+                                    v);
             o->have_mem = true;
         } else if ((v = opt_value(argc, argv, &i, "--policy", &missing))) {
             if (np_policy_parse(v, &o->policy))
@@ -369,7 +374,8 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
  * stays where it is under --all on Xen.
  */
 static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
-                          struct np_plan *plan, struct np_cpumap *reserved)
+                          struct np_plan *plan, struct np_cpumap *reserved,
+                          bool *partial)
 {
     static const int dom0[] = {0};
     struct np_solve_req req;
@@ -392,13 +398,11 @@ static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
         if (!ids)
             return np_ctx_error(NP_EXIT_FAILED, "out of memory");
         for (i = 0; i < o->nr_args; i++) {
-            const struct np_guest *g =
-                np_snapshot_find_guest(&ctx->snap, o->args[i]);
+            const struct np_guest *g = np_ctx_find_guest(ctx, o->args[i]);
 
             if (!g) {
                 free(ids);
-                return np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist",
-                                    o->args[i]);
+                return NP_EXIT_USAGE;
             }
             ids[i] = g->id;
         }
@@ -407,12 +411,65 @@ static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
     }
     rc = np_solve(&ctx->snap, &req, plan, &err);
     free(ids);
-    if (rc == -ENOSPC)
-        return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
-    if (rc)
+    *partial = rc == -ENOSPC;
+    if (rc && rc != -ENOSPC)
         return np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
                             "%s", err.msg);
     return -1;
+}
+
+/* The guests of plan that were not placed. */
+static unsigned int nr_unplaced(const struct np_plan *plan)
+{
+    unsigned int i, k = 0;
+
+    for (i = 0; i < plan->nr_guests; i++)
+        k += !plan->guests[i].placed;
+    return k;
+}
+
+/* Why g was not placed: its "not placed: ..." reason, without the prefix. */
+static const char *unplaced_why(const struct np_plan_guest *g)
+{
+    static const char prefix[] = "not placed: ";
+    unsigned int i;
+
+    for (i = g->nr_reasons; i-- > 0;)
+        if (!strncmp(g->reasons[i], prefix, sizeof(prefix) - 1))
+            return g->reasons[i] + sizeof(prefix) - 1;
+    return "it fits nowhere";
+}
+
+/*
+ * A partial plan (some guests fit nowhere): list them on stdout, "what"
+ * saying what happened to the others, unless json; one line on stderr;
+ * NP_EXIT_PARTIAL.
+ */
+static int report_partial(const struct np_plan *plan, const char *what,
+                          bool json)
+{
+    unsigned int i, k = nr_unplaced(plan);
+    const struct np_plan_guest *first = NULL;
+
+    if (!json)
+        printf("partial plan: %u of %u guest%s not placed (%s):\n", k,
+               plan->nr_guests, plan->nr_guests == 1 ? "" : "s", what);
+    for (i = 0; i < plan->nr_guests; i++) {
+        const struct np_plan_guest *g = &plan->guests[i];
+
+        if (g->placed)
+            continue;
+        if (!first)
+            first = g;
+        if (!json)
+            printf("  %s: %s\n", g->name, unplaced_why(g));
+    }
+    fflush(stdout);
+    fprintf(stderr,
+            "numapin: partial plan: %u of %u guest%s not placed ('%s': %s)\n",
+            k, plan->nr_guests, plan->nr_guests == 1 ? "" : "s",
+            first ? first->name : "?", first ? unplaced_why(first) : "?");
+    return NP_EXIT_PARTIAL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -484,6 +541,7 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv)
     struct np_plan plan;
     struct np_cpumap reserved;
     struct np_err err = {""};
+    bool partial = false;
     int rc;
 
     np_plan_init(&plan);
@@ -499,7 +557,7 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         goto out;
-    rc = solve_existing(ctx, &o, &plan, &reserved);
+    rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
     if (rc >= 0)
         goto out;
     if (o.out) {
@@ -510,6 +568,9 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv)
     }
     if (ctx->json) {
         rc = print_json(&plan);
+        if (!rc && partial)
+            rc =
+                report_partial(&plan, "the plan is written without them", true);
         goto out;
     }
     np_ctx_banner(ctx);
@@ -517,7 +578,11 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv)
     if (o.out)
         printf("plan written to %s: `numapin apply %s` applies it\n", o.out,
                o.out);
-    rc = NP_EXIT_OK;
+    rc = partial ? report_partial(&plan,
+                                  "apply places the others and leaves these "
+                                  "as they are",
+                                  false)
+                 : NP_EXIT_OK;
 out:
     free(o.args);
     np_cpumap_dispose(&reserved);
@@ -528,13 +593,9 @@ out:
 /* Can this source change the host? */
 static int need_write(struct np_ctx *ctx)
 {
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "%s cannot change a host: use a live backend or "
-                            "-c test:FILE",
-                            ctx->topology ? "a --topology file"
-                                          : ctx->be.ops->name);
-    return -1;
+    int rc = np_ctx_check_write(ctx);
+
+    return rc ? rc : -1;
 }
 
 static void print_steps(const struct np_plan *plan)
@@ -611,7 +672,7 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     struct np_apply_report rep;
     struct np_err err = {""};
     struct stat st;
-    bool from_file;
+    bool from_file, partial = false;
     int rc;
 
     np_plan_init(&plan);
@@ -651,9 +712,19 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
             rc = np_usage("apply");
             goto out;
         }
-        rc = solve_existing(ctx, &o, &plan, &reserved);
+        rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
         if (rc >= 0)
             goto out;
+    }
+    partial = nr_unplaced(&plan) > 0;
+    if (partial && nr_unplaced(&plan) == plan.nr_guests) {
+        rc = np_ctx_error(NP_EXIT_FAILED,
+                          "no guest of the plan was placed ('%s': %s): "
+                          "nothing was changed",
+                          plan.nr_guests ? plan.guests[0].name : "?",
+                          plan.nr_guests ? unplaced_why(&plan.guests[0])
+                                         : "no guests");
+        goto out;
     }
     if (ctx->dry_run) {
         rc = np_plan_check(&ctx->snap, &plan, &err);
@@ -663,7 +734,11 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
             goto out;
         }
         print_steps(&plan);
-        rc = NP_EXIT_OK;
+        rc = partial ? report_partial(&plan,
+                                      "apply would leave these as they "
+                                      "are",
+                                      false)
+                     : NP_EXIT_OK;
         goto out;
     }
     memset(&aopts, 0, sizeof(aopts));
@@ -671,6 +746,11 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     aopts.move_memory = !o.no_move;
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
+    if (rc == NP_EXIT_OK && partial)
+        rc = report_partial(&plan,
+                            "applied the others; these are left as "
+                            "they were",
+                            false);
 out:
     free(o.args);
     np_cpumap_dispose(&reserved);

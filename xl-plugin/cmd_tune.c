@@ -20,16 +20,11 @@ static int load_for_write(struct np_ctx *ctx, const char *dom,
 
     if (rc)
         return rc;
+    rc = np_ctx_check_write(ctx);
+    if (rc)
+        return rc;
     *g_out = np_ctx_find_guest(ctx, dom);
-    if (!*g_out)
-        return NP_EXIT_USAGE;
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "%s cannot change a host: use a live backend or "
-                            "-c test:FILE",
-                            ctx->topology ? "a --topology file"
-                                          : ctx->be.ops->name);
-    return 0;
+    return *g_out ? 0 : NP_EXIT_USAGE;
 }
 
 static int need_cap(struct np_ctx *ctx, unsigned int cap, const char *what)
@@ -70,16 +65,20 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         if (!strcmp(argv[i], "--migrate"))
             migrate = true;
         else if (argv[i][0] == '-' && argv[i][1])
-            return np_usage("numatune");
+            return np_usage_error("numatune", "unknown option '%s'", argv[i]);
         else if (!dom)
             dom = argv[i];
         else if (!list)
             list = argv[i];
         else
-            return np_usage("numatune");
+            return np_usage_error("numatune", "too many arguments: '%s'",
+                                  argv[i]);
     }
     if (!list)
-        return np_usage("numatune");
+        return np_usage_error("numatune", "missing %s",
+                              dom ? "NODES, the nodes for the memory of "
+                                    "the guest (or 'auto')"
+                                  : "DOM, the guest, and NODES");
     rc = load_for_write(ctx, dom, &g);
     if (rc)
         return rc;
@@ -143,7 +142,10 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         np_cpumap_andnot(&from, &nodes);
         rc = ctx->be.ops->move_memory(&ctx->be, g, &from, &nodes, &err);
         if (rc) {
-            rc = op_failed(ctx, "move the memory", g, rc, &err);
+            /* the node affinity stays set: a partial result */
+            op_failed(ctx, "move the memory (its node affinity is set)", g, rc,
+                      &err);
+            rc = NP_EXIT_PARTIAL;
             goto out;
         }
         np_ctx_print_note(ctx);
@@ -197,14 +199,19 @@ static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
         rc = ops->set_emulator_affinity(&ctx->be, g, &all, &err);
         if (rc) {
             np_cpumap_dispose(&all);
-            return op_failed(ctx, "reset the emulator threads", g, rc, &err);
+            op_failed(ctx, "reset the emulator threads (its vcpus are reset)",
+                      g, rc, &err);
+            return NP_EXIT_PARTIAL;
         }
     }
     np_cpumap_dispose(&all);
     if (ops->caps & NP_CAP_NODE_AFFINITY) {
         rc = ops->set_node_affinity(&ctx->be, g, NULL, &err);
-        if (rc)
-            return op_failed(ctx, "reset the node affinity", g, rc, &err);
+        if (rc) {
+            op_failed(ctx, "reset the node affinity (its vcpus are reset)", g,
+                      rc, &err);
+            return NP_EXIT_PARTIAL;
+        }
     }
     ctx->be.note[0] = '\0';
     return NP_EXIT_OK;
@@ -232,21 +239,30 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
-    if (!ctx->snap.nr_guests)
-        return NP_EXIT_OK;
-    rc = load_for_write(ctx, ctx->snap.guests[0].name, &g);
+    rc = np_ctx_check_write(ctx);
     if (rc)
         return rc;
+    np_progress_start("reset");
     for (i = 0; i < ctx->snap.nr_guests; i++) {
         if (ctx->dry_run) {
             printf("reset %s: hard all, soft all, node affinity auto\n",
                    ctx->snap.guests[i].name);
             continue;
         }
+        np_progress(i, ctx->snap.nr_guests);
         rc = reset_guest(ctx, &ctx->snap.guests[i]);
-        if (rc)
-            return rc;
+        if (rc) {
+            np_progress_end();
+            if (i == 0)
+                return rc;
+            return np_ctx_error(NP_EXIT_PARTIAL,
+                                "%u of %u guests were reset before %s failed: "
+                                "they stay reset",
+                                i, ctx->snap.nr_guests,
+                                ctx->snap.guests[i].name);
+        }
     }
+    np_progress_end();
     return NP_EXIT_OK;
 }
 

@@ -70,7 +70,18 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
     free(sel);
     /* the all-guests view warns where two guests' pins share a CPU */
     fflush(stdout);
-    np_text_overlap_warnings(stderr, &ctx->snap);
+    {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+
+        if (m) {
+            np_text_overlap_warnings(m, &ctx->snap);
+            fclose(m);
+            np_print_warnings(stderr, buf);
+        }
+        free(buf);
+    }
     return NP_EXIT_OK;
 }
 
@@ -160,14 +171,18 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
 {
     const struct np_backend_ops *ops = ctx->be.ops;
     struct np_err err = {""};
-    int v, rc = 0;
+    int v, rc = 0, code = NP_EXIT_FAILED;
 
+    np_progress_start("vcpu-pin");
     for (v = first; v <= last; v++) {
+        np_progress((unsigned int)(v - first),
+                    (unsigned int)(last - first + 1));
         rc = ops->set_vcpu_affinity(&ctx->be, g, v, hard, soft, &err);
         if (rc)
             break;
         np_ctx_print_note(ctx);
     }
+    np_progress_end();
     if (!rc)
         return NP_EXIT_OK;
     np_ctx_error(NP_EXIT_FAILED, "cannot set the affinity of %s vcpu %d: %s",
@@ -181,10 +196,11 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
         if (ops->set_vcpu_affinity(
                 &ctx->be, g, v, hard ? &old->hard : NULL,
                 soft && old->soft.nr_bits ? &old->soft : NULL, &undo_err))
-            np_ctx_error(NP_EXIT_FAILED, "could not restore %s vcpu %d: %s",
-                         g->name, v, undo_err.msg);
+            code = np_ctx_error(NP_EXIT_PARTIAL,
+                                "could not restore %s vcpu %d: %s", g->name, v,
+                                undo_err.msg);
     }
-    return NP_EXIT_FAILED;
+    return code;
 }
 
 int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
@@ -205,8 +221,15 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         argc--;
         argv++;
     }
-    if (argc < 4 || argc > 5)
-        return np_usage("vcpu-pin");
+    if (argc < 4)
+        return np_usage_error("vcpu-pin", "missing %s",
+                              argc == 1   ? "DOM, the guest"
+                              : argc == 2 ? "VCPU, a vcpu number or 'all'"
+                                          : "HARD, the cpu-list to pin to "
+                                            "('-' keeps the hard map)");
+    if (argc > 5)
+        return np_usage_error("vcpu-pin", "too many arguments: '%s' after SOFT",
+                              argv[5]);
     dom = argv[1];
     hard_str = argv[3];
     soft_str = argc > 4 ? argv[4] : NULL;
@@ -269,13 +292,16 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
                           hard_str);
         goto out;
     }
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE)) {
-        rc = np_ctx_error(NP_EXIT_FAILED,
-                          "%s cannot change a host: use a live backend or "
-                          "-c test:FILE",
-                          ctx->topology ? "a --topology file"
-                                        : ctx->be.ops->name);
+    rc = np_ctx_check_write(ctx);
+    if (rc)
         goto out;
+    if (!g) {
+        /* a source without guests: the name cannot be found */
+        g = np_ctx_find_guest(ctx, dom);
+        if (!g) {
+            rc = NP_EXIT_USAGE;
+            goto out;
+        }
     }
     if (soft && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY)) {
         rc = np_ctx_error(NP_EXIT_FAILED, "the %s backend has no soft affinity",

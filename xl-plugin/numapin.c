@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend_kvm.h"
 #include "backend_test.h"
@@ -134,7 +135,9 @@ int np_ctx_error(int code, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("numapin: error: ", stderr);
+    np_progress_clear();
+    fprintf(stderr, "numapin: %serror:%s ", np_color(stderr, NP_SGR_ERR),
+            np_color(stderr, NP_SGR_OFF));
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -150,6 +153,169 @@ static const struct cmd_spec *find_cmd(const char *name)
         if (!strcmp(cmd_table[i].name, name))
             return &cmd_table[i];
     return NULL;
+}
+
+int np_usage_error(const char *cmd, const char *fmt, ...)
+{
+    const struct cmd_spec *c = find_cmd(cmd);
+    va_list ap;
+
+    np_progress_clear();
+    fprintf(stderr, "numapin: %serror:%s %s: ", np_color(stderr, NP_SGR_ERR),
+            np_color(stderr, NP_SGR_OFF), cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (c)
+        fprintf(stderr, " (usage: numapin %s %s)", c->name, c->usage);
+    fputc('\n', stderr);
+    return NP_EXIT_USAGE;
+}
+
+/* "unknown command 'x'", with the closest command when there is one. */
+static int unknown_cmd(const char *name)
+{
+    const char *names[NR_CMDS + 1];
+    const char *best;
+    unsigned int i;
+
+    for (i = 0; i < NR_CMDS; i++)
+        names[i] = cmd_table[i].name;
+    names[NR_CMDS] = "help";
+    best = np_suggest(name, names, NR_CMDS + 1);
+    if (best)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "unknown command '%s': did you mean '%s'?", name,
+                            best);
+    return np_ctx_error(NP_EXIT_USAGE,
+                        "unknown command '%s': see numapin --help", name);
+}
+
+/*
+ * The global options, which go before the command: one of them after it
+ * is named as such rather than answered with a bare usage line.  Returns
+ * -1 to go on, or an exit code.
+ */
+static int check_global_after_cmd(int argc, char **argv)
+{
+    static const char *const globals[] = {
+        "--json",  "--topology", "--root", "--qmp", "--pid",
+        "--color", "--version",  "-N",     "-c",
+    };
+    unsigned int k;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        for (k = 0; k < sizeof(globals) / sizeof(globals[0]); k++) {
+            size_t len = strlen(globals[k]);
+
+            if (strncmp(argv[i], globals[k], len) ||
+                (argv[i][len] && argv[i][len] != '='))
+                continue;
+            /* no command has an option of these names of its own */
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "'%s' is a global option: give it before the "
+                                "command, as in `numapin %s %s ...`",
+                                globals[k], globals[k], argv[0]);
+        }
+    }
+    return -1;
+}
+
+/*
+ * --complete WHAT, for the bash completion (completion/numapin.bash): one
+ * word per line.  commands; options:CMD (the options of CMD, read from
+ * its usage and help, so that they never drift); guests and nodes of
+ * the host the earlier options name.
+ */
+static int complete(struct np_ctx *ctx, const char *what)
+{
+    unsigned int i;
+
+    if (!strcmp(what, "commands")) {
+        for (i = 0; i < NR_CMDS; i++)
+            puts(cmd_table[i].name);
+        return NP_EXIT_OK;
+    }
+    if (!strncmp(what, "options:", 8)) {
+        const struct cmd_spec *c = find_cmd(what + 8);
+        const char *texts[2], *p;
+        char seen[32][24];
+        unsigned int t, nr_seen = 0;
+
+        if (!c)
+            return NP_EXIT_USAGE;
+        texts[0] = c->usage;
+        texts[1] = c->help;
+        for (t = 0; t < 2; t++) {
+            for (p = texts[t]; (p = strchr(p, '-'));) {
+                size_t n;
+
+                /* an option opens a word: "[-f", " --all", "|--all" */
+                if (p != texts[t] && !strchr(" [|(", p[-1])) {
+                    p++;
+                    continue;
+                }
+                n = strspn(p, "-abcdefghijklmnopqrstuvwxyz0123456789");
+                if ((p[1] != '-' ? n == 2 : n > 2) && n < sizeof(seen[0]) &&
+                    nr_seen < sizeof(seen) / sizeof(seen[0])) {
+                    for (i = 0; i < nr_seen; i++)
+                        if (!strncmp(seen[i], p, n) && !seen[i][n])
+                            break;
+                    if (i == nr_seen) {
+                        memcpy(seen[nr_seen], p, n);
+                        seen[nr_seen][n] = '\0';
+                        puts(seen[nr_seen++]);
+                    }
+                }
+                p += n ? n : 1;
+            }
+        }
+        puts("--help");
+        return NP_EXIT_OK;
+    }
+    if (!strcmp(what, "guests") || !strcmp(what, "nodes")) {
+        /* quiet: a completion prints no error into the prompt */
+        if (!freopen("/dev/null", "w", stderr))
+            return NP_EXIT_FAILED;
+        if (np_ctx_load(ctx,
+                        what[0] == 'g' ? NP_WANT_ANY_GUESTS : NP_WANT_HOST))
+            return NP_EXIT_FAILED;
+        if (what[0] == 'g') {
+            for (i = 0; i < ctx->snap.nr_guests; i++)
+                puts(ctx->snap.guests[i].name);
+        } else {
+            for (i = 0; i < ctx->snap.topo.nr_node_ids; i++)
+                if (ctx->snap.topo.nodes[i].present)
+                    printf("%u\n", i);
+        }
+        return NP_EXIT_OK;
+    }
+    return np_ctx_error(NP_EXIT_USAGE,
+                        "invalid --complete '%s': use commands, "
+                        "options:CMD, guests or nodes",
+                        what);
+}
+
+int np_ctx_check_write(struct np_ctx *ctx)
+{
+    if (ctx->topology)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "a --topology file cannot change a host: use a "
+                            "live backend or -c test:FILE");
+    if (ctx->be_open && ctx->be.read_only)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "'%s' is a captured tree: numapin changes only the "
+                            "host it runs on (root /) or a test:FILE",
+                            ctx->be.root ? ctx->be.root : "?");
+    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "the %s backend cannot change a host: use a live "
+                            "backend or -c test:FILE",
+                            ctx->be_open ? ctx->be.ops->name : "?");
+    return 0;
 }
 
 int np_usage(const char *cmd)
@@ -205,7 +371,11 @@ static void help_main(FILE *f)
             "clash (kvm)\n"
             "  -N                 dry run: print what would change, change "
             "nothing\n"
-            "  --json             machine output\n"
+            "  --json             machine output (one JSON object)\n"
+            "  --color[=WHEN]     colour: auto (on a terminal, unless "
+            "NO_COLOR),\n"
+            "                     always or never\n"
+            "  --version          print numapin's version\n"
             "  -h, --help         this help; `numapin COMMAND --help` for a "
             "command\n\n"
             "commands:\n");
@@ -299,6 +469,61 @@ static int load_topology_file(struct np_ctx *ctx, struct np_err *err)
     return rc;
 }
 
+/*
+ * The identity of a snapshot read from a backend (ident.h): who read it,
+ * the host's name and id, when.  A --topology file keeps its own.
+ */
+static int fill_ident(struct np_ctx *ctx)
+{
+    struct np_host_ident *id = &ctx->snap.ident;
+    const char *name = ctx->be.ops->name, *base, *root = ctx->be.root;
+    char *release = NULL, *s = NULL;
+    int rc;
+
+    if (!root && ctx->backend && strchr(ctx->backend, ':'))
+        root = strchr(ctx->backend, ':') + 1;
+
+    rc = np_ident_set(&id->backend, name);
+    if (!rc && strcmp(name, "test"))
+        rc = np_ident_read_local(id, root);
+    if (!rc && !strcmp(name, "kvm")) {
+        rc = np_ident_set(&id->hypervisor, "kvm");
+        if (!rc)
+            rc = np_ident_linux_release(root, &release);
+        if (!rc && release)
+            rc = np_ident_set(&id->hypervisor_version, release);
+    }
+    if (!rc && !id->hostname) {
+        /* a test file or a captured tree without a name: its own name */
+        base = "localhost";
+        if (!strcmp(name, "test") && ctx->backend && strchr(ctx->backend, ':'))
+            base = strchr(ctx->backend, ':') + 1;
+        else if (root)
+            base = root;
+        s = strdup(base);
+        if (!s) {
+            rc = -ENOMEM;
+        } else {
+            size_t len;
+            char *b;
+
+            while ((len = strlen(s)) > 1 && s[len - 1] == '/')
+                s[len - 1] = '\0';
+            b = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+            len = strlen(b);
+            if (len > 5 && !strcmp(b + len - 5, ".json"))
+                b[len - 5] = '\0';
+            if (np_ident_valid_hostname(b))
+                rc = np_ident_set(&id->hostname, b);
+        }
+    }
+    if (!rc)
+        rc = np_ident_set_time(id, time(NULL));
+    free(release);
+    free(s);
+    return rc;
+}
+
 int np_ctx_load(struct np_ctx *ctx, enum np_want want)
 {
     struct np_err err = {""};
@@ -341,6 +566,8 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
         return np_ctx_error(NP_EXIT_FAILED, "%s",
                             err.msg[0] ? err.msg : strerror(-rc));
     ctx->snap.backend = ctx->be.ops->name;
+    if (fill_ident(ctx))
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
     ctx->loaded = true;
     return 0;
 }
@@ -368,9 +595,30 @@ const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom)
                      nr, dom, ids);
         return NULL;
     }
+    if (!snap->has_guests) {
+        np_ctx_error(NP_EXIT_USAGE,
+                     "guest '%s': this source knows no guests (%s)", dom,
+                     ctx->topology ? "a --topology file without \"guests\""
+                                   : "a captured tree without proc/");
+        return NULL;
+    }
     g = np_snapshot_find_guest(snap, dom);
-    if (!g)
-        np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist", dom);
+    if (!g) {
+        const char **names = calloc(snap->nr_guests + 1, sizeof(*names));
+        const char *best = NULL;
+
+        for (i = 0; names && i < snap->nr_guests; i++)
+            names[i] = snap->guests[i].name;
+        if (names)
+            best = np_suggest(dom, names, snap->nr_guests);
+        if (best)
+            np_ctx_error(NP_EXIT_USAGE,
+                         "guest '%s' does not exist: did you mean '%s'?", dom,
+                         best);
+        else
+            np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist", dom);
+        free(names);
+    }
     return g;
 }
 
@@ -391,10 +639,15 @@ int main(int argc, char **argv)
         {"root", required_argument, NULL, 'r'},
         {"qmp", required_argument, NULL, 'q'},
         {"pid", required_argument, NULL, 'p'},
+        {"color", optional_argument, NULL, 'C'},
+        {"colour", optional_argument, NULL, 'C'},
+        {"version", no_argument, NULL, 'V'},
+        {"complete", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     struct np_ctx ctx;
     const struct cmd_spec *cmd;
+    const char *complete_what = NULL;
     int opt, rc;
 
     memset(&ctx, 0, sizeof(ctx));
@@ -431,6 +684,19 @@ int main(int argc, char **argv)
                                     optarg);
             break;
         }
+        case 'C':
+            if (np_color_parse(optarg ? optarg : "always"))
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid --color '%s': use auto, always "
+                                    "or never",
+                                    optarg);
+            break;
+        case 'K':
+            complete_what = optarg;
+            break;
+        case 'V':
+            printf("numapin %s\n", NP_VERSION);
+            return NP_EXIT_OK;
         case 'h':
             help_main(stdout);
             return NP_EXIT_OK;
@@ -438,6 +704,13 @@ int main(int argc, char **argv)
             help_main(stderr);
             return NP_EXIT_USAGE;
         }
+    }
+    if (complete_what) {
+        rc = complete(&ctx, complete_what);
+        if (ctx.be_open && ctx.be.ops->close)
+            ctx.be.ops->close(&ctx.be);
+        np_snapshot_dispose(&ctx.snap);
+        return rc;
     }
     if (optind >= argc) {
         help_main(stderr);
@@ -456,10 +729,10 @@ int main(int argc, char **argv)
                             "--topology cannot be used with -c or --root");
     cmd = find_cmd(argv[optind]);
     if (!cmd)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "unknown command '%s': see numapin --help",
-                            argv[optind]);
+        return unknown_cmd(argv[optind]);
     rc = np_cmd_getopt_help(argc - optind, argv + optind, cmd->name);
+    if (rc < 0)
+        rc = check_global_after_cmd(argc - optind, argv + optind);
     if (rc < 0)
         rc = cmd->fn(&ctx, argc - optind, argv + optind);
     if (fflush(stdout) || ferror(stdout))

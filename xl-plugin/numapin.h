@@ -11,6 +11,7 @@
 #define NUMAPIN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "backend.h"
 #include "np_err.h"
@@ -21,6 +22,8 @@ enum {
     NP_EXIT_OK = 0,
     NP_EXIT_USAGE = 1,   /* bad usage or input */
     NP_EXIT_FAILED = 2,  /* the operation failed */
+    NP_EXIT_PARTIAL = 3, /* done in part: a plan left guests out, or a
+                          * failure after changes that stayed made */
 };
 
 struct np_ctx {
@@ -84,6 +87,45 @@ void np_ctx_print_note(struct np_ctx *ctx);
  * printing it); else a warning, and 0.
  */
 int np_ctx_measure(struct np_ctx *ctx, bool required);
+
+/* Can this source change the host?  0, or an exit code (1: a captured
+ * tree, a --topology file or a backend that cannot write) after printing
+ * the error. */
+int np_ctx_check_write(struct np_ctx *ctx);
+
+/* Print "numapin: error: CMD: MSG (usage: numapin CMD USAGE)" in one
+ * line; returns NP_EXIT_USAGE. */
+int np_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- cli_term.c: colour, suggestions, progress ---- */
+enum np_color { NP_COLOR_AUTO, NP_COLOR_ALWAYS, NP_COLOR_NEVER };
+#define NP_SGR_ERR  "\033[1;31m"
+#define NP_SGR_WARN "\033[1;33m"
+#define NP_SGR_NOTE "\033[1;36m"
+#define NP_SGR_BOLD "\033[1m"
+#define NP_SGR_OFF  "\033[m"
+
+/* --color=auto|always|never; 0, or -1 for anything else.  always wins
+ * over NO_COLOR; auto is on for a terminal unless NO_COLOR is set. */
+int np_color_parse(const char *mode);
+bool np_color_on(FILE *f);
+/* sgr when f is coloured, else "". */
+const char *np_color(FILE *f, const char *sgr);
+/* "numapin: warning: MSG" on stderr. */
+void np_ctx_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print text, colouring the "warning:" that opens a line. */
+void np_print_warnings(FILE *f, const char *text);
+/* The candidate closest to word (a typo or two away, or a prefix), or
+ * NULL; NULL candidates are skipped. */
+const char *np_suggest(const char *word, const char *const *cands,
+                       unsigned int nr);
+/* A progress line on stderr, only on a terminal and only once a second
+ * has passed since np_progress_start(); total 0 when unknown. */
+void np_progress_start(const char *what);
+void np_progress(unsigned int done, unsigned int total);
+void np_progress_clear(void);
+void np_progress_end(void);
 
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);

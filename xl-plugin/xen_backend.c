@@ -317,6 +317,19 @@ static int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
     ver = libxl_get_version_info(p->ctx);
     if (ver && ver->pagesize)
         pagesize = (unsigned int)ver->pagesize;
+    if (ver) {
+        char version[64];
+
+        snprintf(version, sizeof(version), "%d.%d%s", ver->xen_version_major,
+                 ver->xen_version_minor,
+                 ver->xen_version_extra ? ver->xen_version_extra : "");
+        if (np_ident_set(&snap->ident.hypervisor, "xen") ||
+            (np_ident_valid(version) &&
+             np_ident_set(&snap->ident.hypervisor_version, version))) {
+            rc = np_err_set(err, -ENOMEM, "out of memory");
+            goto out;
+        }
+    }
 
     nr_cpu_ids = info.max_cpu_id + 1;
     if ((unsigned int)nr_cputopo > nr_cpu_ids)

@@ -183,9 +183,47 @@ expect_err 2 "guest id 2 is now 'web1', not 'web9'" $t apply "$tmp/stale.json"
 expect_err 1 "cannot open '$tmp/none.json'" $t apply "$tmp/none.json"
 echo '{"numapin_plan": 1, "kind": "plan", "bogus": 1}' >"$tmp/bad.json"
 expect_err 1 "unknown key 'bogus'" $t apply "$tmp/bad.json"
-expect_err 2 "a --topology file cannot change a host" \
+expect_err 1 "a --topology file cannot change a host" \
     --topology "$tmp/h.json" apply "$tmp/plan.json"
 cmp -s "$tmp/h.json" "$tmp/before.json" && ok || bad "a refused apply changed"
+
+# --- a partial plan: printed, written, exit 3; apply does the rest ------
+cp "$top/tests/fixtures/json/partial-2010.json" "$tmp/part.json"
+cp "$tmp/part.json" "$tmp/part0.json"
+pt="-c test:$tmp/part.json"
+"$np" $pt plan --all -o "$tmp/pplan.json" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 3 ] && grep -q "^guest huge (10 vCPUs, 1.0 GiB): not placed" \
+    "$tmp/out" && grep -q "^partial plan: 1 of 3 guests not placed" \
+    "$tmp/out" && grep -q "^  huge: it needs 10 vCPUs, 8 CPUs are usable" \
+    "$tmp/out" && grep -q "^guest web1 (2 vCPUs, 512 MiB): node" "$tmp/out" &&
+    [ "$(wc -l <"$tmp/err")" = 1 ] &&
+    grep -q "partial plan: 1 of 3 guests not placed ('huge'" "$tmp/err" &&
+    grep -q '"placed": false' "$tmp/pplan.json" && ok ||
+    { bad "partial plan: exit $rc"; cat "$tmp/out" "$tmp/err"; }
+"$np" --json $pt plan --all >"$tmp/pj" 2>"$tmp/err"
+[ $? = 3 ] && grep -q '"name": "huge"' "$tmp/pj" &&
+    [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "partial plan --json"
+"$np" $pt -N apply "$tmp/pplan.json" >"$tmp/out" 2>"$tmp/err"
+[ $? = 3 ] && grep -q "^web1 vcpu 0: hard" "$tmp/out" &&
+    ! grep -q "^huge vcpu" "$tmp/out" && cmp -s "$tmp/part.json" \
+    "$tmp/part0.json" && ok || { bad "apply -N of a partial plan"; \
+    cat "$tmp/out" "$tmp/err"; }
+"$np" $pt apply --state-dir "$tmp/s3" "$tmp/pplan.json" >"$tmp/out" \
+    2>"$tmp/err"
+[ $? = 3 ] && grep -q "^applied: 2 guests" "$tmp/out" &&
+    grep -q "applied the others; these are left as they were" "$tmp/out" &&
+    grep -q "^  huge: " "$tmp/out" && ok ||
+    { bad "apply of a partial plan"; cat "$tmp/out" "$tmp/err"; }
+"$np" $pt vcpu-list huge | grep -q "^huge  *4     0 .* all / all" && ok ||
+    { bad "apply of a partial plan changed the guest left out"; \
+    "$np" $pt vcpu-list huge; }
+cp "$tmp/part0.json" "$tmp/part.json"
+"$np" $pt apply --all --state-dir "$tmp/s4" >"$tmp/out" 2>"$tmp/err"
+[ $? = 3 ] && grep -q "^applied: 2 guests" "$tmp/out" && ok ||
+    { bad "apply --all, partial"; cat "$tmp/out" "$tmp/err"; }
+expect_err 2 "no guest of the plan was placed ('huge'" $pt apply huge \
+    --state-dir "$tmp/s5"
 
 echo "plan: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -523,7 +523,7 @@ static const struct bad_case {
     /* the top level */
     {"[1]", "t.json: top level: expected an object, found an array"},
     {"{}", "top level: missing key 'numapin'"},
-    {"{\"numapin\":2}", "numapin: format version 2 is not supported"},
+    {"{\"numapin\":3}", "numapin: format version 3 is not supported"},
     {"{\"numapin\":\"1\"}", "numapin: expected an integer, found \"1\""},
     {"{\"numapin\":1}", "top level: missing key 'host'"},
     {"{\"numapin\":1,\"hosts\":{}}", "top level: unknown key 'hosts'"},

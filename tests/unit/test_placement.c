@@ -1,0 +1,308 @@
+/*
+ * test_placement.c: the solver's objective (docs/placement.md), case by
+ * case: partial plans, whole-host plans that keep well-placed guests
+ * (churn), the split of vCPUs and memory inside a node set, the SMT tie,
+ * the order that places the most guests, and advice that applies.
+ * test_solver.c holds the write-up's cases and the properties every plan
+ * has.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt_json.h"
+#include "np_test.h"
+#include "plan.h"
+#include "solver.h"
+
+#define ORIGIN NP_SRCDIR "/examples/origin-2010.json"
+#define GIB (1024ull * 1024)
+
+/* A host: node n has cores[n] cores of `threads` threads and free[n] GiB
+ * free (0: no memory); distances from dist[] (nodes x nodes; NULL: 10 / 20). */
+static void host(struct np_snapshot *snap, unsigned int nodes,
+                 const unsigned int *cores, unsigned int threads,
+                 const unsigned int *free_gib, const unsigned int *dist)
+{
+    struct np_topo *t = &snap->topo;
+    unsigned int n, m, c, k, nr = 0, cpu = 0;
+
+    np_snapshot_init(snap);
+    for (n = 0; n < nodes; n++)
+        nr += cores[n] * threads;
+    ck_assert_int_eq(np_topo_alloc(t, nr, nodes), 0);
+    for (n = 0; n < nodes; n++) {
+        np_topo_add_node(t, (int)n);
+        t->nodes[n].mem_total_kib = free_gib[n] * GIB;
+        t->nodes[n].mem_free_kib = free_gib[n] * GIB;
+        t->nodes[n].mem_free_known = true;
+        for (m = 0; m < nodes; m++)
+            np_topo_set_distance(t, (int)n, (int)m,
+                                 dist     ? dist[n * nodes + m]
+                                 : n == m ? 10
+                                          : 20);
+        for (c = 0; c < cores[n]; c++) {
+            unsigned int first = cpu;
+
+            for (k = 0; k < threads; k++, cpu++) {
+                struct np_cpu *p = &t->cpus[cpu];
+
+                np_topo_add_cpu(t, (int)cpu);
+                p->socket = (int)n;
+                p->die = 0;
+                p->core = (int)c;
+                p->node = (int)n;
+                ck_assert_int_eq(np_cpumap_alloc(&p->siblings, nr), 0);
+                np_cpumap_set_range(&p->siblings, (int)first,
+                                    (int)(first + threads - 1));
+            }
+        }
+    }
+    ck_assert_int_eq(np_topo_finish(t, NULL), 0);
+    snap->has_guests = true;
+    snap->backend = "test";
+}
+
+/*
+ * A guest of nr vCPUs: vCPU v pinned to cpus[v] (cpus NULL: floating),
+ * mem_gib[n] GiB on node n (NULL: where unknown).  Takes its memory from
+ * the nodes' free memory, as a running guest does.
+ */
+static struct np_guest *guest(struct np_snapshot *snap, int id,
+                              const char *name, unsigned int nr,
+                              const int *cpus, const double *mem_gib)
+{
+    struct np_topo *t = &snap->topo;
+    struct np_guest *g;
+    unsigned int v, n;
+
+    ck_assert_int_eq(np_snapshot_add_guest(snap, id, name, nr, false, &g), 0);
+    for (v = 0; v < nr; v++) {
+        if (!g->vcpus[v].hard.nr_bits)
+            ck_assert_int_eq(np_cpumap_alloc(&g->vcpus[v].hard, t->nr_cpu_ids),
+                             0);
+        np_cpumap_zero(&g->vcpus[v].hard);
+        if (cpus)
+            np_cpumap_set(&g->vcpus[v].hard, cpus[v]);
+        else
+            np_cpumap_set_range(&g->vcpus[v].hard, 0, (int)t->nr_cpu_ids - 1);
+    }
+    g->mem_kib = 0;
+    if (mem_gib) {
+        g->mem_per_node_kib = calloc(t->nr_node_ids, sizeof(uint64_t));
+        ck_assert_ptr_nonnull(g->mem_per_node_kib);
+        for (n = 0; n < t->nr_node_ids; n++) {
+            uint64_t kib = (uint64_t)(mem_gib[n] * (double)GIB);
+
+            g->mem_per_node_kib[n] = kib;
+            g->mem_kib += kib;
+            t->nodes[n].mem_free_kib -= kib;
+        }
+    }
+    return g;
+}
+
+static const struct np_plan_guest *find(const struct np_plan *plan,
+                                        const char *name)
+{
+    unsigned int i;
+
+    for (i = 0; i < plan->nr_guests; i++)
+        if (!strcmp(plan->guests[i].name, name))
+            return &plan->guests[i];
+    ck_abort_msg("no guest '%s' in the plan", name);
+    return NULL;
+}
+
+static bool has_text(char *const *v, unsigned int nr, const char *sub)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr; i++)
+        if (strstr(v[i], sub))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Partial plans                                                       */
+/* ------------------------------------------------------------------ */
+
+/* One guest fits nowhere: the others are still placed, the plan says why
+ * that one is not, and the error names it. */
+START_TEST(partial_plan)
+{
+    static const unsigned int cores[] = {4, 4}, mem[] = {4, 4};
+    static const double one[] = {0.5, 0.5};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_plan plan;
+    struct np_err err = {""};
+    const struct np_plan_guest *g;
+    unsigned int i, placed = 0;
+
+    host(&snap, 2, cores, 1, mem, NULL);
+    guest(&snap, 1, "a", 4, NULL, one);
+    guest(&snap, 2, "huge", 10, NULL, one);
+    guest(&snap, 3, "b", 2, NULL, one);
+    guest(&snap, 4, "c", 2, NULL, one);
+    np_solve_req_init(&req);
+    req.all = true;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, &err), -ENOSPC);
+    ck_assert_msg(strstr(err.msg, "guest 'huge' does not fit: it needs 10 "
+                                  "vCPUs, 8 CPUs are usable"),
+                  "%s", err.msg);
+    ck_assert_uint_eq(plan.nr_guests, 4);
+    g = find(&plan, "huge");
+    ck_assert(!g->placed);
+    ck_assert(has_text(g->reasons, g->nr_reasons,
+                       "not placed: it needs 10 vCPUs, 8 CPUs are usable"));
+    for (i = 0; i < plan.nr_guests; i++)
+        placed += plan.guests[i].placed;
+    ck_assert_uint_eq(placed, 3);
+    /* ... and it round-trips through JSON with the guest left out */
+    {
+        struct np_plan back;
+        char *json = NULL;
+
+        ck_assert_int_eq(np_plan_write_json(&plan, &json, NULL), 0);
+        np_plan_init(&back);
+        ck_assert_int_eq(
+            np_plan_read_json(json, strlen(json), "p", &back, NULL), 0);
+        ck_assert(!find(&back, "huge")->placed);
+        ck_assert(find(&back, "a")->placed);
+        free(json);
+        np_plan_dispose(&back);
+    }
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Advice                                                              */
+/* ------------------------------------------------------------------ */
+
+/* A whole-host plan never advises `numapin plan --all`, the command that
+ * was just run; placing a new guest around pinned ones does. */
+START_TEST(advice_never_the_command_just_run)
+{
+    static const unsigned int cores[] = {4, 4}, mem[] = {4, 4};
+    static const int a_cpus[] = {0, 1, 2}, b_cpus[] = {4, 5, 6};
+    static const double a_mem[] = {1, 0}, b_mem[] = {0, 1};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_new_guest ng = {"new", 2, GIB};
+    struct np_plan plan;
+    const struct np_plan_guest *g;
+
+    host(&snap, 2, cores, 1, mem, NULL);
+    guest(&snap, 1, "a", 3, a_cpus, a_mem);
+    guest(&snap, 2, "b", 3, b_cpus, b_mem);
+    guest(&snap, 3, "c", 2, NULL, NULL)->mem_kib = GIB;
+    np_solve_req_init(&req);
+    req.all = true;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    /* 3 + 3 + 2 vCPUs on two nodes of 4 CPUs: one of them spans both */
+    g = find(&plan, "c");
+    if (np_cpumap_weight(&g->nodes) == 1)
+        g = find(&plan, "a");
+    if (np_cpumap_weight(&g->nodes) == 1)
+        g = find(&plan, "b");
+    ck_assert_uint_eq(np_cpumap_weight(&g->nodes), 2);
+    ck_assert_msg(!g->advice || !strstr(g->advice, "plan --all"), "%s",
+                  g->advice);
+    ck_assert_msg(g->advice && strstr(g->advice, "2 virtual NUMA nodes"), "%s",
+                  g->advice ? g->advice : "(none)");
+    np_plan_dispose(&plan);
+    /* a new guest next to a and b: re-planning the host may make room */
+    np_snapshot_clear_guests(&snap);
+    snap.topo.nodes[0].mem_free_kib = 3 * GIB;
+    snap.topo.nodes[1].mem_free_kib = 3 * GIB;
+    guest(&snap, 1, "a", 3, a_cpus, NULL);
+    guest(&snap, 2, "b", 3, b_cpus, NULL);
+    np_solve_req_init(&req);
+    req.new_guests = &ng;
+    req.nr_new = 1;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    g = &plan.guests[0];
+    ck_assert_uint_eq(np_cpumap_weight(&g->nodes), 2);
+    ck_assert_msg(g->advice && strstr(g->advice, "numapin plan --all"), "%s",
+                  g->advice ? g->advice : "(none)");
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/* Under isolate a node takes one vCPU per core: a guest with more vCPUs
+ * than any node has cores can never be on one node, and is not told that
+ * no node has room "now". */
+START_TEST(advice_isolate_never_fits_one_node)
+{
+    static const unsigned int cores[] = {4, 4}, mem[] = {8, 8};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_new_guest ng = {"wide", 6, GIB};
+    struct np_plan plan;
+    const struct np_plan_guest *g;
+
+    host(&snap, 2, cores, 2, mem, NULL);
+    np_solve_req_init(&req);
+    req.policy = NP_POLICY_ISOLATE;
+    req.new_guests = &ng;
+    req.nr_new = 1;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    g = &plan.guests[0];
+    ck_assert(g->placed);
+    ck_assert_uint_eq(np_cpumap_weight(&g->nodes), 2);
+    ck_assert_ptr_nonnull(g->advice);
+    ck_assert_msg(!strstr(g->advice, "now") && !strstr(g->advice, "plan --all"),
+                  "%s", g->advice);
+    ck_assert_msg(strstr(g->advice, "under policy isolate the largest node "
+                                    "takes 4 (one per core)"),
+                  "%s", g->advice);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/* vCPUs on a CPU-only node, memory on a memory-only one: virtual NUMA
+ * nodes would not help (no node holds both), and nothing else does. */
+START_TEST(advice_cpu_only_memory_only_pair)
+{
+    static const unsigned int cores[] = {4, 0}, mem[] = {0, 8};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_new_guest ng = {"pair", 2, GIB};
+    struct np_plan plan;
+    const struct np_plan_guest *g;
+
+    host(&snap, 2, cores, 1, mem, NULL);
+    np_solve_req_init(&req);
+    req.new_guests = &ng;
+    req.nr_new = 1;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    g = &plan.guests[0];
+    ck_assert(g->placed);
+    ck_assert_uint_eq(np_cpumap_weight(&g->nodes), 2);
+    ck_assert_msg(!g->advice, "%s", g->advice);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+Suite *suite_test_placement(void);
+Suite *suite_test_placement(void)
+{
+    Suite *s = suite_create("placement");
+    TCase *tc = tcase_create("placement");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, partial_plan);
+    tcase_add_test(tc, advice_never_the_command_just_run);
+    tcase_add_test(tc, advice_isolate_never_fits_one_node);
+    tcase_add_test(tc, advice_cpu_only_memory_only_pair);
+    suite_add_tcase(s, tc);
+    return s;
+}
