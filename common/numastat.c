@@ -109,17 +109,17 @@ static bool in_estimate(const struct np_topo *t, const struct np_guest *g,
            (!by_affinity || np_cpumap_test(&g->node_affinity, (int)n));
 }
 
-int np_guest_estimate_memory(const struct np_topo *t, struct np_guest *g)
+void np_guest_estimate_kib(const struct np_topo *t, const struct np_guest *g,
+                           uint64_t *kib)
 {
     unsigned int n, k = 0;
     bool by_affinity = g->node_affinity.nr_bits > 0;
-    uint64_t *kib, rest;
+    uint64_t rest;
 
-    kib = calloc(t->nr_node_ids + 1, sizeof(*kib));
-    if (!kib)
-        return -ENOMEM;
-    for (n = 0; n < t->nr_node_ids; n++)
+    for (n = 0; n < t->nr_node_ids; n++) {
+        kib[n] = 0;
         k += in_estimate(t, g, n, by_affinity);
+    }
     if (!k) {
         /* no node with memory in the affinity: every node with memory */
         by_affinity = false;
@@ -133,9 +133,18 @@ int np_guest_estimate_memory(const struct np_topo *t, struct np_guest *g)
         kib[n] = g->mem_kib / k + rest;
         rest = 0; /* the remainder goes to the first node */
     }
+}
+
+int np_guest_estimate_memory(const struct np_topo *t, struct np_guest *g)
+{
+    uint64_t *kib = calloc(t->nr_node_ids + 1, sizeof(*kib));
+
+    if (!kib)
+        return -ENOMEM;
+    np_guest_estimate_kib(t, g, kib);
     free(g->mem_per_node_kib);
     g->mem_per_node_kib = kib;
-    g->mem_source = "estimated from node affinity";
+    g->mem_source = NP_MEM_ESTIMATED;
     return 0;
 }
 

@@ -47,6 +47,14 @@ uint64_t np_guest_mem_measured(const struct np_topo *t,
  * vCPUs' nodes are unknown, or it has no memory. */
 double np_guest_local_pct(const struct np_topo *t, const struct np_guest *g);
 
+/* The mem_source of an estimate. */
+#define NP_MEM_ESTIMATED "estimated from node affinity"
+
+/* np_guest_estimate_memory()'s numbers into kib (nr_node_ids entries),
+ * g unchanged. */
+void np_guest_estimate_kib(const struct np_topo *t, const struct np_guest *g,
+                           uint64_t *kib);
+
 /*
  * Estimate g's memory per node from its node affinity (the nodes with
  * memory in it, or every node with memory when it has none), its mem_kib

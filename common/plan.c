@@ -408,6 +408,8 @@ static json_object *write_guest(const struct np_plan *plan,
         obj_add(o, "reasons", new_strings(g->reasons, g->nr_reasons, oom), oom);
     if (g->advice)
         obj_add(o, "advice", json_object_new_string(g->advice), oom);
+    if (g->migrate)
+        obj_add(o, "migrate", json_object_new_boolean(true), oom);
     return o;
 }
 
@@ -640,20 +642,12 @@ static unsigned int score_of(json_object *v)
 static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
                       const char *path)
 {
-    static const char *const keys[] = {"id",
-                                       "name",
-                                       "new",
-                                       "placed",
-                                       "vcpus",
-                                       "memory_kib",
-                                       "nodes",
-                                       "node_affinity",
-                                       "memory_per_node_kib",
-                                       "score",
-                                       "pins",
-                                       "reasons",
-                                       "advice",
-                                       NULL};
+    static const char *const keys[] = {
+        "id",     "name",          "new",
+        "placed", "vcpus",         "memory_kib",
+        "nodes",  "node_affinity", "memory_per_node_kib",
+        "score",  "pins",          "reasons",
+        "advice", "migrate",       NULL};
     static const char *const pin_keys[] = {"vcpu", "hard", "soft", NULL};
     json_object *v, *pins, *mem;
     struct np_plan_guest *g;
@@ -695,6 +689,10 @@ static int read_guest(struct rd *rd, struct np_plan *plan, json_object *o,
     if (rc)
         return rc;
     g->placed = json_object_get_boolean(v);
+    rc = get(rd, o, path, "migrate", json_type_boolean, false, &v);
+    if (rc)
+        return rc;
+    g->migrate = v && json_object_get_boolean(v);
     rc = get_list(rd, o, path, "nodes", plan->nr_node_ids, true, &g->nodes);
     if (rc)
         return rc;

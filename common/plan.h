@@ -88,6 +88,10 @@ struct np_plan_guest {
     unsigned int nr_reasons;
     char **reasons;
     char *advice;                 /* NULL when none */
+    bool migrate;                 /* journal: the guest was moved by a
+                                     relocation (numatune --migrate on
+                                     Xen); undo moves it back the same
+                                     way.  JSON "migrate": true */
 };
 
 struct np_plan {

@@ -32,6 +32,7 @@ struct plan_opts {
     const char *out;
     const char *state_dir;
     bool no_move;
+    bool no_measure;
     bool quiet;
     const char **args; /* the operands */
     unsigned int nr_args;
@@ -174,6 +175,8 @@ static int parse_opts(const char *cmd, int argc, char **argv,
             o->all = true;
         } else if (!strcmp(argv[i], "--no-move")) {
             o->no_move = true;
+        } else if (!strcmp(argv[i], "--no-measure")) {
+            o->no_measure = true;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             o->quiet = true;
         } else if (missing) {
@@ -557,6 +560,9 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         goto out;
+    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
+    if (rc)
+        goto out;
     rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
     if (rc >= 0)
         goto out;
@@ -707,6 +713,9 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     rc = need_write(ctx);
     if (rc >= 0)
         goto out;
+    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
+    if (rc)
+        goto out;
     if (!from_file) {
         if (!o.all && !o.nr_args) {
             rc = np_usage("apply");
@@ -746,6 +755,8 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     aopts.move_memory = !o.no_move;
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
+    if (rc == NP_EXIT_OK)
+        np_print_local_shares(ctx, &plan, o.no_measure);
     if (rc == NP_EXIT_OK && partial)
         rc = report_partial(&plan,
                             "applied the others; these are left as "
@@ -802,6 +813,24 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         np_plan_dispose(&journal);
         rc = rc ? rc : NP_EXIT_OK;
         goto out;
+    }
+    {
+        /* the last change was a relocation (numatune --migrate on Xen)? */
+        struct np_plan journal;
+        char *path = NULL;
+
+        np_plan_init(&journal);
+        if (asprintf(&path, "%s/%s", np_plan_state_dir(&aopts),
+                     NP_JOURNAL_UNDO) >= 0 &&
+            !np_plan_read_file(path, &journal, NULL) &&
+            np_journal_is_relocation(&journal)) {
+            rc = np_undo_relocation(ctx, &journal, o.state_dir);
+            np_plan_dispose(&journal);
+            free(path);
+            goto out;
+        }
+        np_plan_dispose(&journal);
+        free(path);
     }
     rc = np_plan_undo(&ctx->be, &ctx->snap, &aopts, &rep, &err);
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);

@@ -127,6 +127,25 @@ void np_progress(unsigned int done, unsigned int total);
 void np_progress_clear(void);
 void np_progress_end(void);
 
+/* cmd_numastat.c: memory positions for plan and apply: measured (a
+ * failure is a warning: the solver then estimates), or with no_measure
+ * estimated from the node affinity where not known.  0 or an exit code. */
+int np_ctx_memory_for_plan(struct np_ctx *ctx, bool no_measure);
+/* After an apply of plan: measure again and print each guest's local
+ * share before (ctx->snap), planned and now. */
+struct np_plan;
+void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
+                           bool no_measure);
+
+/* cmd_migrate.c: numatune --migrate by relocation (Xen), and its undo.
+ * Exit codes, after printing. */
+struct np_plan;
+int np_numatune_relocate(struct np_ctx *ctx, const struct np_guest *g,
+                         const struct np_cpumap *nodes);
+bool np_journal_is_relocation(const struct np_plan *journal);
+int np_undo_relocation(struct np_ctx *ctx, const struct np_plan *journal,
+                       const char *state_dir);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);

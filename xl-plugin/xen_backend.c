@@ -1002,4 +1002,5 @@ const struct np_backend_ops np_xen_ops = {
     .move_memory = xen_move_memory,
     .set_sched = xen_set_sched,
     .measure_memory = np_xen_measure_memory,
+    .relocate = np_xen_relocate,
 };

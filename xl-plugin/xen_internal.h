@@ -28,4 +28,10 @@ int np_xen_error(struct np_backend *be, int rc, struct np_err *err,
 int np_xen_measure_memory(struct np_backend *be, struct np_snapshot *snap,
                           struct np_err *err);
 
+/* xen_migrate.c: the backend's relocate (a local live migration). */
+int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
+                    const struct np_cpumap *nodes, const struct np_cpumap *hard,
+                    const struct np_cpumap *soft, uint64_t free_kib,
+                    struct np_relocation *out, struct np_err *err);
+
 #endif /* NP_XEN_INTERNAL_H */

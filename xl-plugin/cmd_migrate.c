@@ -1,0 +1,302 @@
+/*
+ * cmd_migrate.c: `numatune DOM NODES --migrate` on a backend that moves
+ * memory by relocating the guest (Xen: a local live migration, see
+ * xen_migrate.c), and `undo` of it.
+ *
+ * The relocation is journaled in STATE/undo.json like an apply: the
+ * guest's maps, node affinity and memory per node from before, under its
+ * new id, marked "migrate"; `undo` relocates it back to them (and writes
+ * the journal of that, so a second undo moves it again).  The journal is
+ * written after the move, when the new id is known; the writer lock of
+ * the state directory is held throughout.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpulist.h"
+#include "lock.h"
+#include "numapin.h"
+#include "numastat.h"
+#include "plan.h"
+
+/* Print "LABEL: node 0 1.00 MiB, node 1 2.00 MiB (local 50.0%)". */
+static void print_mem(const char *label, const struct np_topo *t,
+                      const struct np_guest *g)
+{
+    unsigned int n;
+    double pct;
+    bool first = true;
+
+    printf("%s:", label);
+    if (!g || !g->mem_per_node_kib) {
+        printf(" not measured\n");
+        return;
+    }
+    for (n = 0; n < t->nr_node_ids; n++) {
+        if (!np_topo_node_has_memory(t, (int)n))
+            continue;
+        printf("%s node %u %.2f MiB", first ? "" : ",", n,
+               (double)g->mem_per_node_kib[n] / 1024.0);
+        first = false;
+    }
+    pct = np_guest_local_pct(t, g);
+    if (pct >= 0)
+        printf(" (local %.1f%%)", pct);
+    printf("\n");
+}
+
+static const struct np_guest *by_id(const struct np_snapshot *s, int id)
+{
+    unsigned int i;
+
+    for (i = 0; i < s->nr_guests; i++)
+        if (s->guests[i].id == id)
+            return &s->guests[i];
+    return NULL;
+}
+
+/*
+ * The maps of the copy: vCPU v keeps its hard map when it lies inside the
+ * CPUs of nodes, else gets those CPUs; the same for soft (else none).
+ * want_hard/want_soft (from a journal; NULL or nr_bits 0: computed) win.
+ */
+static int copy_maps(const struct np_topo *t, const struct np_guest *g,
+                     const struct np_cpumap *nodes,
+                     const struct np_plan_guest *want, struct np_cpumap **hard,
+                     struct np_cpumap **soft)
+{
+    struct np_cpumap cpus;
+    unsigned int v, c;
+    int rc;
+
+    np_cpumap_init(&cpus);
+    *hard = calloc(g->nr_vcpus + 1, sizeof(**hard));
+    *soft = calloc(g->nr_vcpus + 1, sizeof(**soft));
+    if (!*hard || !*soft)
+        return -ENOMEM;
+    rc = np_cpumap_alloc(&cpus, t->nr_cpu_ids);
+    if (rc)
+        return rc;
+    for (c = 0; c < t->nr_cpu_ids; c++)
+        if (t->cpus[c].present && t->cpus[c].online && t->cpus[c].node >= 0 &&
+            np_cpumap_test(nodes, t->cpus[c].node))
+            np_cpumap_set(&cpus, (int)c);
+    for (v = 0; v < g->nr_vcpus && !rc; v++) {
+        const struct np_vcpu *vc = &g->vcpus[v];
+
+        np_cpumap_init(&(*hard)[v]);
+        np_cpumap_init(&(*soft)[v]);
+        if (want && v < want->nr_vcpus && want->hard[v].nr_bits)
+            rc = np_cpumap_copy(&(*hard)[v], &want->hard[v]);
+        else if (np_cpumap_is_empty(&cpus) ||
+                 (!np_cpumap_is_empty(&vc->hard) &&
+                  np_cpumap_subset(&vc->hard, &cpus)))
+            rc = np_cpumap_copy(&(*hard)[v], &vc->hard);
+        else
+            rc = np_cpumap_copy(&(*hard)[v], &cpus);
+        if (rc)
+            break;
+        if (want && v < want->nr_vcpus && want->soft[v].nr_bits)
+            rc = np_cpumap_copy(&(*soft)[v], &want->soft[v]);
+        else if (vc->soft.nr_bits && !np_cpumap_is_empty(&vc->soft) &&
+                 np_cpumap_subset(&vc->soft, &cpus))
+            rc = np_cpumap_copy(&(*soft)[v], &vc->soft);
+    }
+    np_cpumap_dispose(&cpus);
+    return rc;
+}
+
+static void free_maps(struct np_cpumap *m, unsigned int nr)
+{
+    unsigned int v;
+
+    for (v = 0; m && v < nr; v++)
+        np_cpumap_dispose(&m[v]);
+    free(m);
+}
+
+/*
+ * Relocate g to nodes; want: the journal's guest when undoing (its maps),
+ * else NULL.  Prints the result, writes the journal.  An exit code.
+ */
+static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
+                    const struct np_cpumap *nodes,
+                    const struct np_plan_guest *want, const char *verb,
+                    const char *state_dir)
+{
+    const struct np_topo *t = &ctx->snap.topo;
+    struct np_lock lk = NP_LOCK_INIT;
+    struct np_relocation out;
+    struct np_plan plan, journal;
+    struct np_plan_guest *pg;
+    struct np_cpumap *hard = NULL, *soft = NULL;
+    struct np_snapshot after;
+    struct np_err err = {""};
+    const struct np_guest *g;
+    struct np_apply_opts aopts = {.state_dir = state_dir};
+    const char *dir = np_plan_state_dir(&aopts);
+    char *list = NULL, *path = NULL, *name = NULL;
+    uint64_t free_kib = 0;
+    unsigned int nr_vcpus = g0->nr_vcpus;
+    int n, id = g0->id, rc;
+
+    np_plan_init(&plan);
+    np_plan_init(&journal);
+    np_snapshot_init(&after);
+    np_cpumap_for_each(n, nodes)
+    {
+        if (!t->nodes[n].mem_free_known) {
+            free_kib = UINT64_MAX; /* unknown: the restore will tell */
+            break;
+        }
+        free_kib += t->nodes[n].mem_free_kib;
+    }
+    list = np_cpulist_format_ranges(nodes);
+    name = strdup(g0->name);
+    if (!list || !name || asprintf(&path, "%s/%s", dir, NP_JOURNAL_UNDO) < 0) {
+        path = NULL;
+        rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    if (ctx->dry_run) {
+        printf("%s: would move its memory to node(s) %s by a live migration "
+               "to this host (it gets a new domain id)\n",
+               name, list);
+        rc = NP_EXIT_OK;
+        goto out;
+    }
+    rc = np_lock_take(&lk, dir, NP_LOCK_WAIT_DEFAULT_MS, "numatune --migrate",
+                      &err);
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+        goto out;
+    }
+    np_ctx_measure(ctx, false);
+    g = by_id(&ctx->snap, id);
+    if (!g) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "guest '%s' (id %d) is gone", name,
+                          id);
+        goto out;
+    }
+    rc = copy_maps(t, g, nodes, want, &hard, &soft);
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    /* the journal of what is there now (before the move) */
+    rc = np_plan_add_guest(&plan, g->id, g->name, g->nr_vcpus, &pg);
+    if (!rc) {
+        pg->placed = true;
+        plan.nr_cpu_ids = t->nr_cpu_ids;
+        plan.nr_node_ids = t->nr_node_ids;
+        rc = np_plan_journal(&ctx->snap, &plan, &journal, &err);
+    }
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s",
+                          err.msg[0] ? err.msg : strerror(-rc));
+        goto out;
+    }
+    rc = ctx->be.ops->relocate(&ctx->be, g, nodes, hard, soft, free_kib, &out,
+                               &err);
+    if (rc) {
+        rc = np_ctx_error(rc == -ENOSPC || rc == -EOPNOTSUPP || rc == -EINVAL
+                              ? NP_EXIT_USAGE
+                              : NP_EXIT_FAILED,
+                          "%s", err.msg[0] ? err.msg : strerror(-rc));
+        goto out;
+    }
+    printf("%s: %s node(s) %s by a live migration to this host: domain %d is "
+           "now domain %d\n",
+           name, verb, list, id, out.new_id);
+    if (out.downtime_s >= 0)
+        printf("downtime %.3f s, %.3f s in all\n", out.downtime_s, out.total_s);
+    else
+        printf("%.3f s in all\n", out.total_s);
+    np_ctx_print_note(ctx);
+    print_mem("before", t, g);
+
+    /* the journal, under the new id */
+    journal.guests[0].id = out.new_id;
+    journal.guests[0].migrate = true;
+    rc = np_plan_write_file(path, &journal, &err);
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_PARTIAL,
+                          "%s moved, but its journal could not be written "
+                          "(%s): undo cannot move it back",
+                          name, err.msg);
+        goto out;
+    }
+
+    /* and where its memory is now */
+    rc = np_topo_copy(&after.topo, t);
+    if (!rc)
+        rc = ctx->be.ops->read_guests(&ctx->be, &after, &err);
+    if (!rc)
+        rc = np_backend_measure_memory(&ctx->be, &after, &err);
+    if (rc)
+        np_ctx_warn("memory of %s not measured after the move: %s", name,
+                    err.msg[0] ? err.msg : strerror(-rc));
+    else
+        print_mem("after", t, by_id(&after, out.new_id));
+    rc = NP_EXIT_OK;
+out:
+    np_lock_release(&lk);
+    free_maps(hard, nr_vcpus);
+    free_maps(soft, nr_vcpus);
+    np_snapshot_dispose(&after);
+    np_plan_dispose(&plan);
+    np_plan_dispose(&journal);
+    free(list);
+    free(path);
+    free(name);
+    return rc;
+}
+
+int np_numatune_relocate(struct np_ctx *ctx, const struct np_guest *g,
+                         const struct np_cpumap *nodes)
+{
+    return relocate(ctx, g, nodes, NULL, "memory moved to", NULL);
+}
+
+bool np_journal_is_relocation(const struct np_plan *journal)
+{
+    return journal->nr_guests == 1 && journal->guests[0].migrate;
+}
+
+int np_undo_relocation(struct np_ctx *ctx, const struct np_plan *journal,
+                       const char *state_dir)
+{
+    const struct np_plan_guest *jg = &journal->guests[0];
+    const struct np_topo *t = &ctx->snap.topo;
+    const struct np_guest *g = by_id(&ctx->snap, jg->id);
+    struct np_cpumap nodes;
+    unsigned int n;
+    int rc;
+
+    if (!g || strcmp(g->name, jg->name))
+        return np_ctx_error(NP_EXIT_FAILED,
+                            "guest '%s' (id %d) of the journal no longer "
+                            "exists: nothing to move back",
+                            jg->name, jg->id);
+    if (!ctx->be.ops->relocate)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "the journal moved '%s' by a migration, which "
+                            "the %s backend cannot do",
+                            jg->name, ctx->be.ops->name);
+    np_cpumap_init(&nodes);
+    rc = np_cpumap_alloc(&nodes, t->nr_node_ids);
+    if (rc)
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    /* the node affinity from before; automatic: every node with memory */
+    for (n = 0; n < t->nr_node_ids; n++)
+        if (np_topo_node_has_memory(t, (int)n) &&
+            (jg->node_affinity_auto || !jg->node_affinity.nr_bits ||
+             np_cpumap_test(&jg->node_affinity, (int)n)))
+            np_cpumap_set(&nodes, (int)n);
+    rc = relocate(ctx, g, &nodes, jg, "moved back to", state_dir);
+    np_cpumap_dispose(&nodes);
+    return rc;
+}
