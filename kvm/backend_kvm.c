@@ -728,7 +728,7 @@ out:
 }
 
 /* Each guest's memory per node now (kvm_memory.h); a guest whose memory
- * cannot be read (gone, another user's) keeps NULL. */
+ * cannot be read now (gone, another user's) keeps what read_guests saw. */
 static int kvm_measure_memory(struct np_backend *be, struct np_snapshot *snap,
                               struct np_err *err)
 {
@@ -745,9 +745,11 @@ static int kvm_measure_memory(struct np_backend *be, struct np_snapshot *snap,
                                  &kib, &src);
         if (rc == -ENOMEM)
             return np_err_set(err, rc, "out of memory");
+        if (rc)
+            continue; /* gone, or not ours: what was read stays */
         free(g->mem_per_node_kib);
         g->mem_per_node_kib = kib;
-        g->mem_source = kib ? src : NULL;
+        g->mem_source = src;
     }
     return 0;
 }

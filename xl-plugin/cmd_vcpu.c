@@ -112,6 +112,9 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
+    rc = np_ctx_measure(ctx, false);
+    if (rc)
+        return rc;
     np_ctx_banner(ctx);
     np_text_map(stdout, &ctx->snap);
     return NP_EXIT_OK;
