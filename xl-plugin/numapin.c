@@ -57,8 +57,11 @@ static const struct cmd_spec cmd_table[] = {
     {"numatune", main_numatune, "DOM NODES|auto [--migrate]",
      "Set where DOM's memory may come from (its node affinity); auto\n"
      "gives it back to the hypervisor.  Nodes without memory are refused.\n"
-     "On Xen memory already allocated does not move; on KVM --migrate\n"
-     "moves it (migrate_pages) after pinning the guest to those nodes."},
+     "--migrate moves the memory already allocated: on KVM with\n"
+     "migrate_pages after pinning the guest to those nodes; on Xen by a\n"
+     "live migration to the same host (libxl, in numapin): the guest keeps\n"
+     "its name and gets a new id; refused when NODES cannot hold a copy,\n"
+     "for dom0 and for devices that cannot migrate.  `undo` moves it back."},
     {"reset", main_reset, "DOM|--all",
      "Unpin: every vCPU of DOM (or of every guest) back to all CPUs, hard\n"
      "and soft, and node affinity back to auto."},
@@ -90,9 +93,11 @@ static const struct cmd_spec cmd_table[] = {
      "Plan where existing guests should live: every guest (--all, the\n"
      "default) so that none floats, or DOM... around the others.  Prints\n"
      "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
+     "Memory is measured first (as numastat); --no-measure estimates it\n"
+     "from each guest's node affinity and the plan says so.\n"
      "--policy, --overcommit, --reserve, --soft, -q: as for place."},
     {"apply", main_apply,
-     "PLAN.json | --all | DOM... [--no-move] [--state-dir DIR]",
+     "PLAN.json | --all | DOM... [--no-move] [--no-measure] [--state-dir DIR]",
      "Apply a saved plan, or a fresh one, atomically: the guests' current\n"
      "maps go to a journal in DIR (default /var/lib/numapin, or\n"
      "$NUMAPIN_STATE_DIR) first; on any failure every change is put back.\n"
