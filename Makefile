@@ -42,7 +42,7 @@ NUMAPIN_OBJS := $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS    := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS     := $(COMMON_OBJS) $(NUMAPIN_OBJS) $(UNIT_OBJS)
 
-COMMON_LIBS  := $(XML_LIBS) $(JSON_LIBS)
+COMMON_LIBS  := $(XML_LIBS) $(JSON_LIBS) $(COMMON_LIBS_KVM)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

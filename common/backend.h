@@ -87,6 +87,10 @@ struct np_backend_ops {
                     const struct np_cpumap *nodes, const struct np_cpumap *hard,
                     const struct np_cpumap *soft, uint64_t free_kib,
                     struct np_relocation *out, struct np_err *err);
+    /* With be->batch: make the writes held so far reach the host (the
+     * test backend rewrites its file once).  NULL when every write
+     * reaches the host at once. */
+    int (*commit)(struct np_backend *be, struct np_err *err);
 };
 
 struct np_backend {
@@ -107,6 +111,11 @@ struct np_backend {
      * root other than /): nothing may be written, neither to the host
      * nor to the state directory. */
     bool read_only;
+    /* Set before open by a caller that calls ops->commit once at the end
+     * (the command line does): a backend may then hold its writes in
+     * memory, so that a command of a thousand writes costs one file
+     * rewrite, not a thousand. */
+    bool batch;
     /* A write that succeeded but not quite as asked (a map the hypervisor
      * or kernel narrowed, a soft map left unreachable) says so here, in one
      * sentence; the command prints it as a note and clears it. */

@@ -16,6 +16,8 @@ struct test_priv {
     struct np_snapshot state; /* what the file holds */
     int fail_after;           /* write number that fails; -1: none */
     unsigned int nr_writes;   /* writes so far */
+    bool batch;               /* be->batch: the file at commit only */
+    bool dirty;               /* state changed since the file was written */
 };
 
 /* ------------------------------------------------------------------ */
@@ -93,6 +95,20 @@ static int write_begin(struct test_priv *tp, struct np_err *err)
     return 0;
 }
 
+/*
+ * The snapshot a write changes: the state itself in batch mode (the file
+ * is written once, by commit), else a copy of it in *next that becomes
+ * the state when the file is written.  NULL when out of memory.
+ */
+static struct np_snapshot *stage(struct test_priv *tp, struct np_snapshot *next,
+                                 int *rc)
+{
+    if (tp->batch)
+        return &tp->state;
+    *rc = np_snapshot_copy(next, &tp->state);
+    return *rc ? NULL : next;
+}
+
 /* Write next to the file; on success it becomes the state. */
 static int write_commit(struct test_priv *tp, struct np_snapshot *next,
                         struct np_err *err)
@@ -100,6 +116,10 @@ static int write_commit(struct test_priv *tp, struct np_snapshot *next,
     struct np_snapshot old;
     int rc;
 
+    if (next == &tp->state) {
+        tp->dirty = true;
+        return 0;
+    }
     rc = np_json_write_snapshot_file(tp->path, next, err);
     if (rc)
         return rc;
@@ -188,6 +208,8 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     if (rc)
         goto out;
     tp->state.backend = "test";
+    /* the benchmark's baseline: one file rewrite per write */
+    tp->batch = be->batch && !getenv(NP_TEST_UNBATCHED_ENV);
     be->priv = tp;
     tp = NULL;
 out:
@@ -269,7 +291,7 @@ static int test_set_vcpu_affinity(struct np_backend *be,
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
     const struct np_guest *cur;
-    struct np_snapshot next;
+    struct np_snapshot next, *w;
     struct np_vcpu *v;
     int idx, rc;
 
@@ -299,10 +321,10 @@ static int test_set_vcpu_affinity(struct np_backend *be,
     rc = write_begin(tp, err);
     if (rc)
         goto out;
-    rc = np_snapshot_copy(&next, &tp->state);
-    if (rc)
+    w = stage(tp, &next, &rc);
+    if (!w)
         goto out;
-    v = &next.guests[idx].vcpus[vcpu];
+    v = &w->guests[idx].vcpus[vcpu];
     if (hard) {
         rc = map_assign(&v->hard, hard, topo->nr_cpu_ids);
         if (rc)
@@ -319,7 +341,7 @@ static int test_set_vcpu_affinity(struct np_backend *be,
         if (cpu >= 0)
             v->cpu = cpu;
     }
-    rc = write_commit(tp, &next, err);
+    rc = write_commit(tp, w, err);
 out:
     if (rc == -ENOMEM)
         np_err_set(err, rc, "out of memory in the test backend");
@@ -334,7 +356,7 @@ static int test_set_node_affinity(struct np_backend *be,
 {
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
-    struct np_snapshot next;
+    struct np_snapshot next, *w;
     struct np_guest *ng;
     int idx, rc;
 
@@ -353,17 +375,17 @@ static int test_set_node_affinity(struct np_backend *be,
     rc = write_begin(tp, err);
     if (rc)
         goto out;
-    rc = np_snapshot_copy(&next, &tp->state);
-    if (rc)
+    w = stage(tp, &next, &rc);
+    if (!w)
         goto out;
-    ng = &next.guests[idx];
+    ng = &w->guests[idx];
     if (nodes)
         rc = map_assign(&ng->node_affinity, nodes, topo->nr_node_ids);
     else
-        rc = np_topo_all_nodes(&next.topo, &ng->node_affinity);
+        rc = np_topo_all_nodes(&w->topo, &ng->node_affinity);
     if (rc)
         goto out;
-    rc = write_commit(tp, &next, err);
+    rc = write_commit(tp, w, err);
 out:
     if (rc == -ENOMEM)
         np_err_set(err, rc, "out of memory in the test backend");
@@ -378,7 +400,7 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
     const struct np_guest *cur;
-    struct np_snapshot next;
+    struct np_snapshot next, *w;
     uint64_t amount = 0, room = 0, take, *mem;
     struct np_node *nd;
     int idx, node, rc;
@@ -425,15 +447,15 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     rc = write_begin(tp, err);
     if (rc)
         goto out;
-    rc = np_snapshot_copy(&next, &tp->state);
-    if (rc)
+    w = stage(tp, &next, &rc);
+    if (!w)
         goto out;
-    mem = next.guests[idx].mem_per_node_kib;
+    mem = w->guests[idx].mem_per_node_kib;
     np_cpumap_for_each(node, from)
     {
         if (np_cpumap_test(to, node))
             continue;
-        nd = &next.topo.nodes[node];
+        nd = &w->topo.nodes[node];
         if (nd->mem_free_known) {
             nd->mem_free_kib += mem[node];
             if (nd->mem_free_kib > nd->mem_total_kib)
@@ -443,7 +465,7 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     }
     np_cpumap_for_each(node, to)
     {
-        nd = &next.topo.nodes[node];
+        nd = &w->topo.nodes[node];
         if (!nd->mem_free_known)
             continue;
         take = amount < nd->mem_free_kib ? amount : nd->mem_free_kib;
@@ -451,7 +473,7 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
         nd->mem_free_kib -= take;
         amount -= take;
     }
-    rc = write_commit(tp, &next, err);
+    rc = write_commit(tp, w, err);
 out:
     if (rc == -ENOMEM)
         np_err_set(err, rc, "out of memory in the test backend");
@@ -471,6 +493,20 @@ static int test_measure_memory(struct np_backend *be, struct np_snapshot *snap,
     return 0;
 }
 
+/* Batch mode: the one file rewrite of the command. */
+static int test_commit(struct np_backend *be, struct np_err *err)
+{
+    struct test_priv *tp = be->priv;
+    int rc;
+
+    if (!tp || !tp->dirty)
+        return 0;
+    rc = np_json_write_snapshot_file(tp->path, &tp->state, err);
+    if (!rc)
+        tp->dirty = false;
+    return rc;
+}
+
 const struct np_backend_ops np_test_ops = {
     .name = "test",
     .caps = NP_CAP_GUESTS | NP_CAP_SOFT_AFFINITY | NP_CAP_NODE_AFFINITY |
@@ -483,6 +519,7 @@ const struct np_backend_ops np_test_ops = {
     .set_node_affinity = test_set_node_affinity,
     .move_memory = test_move_memory,
     .measure_memory = test_measure_memory,
+    .commit = test_commit,
 };
 
 int np_test_backend_fail_after(struct np_backend *be, int n)

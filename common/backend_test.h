@@ -20,6 +20,11 @@
  *    to goes to the nodes of to, filling them in id order as far as their
  *    free memory goes, else -ENOSPC; nodes' free_kib follow.
  *
+ * With be->batch set before open, the writes change the in-memory
+ * snapshot only and commit writes the file once (the command line's
+ * mode: apply of a thousand guests is one rewrite); a commit that fails
+ * leaves the file as it was before the command.
+ *
  * Validation errors are -EINVAL with a sentence: guest unknown (by id),
  * vCPU unknown, empty map, a CPU or node the host does not have.
  *
@@ -38,6 +43,9 @@
 extern const struct np_backend_ops np_test_ops;
 
 #define NP_TEST_FAIL_AFTER_ENV "NUMAPIN_TEST_FAIL_AFTER"
+/* Set (to anything): no batch mode, one rewrite per write, as before;
+ * tests/bench/apply-many's baseline. */
+#define NP_TEST_UNBATCHED_ENV "NUMAPIN_TEST_UNBATCHED"
 
 /*
  * Make write number n (counted from 0, from now on) fail with -EIO; n < 0

@@ -86,6 +86,12 @@
 
 #define NP_JSON_VERSION 2
 
+/* The identity keys of "host", in this order (ident.h): an X-macro
+ * that the writer and the reader share. */
+#define NP_JSON_IDENT_KEYS(X)                                                  \
+    X(hostname)                                                                \
+    X(backend) X(hypervisor) X(hypervisor_version) X(host_id) X(captured)
+
 /*
  * Format snap as JSON, pretty-printed with a 2-space indent, keys in the
  * order above, ending with a newline.  *json_out is malloc'd and owned by
@@ -128,5 +134,17 @@ int np_json_read_snapshot(const char *buf, size_t len,
 #define NP_JSON_MAX_FILE (64u << 20)
 int np_json_read_snapshot_file(const char *path, struct np_snapshot *snap,
                                struct np_err *err);
+
+/*
+ * The documents of `freecell -j` and `cpulist -j`, pretty-printed, ending
+ * with a newline; malloc'd (free()), NULL when out of memory.
+ *
+ *   { "cells": [ { "id": 0, "free_kib": 2203620 } ], "total_kib": 2203620 }
+ *       node >= 0: that cell only; otherwise every cell
+ *   { "input": "node:1", "canonical": "4-7", "cpus": "4-7", "count": 4 }
+ */
+char *np_json_write_freecell(const struct np_topo *topo, int node);
+char *np_json_write_cpulist(const char *input, const char *canonical,
+                            const struct np_cpumap *map);
 
 #endif /* NP_FMT_JSON_H */

@@ -8,6 +8,7 @@
 
 #include "cpulist.h"
 #include "fmt_text.h"
+#include "fmt_text_hw.h"
 
 int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa)
 {
@@ -40,6 +41,7 @@ int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa)
         fprintf(f, "%3u:    %4d     %4d     %4d\n", i, c->core, c->socket,
                 c->node);
     }
+    np_text_xl_device_topology(f, topo);
     fprintf(f, "numa_info              :\n");
     fprintf(f, "node:    memsize    memfree    distances\n");
     for (i = 0; i < topo->nr_node_ids; i++) {
@@ -55,6 +57,7 @@ int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa)
                     (int)np_topo_distance(topo, (int)i, (int)j) ?: -1);
         fprintf(f, "\n");
     }
+    np_text_cache_topology(f, topo);
     return 0;
 }
 
@@ -413,6 +416,7 @@ int np_text_map(FILE *f, const struct np_snapshot *snap)
         if (want >= 0) {
             print_node_header(f, topo, want);
             print_node_memory(f, snap, want);
+            np_text_map_node_hw(f, topo, want);
             header = true;
         }
         for (; k < nr && topo->cpus[order[k]].node == want; k++) {
@@ -429,4 +433,68 @@ int np_text_map(FILE *f, const struct np_snapshot *snap)
     free(order);
     np_text_overlap_warnings(f, snap);
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* A plan's new guest as configuration                                 */
+/* ------------------------------------------------------------------ */
+
+/* The union of a guest's pins (hard, or soft when the plan pins soft). */
+static char *plan_guest_cpus(const struct np_plan *plan,
+                             const struct np_plan_guest *g)
+{
+    struct np_cpumap all;
+    unsigned int v;
+    char *s;
+
+    np_cpumap_init(&all);
+    if (np_cpumap_alloc(&all, plan->nr_cpu_ids))
+        return NULL;
+    for (v = 0; v < g->nr_vcpus; v++)
+        np_cpumap_or(&all,
+                     plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
+    s = np_cpulist_format_ranges(&all);
+    np_cpumap_dispose(&all);
+    return s;
+}
+
+void np_text_plan_config(FILE *f, const struct np_plan *plan,
+                         const struct np_plan_guest *g)
+{
+    char *cpus = plan_guest_cpus(plan, g);
+    char *nodes = g->node_affinity.nr_bits
+                      ? np_cpulist_format_ranges(&g->node_affinity)
+                      : NULL;
+    unsigned int v;
+
+    fprintf(f, "xl.cfg:\n  %s=\"%s\"\n",
+            plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus", cpus ? cpus : "");
+    fprintf(f, "  # or one pCPU per vCPU: cpus=[");
+    for (v = 0; v < g->nr_vcpus; v++) {
+        const struct np_cpumap *pin =
+            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
+        char *s = np_cpulist_format_ranges(pin);
+
+        fprintf(f, "%s\"%s\"", v ? ", " : "", s ? s : "");
+        free(s);
+    }
+    fprintf(f, "]\n");
+    fprintf(f, "libvirt:\n  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
+            cpus ? cpus : "", g->nr_vcpus);
+    fprintf(f, "  <cputune>\n");
+    for (v = 0; v < g->nr_vcpus; v++) {
+        char *s = np_cpulist_format_ranges(
+            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
+
+        fprintf(f, "    <vcpupin vcpu='%u' cpuset='%s'/>\n", v, s ? s : "");
+        free(s);
+    }
+    fprintf(f, "  </cputune>\n");
+    if (nodes && *nodes)
+        fprintf(f,
+                "  <numatune>\n    <memory mode='strict' nodeset='%s'/>\n"
+                "  </numatune>\n",
+                nodes);
+    free(cpus);
+    free(nodes);
 }

@@ -5,7 +5,8 @@
  *           `xl vcpu-list`, column for column as xl 4.17 prints them;
  *  - virsh: `virsh nodeinfo`, `virsh freecell`, `virsh vcpuinfo`, as
  *           current libvirt prints them;
- *  - numapin's own `map`: every pCPU with the vCPUs pinned to it.
+ *  - numapin's own `map`: every pCPU with the vCPUs pinned to it;
+ *  - the xl.cfg and libvirt lines that give a planned new guest its place.
  *
  * Each writer prints to the stream it is given and returns 0, or a negative
  * errno with err filled (for example free memory that the source does not
@@ -17,6 +18,7 @@
 #include <stdio.h>
 
 #include "np_err.h"
+#include "plan.h"
 #include "snapshot.h"
 #include "topo.h"
 
@@ -64,5 +66,13 @@ int np_text_map(FILE *f, const struct np_snapshot *snap);
  */
 unsigned int np_text_overlap_warnings(FILE *f,
                                       const struct np_snapshot *snap);
+
+/*
+ * The xl.cfg lines (cpus= or cpus_soft=, and one pCPU per vCPU) and the
+ * libvirt domain XML elements (<vcpu>, <cputune>, <numatune>) that give
+ * the new guest g of plan its place.
+ */
+void np_text_plan_config(FILE *f, const struct np_plan *plan,
+                         const struct np_plan_guest *g);
 
 #endif /* NP_FMT_TEXT_H */

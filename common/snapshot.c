@@ -207,3 +207,13 @@ out:
         np_snapshot_dispose(dst);
     return rc;
 }
+
+struct np_guest *np_snapshot_guest_by_id(const struct np_snapshot *snap, int id)
+{
+    unsigned int i;
+
+    for (i = 0; i < snap->nr_guests; i++)
+        if (snap->guests[i].id == id)
+            return &snap->guests[i];
+    return NULL;
+}

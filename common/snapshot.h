@@ -99,4 +99,8 @@ int np_snapshot_copy(struct np_snapshot *dst, const struct np_snapshot *src);
 struct np_guest *np_snapshot_find_guest(const struct np_snapshot *snap,
                                         const char *s);
 
+/* The guest with that id, or NULL. */
+struct np_guest *np_snapshot_guest_by_id(const struct np_snapshot *snap,
+                                         int id);
+
 #endif /* NP_SNAPSHOT_H */

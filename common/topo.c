@@ -25,6 +25,7 @@ void np_topo_dispose(struct np_topo *topo)
     free(topo->distances);
     free(topo->cpu_model);
     free(topo->source);
+    np_hw_free(topo->hw);
     np_topo_init(topo);
 }
 
@@ -108,6 +109,8 @@ int np_topo_copy(struct np_topo *dst, const struct np_topo *src)
     dst->mem_total_kib = src->mem_total_kib;
     dst->cpu_model = dup_or_null(src->cpu_model, &rc);
     dst->source = dup_or_null(src->source, &rc);
+    if (!rc)
+        rc = np_hw_copy(&dst->hw, src->hw, src->nr_cpu_ids, src->nr_node_ids);
 out:
     if (rc)
         np_topo_dispose(dst);

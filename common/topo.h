@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "cpumap.h"
+#include "hw.h"
 #include "np_err.h"
 
 /* Ids above these are refused by readers: more than any real host. */
@@ -58,6 +59,8 @@ struct np_topo {
     unsigned int cpu_mhz;      /* 0 when unknown */
     uint64_t mem_total_kib;    /* host memory; 0: the sum of the nodes */
     char *source;              /* where it came from, for the user */
+    struct np_hw *hw;          /* caches, devices, pages (hw.h); NULL when
+                                  the source knows none of it */
 };
 
 void np_topo_init(struct np_topo *topo);

@@ -26,7 +26,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "hw.h"
+#include "hwloc_host.h"
 #include "linux_host.h"
+#include "rootfs.h"
 
 #define SYS_CPU "sys/devices/system/cpu"
 #define SYS_NODE "sys/devices/system/node"
@@ -36,255 +39,6 @@
 
 /* Distance of a node to itself, as the kernel reports it (SLIT). */
 #define LOCAL_DISTANCE 10
-
-struct reader {
-    int rootfd;
-    const char *root; /* as given, for messages */
-    struct np_err *err;
-};
-
-/* "ROOT/rel", as the user would type it, in buf. */
-static const char *where(const struct reader *r, const char *rel, char *buf,
-                         size_t size)
-{
-    size_t n = strlen(r->root);
-    bool slash = n && r->root[n - 1] == '/';
-
-    snprintf(buf, size, "%s%s%s", r->root, slash ? "" : "/", rel);
-    return buf;
-}
-
-/* A short printable copy of text for a message: newlines shown as "\n",
- * cut after 40 characters. */
-static const char *show(const char *text, char *buf, size_t size)
-{
-    size_t i, o = 0;
-
-    for (i = 0; text[i] && o + 6 < size; i++) {
-        if (i == 40) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (text[i] == '\n') {
-            buf[o++] = '\\';
-            buf[o++] = 'n';
-        } else if (isprint((unsigned char)text[i])) {
-            buf[o++] = text[i];
-        } else {
-            buf[o++] = '?';
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-/*
- * Read root/rel into a NUL-terminated heap buffer in *text_out (the caller
- * frees it).  Returns 0 or -errno with a sentence naming the file; when
- * optional, a missing file gives -ENOENT and no sentence.
- */
-static int read_file(const struct reader *r, const char *rel, bool optional,
-                     char **text_out)
-{
-    char path[PATH_MAX];
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0;
-    ssize_t got;
-    int fd = -1, rc;
-
-    *text_out = NULL;
-    fd = openat(r->rootfd, rel, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        if (rc != -ENOENT || !optional)
-            np_err_set(r->err, rc, "cannot open '%s': %s",
-                       where(r, rel, path, sizeof(path)), strerror(-rc));
-        goto out;
-    }
-    for (;;) {
-        if (cap - len < 2) {
-            cap = cap ? 2 * cap : 4096;
-            grown = realloc(buf, cap);
-            if (!grown) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = grown;
-        }
-        got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = -errno;
-            np_err_set(r->err, rc, "cannot read '%s': %s",
-                       where(r, rel, path, sizeof(path)), strerror(-rc));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > MAX_FILE_SIZE) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' is larger than %u bytes: not a kernel file",
-                            where(r, rel, path, sizeof(path)), MAX_FILE_SIZE);
-            goto out;
-        }
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            rc = -ENOMEM;
-            goto out;
-        }
-    }
-    buf[len] = '\0';
-    if (strlen(buf) != len) {
-        rc = np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
-                        where(r, rel, path, sizeof(path)));
-        goto out;
-    }
-    *text_out = buf;
-    buf = NULL;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return rc;
-}
-
-/* Drop the one trailing newline that sysfs values end with. */
-static void chomp(char *text)
-{
-    size_t n = strlen(text);
-
-    if (n && text[n - 1] == '\n')
-        text[n - 1] = '\0';
-}
-
-/* Parse a decimal number at *p, advancing *p.  0, -EINVAL (no digit) or
- * -ERANGE. */
-static int parse_num(const char **p, unsigned long *value_out)
-{
-    const char *s = *p;
-    unsigned long v = 0, digit;
-
-    if (!isdigit((unsigned char)*s))
-        return -EINVAL;
-    for (; isdigit((unsigned char)*s); s++) {
-        digit = (unsigned long)(*s - '0');
-        if (v > (ULONG_MAX - digit) / 10)
-            return -ERANGE;
-        v = v * 10 + digit;
-    }
-    *p = s;
-    *value_out = v;
-    return 0;
-}
-
-/*
- * Parse the kernel's id-list format ("", "3", "0-3,8,10-11"): no spaces,
- * no empty entries, ranges ascending, every id below limit.  map is
- * allocated to limit bits.  0, -EINVAL, -ERANGE or -ENOMEM.
- */
-static int parse_list(const char *s, unsigned int limit, struct np_cpumap *map)
-{
-    unsigned long first, last;
-    int rc;
-
-    rc = np_cpumap_alloc(map, limit);
-    if (rc)
-        return rc;
-    if (!*s)
-        return 0;
-    for (;;) {
-        rc = parse_num(&s, &first);
-        if (rc)
-            return rc;
-        last = first;
-        if (*s == '-') {
-            s++;
-            rc = parse_num(&s, &last);
-            if (rc)
-                return rc;
-        }
-        if (first > last)
-            return -EINVAL;
-        if (last >= limit)
-            return -ERANGE;
-        rc = np_cpumap_set_range(map, (int)first, (int)last);
-        if (rc)
-            return rc;
-        if (!*s)
-            return 0;
-        if (*s != ',')
-            return -EINVAL;
-        s++;
-    }
-}
-
-/* Read and parse an id list.  optional as for read_file(). */
-static int read_list(const struct reader *r, const char *rel,
-                     unsigned int limit, bool optional, struct np_cpumap *map)
-{
-    char path[PATH_MAX], text_buf[64];
-    char *text = NULL;
-    int rc;
-
-    rc = read_file(r, rel, optional, &text);
-    if (rc)
-        goto out;
-    chomp(text);
-    rc = parse_list(text, limit, map);
-    if (rc == -ERANGE)
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s', which has an id of %u or more",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)), limit);
-    else if (rc == -EINVAL)
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s', not a list of ids like '0-3,8'",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)));
-out:
-    if (rc)
-        np_cpumap_dispose(map);
-    free(text);
-    return rc;
-}
-
-/* Read a file holding one integer, -1 or more.  optional as for
- * read_file(). */
-static int read_int(const struct reader *r, const char *rel, bool optional,
-                    int *value_out)
-{
-    char path[PATH_MAX], text_buf[64];
-    char *text = NULL;
-    const char *p;
-    unsigned long v;
-    int rc;
-
-    rc = read_file(r, rel, optional, &text);
-    if (rc)
-        goto out;
-    chomp(text);
-    p = text;
-    if (!strcmp(text, "-1")) {
-        *value_out = -1;
-        goto out;
-    }
-    if (parse_num(&p, &v) || *p || v > INT_MAX) {
-        rc = np_err_set(r->err, -EINVAL, "'%s' holds '%s', not a number",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)));
-        goto out;
-    }
-    *value_out = (int)v;
-out:
-    free(text);
-    return rc;
-}
 
 /*
  * Split a "Key:   value" line (meminfo) or "key\t\t: value" line (cpuinfo)
@@ -345,7 +99,7 @@ struct meminfo {
  * or nodeN/meminfo ("Node 0 MemTotal:  469116 kB", the node id on every
  * line).  Only MemTotal and MemFree are used; their values must parse.
  */
-static int parse_meminfo(const struct reader *r, const char *rel, char *text,
+static int parse_meminfo(const struct np_rootfs *r, const char *rel, char *text,
                          int node, struct meminfo *mi)
 {
     char path[PATH_MAX], prefix[32], text_buf[64];
@@ -359,6 +113,8 @@ static int parse_meminfo(const struct reader *r, const char *rel, char *text,
         prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "Node %d ", node);
     while ((line = next_line(&cursor))) {
         p = line;
+        if (!*p)
+            continue; /* old kernels begin nodeN/meminfo with an empty line */
         if (node >= 0) {
             if (strncmp(p, prefix, prefix_len))
                 goto bad;
@@ -370,7 +126,7 @@ static int parse_meminfo(const struct reader *r, const char *rel, char *text,
             !key_is(key, key_len, "MemFree"))
             continue;
         p = value;
-        if (parse_num(&p, &v) || (*p && strcmp(p, " kB")) ||
+        if (np_rootfs_parse_num(&p, &v) || (*p && strcmp(p, " kB")) ||
             v > UINT64_MAX / 1024)
             goto bad;
         if (key_is(key, key_len, "MemTotal")) {
@@ -383,8 +139,8 @@ static int parse_meminfo(const struct reader *r, const char *rel, char *text,
     }
     return 0;
 bad:
-    where(r, rel, path, sizeof(path));
-    show(line, text_buf, sizeof(text_buf));
+    np_rootfs_where(r, rel, path, sizeof(path));
+    np_rootfs_show(line, text_buf, sizeof(text_buf));
     if (node >= 0)
         return np_err_set(r->err, -EINVAL,
                           "'%s' has a line '%s', expected like "
@@ -396,14 +152,14 @@ bad:
                       path, text_buf);
 }
 
-/* Read and parse a meminfo file.  optional as for read_file(). */
-static int read_meminfo(const struct reader *r, const char *rel, int node,
+/* Read and parse a meminfo file.  optional as for np_rootfs_read_text(). */
+static int read_meminfo(const struct np_rootfs *r, const char *rel, int node,
                         bool optional, struct meminfo *mi)
 {
     char *text = NULL;
     int rc;
 
-    rc = read_file(r, rel, optional, &text);
+    rc = np_rootfs_read_text(r, rel, optional, &text);
     if (rc)
         goto out;
     rc = parse_meminfo(r, rel, text, node, mi);
@@ -412,82 +168,277 @@ out:
     return rc;
 }
 
+/* The columns of nodeN/distance: node ids in order. */
+struct columns {
+    const int *online; /* node/online's ids */
+    unsigned int nr_online;
+    const int *possible; /* node/possible's ids; NULL when unknown */
+    unsigned int nr_possible;
+    const struct np_cpumap *nodes; /* node/online as a map */
+};
+
 /*
  * nodeN/distance: one distance per online node, in id order; columns[i]
- * is the id of the i-th online node.
+ * is the id of the i-th online node.  A kernel that printed one column
+ * per possible node (a node taken offline after boot) is read by
+ * node/possible; any other count is read as far as both go, with a note.
  */
-static int read_distance(const struct reader *r, struct np_topo *topo, int node,
-                         const int *columns, unsigned int nr_columns)
+static int read_distance(const struct np_rootfs *r, struct np_topo *topo,
+                         int node, const struct columns *cols)
 {
     char rel[64], path[PATH_MAX], text_buf[64];
     char *text = NULL;
     const char *p;
     unsigned long v;
-    unsigned int i = 0;
+    unsigned int *values = NULL;
+    unsigned int i = 0, n, cap = cols->nr_online + 1;
+    const int *ids = cols->online;
     int rc;
 
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/distance", node);
-    rc = read_file(r, rel, false, &text);
+    rc = np_rootfs_read_text(r, rel, false, &text);
     if (rc)
         goto out;
-    chomp(text);
+    np_rootfs_chomp(text);
+    values = calloc(cap, sizeof(*values));
+    if (!values) {
+        rc = -ENOMEM;
+        goto out;
+    }
     for (p = text; *p; i++) {
         if (i && *p++ != ' ')
             goto bad;
-        if (parse_num(&p, &v) || v == 0 || v > UINT_MAX)
+        if (np_rootfs_parse_num(&p, &v) || v == 0 || v > UINT_MAX)
             goto bad;
-        if (i < nr_columns)
-            np_topo_set_distance(topo, node, columns[i], (unsigned int)v);
+        if (i == cap) {
+            unsigned int *grown = realloc(values, 2 * cap * sizeof(*values));
+
+            if (!grown) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            values = grown;
+            cap *= 2;
+        }
+        values[i] = (unsigned int)v;
     }
-    if (i != nr_columns) {
-        rc = np_err_set(r->err, -EINVAL,
-                        "'%s' holds '%s': %u distances for %u online nodes",
-                        where(r, rel, path, sizeof(path)),
-                        show(text, text_buf, sizeof(text_buf)), i, nr_columns);
-        goto out;
+    n = i;
+    if (n != cols->nr_online) {
+        if (cols->possible && n == cols->nr_possible) {
+            ids = cols->possible;
+        } else {
+            rc = np_hw_note(
+                topo->hw,
+                "'%s' has %u distances for %u online nodes: the first %u are used",
+                np_rootfs_where(r, rel, path, sizeof(path)), n, cols->nr_online,
+                n < cols->nr_online ? n : cols->nr_online);
+            if (rc)
+                goto out;
+            if (n > cols->nr_online)
+                n = cols->nr_online;
+        }
     }
+    for (i = 0; i < n; i++)
+        if (np_cpumap_test(cols->nodes, ids[i]))
+            np_topo_set_distance(topo, node, ids[i], values[i]);
     goto out;
 bad:
     rc = np_err_set(r->err, -EINVAL,
                     "'%s' holds '%s', not distances like '10 20'",
-                    where(r, rel, path, sizeof(path)),
-                    show(text, text_buf, sizeof(text_buf)));
+                    np_rootfs_where(r, rel, path, sizeof(path)),
+                    np_rootfs_show(text, text_buf, sizeof(text_buf)));
 out:
+    free(values);
     free(text);
     return rc;
 }
 
-/* One online node: its CPUs, memory and distances. */
-static int read_node(const struct reader *r, struct np_topo *topo, int node,
-                     const int *columns, unsigned int nr_columns)
+/*
+ * Parse the kernel's mask format ("0000,00000000,00000003": 32-bit hex
+ * words, the most significant first), into map allocated to limit bits.
+ * A set bit at limit or above is -ERANGE.  0, -EINVAL, -ERANGE, -ENOMEM.
+ */
+static int parse_mask(const char *s, unsigned int limit, struct np_cpumap *map)
+{
+    size_t len = strlen(s), i;
+    unsigned int bit = 0, digit;
+    int rc;
+
+    rc = np_cpumap_alloc(map, limit);
+    if (rc)
+        return rc;
+    if (!len || !isxdigit((unsigned char)s[0]))
+        return -EINVAL;
+    for (i = len; i-- > 0;) {
+        if (s[i] == ',') {
+            if (bit % 32 || !i)
+                return -EINVAL;
+            continue;
+        }
+        if (!isxdigit((unsigned char)s[i]))
+            return -EINVAL;
+        digit = (unsigned int)(isdigit((unsigned char)s[i])
+                                   ? s[i] - '0'
+                                   : tolower((unsigned char)s[i]) - 'a' + 10);
+        for (unsigned int b = 0; b < 4; b++, bit++) {
+            if (!(digit & (1u << b)))
+                continue;
+            if (bit >= limit)
+                return -ERANGE;
+            rc = np_cpumap_set(map, (int)bit);
+            if (rc)
+                return rc;
+        }
+        if (bit > 65536u * 4)
+            return -ERANGE;
+    }
+    return 0;
+}
+
+/* nodeN/cpulist, or nodeN/cpumap on kernels that have only the mask. */
+static int read_node_cpus(const struct np_rootfs *r, int node,
+                          struct np_cpumap *cpus)
+{
+    char rel[64], path[PATH_MAX], text_buf[64];
+    char *text = NULL;
+    int rc;
+
+    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpulist", node);
+    rc = np_rootfs_read_list(r, rel, NP_MAX_CPU_IDS, true, cpus);
+    if (rc != -ENOENT)
+        return rc;
+    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpumap", node);
+    rc = np_rootfs_read_text(r, rel, true, &text);
+    if (rc == -ENOENT) {
+        /* Neither: a node without CPUs on a kernel that writes none. */
+        free(text);
+        return np_cpumap_alloc(cpus, NP_MAX_CPU_IDS);
+    }
+    if (rc)
+        return rc;
+    np_rootfs_chomp(text);
+    rc = parse_mask(text, NP_MAX_CPU_IDS, cpus);
+    if (rc == -EINVAL || rc == -ERANGE)
+        rc = np_err_set(r->err, -EINVAL,
+                        "'%s' holds '%s', not a cpu mask like '0000000f'",
+                        np_rootfs_where(r, rel, path, sizeof(path)),
+                        np_rootfs_show(text, text_buf, sizeof(text_buf)));
+    if (rc)
+        np_cpumap_dispose(cpus);
+    free(text);
+    return rc;
+}
+
+/* nodeN/hugepages/hugepages-SIZEkB/{nr,free}_hugepages, or the host's
+ * sys/kernel/mm/hugepages for a kernel without nodes (node < 0, read into
+ * node 0).  Absent directories: no huge pages known. */
+static int read_hugepages(const struct np_rootfs *r, struct np_topo *topo,
+                          int node)
+{
+    char rel[128], file[448];
+    DIR *dir = NULL;
+    struct dirent *de;
+    const char *p;
+    unsigned long size;
+    int dfd, rc = 0, total, free_pages;
+
+    if (node >= 0)
+        snprintf(rel, sizeof(rel), SYS_NODE "/node%d/hugepages", node);
+    else
+        snprintf(rel, sizeof(rel), "sys/kernel/mm/hugepages");
+    dfd = openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return 0;
+    dir = fdopendir(dfd);
+    if (!dir) {
+        close(dfd);
+        return 0;
+    }
+    while ((de = readdir(dir))) {
+        p = de->d_name;
+        if (strncmp(p, "hugepages-", 10))
+            continue;
+        p += 10;
+        if (np_rootfs_parse_num(&p, &size) || strcmp(p, "kB") || !size)
+            continue;
+        snprintf(file, sizeof(file), "%s/%s/nr_hugepages", rel, de->d_name);
+        rc = np_rootfs_read_int(r, file, true, &total);
+        if (rc == -ENOENT)
+            continue;
+        if (rc)
+            break;
+        snprintf(file, sizeof(file), "%s/%s/free_hugepages", rel, de->d_name);
+        rc = np_rootfs_read_int(r, file, true, &free_pages);
+        if (rc == -ENOENT) {
+            free_pages = 0;
+            rc = 0;
+        }
+        if (rc)
+            break;
+        if (total < 0 || free_pages < 0 || free_pages > total) {
+            rc = np_hw_note(
+                topo->hw,
+                "'%s/%s' has %d free of %d huge pages: read as none free", rel,
+                de->d_name, free_pages, total);
+            if (rc)
+                break;
+            free_pages = 0;
+            if (total < 0)
+                total = 0;
+        }
+        if (np_hw_set_pages(topo->hw, node < 0 ? 0 : node, size,
+                            (uint64_t)total, (uint64_t)free_pages) == -ENOSPC)
+            continue;
+    }
+    closedir(dir);
+    return rc;
+}
+
+/* One online node: its CPUs, memory, huge pages and distances.  A CPU a
+ * node lists that the host does not have (a GPU-memory node's, a
+ * possible-but-absent CPU's) is left out with a note. */
+static int read_node(const struct np_rootfs *r, struct np_topo *topo, int node,
+                     const struct columns *cols)
 {
     char rel[64], path[PATH_MAX];
     struct np_cpumap cpus;
     struct meminfo mi;
-    int rc, cpu;
+    int rc, cpu, dropped = 0, first_dropped = -1, shared = 0, first_shared = -1;
 
     np_cpumap_init(&cpus);
     np_topo_add_node(topo, node);
-    snprintf(rel, sizeof(rel), SYS_NODE "/node%d/cpulist", node);
-    rc = read_list(r, rel, NP_MAX_CPU_IDS, false, &cpus);
+    rc = read_node_cpus(r, node, &cpus);
     if (rc)
         goto out;
     np_cpumap_for_each(cpu, &cpus)
     {
         if (!np_topo_cpu_exists(topo, cpu)) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' lists cpu %d, which '%s/present' does "
-                            "not list",
-                            where(r, rel, path, sizeof(path)), cpu, SYS_CPU);
-            goto out;
+            if (!dropped++)
+                first_dropped = cpu;
+            continue;
         }
         if (topo->cpus[cpu].node >= 0) {
-            rc = np_err_set(
-                r->err, -EINVAL, "cpu %d is listed by node %d and by '%s'", cpu,
-                topo->cpus[cpu].node, where(r, rel, path, sizeof(path)));
-            goto out;
+            if (!shared++)
+                first_shared = cpu;
+            continue;
         }
         topo->cpus[cpu].node = node;
+    }
+    if (shared) {
+        rc = np_hw_note(
+            topo->hw,
+            "node %d lists %d cpus that a node of a lower id lists too (the first is cpu %d): they stay that node's",
+            node, shared, first_shared);
+        if (rc)
+            goto out;
+    }
+    if (dropped) {
+        rc = np_hw_note(
+            topo->hw,
+            "node %d lists %d cpus that the host does not have (the first is cpu %d): they are left out",
+            node, dropped, first_dropped);
+        if (rc)
+            goto out;
     }
 
     snprintf(rel, sizeof(rel), SYS_NODE "/node%d/meminfo", node);
@@ -496,14 +447,17 @@ static int read_node(const struct reader *r, struct np_topo *topo, int node,
         goto out;
     if (!mi.has_total) {
         rc = np_err_set(r->err, -EINVAL, "'%s' has no MemTotal line",
-                        where(r, rel, path, sizeof(path)));
+                        np_rootfs_where(r, rel, path, sizeof(path)));
         goto out;
     }
     topo->nodes[node].mem_total_kib = mi.total_kib;
     topo->nodes[node].mem_free_kib = mi.free_kib;
     topo->nodes[node].mem_free_known = mi.has_free;
 
-    rc = read_distance(r, topo, node, columns, nr_columns);
+    rc = read_hugepages(r, topo, node);
+    if (rc)
+        goto out;
+    rc = read_distance(r, topo, node, cols);
 out:
     np_cpumap_dispose(&cpus);
     return rc;
@@ -514,7 +468,7 @@ out:
  * ../../node/nodeM on a real kernel): M, or -1 when there is none or it
  * leads nowhere.
  */
-static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
+static int read_cpu_node_link(const struct np_rootfs *r, int cpu, int *node_out)
 {
     char rel[64], path[PATH_MAX];
     DIR *dir = NULL;
@@ -529,7 +483,7 @@ static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
     if (dfd < 0) {
         rc = -errno;
         np_err_set(r->err, rc, "cannot open '%s': %s",
-                   where(r, rel, path, sizeof(path)), strerror(-rc));
+                   np_rootfs_where(r, rel, path, sizeof(path)), strerror(-rc));
         goto out;
     }
     dir = fdopendir(dfd);
@@ -543,14 +497,14 @@ static int read_cpu_node_link(const struct reader *r, int cpu, int *node_out)
         if (strncmp(p, "node", 4))
             continue;
         p += 4;
-        if (parse_num(&p, &id) || *p || id >= NP_MAX_NODE_IDS)
+        if (np_rootfs_parse_num(&p, &id) || *p || id >= NP_MAX_NODE_IDS)
             continue;
         if (fstatat(dirfd(dir), de->d_name, &st, 0) || !S_ISDIR(st.st_mode))
             continue;
         if (found >= 0 && found != (int)id) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' links to node %d and to node %lu",
-                            where(r, rel, path, sizeof(path)), found, id);
+            rc = np_err_set(
+                r->err, -EINVAL, "'%s' links to node %d and to node %lu",
+                np_rootfs_where(r, rel, path, sizeof(path)), found, id);
             goto out;
         }
         found = (int)id;
@@ -565,14 +519,14 @@ out:
 }
 
 /* One topology attribute of a CPU, -1 when the file is absent. */
-static int read_cpu_attr(const struct reader *r, int cpu, const char *name,
+static int read_cpu_attr(const struct np_rootfs *r, int cpu, const char *name,
                          int *value_out)
 {
     char rel[96];
     int rc;
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/topology/%s", cpu, name);
-    rc = read_int(r, rel, true, value_out);
+    rc = np_rootfs_read_int(r, rel, true, value_out);
     if (rc == -ENOENT) {
         *value_out = -1;
         rc = 0;
@@ -582,7 +536,7 @@ static int read_cpu_attr(const struct reader *r, int cpu, const char *name,
 
 /* One present CPU: online state, placement, siblings, and the node of an
  * offline CPU that no cpulist names. */
-static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
+static int read_cpu(const struct np_rootfs *r, struct np_topo *topo, int cpu,
                     const struct np_cpumap *online)
 {
     char rel[96], path[PATH_MAX];
@@ -595,17 +549,18 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
     if (fstatat(r->rootfd, rel, &st, 0)) {
         rc = -errno;
         np_err_set(r->err, rc, "cannot open '%s' (cpu %d is present): %s",
-                   where(r, rel, path, sizeof(path)), cpu, strerror(-rc));
+                   np_rootfs_where(r, rel, path, sizeof(path)), cpu,
+                   strerror(-rc));
         goto out;
     }
     if (!S_ISDIR(st.st_mode)) {
         rc = np_err_set(r->err, -ENOTDIR, "'%s' is not a directory",
-                        where(r, rel, path, sizeof(path)));
+                        np_rootfs_where(r, rel, path, sizeof(path)));
         goto out;
     }
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/online", cpu);
-    rc = read_int(r, rel, true, &value);
+    rc = np_rootfs_read_int(r, rel, true, &value);
     if (rc == -ENOENT) {
         /* cpu0 on x86, or a kernel without CPU hotplug */
         c->online = np_cpumap_test(online, cpu);
@@ -614,7 +569,7 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
         goto out;
     } else if (value != 0 && value != 1) {
         rc = np_err_set(r->err, -EINVAL, "'%s' holds '%d', not 0 or 1",
-                        where(r, rel, path, sizeof(path)), value);
+                        np_rootfs_where(r, rel, path, sizeof(path)), value);
         goto out;
     } else {
         c->online = value == 1;
@@ -632,7 +587,7 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
 
     snprintf(rel, sizeof(rel), SYS_CPU "/cpu%d/topology/thread_siblings_list",
              cpu);
-    rc = read_list(r, rel, NP_MAX_CPU_IDS, true, &c->siblings);
+    rc = np_rootfs_read_list(r, rel, NP_MAX_CPU_IDS, true, &c->siblings);
     if (rc == -ENOENT) {
         rc = 0; /* offline: no topology/, siblings unknown */
     } else if (rc) {
@@ -644,8 +599,8 @@ static int read_cpu(const struct reader *r, struct np_topo *topo, int cpu,
                 rc = np_err_set(r->err, -EINVAL,
                                 "'%s' lists cpu %d, which '%s/present' "
                                 "does not list",
-                                where(r, rel, path, sizeof(path)), sibling,
-                                SYS_CPU);
+                                np_rootfs_where(r, rel, path, sizeof(path)),
+                                sibling, SYS_CPU);
                 goto out;
             }
         }
@@ -699,7 +654,7 @@ static const char *arch_from_cpuinfo(const char *key, size_t key_len,
 }
 
 /* proc/cpuinfo: the first "cpu MHz" and, when wanted, the architecture. */
-static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
+static int read_cpuinfo(const struct np_rootfs *r, struct np_topo *topo,
                         bool want_arch)
 {
     const char *rel = "proc/cpuinfo";
@@ -711,7 +666,7 @@ static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
     bool x86 = false, have_mhz = false;
     int rc;
 
-    rc = read_file(r, rel, true, &text);
+    rc = np_rootfs_read_text(r, rel, true, &text);
     if (rc == -ENOENT) {
         rc = 0;
         goto out;
@@ -724,13 +679,14 @@ static int read_cpuinfo(const struct reader *r, struct np_topo *topo,
             continue;
         if (!have_mhz && key_is(key, key_len, "cpu MHz")) {
             p = value;
-            if (parse_num(&p, &mhz) || mhz > UINT_MAX ||
+            if (np_rootfs_parse_num(&p, &mhz) || mhz > UINT_MAX ||
                 (*p && (*p != '.' || !isdigit((unsigned char)p[1])))) {
-                rc = np_err_set(r->err, -EINVAL,
-                                "'%s' has a line '%s', expected like "
-                                "'cpu MHz : 2096.064'",
-                                where(r, rel, path, sizeof(path)),
-                                show(line, text_buf, sizeof(text_buf)));
+                rc = np_err_set(
+                    r->err, -EINVAL,
+                    "'%s' has a line '%s', expected like "
+                    "'cpu MHz : 2096.064'",
+                    np_rootfs_where(r, rel, path, sizeof(path)),
+                    np_rootfs_show(line, text_buf, sizeof(text_buf)));
                 goto out;
             }
             topo->cpu_mhz = (unsigned int)mhz;
@@ -771,7 +727,7 @@ static void make_flat(struct np_topo *topo, const struct np_cpumap *present)
 }
 
 /* Is there a node directory at all? */
-static int has_node_dir(const struct reader *r, bool *has_out)
+static int has_node_dir(const struct np_rootfs *r, bool *has_out)
 {
     char path[PATH_MAX];
     struct stat st;
@@ -786,18 +742,130 @@ static int has_node_dir(const struct reader *r, bool *has_out)
         return 0;
     }
     return np_err_set(r->err, rc, "cannot look at '%s': %s",
-                      where(r, SYS_NODE, path, sizeof(path)), strerror(-rc));
+                      np_rootfs_where(r, SYS_NODE, path, sizeof(path)),
+                      strerror(-rc));
 }
 
-int np_linux_read_host(const char *root, struct np_topo *topo,
-                       struct np_err *err)
+/* The ids of the directories PREFIX<id> in rel (cpuN, nodeN), for kernels
+ * that do not write the id lists.  map is allocated to limit bits. */
+static int list_dirs(const struct np_rootfs *r, const char *rel,
+                     const char *prefix, unsigned int limit,
+                     struct np_cpumap *map)
 {
-    struct reader r = {.rootfd = -1, .root = root ? root : "/", .err = err};
+    char path[PATH_MAX];
+    size_t n = strlen(prefix);
+    DIR *dir;
+    struct dirent *de;
+    struct stat st;
+    const char *p;
+    unsigned long id;
+    int dfd, rc;
+
+    rc = np_cpumap_alloc(map, limit);
+    if (rc)
+        return rc;
+    dfd = openat(r->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        rc = -errno;
+        np_cpumap_dispose(map);
+        return np_err_set(r->err, rc, "cannot open '%s': %s",
+                          np_rootfs_where(r, rel, path, sizeof(path)),
+                          strerror(-rc));
+    }
+    dir = fdopendir(dfd);
+    if (!dir) {
+        rc = -errno;
+        close(dfd);
+        np_cpumap_dispose(map);
+        return rc;
+    }
+    while ((de = readdir(dir))) {
+        p = de->d_name;
+        if (strncmp(p, prefix, n))
+            continue;
+        p += n;
+        if (np_rootfs_parse_num(&p, &id) || *p || id >= limit)
+            continue;
+        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+            !S_ISDIR(st.st_mode))
+            continue;
+        rc = np_cpumap_set(map, (int)id);
+        if (rc)
+            break;
+    }
+    closedir(dir);
+    if (rc)
+        np_cpumap_dispose(map);
+    return rc;
+}
+
+/* An id list that older kernels do not write: the file, else the
+ * directories. */
+static int read_list_or_dirs(const struct np_rootfs *r, const char *rel,
+                             const char *dir, const char *prefix,
+                             unsigned int limit, struct np_cpumap *map)
+{
+    int rc = np_rootfs_read_list(r, rel, limit, true, map);
+
+    if (rc == -ENOENT)
+        rc = list_dirs(r, dir, prefix, limit, map);
+    return rc;
+}
+
+/* The ids of map in order, in a new array.  NULL when out of memory. */
+static int *ids_of(const struct np_cpumap *map, unsigned int *nr_out)
+{
+    unsigned int n = 0;
+    int *ids, id;
+
+    ids = calloc(np_cpumap_weight(map) + 1, sizeof(*ids));
+    if (!ids)
+        return NULL;
+    np_cpumap_for_each(id, map) ids[n++] = id;
+    *nr_out = n;
+    return ids;
+}
+
+/* The kernel's node of each PCI device hwloc could not tie to one node
+ * (sys/bus/pci/devices/BDF/numa_node: the firmware's proximity domain). */
+static int read_pci_nodes(const struct np_rootfs *r, struct np_topo *topo)
+{
+    char rel[96];
+    unsigned int i;
+    int node, rc;
+
+    for (i = 0; topo->hw && i < topo->hw->nr_pci; i++) {
+        struct np_hw_pci *d = &topo->hw->pci[i];
+
+        if (d->node >= 0)
+            continue;
+        snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/numa_node", d->bdf);
+        rc = np_rootfs_read_int(r, rel, true, &node);
+        if (rc == -ENOENT || rc == -EINVAL) {
+            np_err_clear(r->err);
+            continue;
+        }
+        if (rc)
+            return rc;
+        if (np_topo_node_exists(topo, node)) {
+            d->node = node;
+            if (np_cpumap_is_empty(&d->cpus))
+                np_cpumap_or(&d->cpus, &topo->nodes[node].cpus);
+        }
+    }
+    return 0;
+}
+
+static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
+                     bool with_hwloc)
+{
+    struct np_rootfs r = {.rootfd = -1, .root = root ? root : "/", .err = err};
     char path[PATH_MAX], *source = NULL;
     struct np_cpumap present, online, nodes, possible;
     struct meminfo mi;
-    int *columns = NULL;
-    unsigned int nr_columns, nr_cpu_ids, nr_node_ids;
+    struct columns cols = {0};
+    int *online_ids = NULL, *possible_ids = NULL;
+    unsigned int nr_cpu_ids, nr_node_ids;
     bool numa = true;
     int rc, cpu, node;
 
@@ -815,15 +883,22 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
         goto out;
     }
 
-    rc = read_list(&r, SYS_CPU "/present", NP_MAX_CPU_IDS, false, &present);
+    /* Kernels before 2.6.26 have no cpu/present nor cpu/online: the cpuN
+     * directories are the CPUs, each online unless its cpuN/online says
+     * otherwise. */
+    rc = read_list_or_dirs(&r, SYS_CPU "/present", SYS_CPU, "cpu",
+                           NP_MAX_CPU_IDS, &present);
     if (rc)
         goto out;
     if (np_cpumap_is_empty(&present)) {
-        rc = np_err_set(err, -EINVAL, "'%s' lists no cpu",
-                        where(&r, SYS_CPU "/present", path, sizeof(path)));
+        rc = np_err_set(err, -EINVAL, "'%s' lists no cpu and has no cpuN",
+                        np_rootfs_where(&r, SYS_CPU, path, sizeof(path)));
         goto out;
     }
-    rc = read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, false, &online);
+    rc = np_rootfs_read_list(&r, SYS_CPU "/online", NP_MAX_CPU_IDS, true,
+                             &online);
+    if (rc == -ENOENT)
+        rc = np_cpumap_copy(&online, &present);
     if (rc)
         goto out;
 
@@ -831,24 +906,31 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     if (rc)
         goto out;
     if (numa) {
-        rc = read_list(&r, SYS_NODE "/online", NP_MAX_NODE_IDS, false, &nodes);
+        rc = read_list_or_dirs(&r, SYS_NODE "/online", SYS_NODE, "node",
+                               NP_MAX_NODE_IDS, &nodes);
         if (rc)
             goto out;
-        if (np_cpumap_is_empty(&nodes)) {
-            rc = np_err_set(err, -EINVAL, "'%s' lists no node",
-                            where(&r, SYS_NODE "/online", path, sizeof(path)));
-            goto out;
-        }
-        rc = read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS, false,
-                       &possible);
-        if (rc)
-            goto out;
-        if (!np_cpumap_subset(&nodes, &possible)) {
+        if (np_cpumap_is_empty(&nodes) &&
+            !faccessat(r.rootfd, SYS_NODE "/online", F_OK, 0)) {
             rc = np_err_set(
-                err, -EINVAL, "'%s' lists a node that '%s/possible' does not",
-                where(&r, SYS_NODE "/online", path, sizeof(path)), SYS_NODE);
+                err, -EINVAL, "'%s' lists no node",
+                np_rootfs_where(&r, SYS_NODE "/online", path, sizeof(path)));
             goto out;
         }
+        /* A node directory with no node in it: a kernel without NUMA. */
+        numa = !np_cpumap_is_empty(&nodes);
+    }
+    if (numa) {
+        rc = np_rootfs_read_list(&r, SYS_NODE "/possible", NP_MAX_NODE_IDS,
+                                 true, &possible);
+        if (rc && rc != -ENOENT)
+            goto out;
+        if (rc == -ENOENT) {
+            np_cpumap_dispose(&possible);
+        } else if (!np_cpumap_subset(&nodes, &possible)) {
+            np_cpumap_or(&possible, &nodes);
+        }
+        rc = 0;
     }
 
     nr_cpu_ids = (unsigned int)np_cpumap_last(&present) + 1;
@@ -856,25 +938,40 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     rc = np_topo_alloc(topo, nr_cpu_ids, nr_node_ids);
     if (rc)
         goto out;
+    topo->hw = np_hw_new(nr_cpu_ids, nr_node_ids);
+    if (!topo->hw) {
+        rc = -ENOMEM;
+        goto out;
+    }
     np_cpumap_for_each(cpu, &present) np_topo_add_cpu(topo, cpu);
 
     if (numa) {
-        nr_columns = np_cpumap_weight(&nodes);
-        columns = calloc(nr_columns, sizeof(*columns));
-        if (!columns) {
+        online_ids = ids_of(&nodes, &cols.nr_online);
+        if (!online_ids) {
             rc = -ENOMEM;
             goto out;
         }
-        nr_columns = 0;
-        np_cpumap_for_each(node, &nodes) columns[nr_columns++] = node;
+        cols.online = online_ids;
+        cols.nodes = &nodes;
+        if (possible.nr_bits) {
+            possible_ids = ids_of(&possible, &cols.nr_possible);
+            if (!possible_ids) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            cols.possible = possible_ids;
+        }
         np_cpumap_for_each(node, &nodes)
         {
-            rc = read_node(&r, topo, node, columns, nr_columns);
+            rc = read_node(&r, topo, node, &cols);
             if (rc)
                 goto out;
         }
     } else {
         make_flat(topo, &present);
+        rc = read_hugepages(&r, topo, -1);
+        if (rc)
+            goto out;
     }
     np_cpumap_for_each(cpu, &present)
     {
@@ -917,16 +1014,35 @@ int np_linux_read_host(const char *root, struct np_topo *topo,
     if (rc)
         goto out;
     rc = np_topo_finish(topo, err);
+    if (rc)
+        goto out;
+    if (with_hwloc)
+        rc = np_hwloc_read(r.root, topo, err);
+    if (!rc && with_hwloc)
+        rc = read_pci_nodes(&r, topo);
 out:
     if (rc)
         np_topo_dispose(topo);
     if (r.rootfd >= 0)
         close(r.rootfd);
     free(source);
-    free(columns);
+    free(online_ids);
+    free(possible_ids);
     np_cpumap_dispose(&present);
     np_cpumap_dispose(&online);
     np_cpumap_dispose(&nodes);
     np_cpumap_dispose(&possible);
     return rc;
+}
+
+int np_linux_read_host(const char *root, struct np_topo *topo,
+                       struct np_err *err)
+{
+    return read_host(root, topo, err, true);
+}
+
+int np_linux_read_sysfs(const char *root, struct np_topo *topo,
+                        struct np_err *err)
+{
+    return read_host(root, topo, err, false);
 }

@@ -65,4 +65,9 @@
 int np_linux_read_host(const char *root, struct np_topo *topo,
                        struct np_err *err);
 
+/* The same without hwloc: the kernel's files only (no caches, kinds or
+ * devices in topo->hw).  For the benchmark and for comparison. */
+int np_linux_read_sysfs(const char *root, struct np_topo *topo,
+                        struct np_err *err);
+
 #endif /* NP_LINUX_HOST_H */

@@ -2,4 +2,6 @@
 ifeq ($(CONFIG_KVM),y)
 COMMON_SRCS += $(wildcard kvm/*.c)
 CPPFLAGS += -DCONFIG_KVM -Ikvm
+CFLAGS_kvm/ := $(HWLOC_CFLAGS)
+COMMON_LIBS_KVM := $(HWLOC_LIBS)
 endif

@@ -17,91 +17,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "cpulist.h"
 #include "qemu_guests.h"
-
-#define MAX_PROC_FILE (16u << 20)
-#define QMP_TIMEOUT_MS 3000
-#define QMP_MAX_LINE (4u << 20)
-
-/* ---- files under the root ------------------------------------------- */
-
-/* Read rel under rootfd into a NUL-terminated heap buffer (the file may
- * hold NULs: *len_out says how long it is).  0 or -errno, no sentence. */
-static int read_at(int rootfd, const char *rel, char **text_out,
-                   size_t *len_out)
-{
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0;
-    ssize_t got;
-    int fd, rc;
-
-    *text_out = NULL;
-    fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    for (;;) {
-        if (cap - len < 2) {
-            cap = cap ? 2 * cap : 4096;
-            grown = realloc(buf, cap);
-            if (!grown) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = grown;
-        }
-        got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = -errno;
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > MAX_PROC_FILE) {
-            rc = -EFBIG;
-            goto out;
-        }
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            rc = -ENOMEM;
-            goto out;
-        }
-    }
-    buf[len] = '\0';
-    *text_out = buf;
-    if (len_out)
-        *len_out = len;
-    buf = NULL;
-    rc = 0;
-out:
-    close(fd);
-    free(buf);
-    return rc;
-}
+#include "rootfs.h"
 
 /* A process or thread that went away between readdir and open. */
 static bool gone(int rc)
 {
     return rc == -ENOENT || rc == -ESRCH;
 }
-
-/* ---- stat ------------------------------------------------------------ */
 
 int np_proc_parse_stat(const char *text, struct np_proc_stat *out)
 {
@@ -151,219 +81,6 @@ int np_proc_parse_stat(const char *text, struct np_proc_stat *out)
     }
     return 0;
 }
-
-/* ---- the command line ------------------------------------------------ */
-
-bool np_qemu_is_binary(const char *argv0)
-{
-    const char *base = strrchr(argv0, '/');
-
-    base = base ? base + 1 : argv0;
-    return !strncmp(base, "qemu-system-", 12) || !strcmp(base, "qemu-kvm") ||
-           !strcmp(base, "kvm");
-}
-
-/*
- * Split a QEMU option string: the next element of *p (",," unescaped)
- * into a malloc'd string, advancing *p past its ','.  NULL at the end or
- * when out of memory (*oom set).
- */
-static char *next_element(const char **p, bool *oom)
-{
-    const char *s = *p;
-    char *elem, *o;
-
-    if (!s)
-        return NULL;
-    elem = malloc(strlen(s) + 1);
-    if (!elem) {
-        *oom = true;
-        return NULL;
-    }
-    o = elem;
-    for (;;) {
-        if (*s == ',' && s[1] == ',') {
-            *o++ = ',';
-            s += 2;
-        } else if (*s == ',' || !*s) {
-            break;
-        } else {
-            *o++ = *s++;
-        }
-    }
-    *o = '\0';
-    *p = *s ? s + 1 : NULL;
-    return elem;
-}
-
-int np_qemu_parse_name(const char *arg, char **name_out)
-{
-    const char *p = arg;
-    char *elem, *first_plain = NULL, *guest = NULL;
-    bool oom = false, first = true;
-
-    *name_out = NULL;
-    while ((elem = next_element(&p, &oom))) {
-        if (!strncmp(elem, "guest=", 6)) {
-            free(guest);
-            guest = strdup(elem + 6);
-            if (!guest)
-                oom = true;
-        } else if (first && !strchr(elem, '=')) {
-            first_plain = elem;
-            elem = NULL;
-        }
-        free(elem);
-        first = false;
-        if (oom)
-            break;
-    }
-    if (oom) {
-        free(guest);
-        free(first_plain);
-        return -ENOMEM;
-    }
-    if (guest) {
-        free(first_plain);
-        *name_out = guest;
-    } else {
-        *name_out = first_plain;
-    }
-    if (*name_out && !**name_out) {
-        free(*name_out);
-        *name_out = NULL;
-    }
-    return *name_out ? 0 : -ENOENT;
-}
-
-void np_qemu_cmdline_init(struct np_qemu_cmdline *cl)
-{
-    memset(cl, 0, sizeof(*cl));
-}
-
-void np_qemu_cmdline_dispose(struct np_qemu_cmdline *cl)
-{
-    free(cl->name);
-    np_qemu_cmdline_init(cl);
-}
-
-/* The value of key in an option string ("key=V"), or the implied first
- * element when implied and it has no '='; NULL when neither. */
-static bool opt_value(const char *arg, const char *key, bool implied,
-                      unsigned long long *v_out, char *suffix_out)
-{
-    size_t klen = strlen(key);
-    const char *p = arg, *s;
-    bool first = true, found = false, oom = false;
-    char *elem, *end;
-
-    while ((elem = next_element(&p, &oom))) {
-        s = NULL;
-        if (!strncmp(elem, key, klen) && elem[klen] == '=')
-            s = elem + klen + 1;
-        else if (first && implied && !strchr(elem, '='))
-            s = elem;
-        if (s && isdigit((unsigned char)*s)) {
-            errno = 0;
-            *v_out = strtoull(s, &end, 10);
-            if (!errno) {
-                found = true;
-                if (suffix_out)
-                    *suffix_out = *end;
-            }
-        }
-        free(elem);
-        first = false;
-    }
-    return found;
-}
-
-/* -smp: cpus=, the implied first number, or the product of the topology. */
-static unsigned int smp_vcpus(const char *arg)
-{
-    unsigned long long n = 0, s = 1, d = 1, c = 1, t = 1, x;
-    bool any = false;
-
-    if (opt_value(arg, "cpus", true, &n, NULL) && n > 0 && n <= 65536)
-        return (unsigned int)n;
-    if (opt_value(arg, "sockets", false, &x, NULL) && x > 0 && x <= 65536) {
-        s = x;
-        any = true;
-    }
-    if (opt_value(arg, "dies", false, &x, NULL) && x > 0 && x <= 65536) {
-        d = x;
-        any = true;
-    }
-    if (opt_value(arg, "cores", false, &x, NULL) && x > 0 && x <= 65536) {
-        c = x;
-        any = true;
-    }
-    if (opt_value(arg, "threads", false, &x, NULL) && x > 0 && x <= 65536) {
-        t = x;
-        any = true;
-    }
-    n = s * d * c * t;
-    return any && n <= 65536 ? (unsigned int)n : 1;
-}
-
-/* -m: size=N[suffix] or the implied N[suffix]; the unit is MiB. */
-static uint64_t mem_size_kib(const char *arg)
-{
-    unsigned long long n;
-    char suffix = 0;
-
-    if (!opt_value(arg, "size", true, &n, &suffix))
-        return 0;
-    switch (toupper((unsigned char)suffix)) {
-    case 'K':
-        return n;
-    case 'G':
-        return n << 20;
-    case 'T':
-        return n << 30;
-    case 'B':
-        return n >> 10;
-    default:
-        return n << 10; /* M or none */
-    }
-}
-
-int np_qemu_cmdline_parse(const char *argv, size_t len,
-                          struct np_qemu_cmdline *cl)
-{
-    const char *arg = argv, *end = argv + len, *next;
-    const char *name_arg = NULL;
-    unsigned int nr_vcpus = 1;
-    uint64_t mem_kib = 128 << 10, m;
-    int rc;
-
-    np_qemu_cmdline_dispose(cl);
-    if (!len || !np_qemu_is_binary(argv))
-        return 0;
-    cl->is_qemu = true;
-    for (arg += strlen(arg) + 1; arg < end; arg = next) {
-        next = arg + strlen(arg) + 1;
-        if (next >= end)
-            break; /* an option without its value */
-        if (!strcmp(arg, "-name") || !strcmp(arg, "--name"))
-            name_arg = next;
-        else if (!strcmp(arg, "-smp") || !strcmp(arg, "--smp"))
-            nr_vcpus = smp_vcpus(next);
-        else if ((!strcmp(arg, "-m") || !strcmp(arg, "--m")) &&
-                 (m = mem_size_kib(next)))
-            mem_kib = m;
-    }
-    cl->nr_vcpus = nr_vcpus;
-    cl->mem_kib = mem_kib;
-    if (name_arg) {
-        rc = np_qemu_parse_name(name_arg, &cl->name);
-        if (rc == -ENOMEM)
-            return rc;
-    }
-    return 0;
-}
-
-/* ---- numa_maps ------------------------------------------------------- */
 
 int np_numa_maps_parse(const char *text, unsigned int nr_node_ids,
                        uint64_t *kib_per_node, uint64_t *total_kib_out)
@@ -424,7 +141,7 @@ int np_qemu_read_numa(int rootfd, long pid, unsigned int nr_node_ids,
 
     *kib_out = NULL;
     snprintf(rel, sizeof(rel), "proc/%ld/numa_maps", pid);
-    rc = read_at(rootfd, rel, &text, NULL);
+    rc = np_rootfs_read(rootfd, rel, &text, NULL);
     if (rc)
         return rc;
     kib = calloc(nr_node_ids ? nr_node_ids : 1, sizeof(*kib));
@@ -442,229 +159,6 @@ out:
     free(text);
     return rc;
 }
-
-/* ---- QMP ------------------------------------------------------------- */
-
-int np_qmp_parse_cpus(const char *reply, struct np_qmp_cpu **cpus_out,
-                      unsigned int *nr_out, struct np_err *err)
-{
-    struct json_object *root = NULL, *ret, *elem, *v, *desc;
-    struct np_qmp_cpu *cpus = NULL;
-    size_t i, n;
-    int rc;
-
-    *cpus_out = NULL;
-    *nr_out = 0;
-    root = json_tokener_parse(reply);
-    if (!root || !json_object_is_type(root, json_type_object)) {
-        rc = np_err_set(err, -EINVAL, "the QMP reply is not a JSON object");
-        goto out;
-    }
-    if (json_object_object_get_ex(root, "error", &v)) {
-        rc = np_err_set(err, -EIO, "QMP query-cpus-fast failed: %s",
-                        json_object_object_get_ex(v, "desc", &desc)
-                            ? json_object_get_string(desc)
-                            : json_object_to_json_string(v));
-        goto out;
-    }
-    if (!json_object_object_get_ex(root, "return", &ret) ||
-        !json_object_is_type(ret, json_type_array)) {
-        rc = np_err_set(err, -EINVAL, "the QMP reply has no \"return\" array");
-        goto out;
-    }
-    n = json_object_array_length(ret);
-    cpus = calloc(n ? n : 1, sizeof(*cpus));
-    if (!cpus) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (i = 0; i < n; i++) {
-        elem = json_object_array_get_idx(ret, i);
-        /* the top-level "thread-id" is the host tid; props has another
-         * "thread-id", the SMT index, which is not looked at */
-        if (!json_object_is_type(elem, json_type_object) ||
-            !json_object_object_get_ex(elem, "thread-id", &v) ||
-            !json_object_is_type(v, json_type_int) ||
-            json_object_get_int64(v) <= 0) {
-            rc = np_err_set(err, -EINVAL,
-                            "QMP query-cpus-fast entry %zu has no "
-                            "\"thread-id\"",
-                            i);
-            goto out;
-        }
-        cpus[i].tid = (long)json_object_get_int64(v);
-        cpus[i].cpu_index = (int)i;
-        if (json_object_object_get_ex(elem, "cpu-index", &v) &&
-            json_object_is_type(v, json_type_int) &&
-            json_object_get_int64(v) >= 0 && json_object_get_int64(v) < 65536)
-            cpus[i].cpu_index = (int)json_object_get_int64(v);
-    }
-    *cpus_out = cpus;
-    *nr_out = (unsigned int)n;
-    cpus = NULL;
-    rc = 0;
-out:
-    free(cpus);
-    json_object_put(root);
-    return rc;
-}
-
-struct qmp_conn {
-    int fd;
-    char *buf;
-    size_t len, cap;
-    const char *path;
-};
-
-/* The next line from the socket, NUL-terminated in c->buf (consumed by
- * the next call).  0 or -errno with a sentence. */
-static int qmp_read_line(struct qmp_conn *c, size_t *line_len,
-                         struct np_err *err)
-{
-    struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-    char *nl, *grown;
-    ssize_t got;
-    int r;
-
-    for (;;) {
-        nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
-        if (nl) {
-            *nl = '\0';
-            *line_len = (size_t)(nl - c->buf) + 1;
-            return 0;
-        }
-        if (c->cap - c->len < 4096) {
-            if (c->cap > QMP_MAX_LINE)
-                return np_err_set(err, -EINVAL,
-                                  "QMP socket '%s' sent a line longer than "
-                                  "%u bytes",
-                                  c->path, QMP_MAX_LINE);
-            c->cap = c->cap ? 2 * c->cap : 16384;
-            grown = realloc(c->buf, c->cap);
-            if (!grown)
-                return -ENOMEM;
-            c->buf = grown;
-        }
-        r = poll(&pfd, 1, QMP_TIMEOUT_MS);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0)
-            return np_err_set(err, -ETIMEDOUT,
-                              "QMP socket '%s' did not answer within %d s: "
-                              "a QMP monitor serves one client at a time "
-                              "(is libvirtd or another tool connected?)",
-                              c->path, QMP_TIMEOUT_MS / 1000);
-        got = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return np_err_set(err, -errno, "cannot read QMP socket '%s': %s",
-                              c->path, strerror(errno));
-        if (got == 0)
-            return np_err_set(err, -ECONNRESET,
-                              "QMP socket '%s' closed the connection", c->path);
-        c->len += (size_t)got;
-    }
-}
-
-static void qmp_consume(struct qmp_conn *c, size_t n)
-{
-    memmove(c->buf, c->buf + n, c->len - n);
-    c->len -= n;
-}
-
-static int qmp_send(struct qmp_conn *c, const char *cmd, struct np_err *err)
-{
-    size_t off = 0, len = strlen(cmd);
-    ssize_t put;
-
-    while (off < len) {
-        put = send(c->fd, cmd + off, len - off, MSG_NOSIGNAL);
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put < 0)
-            return np_err_set(err, -errno,
-                              "cannot write to QMP socket '%s': %s", c->path,
-                              strerror(errno));
-        off += (size_t)put;
-    }
-    return 0;
-}
-
-/* Read lines until a reply (skipping events); the reply stays in c->buf
- * with its length in *n. */
-static int qmp_reply(struct qmp_conn *c, size_t *n, struct np_err *err)
-{
-    int rc;
-
-    for (;;) {
-        rc = qmp_read_line(c, n, err);
-        if (rc)
-            return rc;
-        if (strstr(c->buf, "\"return\"") || strstr(c->buf, "\"error\""))
-            if (!strncmp(c->buf, "{\"return\"", 9) ||
-                !strncmp(c->buf, "{\"error\"", 8) ||
-                !strstr(c->buf, "\"event\""))
-                return 0;
-        qmp_consume(c, *n);
-    }
-}
-
-int np_qmp_query_cpus(const char *path, struct np_qmp_cpu **cpus_out,
-                      unsigned int *nr_out, struct np_err *err)
-{
-    struct qmp_conn c = {.fd = -1, .path = path};
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    size_t n;
-    int rc;
-
-    *cpus_out = NULL;
-    *nr_out = 0;
-    if (strlen(path) >= sizeof(addr.sun_path))
-        return np_err_set(err, -ENAMETOOLONG,
-                          "QMP socket path '%s' is too long", path);
-    strcpy(addr.sun_path, path);
-    c.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c.fd < 0) {
-        rc = -errno;
-        goto out;
-    }
-    if (connect(c.fd, (struct sockaddr *)&addr, sizeof(addr))) {
-        rc = np_err_set(err, -errno, "cannot connect to QMP socket '%s': %s",
-                        path, strerror(errno));
-        goto out;
-    }
-    rc = qmp_read_line(&c, &n, err);
-    if (rc)
-        goto out;
-    if (!strstr(c.buf, "\"QMP\"")) {
-        rc = np_err_set(err, -EPROTO,
-                        "'%s' is not a QMP socket (no QMP greeting)", path);
-        goto out;
-    }
-    qmp_consume(&c, n);
-    rc = qmp_send(&c, "{\"execute\": \"qmp_capabilities\"}\n", err);
-    if (rc)
-        goto out;
-    rc = qmp_reply(&c, &n, err);
-    if (rc)
-        goto out;
-    qmp_consume(&c, n);
-    rc = qmp_send(&c, "{\"execute\": \"query-cpus-fast\"}\n", err);
-    if (rc)
-        goto out;
-    rc = qmp_reply(&c, &n, err);
-    if (rc)
-        goto out;
-    rc = np_qmp_parse_cpus(c.buf, cpus_out, nr_out, err);
-out:
-    if (c.fd >= 0)
-        close(c.fd);
-    free(c.buf);
-    return rc;
-}
-
-/* ---- threads --------------------------------------------------------- */
 
 static int cmp_long(const void *a, const void *b)
 {
@@ -796,7 +290,7 @@ static int read_thread(int rootfd, long pid, long tid, unsigned int nr_bits,
     t->vcpu = -1;
     np_cpumap_init(&t->cpus);
     snprintf(rel, sizeof(rel), "proc/%ld/task/%ld/comm", pid, tid);
-    rc = read_at(rootfd, rel, &text, NULL);
+    rc = np_rootfs_read(rootfd, rel, &text, NULL);
     if (rc)
         return rc;
     /* "CPU %d/%s": vCPU n under any accelerator */
@@ -808,7 +302,7 @@ static int read_thread(int rootfd, long pid, long tid, unsigned int nr_bits,
         t->vcpu = -2;
     free(text);
     snprintf(rel, sizeof(rel), "proc/%ld/task/%ld/stat", pid, tid);
-    rc = read_at(rootfd, rel, &text, NULL);
+    rc = np_rootfs_read(rootfd, rel, &text, NULL);
     if (rc)
         return rc;
     rc = np_proc_parse_stat(text, &t->st);
@@ -816,7 +310,7 @@ static int read_thread(int rootfd, long pid, long tid, unsigned int nr_bits,
     if (rc)
         return rc;
     snprintf(rel, sizeof(rel), "proc/%ld/task/%ld/status", pid, tid);
-    rc = read_at(rootfd, rel, &text, NULL);
+    rc = np_rootfs_read(rootfd, rel, &text, NULL);
     if (rc)
         return rc;
     rc = parse_allowed(text, nr_bits, &t->cpus);
@@ -832,8 +326,6 @@ static void free_threads(struct thread_info *th, unsigned int nr)
         np_cpumap_dispose(&th[i].cpus);
     free(th);
 }
-
-/* ---- guests ---------------------------------------------------------- */
 
 struct reader {
     int rootfd;
@@ -896,7 +388,7 @@ static int read_process(struct reader *r, long pid, bool *added,
     *added = false;
     np_qemu_cmdline_init(&cl);
     snprintf(rel, sizeof(rel), "proc/%ld/cmdline", pid);
-    rc = read_at(r->rootfd, rel, &text, &len);
+    rc = np_rootfs_read(r->rootfd, rel, &text, &len);
     if (rc) {
         rc = gone(rc) || rc == -EACCES ? 0 : rc;
         goto out;
@@ -907,7 +399,7 @@ static int read_process(struct reader *r, long pid, bool *added,
     if (rc || !cl.is_qemu)
         goto out;
     snprintf(rel, sizeof(rel), "proc/%ld/stat", pid);
-    rc = read_at(r->rootfd, rel, &text, NULL);
+    rc = np_rootfs_read(r->rootfd, rel, &text, NULL);
     if (rc) {
         rc = gone(rc) ? 0 : rc;
         goto out;
@@ -1080,6 +572,11 @@ int np_qemu_read_guests(int rootfd, const char *root, const char *qmp, long pid,
         goto out;
     }
     rc = list_numeric(rootfd, "proc", &pids, &nr_pids);
+    if (rc == -ENOENT && strcmp(root, "/")) {
+        /* a captured tree with sys/ only: no processes, as below */
+        rc = 0;
+        nr_pids = 0;
+    }
     if (rc) {
         rc = np_err_set(err, rc, "cannot list '%s/proc': %s", root,
                         strerror(-rc));
@@ -1116,7 +613,7 @@ int np_qemu_check_alive(int rootfd, const char *name, long pid,
     int rc;
 
     snprintf(rel, sizeof(rel), "proc/%ld/stat", pid);
-    rc = read_at(rootfd, rel, &text, NULL);
+    rc = np_rootfs_read(rootfd, rel, &text, NULL);
     if (!rc) {
         rc = np_proc_parse_stat(text, &st);
         free(text);
@@ -1129,7 +626,7 @@ int np_qemu_check_alive(int rootfd, const char *name, long pid,
     if (!tid)
         return 0;
     snprintf(rel, sizeof(rel), "proc/%ld/task/%ld/stat", pid, tid);
-    rc = read_at(rootfd, rel, &text, NULL);
+    rc = np_rootfs_read(rootfd, rel, &text, NULL);
     free(text);
     if (rc)
         return np_err_set(err, -ESRCH,

@@ -23,13 +23,17 @@ $(UNIT_RUNNER): $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(LIBCOMMON)
 # prints figures (numapin against libxl's and virt-install's documented
 # placement and an exhaustive search) and is not part of `make check`.
 BENCH := $(BUILD)/tests/bench/np-bench
+BENCH_OBJS := $(addprefix $(BUILD)/tests/bench/,np_bench.o instances.o \
+    places.o peers.o)
+CFLAGS_tests/bench/ := $(JSON_CFLAGS) -DNP_SRCDIR='"$(CURDIR)"'
 
-$(BENCH): $(BUILD)/tests/bench/np_bench.o $(LIBCOMMON)
+$(BENCH): $(BENCH_OBJS) $(LIBCOMMON)
 	$(vecho) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(COMMON_LIBS)
 
-bench: $(BENCH)
+bench: $(BENCH) $(NUMAPIN)
 	$(Q)tools/install-deps bench
 	$(Q)$(BENCH)
+	$(Q)tests/bench/apply-many $(NUMAPIN)
 
 .PHONY: bench

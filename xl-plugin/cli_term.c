@@ -167,7 +167,10 @@ void np_progress_start(const char *what)
 
 void np_progress(unsigned int done, unsigned int total)
 {
-    if (!progress_started || !isatty(2) || since_start() < 1.0)
+    const char *delay = getenv("NUMAPIN_PROGRESS_DELAY"); /* ms; tests */
+    double after = delay && *delay ? atof(delay) / 1000.0 : 1.0;
+
+    if (!progress_started || !isatty(2) || since_start() < after)
         return;
     if (total)
         fprintf(stderr, "\r%s: %u of %u (%.0f s)\033[K", progress_what, done,

@@ -3,13 +3,13 @@
  * capabilities, freecell, cpulist, dump.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpulist.h"
 #include "fmt_json.h"
+#include "fmt_json_cmd.h"
 #include "fmt_text.h"
 #include "fmt_xml.h"
 #include "numapin.h"
@@ -50,8 +50,13 @@ int main_info(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_HOST);
     if (rc)
         return rc;
-    if (ctx->json)
-        return print_json(ctx, true);
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "info");
+
+        if (doc)
+            np_jcmd_info(doc, &ctx->snap.topo, numa);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     np_text_xl_info(stdout, &ctx->snap.topo, numa);
     return NP_EXIT_OK;
@@ -66,8 +71,13 @@ int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_HOST);
     if (rc)
         return rc;
-    if (ctx->json)
-        return print_json(ctx, true);
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "nodeinfo");
+
+        if (doc)
+            np_jcmd_nodeinfo(doc, &ctx->snap.topo);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     np_text_nodeinfo(stdout, &ctx->snap.topo);
     return NP_EXIT_OK;
@@ -84,8 +94,13 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_HOST);
     if (rc)
         return rc;
-    if (ctx->json)
-        return print_json(ctx, true);
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "capabilities");
+
+        if (doc)
+            np_jcmd_capabilities(doc, &ctx->snap.topo);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     rc = np_xml_write_caps(&ctx->snap.topo, &xml, &err);
     if (rc)
         return np_ctx_error(NP_EXIT_FAILED, "%s",
@@ -97,35 +112,6 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
                                                      : "numapin test backend");
     fputs(xml, stdout);
     free(xml);
-    return NP_EXIT_OK;
-}
-
-static int freecell_json(const struct np_topo *topo, int node)
-{
-    json_object *root = json_object_new_object(), *cells;
-    uint64_t total = 0;
-    unsigned int i;
-
-    cells = json_object_new_array();
-    for (i = 0; i < topo->nr_node_ids; i++) {
-        json_object *cell;
-
-        if (!topo->nodes[i].present || (node >= 0 && node != (int)i))
-            continue;
-        cell = json_object_new_object();
-        json_object_object_add(cell, "id", json_object_new_int((int)i));
-        json_object_object_add(
-            cell, "free_kib",
-            json_object_new_int64((int64_t)topo->nodes[i].mem_free_kib));
-        json_object_array_add(cells, cell);
-        total += topo->nodes[i].mem_free_kib;
-    }
-    json_object_object_add(root, "cells", cells);
-    json_object_object_add(root, "total_kib",
-                           json_object_new_int64((int64_t)total));
-    puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                  JSON_C_TO_STRING_SPACED));
-    json_object_put(root);
     return NP_EXIT_OK;
 }
 
@@ -175,7 +161,11 @@ int main_freecell(struct np_ctx *ctx, int argc, char **argv)
         if (np_topo_mem_free(&ctx->snap.topo, &total))
             return np_ctx_error(NP_EXIT_FAILED,
                                 "free memory is not known for this host");
-        return freecell_json(&ctx->snap.topo, node);
+        json_object *doc = np_ctx_jdoc(ctx, "freecell");
+
+        if (doc)
+            np_jcmd_freecell(doc, &ctx->snap.topo, node);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     np_ctx_banner(ctx);
     rc = np_text_freecell(stdout, &ctx->snap.topo, node, &err);
@@ -204,21 +194,25 @@ int main_cpulist(struct np_ctx *ctx, int argc, char **argv)
     }
     s = np_cpulist_format(&ctx->snap.topo, &map);
     if (ctx->json) {
-        json_object *o = json_object_new_object();
+        json_object *o = np_ctx_jdoc(ctx, "cpulist");
         char *ranges = np_cpulist_format_ranges(&map);
 
-        json_object_object_add(o, "input", json_object_new_string(argv[1]));
-        json_object_object_add(o, "canonical", json_object_new_string(s));
-        json_object_object_add(o, "cpus", json_object_new_string(ranges));
-        json_object_object_add(
-            o, "count", json_object_new_int((int)np_cpumap_weight(&map)));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                   JSON_C_TO_STRING_SPACED));
-        json_object_put(o);
+        if (o) {
+            json_object_object_add(o, "input", json_object_new_string(argv[1]));
+            json_object_object_add(o, "canonical",
+                                   json_object_new_string(s ? s : ""));
+            json_object_object_add(
+                o, "cpus", json_object_new_string(ranges ? ranges : ""));
+            json_object_object_add(
+                o, "count", json_object_new_int((int)np_cpumap_weight(&map)));
+        }
         free(ranges);
-    } else {
-        puts(s);
+        rc = np_ctx_jprint(ctx, o, NP_EXIT_OK);
+        free(s);
+        np_cpumap_dispose(&map);
+        return rc;
     }
+    puts(s);
     free(s);
     np_cpumap_dispose(&map);
     return NP_EXIT_OK;

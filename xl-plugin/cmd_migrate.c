@@ -21,6 +21,7 @@
 #include "numapin.h"
 #include "numastat.h"
 #include "plan.h"
+#include "plan_apply.h"
 
 /* Print "LABEL: node 0 1.00 MiB, node 1 2.00 MiB (local 50.0%)". */
 static void print_mem(const char *label, const struct np_topo *t,

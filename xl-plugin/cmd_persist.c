@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "fmt_json_cmd.h"
 #include "numapin.h"
 #include "xlcfg.h"
 
@@ -75,6 +76,27 @@ out:
     return rc;
 }
 
+/* {"guest", "id", "file", "changed", "backup" | "content" (under -N)} */
+static int persist_json(struct np_ctx *ctx, const struct np_guest *g,
+                        const char *file, bool changed, const char *content)
+{
+    json_object *doc = np_ctx_jguest(ctx, "persist", g, NULL);
+    char *bak = NULL;
+
+    if (doc) {
+        json_object_object_add(doc, "file", json_object_new_string(file));
+        json_object_object_add(doc, "changed",
+                               json_object_new_boolean(changed));
+        if (content)
+            json_object_object_add(doc, "content",
+                                   json_object_new_string(content));
+        else if (changed && asprintf(&bak, "%s.bak", file) >= 0)
+            json_object_object_add(doc, "backup", json_object_new_string(bak));
+        free(bak);
+    }
+    return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+}
+
 int main_persist(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
@@ -113,12 +135,20 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         rc = np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
         goto out;
     }
+    if (ctx->dry_run && ctx->json) {
+        rc = persist_json(ctx, g, file, strcmp(old, new) != 0, new);
+        goto out;
+    }
     if (ctx->dry_run) {
         fputs(new, stdout);
         rc = NP_EXIT_OK;
         goto out;
     }
     if (!strcmp(old, new)) {
+        if (ctx->json) {
+            rc = persist_json(ctx, g, file, false, NULL);
+            goto out;
+        }
         printf("%s already holds the placement of %s\n", file, g->name);
         rc = NP_EXIT_OK;
         goto out;
@@ -127,6 +157,10 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     if (np_file_write_atomic(bak, old, strlen(old), mode, &err) ||
         np_file_write_atomic(path, new, strlen(new), mode, &err)) {
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+        goto out;
+    }
+    if (ctx->json) {
+        rc = persist_json(ctx, g, file, true, NULL);
         goto out;
     }
     printf("placement of %s written to %s (cpus%s); the old file is %s.bak\n",

@@ -14,8 +14,12 @@
 #include <sys/stat.h>
 
 #include "cpulist.h"
+#include "fleet.h"
+#include "fmt_json_cmd.h"
 #include "numapin.h"
+#include "fmt_text.h"
 #include "plan.h"
+#include "plan_apply.h"
 #include "solver.h"
 
 /* The options place, plan and apply share. */
@@ -209,25 +213,6 @@ static void print_mem(FILE *f, uint64_t kib)
         fprintf(f, "%" PRIu64 " KiB", kib);
 }
 
-/* The union of a guest's pins (hard, or soft when the plan pins soft). */
-static char *guest_cpus(const struct np_plan *plan,
-                        const struct np_plan_guest *g)
-{
-    struct np_cpumap all;
-    unsigned int v;
-    char *s;
-
-    np_cpumap_init(&all);
-    if (np_cpumap_alloc(&all, plan->nr_cpu_ids))
-        return NULL;
-    for (v = 0; v < g->nr_vcpus; v++)
-        np_cpumap_or(&all,
-                     plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
-    s = np_cpulist_format_ranges(&all);
-    np_cpumap_dispose(&all);
-    return s;
-}
-
 static void print_list(const char *label, const struct np_cpumap *m)
 {
     char *s = np_cpulist_format_ranges(m);
@@ -290,47 +275,6 @@ static void print_plan(const struct np_plan *plan, bool quiet)
         printf("score %u.%02u (the mean vCPU-to-memory distance, weighted "
                "by memory)\n",
                plan->score / 100, plan->score % 100);
-}
-
-/* xl.cfg and libvirt lines for a new guest. */
-static void print_config(const struct np_plan *plan,
-                         const struct np_plan_guest *g)
-{
-    char *cpus = guest_cpus(plan, g);
-    char *nodes = g->node_affinity.nr_bits
-                      ? np_cpulist_format_ranges(&g->node_affinity)
-                      : NULL;
-    unsigned int v;
-
-    printf("xl.cfg:\n  %s=\"%s\"\n",
-           plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus", cpus ? cpus : "");
-    printf("  # or one pCPU per vCPU: cpus=[");
-    for (v = 0; v < g->nr_vcpus; v++) {
-        const struct np_cpumap *pin =
-            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
-        char *s = np_cpulist_format_ranges(pin);
-
-        printf("%s\"%s\"", v ? ", " : "", s ? s : "");
-        free(s);
-    }
-    printf("]\n");
-    printf("libvirt:\n  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
-           cpus ? cpus : "", g->nr_vcpus);
-    printf("  <cputune>\n");
-    for (v = 0; v < g->nr_vcpus; v++) {
-        char *s = np_cpulist_format_ranges(
-            plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v]);
-
-        printf("    <vcpupin vcpu='%u' cpuset='%s'/>\n", v, s ? s : "");
-        free(s);
-    }
-    printf("  </cputune>\n");
-    if (nodes && *nodes)
-        printf("  <numatune>\n    <memory mode='strict' nodeset='%s'/>\n"
-               "  </numatune>\n",
-               nodes);
-    free(cpus);
-    free(nodes);
 }
 
 static int print_json(const struct np_plan *plan)
@@ -529,7 +473,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     print_plan(&plan, o.quiet);
-    print_config(&plan, &plan.guests[0]);
+    np_text_plan_config(stdout, &plan, &plan.guests[0]);
     rc = NP_EXIT_OK;
 out:
     free(o.args);
@@ -604,6 +548,62 @@ static int need_write(struct np_ctx *ctx)
     return rc ? rc : -1;
 }
 
+/* The changes of a plan as data: [{"guest", "vcpu", "hard", "soft"} |
+ * {"guest", "node_affinity"}], a null map kept. */
+static json_object *steps_json(const struct np_plan *plan)
+{
+    json_object *steps = json_object_new_array();
+    unsigned int i, v;
+
+    for (i = 0; i < plan->nr_guests; i++) {
+        const struct np_plan_guest *g = &plan->guests[i];
+        json_object *o;
+        char *s;
+
+        if (!g->placed || g->is_new)
+            continue;
+        for (v = 0; v < g->nr_vcpus; v++) {
+            if (!g->hard[v].nr_bits && !g->soft[v].nr_bits)
+                continue;
+            o = json_object_new_object();
+            json_object_object_add(o, "guest", json_object_new_string(g->name));
+            json_object_object_add(o, "vcpu", json_object_new_int((int)v));
+            s = g->hard[v].nr_bits ? np_cpulist_format_ranges(&g->hard[v])
+                                   : NULL;
+            json_object_object_add(o, "hard",
+                                   s ? json_object_new_string(s) : NULL);
+            free(s);
+            s = g->soft[v].nr_bits ? np_cpulist_format_ranges(&g->soft[v])
+                                   : NULL;
+            json_object_object_add(o, "soft",
+                                   s ? json_object_new_string(s) : NULL);
+            free(s);
+            json_object_array_add(steps, o);
+        }
+        if (!g->node_affinity_auto && !g->node_affinity.nr_bits)
+            continue;
+        o = json_object_new_object();
+        json_object_object_add(o, "guest", json_object_new_string(g->name));
+        s = g->node_affinity_auto ? strdup("auto")
+                                  : np_cpulist_format_ranges(&g->node_affinity);
+        json_object_object_add(o, "node_affinity",
+                               json_object_new_string(s ? s : "?"));
+        free(s);
+        json_object_array_add(steps, o);
+    }
+    return steps;
+}
+
+static int steps_doc(struct np_ctx *ctx, const char *cmd,
+                     const struct np_plan *plan)
+{
+    json_object *doc = np_ctx_jdoc(ctx, cmd);
+
+    if (doc)
+        json_object_object_add(doc, "steps", steps_json(plan));
+    return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+}
+
 static void print_steps(const struct np_plan *plan)
 {
     unsigned int i, v;
@@ -643,13 +643,39 @@ static int report_result(struct np_ctx *ctx, int rc,
         return np_ctx_error(rc == -EINVAL || rc == -ENOENT ? NP_EXIT_USAGE
                                                            : NP_EXIT_FAILED,
                             "%s", err->msg[0] ? err->msg : strerror(-rc));
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, done[0] == 'a' ? "apply" : "undo");
+        char *journal = NULL;
+
+        if (asprintf(&journal, "%s/%s",
+                     np_plan_state_dir(
+                         &(struct np_apply_opts){.state_dir = o->state_dir}),
+                     NP_JOURNAL_UNDO) < 0)
+            journal = NULL;
+        if (doc) {
+            json_object_object_add(doc, "guests",
+                                   json_object_new_int((int)rep->nr_guests));
+            json_object_object_add(doc, "changes",
+                                   json_object_new_int((int)rep->nr_steps));
+            json_object_object_add(doc, "memory_moved",
+                                   json_object_new_int((int)rep->nr_moved));
+            json_object_object_add(
+                doc, "journal", json_object_new_string(journal ? journal : ""));
+            if (rep->memory_not_moved)
+                np_jcmd_note(doc, "memory already allocated was not moved; "
+                                  "only new allocations follow the node "
+                                  "affinity");
+        }
+        free(journal);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     printf(
         "%s: %u guest%s, %u change%s; journal in %s/%s (`numapin undo` "
         "puts it back)\n",
         done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s", rep->nr_steps,
         rep->nr_steps == 1 ? "" : "s",
-        np_plan_state_dir(&(struct np_apply_opts){o->state_dir, false, false}),
+        np_plan_state_dir(&(struct np_apply_opts){.state_dir = o->state_dir}),
         NP_JOURNAL_UNDO);
     if (rep->nr_moved)
         printf("memory moved for %u guest%s\n", rep->nr_moved,
@@ -724,6 +750,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
         rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
         if (rc >= 0)
             goto out;
+    } else if (np_plan_bind_new(&plan, &ctx->snap, &err)) {
+        /* a fleet plan's new guests, by name, once they run here */
+        rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
+        goto out;
     }
     partial = nr_unplaced(&plan) > 0;
     if (partial && nr_unplaced(&plan) == plan.nr_guests) {
@@ -742,18 +772,24 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
                               "%s", err.msg);
             goto out;
         }
-        print_steps(&plan);
+        if (ctx->json)
+            steps_doc(ctx, "apply", &plan);
+        else
+            print_steps(&plan);
         rc = partial ? report_partial(&plan,
                                       "apply would leave these as they "
                                       "are",
-                                      false)
+                                      ctx->json)
                      : NP_EXIT_OK;
         goto out;
     }
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    aopts.progress = np_progress;
+    np_progress_start("apply: guests");
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
     if (rc == NP_EXIT_OK)
         np_print_local_shares(ctx, &plan, o.no_measure);
@@ -761,7 +797,7 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
         rc = report_partial(&plan,
                             "applied the others; these are left as "
                             "they were",
-                            false);
+                            ctx->json);
 out:
     free(o.args);
     np_cpumap_dispose(&reserved);
@@ -793,6 +829,7 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = o.state_dir;
     aopts.move_memory = !o.no_move;
+    aopts.progress = np_progress;
     if (ctx->dry_run) {
         struct np_plan journal;
         char *path = NULL;
@@ -808,6 +845,8 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         if (rc)
             rc = np_ctx_error(rc == -ENOENT ? NP_EXIT_USAGE : NP_EXIT_FAILED,
                               "there is nothing to undo: %s", err.msg);
+        else if (ctx->json)
+            steps_doc(ctx, "undo", &journal);
         else
             print_steps(&journal);
         np_plan_dispose(&journal);
@@ -832,7 +871,9 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         np_plan_dispose(&journal);
         free(path);
     }
+    np_progress_start("undo: guests");
     rc = np_plan_undo(&ctx->be, &ctx->snap, &aopts, &rep, &err);
+    np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);
 out:
     free(o.args);

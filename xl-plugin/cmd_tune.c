@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cpulist.h"
+#include "fmt_json_cmd.h"
 #include "numapin.h"
 
 /* Load the host and guests for a write, and find DOM. */
@@ -45,9 +46,49 @@ static int op_failed(struct np_ctx *ctx, const char *what,
 void np_ctx_print_note(struct np_ctx *ctx)
 {
     if (ctx->be_open && ctx->be.note[0]) {
-        fprintf(stderr, "numapin: note: %s\n", ctx->be.note);
+        if (ctx->json)
+            np_ctx_json_note(ctx->be.note);
+        else
+            fprintf(stderr, "numapin: %snote:%s %s\n",
+                    np_color(stderr, NP_SGR_NOTE), np_color(stderr, NP_SGR_OFF),
+                    ctx->be.note);
         ctx->be.note[0] = '\0';
     }
+}
+
+static int numatune_json(struct np_ctx *ctx, const struct np_guest *g,
+                         const struct np_cpumap *nodes, bool migrate,
+                         bool moved)
+{
+    json_object *doc = np_ctx_jguest(ctx, "numatune", g, NULL);
+
+    if (doc) {
+        json_object_object_add(doc, "nodes",
+                               nodes ? np_jcmd_nodes(&ctx->snap.topo, nodes)
+                                     : json_object_new_string("auto"));
+        json_object_object_add(doc, "migrate",
+                               json_object_new_boolean(migrate));
+        json_object_object_add(doc, "memory_moved",
+                               json_object_new_boolean(moved));
+    }
+    return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+}
+
+/* reset's document: the guests reset (or that would be, under -N). */
+static int reset_json(struct np_ctx *ctx, const struct np_guest *one)
+{
+    json_object *doc = np_ctx_jdoc(ctx, "reset"), *list;
+    unsigned int i;
+
+    if (!doc)
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    list = json_object_new_array();
+    for (i = 0; i < ctx->snap.nr_guests; i++)
+        if (!one || &ctx->snap.guests[i] == one)
+            json_object_array_add(
+                list, json_object_new_string(ctx->snap.guests[i].name));
+    json_object_object_add(doc, "guests", list);
+    return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
 }
 
 int main_numatune(struct np_ctx *ctx, int argc, char **argv)
@@ -123,6 +164,10 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         if (rc)
             goto out;
     }
+    if (ctx->dry_run && ctx->json) {
+        rc = numatune_json(ctx, g, autonodes ? NULL : &nodes, migrate, false);
+        goto out;
+    }
     if (ctx->dry_run) {
         char *s = autonodes ? strdup("auto") : np_cpulist_format_ranges(&nodes);
 
@@ -155,11 +200,17 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         }
         np_ctx_print_note(ctx);
     } else if (!(ctx->be.ops->caps & NP_CAP_MOVE_MEMORY)) {
-        printf("node affinity of %s set; memory already allocated does not "
-               "move, only new allocations follow it\n",
-               g->name);
+        if (ctx->json)
+            np_ctx_json_note("memory already allocated does not move, only "
+                             "new allocations follow the node affinity");
+        else
+            printf("node affinity of %s set; memory already allocated does "
+                   "not move, only new allocations follow it\n",
+                   g->name);
     }
     rc = NP_EXIT_OK;
+    if (ctx->json)
+        rc = numatune_json(ctx, g, autonodes ? NULL : &nodes, migrate, migrate);
 out:
     np_cpumap_dispose(&nodes);
     np_cpumap_dispose(&from);
@@ -234,12 +285,15 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
         rc = load_for_write(ctx, argv[1], &g);
         if (rc)
             return rc;
-        if (ctx->dry_run) {
+        if (ctx->dry_run && !ctx->json) {
             printf("reset %s: hard all, soft all, node affinity auto\n",
                    g->name);
             return NP_EXIT_OK;
         }
-        return reset_guest(ctx, g);
+        rc = ctx->dry_run ? 0 : reset_guest(ctx, g);
+        if (!rc && ctx->json)
+            rc = reset_json(ctx, g);
+        return rc;
     }
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
@@ -250,8 +304,9 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
     np_progress_start("reset");
     for (i = 0; i < ctx->snap.nr_guests; i++) {
         if (ctx->dry_run) {
-            printf("reset %s: hard all, soft all, node affinity auto\n",
-                   ctx->snap.guests[i].name);
+            if (!ctx->json)
+                printf("reset %s: hard all, soft all, node affinity auto\n",
+                       ctx->snap.guests[i].name);
             continue;
         }
         np_progress(i, ctx->snap.nr_guests);
@@ -268,7 +323,7 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
         }
     }
     np_progress_end();
-    return NP_EXIT_OK;
+    return ctx->json ? reset_json(ctx, NULL) : NP_EXIT_OK;
 }
 
 int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
@@ -294,17 +349,26 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
     } else if (np_cpumap_is_empty(&cpus)) {
         rc = np_ctx_error(NP_EXIT_USAGE, "cpu list '%s' selects no cpu",
                           argv[2]);
-    } else if (ctx->dry_run) {
+    } else if (ctx->dry_run && !ctx->json) {
         char *s = np_cpulist_format(&ctx->snap.topo, &cpus);
 
         printf("emulator: %s\n", s ? s : "?");
         free(s);
         rc = NP_EXIT_OK;
     } else {
-        rc = ctx->be.ops->set_emulator_affinity(&ctx->be, g, &cpus, &err);
+        rc = ctx->dry_run
+                 ? 0
+                 : ctx->be.ops->set_emulator_affinity(&ctx->be, g, &cpus, &err);
         rc = rc ? op_failed(ctx, "pin the emulator threads", g, rc, &err)
                 : NP_EXIT_OK;
         np_ctx_print_note(ctx);
+        if (!rc && ctx->json) {
+            json_object *doc = np_ctx_jguest(ctx, "emulator-pin", g, NULL);
+
+            if (doc)
+                np_ctx_jset_cpus(ctx, doc, "cpus", &cpus);
+            rc = np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+        }
     }
     np_cpumap_dispose(&cpus);
     return rc;
@@ -337,16 +401,26 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
     rc = need_cap(ctx, NP_CAP_SCHED, "set scheduler parameters");
     if (rc)
         return rc;
-    if (ctx->dry_run) {
+    if (ctx->dry_run && !ctx->json) {
         printf("%s: %ld\n", cap ? "cap" : "weight", v);
         return NP_EXIT_OK;
     }
-    rc = ctx->be.ops->set_sched(&ctx->be, g, cap ? (int)v : -1,
-                                cap ? -1 : (int)v, &err);
-    if (rc)
-        return op_failed(ctx, cap ? "set the cap" : "set the weight", g, rc,
-                         &err);
-    np_ctx_print_note(ctx);
+    if (!ctx->dry_run) {
+        rc = ctx->be.ops->set_sched(&ctx->be, g, cap ? (int)v : -1,
+                                    cap ? -1 : (int)v, &err);
+        if (rc)
+            return op_failed(ctx, cap ? "set the cap" : "set the weight", g, rc,
+                             &err);
+        np_ctx_print_note(ctx);
+    }
+    if (ctx->json) {
+        json_object *doc = np_ctx_jguest(ctx, name, g, NULL);
+
+        if (doc)
+            json_object_object_add(doc, cap ? "cap_percent" : "weight",
+                                   json_object_new_int((int)v));
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     return NP_EXIT_OK;
 }
 

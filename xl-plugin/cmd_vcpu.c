@@ -10,8 +10,25 @@
 
 #include "cpulist.h"
 #include "fmt_json.h"
+#include "fmt_json_cmd.h"
+#include "mapview.h"
 #include "fmt_text.h"
 #include "numapin.h"
+
+/* The warnings of the text outputs, as data: pins that overlap, and
+ * guests whose per-vCPU affinity the backend could not know. */
+static int json_warnings(struct np_ctx *ctx, json_object *doc)
+{
+    struct np_mapview mv;
+    int rc;
+
+    np_mapview_init(&mv);
+    rc = np_mapview_build(&ctx->snap, &mv);
+    if (!rc)
+        np_jcmd_overlaps(doc, &ctx->snap, &mv);
+    np_mapview_dispose(&mv);
+    return rc;
+}
 
 int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
 {
@@ -39,31 +56,17 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
         }
     }
     if (ctx->json) {
-        struct np_snapshot view = ctx->snap;
-        struct np_guest *copies = NULL;
-        struct np_err err = {""};
-        char *json = NULL;
-        unsigned int k;
+        json_object *doc = np_ctx_jdoc(ctx, "vcpu-list");
 
-        if (sel) {
-            copies = calloc(nr, sizeof(*copies));
-            if (!copies) {
-                free(sel);
-                return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-            }
-            for (k = 0; k < nr; k++)
-                copies[k] = *sel[k]; /* shallow: only read */
-            view.guests = copies;
-            view.nr_guests = nr;
-        }
-        rc = np_json_write_snapshot(&view, &json, &err);
-        free(copies);
+        rc = doc ? np_jcmd_guests(doc, &ctx->snap, sel, nr) : -ENOMEM;
         free(sel);
-        if (rc)
-            return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
-        fputs(json, stdout);
-        free(json);
-        return NP_EXIT_OK;
+        if (!rc)
+            rc = json_warnings(ctx, doc);
+        if (rc) {
+            json_object_put(doc);
+            return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        }
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     np_ctx_banner(ctx);
     np_text_vcpu_list(stdout, &ctx->snap, sel, nr);
@@ -98,6 +101,13 @@ int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
     g = np_ctx_find_guest(ctx, argv[1]);
     if (!g)
         return NP_EXIT_USAGE;
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "vcpuinfo");
+
+        if (doc)
+            np_jcmd_vcpuinfo(doc, &ctx->snap, g);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     np_text_vcpuinfo(stdout, &ctx->snap, g);
     return NP_EXIT_OK;
@@ -115,6 +125,23 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_measure(ctx, false);
     if (rc)
         return rc;
+    if (ctx->json) {
+        json_object *doc = np_ctx_jdoc(ctx, "map");
+        struct np_mapview mv;
+
+        np_mapview_init(&mv);
+        rc = doc ? np_mapview_build(&ctx->snap, &mv) : -ENOMEM;
+        if (!rc) {
+            np_jcmd_map(doc, &ctx->snap, &mv);
+            np_jcmd_overlaps(doc, &ctx->snap, &mv);
+        }
+        np_mapview_dispose(&mv);
+        if (rc) {
+            json_object_put(doc);
+            return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        }
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
+    }
     np_ctx_banner(ctx);
     np_text_map(stdout, &ctx->snap);
     return NP_EXIT_OK;
@@ -206,6 +233,23 @@ static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
     return code;
 }
 
+/* {"guest", "id", "vcpu": N or "all", "hard", "soft"}: null keeps a map. */
+static int pin_json(struct np_ctx *ctx, const struct np_guest *g,
+                    const char *dom, int vcpu, const struct np_cpumap *hard,
+                    const struct np_cpumap *soft, int rc)
+{
+    json_object *doc = np_ctx_jguest(ctx, "vcpu-pin", g, dom);
+
+    if (doc) {
+        json_object_object_add(doc, "vcpu",
+                               vcpu < 0 ? json_object_new_string("all")
+                                        : json_object_new_int(vcpu));
+        np_ctx_jset_cpus(ctx, doc, "hard", hard);
+        np_ctx_jset_cpus(ctx, doc, "soft", soft);
+    }
+    return np_ctx_jprint(ctx, doc, rc);
+}
+
 int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
 {
     struct np_cpumap hard_map, soft_map;
@@ -279,9 +323,13 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
             goto out;
         }
     }
-    if (ctx->dry_run) {
+    if (ctx->dry_run && !ctx->json) {
         print_dry_run(&ctx->snap.topo, hard, soft);
         rc = NP_EXIT_OK;
+        goto out;
+    }
+    if (ctx->dry_run) {
+        rc = pin_json(ctx, g, dom, vcpu, hard, soft, NP_EXIT_OK);
         goto out;
     }
 
@@ -316,6 +364,8 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
     ctx->be.force = force;
     rc = pin_vcpus(ctx, g, first, last, hard, soft);
     ctx->be.force = false;
+    if (!rc && ctx->json)
+        rc = pin_json(ctx, g, dom, vcpu, hard, soft, rc);
 out:
     np_cpumap_dispose(&hard_map);
     np_cpumap_dispose(&soft_map);

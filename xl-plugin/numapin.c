@@ -122,6 +122,24 @@ static const struct cmd_spec cmd_table[] = {
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},
+    {"fleet", main_fleet,
+     "place --vcpus N --memory SIZE [options] SNAPSHOT...|DIR | report "
+     "SNAPSHOT...|DIR",
+     "Offline, over host snapshots (`numapin dump` of each host):\n"
+     "`fleet place` decides the host, node(s) and CPUs of new guests, each\n"
+     "seeing those decided before it: hosts that hold it on one node\n"
+     "first, then --spread (default: the most free memory left) or --pack\n"
+     "(the least), then the host name.  `fleet report` prints one line per\n"
+     "host: nodes, guests, floating guests, CPUs in two guests' pins,\n"
+     "remote memory, free memory per node.  Unreadable snapshots are\n"
+     "skipped with a warning; two of one host name are refused.\n"
+     "  --count K        K guests, named NAME-1 ... NAME-K\n"
+     "  --name NAME      their name (default new)\n"
+     "  --hypervisor H   xen, kvm or any (default)\n"
+     "  --policy P, --overcommit N, --soft: as for place\n"
+     "  -o DIR           one plan per host, DIR/HOST.json, for `numapin\n"
+     "                   apply` on that host once the guests run\n"
+     "See docs/fleet.md."},
 };
 
 #define NR_CMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
@@ -338,6 +356,16 @@ static void help_cmd(const struct cmd_spec *c)
            c->help);
 }
 
+static bool np_cmd_wants_help(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return true;
+    return false;
+}
+
 int np_cmd_getopt_help(int argc, char **argv, const char *cmd)
 {
     int i;
@@ -439,6 +467,7 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
     ctx->be.root = ctx->root;
     ctx->be.qmp = ctx->qmp;
     ctx->be.pid = ctx->pid;
+    ctx->be.batch = true; /* main() commits once, after the command */
     if (!arg && !strcmp(name, "kvm"))
         arg = ctx->root;
     rc = ctx->be.ops->open(&ctx->be, arg, err);
@@ -574,6 +603,7 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     if (fill_ident(ctx))
         return np_ctx_error(NP_EXIT_FAILED, "out of memory");
     ctx->loaded = true;
+    np_ctx_print_hw_notes(&ctx->snap.topo);
     return 0;
 }
 
@@ -700,7 +730,13 @@ int main(int argc, char **argv)
             complete_what = optarg;
             break;
         case 'V':
-            printf("numapin %s\n", NP_VERSION);
+            if (ctx.json)
+                printf("{ \"numapin\": 1, \"command\": \"version\", "
+                       "\"version\": \"%s\", \"notes\": [ ], "
+                       "\"warnings\": [ ] }\n",
+                       NP_VERSION);
+            else
+                printf("numapin %s\n", NP_VERSION);
             return NP_EXIT_OK;
         case 'h':
             help_main(stdout);
@@ -722,6 +758,10 @@ int main(int argc, char **argv)
         return NP_EXIT_USAGE;
     }
     if (!strcmp(argv[optind], "help")) {
+        if (ctx.json)
+            return np_ctx_no_json(&ctx, "help",
+                                  "it prints text for people (see "
+                                  "numapin(1))");
         if (optind + 1 < argc && (cmd = find_cmd(argv[optind + 1]))) {
             help_cmd(cmd);
             return NP_EXIT_OK;
@@ -735,11 +775,24 @@ int main(int argc, char **argv)
     cmd = find_cmd(argv[optind]);
     if (!cmd)
         return unknown_cmd(argv[optind]);
+    if (ctx.json && np_cmd_wants_help(argc - optind, argv + optind))
+        return np_ctx_no_json(&ctx, cmd->name,
+                              "--help prints text for people (see "
+                              "numapin(1))");
     rc = np_cmd_getopt_help(argc - optind, argv + optind, cmd->name);
     if (rc < 0)
         rc = check_global_after_cmd(argc - optind, argv + optind);
     if (rc < 0)
         rc = cmd->fn(&ctx, argc - optind, argv + optind);
+    if (ctx.be_open && ctx.be.ops->commit) {
+        struct np_err err = {""};
+        int crc = ctx.be.ops->commit(&ctx.be, &err);
+
+        if (crc)
+            rc = np_ctx_error(NP_EXIT_FAILED,
+                              "the changes did not reach the host: %s",
+                              err.msg[0] ? err.msg : strerror(-crc));
+    }
     if (fflush(stdout) || ferror(stdout))
         rc = np_ctx_error(NP_EXIT_FAILED, "cannot write the output");
     if (ctx.be_open && ctx.be.ops->close)

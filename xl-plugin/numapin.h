@@ -53,6 +53,10 @@ enum np_want {
  */
 int np_ctx_load(struct np_ctx *ctx, enum np_want want);
 
+/* Print the notes a reader made about the host (topo->hw->notes), one
+ * "numapin: note: ..." line each, on stderr (cmd_hw.c). */
+void np_ctx_print_hw_notes(const struct np_topo *topo);
+
 /* Print "numapin: error: MSG" on stderr; returns code. */
 int np_ctx_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -146,6 +150,27 @@ bool np_journal_is_relocation(const struct np_plan *journal);
 int np_undo_relocation(struct np_ctx *ctx, const struct np_plan *journal,
                        const char *state_dir);
 
+/* ---- cli_json.c: --json documents (common/fmt_json_cmd.h) ---- */
+struct json_object;
+/* A new document for cmd ("dry_run": true under -N); NULL when out of
+ * memory. */
+struct json_object *np_ctx_jdoc(struct np_ctx *ctx, const char *cmd);
+/* Print doc with the collected notes, release it; returns rc, or 2 when
+ * the output cannot be written. */
+int np_ctx_jprint(struct np_ctx *ctx, struct json_object *doc, int rc);
+/* A document for a command that changes guest g (or the guest named dom
+ * when g is not known): "guest" and "id". */
+struct json_object *np_ctx_jguest(struct np_ctx *ctx, const char *cmd,
+                                  const struct np_guest *g, const char *dom);
+/* doc[key] = the cpu-list of map, or null when map is NULL (kept). */
+void np_ctx_jset_cpus(struct np_ctx *ctx, struct json_object *doc,
+                      const char *key, const struct np_cpumap *map);
+/* Collect a note for the next document (np_ctx_print_note under --json). */
+void np_ctx_json_note(const char *msg);
+/* Under --json, the error that cmd has nothing machine-readable (exit 1);
+ * else -1. */
+int np_ctx_no_json(struct np_ctx *ctx, const char *cmd, const char *why);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);
@@ -168,5 +193,7 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
 int main_numastat(struct np_ctx *ctx, int argc, char **argv);
+
+int main_fleet(struct np_ctx *ctx, int argc, char **argv);
 
 #endif /* NUMAPIN_H */

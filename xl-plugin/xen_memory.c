@@ -9,23 +9,23 @@
 #include <string.h>
 
 #include "memdump.h"
-#include "xen_internal.h"
+#include "xen_int.h"
 
 /* The whole console ring, oldest first, as one NUL-terminated text. */
 static int read_ring(struct np_backend *be, char **text_out, struct np_err *err)
 {
-    libxl_ctx *ctx = np_xen_ctx(be);
+    libxl_ctx *ctx = xen_priv_of(be)->ctx;
     libxl_xen_console_reader *cr;
     char *line = NULL, *text = NULL, *t;
     size_t len = 0, n;
     int rc;
 
     *text_out = NULL;
-    np_xen_log_clear(be);
+    np_xtl_clear(&xen_priv_of(be)->logger);
     cr = libxl_xen_console_read_start(ctx, 0);
     if (!cr)
-        return np_xen_error(be, ERROR_FAIL, err,
-                            "cannot read xen's console ring");
+        return xen_error(xen_priv_of(be), ERROR_FAIL, err,
+                         "cannot read xen's console ring");
     text = calloc(1, 1);
     if (!text) {
         rc = -ENOMEM;
@@ -46,7 +46,8 @@ static int read_ring(struct np_backend *be, char **text_out, struct np_err *err)
         len += n;
     }
     if (rc < 0) {
-        rc = np_xen_error(be, rc, err, "cannot read xen's console ring");
+        rc = xen_error(xen_priv_of(be), rc, err,
+                       "cannot read xen's console ring");
         goto out;
     }
     *text_out = text;
@@ -75,10 +76,11 @@ int np_xen_measure_memory(struct np_backend *be, struct np_snapshot *snap,
     free(text);
     text = NULL;
 
-    np_xen_log_clear(be);
-    rc = libxl_send_debug_keys(np_xen_ctx(be), key);
+    np_xtl_clear(&xen_priv_of(be)->logger);
+    rc = libxl_send_debug_keys(xen_priv_of(be)->ctx, key);
     if (rc)
-        return np_xen_error(be, rc, err, "cannot send xen debug key 'u'");
+        return xen_error(xen_priv_of(be), rc, err,
+                         "cannot send xen debug key 'u'");
     rc = read_ring(be, &text, err);
     if (rc)
         return rc;

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "cpulist.h"
-#include "xen_internal.h"
+#include "xen_int.h"
 
 #define AWAY_SUFFIX "--migratedaway"
 
@@ -209,7 +209,7 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
                     const struct np_cpumap *soft, uint64_t free_kib,
                     struct np_relocation *out, struct np_err *err)
 {
-    libxl_ctx *ctx = np_xen_ctx(be);
+    libxl_ctx *ctx = xen_priv_of(be)->ctx;
     libxl_domain_config cfg;
     struct restore_job rj;
     struct watch_job wj;
@@ -230,13 +230,13 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
         return np_err_set(err, -EINVAL,
                           "domain 0 cannot be migrated: its memory cannot be "
                           "moved");
-    np_xen_log_clear(be);
+    np_xtl_clear(&xen_priv_of(be)->logger);
     rc = libxl_retrieve_domain_configuration(ctx, domid, &cfg, NULL);
     if (rc) {
         snprintf(what, sizeof(what),
                  "cannot read the configuration of '%s' (id %d)", g->name,
                  g->id);
-        rc = np_xen_error(be, rc, err, what);
+        rc = xen_error(xen_priv_of(be), rc, err, what);
         goto out;
     }
     rc = check_config(&cfg, g->name, err);
@@ -271,12 +271,12 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
                         strerror(errno));
         goto out;
     }
-    np_xen_log_clear(be);
+    np_xtl_clear(&xen_priv_of(be)->logger);
     rc = libxl_domain_rename(ctx, domid, g->name, away);
     if (rc) {
         snprintf(what, sizeof(what), "cannot rename '%s' to '%s'", g->name,
                  away);
-        rc = np_xen_error(be, rc, err, what);
+        rc = xen_error(xen_priv_of(be), rc, err, what);
         goto out;
     }
     renamed = true;
@@ -300,12 +300,12 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
     wj.domid = domid;
     watch_started = !pthread_create(&wt, NULL, watch_main, &wj);
 
-    np_xen_log_clear(be);
+    np_xtl_clear(&xen_priv_of(be)->logger);
     src = libxl_domain_suspend(ctx, domid, fds[0], LIBXL_SUSPEND_LIVE, NULL);
     if (src)
         snprintf(what, sizeof(what), "the live save of '%s' failed", g->name);
     if (src)
-        rc = np_xen_error(be, src, err, what);
+        rc = xen_error(xen_priv_of(be), src, err, what);
     close(fds[0]);
     fds[0] = -1;
     pthread_join(rt, NULL);
@@ -320,22 +320,22 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
         goto out;
     if (rj.rc) {
         snprintf(what, sizeof(what), "the restore of '%s' failed", g->name);
-        rc = np_xen_error(be, rj.rc, err, what);
+        rc = xen_error(xen_priv_of(be), rj.rc, err, what);
         goto out;
     }
-    np_xen_log_clear(be);
+    np_xtl_clear(&xen_priv_of(be)->logger);
     rc = libxl_domain_unpause(ctx, rj.domid, NULL);
     if (rc) {
         snprintf(what, sizeof(what), "cannot unpause the new '%s' (id %u)",
                  g->name, rj.domid);
-        rc = np_xen_error(be, rc, err, what);
+        rc = xen_error(xen_priv_of(be), rc, err, what);
         goto out;
     }
     t_unpaused = now_s();
     out->total_s = t_unpaused - t0;
     out->downtime_s = wj.stopped_at ? t_unpaused - wj.stopped_at : -1;
     renamed = false; /* the old domain goes: its name no longer matters */
-    np_xen_log_clear(be);
+    np_xtl_clear(&xen_priv_of(be)->logger);
     if (libxl_domain_destroy(ctx, domid, NULL))
         snprintf(be->note, sizeof(be->note),
                  "the old domain %u (%s) could not be destroyed: destroy it "

@@ -171,6 +171,23 @@ else
     echo "skipped: the terminal cases (no script(1))"
 fi
 
+# --- a progress line on a terminal only --------------------------------------
+if command -v script >/dev/null; then
+    fresh
+    NUMAPIN_PROGRESS_DELAY=0 script -qec "$np $t apply --all" /dev/null \
+        >"$tmp/tty" 2>&1
+    grep -q "apply: guests: 2 of 3" "$tmp/tty" && ok ||
+        { bad "no progress line on a terminal"; cat -v "$tmp/tty"; }
+    fresh
+    NUMAPIN_PROGRESS_DELAY=0 "$np" $t apply --all >"$tmp/out" 2>"$tmp/err"
+    grep -q "guests: 2 of 3" "$tmp/out" "$tmp/err" &&
+        bad "a progress line into a pipe" || ok
+    fresh
+    NUMAPIN_PROGRESS_DELAY=0 script -qec "$np $t reset --all" /dev/null \
+        >"$tmp/tty" 2>&1
+    grep -q "reset: 1 of 3" "$tmp/tty" && ok || bad "no progress for reset --all"
+fi
+
 # --- bash completion, from the installed tree ---------------------------------
 if command -v bash >/dev/null && [ -f /usr/share/bash-completion/bash_completion ]; then
     san=0

@@ -49,6 +49,9 @@ START_TEST(xl_info_tables)
                               "  1:       1        0        0\n"
                               "  2:       0        1        1\n"
                               "  3:       1        1        1\n"
+                              "device topology        :\n"
+                              "device           node\n"
+                              "No device topology data available\n"
                               "numa_info              :\n"
                               "node:    memsize    memfree    distances\n"
                               "   0:      1024        688      10,20\n"
@@ -64,6 +67,42 @@ START_TEST(xl_info_tables)
     ck_assert(strstr(out, "nr_nodes               : 2\n"));
     ck_assert(strstr(out, "cores_per_socket       : 2\n"));
     ck_assert(strstr(out, "threads_per_core       : 1\n"));
+    free(out);
+    np_topo_dispose(&t);
+}
+END_TEST
+
+/* xl info -n of Xen 4.17 prints libxl_get_pci_topology() between the two
+ * tables: the devices whose node is known, as "%04x:%02x:%02x.%01x      %d"
+ * (a device without a node is left out). */
+START_TEST(xl_info_device_topology)
+{
+    struct np_topo t;
+    struct np_hw_pci *d;
+    FILE *f;
+    char *out;
+    const char *want = "  3:       1        1        1\n"
+                       "device topology        :\n"
+                       "device           node\n"
+                       "0000:00:1f.2      0\n"
+                       "0000:43:00.0      1\n"
+                       "numa_info              :\n";
+
+    run_a_host(&t);
+    t.hw = np_hw_new(t.nr_cpu_ids, t.nr_node_ids);
+    ck_assert_ptr_nonnull(t.hw);
+    d = np_hw_add_pci(t.hw, t.nr_cpu_ids);
+    snprintf(d->bdf, sizeof(d->bdf), "0000:00:1f.2");
+    d->node = 0;
+    d = np_hw_add_pci(t.hw, t.nr_cpu_ids);
+    snprintf(d->bdf, sizeof(d->bdf), "0000:02:00.0"); /* no node */
+    d = np_hw_add_pci(t.hw, t.nr_cpu_ids);
+    snprintf(d->bdf, sizeof(d->bdf), "0000:43:00.0");
+    d->node = 1;
+    f = capture_open();
+    np_text_xl_info(f, &t, true);
+    out = capture_close(f);
+    ck_assert_msg(strstr(out, want), "got:\n%s", strstr(out, "device"));
     free(out);
     np_topo_dispose(&t);
 }
@@ -285,6 +324,7 @@ Suite *suite_test_fmt_text(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_test(tc, xl_info_tables);
+    tcase_add_test(tc, xl_info_device_topology);
     tcase_add_test(tc, xl_info_smt);
     tcase_add_test(tc, xl_vcpu_list);
     tcase_add_test(tc, virsh_vcpuinfo);

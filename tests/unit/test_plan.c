@@ -22,6 +22,7 @@
 #include "fmt_json.h"
 #include "np_test.h"
 #include "plan.h"
+#include "plan_apply.h"
 #include "solver.h"
 
 #define ORIGIN NP_SRCDIR "/examples/origin-2010.json"

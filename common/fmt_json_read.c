@@ -1,0 +1,908 @@
+/*
+ * fmt_json_read.c: a snapshot read from JSON, through json-c.  The schema
+ * is in fmt_json.h; the writer is fmt_json.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json.h>
+
+#include "cpulist.h"
+#include "fmt_json.h"
+#include "fmt_json_hw.h"
+#include "json_util.h"
+
+/* Parse up to 9 decimal digits at *p.  -EINVAL when there are none or too
+ * many. */
+static int list_number(const char **p, long *out)
+{
+    const char *s = *p;
+    long v = 0;
+    int n = 0;
+
+    while (*s >= '0' && *s <= '9') {
+        if (++n > 9)
+            return -EINVAL;
+        v = v * 10 + (*s++ - '0');
+    }
+    if (!n)
+        return -EINVAL;
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+/*
+ * Parse a list string ("N", "N-M", comma separated, "all", "none") into map,
+ * allocated to nr_bits bits.  "all" is a copy of all.  Returns 0, -EINVAL
+ * (bad syntax), -ERANGE with *bad_out = the first id past nr_bits, or
+ * -ENOMEM.
+ */
+static int list_parse(const char *s, const struct np_cpumap *all,
+                      unsigned int nr_bits, struct np_cpumap *map,
+                      long *bad_out)
+{
+    const char *p = s;
+    long first, last;
+    int rc;
+
+    if (!strcmp(s, "all"))
+        return np_cpumap_copy(map, all);
+    rc = np_cpumap_alloc(map, nr_bits);
+    if (rc)
+        return rc;
+    if (!strcmp(s, "none"))
+        return 0;
+    for (;;) {
+        rc = list_number(&p, &first);
+        if (rc)
+            return rc;
+        last = first;
+        if (*p == '-') {
+            p++;
+            rc = list_number(&p, &last);
+            if (rc)
+                return rc;
+            if (last < first)
+                return -EINVAL;
+        }
+        if (last >= (long)nr_bits) {
+            *bad_out = first >= (long)nr_bits ? first : (long)nr_bits;
+            return -ERANGE;
+        }
+        rc = np_cpumap_set_range(map, (int)first, (int)last);
+        if (rc)
+            return rc;
+        if (!*p)
+            return 0;
+        if (*p++ != ',')
+            return -EINVAL;
+    }
+}
+
+/*
+ * Read the list string at path into map (nr_bits bits) and check that every
+ * id is in all; kind is "cpu" or "node".
+ */
+static int list_value(struct np_json_rd *rd, json_object *v, const char *path,
+                      const char *kind, const struct np_cpumap *all,
+                      struct np_cpumap *map)
+{
+    const char *s;
+    long bad = -1;
+    int rc, bit;
+
+    rc = np_json_string_value(rd, v, path, &s);
+    if (rc)
+        return rc;
+    rc = list_parse(s, all, all->nr_bits, map, &bad);
+    if (rc == -EINVAL)
+        return np_json_fail(rd, path, "bad %s list '%.64s'", kind, s);
+    if (rc == -ERANGE)
+        return np_json_fail(rd, path, "%s %ld does not exist", kind, bad);
+    if (rc)
+        return rc;
+    np_cpumap_for_each(bit, map) if (
+        !np_cpumap_test(all, bit)) return np_json_fail(rd, path,
+                                                       "%s %d does not exist",
+                                                       kind, bit);
+    return 0;
+}
+
+/* A node id used as an object key ("distances", "memory_per_node_kib"). */
+static int node_key(struct np_json_rd *rd, const struct np_topo *topo,
+                    const char *path, const char *key, int *node_out)
+{
+    const char *p = key;
+    long node;
+
+    if (list_number(&p, &node) || *p || (p - key > 1 && key[0] == '0'))
+        return np_json_fail(rd, path, "bad node id '%.40s'", key);
+    if (!np_topo_node_exists(topo, (int)node))
+        return np_json_fail(rd, path, "node %ld does not exist", node);
+    *node_out = (int)node;
+    return 0;
+}
+
+/* The "id" of every element of arr, each in [0, limit), into ids_out
+ * (malloc'd); *max_out = the highest. */
+static int collect_ids(struct np_json_rd *rd, json_object *arr,
+                       const char *path, int64_t limit, int64_t **ids_out,
+                       int64_t *max_out)
+{
+    size_t i, n = json_object_array_length(arr);
+    int64_t *ids = calloc(n ? n : 1, sizeof(*ids));
+    char p[NP_JSON_PATH_LEN];
+    json_object *e;
+    bool found;
+    int rc = 0;
+
+    *max_out = -1;
+    if (!ids)
+        return -ENOMEM;
+    for (i = 0; i < n; i++) {
+        e = json_object_array_get_idx(arr, i);
+        np_json_path_index(p, path, i);
+        rc = np_json_check_type(rd, e, p, json_type_object);
+        if (rc)
+            break;
+        rc = np_json_member_int(rd, e, p, "id", true, 0, limit - 1, &ids[i],
+                                &found);
+        if (rc)
+            break;
+        if (ids[i] > *max_out)
+            *max_out = ids[i];
+    }
+    if (rc) {
+        free(ids);
+        return rc;
+    }
+    *ids_out = ids;
+    return 0;
+}
+
+static const char *const cpu_keys[] = {"id",   "online", "socket",   "die",
+                                       "core", "node",   "siblings", NULL};
+static const char *const node_keys[] = {"id",   "memory_kib", "free_kib",
+                                        "cpus", "distances",  NULL};
+#define IDENT_NAME(k) #k,
+static const char *const host_keys[] = {
+    NP_JSON_IDENT_KEYS(IDENT_NAME) "cpu_model",
+    "cpu_mhz",
+    "memory_kib",
+    "cpus",
+    "nodes",
+    "hardware",
+    NULL};
+static const char *const host_keys_v1[] = {"cpu_model", "cpu_mhz", "memory_kib",
+                                           "cpus",      "nodes",   NULL};
+#undef IDENT_NAME
+
+#define MEM_MAX (INT64_MAX - 1)
+
+/* A node's scalar fields (its id is already known). */
+static int read_node(struct np_json_rd *rd, json_object *o, const char *path,
+                     struct np_node *n)
+{
+    int64_t v;
+    bool found;
+    int rc;
+
+    rc = np_json_check_keys(rd, o, path, node_keys);
+    if (rc)
+        return rc;
+    rc = np_json_member_int(rd, o, path, "memory_kib", true, 0, MEM_MAX, &v,
+                            &found);
+    if (rc)
+        return rc;
+    n->mem_total_kib = (uint64_t)v;
+    rc = np_json_member_int(rd, o, path, "free_kib", false, 0, MEM_MAX, &v,
+                            &found);
+    if (rc)
+        return rc;
+    if (found) {
+        char p[NP_JSON_PATH_LEN];
+
+        np_json_path_key(p, path, "free_kib");
+        if ((uint64_t)v > n->mem_total_kib)
+            return np_json_fail(rd, p,
+                                "%" PRId64 " KiB free is more than the node's "
+                                "memory_kib %" PRIu64,
+                                v, n->mem_total_kib);
+        n->mem_free_kib = (uint64_t)v;
+        n->mem_free_known = true;
+    }
+    return 0;
+}
+
+/* A node's distances and cpus, once every node and cpu is known. */
+static int read_node_links(struct np_json_rd *rd, struct np_topo *topo,
+                           json_object *o, const char *path, int id,
+                           const struct np_cpumap *all_cpus)
+{
+    struct np_cpumap cpus;
+    struct json_object_iter it;
+    json_object *d, *c;
+    char p[NP_JSON_PATH_LEN], q[NP_JSON_PATH_LEN];
+    char *want = NULL;
+    int64_t v;
+    int rc, to;
+
+    np_cpumap_init(&cpus);
+    rc = np_json_member(rd, o, path, "distances", json_type_object, false, &d);
+    if (rc)
+        goto out;
+    np_json_path_key(p, path, "distances");
+    if (d) {
+        json_object_object_foreachC(d, it)
+        {
+            rc = node_key(rd, topo, p, it.key, &to);
+            if (rc)
+                goto out;
+            np_json_path_key(q, p, it.key);
+            rc = np_json_int_value(rd, it.val, q, 1, INT32_MAX, &v);
+            if (rc)
+                goto out;
+            np_topo_set_distance(topo, id, to, (unsigned int)v);
+        }
+    }
+    rc = np_json_member(rd, o, path, "cpus", json_type_string, false, &c);
+    if (rc || !c)
+        goto out;
+    np_json_path_key(p, path, "cpus");
+    rc = list_value(rd, c, p, "cpu", all_cpus, &cpus);
+    if (rc)
+        goto out;
+    if (!np_cpumap_equal(&cpus, &topo->nodes[id].cpus)) {
+        want = np_json_list_format(&topo->nodes[id].cpus, NULL);
+        if (!want) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        rc = np_json_fail(rd, p,
+                          "'%.64s' is not the set of online cpus whose node is "
+                          "%d, which is '%.64s'",
+                          json_object_get_string(c), id, want);
+    }
+out:
+    free(want);
+    np_cpumap_dispose(&cpus);
+    return rc;
+}
+
+static int read_cpu(struct np_json_rd *rd, struct np_topo *topo, json_object *o,
+                    const char *path, int id)
+{
+    struct np_cpu *c = &topo->cpus[id];
+    static const char *const place[] = {"socket", "die", "core"};
+    int *field[] = {&c->socket, &c->die, &c->core};
+    char p[NP_JSON_PATH_LEN];
+    unsigned int i;
+    int64_t v;
+    bool found;
+    int rc;
+
+    rc = np_json_check_keys(rd, o, path, cpu_keys);
+    if (rc)
+        return rc;
+    rc = np_json_member_bool(rd, o, path, "online", &c->online);
+    if (rc)
+        return rc;
+    for (i = 0; i < 3; i++) {
+        rc = np_json_member_int(rd, o, path, place[i], false, 0, INT32_MAX, &v,
+                                &found);
+        if (rc)
+            return rc;
+        if (found)
+            *field[i] = (int)v;
+    }
+    rc = np_json_member_int(rd, o, path, "node", false, 0, INT32_MAX, &v,
+                            &found);
+    if (rc)
+        return rc;
+    if (found) {
+        np_json_path_key(p, path, "node");
+        if (!np_topo_node_exists(topo, (int)v))
+            return np_json_fail(rd, p, "node %" PRId64 " does not exist", v);
+        c->node = (int)v;
+    }
+    return 0;
+}
+
+static int read_cpu_siblings(struct np_json_rd *rd, struct np_topo *topo,
+                             json_object *o, const char *path, int id,
+                             const struct np_cpumap *all_cpus)
+{
+    struct np_cpu *c = &topo->cpus[id];
+    char p[NP_JSON_PATH_LEN];
+    json_object *v;
+    int rc;
+
+    rc = np_json_member(rd, o, path, "siblings", json_type_string, false, &v);
+    if (rc || !v)
+        return rc;
+    np_json_path_key(p, path, "siblings");
+    rc = list_value(rd, v, p, "cpu", all_cpus, &c->siblings);
+    if (rc)
+        return rc;
+    if (!np_cpumap_is_empty(&c->siblings) && !np_cpumap_test(&c->siblings, id))
+        return np_json_fail(rd, p, "'%.64s' does not include cpu %d itself",
+                            json_object_get_string(v), id);
+    return 0;
+}
+
+/* The identity keys of version 2 (ident.h's rules). */
+static int read_ident(struct np_json_rd *rd, json_object *host,
+                      struct np_host_ident *ident)
+{
+    static const char *const backends[] = {"xen", "kvm", "test", NULL};
+    json_object *v;
+    const char *s;
+    unsigned int i;
+    int rc;
+
+#define READ_IDENT(k)                                                          \
+    rc = np_json_member(rd, host, "host", #k, json_type_string, false, &v);    \
+    if (rc)                                                                    \
+        return rc;                                                             \
+    if (v) {                                                                   \
+        s = json_object_get_string(v);                                         \
+        if (!np_ident_valid(s))                                                \
+            return np_json_fail(                                               \
+                rd, "host." #k,                                                \
+                "'%.40s' is not a valid value: printable ASCII, "              \
+                "1 to 254 characters",                                         \
+                np_json_show(v));                                              \
+        if (np_ident_set(&ident->k, s))                                        \
+            return -ENOMEM;                                                    \
+    }
+    NP_JSON_IDENT_KEYS(READ_IDENT)
+#undef READ_IDENT
+    if (ident->hostname && !np_ident_valid_hostname(ident->hostname))
+        return np_json_fail(rd, "host.hostname",
+                            "'%.40s' is not a host name: letters, digits, '-', "
+                            "'_' and '.' only",
+                            ident->hostname);
+    if (ident->captured && !np_ident_valid_time(ident->captured))
+        return np_json_fail(rd, "host.captured",
+                            "'%.40s' is not a capture time: expected UTC as "
+                            "YYYY-MM-DDTHH:MM:SSZ",
+                            ident->captured);
+    if (ident->backend) {
+        for (i = 0; backends[i]; i++)
+            if (!strcmp(ident->backend, backends[i]))
+                break;
+        if (!backends[i])
+            return np_json_fail(rd, "host.backend",
+                                "unknown backend '%.40s': expected xen, kvm or "
+                                "test",
+                                ident->backend);
+    }
+    return 0;
+}
+
+static int read_host(struct np_json_rd *rd, json_object *host,
+                     struct np_topo *topo, int version)
+{
+    json_object *cpus, *nodes, *v, *e;
+    int64_t *cpu_ids = NULL, *node_ids = NULL, max_cpu, max_node, x;
+    struct np_err finish_err = {{0}};
+    struct np_cpumap all_cpus;
+    char p[NP_JSON_PATH_LEN];
+    const char *s;
+    size_t i;
+    bool found;
+    int rc;
+
+    np_cpumap_init(&all_cpus);
+    rc = np_json_check_keys(rd, host, "host",
+                            version == 1 ? host_keys_v1 : host_keys);
+    if (rc)
+        goto out;
+    rc = np_json_member(rd, host, "host", "cpus", json_type_array, true, &cpus);
+    if (rc)
+        goto out;
+    rc = np_json_member(rd, host, "host", "nodes", json_type_array, true,
+                        &nodes);
+    if (rc)
+        goto out;
+    rc = collect_ids(rd, cpus, "host.cpus", NP_MAX_CPU_IDS, &cpu_ids, &max_cpu);
+    if (rc)
+        goto out;
+    rc = collect_ids(rd, nodes, "host.nodes", NP_MAX_NODE_IDS, &node_ids,
+                     &max_node);
+    if (rc)
+        goto out;
+    if (max_cpu < 0) {
+        rc = np_json_fail(rd, "host.cpus", "the host has no cpu");
+        goto out;
+    }
+    if (max_node < 0) {
+        rc = np_json_fail(rd, "host.nodes", "the host has no numa node");
+        goto out;
+    }
+    rc = np_topo_alloc(topo, (unsigned int)max_cpu + 1,
+                       (unsigned int)max_node + 1);
+    if (rc)
+        goto out;
+
+    rc = np_json_member(rd, host, "host", "cpu_model", json_type_string, false,
+                        &v);
+    if (rc)
+        goto out;
+    if (v) {
+        rc = np_json_string_value(rd, v, "host.cpu_model", &s);
+        if (rc)
+            goto out;
+        topo->cpu_model = strdup(s);
+        if (!topo->cpu_model) {
+            rc = -ENOMEM;
+            goto out;
+        }
+    }
+    rc = np_json_member_int(rd, host, "host", "cpu_mhz", false, 1, UINT32_MAX,
+                            &x, &found);
+    if (rc)
+        goto out;
+    if (found)
+        topo->cpu_mhz = (unsigned int)x;
+    rc = np_json_member_int(rd, host, "host", "memory_kib", false, 1, MEM_MAX,
+                            &x, &found);
+    if (rc)
+        goto out;
+    if (found)
+        topo->mem_total_kib = (uint64_t)x;
+
+    for (i = 0; i < json_object_array_length(nodes); i++) {
+        int id = (int)node_ids[i];
+
+        np_json_path_index(p, "host.nodes", i);
+        if (np_topo_node_exists(topo, id)) {
+            rc = np_json_fail(rd, p, "node %d is listed twice", id);
+            goto out;
+        }
+        np_topo_add_node(topo, id);
+        rc = read_node(rd, json_object_array_get_idx(nodes, i), p,
+                       &topo->nodes[id]);
+        if (rc)
+            goto out;
+    }
+    for (i = 0; i < json_object_array_length(cpus); i++) {
+        int id = (int)cpu_ids[i];
+
+        np_json_path_index(p, "host.cpus", i);
+        if (np_topo_cpu_exists(topo, id)) {
+            rc = np_json_fail(rd, p, "cpu %d is listed twice", id);
+            goto out;
+        }
+        np_topo_add_cpu(topo, id);
+        rc = read_cpu(rd, topo, json_object_array_get_idx(cpus, i), p, id);
+        if (rc)
+            goto out;
+    }
+    rc = np_topo_all_cpus(topo, &all_cpus);
+    if (rc)
+        goto out;
+    for (i = 0; i < json_object_array_length(cpus); i++) {
+        e = json_object_array_get_idx(cpus, i);
+        np_json_path_index(p, "host.cpus", i);
+        rc = read_cpu_siblings(rd, topo, e, p, (int)cpu_ids[i], &all_cpus);
+        if (rc)
+            goto out;
+    }
+    /* Derives the node cpu maps that read_node_links() checks. */
+    rc = np_topo_finish(topo, &finish_err);
+    if (rc == -EINVAL) {
+        rc = np_json_fail(rd, "host", "%s", finish_err.msg);
+        goto out;
+    }
+    if (rc)
+        goto out;
+    for (i = 0; i < json_object_array_length(nodes); i++) {
+        e = json_object_array_get_idx(nodes, i);
+        np_json_path_index(p, "host.nodes", i);
+        rc = read_node_links(rd, topo, e, p, (int)node_ids[i], &all_cpus);
+        if (rc)
+            goto out;
+    }
+    if (json_object_object_get_ex(host, "hardware", &v))
+        rc = np_json_hw_read(v, rd->name, topo, rd->err);
+out:
+    free(cpu_ids);
+    free(node_ids);
+    np_cpumap_dispose(&all_cpus);
+    return rc;
+}
+
+static const char *const vcpu_keys[] = {"id",  "online",  "running", "blocked",
+                                        "cpu", "time_ns", "hard",    "soft",
+                                        "tid", NULL};
+static const char *const guest_keys[] = {
+    "id",    "name", "memory_kib", "node_affinity", "memory_per_node_kib",
+    "vcpus", NULL};
+
+static int read_vcpu(struct np_json_rd *rd, const struct np_topo *topo,
+                     json_object *o, const char *path, size_t index,
+                     const struct np_cpumap *all_cpus, struct np_vcpu *vc)
+{
+    char p[NP_JSON_PATH_LEN];
+    json_object *v;
+    int64_t x;
+    bool found;
+    int rc;
+
+    rc = np_json_check_type(rd, o, path, json_type_object);
+    if (rc)
+        return rc;
+    rc = np_json_check_keys(rd, o, path, vcpu_keys);
+    if (rc)
+        return rc;
+    rc = np_json_member_int(rd, o, path, "id", true, 0, INT32_MAX, &x, &found);
+    if (rc)
+        return rc;
+    if ((size_t)x != index) {
+        np_json_path_key(p, path, "id");
+        return np_json_fail(rd, p,
+                            "vcpu id %" PRId64 " where %zu was expected (vcpus "
+                            "are listed in id order from 0)",
+                            x, index);
+    }
+    rc = np_json_member_bool(rd, o, path, "online", &vc->online);
+    if (rc)
+        return rc;
+    rc = np_json_member_bool(rd, o, path, "running", &vc->running);
+    if (rc)
+        return rc;
+    rc = np_json_member_bool(rd, o, path, "blocked", &vc->blocked);
+    if (rc)
+        return rc;
+    rc =
+        np_json_member_int(rd, o, path, "cpu", false, 0, INT32_MAX, &x, &found);
+    if (rc)
+        return rc;
+    if (found) {
+        np_json_path_key(p, path, "cpu");
+        if (!np_topo_cpu_exists(topo, (int)x))
+            return np_json_fail(rd, p, "cpu %" PRId64 " does not exist", x);
+        vc->cpu = (int)x;
+    }
+    rc = np_json_member_int(rd, o, path, "time_ns", true, 0, MEM_MAX, &x,
+                            &found);
+    if (rc)
+        return rc;
+    vc->time_ns = (uint64_t)x;
+    rc =
+        np_json_member_int(rd, o, path, "tid", false, 1, INT32_MAX, &x, &found);
+    if (rc)
+        return rc;
+    if (found)
+        vc->tid = (long)x;
+    rc = np_json_member(rd, o, path, "hard", json_type_string, true, &v);
+    if (rc)
+        return rc;
+    np_json_path_key(p, path, "hard");
+    rc = list_value(rd, v, p, "cpu", all_cpus, &vc->hard);
+    if (rc)
+        return rc;
+    rc = np_json_member(rd, o, path, "soft", json_type_string, false, &v);
+    if (rc || !v)
+        return rc;
+    np_json_path_key(p, path, "soft");
+    return list_value(rd, v, p, "cpu", all_cpus, &vc->soft);
+}
+
+static int read_guest_memory(struct np_json_rd *rd, const struct np_topo *topo,
+                             json_object *mem, const char *path,
+                             struct np_guest *g)
+{
+    struct json_object_iter it;
+    char p[NP_JSON_PATH_LEN];
+    int64_t x;
+    int node, rc;
+
+    g->mem_per_node_kib =
+        calloc(topo->nr_node_ids, sizeof(*g->mem_per_node_kib));
+    if (!g->mem_per_node_kib)
+        return -ENOMEM;
+    json_object_object_foreachC(mem, it)
+    {
+        rc = node_key(rd, topo, path, it.key, &node);
+        if (rc)
+            return rc;
+        np_json_path_key(p, path, it.key);
+        rc = np_json_int_value(rd, it.val, p, 0, MEM_MAX, &x);
+        if (rc)
+            return rc;
+        g->mem_per_node_kib[node] = (uint64_t)x;
+    }
+    return 0;
+}
+
+static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
+                      json_object *o, const char *path,
+                      const struct np_cpumap *all_cpus,
+                      const struct np_cpumap *all_nodes)
+{
+    json_object *name, *vcpus, *v;
+    struct np_guest *g;
+    char p[NP_JSON_PATH_LEN], q[NP_JSON_PATH_LEN];
+    const char *s;
+    int64_t id, x;
+    size_t i, nr;
+    bool found;
+    int rc;
+
+    rc = np_json_check_type(rd, o, path, json_type_object);
+    if (rc)
+        return rc;
+    rc = np_json_check_keys(rd, o, path, guest_keys);
+    if (rc)
+        return rc;
+    rc = np_json_member_int(rd, o, path, "id", true, 0, INT32_MAX, &id, &found);
+    if (rc)
+        return rc;
+    rc = np_json_member(rd, o, path, "name", json_type_string, true, &name);
+    if (rc)
+        return rc;
+    np_json_path_key(p, path, "name");
+    rc = np_json_string_value(rd, name, p, &s);
+    if (rc)
+        return rc;
+    if (!*s)
+        return np_json_fail(rd, p, "the name is empty");
+    for (i = 0; i < snap->nr_guests; i++) {
+        if (snap->guests[i].id == id) {
+            np_json_path_key(p, path, "id");
+            return np_json_fail(rd, p,
+                                "guest id %" PRId64 " is already used by "
+                                "guests[%zu]",
+                                id, i);
+        }
+        if (!strcmp(snap->guests[i].name, s))
+            return np_json_fail(rd, p,
+                                "guest name '%.64s' is already used by "
+                                "guests[%zu]",
+                                s, i);
+    }
+    rc = np_json_member(rd, o, path, "vcpus", json_type_array, true, &vcpus);
+    if (rc)
+        return rc;
+    nr = json_object_array_length(vcpus);
+    np_json_path_key(p, path, "vcpus");
+    if (!nr || nr > NP_MAX_CPU_IDS)
+        return np_json_fail(rd, p, "%zu vcpus, expected 1 to %d", nr,
+                            NP_MAX_CPU_IDS);
+    rc = np_snapshot_add_guest(snap, (int)id, s, (unsigned int)nr, false, &g);
+    if (rc)
+        return rc;
+    rc = np_json_member_int(rd, o, path, "memory_kib", true, 0, MEM_MAX, &x,
+                            &found);
+    if (rc)
+        return rc;
+    g->mem_kib = (uint64_t)x;
+    rc = np_json_member(rd, o, path, "node_affinity", json_type_string, false,
+                        &v);
+    if (rc)
+        return rc;
+    if (v) {
+        np_json_path_key(p, path, "node_affinity");
+        rc = list_value(rd, v, p, "node", all_nodes, &g->node_affinity);
+        if (rc)
+            return rc;
+    } else {
+        np_cpumap_dispose(&g->node_affinity);
+    }
+    rc = np_json_member(rd, o, path, "memory_per_node_kib", json_type_object,
+                        false, &v);
+    if (rc)
+        return rc;
+    if (v) {
+        np_json_path_key(p, path, "memory_per_node_kib");
+        rc = read_guest_memory(rd, &snap->topo, v, p, g);
+        if (rc)
+            return rc;
+    }
+    np_json_path_key(p, path, "vcpus");
+    for (i = 0; i < nr; i++) {
+        np_json_path_index(q, p, i);
+        rc = read_vcpu(rd, &snap->topo, json_object_array_get_idx(vcpus, i), q,
+                       i, all_cpus, &g->vcpus[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int read_root(struct np_json_rd *rd, json_object *root,
+                     struct np_snapshot *snap)
+{
+    static const char *const root_keys[] = {"numapin", "host", "guests", NULL};
+    struct np_cpumap all_cpus, all_nodes;
+    json_object *host, *guests, *v;
+    char p[NP_JSON_PATH_LEN];
+    int64_t version;
+    size_t i;
+    int rc;
+
+    np_cpumap_init(&all_cpus);
+    np_cpumap_init(&all_nodes);
+    rc = np_json_check_type(rd, root, "", json_type_object);
+    if (rc)
+        goto out;
+    rc = np_json_member(rd, root, "", "numapin", json_type_int, true, &v);
+    if (rc)
+        goto out;
+    version = json_object_get_int64(v);
+    if (version < 1 || version > NP_JSON_VERSION) {
+        rc = np_json_fail(rd, "numapin",
+                          "format version %.40s is not supported, this numapin "
+                          "reads versions 1 to %d",
+                          np_json_show(v), NP_JSON_VERSION);
+        goto out;
+    }
+    rc = np_json_check_keys(rd, root, "", root_keys);
+    if (rc)
+        goto out;
+    rc = np_json_member(rd, root, "", "host", json_type_object, true, &host);
+    if (rc)
+        goto out;
+    rc = read_host(rd, host, &snap->topo, (int)version);
+    if (rc)
+        goto out;
+    if (version >= 2) {
+        rc = read_ident(rd, host, &snap->ident);
+        if (rc)
+            goto out;
+    }
+    rc =
+        np_json_member(rd, root, "", "guests", json_type_array, false, &guests);
+    if (rc || !guests)
+        goto out;
+    snap->has_guests = true;
+    rc = np_topo_all_cpus(&snap->topo, &all_cpus);
+    if (rc)
+        goto out;
+    rc = np_topo_all_nodes(&snap->topo, &all_nodes);
+    if (rc)
+        goto out;
+    for (i = 0; i < json_object_array_length(guests); i++) {
+        np_json_path_index(p, "guests", i);
+        rc = read_guest(rd, snap, json_object_array_get_idx(guests, i), p,
+                        &all_cpus, &all_nodes);
+        if (rc)
+            goto out;
+    }
+out:
+    np_cpumap_dispose(&all_cpus);
+    np_cpumap_dispose(&all_nodes);
+    return rc;
+}
+
+int np_json_read_snapshot(const char *buf, size_t len,
+                          const char *name_for_errors, struct np_snapshot *snap,
+                          struct np_err *err)
+{
+    struct np_json_rd rd = {.name = name_for_errors, .err = err};
+    struct json_tokener *tok = NULL;
+    json_object *root = NULL;
+    struct np_snapshot tmp;
+    enum json_tokener_error jerr;
+    const char *nul;
+    size_t end;
+    int rc;
+
+    np_snapshot_init(&tmp);
+    np_snapshot_dispose(snap);
+    nul = memchr(buf, '\0', len);
+    if (nul) {
+        rc = np_json_parse_fail(&rd, buf, (size_t)(nul - buf), "a nul byte");
+        goto out;
+    }
+    if (len > INT32_MAX) {
+        rc = np_err_set(err, -EINVAL, "%s: the input is too large",
+                        name_for_errors ? name_for_errors : "json");
+        goto out;
+    }
+    tok = json_tokener_new();
+    if (!tok) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    root = json_tokener_parse_ex(tok, buf, (int)len);
+    jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (end > len)
+        end = len;
+    if (!root && jerr == json_tokener_continue) {
+        rc = np_json_parse_fail(&rd, buf, len, "unexpected end of file");
+        goto out;
+    }
+    if (!root || jerr != json_tokener_success) {
+        rc = np_json_parse_fail(&rd, buf, end, json_tokener_error_desc(jerr));
+        goto out;
+    }
+    for (; end < len; end++) {
+        if (!strchr(" \t\r\n", buf[end])) {
+            rc = np_json_parse_fail(&rd, buf, end,
+                                    "text after the end of the json");
+            goto out;
+        }
+    }
+    rc = read_root(&rd, root, &tmp);
+    if (rc)
+        goto out;
+    if (name_for_errors) {
+        rc = np_topo_set_source(&tmp.topo, name_for_errors);
+        if (rc)
+            goto out;
+    }
+    tmp.backend = "file";
+    *snap = tmp;
+    np_snapshot_init(&tmp);
+out:
+    if (rc == -ENOMEM)
+        np_err_set(err, rc, "out of memory while reading json");
+    np_snapshot_dispose(&tmp);
+    json_object_put(root);
+    if (tok)
+        json_tokener_free(tok);
+    return rc;
+}
+
+int np_json_read_snapshot_file(const char *path, struct np_snapshot *snap,
+                               struct np_err *err)
+{
+    char *buf = NULL, *nbuf;
+    size_t len = 0, cap = 0;
+    ssize_t n;
+    int fd, rc = 0;
+
+    np_snapshot_dispose(snap);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        np_err_set(err, rc, "cannot open '%s': %s", path, strerror(-rc));
+        goto out;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap >= NP_JSON_MAX_FILE) {
+                rc = np_err_set(err, -EFBIG,
+                                "'%s' is larger than %u bytes: not a "
+                                "snapshot",
+                                path, NP_JSON_MAX_FILE);
+                goto out;
+            }
+            cap = cap ? cap * 2 : 65536;
+            nbuf = realloc(buf, cap);
+            if (!nbuf) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = nbuf;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = -errno;
+            np_err_set(err, rc, "cannot read '%s': %s", path, strerror(-rc));
+            goto out;
+        }
+        if (!n)
+            break;
+        len += (size_t)n;
+    }
+    rc = np_json_read_snapshot(buf, len, path, snap, err);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,976 @@
+/*
+ * fmt_xml_read.c: libvirt capabilities XML, the reader; the writer is
+ * fmt_xml.c.
+ *
+ * The only file of numapin that includes libxml2.  The reader parses with
+ * a parser context of its own (no network, no entity expansion, no DTD
+ * loading, errors caught per context rather than printed) and walks the
+ * tree in two passes: the first finds the highest <cell> and <cpu> ids so
+ * that the model can be sized, the second fills it.  It never calls
+ * xmlCleanupParser(): other users of libxml2 in the same process may
+ * still need it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "fmt_xml.h"
+
+#define DEFAULT_NAME "capabilities XML"
+#define MAX_FILE_SIZE (64u << 20)
+
+/* ---- parsing with libxml2 -------------------------------------------- */
+
+/* What the per-context handlers saw during one parse. */
+struct parse_state {
+    bool error; /* an error of level XML_ERR_ERROR or worse */
+    int error_line;
+    char error_msg[256];
+    bool entity; /* an <!ENTITY> declaration */
+    int entity_line;
+    char entity_name[64];
+};
+
+#if LIBXML_VERSION >= 21200
+static void on_xml_error(void *data, const xmlError *error)
+#else
+static void on_xml_error(void *data, xmlErrorPtr error)
+#endif
+{
+    xmlParserCtxtPtr ctxt = data;
+    struct parse_state *st = ctxt ? ctxt->_private : NULL;
+    size_t n;
+
+    if (!st || st->error || error->level < XML_ERR_ERROR)
+        return;
+    st->error = true;
+    st->error_line = error->line;
+    snprintf(st->error_msg, sizeof(st->error_msg), "%s",
+             error->message ? error->message : "unknown XML error");
+    n = strlen(st->error_msg);
+    while (n && isspace((unsigned char)st->error_msg[n - 1]))
+        st->error_msg[--n] = '\0';
+}
+
+/* Any entity declaration stops the parse: capabilities XML has none, and
+ * refusing them is what keeps billion laughs and external entities out. */
+static void note_entity(void *ctx, const xmlChar *name)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct parse_state *st = ctxt->_private;
+
+    if (st && !st->entity) {
+        st->entity = true;
+        st->entity_line = ctxt->input ? ctxt->input->line : 0;
+        snprintf(st->entity_name, sizeof(st->entity_name), "%s",
+                 name ? (const char *)name : "");
+    }
+    xmlStopParser(ctxt);
+}
+
+static void on_entity_decl(void *ctx, const xmlChar *name, int type,
+                           const xmlChar *public_id, const xmlChar *system_id,
+                           xmlChar *content)
+{
+    note_entity(ctx, name);
+}
+
+static void on_unparsed_entity_decl(void *ctx, const xmlChar *name,
+                                    const xmlChar *public_id,
+                                    const xmlChar *system_id,
+                                    const xmlChar *notation)
+{
+    note_entity(ctx, name);
+}
+
+/* Errors outside a parser context would go to libxml2's generic handler,
+ * which prints to stderr: mute it for the duration of one parse. */
+static void mute_generic(void *ctx, const char *msg, ...)
+{
+}
+
+#define PARSE_OPTIONS                                                          \
+    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |               \
+     XML_PARSE_BIG_LINES)
+
+static int parse_doc(const char *buf, size_t len, const char *name,
+                     struct np_err *err, xmlDocPtr *doc_out)
+{
+    xmlGenericErrorFunc old_generic;
+    void *old_generic_ctx;
+    xmlParserCtxtPtr ctxt = NULL;
+    xmlDocPtr doc = NULL;
+    struct parse_state st;
+    int rc = 0;
+
+    *doc_out = NULL;
+    memset(&st, 0, sizeof(st));
+    if (len > INT_MAX) {
+        rc = np_err_set(err, -EFBIG, "%s: %zu bytes is too large to parse",
+                        name, len);
+        goto out;
+    }
+    xmlInitParser();
+    ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    ctxt->_private = &st;
+    ctxt->sax->serror = on_xml_error;
+    ctxt->sax->entityDecl = on_entity_decl;
+    ctxt->sax->unparsedEntityDecl = on_unparsed_entity_decl;
+
+    old_generic = xmlGenericError;
+    old_generic_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, mute_generic);
+    doc = xmlCtxtReadMemory(ctxt, buf, (int)len, name, NULL, PARSE_OPTIONS);
+    xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+
+    if (st.entity) {
+        rc = np_err_set(err, -EINVAL,
+                        "%s:%d: the document declares entity '%s': "
+                        "capabilities XML has no entities, refusing it",
+                        name, st.entity_line, st.entity_name);
+    } else if (st.error) {
+        rc = np_err_set(err, -EINVAL, "%s:%d: %s", name, st.error_line,
+                        st.error_msg);
+    } else if (!doc || !ctxt->wellFormed) {
+        const xmlError *e = xmlCtxtGetLastError(ctxt);
+
+        rc = np_err_set(err, -EINVAL, "%s:%d: %s", name, e ? e->line : 0,
+                        e && e->message ? e->message
+                                        : "not a well-formed XML document");
+    }
+out:
+    if (ctxt)
+        xmlFreeParserCtxt(ctxt);
+    if (rc)
+        xmlFreeDoc(doc);
+    else
+        *doc_out = doc;
+    return rc;
+}
+
+/* ---- reading the tree ------------------------------------------------ */
+
+struct reader {
+    const char *name; /* for messages */
+    struct np_err *err;
+    struct np_topo topo;           /* built here, handed over on success */
+    struct np_cpumap listed_cpus;  /* NP_MAX_CPU_IDS bits, from pass 1 */
+    struct np_cpumap listed_cells; /* NP_MAX_NODE_IDS bits, from pass 1 */
+    int max_cpu;
+    int max_cell;
+};
+
+/* Fail with "NAME:LINE: message" (or "NAME: message" without a line). */
+static int fail(struct reader *rd, const xmlNode *el, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct reader *rd, const xmlNode *el, const char *fmt, ...)
+{
+    char msg[NP_ERR_MAX];
+    long line = el ? xmlGetLineNo(el) : -1;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        return np_err_set(rd->err, -EINVAL, "%s:%ld: %s", rd->name, line, msg);
+    return np_err_set(rd->err, -EINVAL, "%s: %s", rd->name, msg);
+}
+
+/* An element of libvirt's (no namespace) or of numapin's namespace. */
+static bool is_el(const xmlNode *n, const char *name, bool numapin)
+{
+    if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, BAD_CAST name))
+        return false;
+    if (numapin)
+        return n->ns && xmlStrEqual(n->ns->href, BAD_CAST NP_XML_NS);
+    return n->ns == NULL;
+}
+
+/* The first child element called name, or NULL. */
+static xmlNode *child(const xmlNode *parent, const char *name, bool numapin)
+{
+    xmlNode *n;
+
+    if (!parent)
+        return NULL;
+    for (n = parent->children; n; n = n->next)
+        if (is_el(n, name, numapin))
+            return n;
+    return NULL;
+}
+
+/* The child elements called name; safe before an else. */
+#define for_each_child(n, parent, name, numapin)                               \
+    for ((n) = (parent) ? (parent)->children : NULL; (n); (n) = (n)->next)     \
+        if (!is_el((n), (name), (numapin))) {                                  \
+        } else
+
+/* Strict decimal: optional blanks around, digits only, <= max. */
+static bool parse_ull(const char *s, unsigned long long max,
+                      unsigned long long *out)
+{
+    unsigned long long v;
+    char *end;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno)
+        return false;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The element's name with its prefix, for messages. */
+static void el_name(const xmlNode *el, char *buf, size_t size)
+{
+    if (el->ns && el->ns->prefix)
+        snprintf(buf, size, "%s:%s", (const char *)el->ns->prefix,
+                 (const char *)el->name);
+    else
+        snprintf(buf, size, "%s", (const char *)el->name);
+}
+
+/*
+ * Read attribute attr (numapin: in numapin's namespace) of el as a number
+ * in 0..max.  Returns 0, -ENOENT when absent and not required (*out
+ * untouched), or -EINVAL with a message.
+ */
+static int attr_uint(struct reader *rd, const xmlNode *el, const char *attr,
+                     bool numapin, unsigned long long max, bool required,
+                     unsigned long long *out)
+{
+    xmlChar *v = numapin ? xmlGetNsProp(el, BAD_CAST attr, BAD_CAST NP_XML_NS)
+                         : xmlGetNoNsProp(el, BAD_CAST attr);
+    char ename[128];
+    int rc = 0;
+
+    el_name(el, ename, sizeof(ename));
+    if (!v) {
+        if (required)
+            rc = fail(rd, el, "<%s> has no %s attribute", ename, attr);
+        else
+            rc = -ENOENT;
+        goto out;
+    }
+    if (!parse_ull((const char *)v, max, out))
+        rc = fail(rd, el,
+                  "<%s> attribute %s='%.40s' is not a number from 0 "
+                  "to %llu",
+                  ename, attr, (const char *)v, max);
+out:
+    xmlFree(v);
+    return rc;
+}
+
+/* An optional int attribute (socket_id, ...): -1 when absent. */
+static int attr_int_opt(struct reader *rd, const xmlNode *el, const char *attr,
+                        int *out)
+{
+    unsigned long long v;
+    int rc = attr_uint(rd, el, attr, false, INT_MAX, false, &v);
+
+    if (rc == -ENOENT) {
+        *out = -1;
+        return 0;
+    }
+    if (!rc)
+        *out = (int)v;
+    return rc;
+}
+
+/*
+ * Bytes per unit, as libvirt's virScaleInteger() reads units: none means
+ * KiB; b, byte, bytes; k, m, g, t, p, e alone or followed by "iB" are
+ * powers of 1024, followed by "B" powers of 1000 (case-insensitive).
+ * 0 for an unknown unit.
+ */
+static unsigned long long unit_scale(const char *unit)
+{
+    static const char powers[] = "kmgtpe";
+    const char *p;
+    unsigned long long base, scale = 1;
+    long i;
+
+    if (!unit || !*unit)
+        return 1024;
+    if (!strcasecmp(unit, "b") || !strcasecmp(unit, "byte") ||
+        !strcasecmp(unit, "bytes"))
+        return 1;
+    if (!unit[1] || !strcasecmp(unit + 1, "ib"))
+        base = 1024;
+    else if (!strcasecmp(unit + 1, "b"))
+        base = 1000;
+    else
+        return 0;
+    p = strchr(powers, tolower((unsigned char)unit[0]));
+    if (!p)
+        return 0;
+    for (i = 0; i <= p - powers; i++)
+        scale *= base;
+    return scale;
+}
+
+/* Text content of el with its unit attribute, in KiB (rounded up). */
+static int read_kib(struct reader *rd, const xmlNode *el, uint64_t *kib_out)
+{
+    xmlChar *text = xmlNodeGetContent(el);
+    xmlChar *unit = xmlGetNoNsProp(el, BAD_CAST "unit");
+    unsigned long long v, scale;
+    char ename[128];
+    int rc = 0;
+
+    el_name(el, ename, sizeof(ename));
+    if (!text || !parse_ull((const char *)text, ULLONG_MAX, &v)) {
+        rc = fail(rd, el, "<%s> '%.40s' is not a number", ename,
+                  text ? (const char *)text : "");
+        goto out;
+    }
+    scale = unit_scale((const char *)unit);
+    if (!scale) {
+        rc = fail(rd, el,
+                  "<%s> unit '%.40s' is not a unit libvirt knows "
+                  "(b, KiB, MiB, GiB, TiB, KB, MB, ...)",
+                  ename, (const char *)unit);
+        goto out;
+    }
+    if (v > ULLONG_MAX / scale) {
+        rc = fail(rd, el, "<%s> %llu %s does not fit in 64 bits", ename, v,
+                  (const char *)unit);
+        goto out;
+    }
+    v *= scale;
+    *kib_out = v / 1024 + (v % 1024 != 0);
+out:
+    xmlFree(text);
+    xmlFree(unit);
+    return rc;
+}
+
+/* Text content of el as a number in 0..max. */
+static int read_uint_text(struct reader *rd, const xmlNode *el,
+                          unsigned long long max, unsigned long long *out)
+{
+    xmlChar *text = xmlNodeGetContent(el);
+    char ename[128];
+    int rc = 0;
+
+    el_name(el, ename, sizeof(ename));
+    if (!text || !parse_ull((const char *)text, max, out))
+        rc = fail(rd, el, "<%s> '%.40s' is not a number from 0 to %llu", ename,
+                  text ? (const char *)text : "", max);
+    xmlFree(text);
+    return rc;
+}
+
+/* Pass 1: note a <cpu>'s id. */
+static int scan_cpu(struct reader *rd, const xmlNode *el)
+{
+    unsigned long long id;
+    int rc = attr_uint(rd, el, "id", false, NP_MAX_CPU_IDS - 1, true, &id);
+
+    if (rc)
+        return rc;
+    np_cpumap_set(&rd->listed_cpus, (int)id);
+    if ((int)id > rd->max_cpu)
+        rd->max_cpu = (int)id;
+    return 0;
+}
+
+/* Pass 1: every id, its range, duplicate cells. */
+static int scan_ids(struct reader *rd, const xmlNode *cells,
+                    const xmlNode *host)
+{
+    xmlNode *cell, *cpu;
+    unsigned long long id;
+    int rc;
+
+    for_each_child(cell, cells, "cell", false)
+    {
+        rc = attr_uint(rd, cell, "id", false, NP_MAX_NODE_IDS - 1, true, &id);
+        if (rc)
+            return rc;
+        if (np_cpumap_test(&rd->listed_cells, (int)id))
+            return fail(rd, cell, "cell id '%llu' is listed twice", id);
+        np_cpumap_set(&rd->listed_cells, (int)id);
+        if ((int)id > rd->max_cell)
+            rd->max_cell = (int)id;
+        for_each_child(cpu, child(cell, "cpus", false), "cpu", false)
+        {
+            rc = scan_cpu(rd, cpu);
+            if (rc)
+                return rc;
+        }
+    }
+    for_each_child(cpu, child(host, "cpus", true), "cpu", true)
+    {
+        rc = scan_cpu(rd, cpu);
+        if (rc)
+            return rc;
+    }
+    if (rd->max_cell < 0)
+        return fail(rd, cells, "<cells> lists no <cell>");
+    if (rd->max_cpu < 0)
+        return fail(rd, cells, "no <cpu> is listed in any <cell>");
+    return 0;
+}
+
+/*
+ * Parse a cpu list ("0-3,8,10-11") into map, sized nr_bits.  Returns 0,
+ * -EINVAL on bad syntax, -ERANGE with *bad_out set when a cpu is not in
+ * listed.
+ */
+static int parse_cpulist(const char *s, const struct np_cpumap *listed,
+                         struct np_cpumap *map, unsigned int nr_bits,
+                         int *bad_out)
+{
+    unsigned long long first, last, cpu;
+    char *end;
+    int rc = np_cpumap_alloc(map, nr_bits);
+
+    if (rc)
+        return rc;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!*s)
+        return 0;
+    for (;;) {
+        if (!isdigit((unsigned char)*s))
+            return -EINVAL;
+        errno = 0;
+        first = last = strtoull(s, &end, 10);
+        if (errno)
+            return -EINVAL;
+        s = end;
+        if (*s == '-') {
+            s++;
+            if (!isdigit((unsigned char)*s))
+                return -EINVAL;
+            last = strtoull(s, &end, 10);
+            if (errno || last < first)
+                return -EINVAL;
+            s = end;
+        }
+        for (cpu = first; cpu <= last; cpu++) {
+            if (cpu >= NP_MAX_CPU_IDS || !np_cpumap_test(listed, (int)cpu)) {
+                *bad_out = cpu >= NP_MAX_CPU_IDS ? NP_MAX_CPU_IDS : (int)cpu;
+                return -ERANGE;
+            }
+            np_cpumap_set(map, (int)cpu);
+        }
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!*s)
+            return 0;
+        if (*s != ',')
+            return -EINVAL;
+        s++;
+    }
+}
+
+static void where(int node, char *buf, size_t size)
+{
+    if (node >= 0)
+        snprintf(buf, size, "cell %d", node);
+    else
+        snprintf(buf, size, "<numapin:cpus>");
+}
+
+/* Pass 2: fill a CPU listed in cell node (-1: in <numapin:cpus>). */
+static int read_cpu(struct reader *rd, const xmlNode *el, int node)
+{
+    unsigned long long id;
+    struct np_cpu *c;
+    xmlChar *v = NULL;
+    char here[32], there[32];
+    int rc, bad = -1;
+
+    rc = attr_uint(rd, el, "id", false, NP_MAX_CPU_IDS - 1, true, &id);
+    if (rc)
+        return rc;
+    c = &rd->topo.cpus[id];
+    if (c->present) {
+        where(node, here, sizeof(here));
+        where(c->node, there, sizeof(there));
+        if (c->node == node)
+            return fail(rd, el, "cpu id '%llu' is listed twice in %s", id,
+                        here);
+        return fail(rd, el, "cpu id '%llu' is listed in %s and again in %s", id,
+                    there, here);
+    }
+    np_topo_add_cpu(&rd->topo, (int)id);
+    c->node = node;
+
+    v = xmlGetNsProp(el, BAD_CAST "online", BAD_CAST NP_XML_NS);
+    if (v && xmlStrEqual(v, BAD_CAST "no")) {
+        c->online = false;
+    } else if (v && !xmlStrEqual(v, BAD_CAST "yes")) {
+        rc = fail(rd, el,
+                  "cpu %llu: numapin:online='%.40s' is neither "
+                  "'yes' nor 'no'",
+                  id, (const char *)v);
+        goto out;
+    }
+    xmlFree(v);
+    v = NULL;
+
+    rc = attr_int_opt(rd, el, "socket_id", &c->socket);
+    if (!rc)
+        rc = attr_int_opt(rd, el, "die_id", &c->die);
+    if (!rc)
+        rc = attr_int_opt(rd, el, "core_id", &c->core);
+    if (!rc)
+        rc = attr_int_opt(rd, el, "cluster_id", &rd->topo.hw->cpus[id].cluster);
+    if (rc)
+        goto out;
+
+    v = xmlGetNoNsProp(el, BAD_CAST "siblings");
+    if (v) {
+        rc = parse_cpulist((const char *)v, &rd->listed_cpus, &c->siblings,
+                           rd->topo.nr_cpu_ids, &bad);
+        if (rc == -EINVAL)
+            rc = fail(rd, el,
+                      "cpu %llu: siblings='%.60s' is not a cpu list "
+                      "such as '0-3,8'",
+                      id, (const char *)v);
+        else if (rc == -ERANGE)
+            rc = fail(rd, el,
+                      "cpu %llu: siblings='%.60s' names cpu %d, "
+                      "which is not listed in any cell",
+                      id, (const char *)v, bad);
+    }
+out:
+    xmlFree(v);
+    return rc;
+}
+
+/* <pages unit='KiB' size='2048' numapin:free='500'>512</pages>: the count
+ * of one page size in a cell (libvirt's); the base pages are not kept.
+ * Without numapin:free (a real virsh capabilities) every page counts as
+ * free. */
+static int read_pages(struct reader *rd, const xmlNode *el, int node)
+{
+    unsigned long long size, total, nfree;
+    xmlChar *unit = xmlGetNoNsProp(el, BAD_CAST "unit");
+    unsigned long long scale = unit_scale((const char *)unit);
+    int rc;
+
+    xmlFree(unit);
+    rc = attr_uint(rd, el, "size", false, ULLONG_MAX / 1024, true, &size);
+    if (rc)
+        return rc;
+    if (!scale || scale * size < 1024 || (scale * size) % 1024)
+        return fail(rd, el,
+                    "cell %d: <pages> size='%llu' is not a page size in KiB",
+                    node, size);
+    size = scale * size / 1024;
+    rc = read_uint_text(rd, el, UINT64_MAX / 2, &total);
+    if (rc)
+        return rc;
+    rc = attr_uint(rd, el, "free", true, total, false, &nfree);
+    if (rc == -ENOENT)
+        nfree = total;
+    else if (rc)
+        return rc;
+    if (size <= 4)
+        return 0;
+    if (np_hw_set_pages(rd->topo.hw, node, size, total, nfree))
+        return fail(rd, el, "cell %d: more than %d page sizes", node,
+                    NP_HW_MAX_PAGE_SIZES);
+    return 0;
+}
+
+/* <cache><bank id='0' level='3' type='both' size='32' unit='MiB'
+ * cpus='0-7'/>: a last-level cache group. */
+static int read_bank(struct reader *rd, const xmlNode *el)
+{
+    unsigned long long id, level, size, scale;
+    struct np_hw_cache *c;
+    xmlChar *v;
+    int rc, bad = -1, cpu;
+
+    rc = attr_uint(rd, el, "id", false, INT_MAX, true, &id);
+    if (!rc)
+        rc = attr_uint(rd, el, "level", false, 9, true, &level);
+    if (!rc)
+        rc = attr_uint(rd, el, "size", false, ULLONG_MAX / (1ull << 40), true,
+                       &size);
+    if (rc)
+        return rc;
+    v = xmlGetNoNsProp(el, BAD_CAST "unit");
+    scale = unit_scale((const char *)v);
+    xmlFree(v);
+    if (!scale)
+        return fail(rd, el, "cache bank %llu: unit is not a unit libvirt knows",
+                    id);
+    c = np_hw_add_llc(rd->topo.hw, rd->topo.nr_cpu_ids);
+    if (!c)
+        return -ENOMEM;
+    c->id = (int)id;
+    c->level = (unsigned int)level;
+    c->size_kib = size * scale / 1024;
+    np_cpumap_dispose(&c->cpus);
+    v = xmlGetNoNsProp(el, BAD_CAST "cpus");
+    if (!v)
+        return fail(rd, el, "cache bank %llu has no cpus attribute", id);
+    rc = parse_cpulist((const char *)v, &rd->listed_cpus, &c->cpus,
+                       rd->topo.nr_cpu_ids, &bad);
+    if (rc == -EINVAL)
+        rc = fail(
+            rd, el,
+            "cache bank %llu: cpus='%.60s' is not a cpu list such as '0-3,8'",
+            id, (const char *)v);
+    else if (rc == -ERANGE)
+        rc = fail(
+            rd, el,
+            "cache bank %llu: cpus='%.60s' names cpu %d, which is not listed in any cell",
+            id, (const char *)v, bad);
+    xmlFree(v);
+    if (rc)
+        return rc;
+    np_cpumap_for_each(cpu, &c->cpus)
+    {
+        if (rd->topo.hw->cpus[cpu].llc >= 0)
+            return fail(rd, el, "cache bank %llu: cpu %d is in two banks", id,
+                        cpu);
+        rd->topo.hw->cpus[cpu].llc = (int)rd->topo.hw->nr_llc - 1;
+    }
+    return 0;
+}
+
+/* Whether the XML said anything of the hardware model. */
+static bool hw_empty(const struct np_topo *topo)
+{
+    unsigned int i;
+
+    if (topo->hw->nr_llc)
+        return false;
+    for (i = 0; i < topo->nr_cpu_ids; i++)
+        if (topo->hw->cpus[i].cluster >= 0)
+            return false;
+    for (i = 0; i < topo->nr_node_ids; i++)
+        if (topo->hw->nodes[i].nr_pages)
+            return false;
+    return true;
+}
+
+/* Pass 2: one <cell>. */
+static int read_cell(struct reader *rd, const xmlNode *cell)
+{
+    unsigned long long id, to, value;
+    struct np_node *n;
+    xmlNode *el;
+    int rc;
+
+    rc = attr_uint(rd, cell, "id", false, NP_MAX_NODE_IDS - 1, true, &id);
+    if (rc)
+        return rc;
+    np_topo_add_node(&rd->topo, (int)id);
+    n = &rd->topo.nodes[id];
+
+    el = child(cell, "memory", false);
+    if (el) {
+        rc = read_kib(rd, el, &n->mem_total_kib);
+        if (rc)
+            return rc;
+    }
+    el = child(cell, "free", true);
+    if (el) {
+        rc = read_kib(rd, el, &n->mem_free_kib);
+        if (rc)
+            return rc;
+        n->mem_free_known = true;
+    }
+
+    for_each_child(el, cell, "pages", false)
+    {
+        rc = read_pages(rd, el, (int)id);
+        if (rc)
+            return rc;
+    }
+
+    for_each_child(el, child(cell, "distances", false), "sibling", false)
+    {
+        rc = attr_uint(rd, el, "id", false, NP_MAX_NODE_IDS - 1, true, &to);
+        if (!rc)
+            rc = attr_uint(rd, el, "value", false, UINT_MAX, true, &value);
+        if (rc)
+            return rc;
+        if (!np_cpumap_test(&rd->listed_cells, (int)to))
+            return fail(rd, el,
+                        "cell %llu gives a distance to cell %llu, "
+                        "which is not listed",
+                        id, to);
+        if (np_topo_distance(&rd->topo, (int)id, (int)to))
+            return fail(rd, el,
+                        "cell %llu gives its distance to cell %llu "
+                        "twice",
+                        id, to);
+        np_topo_set_distance(&rd->topo, (int)id, (int)to, (unsigned int)value);
+    }
+
+    for_each_child(el, child(cell, "cpus", false), "cpu", false)
+    {
+        rc = read_cpu(rd, el, (int)id);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Pass 2: what the host tells besides the cells. */
+static int read_host(struct reader *rd, const xmlNode *host)
+{
+    const xmlNode *cpu = child(host, "cpu", false);
+    xmlNode *el;
+    xmlChar *text;
+    unsigned long long v;
+    int rc = 0;
+
+    el = child(cpu, "arch", false);
+    if (el) {
+        size_t a, b;
+
+        text = xmlNodeGetContent(el);
+        if (!text)
+            return -ENOMEM;
+        for (a = 0; isspace(text[a]); a++)
+            ;
+        for (b = strlen((const char *)text); b > a && isspace(text[b - 1]); b--)
+            ;
+        if (b > a) {
+            rd->topo.cpu_model = strndup((const char *)text + a, b - a);
+            if (!rd->topo.cpu_model)
+                rc = -ENOMEM;
+        }
+        xmlFree(text);
+        if (rc)
+            return rc;
+    }
+    el = child(cpu, "mhz", true);
+    if (el) {
+        rc = read_uint_text(rd, el, UINT_MAX, &v);
+        if (rc)
+            return rc;
+        rd->topo.cpu_mhz = (unsigned int)v;
+    }
+    el = child(host, "memory", true);
+    if (el)
+        rc = read_kib(rd, el, &rd->topo.mem_total_kib);
+    return rc;
+}
+
+static int read_doc(struct reader *rd, xmlDocPtr doc)
+{
+    const xmlNode *root = xmlDocGetRootElement(doc);
+    const xmlNode *host, *cells;
+    xmlNode *el;
+    struct np_err finish_err;
+    char *source = NULL;
+    char rname[128];
+    int rc;
+
+    if (!root)
+        return fail(rd, NULL, "the document has no root element");
+    if (!is_el(root, "capabilities", false)) {
+        el_name(root, rname, sizeof(rname));
+        return fail(rd, root, "the root element is <%s>, not <capabilities>",
+                    rname);
+    }
+    host = child(root, "host", false);
+    if (!host)
+        return fail(rd, root, "<capabilities> has no <host> element");
+    cells = child(child(host, "topology", false), "cells", false);
+    if (!cells)
+        return fail(rd, host,
+                    "<host> has no <topology><cells> element: "
+                    "these capabilities list no numa cells");
+
+    rc = scan_ids(rd, cells, host);
+    if (rc)
+        return rc;
+    rc = np_topo_alloc(&rd->topo, (unsigned int)rd->max_cpu + 1,
+                       (unsigned int)rd->max_cell + 1);
+    if (rc)
+        return rc;
+    rd->topo.hw = np_hw_new(rd->topo.nr_cpu_ids, rd->topo.nr_node_ids);
+    if (!rd->topo.hw)
+        return -ENOMEM;
+    for_each_child(el, cells, "cell", false)
+    {
+        rc = read_cell(rd, el);
+        if (rc)
+            return rc;
+    }
+    for_each_child(el, child(host, "cpus", true), "cpu", true)
+    {
+        rc = read_cpu(rd, el, -1);
+        if (rc)
+            return rc;
+    }
+    rc = read_host(rd, host);
+    if (rc)
+        return rc;
+    for_each_child(el, child(host, "cache", false), "bank", false)
+    {
+        rc = read_bank(rd, el);
+        if (rc)
+            return rc;
+    }
+    if (hw_empty(&rd->topo)) {
+        np_hw_free(rd->topo.hw);
+        rd->topo.hw = NULL;
+    }
+
+    if (asprintf(&source, "capabilities XML %s", rd->name) < 0)
+        return -ENOMEM;
+    rc = np_topo_set_source(&rd->topo, source);
+    free(source);
+    if (rc)
+        return rc;
+    np_err_clear(&finish_err);
+    rc = np_topo_finish(&rd->topo, &finish_err);
+    if (rc == -EINVAL)
+        return np_err_set(rd->err, rc, "%s: %s", rd->name, finish_err.msg);
+    return rc;
+}
+
+int np_xml_read_caps(const char *buf, size_t len, const char *name_for_errors,
+                     struct np_topo *topo, struct np_err *err)
+{
+    struct reader rd;
+    xmlDocPtr doc = NULL;
+    int rc;
+
+    memset(&rd, 0, sizeof(rd));
+    rd.name = name_for_errors ? name_for_errors : DEFAULT_NAME;
+    rd.err = err;
+    rd.max_cpu = rd.max_cell = -1;
+    np_topo_init(&rd.topo);
+    np_cpumap_init(&rd.listed_cpus);
+    np_cpumap_init(&rd.listed_cells);
+
+    rc = np_cpumap_alloc(&rd.listed_cpus, NP_MAX_CPU_IDS);
+    if (rc)
+        goto out;
+    rc = np_cpumap_alloc(&rd.listed_cells, NP_MAX_NODE_IDS);
+    if (rc)
+        goto out;
+    rc = parse_doc(buf, len, rd.name, err, &doc);
+    if (rc)
+        goto out;
+    rc = read_doc(&rd, doc);
+    if (rc)
+        goto out;
+    np_topo_dispose(topo);
+    *topo = rd.topo;
+    np_topo_init(&rd.topo);
+out:
+    xmlFreeDoc(doc);
+    np_topo_dispose(&rd.topo);
+    np_cpumap_dispose(&rd.listed_cpus);
+    np_cpumap_dispose(&rd.listed_cells);
+    return rc;
+}
+
+int np_xml_read_caps_file(const char *path, struct np_topo *topo,
+                          struct np_err *err)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0, cap;
+    ssize_t n;
+    int fd, e, rc = 0;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        e = errno;
+        rc = np_err_set(err, -e, "cannot open '%s': %s", path, strerror(e));
+        goto out;
+    }
+    if (fstat(fd, &st) < 0) {
+        e = errno;
+        rc = np_err_set(err, -e, "cannot stat '%s': %s", path, strerror(e));
+        goto out;
+    }
+    if (st.st_size > (off_t)MAX_FILE_SIZE) {
+        rc = np_err_set(err, -EFBIG,
+                        "'%s' is larger than %u MiB: not a "
+                        "capabilities XML file",
+                        path, MAX_FILE_SIZE >> 20);
+        goto out;
+    }
+    /* st_size may be 0 for special files: read until EOF, up to the cap */
+    cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+    for (;;) {
+        if (len == cap) {
+            char *bigger;
+
+            if (cap > MAX_FILE_SIZE)
+                break;
+            cap *= 2;
+            bigger = realloc(buf, cap);
+            if (!bigger) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = bigger;
+        } else if (!buf) {
+            buf = malloc(cap);
+            if (!buf) {
+                rc = -ENOMEM;
+                goto out;
+            }
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            e = errno;
+            rc = np_err_set(err, -e, "cannot read '%s': %s", path, strerror(e));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > MAX_FILE_SIZE) {
+        rc = np_err_set(err, -EFBIG,
+                        "'%s' is larger than %u MiB: not a "
+                        "capabilities XML file",
+                        path, MAX_FILE_SIZE >> 20);
+        goto out;
+    }
+    rc = np_xml_read_caps(buf, len, path, topo, err);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,631 @@
+/*
+ * plan_json.c: the JSON form of a plan (json-c) and plan files.  The
+ * contract is in plan.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "cpulist.h"
+#include "fileio.h"
+#include "json_util.h"
+#include "plan.h"
+
+/* ------------------------------------------------------------------ */
+/* JSON: writing                                                       */
+/* ------------------------------------------------------------------ */
+
+/* A set as "0-3,6" or "none" (never "all": the reader has no host). */
+static json_object *new_list(const struct np_cpumap *map)
+{
+    char *s = np_json_list_format(map, NULL);
+    json_object *o;
+
+    if (!s)
+        return NULL;
+    o = json_object_new_string(s);
+    free(s);
+    return o;
+}
+
+static json_object *new_score(unsigned int score)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof(buf), "%u.%02u", score / 100, score % 100);
+    return json_object_new_double_s((double)score / 100.0, buf);
+}
+
+static json_object *new_strings(char **v, unsigned int nr, bool *oom)
+{
+    json_object *arr = json_object_new_array();
+    unsigned int i;
+
+    if (!arr)
+        return NULL;
+    for (i = 0; i < nr; i++)
+        np_json_arr_add(arr, json_object_new_string(v[i]), oom);
+    return arr;
+}
+
+static json_object *write_guest(const struct np_plan *plan,
+                                const struct np_plan_guest *g, bool *oom)
+{
+    json_object *o = json_object_new_object(), *pins, *mem;
+    unsigned int v;
+    int n;
+
+    if (!o)
+        return NULL;
+    np_json_obj_add(o, "id", json_object_new_int(g->id), oom);
+    np_json_obj_add(o, "name", json_object_new_string(g->name), oom);
+    np_json_obj_add(o, "new", json_object_new_boolean(g->is_new), oom);
+    np_json_obj_add(o, "placed", json_object_new_boolean(g->placed), oom);
+    np_json_obj_add(o, "vcpus", json_object_new_int64(g->nr_vcpus), oom);
+    np_json_obj_add(o, "memory_kib", json_object_new_int64((int64_t)g->mem_kib),
+                    oom);
+    np_json_obj_add(o, "nodes", new_list(&g->nodes), oom);
+    if (g->node_affinity_auto)
+        np_json_obj_add(o, "node_affinity", json_object_new_string("auto"),
+                        oom);
+    else if (g->node_affinity.nr_bits)
+        np_json_obj_add(o, "node_affinity", new_list(&g->node_affinity), oom);
+    if (g->mem_per_node_kib) {
+        mem = json_object_new_object();
+        np_json_obj_add(o, "memory_per_node_kib", mem, oom);
+        for (n = 0; mem && n < (int)plan->nr_node_ids; n++) {
+            char key[16];
+
+            if (!g->mem_per_node_kib[n])
+                continue;
+            snprintf(key, sizeof(key), "%d", n);
+            np_json_obj_add(
+                mem, key,
+                json_object_new_int64((int64_t)g->mem_per_node_kib[n]), oom);
+        }
+    }
+    if (!plan->is_journal)
+        np_json_obj_add(o, "score", new_score(g->score), oom);
+    pins = json_object_new_array();
+    np_json_obj_add(o, "pins", pins, oom);
+    for (v = 0; pins && g->placed && v < g->nr_vcpus; v++) {
+        json_object *p = json_object_new_object();
+
+        np_json_arr_add(pins, p, oom);
+        if (!p)
+            break;
+        np_json_obj_add(p, "vcpu", json_object_new_int64(v), oom);
+        if (g->hard[v].nr_bits)
+            np_json_obj_add(p, "hard", new_list(&g->hard[v]), oom);
+        if (g->soft[v].nr_bits)
+            np_json_obj_add(p, "soft", new_list(&g->soft[v]), oom);
+    }
+    if (g->nr_reasons)
+        np_json_obj_add(o, "reasons",
+                        new_strings(g->reasons, g->nr_reasons, oom), oom);
+    if (g->advice)
+        np_json_obj_add(o, "advice", json_object_new_string(g->advice), oom);
+    if (g->migrate)
+        np_json_obj_add(o, "migrate", json_object_new_boolean(true), oom);
+    return o;
+}
+
+int np_plan_write_json(const struct np_plan *plan, char **json_out,
+                       struct np_err *err)
+{
+    json_object *root = json_object_new_object(), *host, *guests;
+    const char *text;
+    bool oom = !root;
+    unsigned int i;
+    int rc = 0;
+
+    *json_out = NULL;
+    if (root) {
+        np_json_obj_add(root, "numapin_plan",
+                        json_object_new_int(NP_PLAN_VERSION), &oom);
+        np_json_obj_add(
+            root, "kind",
+            json_object_new_string(plan->is_journal ? "journal" : "plan"),
+            &oom);
+        if (plan->backend)
+            np_json_obj_add(root, "backend",
+                            json_object_new_string(plan->backend), &oom);
+        host = json_object_new_object();
+        np_json_obj_add(root, "host", host, &oom);
+        if (host) {
+            np_json_obj_add(host, "cpu_ids",
+                            json_object_new_int64(plan->nr_cpu_ids), &oom);
+            np_json_obj_add(host, "node_ids",
+                            json_object_new_int64(plan->nr_node_ids), &oom);
+        }
+        np_json_obj_add(root, "policy",
+                        json_object_new_string(np_policy_name(plan->policy)),
+                        &oom);
+        np_json_obj_add(root, "overcommit",
+                        json_object_new_int64(plan->overcommit), &oom);
+        np_json_obj_add(
+            root, "pin",
+            json_object_new_string(plan->pin == NP_PIN_SOFT ? "soft" : "hard"),
+            &oom);
+        if (!plan->is_journal)
+            np_json_obj_add(root, "score", new_score(plan->score), &oom);
+        if (plan->nr_reasons)
+            np_json_obj_add(root, "reasons",
+                            new_strings(plan->reasons, plan->nr_reasons, &oom),
+                            &oom);
+        guests = json_object_new_array();
+        np_json_obj_add(root, "guests", guests, &oom);
+        for (i = 0; guests && i < plan->nr_guests; i++)
+            np_json_arr_add(guests, write_guest(plan, &plan->guests[i], &oom),
+                            &oom);
+    }
+    if (oom) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    text = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                  JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!text || asprintf(json_out, "%s\n", text) < 0) {
+        *json_out = NULL;
+        rc = -ENOMEM;
+    }
+out:
+    if (rc)
+        np_err_set(err, rc, "out of memory while formatting the plan");
+    json_object_put(root);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON: reading                                                       */
+/* ------------------------------------------------------------------ */
+
+static int get(struct np_json_rd *rd, json_object *obj, const char *path,
+               const char *key, enum json_type type, bool required,
+               json_object **out)
+{
+    json_object *v = NULL;
+
+    *out = NULL;
+    if (!json_object_object_get_ex(obj, key, &v) || !v) {
+        if (required)
+            return np_json_fail(rd, path, "'%s' is missing", key);
+        return 0;
+    }
+    if (json_object_get_type(v) != type &&
+        !(type == json_type_double && json_object_is_type(v, json_type_int)))
+        return np_json_fail(rd, path, "'%s' has the wrong type", key);
+    *out = v;
+    return 0;
+}
+
+static int get_uint(struct np_json_rd *rd, json_object *obj, const char *path,
+                    const char *key, uint64_t max, uint64_t *out)
+{
+    json_object *v;
+    int64_t n;
+    int rc = get(rd, obj, path, key, json_type_int, true, &v);
+
+    if (rc)
+        return rc;
+    n = json_object_get_int64(v);
+    if (n < 0 || (uint64_t)n > max)
+        return np_json_fail(rd, path, "'%s' is out of range (0 to %" PRIu64 ")",
+                            key, max);
+    *out = (uint64_t)n;
+    return 0;
+}
+
+/* "0-3,6", "all", "none" into map of nr_bits bits. */
+static int parse_list(const char *s, unsigned int nr_bits,
+                      struct np_cpumap *map)
+{
+    const char *p = s;
+    int rc = np_cpumap_alloc(map, nr_bits);
+
+    if (rc)
+        return rc;
+    if (!strcmp(s, "none"))
+        return 0;
+    if (!strcmp(s, "all")) {
+        np_cpumap_set_all(map);
+        return 0;
+    }
+    while (*p) {
+        char *end;
+        long a, b;
+
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        a = strtol(p, &end, 10);
+        b = a;
+        p = end;
+        if (*p == '-') {
+            p++;
+            if (*p < '0' || *p > '9')
+                return -EINVAL;
+            b = strtol(p, &end, 10);
+            p = end;
+        }
+        if (a > b || b >= (long)nr_bits)
+            return -EINVAL;
+        np_cpumap_set_range(map, (int)a, (int)b);
+        if (*p == ',' && p[1])
+            p++;
+        else if (*p)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+static int get_list(struct np_json_rd *rd, json_object *obj, const char *path,
+                    const char *key, unsigned int nr_bits, bool required,
+                    struct np_cpumap *map)
+{
+    json_object *v;
+    int rc = get(rd, obj, path, key, json_type_string, required, &v);
+
+    if (rc || !v)
+        return rc;
+    rc = parse_list(json_object_get_string(v), nr_bits, map);
+    if (rc == -EINVAL)
+        return np_json_fail(rd, path,
+                            "'%s' is not a list of ids below %u: '%s'", key,
+                            nr_bits, json_object_get_string(v));
+    return rc;
+}
+
+static int get_strings(struct np_json_rd *rd, json_object *obj,
+                       const char *path, const char *key, struct np_plan *plan,
+                       struct np_plan_guest *g)
+{
+    json_object *arr;
+    size_t i;
+    int rc = get(rd, obj, path, key, json_type_array, false, &arr);
+
+    if (rc || !arr)
+        return rc;
+    for (i = 0; i < json_object_array_length(arr); i++) {
+        json_object *s = json_object_array_get_idx(arr, i);
+
+        if (!json_object_is_type(s, json_type_string))
+            return np_json_fail(rd, path, "'%s[%zu]' is not a string", key, i);
+        rc = np_plan_reason(plan, g, "%s", json_object_get_string(s));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static unsigned int score_of(json_object *v)
+{
+    double d = v ? json_object_get_double(v) : 0;
+
+    return d > 0 ? (unsigned int)(d * 100.0 + 0.5) : 0;
+}
+
+static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
+                      json_object *o, const char *path)
+{
+    static const char *const keys[] = {
+        "id",     "name",          "new",
+        "placed", "vcpus",         "memory_kib",
+        "nodes",  "node_affinity", "memory_per_node_kib",
+        "score",  "pins",          "reasons",
+        "advice", "migrate",       NULL};
+    static const char *const pin_keys[] = {"vcpu", "hard", "soft", NULL};
+    json_object *v, *pins, *mem;
+    struct np_plan_guest *g;
+    uint64_t nr_vcpus, mem_kib;
+    char sub[128];
+    const char *name;
+    int64_t id;
+    size_t i;
+    int rc;
+
+    if (!json_object_is_type(o, json_type_object))
+        return np_json_fail(rd, path, "not an object");
+    rc = np_json_check_keys(rd, o, path, keys);
+    if (!rc)
+        rc = get(rd, o, path, "id", json_type_int, true, &v);
+    if (rc)
+        return rc;
+    id = json_object_get_int64(v);
+    if (id < -1 || id > INT32_MAX)
+        return np_json_fail(rd, path, "'id' is out of range");
+    rc = get(rd, o, path, "name", json_type_string, true, &v);
+    if (rc)
+        return rc;
+    name = json_object_get_string(v);
+    rc = get_uint(rd, o, path, "vcpus", 65536, &nr_vcpus);
+    if (!rc)
+        rc = get_uint(rd, o, path, "memory_kib", UINT64_MAX >> 1, &mem_kib);
+    if (rc)
+        return rc;
+    rc = np_plan_add_guest(plan, (int)id, name, (unsigned int)nr_vcpus, &g);
+    if (rc)
+        return rc;
+    g->mem_kib = mem_kib;
+    rc = get(rd, o, path, "new", json_type_boolean, true, &v);
+    if (rc)
+        return rc;
+    g->is_new = json_object_get_boolean(v);
+    rc = get(rd, o, path, "placed", json_type_boolean, true, &v);
+    if (rc)
+        return rc;
+    g->placed = json_object_get_boolean(v);
+    rc = get(rd, o, path, "migrate", json_type_boolean, false, &v);
+    if (rc)
+        return rc;
+    g->migrate = v && json_object_get_boolean(v);
+    rc = get_list(rd, o, path, "nodes", plan->nr_node_ids, true, &g->nodes);
+    if (rc)
+        return rc;
+    rc = get(rd, o, path, "node_affinity", json_type_string, false, &v);
+    if (rc)
+        return rc;
+    if (v && !strcmp(json_object_get_string(v), "auto"))
+        g->node_affinity_auto = true;
+    else if (v)
+        rc = get_list(rd, o, path, "node_affinity", plan->nr_node_ids, true,
+                      &g->node_affinity);
+    if (rc)
+        return rc;
+    rc = get(rd, o, path, "memory_per_node_kib", json_type_object, false, &mem);
+    if (rc)
+        return rc;
+    if (mem) {
+        g->mem_per_node_kib =
+            calloc(plan->nr_node_ids + 1, sizeof(*g->mem_per_node_kib));
+        if (!g->mem_per_node_kib)
+            return -ENOMEM;
+        json_object_object_foreach(mem, key, val)
+        {
+            char *end;
+            long n = strtol(key, &end, 10);
+
+            if (!*key || *end || n < 0 || n >= (long)plan->nr_node_ids ||
+                !json_object_is_type(val, json_type_int) ||
+                json_object_get_int64(val) < 0)
+                return np_json_fail(rd, path,
+                                    "'memory_per_node_kib' has a bad entry "
+                                    "'%s'",
+                                    key);
+            g->mem_per_node_kib[n] = (uint64_t)json_object_get_int64(val);
+        }
+    }
+    rc = get(rd, o, path, "score", json_type_double, false, &v);
+    if (rc)
+        return rc;
+    g->score = score_of(v);
+    rc = get(rd, o, path, "pins", json_type_array, true, &pins);
+    if (rc)
+        return rc;
+    for (i = 0; i < json_object_array_length(pins); i++) {
+        json_object *p = json_object_array_get_idx(pins, i);
+        uint64_t vcpu;
+
+        snprintf(sub, sizeof(sub), "%s.pins[%zu]", path, i);
+        if (!json_object_is_type(p, json_type_object))
+            return np_json_fail(rd, sub, "not an object");
+        rc = np_json_check_keys(rd, p, sub, pin_keys);
+        if (!rc)
+            rc = get_uint(rd, p, sub, "vcpu", 65535, &vcpu);
+        if (rc)
+            return rc;
+        if (vcpu >= g->nr_vcpus)
+            return np_json_fail(rd, sub,
+                                "vcpu %" PRIu64 " is not below 'vcpus'", vcpu);
+        rc = get_list(rd, p, sub, "hard", plan->nr_cpu_ids, false,
+                      &g->hard[vcpu]);
+        if (!rc)
+            rc = get_list(rd, p, sub, "soft", plan->nr_cpu_ids, false,
+                          &g->soft[vcpu]);
+        if (rc)
+            return rc;
+    }
+    rc = get_strings(rd, o, path, "reasons", plan, g);
+    if (rc)
+        return rc;
+    rc = get(rd, o, path, "advice", json_type_string, false, &v);
+    if (!rc && v) {
+        g->advice = strdup(json_object_get_string(v));
+        if (!g->advice)
+            rc = -ENOMEM;
+    }
+    return rc;
+}
+
+int np_plan_read_json(const char *buf, size_t len, const char *name,
+                      struct np_plan *plan, struct np_err *err)
+{
+    static const char *const keys[] = {
+        "numapin_plan", "kind",  "backend", "host",   "policy", "overcommit",
+        "pin",          "score", "reasons", "guests", NULL};
+    static const char *const host_keys[] = {"cpu_ids", "node_ids", NULL};
+    struct np_json_rd rd = {.name = name, .err = err, .what = "plan"};
+    struct json_tokener *tok = NULL;
+    json_object *root = NULL, *v, *host, *guests;
+    uint64_t n;
+    const char *s;
+    size_t i;
+    int rc;
+
+    np_plan_dispose(plan);
+    tok = json_tokener_new();
+    if (!tok)
+        return -ENOMEM;
+    root = json_tokener_parse_ex(tok, buf, (int)len);
+    if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+        rc = np_err_set(err, -EINVAL, "%s: not valid json: %s",
+                        name ? name : "plan",
+                        json_tokener_error_desc(json_tokener_get_error(tok)));
+        goto out;
+    }
+    if (!json_object_is_type(root, json_type_object)) {
+        rc = np_json_fail(&rd, "(top)", "not an object");
+        goto out;
+    }
+    rc = np_json_check_keys(&rd, root, "(top)", keys);
+    if (!rc)
+        rc = get_uint(&rd, root, "(top)", "numapin_plan", 1000, &n);
+    if (rc)
+        goto out;
+    if (n != NP_PLAN_VERSION) {
+        rc = np_json_fail(&rd, "numapin_plan",
+                          "version %" PRIu64
+                          " is not supported (this numapin reads %d)",
+                          n, NP_PLAN_VERSION);
+        goto out;
+    }
+    rc = get(&rd, root, "(top)", "kind", json_type_string, true, &v);
+    if (rc)
+        goto out;
+    s = json_object_get_string(v);
+    if (strcmp(s, "plan") && strcmp(s, "journal")) {
+        rc = np_json_fail(&rd, "kind", "'%s' is neither 'plan' nor 'journal'",
+                          s);
+        goto out;
+    }
+    plan->is_journal = !strcmp(s, "journal");
+    rc = get(&rd, root, "(top)", "backend", json_type_string, false, &v);
+    if (rc)
+        goto out;
+    if (v && !(plan->backend = strdup(json_object_get_string(v)))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    rc = get(&rd, root, "(top)", "host", json_type_object, true, &host);
+    if (!rc)
+        rc = np_json_check_keys(&rd, host, "host", host_keys);
+    if (!rc)
+        rc = get_uint(&rd, host, "host", "cpu_ids", NP_MAX_CPU_IDS, &n);
+    if (rc)
+        goto out;
+    plan->nr_cpu_ids = (unsigned int)n;
+    rc = get_uint(&rd, host, "host", "node_ids", NP_MAX_NODE_IDS, &n);
+    if (rc)
+        goto out;
+    plan->nr_node_ids = (unsigned int)n;
+    if (!plan->nr_cpu_ids || !plan->nr_node_ids) {
+        rc = np_json_fail(&rd, "host", "no cpu or node ids");
+        goto out;
+    }
+    rc = get(&rd, root, "(top)", "policy", json_type_string, true, &v);
+    if (rc)
+        goto out;
+    if (np_policy_parse(json_object_get_string(v), &plan->policy)) {
+        rc = np_json_fail(&rd, "policy", "unknown policy '%s'",
+                          json_object_get_string(v));
+        goto out;
+    }
+    rc = get_uint(&rd, root, "(top)", "overcommit", 1024, &n);
+    if (rc)
+        goto out;
+    plan->overcommit = n ? (unsigned int)n : 1;
+    rc = get(&rd, root, "(top)", "pin", json_type_string, true, &v);
+    if (rc)
+        goto out;
+    s = json_object_get_string(v);
+    if (strcmp(s, "hard") && strcmp(s, "soft")) {
+        rc = np_json_fail(&rd, "pin", "'%s' is neither 'hard' nor 'soft'", s);
+        goto out;
+    }
+    plan->pin = !strcmp(s, "soft") ? NP_PIN_SOFT : NP_PIN_HARD;
+    rc = get(&rd, root, "(top)", "score", json_type_double, false, &v);
+    if (rc)
+        goto out;
+    plan->score = score_of(v);
+    rc = get_strings(&rd, root, "(top)", "reasons", plan, NULL);
+    if (rc)
+        goto out;
+    rc = get(&rd, root, "(top)", "guests", json_type_array, true, &guests);
+    if (rc)
+        goto out;
+    for (i = 0; i < json_object_array_length(guests); i++) {
+        char path[32];
+
+        snprintf(path, sizeof(path), "guests[%zu]", i);
+        rc = read_guest(&rd, plan, json_object_array_get_idx(guests, i), path);
+        if (rc)
+            goto out;
+    }
+out:
+    if (rc == -ENOMEM)
+        np_err_set(err, rc, "out of memory while reading the plan");
+    if (rc)
+        np_plan_dispose(plan);
+    json_object_put(root);
+    json_tokener_free(tok);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+/* ------------------------------------------------------------------ */
+
+int np_plan_write_file(const char *path, const struct np_plan *plan,
+                       struct np_err *err)
+{
+    char *json = NULL;
+    int rc;
+
+    rc = np_plan_write_json(plan, &json, err);
+    if (rc)
+        return rc;
+    rc = np_file_write_atomic(path, json, strlen(json), 0644, err);
+    free(json);
+    return rc;
+}
+
+#define PLAN_MAX_FILE (64u << 20)
+
+int np_plan_read_file(const char *path, struct np_plan *plan,
+                      struct np_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    int rc = 0;
+
+    if (!f)
+        return np_err_set(err, -errno, "cannot open '%s': %s", path,
+                          strerror(errno));
+    for (;;) {
+        if (len + 4096 > cap) {
+            char *nb;
+
+            cap = cap ? cap * 2 : 8192;
+            if (cap > PLAN_MAX_FILE) {
+                rc = np_err_set(err, -EFBIG, "'%s' is too large for a plan",
+                                path);
+                goto out;
+            }
+            nb = realloc(buf, cap);
+            if (!nb) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = nb;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        rc = np_err_set(err, -EIO, "cannot read '%s'", path);
+        goto out;
+    }
+    rc = np_plan_read_json(buf, len, path, plan, err);
+out:
+    fclose(f);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,161 @@
+/*
+ * solver_int.h: the state the solver (solver.h) keeps while it places
+ * guests, shared by its files: solver.c (the whole request),
+ * solver_place.c (one guest), solver_improve.c (the improvement pass),
+ * solver_explain.c (reasons and advice).  Not an interface: nothing
+ * outside common/solver*.c includes it.
+ *
+ * While it places guests one at a time, the solver keeps:
+ *  - per node (by index into the present nodes): the memory still free
+ *    (KiB) and whether the node can hold memory at all;
+ *  - per CPU (by id): its load in milli-vCPUs (a vCPU pinned to k CPUs
+ *    adds 1000/k, rounded up, to each) and its core;
+ *  - per core: whether a guest placed with isolate/require owns it.
+ * A CPU can take one more vCPU when load + 1000 <= overcommit * 1000 and
+ * its core is not owned: with overcommit 1, a CPU in anyone's pin is
+ * never used again, so pins never overlap.
+ */
+#ifndef NP_SOLVER_INT_H
+#define NP_SOLVER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "solver.h"
+
+#define MILLI 1000u /* a vCPU, in the milli-vCPUs of a CPU's load */
+
+struct core {
+    int node;             /* node index */
+    unsigned int first;   /* into core_cpus */
+    unsigned int nr_cpus; /* online, unreserved threads */
+};
+
+/* One candidate node set: sorted node indices and its figures. */
+struct cand {
+    unsigned int nr;
+    unsigned int *members; /* into the shared members pool */
+    bool fits;
+    uint64_t total_distance;
+    uint64_t cpu_load; /* milli-vCPUs pinned on its CPUs */
+    uint64_t nr_cpus;  /* usable CPUs of its nodes */
+    uint64_t mem_used; /* KiB in use on its memory nodes */
+    uint64_t mem_total;
+};
+
+/* Where a placed guest is: the nodes of its candidate (by index), the
+ * vCPUs and KiB on each, its CPUs. */
+struct where {
+    unsigned int nr;
+    unsigned int *node;
+    unsigned int *vcpus;
+    uint64_t *mem;
+    unsigned int nr_vcpus;
+    int *cpus;   /* ascending */
+    double cost; /* vCPU-to-memory distance x KiB, per vCPU */
+};
+
+/* One guest to place. */
+struct job {
+    unsigned int plan_idx;    /* its entry in the plan */
+    const struct np_guest *g; /* NULL for a new guest */
+    unsigned int nr_vcpus;
+    uint64_t mem_kib;
+    bool placed;
+    struct where at;         /* once placed */
+    struct where was;        /* the improvement pass: before a trial */
+    bool moved;              /* by the improvement pass */
+    unsigned __int128 share; /* dominant share, scaled: the larger of
+                                vCPUs x host memory, memory x host CPUs */
+};
+
+struct solver {
+    const struct np_snapshot *snap;
+    const struct np_topo *topo;
+    const struct np_solve_req *req;
+    struct np_plan *plan;
+    uint32_t limit; /* overcommit * MILLI */
+    bool pack;      /* rule 4 reversed: most loaded first */
+
+    unsigned int nr_nodes;
+    int *node_ids;      /* index -> id */
+    unsigned int *dist; /* nr_nodes^2, by index */
+    bool *has_mem;
+    int64_t *mem_avail; /* KiB */
+    uint64_t *mem_total;
+    unsigned int *node_cpus; /* usable CPUs per node */
+
+    unsigned int nr_cores;
+    struct core *cores; /* grouped by node, in CPU id order */
+    int *core_cpus;
+    unsigned int *node_core_first; /* nr_nodes + 1: cores of node i are
+                                      node_core_first[i] .. [i+1]-1 */
+    int *core_of;                  /* by CPU id; -1 unusable */
+    bool *owned;                   /* per core */
+    uint32_t *load;                /* by CPU id */
+    unsigned int max_node_cpus;
+    uint64_t max_node_mem;
+
+    /* Scratch, sized once. */
+    unsigned int *cap; /* per node: vCPUs it can take now */
+    uint64_t *mem;     /* per node: memory it can take now */
+    uint64_t *dsum;
+    unsigned int *stamp; /* per node: the grow() that took it */
+    unsigned int gen;    /* the current grow() */
+    struct cand *cands;
+    unsigned int *pool;     /* nr_nodes * nr_nodes members */
+    unsigned int *take;     /* vCPUs per node of the winner */
+    uint64_t *mem_take;     /* KiB per node of the winner */
+    int *chosen;            /* CPUs chosen, nr_vcpus */
+    bool *picked;           /* by CPU id: chosen for this guest */
+    unsigned int local_pct; /* of the guest just committed */
+};
+
+static inline unsigned int dist(const struct solver *s, unsigned int a,
+                                unsigned int b)
+{
+    return s->dist[a * s->nr_nodes + b];
+}
+
+/* solver.c: the whole request */
+const struct np_cpumap *solver_vcpu_pin(const struct solver *s,
+                                        const struct np_vcpu *v);
+
+/* solver_place.c: one guest */
+void solver_node_caps(struct solver *s, unsigned int n);
+void solver_compute_caps(struct solver *s);
+bool solver_grow(struct solver *s, unsigned int seed, unsigned int vcpus,
+                 uint64_t mem_kib, struct cand *c);
+void solver_cand_figures(const struct solver *s, struct cand *c);
+int solver_cand_decide(const struct cand *a, const struct cand *b, bool pack,
+                       bool *better_out);
+void solver_where_dispose(struct where *w);
+void solver_occupy(struct solver *s, const struct where *w);
+void solver_vacate(struct solver *s, const struct where *w);
+unsigned int solver_where_nodes_used(const struct where *w);
+int solver_choose(struct solver *s, const struct job *j, const struct cand *c,
+                  struct where *w);
+int solver_fill_entry(struct solver *s, const struct job *j);
+unsigned int solver_find_cands(struct solver *s, const struct job *j,
+                               unsigned int *win_out, unsigned int *second_out,
+                               unsigned int *nr_fit_out, bool *single_out);
+int solver_place_one(struct solver *s, struct job *j, bool *placed_out,
+                     struct np_err *err);
+
+/* solver_improve.c: the improvement pass */
+int solver_improve_and_refill(struct solver *s, struct job *jobs,
+                              unsigned int nr_jobs);
+
+/* solver_explain.c: reasons and advice */
+void solver_format_mem(uint64_t kib, char *buf, size_t size);
+int solver_advise(struct solver *s, const struct job *j,
+                  struct np_plan_guest *pg, unsigned int nr_nodes_used);
+int solver_explain_candidates(struct solver *s, const struct job *j,
+                              struct np_plan_guest *pg, unsigned int nr_cands,
+                              unsigned int nr_fit, bool single);
+int solver_explain_choice(struct solver *s, const struct job *j,
+                          struct np_plan_guest *pg, unsigned int win,
+                          unsigned int second);
+int solver_plan_reasons(struct solver *s, const bool *replaced);
+
+#endif /* NP_SOLVER_INT_H */

@@ -1,0 +1,328 @@
+/*
+ * rootfs.c: files of a Linux host read relative to its root directory
+ * (see rootfs.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rootfs.h"
+
+int np_rootfs_read(int rootfd, const char *rel, char **text_out,
+                   size_t *len_out)
+{
+    char *buf = NULL, *grown;
+    size_t len = 0, cap = 0;
+    ssize_t got;
+    int fd, rc;
+
+    *text_out = NULL;
+    fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    for (;;) {
+        if (cap - len < 2) {
+            cap = cap ? 2 * cap : 4096;
+            grown = realloc(buf, cap);
+            if (!grown) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = grown;
+        }
+        got = read(fd, buf + len, cap - len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            goto out;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+        if (len > NP_ROOTFS_MAX_FILE) {
+            rc = -EFBIG;
+            goto out;
+        }
+    }
+    if (!buf) {
+        buf = malloc(1);
+        if (!buf) {
+            rc = -ENOMEM;
+            goto out;
+        }
+    }
+    buf[len] = '\0';
+    *text_out = buf;
+    if (len_out)
+        *len_out = len;
+    buf = NULL;
+    rc = 0;
+out:
+    close(fd);
+    free(buf);
+    return rc;
+}
+
+/* ---- files with sentences: the family linux_host.c reads with ------- */
+
+/* "ROOT/rel", as the user would type it, in buf. */
+const char *np_rootfs_where(const struct np_rootfs *r, const char *rel,
+                            char *buf, size_t size)
+{
+    size_t n = strlen(r->root);
+    bool slash = n && r->root[n - 1] == '/';
+
+    snprintf(buf, size, "%s%s%s", r->root, slash ? "" : "/", rel);
+    return buf;
+}
+
+/* A short printable copy of text for a message: newlines shown as "\n",
+ * cut after 40 characters. */
+const char *np_rootfs_show(const char *text, char *buf, size_t size)
+{
+    size_t i, o = 0;
+
+    for (i = 0; text[i] && o + 6 < size; i++) {
+        if (i == 40) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (text[i] == '\n') {
+            buf[o++] = '\\';
+            buf[o++] = 'n';
+        } else if (isprint((unsigned char)text[i])) {
+            buf[o++] = text[i];
+        } else {
+            buf[o++] = '?';
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/*
+ * Read root/rel into a NUL-terminated heap buffer in *text_out (the caller
+ * frees it).  Returns 0 or -errno with a sentence naming the file; when
+ * optional, a missing file gives -ENOENT and no sentence.
+ */
+int np_rootfs_read_text(const struct np_rootfs *r, const char *rel,
+                        bool optional, char **text_out)
+{
+    char path[PATH_MAX];
+    char *buf = NULL, *grown;
+    size_t len = 0, cap = 0;
+    ssize_t got;
+    int fd = -1, rc;
+
+    *text_out = NULL;
+    fd = openat(r->rootfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        if (rc != -ENOENT || !optional)
+            np_err_set(r->err, rc, "cannot open '%s': %s",
+                       np_rootfs_where(r, rel, path, sizeof(path)),
+                       strerror(-rc));
+        goto out;
+    }
+    for (;;) {
+        if (cap - len < 2) {
+            cap = cap ? 2 * cap : 4096;
+            grown = realloc(buf, cap);
+            if (!grown) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = grown;
+        }
+        got = read(fd, buf + len, cap - len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            np_err_set(r->err, rc, "cannot read '%s': %s",
+                       np_rootfs_where(r, rel, path, sizeof(path)),
+                       strerror(-rc));
+            goto out;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+        if (len > NP_ROOTFS_MAX_TEXT) {
+            rc = np_err_set(r->err, -EINVAL,
+                            "'%s' is larger than %u bytes: not a kernel file",
+                            np_rootfs_where(r, rel, path, sizeof(path)),
+                            NP_ROOTFS_MAX_TEXT);
+            goto out;
+        }
+    }
+    if (!buf) {
+        buf = malloc(1);
+        if (!buf) {
+            rc = -ENOMEM;
+            goto out;
+        }
+    }
+    buf[len] = '\0';
+    /* Some capture tools pad a file with NUL bytes after its text: the
+     * text is what counts, but a NUL inside it is not a kernel file. */
+    while (len && buf[len - 1] == '\0')
+        len--;
+    if (strlen(buf) != len) {
+        rc = np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
+                        np_rootfs_where(r, rel, path, sizeof(path)));
+        goto out;
+    }
+    *text_out = buf;
+    buf = NULL;
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}
+
+/* Drop the one trailing newline that sysfs values end with. */
+void np_rootfs_chomp(char *text)
+{
+    size_t n = strlen(text);
+
+    if (n && text[n - 1] == '\n')
+        text[n - 1] = '\0';
+}
+
+/* Parse a decimal number at *p, advancing *p.  0, -EINVAL (no digit) or
+ * -ERANGE. */
+int np_rootfs_parse_num(const char **p, unsigned long *value_out)
+{
+    const char *s = *p;
+    unsigned long v = 0, digit;
+
+    if (!isdigit((unsigned char)*s))
+        return -EINVAL;
+    for (; isdigit((unsigned char)*s); s++) {
+        digit = (unsigned long)(*s - '0');
+        if (v > (ULONG_MAX - digit) / 10)
+            return -ERANGE;
+        v = v * 10 + digit;
+    }
+    *p = s;
+    *value_out = v;
+    return 0;
+}
+
+/*
+ * Parse the kernel's id-list format ("", "3", "0-3,8,10-11"): no spaces,
+ * no empty entries, ranges ascending, every id below limit.  map is
+ * allocated to limit bits.  0, -EINVAL, -ERANGE or -ENOMEM.
+ */
+static int parse_list(const char *s, unsigned int limit, struct np_cpumap *map)
+{
+    unsigned long first, last;
+    int rc;
+
+    rc = np_cpumap_alloc(map, limit);
+    if (rc)
+        return rc;
+    if (!*s)
+        return 0;
+    for (;;) {
+        rc = np_rootfs_parse_num(&s, &first);
+        if (rc)
+            return rc;
+        last = first;
+        if (*s == '-') {
+            s++;
+            rc = np_rootfs_parse_num(&s, &last);
+            if (rc)
+                return rc;
+        }
+        if (first > last)
+            return -EINVAL;
+        if (last >= limit)
+            return -ERANGE;
+        rc = np_cpumap_set_range(map, (int)first, (int)last);
+        if (rc)
+            return rc;
+        if (!*s)
+            return 0;
+        if (*s != ',')
+            return -EINVAL;
+        s++;
+    }
+}
+
+/* Read and parse an id list.  optional as for np_rootfs_read_text(). */
+int np_rootfs_read_list(const struct np_rootfs *r, const char *rel,
+                        unsigned int limit, bool optional,
+                        struct np_cpumap *map)
+{
+    char path[PATH_MAX], text_buf[64];
+    char *text = NULL;
+    int rc;
+
+    rc = np_rootfs_read_text(r, rel, optional, &text);
+    if (rc)
+        goto out;
+    np_rootfs_chomp(text);
+    rc = parse_list(text, limit, map);
+    if (rc == -ERANGE)
+        rc = np_err_set(
+            r->err, -EINVAL, "'%s' holds '%s', which has an id of %u or more",
+            np_rootfs_where(r, rel, path, sizeof(path)),
+            np_rootfs_show(text, text_buf, sizeof(text_buf)), limit);
+    else if (rc == -EINVAL)
+        rc = np_err_set(r->err, -EINVAL,
+                        "'%s' holds '%s', not a list of ids like '0-3,8'",
+                        np_rootfs_where(r, rel, path, sizeof(path)),
+                        np_rootfs_show(text, text_buf, sizeof(text_buf)));
+out:
+    if (rc)
+        np_cpumap_dispose(map);
+    free(text);
+    return rc;
+}
+
+/* Read a file holding one integer, -1 or more.  optional as for
+ * np_rootfs_read_text(). */
+int np_rootfs_read_int(const struct np_rootfs *r, const char *rel,
+                       bool optional, int *value_out)
+{
+    char path[PATH_MAX], text_buf[64];
+    char *text = NULL;
+    const char *p;
+    unsigned long v;
+    int rc;
+
+    rc = np_rootfs_read_text(r, rel, optional, &text);
+    if (rc)
+        goto out;
+    np_rootfs_chomp(text);
+    p = text;
+    if (!*text && optional) {
+        rc = -ENOENT; /* an empty file says nothing: as if absent */
+        goto out;
+    }
+    if (!strcmp(text, "-1")) {
+        *value_out = -1;
+        goto out;
+    }
+    if (np_rootfs_parse_num(&p, &v) || *p || v > INT_MAX) {
+        rc = np_err_set(r->err, -EINVAL, "'%s' holds '%s', not a number",
+                        np_rootfs_where(r, rel, path, sizeof(path)),
+                        np_rootfs_show(text, text_buf, sizeof(text_buf)));
+        goto out;
+    }
+    *value_out = (int)v;
+out:
+    free(text);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/*
+ * rootfs.h: reading the files of a Linux host relative to its root
+ * directory (a directory file descriptor, "/" or a captured tree), with
+ * openat(), never by an absolute path.
+ */
+#ifndef NP_ROOTFS_H
+#define NP_ROOTFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cpumap.h"
+#include "np_err.h"
+
+/* The largest file np_rootfs_read() reads. */
+#define NP_ROOTFS_MAX_FILE (16u << 20)
+
+/*
+ * Read rel under rootfd into a NUL-terminated heap buffer *text_out (the
+ * file may hold NULs: *len_out, when not NULL, says how long it is; the
+ * caller frees the buffer).  Returns 0, -EFBIG (larger than
+ * NP_ROOTFS_MAX_FILE) or the -errno of openat/read; no sentence.
+ */
+int np_rootfs_read(int rootfd, const char *rel, char **text_out,
+                   size_t *len_out);
+
+/*
+ * The family with sentences: a root (its fd and its name as the user gave
+ * it, for messages) and the np_err that every failure fills, naming the
+ * file as "ROOT/rel".  "optional": a missing file gives -ENOENT and no
+ * sentence.
+ */
+struct np_rootfs {
+    int rootfd;
+    const char *root; /* as given, for messages */
+    struct np_err *err;
+};
+
+/* The largest text file np_rootfs_read_text() reads (/proc/cpuinfo is
+ * about 1.5 KiB per CPU). */
+#define NP_ROOTFS_MAX_TEXT (64u << 20)
+
+/* "ROOT/rel", as the user would type it, in buf. */
+const char *np_rootfs_where(const struct np_rootfs *r, const char *rel,
+                            char *buf, size_t size);
+
+/* A short printable copy of text for a message: newlines shown as "\n",
+ * cut after 40 characters. */
+const char *np_rootfs_show(const char *text, char *buf, size_t size);
+
+/* Read ROOT/rel, a text file (no NUL byte), into *text_out (free() it).
+ * 0 or -errno with a sentence. */
+int np_rootfs_read_text(const struct np_rootfs *r, const char *rel,
+                        bool optional, char **text_out);
+
+/* Drop the one trailing newline that sysfs values end with. */
+void np_rootfs_chomp(char *text);
+
+/* Parse a decimal number at *p, advancing *p.  0, -EINVAL (no digit) or
+ * -ERANGE. */
+int np_rootfs_parse_num(const char **p, unsigned long *value_out);
+
+/* Read an id list ("", "3", "0-3,8,10-11", every id below limit) into map
+ * (allocated to limit bits). */
+int np_rootfs_read_list(const struct np_rootfs *r, const char *rel,
+                        unsigned int limit, bool optional,
+                        struct np_cpumap *map);
+
+/* Read a file holding one integer, -1 or more. */
+int np_rootfs_read_int(const struct np_rootfs *r, const char *rel,
+                       bool optional, int *value_out);
+
+#endif /* NP_ROOTFS_H */

@@ -1,0 +1,79 @@
+/*
+ * xen_int.h: what the files of the Xen backend share: xen_backend.c (the
+ * state, libxl's log and error codes, bitmaps, open/close and the ops
+ * table), xen_read.c (read_host, read_guests) and xen_write.c (the
+ * writes).  Not an interface: only xl-plugin/xen_*.c include it.
+ */
+#ifndef NP_XEN_INT_H
+#define NP_XEN_INT_H
+
+#include <stdbool.h>
+
+#include "xen_compat.h"
+
+#include "backend.h"
+#include "cpumap.h"
+#include "np_err.h"
+#include "xen_backend.h"
+
+/*
+ * libxl reports the cause of a failure only through its logger.  This
+ * logger keeps the last error (and its errno) so that the failing
+ * operation can put it into its np_err sentence; warnings are printed,
+ * as xl prints them; everything else is dropped unless NUMAPIN_XEN_DEBUG
+ * is set.
+ */
+struct np_xtl {
+    xentoollog_logger vtable; /* first: libxl sees only this */
+    char last_error[NP_ERR_MAX];
+    int last_errno; /* errno of the last error, 0 when none */
+    bool debug;
+};
+
+/* Forget the last error, before an operation. */
+static inline void np_xtl_clear(struct np_xtl *lg)
+{
+    lg->last_error[0] = '\0';
+    lg->last_errno = 0;
+}
+
+/* The backend's state (be->priv). */
+struct xen_priv {
+    libxl_ctx *ctx;
+    struct np_xtl logger;
+};
+
+struct xen_priv *xen_priv_of(struct np_backend *be);
+int xen_error(struct xen_priv *p, int rc, struct np_err *err, const char *what);
+int xen_bitmap_to_cpumap(const libxl_bitmap *bm, unsigned int nr_bits,
+                         struct np_cpumap *out);
+int xen_cpumap_to_bitmap(const struct np_cpumap *map, libxl_bitmap *bm);
+int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
+                  struct np_err *err);
+bool xen_sched_has_cap(libxl_scheduler sched);
+int xen_read_guests(struct np_backend *be, struct np_snapshot *snap,
+                    struct np_err *err);
+int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
+                          int vcpu, const struct np_cpumap *hard,
+                          const struct np_cpumap *soft, struct np_err *err);
+int xen_set_node_affinity(struct np_backend *be, const struct np_guest *g,
+                          const struct np_cpumap *nodes, struct np_err *err);
+int xen_set_sched(struct np_backend *be, const struct np_guest *g, int cap,
+                  int weight, struct np_err *err);
+int xen_move_memory(struct np_backend *be, const struct np_guest *g,
+                    const struct np_cpumap *from, const struct np_cpumap *to,
+                    struct np_err *err);
+
+/* Xen's page size on x86 and Arm, for counts in pages. */
+#define NP_XEN_PAGE_KIB 4
+
+/* xen_memory.c: measure_memory, from debug key 'u'. */
+int np_xen_measure_memory(struct np_backend *be, struct np_snapshot *snap,
+                          struct np_err *err);
+/* xen_migrate.c: relocate, a live migration to the same host. */
+int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
+                    const struct np_cpumap *nodes, const struct np_cpumap *hard,
+                    const struct np_cpumap *soft, uint64_t free_kib,
+                    struct np_relocation *out, struct np_err *err);
+
+#endif /* NP_XEN_INT_H */

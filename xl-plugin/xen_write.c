@@ -1,0 +1,436 @@
+/*
+ * xen_write.c: the Xen backend's writes through libxl (see
+ * xen_backend.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpulist.h"
+#include "xen_int.h"
+
+/*
+ * What the write side checks and reports, worked on run A of the test
+ * bed, CPU 3 moved to a cpupool "np-pool" of its own and domu1 migrated
+ * there:
+ *   vcpu-pin domu1 all 0-1    refused before any call: no CPU of 0-1 is
+ *                             in np-pool, domu1's vCPUs would have
+ *                             nowhere to run (xl gets EINVAL from Xen
+ *                             for vCPU 0 only after trying);
+ *   vcpu-pin domu1 all 2-3    done; the read-back shows hard 2-3, and
+ *                             the note says the vCPUs run only on 3:
+ *                             CPU 2 is not in np-pool.
+ * A domain's pool and the pool's CPUs are read at the moment of each
+ * write (libxl_domain_info, libxl_cpupool_info), not from the snapshot:
+ * they decide whether the write can succeed.
+ */
+
+/* The CPUs of the cpupool domain domid runs in, sized nr_bits, and the
+ * pool's name.  -ESRCH when the domain is gone. */
+static int domain_pool(struct xen_priv *p, const struct np_guest *g,
+                       unsigned int nr_bits, struct np_cpumap *cpus_out,
+                       char *name_out, size_t name_size, struct np_err *err)
+{
+    libxl_dominfo info;
+    libxl_cpupoolinfo pool;
+    char what[96];
+    int rc;
+
+    libxl_dominfo_init(&info);
+    libxl_cpupoolinfo_init(&pool);
+    rc = libxl_domain_info(p->ctx, &info, (uint32_t)g->id);
+    if (rc == ERROR_DOMAIN_NOTFOUND) {
+        rc = np_err_set(err, -ESRCH, "domain '%s' (id %d) no longer exists",
+                        g->name, g->id);
+        goto out;
+    }
+    if (rc) {
+        snprintf(what, sizeof(what), "cannot read domain '%s'", g->name);
+        rc = xen_error(p, rc, err, what);
+        goto out;
+    }
+    if (info.dying) {
+        rc = np_err_set(err, -ESRCH,
+                        "domain '%s' (id %d) no longer exists (it is being "
+                        "destroyed)",
+                        g->name, g->id);
+        goto out;
+    }
+    rc = libxl_cpupool_info(p->ctx, &pool, info.cpupool);
+    if (rc) {
+        snprintf(what, sizeof(what), "cannot read cpupool %u of domain '%s'",
+                 info.cpupool, g->name);
+        rc = xen_error(p, rc, err, what);
+        goto out;
+    }
+    rc = xen_bitmap_to_cpumap(&pool.cpumap, nr_bits, cpus_out);
+    if (rc)
+        goto out;
+    snprintf(name_out, name_size, "%s", pool.pool_name ? pool.pool_name : "?");
+out:
+    libxl_cpupoolinfo_dispose(&pool);
+    libxl_dominfo_dispose(&info);
+    return rc;
+}
+
+/* Read vCPU vcpu of g back: its hard and soft maps, sized nr_bits. */
+static int read_vcpu(struct xen_priv *p, const struct np_guest *g, int vcpu,
+                     unsigned int nr_bits, struct np_cpumap *hard_out,
+                     struct np_cpumap *soft_out)
+{
+    libxl_vcpuinfo *vcpus;
+    int nr_vcpus = 0, nr_cpus = 0, i, rc = -ENOENT;
+
+    vcpus = libxl_list_vcpu(p->ctx, (uint32_t)g->id, &nr_vcpus, &nr_cpus);
+    if (!vcpus)
+        return -ESRCH;
+    for (i = 0; i < nr_vcpus; i++) {
+        if (vcpus[i].vcpuid != (uint32_t)vcpu)
+            continue;
+        rc = xen_bitmap_to_cpumap(&vcpus[i].cpumap, nr_bits, hard_out);
+        if (!rc)
+            rc = xen_bitmap_to_cpumap(&vcpus[i].cpumap_soft, nr_bits, soft_out);
+        break;
+    }
+    libxl_vcpuinfo_list_free(vcpus, nr_vcpus);
+    return rc;
+}
+
+/* Append "; " and a formatted sentence to be->note. */
+static void add_note(struct np_backend *be, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_note(struct np_backend *be, const char *fmt, ...)
+{
+    size_t len = strlen(be->note);
+    va_list ap;
+
+    if (len && len + 2 < sizeof(be->note)) {
+        memcpy(be->note + len, "; ", 3);
+        len += 2;
+    }
+    va_start(ap, fmt);
+    vsnprintf(be->note + len, sizeof(be->note) - len, fmt, ap);
+    va_end(ap);
+}
+
+/* A cpu-list for messages; "?" when out of memory.  free() it. */
+static char *list_of(const struct np_cpumap *map)
+{
+    char *s = np_cpulist_format_ranges(map);
+
+    return s ? s : strdup("?");
+}
+
+/*
+ * After a write: what Xen keeps, and what the vCPU can really use.  Xen
+ * stores the hard map as given but runs the vCPU only on the CPUs of its
+ * cpupool (offline CPUs are in no pool), and uses the soft map only
+ * within the hard one: say so when the pool narrows a map, or when the
+ * soft map is left nothing.
+ */
+static void note_effective(struct np_backend *be, const struct np_guest *g,
+                           int vcpu, const struct np_cpumap *hard,
+                           const struct np_cpumap *soft,
+                           const struct np_cpumap *got_hard,
+                           const struct np_cpumap *got_soft,
+                           const struct np_cpumap *pool, const char *pool_name)
+{
+    struct np_cpumap eff_hard, eff_soft, lost;
+    char *a = NULL, *b = NULL;
+
+    np_cpumap_init(&eff_hard);
+    np_cpumap_init(&eff_soft);
+    np_cpumap_init(&lost);
+    if (np_cpumap_copy(&eff_hard, got_hard) ||
+        np_cpumap_copy(&eff_soft, got_soft) || np_cpumap_copy(&lost, got_hard))
+        goto out;
+    if (hard && !np_cpumap_equal(hard, got_hard)) {
+        a = list_of(hard);
+        b = list_of(got_hard);
+        add_note(be, "xen keeps hard affinity %s for vcpu %d of %s, not %s", b,
+                 vcpu, g->name, a);
+        free(a);
+        free(b);
+        a = b = NULL;
+    }
+    np_cpumap_and(&eff_hard, pool);
+    np_cpumap_andnot(&lost, pool);
+    if (hard && !np_cpumap_is_empty(&lost)) {
+        a = list_of(&eff_hard);
+        b = list_of(&lost);
+        add_note(be,
+                 "vcpu %d of %s runs only on cpus %s: cpus %s of its "
+                 "hard affinity are not in its cpupool '%s' (offline, or in "
+                 "another pool)",
+                 vcpu, g->name, a, b, pool_name);
+        free(a);
+        free(b);
+        a = b = NULL;
+    }
+    if (!soft || np_cpumap_is_empty(got_soft))
+        goto out;
+    np_cpumap_and(&eff_soft, &eff_hard);
+    if (np_cpumap_is_empty(&eff_soft)) {
+        a = list_of(got_soft);
+        b = list_of(&eff_hard);
+        add_note(be,
+                 "the soft affinity %s of vcpu %d of %s is unreachable: "
+                 "none of it is in the cpus the vcpu may run on (%s), so "
+                 "only the hard affinity counts",
+                 a, vcpu, g->name, b);
+    } else if (!np_cpumap_subset(pool, got_soft) &&
+               !np_cpumap_subset(got_soft, pool)) {
+        /* Part of a real preference (not "all") lost to the pool; a soft
+         * map wider than the hard one is normal, and not noted. */
+        np_cpumap_zero(&lost);
+        np_cpumap_or(&lost, got_soft);
+        np_cpumap_andnot(&lost, pool);
+        a = list_of(&lost);
+        add_note(be,
+                 "cpus %s of the soft affinity of vcpu %d of %s are "
+                 "not in its cpupool '%s' (offline, or in another pool)",
+                 a, vcpu, g->name, pool_name);
+    }
+out:
+    free(a);
+    free(b);
+    np_cpumap_dispose(&lost);
+    np_cpumap_dispose(&eff_soft);
+    np_cpumap_dispose(&eff_hard);
+}
+
+/*
+ * Test only: NUMAPIN_TEST_XEN_DESTROY_AFTER_VCPU=NAME:VCPU destroys domain
+ * NAME right after its vCPU VCPU was pinned, so that the test bed can
+ * check what a pin of `all` does when the domain goes away half-way.
+ */
+static void test_destroy_hook(struct xen_priv *p, const struct np_guest *g,
+                              int vcpu)
+{
+    const char *spec = getenv("NUMAPIN_TEST_XEN_DESTROY_AFTER_VCPU");
+    const char *colon;
+    char *end;
+    long v;
+
+    if (!spec || !(colon = strrchr(spec, ':')))
+        return;
+    if ((size_t)(colon - spec) != strlen(g->name) ||
+        strncmp(spec, g->name, (size_t)(colon - spec)))
+        return;
+    v = strtol(colon + 1, &end, 10);
+    if (*end || v != vcpu)
+        return;
+    fprintf(stderr,
+            "numapin: test hook: destroying domain '%s' after "
+            "vcpu %d\n",
+            g->name, vcpu);
+    libxl_domain_destroy(p->ctx, (uint32_t)g->id, NULL);
+}
+
+static int alloc_cpu_bitmap(struct xen_priv *p, const struct np_cpumap *map,
+                            libxl_bitmap *bm, const char *which,
+                            struct np_err *err)
+{
+    int rc = libxl_cpu_bitmap_alloc(p->ctx, bm, 0);
+
+    if (rc)
+        return xen_error(p, rc, err, "cannot allocate a cpu map");
+    rc = xen_cpumap_to_bitmap(map, bm);
+    if (rc)
+        return np_err_set(err, rc, "the %s affinity names a cpu past %u", which,
+                          bm->size * 8 - 1);
+    return 0;
+}
+
+int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
+                          int vcpu, const struct np_cpumap *hard,
+                          const struct np_cpumap *soft, struct np_err *err)
+{
+    struct xen_priv *p = xen_priv_of(be);
+    libxl_bitmap hard_bm, soft_bm;
+    struct np_cpumap pool, got_hard, got_soft;
+    char pool_name[64] = "", what[96], *s = NULL, *t = NULL;
+    unsigned int nr_bits;
+    int rc;
+
+    libxl_bitmap_init(&hard_bm);
+    libxl_bitmap_init(&soft_bm);
+    np_cpumap_init(&pool);
+    np_cpumap_init(&got_hard);
+    np_cpumap_init(&got_soft);
+    np_xtl_clear(&p->logger);
+    if (!hard && !soft && !be->force)
+        return 0;
+    if (vcpu < 0 || (unsigned int)vcpu >= g->nr_vcpus)
+        return np_err_set(err, -EINVAL, "domain '%s' has no vcpu %d", g->name,
+                          vcpu);
+    if ((hard && np_cpumap_is_empty(hard)) ||
+        (soft && np_cpumap_is_empty(soft)))
+        return np_err_set(err, -EINVAL,
+                          "an affinity must name at least one cpu");
+    nr_bits = hard   ? hard->nr_bits
+              : soft ? soft->nr_bits
+                     : g->vcpus[vcpu].hard.nr_bits;
+
+    /* Before any change: the domain, its pool, and a hard map that
+     * leaves the vCPU somewhere to run. */
+    rc = domain_pool(p, g, nr_bits, &pool, pool_name, sizeof(pool_name), err);
+    if (rc)
+        goto out;
+    if (hard && !np_cpumap_intersects(hard, &pool)) {
+        s = list_of(hard);
+        t = list_of(&pool);
+        rc = np_err_set(err, -EINVAL,
+                        "no cpu of %s is in cpupool '%s' of domain '%s' "
+                        "(its cpus: %s): vcpu %d would have nowhere to run",
+                        s, pool_name, g->name, t, vcpu);
+        goto out;
+    }
+
+    if (hard) {
+        rc = alloc_cpu_bitmap(p, hard, &hard_bm, "hard", err);
+        if (rc)
+            goto out;
+    }
+    if (soft) {
+        rc = alloc_cpu_bitmap(p, soft, &soft_bm, "soft", err);
+        if (rc)
+            goto out;
+    }
+    if (be->force)
+        rc = np_libxl_set_vcpuaffinity_force(
+            p->ctx, (uint32_t)g->id, (uint32_t)vcpu, hard ? &hard_bm : NULL,
+            soft ? &soft_bm : NULL);
+    else
+        rc = libxl_set_vcpuaffinity(p->ctx, (uint32_t)g->id, (uint32_t)vcpu,
+                                    hard ? &hard_bm : NULL,
+                                    soft ? &soft_bm : NULL);
+    if (rc) {
+        snprintf(what, sizeof(what),
+                 "cannot set the affinity of vcpu %d of domain '%s'", vcpu,
+                 g->name);
+        rc = xen_error(p, rc, err, what);
+        if (rc == -ESRCH) {
+            np_err_clear(err);
+            rc = np_err_set(err, -ESRCH, "domain '%s' (id %d) no longer exists",
+                            g->name, g->id);
+        }
+        goto out;
+    }
+    test_destroy_hook(p, g, vcpu);
+
+    /* What Xen keeps, and what the vCPU can use of it.  A read-back that
+     * fails (the domain just went away) is no error: the write was made. */
+    if (!read_vcpu(p, g, vcpu, nr_bits, &got_hard, &got_soft))
+        note_effective(be, g, vcpu, hard, soft, &got_hard, &got_soft, &pool,
+                       pool_name);
+    np_xtl_clear(&p->logger);
+    rc = 0;
+
+out:
+    free(s);
+    free(t);
+    np_cpumap_dispose(&got_soft);
+    np_cpumap_dispose(&got_hard);
+    np_cpumap_dispose(&pool);
+    libxl_bitmap_dispose(&soft_bm);
+    libxl_bitmap_dispose(&hard_bm);
+    return rc;
+}
+
+/*
+ * nodes == NULL: back to Xen's automatic node affinity.  Xen takes a node
+ * map with every bit set, over all the node ids it can hold (libxl's
+ * node bitmap of libxl_get_max_nodes() bits), as "reset": it then derives
+ * the node affinity from the vCPUs' affinities again.  A map listing the
+ * host's nodes only is an explicit affinity, not automatic.
+ */
+int xen_set_node_affinity(struct np_backend *be, const struct np_guest *g,
+                          const struct np_cpumap *nodes, struct np_err *err)
+{
+    struct xen_priv *p = xen_priv_of(be);
+    libxl_bitmap bm;
+    char what[96];
+    int rc;
+
+    libxl_bitmap_init(&bm);
+    np_xtl_clear(&p->logger);
+    if (nodes && np_cpumap_is_empty(nodes))
+        return np_err_set(err, -EINVAL,
+                          "a node affinity must name at least one node");
+    rc = libxl_node_bitmap_alloc(p->ctx, &bm, 0);
+    if (rc) {
+        rc = xen_error(p, rc, err, "cannot allocate a node map");
+        goto out;
+    }
+    if (!nodes) {
+        libxl_bitmap_set_any(&bm);
+    } else if (np_cpumap_last(nodes) >= (int)(bm.size * 8)) {
+        rc = np_err_set(err, -ERANGE, "node %d is past what xen can hold",
+                        np_cpumap_last(nodes));
+        goto out;
+    } else {
+        np_cpumap_to_bytes(nodes, bm.map, bm.size);
+    }
+    rc = libxl_domain_set_nodeaffinity(p->ctx, (uint32_t)g->id, &bm);
+    if (rc) {
+        snprintf(what, sizeof(what),
+                 "cannot set the node affinity of domain '%s'", g->name);
+        rc = xen_error(p, rc, err, what);
+    }
+out:
+    libxl_bitmap_dispose(&bm);
+    return rc;
+}
+
+int xen_set_sched(struct np_backend *be, const struct np_guest *g, int cap,
+                  int weight, struct np_err *err)
+{
+    struct xen_priv *p = xen_priv_of(be);
+    libxl_domain_sched_params cur, want;
+    char what[96];
+    int rc;
+
+    libxl_domain_sched_params_init(&cur);
+    libxl_domain_sched_params_init(&want);
+    np_xtl_clear(&p->logger);
+    snprintf(what, sizeof(what),
+             "cannot set the scheduler parameters of domain '%s'", g->name);
+    rc = libxl_domain_sched_params_get(p->ctx, (uint32_t)g->id, &cur);
+    if (rc) {
+        rc = xen_error(p, rc, err, what);
+        goto out;
+    }
+    if (!xen_sched_has_cap(cur.sched)) {
+        rc = np_err_set(err, -EOPNOTSUPP,
+                        "domain '%s' runs under the %s scheduler, which has "
+                        "no cap or weight (credit and credit2 have)",
+                        g->name, libxl_scheduler_to_string(cur.sched));
+        goto out;
+    }
+    want.sched = cur.sched;
+    if (cap >= 0)
+        want.cap = cap;
+    if (weight >= 0)
+        want.weight = weight;
+    rc = libxl_domain_sched_params_set(p->ctx, (uint32_t)g->id, &want);
+    if (rc)
+        rc = xen_error(p, rc, err, what);
+out:
+    libxl_domain_sched_params_dispose(&want);
+    libxl_domain_sched_params_dispose(&cur);
+    return rc;
+}
+
+int xen_move_memory(struct np_backend *be, const struct np_guest *g,
+                    const struct np_cpumap *from, const struct np_cpumap *to,
+                    struct np_err *err)
+{
+    return np_err_set(err, -EOPNOTSUPP,
+                      "xen cannot move a running guest's memory between "
+                      "nodes");
+}
