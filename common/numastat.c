@@ -270,28 +270,16 @@ static json_object *u64(uint64_t v)
                          : json_object_new_int64((int64_t)v);
 }
 
-int np_numastat_json(const struct np_snapshot *snap,
-                     const struct np_guest *const *guests,
-                     unsigned int nr_guests, char **out, struct np_err *err)
+json_object *np_numastat_json_guests(const struct np_snapshot *snap,
+                                     const struct np_guest *const *guests,
+                                     unsigned int nr_guests)
 {
     const struct np_topo *t = &snap->topo;
     unsigned int nr = guests ? nr_guests : snap->nr_guests, i, n;
-    json_object *root = json_object_new_object(), *arr, *o, *mem;
-    const char *text;
-    bool oom = !root;
+    json_object *arr = json_object_new_array(), *o, *mem;
+    bool oom = !arr;
     char key[16];
-    int rc = 0;
 
-    *out = NULL;
-    if (oom)
-        return np_err_set(err, -ENOMEM, "out of memory while formatting json");
-    add(root, "backend",
-        snap->backend ? json_object_new_string(snap->backend) : NULL, &oom);
-    arr = json_object_new_array();
-    if (!arr)
-        oom = true;
-    else
-        add(root, "guests", arr, &oom);
     for (i = 0; i < nr && !oom; i++) {
         const struct np_guest *g = nth(snap, guests, i);
         double pct = np_guest_local_pct(t, g);
@@ -322,17 +310,36 @@ int np_numastat_json(const struct np_snapshot *snap,
             add(o, "memory_per_node_kib", NULL, &oom);
             add(o, "total_kib", NULL, &oom);
         }
+        snprintf(key, sizeof(key), "%.1f", pct);
         add(o, "local_pct",
-            pct >= 0 ? json_object_new_double_s(
-                           pct, (snprintf(key, sizeof(key), "%.1f", pct), key))
-                     : NULL,
-            &oom);
+            pct >= 0 ? json_object_new_double_s(pct, key) : NULL, &oom);
         add(o, "source",
             g->mem_per_node_kib && g->mem_source
                 ? json_object_new_string(g->mem_source)
                 : NULL,
             &oom);
     }
+    if (oom) {
+        json_object_put(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+int np_numastat_json(const struct np_snapshot *snap,
+                     const struct np_guest *const *guests,
+                     unsigned int nr_guests, char **out, struct np_err *err)
+{
+    json_object *root = json_object_new_object(), *arr;
+    const char *text;
+    bool oom = !root;
+
+    *out = NULL;
+    arr = oom ? NULL : np_numastat_json_guests(snap, guests, nr_guests);
+    if (!arr)
+        oom = true;
+    else
+        add(root, "guests", arr, &oom);
     if (!oom) {
         text = json_object_to_json_string_ext(
             root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -342,8 +349,8 @@ int np_numastat_json(const struct np_snapshot *snap,
             oom = true;
         }
     }
-    if (oom)
-        rc = np_err_set(err, -ENOMEM, "out of memory while formatting json");
     json_object_put(root);
-    return rc;
+    if (oom)
+        return np_err_set(err, -ENOMEM, "out of memory while formatting json");
+    return 0;
 }

@@ -74,8 +74,14 @@ int np_numastat_text(FILE *f, const struct np_snapshot *snap,
                      const struct np_guest *const *guests,
                      unsigned int nr_guests);
 
+struct json_object;
+/* The "guests" array of np_numastat_json(); NULL when out of memory. */
+struct json_object *np_numastat_json_guests(
+    const struct np_snapshot *snap, const struct np_guest *const *guests,
+    unsigned int nr_guests);
+
 /*
- * JSON: {"backend": ..., "guests": [{"name", "id", "memory_per_node_kib"
+ * JSON: {"guests": [{"name", "id", "memory_per_node_kib"
  * (node id as a string -> KiB, every node with memory), "total_kib",
  * "local_pct" (one decimal), "source"}]}; the last four are null for a
  * guest whose memory position is unknown.  *out is malloc'd.

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "cpulist.h"
 #include "lock.h"
 #include "numapin.h"
@@ -119,6 +121,30 @@ static void free_maps(struct np_cpumap *m, unsigned int nr)
     free(m);
 }
 
+/* The numatune document of a relocation (out NULL: a dry run). */
+static json_object *reloc_json(struct np_ctx *ctx, const struct np_guest *g,
+                               const char *nodes,
+                               const struct np_relocation *out)
+{
+    json_object *doc = np_ctx_jguest(ctx, "numatune", g, NULL);
+
+    if (!doc)
+        return NULL;
+    json_object_object_add(doc, "nodes", json_object_new_string(nodes));
+    json_object_object_add(doc, "migrate", json_object_new_boolean(1));
+    json_object_object_add(doc, "memory_moved",
+                           json_object_new_boolean(out != NULL));
+    if (out) {
+        json_object_object_add(doc, "new_id", json_object_new_int(out->new_id));
+        if (out->downtime_s >= 0)
+            json_object_object_add(doc, "downtime_s",
+                                   json_object_new_double(out->downtime_s));
+        json_object_object_add(doc, "total_s",
+                               json_object_new_double(out->total_s));
+    }
+    return doc;
+}
+
 /*
  * Relocate g to nodes; want: the journal's guest when undoing (its maps),
  * else NULL.  Prints the result, writes the journal.  An exit code.
@@ -160,6 +186,10 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     if (!list || !name || asprintf(&path, "%s/%s", dir, NP_JOURNAL_UNDO) < 0) {
         path = NULL;
         rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    if (ctx->dry_run && ctx->json) {
+        rc = np_ctx_jprint(ctx, reloc_json(ctx, g0, list, NULL), NP_EXIT_OK);
         goto out;
     }
     if (ctx->dry_run) {
@@ -209,15 +239,18 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
                           "%s", err.msg[0] ? err.msg : strerror(-rc));
         goto out;
     }
-    printf("%s: %s node(s) %s by a live migration to this host: domain %d is "
-           "now domain %d\n",
-           name, verb, list, id, out.new_id);
-    if (out.downtime_s >= 0)
-        printf("downtime %.3f s, %.3f s in all\n", out.downtime_s, out.total_s);
-    else
-        printf("%.3f s in all\n", out.total_s);
+    if (!ctx->json) {
+        printf("%s: %s node(s) %s by a live migration to this host: domain "
+               "%d is now domain %d\n",
+               name, verb, list, id, out.new_id);
+        if (out.downtime_s >= 0)
+            printf("downtime %.3f s, %.3f s in all\n", out.downtime_s,
+                   out.total_s);
+        else
+            printf("%.3f s in all\n", out.total_s);
+        print_mem("before", t, g);
+    }
     np_ctx_print_note(ctx);
-    print_mem("before", t, g);
 
     /* the journal, under the new id */
     journal.guests[0].id = out.new_id;
@@ -240,9 +273,11 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     if (rc)
         np_ctx_warn("memory of %s not measured after the move: %s", name,
                     err.msg[0] ? err.msg : strerror(-rc));
-    else
+    else if (!ctx->json)
         print_mem("after", t, by_id(&after, out.new_id));
     rc = NP_EXIT_OK;
+    if (ctx->json)
+        rc = np_ctx_jprint(ctx, reloc_json(ctx, g0, list, &out), NP_EXIT_OK);
 out:
     np_lock_release(&lk);
     free_maps(hard, nr_vcpus);

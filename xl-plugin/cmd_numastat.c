@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "numapin.h"
 #include "numastat.h"
 #include "plan.h"
@@ -133,9 +135,7 @@ out:
 int main_numastat(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest **sel = NULL;
-    struct np_err err = {""};
     unsigned int nr = 0;
-    char *json = NULL;
     int i, rc;
 
     for (i = 1; i < argc; i++)
@@ -163,13 +163,17 @@ int main_numastat(struct np_ctx *ctx, int argc, char **argv)
         return rc;
     }
     if (ctx->json) {
-        rc = np_numastat_json(&ctx->snap, sel, nr, &json, &err);
+        json_object *doc = np_ctx_jdoc(ctx, "numastat");
+        json_object *arr = doc ? np_numastat_json_guests(&ctx->snap, sel, nr)
+                               : NULL;
+
         free(sel);
-        if (rc)
-            return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
-        fputs(json, stdout);
-        free(json);
-        return NP_EXIT_OK;
+        if (!arr) {
+            json_object_put(doc);
+            return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        }
+        json_object_object_add(doc, "guests", arr);
+        return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     np_ctx_banner(ctx);
     rc = np_numastat_text(stdout, &ctx->snap, sel, nr);

@@ -791,7 +791,7 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
     np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
-    if (rc == NP_EXIT_OK)
+    if (rc == NP_EXIT_OK && !ctx->json)
         np_print_local_shares(ctx, &plan, o.no_measure);
     if (rc == NP_EXIT_OK && partial)
         rc = report_partial(&plan,

@@ -41,7 +41,7 @@ if [ $rc = 0 ] && python3 - "$tmp/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 g = d["guests"][0]
-assert d["backend"] == "test"
+assert d["command"] == "numastat" and d["source"].startswith("test backend")
 assert g["name"] == "small" and g["id"] == 7, g
 assert g["memory_per_node_kib"] == {"0": 1048576, "1": 0}, g
 assert g["total_kib"] == 1048576 and g["local_pct"] == 100.0, g
