@@ -43,8 +43,8 @@ CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 # CONFIG_XEN is on when libxenlight is found (libxen-dev).
-XEN_CFLAGS   := $(shell $(PKG_CONFIG) --cflags xenlight xentoollog 2>/dev/null)
-XEN_LIBS     := $(shell $(PKG_CONFIG) --libs xenlight xentoollog 2>/dev/null)
+XEN_CFLAGS   := $(shell $(PKG_CONFIG) --cflags xenlight xentoollog xenstore 2>/dev/null)
+XEN_LIBS     := $(shell $(PKG_CONFIG) --libs xenlight xentoollog xenstore 2>/dev/null)
 ifneq ($(XEN_LIBS),)
 CONFIG_XEN   ?= y
 else

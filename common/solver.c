@@ -40,6 +40,7 @@ static void solver_free(struct solver *s)
     free(s->owned);
     free(s->load);
     free(s->cap);
+    free(s->whole_cap);
     free(s->mem);
     free(s->dsum);
     free(s->stamp);
@@ -89,6 +90,7 @@ static int setup_nodes(struct solver *s)
     s->mem_total = calloc(n + 1, sizeof(*s->mem_total));
     s->node_cpus = calloc(n + 1, sizeof(*s->node_cpus));
     s->cap = calloc(n + 1, sizeof(*s->cap));
+    s->whole_cap = calloc(n + 1, sizeof(*s->whole_cap));
     s->mem = calloc(n + 1, sizeof(*s->mem));
     s->dsum = calloc(n + 1, sizeof(*s->dsum));
     s->stamp = calloc(n + 1, sizeof(*s->stamp));
@@ -100,7 +102,7 @@ static int setup_nodes(struct solver *s)
     if (!s->node_ids || !s->dist || !s->has_mem || !s->mem_avail ||
         !s->mem_total || !s->node_cpus || !s->cap || !s->mem || !s->dsum ||
         !s->stamp || !s->cands || !s->pool || !s->take || !s->mem_take ||
-        !s->node_core_first)
+        !s->whole_cap || !s->node_core_first)
         return -ENOMEM;
     n = 0;
     for (id = 0; id < (int)t->nr_node_ids; id++)
@@ -265,6 +267,20 @@ static int cmp_job_share(const void *a, const void *b)
     return x->plan_idx < y->plan_idx ? -1 : x->plan_idx > y->plan_idx;
 }
 
+/* Smallest first: share, then memory, vCPUs, the plan's order. */
+static int cmp_job_small(const void *a, const void *b)
+{
+    const struct job *x = a, *y = b;
+
+    if (x->share != y->share)
+        return x->share < y->share ? -1 : 1;
+    if (x->mem_kib != y->mem_kib)
+        return x->mem_kib < y->mem_kib ? -1 : 1;
+    if (x->nr_vcpus != y->nr_vcpus)
+        return x->nr_vcpus < y->nr_vcpus ? -1 : 1;
+    return x->plan_idx < y->plan_idx ? -1 : x->plan_idx > y->plan_idx;
+}
+
 static int cmp_job(const void *a, const void *b)
 {
     const struct job *x = a, *y = b;
@@ -276,16 +292,39 @@ static int cmp_job(const void *a, const void *b)
     return x->plan_idx < y->plan_idx ? -1 : x->plan_idx > y->plan_idx;
 }
 
-static int solve_once(const struct np_snapshot *snap,
-                      const struct np_solve_req *req, bool pack, bool by_share,
-                      struct np_plan *plan, unsigned int *nr_jobs_out,
+/* Place jobs[from..to-1] in order; the first failure into err. */
+static int place_jobs(struct solver *s, struct job *jobs, unsigned int from,
+                      unsigned int to, unsigned int *nr_failed,
                       struct np_err *err)
+{
+    unsigned int i;
+    int rc;
+
+    for (i = from; i < to; i++) {
+        struct np_err one = {""};
+        bool placed;
+
+        if (jobs[i].placed)
+            continue;
+        rc = solver_place_one(s, &jobs[i], &placed, &one);
+        if (rc)
+            return rc;
+        if (!placed && !s->single_only && !(*nr_failed)++)
+            np_err_set(err, -ENOSPC, "%s", one.msg);
+    }
+    return 0;
+}
+
+int solver_solve_once(const struct np_snapshot *snap,
+                      const struct np_solve_req *req,
+                      const struct solver_strategy *st, struct np_plan *plan,
+                      unsigned int *nr_jobs_out, struct np_err *err)
 {
     struct solver s;
     struct job *jobs = NULL;
     bool *replaced = NULL;
     uint64_t *est = NULL;
-    unsigned int i, v, nr_jobs = 0, nr_failed = 0;
+    unsigned int i, v, nr_jobs = 0, nr_failed = 0, nr_kept = 0;
     uint64_t score_num = 0, score_den = 0;
     int rc = 0, n;
 
@@ -296,7 +335,7 @@ static int solve_once(const struct np_snapshot *snap,
     s.req = req;
     s.plan = plan;
     s.limit = (req->overcommit > 1 ? req->overcommit : 1) * MILLI;
-    s.pack = pack;
+    s.pack = st->pack;
     plan->nr_cpu_ids = snap->topo.nr_cpu_ids;
     plan->nr_node_ids = snap->topo.nr_node_ids;
     plan->policy = req->policy;
@@ -405,7 +444,7 @@ static int solve_once(const struct np_snapshot *snap,
             goto out;
     }
 
-    if (by_share) {
+    {
         uint64_t tc = 0, tm = 0;
 
         for (i = 0; i < s.nr_nodes; i++) {
@@ -418,25 +457,59 @@ static int solve_once(const struct np_snapshot *snap,
 
             jobs[i].share = a > b ? a : b;
         }
-        qsort(jobs, nr_jobs, sizeof(*jobs), cmp_job_share);
-    } else {
-        qsort(jobs, nr_jobs, sizeof(*jobs), cmp_job);
     }
+    qsort(jobs, nr_jobs, sizeof(*jobs),
+          st->order == SOLVER_BY_SHARE   ? cmp_job_share
+          : st->order == SOLVER_SMALLEST ? cmp_job_small
+                                         : cmp_job);
+    /* guests already there and well placed stay where they are first */
     for (i = 0; i < nr_jobs; i++) {
-        struct np_err one = {""};
-        bool placed;
-
-        rc = solver_place_one(&s, &jobs[i], &placed, &one);
-        if (rc)
-            goto out;
-        if (!placed) {
-            if (!nr_failed++)
-                np_err_set(err, -ENOSPC, "%s", one.msg);
+        if (!jobs[i].g)
+            continue;
+        if (!st->keep) {
+            jobs[i].unkept = req->rebalance ? "--rebalance asks for the best "
+                                              "layout"
+                                            : "a full re-plan of the host";
             continue;
         }
+        if (solver_keep(&s, &jobs[i])) {
+            struct np_plan_guest *pg = &plan->guests[jobs[i].plan_idx];
+            char mem[32];
+
+            rc = solver_fill_entry(&s, &jobs[i]);
+            if (!rc && req->explain) {
+                solver_format_mem(jobs[i].mem_kib, mem, sizeof(mem));
+                rc = np_plan_reason(plan, pg,
+                                    "needs %u vCPUs and %s; policy %s, "
+                                    "overcommit %u",
+                                    jobs[i].nr_vcpus, mem,
+                                    np_policy_name(req->policy),
+                                    s.limit / MILLI);
+            }
+            if (rc)
+                goto out;
+            nr_kept++;
+        }
     }
+    if (st->order == SOLVER_WHOLE_FIRST) {
+        s.single_only = true;
+        rc = place_jobs(&s, jobs, 0, nr_jobs, &nr_failed, err);
+        s.single_only = false;
+        if (rc)
+            goto out;
+    }
+    rc = place_jobs(&s, jobs, 0, nr_jobs, &nr_failed, err);
+    if (rc)
+        goto out;
     if (nr_jobs > 1 && !req->greedy_only) {
         rc = solver_improve_and_refill(&s, jobs, nr_jobs);
+        if (rc)
+            goto out;
+    }
+    for (i = 0; req->explain && i < nr_jobs; i++) {
+        if (!jobs[i].g)
+            continue;
+        rc = solver_churn_reason(&s, &jobs[i]);
         if (rc)
             goto out;
     }
@@ -450,14 +523,24 @@ static int solve_once(const struct np_snapshot *snap,
     plan->score =
         score_den ? (unsigned int)((score_num + score_den / 2) / score_den) : 0;
     if (req->explain && nr_jobs > 1) {
-        rc = np_plan_reason(plan, NULL,
-                            by_share ? "placed %u of %u guests, largest "
-                                       "share of the host first (the larger "
-                                       "of their shares of its CPUs and of "
-                                       "its memory)"
-                                     : "placed %u of %u guests, largest first "
-                                       "(memory, then vCPUs)",
-                            nr_jobs - nr_failed, nr_jobs);
+        static const char *const orders[] = {
+            "largest first (memory, then vCPUs)",
+            "largest share of the host first (the larger of their shares of "
+            "its CPUs and of its memory)",
+            "smallest share of the host first",
+            "largest memory first, each on the fullest single node that "
+            "holds it, then the others",
+        };
+
+        rc = np_plan_reason(plan, NULL, "placed %u of %u guests, %s",
+                            nr_jobs - nr_failed, nr_jobs, orders[st->order]);
+        if (!rc && nr_kept)
+            rc = np_plan_reason(plan, NULL,
+                                "%u guest%s already well placed stay%s where "
+                                "%s",
+                                nr_kept, nr_kept == 1 ? "" : "s",
+                                nr_kept == 1 ? "s" : "",
+                                nr_kept == 1 ? "it is" : "they are");
         if (rc)
             goto out;
     }
@@ -473,113 +556,5 @@ out:
     free(replaced);
     free(est);
     solver_free(&s);
-    return rc;
-}
-
-/* A plan's figures for choosing between two: guests and memory placed,
- * then the memory-weighted distance (lower is better). */
-static void plan_figures(const struct np_plan *plan, unsigned int *placed,
-                         uint64_t *mem, uint64_t *weighted)
-{
-    unsigned int i;
-
-    *placed = 0;
-    *mem = 0;
-    *weighted = 0;
-    for (i = 0; i < plan->nr_guests; i++) {
-        const struct np_plan_guest *g = &plan->guests[i];
-
-        if (!g->placed)
-            continue;
-        (*placed)++;
-        *mem += g->mem_kib;
-        *weighted += (uint64_t)g->score * (g->mem_kib / 1024 + 1);
-    }
-}
-
-/* Every guest placed, each on one node: nothing to try. */
-static bool plan_perfect(const struct np_plan *plan)
-{
-    unsigned int i;
-
-    for (i = 0; i < plan->nr_guests; i++)
-        if (!plan->guests[i].placed ||
-            np_cpumap_weight(&plan->guests[i].nodes) > 1)
-            return false;
-    return true;
-}
-
-/*
- * Several guests at once (the whole host): the rules as written spread
- * guests (least loaded first), which keeps room for guests to grow but
- * may leave no single node for a large one; packing (most loaded first)
- * is tried too.  When neither places every guest on one node, both are
- * tried again with another order, the largest share of the host first
- * (a guest with 8 vCPUs and 2 GiB is large on a host short of CPUs), which
- * packs two-dimensional loads better.  Each is followed by the
- * improvement pass.  The plan kept is the one that places the most
- * guests, then the most memory, then with the least remote memory, the
- * first in this order on a tie.  All deterministic.
- */
-int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
-             struct np_plan *plan, struct np_err *err)
-{
-    static const struct {
-        bool pack, by_share;
-        const char *why;
-    } variants[] = {
-        {false, false, NULL},
-        {true, false,
-         "packing (the most loaded nodes first) placed these "
-         "guests better than spreading them"},
-        {false, true,
-         "placing the largest share of the host first placed "
-         "these guests better than the largest memory first"},
-        {true, true,
-         "placing the largest share of the host first, packing "
-         "(the most loaded nodes first), placed these guests "
-         "better than the largest memory first, spreading"},
-    };
-    struct np_plan other;
-    struct np_err oerr = {""};
-    unsigned int nr_jobs = 0, oj = 0, a_placed, b_placed, v, best = 0;
-    uint64_t a_mem, b_mem, a_w, b_w;
-    int rc, orc;
-
-    rc = solve_once(snap, req, false, false, plan, &nr_jobs, err);
-    if ((rc && rc != -ENOSPC) || nr_jobs < 2)
-        return rc;
-    for (v = 1; v < sizeof(variants) / sizeof(variants[0]); v++) {
-        if (v == 2 && (req->greedy_only || plan_perfect(plan)))
-            break;
-        np_err_clear(&oerr);
-        orc = solve_once(snap, req, variants[v].pack, variants[v].by_share,
-                         &other, &oj, &oerr);
-        if (orc && orc != -ENOSPC) {
-            np_plan_dispose(&other);
-            if (orc == -ENOMEM)
-                return np_err_set(err, orc, "%s", oerr.msg);
-            continue;
-        }
-        plan_figures(plan, &a_placed, &a_mem, &a_w);
-        plan_figures(&other, &b_placed, &b_mem, &b_w);
-        if (!(b_placed > a_placed || (b_placed == a_placed && b_mem > a_mem) ||
-              (b_placed == a_placed && b_mem == a_mem && b_w < a_w))) {
-            np_plan_dispose(&other);
-            continue;
-        }
-        np_plan_dispose(plan);
-        *plan = other;
-        best = v;
-        rc = orc;
-        if (err) {
-            np_err_clear(err);
-            if (orc)
-                np_err_set(err, orc, "%s", oerr.msg);
-        }
-    }
-    if (best && req->explain &&
-        np_plan_reason(plan, NULL, "%s", variants[best].why) < 0)
-        return np_err_set(err, -ENOMEM, "out of memory while planning");
     return rc;
 }

@@ -59,6 +59,14 @@ struct np_solve_req {
     bool greedy_only;               /* no improvement pass, no second
                                        order: the plan as before them (for
                                        the benchmark's comparison) */
+    /* Whole-host plans (`all`): by default incremental, every guest that
+     * is already well placed stays (pinned one CPU per vCPU on one node
+     * with its memory there, overlapping no other pin) and a guest moves
+     * only for a gain (more guests placed or whole); rebalance asks for
+     * the best layout whatever it moves, within max_move_kib of memory
+     * moved (0: no bound). */
+    bool rebalance;
+    uint64_t max_move_kib;
     /* What to place: new guests, then existing guests. */
     unsigned int nr_new;
     const struct np_new_guest *new_guests;

@@ -67,6 +67,13 @@ static const char *rule_text(int rule)
         return "more memory in use (packing)";
     case 6:
         return "lower node ids";
+    case 7:
+        return "less remote memory (its vCPUs and memory split better)";
+    case 8:
+        return "fewer vCPUs beside another guest's on a core (whole free "
+               "cores)";
+    case 9:
+        return "less free memory (best fit)";
     default:
         return "equal";
     }

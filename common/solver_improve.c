@@ -101,12 +101,17 @@ static void fill_buckets(struct solver *s, struct improver *im)
             im->bucket[pos[n]++] = i;
 }
 
-/* Is (cost, nodes) better than (old_cost, old_nodes)? */
-static bool improves(double cost, unsigned int nodes, double old_cost,
+/* Is (whole, cost, nodes) better than (old_whole, old_cost, old_nodes)?
+ * More guests whole on one node first (the objective's second rule),
+ * then less remote memory, then fewer nodes. */
+static bool improves(unsigned int whole, double cost, unsigned int nodes,
+                     unsigned int old_whole, double old_cost,
                      unsigned int old_nodes)
 {
     double eps = 1e-9 * (old_cost + 1.0);
 
+    if (whole != old_whole)
+        return whole > old_whole;
     return cost < old_cost - eps ||
            (cost <= old_cost + eps && nodes < old_nodes);
 }
@@ -130,21 +135,20 @@ static unsigned int best_single(struct solver *s, const struct job *j,
         c->total_distance = 0;
         c->fits = true;
         solver_cand_figures(s, c);
+        solver_cand_score(s, j, c);
         if (best != s->nr_nodes &&
             (solver_cand_decide(c, &bc, s->pack, &better), !better))
             continue;
         best = n;
         best_member = n;
-        bc.nr = 1;
-        bc.cpu_load = c->cpu_load;
-        bc.nr_cpus = c->nr_cpus;
-        bc.mem_used = c->mem_used;
-        bc.mem_total = c->mem_total;
+        bc = *c;
+        bc.members = &best_member;
     }
     if (best != s->nr_nodes) {
         *member = best;
         c->members = member;
         solver_cand_figures(s, c);
+        solver_cand_score(s, j, c);
     }
     return best;
 }
@@ -173,6 +177,7 @@ static bool place_near(struct solver *s, const struct job *j,
         if (!solver_grow(s, seeds->node[i], j->nr_vcpus, j->mem_kib, t))
             continue;
         solver_cand_figures(s, t);
+        solver_cand_score(s, j, t);
         if (win == s->nr_nodes ||
             (solver_cand_decide(t, &s->cands[win], s->pack, &better), better))
             win = nr;
@@ -206,7 +211,8 @@ static int try_relocate(struct solver *s, struct improver *im, struct job *g,
     if (rc)
         return rc;
     refresh(s, nw);
-    if (!improves(nw->cost, 1, g->at.cost, solver_where_nodes_used(&g->at))) {
+    if (!improves(1, nw->cost, 1, solver_where_nodes_used(&g->at) == 1,
+                  g->at.cost, solver_where_nodes_used(&g->at))) {
         solver_vacate(s, nw);
         refresh(s, nw);
         solver_where_dispose(nw);
@@ -232,6 +238,8 @@ static int try_eject_set(struct solver *s, struct improver *im, struct job *g,
 {
     double old_cost = g->at.cost, new_cost;
     unsigned int old_nodes = solver_where_nodes_used(&g->at), new_nodes, i, k;
+    unsigned int old_whole = old_nodes == 1, new_whole = 1;
+    bool moves_kept = false; /* a guest left where it was would move */
     unsigned int member;
     struct cand c;
     bool ok = true;
@@ -244,6 +252,8 @@ static int try_eject_set(struct solver *s, struct improver *im, struct job *g,
     for (i = 0; i < nr; i++) {
         old_cost += out[i]->at.cost;
         old_nodes += 1;
+        old_whole += 1;
+        moves_kept |= out[i]->kept;
         solver_vacate(s, &out[i]->at);
         refresh(s, &out[i]->at);
     }
@@ -259,6 +269,7 @@ static int try_eject_set(struct solver *s, struct improver *im, struct job *g,
     c.total_distance = 0;
     c.fits = true;
     solver_cand_figures(s, &c);
+    solver_cand_score(s, g, &c);
     rc = solver_choose(s, g, &c, &im->fresh[0]);
     if (rc)
         return rc;
@@ -277,8 +288,12 @@ static int try_eject_set(struct solver *s, struct improver *im, struct job *g,
         refresh(s, &im->fresh[k + 1]);
         new_cost += im->fresh[k + 1].cost;
         new_nodes += solver_where_nodes_used(&im->fresh[k + 1]);
+        new_whole += solver_where_nodes_used(&im->fresh[k + 1]) == 1;
     }
-    if (ok && improves(new_cost, new_nodes, old_cost, old_nodes)) {
+    /* a well-placed guest moves only to keep more guests whole */
+    if (ok && (moves_kept ? new_whole > old_whole
+                          : improves(new_whole, new_cost, new_nodes, old_whole,
+                                     old_cost, old_nodes))) {
         solver_where_dispose(&g->at);
         g->at = im->fresh[0];
         g->moved = true;

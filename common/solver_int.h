@@ -25,6 +25,11 @@
 
 #define MILLI 1000u /* a vCPU, in the milli-vCPUs of a CPU's load */
 
+/* How candidates that tie on rules 2-3 are ordered (struct solver.pack). */
+#define SOLVER_SPREAD 0
+#define SOLVER_PACK 1
+#define SOLVER_BESTFIT 2
+
 struct core {
     int node;             /* node index */
     unsigned int first;   /* into core_cpus */
@@ -41,6 +46,11 @@ struct cand {
     uint64_t nr_cpus;  /* usable CPUs of its nodes */
     uint64_t mem_used; /* KiB in use on its memory nodes */
     uint64_t mem_total;
+    uint64_t mem_free;  /* KiB free on its memory nodes (best fit) */
+    double cost;        /* the best split's vCPU-to-memory distance x KiB,
+                           per vCPU (solver_cand_score) */
+    unsigned int smt;   /* vCPUs it would put beside another guest's on a
+                           core (prefer) */
 };
 
 /* Where a placed guest is: the nodes of its candidate (by index), the
@@ -65,6 +75,8 @@ struct job {
     struct where at;         /* once placed */
     struct where was;        /* the improvement pass: before a trial */
     bool moved;              /* by the improvement pass */
+    bool kept;               /* left where it is (incremental plan) */
+    const char *unkept;      /* why a guest already there was not kept */
     unsigned __int128 share; /* dominant share, scaled: the larger of
                                 vCPUs x host memory, memory x host CPUs */
 };
@@ -75,7 +87,11 @@ struct solver {
     const struct np_solve_req *req;
     struct np_plan *plan;
     uint32_t limit; /* overcommit * MILLI */
-    bool pack;      /* rule 4 reversed: most loaded first */
+    bool single_only; /* place only guests that one node holds (the
+                         first pass of best fit) */
+    int pack;       /* SOLVER_SPREAD, SOLVER_PACK (rule 4 reversed: most
+                       loaded first) or SOLVER_BESTFIT (least free memory
+                       first) */
 
     unsigned int nr_nodes;
     int *node_ids;      /* index -> id */
@@ -98,6 +114,7 @@ struct solver {
 
     /* Scratch, sized once. */
     unsigned int *cap; /* per node: vCPUs it can take now */
+    unsigned int *whole_cap; /* per node: threads of its free cores */
     uint64_t *mem;     /* per node: memory it can take now */
     uint64_t *dsum;
     unsigned int *stamp; /* per node: the grow() that took it */
@@ -117,7 +134,28 @@ static inline unsigned int dist(const struct solver *s, unsigned int a,
     return s->dist[a * s->nr_nodes + b];
 }
 
+/* The order guests are placed in, and how ties are broken: one way of
+ * planning the whole request (solver_whole.c tries several). */
+enum solver_order {
+    SOLVER_BY_MEMORY,   /* the largest memory first, then vCPUs */
+    SOLVER_BY_SHARE,    /* the largest share of the host first */
+    SOLVER_SMALLEST,    /* the smallest share first: the most guests */
+    SOLVER_WHOLE_FIRST, /* largest memory first, each on the fullest single
+                           node that holds it; then the rest */
+};
+
+struct solver_strategy {
+    int pack;               /* SOLVER_SPREAD, _PACK or _BESTFIT */
+    enum solver_order order;
+    bool keep;              /* guests already well placed stay */
+    const char *why;        /* for the plan's reasons */
+};
+
 /* solver.c: the whole request */
+int solver_solve_once(const struct np_snapshot *snap,
+                      const struct np_solve_req *req,
+                      const struct solver_strategy *st, struct np_plan *plan,
+                      unsigned int *nr_jobs_out, struct np_err *err);
 const struct np_cpumap *solver_vcpu_pin(const struct solver *s,
                                         const struct np_vcpu *v);
 
@@ -127,8 +165,11 @@ void solver_compute_caps(struct solver *s);
 bool solver_grow(struct solver *s, unsigned int seed, unsigned int vcpus,
                  uint64_t mem_kib, struct cand *c);
 void solver_cand_figures(const struct solver *s, struct cand *c);
-int solver_cand_decide(const struct cand *a, const struct cand *b, bool pack,
+int solver_cand_decide(const struct cand *a, const struct cand *b, int pack,
                        bool *better_out);
+double solver_split(struct solver *s, const struct job *j,
+                    const struct cand *c);
+void solver_cand_score(struct solver *s, const struct job *j, struct cand *c);
 void solver_where_dispose(struct where *w);
 void solver_occupy(struct solver *s, const struct where *w);
 void solver_vacate(struct solver *s, const struct where *w);
@@ -141,6 +182,10 @@ unsigned int solver_find_cands(struct solver *s, const struct job *j,
                                unsigned int *nr_fit_out, bool *single_out);
 int solver_place_one(struct solver *s, struct job *j, bool *placed_out,
                      struct np_err *err);
+
+/* solver_keep.c: guests already there */
+bool solver_keep(struct solver *s, struct job *j);
+int solver_churn_reason(struct solver *s, const struct job *j);
 
 /* solver_improve.c: the improvement pass */
 int solver_improve_and_refill(struct solver *s, struct job *jobs,

@@ -34,11 +34,13 @@ static bool core_free(const struct solver *s, unsigned int c)
 /* What node n can take now, under the policy: s->cap[n], s->mem[n]. */
 void solver_node_caps(struct solver *s, unsigned int n)
 {
-    unsigned int cap = 0, c, i;
+    unsigned int cap = 0, whole = 0, c, i;
 
     for (c = s->node_core_first[n]; c < s->node_core_first[n + 1]; c++) {
         const struct core *co = &s->cores[c];
 
+        if (core_free(s, c))
+            whole += co->nr_cpus;
         switch (s->req->policy) {
         case NP_POLICY_ISOLATE:
             cap += core_free(s, c) ? 1 : 0;
@@ -53,6 +55,7 @@ void solver_node_caps(struct solver *s, unsigned int n)
         }
     }
     s->cap[n] = cap;
+    s->whole_cap[n] = whole;
     s->mem[n] =
         s->has_mem[n] && s->mem_avail[n] > 0 ? (uint64_t)s->mem_avail[n] : 0;
 }
@@ -140,7 +143,7 @@ void solver_cand_figures(const struct solver *s, struct cand *c)
 {
     unsigned int i, k, n;
 
-    c->cpu_load = c->nr_cpus = c->mem_used = c->mem_total = 0;
+    c->cpu_load = c->nr_cpus = c->mem_used = c->mem_total = c->mem_free = 0;
     for (i = 0; i < c->nr; i++) {
         n = c->members[i];
         for (k = s->node_core_first[n]; k < s->node_core_first[n + 1]; k++) {
@@ -156,6 +159,7 @@ void solver_cand_figures(const struct solver *s, struct cand *c)
                 s->mem_avail[n] > 0 ? (uint64_t)s->mem_avail[n] : 0;
 
             c->mem_total += s->mem_total[n];
+            c->mem_free += avail;
             c->mem_used +=
                 s->mem_total[n] > avail ? s->mem_total[n] - avail : 0;
         }
@@ -163,21 +167,37 @@ void solver_cand_figures(const struct solver *s, struct cand *c)
 }
 
 /* Which rule tells a and b apart (both fit): 0 none, else the rule
- * number of solver.h (2 fewer nodes, 3 distance, 4 CPU load, 5 memory
- * load, 6 ids); *better_out: a wins. */
-int solver_cand_decide(const struct cand *a, const struct cand *b, bool pack,
+ * number of solver.h (2 fewer nodes, 7 less remote memory with the best
+ * split, 8 fewer vCPUs beside another guest's on a core, 3 distance, 9
+ * less free memory (best fit only), 4 CPU load, 5 memory load, 6 ids);
+ * *better_out: a wins.  Both must have been scored
+ * (solver_cand_score()). */
+int solver_cand_decide(const struct cand *a, const struct cand *b, int pack,
                        bool *better_out)
 {
     unsigned __int128 x, y;
+    double eps = 1e-9 * (a->cost + b->cost + 1.0);
     unsigned int i;
 
     if (a->nr != b->nr) {
         *better_out = a->nr < b->nr;
         return 2;
     }
+    if (a->cost < b->cost - eps || a->cost > b->cost + eps) {
+        *better_out = a->cost < b->cost;
+        return 7;
+    }
+    if (a->smt != b->smt) {
+        *better_out = a->smt < b->smt;
+        return 8;
+    }
     if (a->total_distance != b->total_distance) {
         *better_out = a->total_distance < b->total_distance;
         return 3;
+    }
+    if (pack == SOLVER_BESTFIT && a->mem_free != b->mem_free) {
+        *better_out = a->mem_free < b->mem_free;
+        return 9;
     }
     x = (unsigned __int128)a->cpu_load * (b->nr_cpus ? b->nr_cpus : 1);
     y = (unsigned __int128)b->cpu_load * (a->nr_cpus ? a->nr_cpus : 1);
@@ -199,6 +219,190 @@ int solver_cand_decide(const struct cand *a, const struct cand *b, bool pack,
     }
     *better_out = false;
     return 0;
+}
+
+/*
+ * The vCPUs of j over c's nodes for one order of the nodes, into s->take:
+ * hub < c->nr: the nodes nearest to c->members[hub] first; else nodes with
+ * memory first, then the most room; then id.  ord: c->nr entries.
+ */
+static void split_vcpus(struct solver *s, const struct job *j,
+                        const struct cand *c, unsigned int hub,
+                        unsigned int *ord)
+{
+    unsigned int i, k, left = j->nr_vcpus;
+
+    if (!ord) { /* out of memory: the members' own order */
+        for (i = 0; i < c->nr; i++)
+            s->take[c->members[i]] = 0;
+        for (i = 0; i < c->nr && left; i++) {
+            unsigned int n = c->members[i];
+
+            s->take[n] = s->cap[n] < left ? s->cap[n] : left;
+            left -= s->take[n];
+        }
+        return;
+    }
+    memcpy(ord, c->members, c->nr * sizeof(*ord));
+    for (i = 1; i < c->nr; i++) {
+        unsigned int x = ord[i];
+
+        for (k = i; k > 0; k--) {
+            unsigned int y = ord[k - 1];
+            unsigned int dx = hub < c->nr ? dist(s, c->members[hub], x) : 0;
+            unsigned int dy = hub < c->nr ? dist(s, c->members[hub], y) : 0;
+            bool before = dx != dy                         ? dx < dy
+                          : s->has_mem[x] != s->has_mem[y] ? s->has_mem[x]
+                          : s->cap[x] != s->cap[y] ? s->cap[x] > s->cap[y]
+                                                   : x < y;
+
+            if (!before)
+                break;
+            ord[k] = y;
+        }
+        ord[k] = x;
+    }
+    for (i = 0; i < c->nr; i++)
+        s->take[c->members[i]] = 0;
+    for (i = 0; i < c->nr && left; i++) {
+        unsigned int n = ord[i];
+
+        s->take[n] = s->cap[n] < left ? s->cap[n] : left;
+        left -= s->take[n];
+    }
+}
+
+/*
+ * The memory of j over c's nodes for the vCPUs in s->take, into
+ * s->mem_take: a KiB on node k costs the sum over j's vCPUs of their
+ * distance to k, so the nodes are filled cheapest first (the optimum for
+ * these vCPUs); nodes that cost the same share in proportion to their
+ * vCPUs (so that virtual NUMA nodes would find their memory local).
+ * Returns the cost: distance x KiB summed over vCPUs, per vCPU.
+ */
+static double split_memory(struct solver *s, const struct job *j,
+                           const struct cand *c)
+{
+    uint64_t mleft = j->mem_kib, *ck = s->dsum; /* scratch: per node */
+    unsigned int i, k, n;
+    double cost = 0;
+
+    for (i = 0; i < c->nr; i++) {
+        n = c->members[i];
+        s->mem_take[n] = 0;
+        ck[n] = 0;
+        for (k = 0; k < c->nr; k++)
+            ck[n] +=
+                (uint64_t)s->take[c->members[k]] * dist(s, c->members[k], n);
+        s->stamp[n] = 0; /* not filled yet */
+    }
+    while (mleft) {
+        uint64_t low = UINT64_MAX, start = mleft, vcpus = 0;
+
+        for (i = 0; i < c->nr; i++) {
+            n = c->members[i];
+            if (s->has_mem[n] && !s->stamp[n] && s->mem[n] && ck[n] < low)
+                low = ck[n];
+        }
+        if (low == UINT64_MAX)
+            break; /* cannot happen: the candidate fits */
+        for (i = 0; i < c->nr; i++) {
+            n = c->members[i];
+            if (s->has_mem[n] && !s->stamp[n] && s->mem[n] && ck[n] == low)
+                vcpus += s->take[n];
+        }
+        for (k = 0; k < 2; k++) {
+            for (i = 0; i < c->nr && mleft; i++) {
+                uint64_t room, add;
+
+                n = c->members[i];
+                if (!s->has_mem[n] || s->stamp[n] || !s->mem[n] || ck[n] != low)
+                    continue;
+                room = s->mem[n] - s->mem_take[n];
+                add = k || !vcpus ? mleft
+                                  : (uint64_t)((unsigned __int128)start *
+                                               s->take[n] / vcpus);
+                if (add > room)
+                    add = room;
+                if (add > mleft)
+                    add = mleft;
+                s->mem_take[n] += add;
+                mleft -= add;
+            }
+        }
+        for (i = 0; i < c->nr; i++) {
+            n = c->members[i];
+            if (s->has_mem[n] && s->mem[n] && ck[n] == low)
+                s->stamp[n] = 1;
+        }
+    }
+    for (i = 0; i < c->nr; i++) {
+        n = c->members[i];
+        cost += (double)ck[n] * (double)s->mem_take[n];
+    }
+    /* grow() stamps with generations: make them fresh again */
+    for (i = 0; i < c->nr; i++)
+        s->stamp[c->members[i]] = 0;
+    return cost / (double)j->nr_vcpus;
+}
+
+/*
+ * The split of j's vCPUs and memory inside c that brings its memory
+ * nearest to its vCPUs: every node of c in turn as the hub (its nearest
+ * nodes take the vCPUs first), and the plain order, each with the memory
+ * filled cheapest first; the lowest cost wins, the plain order on a tie.
+ * Leaves the winner in s->take and s->mem_take; returns its cost.
+ */
+double solver_split(struct solver *s, const struct job *j, const struct cand *c)
+{
+    unsigned int buf[64], *ord = buf, hub, best = c->nr;
+    double cost, best_cost;
+
+    if (c->nr == 1) {
+        s->take[c->members[0]] = j->nr_vcpus;
+        s->mem_take[c->members[0]] = j->mem_kib;
+        return (double)j->mem_kib * dist(s, c->members[0], c->members[0]);
+    }
+    if (c->nr > 64)
+        ord = malloc(c->nr * sizeof(*ord));
+    if (!ord) { /* out of memory: the plain order, without the search */
+        split_vcpus(s, j, c, c->nr, NULL);
+        return split_memory(s, j, c);
+    }
+    split_vcpus(s, j, c, c->nr, ord);
+    best_cost = split_memory(s, j, c);
+    for (hub = 0; hub < c->nr; hub++) {
+        if (!s->cap[c->members[hub]])
+            continue;
+        split_vcpus(s, j, c, hub, ord);
+        cost = split_memory(s, j, c);
+        if (cost < best_cost - 1e-9 * (best_cost + 1.0)) {
+            best_cost = cost;
+            best = hub;
+        }
+    }
+    split_vcpus(s, j, c, best, ord);
+    split_memory(s, j, c);
+    if (ord != buf)
+        free(ord);
+    return best_cost;
+}
+
+/* Rules 7 and 8 for candidate c of j: its best split's cost and the vCPUs
+ * it would put on a core beside another guest's (prefer). */
+void solver_cand_score(struct solver *s, const struct job *j, struct cand *c)
+{
+    unsigned int i, n;
+
+    c->cost = solver_split(s, j, c);
+    c->smt = 0;
+    if (s->req->policy != NP_POLICY_PREFER)
+        return;
+    for (i = 0; i < c->nr; i++) {
+        n = c->members[i];
+        if (s->take[n] > s->whole_cap[n])
+            c->smt += s->take[n] - s->whole_cap[n];
+    }
 }
 
 static bool cand_same(const struct cand *a, const struct cand *b)
@@ -316,108 +520,33 @@ unsigned int solver_where_nodes_used(const struct where *w)
 }
 
 /*
- * Decide where job j goes in the winning candidate c: its vCPUs on c's
- * nodes (nodes with memory first, then the most room, then id; CPUs by the
- * policy), its memory by each node's share of the vCPUs, the rest nearest
- * to the vCPUs.  Fills w (disposed first) and occupies it.  s->cap and
- * s->mem must be current for c's nodes.
+ * Decide where job j goes in the winning candidate c: its vCPUs and memory
+ * split over c's nodes by solver_split() (CPUs by the policy).  Fills w
+ * (disposed first) and occupies it.  s->cap and s->mem must be current for
+ * c's nodes.
  */
 int solver_choose(struct solver *s, const struct job *j, const struct cand *c,
                   struct where *w)
 {
-    unsigned int i, n, left = j->nr_vcpus, nr = 0;
-    unsigned int *ord = NULL;
-    uint64_t mleft = j->mem_kib;
+    unsigned int i, n, nr = 0;
     double num = 0;
 
     solver_where_dispose(w);
-    ord = malloc((c->nr + 1) * sizeof(*ord));
     w->node = malloc((c->nr + 1) * sizeof(*w->node));
     w->vcpus = calloc(c->nr + 1, sizeof(*w->vcpus));
     w->mem = calloc(c->nr + 1, sizeof(*w->mem));
     w->cpus = calloc(j->nr_vcpus + 1, sizeof(*w->cpus));
-    if (!ord || !w->node || !w->vcpus || !w->mem || !w->cpus) {
-        free(ord);
+    if (!w->node || !w->vcpus || !w->mem || !w->cpus) {
         solver_where_dispose(w);
         return -ENOMEM;
     }
-    for (i = 0; i < c->nr; i++) {
-        s->take[c->members[i]] = 0;
-        s->mem_take[c->members[i]] = 0;
-    }
-    /* vCPUs: nodes with memory first, then the most room, then id */
-    memcpy(ord, c->members, c->nr * sizeof(*ord));
-    for (i = 1; i < c->nr; i++) {
-        unsigned int x = ord[i], k = i;
-
-        while (k > 0) {
-            unsigned int y = ord[k - 1];
-            bool before = s->has_mem[x] != s->has_mem[y] ? s->has_mem[x]
-                          : s->cap[x] != s->cap[y]       ? s->cap[x] > s->cap[y]
-                                                         : x < y;
-
-            if (!before)
-                break;
-            ord[k] = y;
-            k--;
-        }
-        ord[k] = x;
-    }
-    for (i = 0; i < c->nr && left; i++) {
-        n = ord[i];
-        s->take[n] = s->cap[n] < left ? s->cap[n] : left;
-        left -= s->take[n];
-        pick_cpus(s, n, s->take[n], &nr);
-    }
-    free(ord);
+    /* the split that keeps the memory nearest to the vCPUs (rule 7) */
+    solver_split(s, j, c);
+    for (i = 0; i < c->nr; i++)
+        pick_cpus(s, c->members[i], s->take[c->members[i]], &nr);
     for (i = 0; i < nr; i++)
         s->picked[s->chosen[i]] = false;
     qsort(s->chosen, nr, sizeof(*s->chosen), cmp_int);
-    /* memory: each node's share of the vCPUs, as far as it has room */
-    for (i = 0; i < c->nr; i++) {
-        uint64_t share;
-
-        n = c->members[i];
-        if (!s->has_mem[n] || !j->nr_vcpus)
-            continue;
-        share = j->mem_kib / j->nr_vcpus * s->take[n];
-        if (share > s->mem[n])
-            share = s->mem[n];
-        if (share > mleft)
-            share = mleft;
-        s->mem_take[n] = share;
-        mleft -= share;
-    }
-    /* the rest: nearest to the vCPUs first, then the lowest id */
-    while (mleft) {
-        unsigned int best = s->nr_nodes;
-        uint64_t best_d = 0;
-
-        for (i = 0; i < c->nr; i++) {
-            uint64_t d = 0;
-            unsigned int k;
-
-            n = c->members[i];
-            if (!s->has_mem[n] || s->mem_take[n] >= s->mem[n])
-                continue;
-            for (k = 0; k < c->nr; k++)
-                d += (uint64_t)s->take[c->members[k]] *
-                     dist(s, c->members[k], n);
-            if (best == s->nr_nodes || d < best_d) {
-                best = n;
-                best_d = d;
-            }
-        }
-        if (best == s->nr_nodes)
-            break; /* cannot happen: the candidate fits */
-        {
-            uint64_t room = s->mem[best] - s->mem_take[best];
-            uint64_t add = room < mleft ? room : mleft;
-
-            s->mem_take[best] += add;
-            mleft -= add;
-        }
-    }
     w->nr = c->nr;
     w->nr_vcpus = nr;
     for (i = 0; i < c->nr; i++) {
@@ -555,6 +684,7 @@ unsigned int solver_find_cands(struct solver *s, const struct job *j,
             c->total_distance = 0;
             c->fits = true;
             solver_cand_figures(s, c);
+            solver_cand_score(s, j, c);
             nr_cands++;
             continue;
         }
@@ -565,6 +695,7 @@ unsigned int solver_find_cands(struct solver *s, const struct job *j,
         if (dup)
             continue;
         solver_cand_figures(s, c);
+        solver_cand_score(s, j, c);
         nr_cands++;
     }
     for (i = 0; i < nr_cands; i++) {
@@ -610,7 +741,14 @@ int solver_place_one(struct solver *s, struct job *j, bool *placed_out,
     for (i = 0; i < n; i++) {
         usable_cpus += s->cap[i];
         free_mem += s->mem[i];
+        if (s->cap[i] >= j->nr_vcpus && s->mem[i] >= j->mem_kib)
+            single = true;
     }
+    /* the first pass of best fit places only guests a node holds alone;
+     * the others wait for the second, without a word */
+    if (s->single_only && !single)
+        return 0;
+    single = false;
     if (explain) {
         solver_format_mem(j->mem_kib, mem, sizeof(mem));
         rc = np_plan_reason(s->plan, pg,

@@ -36,4 +36,6 @@ bench: $(BENCH) $(NUMAPIN)
 	$(Q)$(BENCH)
 	$(Q)tests/bench/apply-many $(NUMAPIN)
 
+-include $(BENCH_OBJS:.o=.d)
+
 .PHONY: bench

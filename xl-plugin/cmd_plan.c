@@ -38,6 +38,9 @@ struct plan_opts {
     bool no_move;
     bool no_measure;
     bool quiet;
+    bool rebalance;        /* the best layout, whatever it moves */
+    uint64_t max_move_kib; /* ... within this much memory moved */
+    bool have_max_move;
     const char **args; /* the operands */
     unsigned int nr_args;
 };
@@ -165,6 +168,14 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                     "invalid overcommit '%s': expected the "
                                     "vCPUs allowed per CPU, 1 to 1024",
                                     v);
+        } else if ((v = opt_value(argc, argv, &i, "--max-move", &missing))) {
+            if (parse_size(v, &o->max_move_kib) || !o->max_move_kib)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid --max-move '%s': expected the "
+                                    "memory a rebalance may move, such as "
+                                    "64G or 512M",
+                                    v);
+            o->have_max_move = true;
         } else if ((v = opt_value(argc, argv, &i, "--name", &missing))) {
             o->name = v;
         } else if ((v = opt_value(argc, argv, &i, "--reserve", &missing))) {
@@ -181,6 +192,8 @@ static int parse_opts(const char *cmd, int argc, char **argv,
             o->no_move = true;
         } else if (!strcmp(argv[i], "--no-measure")) {
             o->no_measure = true;
+        } else if (!strcmp(argv[i], "--rebalance")) {
+            o->rebalance = true;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             o->quiet = true;
         } else if (missing) {
@@ -303,6 +316,11 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
     req->policy = o->policy;
     req->overcommit = o->overcommit;
     req->pin = o->soft ? NP_PIN_SOFT : NP_PIN_HARD;
+    req->rebalance = o->rebalance;
+    req->max_move_kib = o->max_move_kib;
+    if (o->have_max_move && !o->rebalance)
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "--max-move bounds --rebalance: give both");
     if (o->soft && ctx->be_open && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY))
         return np_ctx_error(NP_EXIT_USAGE,
                             "the %s backend has no soft affinity: leave out "

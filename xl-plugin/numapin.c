@@ -95,6 +95,10 @@ static const struct cmd_spec cmd_table[] = {
      "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
      "Memory is measured first (as numastat); --no-measure estimates it\n"
      "from each guest's node affinity and the plan says so.\n"
+     "Guests already well placed stay; each move says why and its cost.\n"
+     "A guest that fits nowhere is listed and the exit status is 3.\n"
+     "  --rebalance      the best layout, whatever it moves\n"
+     "  --max-move SIZE  ... moving at most SIZE of memory\n"
      "--policy, --overcommit, --reserve, --soft, -q: as for place."},
     {"apply", main_apply,
      "PLAN.json | --all | DOM... [--no-move] [--no-measure] [--state-dir DIR]",
@@ -119,6 +123,18 @@ static const struct cmd_spec cmd_table[] = {
      "Xen: the hypervisor's count (debug key 'u', read from the console\n"
      "ring); KVM: /proc/PID/numa_maps or the guest's memory.numa_stat.\n"
      "--json gives memory_per_node_kib, total_kib, local_pct, source."},
+    {"watch", main_watch,
+     "[--policy FILE] [--once] [--dry-run] [--json] [--state-dir DIR]",
+     "Keep the host placed: place every guest that appears, as `plan GUEST`\n"
+     "and `apply` would, and leave the others.  Runs in the foreground\n"
+     "(systemd: numapin-watch.service), one line per decision on stderr.\n"
+     "  --policy FILE    the policy file (numapin(1), POLICY FILE); SIGHUP\n"
+     "                   reads it again, a broken file keeps the old one\n"
+     "  --once           place what floats now and exit\n"
+     "  --dry-run        say what would be done, change nothing\n"
+     "  --json           one JSON object per line\n"
+     "SIGTERM finishes the guest being placed and exits 0; `numapin undo`\n"
+     "reverses the last placement."},
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},
@@ -237,7 +253,12 @@ static int check_global_after_cmd(int argc, char **argv)
             if (strncmp(argv[i], globals[k], len) ||
                 (argv[i][len] && argv[i][len] != '='))
                 continue;
-            /* no command has an option of these names of its own */
+            /* watch takes --json and -N after it too (its usage says
+             * `watch [--json]`); no other command has an option of these
+             * names of its own */
+            if (!strcmp(argv[0], "watch") &&
+                (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-N")))
+                continue;
             return np_ctx_error(NP_EXIT_USAGE,
                                 "'%s' is a global option: give it before the "
                                 "command, as in `numapin %s %s ...`",

@@ -494,6 +494,14 @@ int main(void)
            "run\n",
            nr);
     nova_ok = run_nova(ins, nr, res, script);
+    /* Nova's shared CPUs have no thread policy: not a peer for isolate */
+    for (i = 0; nova_ok && i < nr; i++)
+        if (ins[i].policy != NP_POLICY_PREFER && res[i][T_NOVA_SHARED].tool) {
+            res[i][T_NOVA_SHARED].ran = false;
+            snprintf(res[i][T_NOVA_SHARED].note,
+                     sizeof(res[i][T_NOVA_SHARED].note),
+                     "shared CPUs have no thread policy");
+        }
     if (!nova_ok)
         printf("(Nova did not run: install python3-nova, "
                "`tools/install-deps bench`)\n");

@@ -2,7 +2,7 @@
 # build-fuzz/ and run over their corpus for a bounded time by
 # tests/fuzz/run (part of `make check` when clang is installed).
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := cpulist xml json
+FUZZ_TARGETS := cpulist xml json policy
 FUZZ_SRCS    := $(filter-out common/backend_test.c,$(wildcard common/*.c))
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
