@@ -207,6 +207,13 @@ json_object *np_json_hw_write(const struct np_topo *topo, bool *oom)
                 add(o, "scheduler", json_object_new_string(h->pools[i].sched),
                     oom);
             add(o, "cpus", list(&h->pools[i].cpus), oom);
+            if (h->pools[i].nr_domids) {
+                json_object *d = json_object_new_array();
+
+                add(o, "domids", d, oom);
+                for (j = 0; j < h->pools[i].nr_domids; j++)
+                    push(d, json_object_new_int(h->pools[i].domids[j]), oom);
+            }
             push(arr, o, oom);
         }
     }
@@ -484,6 +491,7 @@ static int rd_pool(struct rd *rd, struct np_hw *h, json_object *o,
                    const char *p)
 {
     struct np_hw_pool *pool = np_hw_add_pool(h, rd->topo->nr_cpu_ids);
+    json_object *doms;
     int64_t x;
     int rc = 0;
 
@@ -494,6 +502,23 @@ static int rd_pool(struct rd *rd, struct np_hw *h, json_object *o,
     pool->name = dup_str(rd, o, p, "name", &rc);
     pool->sched = dup_str(rd, o, p, "scheduler", &rc);
     get_cpus(rd, o, p, &pool->cpus, &rc);
+    doms = get(rd, o, p, "domids", json_type_array, &rc);
+    if (doms && !rc) {
+        size_t i, n = json_object_array_length(doms);
+
+        pool->domids = calloc(n + 1, sizeof(*pool->domids));
+        if (!pool->domids)
+            return -ENOMEM;
+        for (i = 0; i < n; i++) {
+            json_object *e = json_object_array_get_idx(doms, i);
+
+            if (!json_object_is_type(e, json_type_int) ||
+                json_object_get_int64(e) < 0 ||
+                json_object_get_int64(e) > INT32_MAX)
+                return fail(rd, p, "domids must be domain ids");
+            pool->domids[pool->nr_domids++] = (int)json_object_get_int64(e);
+        }
+    }
     return rc;
 }
 

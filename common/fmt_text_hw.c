@@ -97,8 +97,11 @@ void np_text_map_node_hw(FILE *f, const struct np_topo *topo, int node)
             continue;
         cpus = np_cpulist_format_ranges(&c->cpus);
         size_text(c->size_kib, size, sizeof(size));
-        fprintf(f, "%s%s (%s)",
-                nr++ ? ", " : "  L3 groups: ", cpus ? cpus : "?", size);
+        if (!nr++)
+            fprintf(f, "  L%u groups: ", c->level);
+        else
+            fputs(", ", f);
+        fprintf(f, "%s (%s)", cpus ? cpus : "?", size);
         free(cpus);
     }
     if (nr)

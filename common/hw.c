@@ -47,6 +47,7 @@ void np_hw_free(struct np_hw *hw)
         np_cpumap_dispose(&hw->pools[i].cpus);
         free(hw->pools[i].name);
         free(hw->pools[i].sched);
+        free(hw->pools[i].domids);
     }
     free(hw->llc);
     free(hw->kinds);
@@ -132,6 +133,16 @@ int np_hw_copy(struct np_hw **dst, const struct np_hw *src,
         p->name = dup_or_null(src->pools[i].name, &rc);
         p->sched = dup_or_null(src->pools[i].sched, &rc);
         np_cpumap_or(&p->cpus, &src->pools[i].cpus);
+        if (src->pools[i].nr_domids) {
+            p->domids = malloc(src->pools[i].nr_domids * sizeof(*p->domids));
+            if (!p->domids) {
+                rc = -ENOMEM;
+                break;
+            }
+            memcpy(p->domids, src->pools[i].domids,
+                   src->pools[i].nr_domids * sizeof(*p->domids));
+            p->nr_domids = src->pools[i].nr_domids;
+        }
     }
     d->notes = dup_or_null(src->notes, &rc);
     if (rc) {

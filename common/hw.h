@@ -77,6 +77,8 @@ struct np_hw_pool {
     char *name;
     char *sched;           /* "credit2", ... */
     struct np_cpumap cpus;
+    unsigned int nr_domids;
+    int *domids;           /* the domains in the pool */
 };
 
 struct np_hw {

@@ -306,7 +306,10 @@ static int place_jobs(struct solver *s, struct job *jobs, unsigned int from,
 
         if (jobs[i].placed)
             continue;
+        solver_hw_begin(s, &jobs[i]);
         rc = solver_place_one(s, &jobs[i], &placed, &one);
+        if (!rc)
+            rc = solver_hw_end(s, &jobs[i], placed);
         if (rc)
             return rc;
         if (!placed && !s->single_only && !(*nr_failed)++)
@@ -359,6 +362,8 @@ int solver_solve_once(const struct np_snapshot *snap,
     rc = setup_nodes(&s);
     if (!rc)
         rc = setup_cpus(&s);
+    if (!rc)
+        rc = solver_hw_init(&s, err);
     if (rc)
         goto out;
     s.chosen = calloc(snap->topo.nr_cpu_ids + 1, sizeof(*s.chosen));
@@ -501,7 +506,7 @@ int solver_solve_once(const struct np_snapshot *snap,
     rc = place_jobs(&s, jobs, 0, nr_jobs, &nr_failed, err);
     if (rc)
         goto out;
-    if (nr_jobs > 1 && !req->greedy_only) {
+    if (nr_jobs > 1 && !req->greedy_only && !solver_hw_constrained(&s)) {
         rc = solver_improve_and_refill(&s, jobs, nr_jobs);
         if (rc)
             goto out;
@@ -555,6 +560,7 @@ out:
     free(jobs);
     free(replaced);
     free(est);
+    solver_hw_dispose(&s);
     solver_free(&s);
     return rc;
 }

@@ -48,6 +48,15 @@ struct np_new_guest {
     uint64_t mem_kib;
 };
 
+/* The rules of the hardware model (common/solver_hw.c) for the new
+ * guests; every member optional. */
+struct np_solve_hw {
+    const char *device;             /* a passthrough device's BDF */
+    uint64_t page_kib;              /* memory in huge pages of this size */
+    const char *cpu_kind;           /* "p", "e", an efficiency or a name */
+    const char *cpupool;            /* Xen: the pool; NULL: pool 0 */
+};
+
 struct np_solve_req {
     enum np_policy policy;
     unsigned int overcommit;        /* vCPUs per CPU; 0 or 1: no sharing */
@@ -73,6 +82,8 @@ struct np_solve_req {
     bool all;                       /* re-place every guest of snap */
     unsigned int nr_ids;            /* ... or these (by guest id) */
     const int *ids;
+    /* The hardware rules' options; NULL: the defaults (solver_hw.c). */
+    const struct np_solve_hw *hw;
     /* Guests never re-placed by `all` (Xen's dom0): by id; may be NULL. */
     unsigned int nr_fixed_ids;
     const int *fixed_ids;

@@ -230,7 +230,8 @@ int solver_explain_candidates(struct solver *s, const struct job *j,
             continue;
         if (listed++ >= MAX_REFUSED_LISTED)
             continue;
-        refusal(s, i, j, why, sizeof(why));
+        if (!solver_hw_refusal(s, i, j, why, sizeof(why)))
+            refusal(s, i, j, why, sizeof(why));
         rc = np_plan_reason(s->plan, pg,
                             "node %d cannot hold it "
                             "alone: it %s",

@@ -126,6 +126,7 @@ struct solver {
     int *chosen;            /* CPUs chosen, nr_vcpus */
     bool *picked;           /* by CPU id: chosen for this guest */
     unsigned int local_pct; /* of the guest just committed */
+    struct solver_hw *hw;   /* solver_hw.c's state; NULL without topo->hw */
 };
 
 static inline unsigned int dist(const struct solver *s, unsigned int a,
@@ -190,6 +191,21 @@ int solver_churn_reason(struct solver *s, const struct job *j);
 /* solver_improve.c: the improvement pass */
 int solver_improve_and_refill(struct solver *s, struct job *jobs,
                               unsigned int nr_jobs);
+
+/* solver_hw.c: the rules of the hardware model (caches, kinds, huge
+ * pages, devices, cpupools); each does nothing when s->hw is NULL */
+int solver_hw_init(struct solver *s, struct np_err *err);
+void solver_hw_dispose(struct solver *s);
+bool solver_hw_constrained(const struct solver *s);
+void solver_hw_begin(struct solver *s, struct job *j);
+bool solver_hw_relax(struct solver *s, struct job *j);
+void solver_hw_pick(struct solver *s, const struct job *j,
+                    const struct cand *c);
+int solver_hw_end(struct solver *s, struct job *j, bool placed);
+/* Why node index n cannot take j when a hardware rule is the cause, in
+ * why ("is not the node of device ..."); false when it is not. */
+bool solver_hw_refusal(const struct solver *s, unsigned int n,
+                       const struct job *j, char *why, size_t size);
 
 /* solver_explain.c: reasons and advice */
 void solver_format_mem(uint64_t kib, char *buf, size_t size);

@@ -760,6 +760,11 @@ int solver_place_one(struct solver *s, struct job *j, bool *placed_out,
             return rc;
     }
     nr_cands = solver_find_cands(s, j, &win, &second, &nr_fit, &single);
+    if (win == n && solver_hw_relax(s, j)) {
+        /* the device's node cannot take it: the other nodes */
+        solver_compute_caps(s);
+        nr_cands = solver_find_cands(s, j, &win, &second, &nr_fit, &single);
+    }
     if (explain) {
         rc = solver_explain_candidates(s, j, pg, nr_cands, nr_fit, single);
         if (rc)
@@ -786,6 +791,7 @@ int solver_place_one(struct solver *s, struct job *j, bool *placed_out,
         np_err_set(err, -ENOSPC, "guest '%s' does not fit: %s", pg->name, why);
         return np_plan_reason(s->plan, pg, "not placed: %s", why);
     }
+    solver_hw_pick(s, j, &s->cands[win]);
     rc = solver_choose(s, j, &s->cands[win], &j->at);
     if (!rc)
         rc = solver_fill_entry(s, j);

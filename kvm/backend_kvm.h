@@ -19,8 +19,16 @@
 #ifndef NP_BACKEND_KVM_H
 #define NP_BACKEND_KVM_H
 
+#include <stdint.h>
+
 #include "backend.h"
 
 extern const struct np_backend_ops np_kvm_ops;
+
+/* kvm_hugepages.c: KiB of QEMU process pid's memory in huge pages (the
+ * "huge" mappings of ROOT/proc/PID/numa_maps), which migrate_pages(2)
+ * does not move.  0 or -errno. */
+int np_kvm_guest_huge_kib(const char *root, long pid, uint64_t *kib_out);
+uint64_t np_numa_maps_huge_kib(const char *text);
 
 #endif /* NP_BACKEND_KVM_H */

@@ -31,10 +31,18 @@ $(BENCH): $(BENCH_OBJS) $(LIBCOMMON)
 	$(vecho) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(COMMON_LIBS)
 
-bench: $(BENCH) $(NUMAPIN)
+bench: $(BENCH) $(NUMAPIN) $(BENCH_READ)
 	$(Q)tools/install-deps bench
 	$(Q)$(BENCH)
 	$(Q)tests/bench/apply-many $(NUMAPIN)
+	$(Q)tests/bench/read-trees $(BUILD)
+
+# tests/bench/read-trees: reading captured hosts, hwloc against numapin's
+# own reader.
+BENCH_READ := $(BUILD)/tests/bench/np-bench-read
+$(BENCH_READ): $(BUILD)/tests/bench/read_trees.o $(LIBCOMMON)
+	$(vecho) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(COMMON_LIBS)
 
 -include $(BENCH_OBJS:.o=.d)
 

@@ -43,6 +43,7 @@ struct plan_opts {
     bool have_max_move;
     const char **args; /* the operands */
     unsigned int nr_args;
+    struct np_solve_hw hw; /* --device, --hugepages, --cpu-kind, --cpupool */
 };
 
 /*
@@ -178,6 +179,20 @@ static int parse_opts(const char *cmd, int argc, char **argv,
             o->have_max_move = true;
         } else if ((v = opt_value(argc, argv, &i, "--name", &missing))) {
             o->name = v;
+        } else if ((v = opt_value(argc, argv, &i, "--device", &missing))) {
+            char bdf[NP_HW_BDF_MAX];
+
+            if (np_hw_parse_bdf(v, bdf))
+                return np_ctx_error(NP_EXIT_USAGE, "invalid device '%s': expected a PCI address such as 0000:43:00.0 or 43:00.0", v);
+            o->hw.device = v;
+        } else if ((v = opt_value(argc, argv, &i, "--hugepages", &missing))) {
+            if (np_hw_parse_page_size(v, &o->hw.page_kib) ||
+                o->hw.page_kib < 64)
+                return np_ctx_error(NP_EXIT_USAGE, "invalid huge page size '%s': expected 2M or 1G", v);
+        } else if ((v = opt_value(argc, argv, &i, "--cpu-kind", &missing))) {
+            o->hw.cpu_kind = v;
+        } else if ((v = opt_value(argc, argv, &i, "--cpupool", &missing))) {
+            o->hw.cpupool = v;
         } else if ((v = opt_value(argc, argv, &i, "--reserve", &missing))) {
             o->reserve = v;
         } else if ((v = opt_value(argc, argv, &i, "--state-dir", &missing))) {
@@ -466,6 +481,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     rc = build_req(ctx, &o, &req, &reserved);
     if (rc >= 0)
         goto out;
+    req.hw = &o.hw;
     ng.name = o.name ? o.name : "new";
     ng.nr_vcpus = o.vcpus;
     ng.mem_kib = o.mem_kib;

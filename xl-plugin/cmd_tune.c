@@ -4,11 +4,13 @@
  * through the backend's ops table; a backend that cannot do it says so.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_kvm.h"
 #include "cpulist.h"
 #include "fmt_json_cmd.h"
 #include "numapin.h"
@@ -91,6 +93,22 @@ static int reset_json(struct np_ctx *ctx, const struct np_guest *one)
     return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
 }
 
+/* KVM: memory in huge pages does not move (migrate_pages(2) leaves
+ * hugetlbfs pages where they are): refuse before changing anything. */
+static int refuse_huge(struct np_ctx *ctx, const struct np_guest *g)
+{
+    uint64_t kib = 0;
+
+    if (!ctx->be_open || strcmp(ctx->be.ops->name, "kvm") ||
+        np_kvm_guest_huge_kib(ctx->be.root, g->id, &kib) || !kib)
+        return 0;
+    return np_ctx_error(
+        NP_EXIT_FAILED,
+        "cannot move the memory of '%s': %" PRIu64
+        " MiB of it is in huge pages, which the kernel does not move between nodes: leave out --migrate, or start the guest again with its memory bound to the new nodes",
+        g->name, kib >> 10);
+}
+
 int main_numatune(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
@@ -161,6 +179,9 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         rc = need_cap(ctx, NP_CAP_MOVE_MEMORY,
                       "move memory that is "
                       "already allocated");
+        if (rc)
+            goto out;
+        rc = refuse_huge(ctx, g);
         if (rc)
             goto out;
     }

@@ -85,6 +85,10 @@ static const struct cmd_spec cmd_table[] = {
      "  --reserve LIST   CPUs kept for the host or dom0\n"
      "  --soft           pin with soft affinity (Xen)\n"
      "  --name NAME      the new guest's name in the output\n"
+     "  --device BDF     a passthrough PCI device: on the device's node\n"
+     "  --hugepages 2M|1G  memory in huge pages of that size\n"
+     "  --cpu-kind K     p, e or an efficiency: cores of that kind only\n"
+     "  --cpupool NAME   inside that cpupool (Xen; default Pool-0)\n"
      "  -q               no reasons\n"
      "See docs/placement.md."},
     {"plan", main_plan,
@@ -341,6 +345,20 @@ static int complete(struct np_ctx *ctx, const char *what)
                         "invalid --complete '%s': use commands, "
                         "options:CMD, guests or nodes",
                         what);
+}
+
+int np_ctx_commit(struct np_ctx *ctx)
+{
+    struct np_err err = {""};
+    int rc;
+
+    if (!ctx->be_open || !ctx->be.ops->commit)
+        return 0;
+    rc = ctx->be.ops->commit(&ctx->be, &err);
+    if (rc)
+        np_ctx_error(NP_EXIT_FAILED, "the changes did not reach the host: %s",
+                     err.msg[0] ? err.msg : strerror(-rc));
+    return rc;
 }
 
 int np_ctx_check_write(struct np_ctx *ctx)
@@ -805,15 +823,8 @@ int main(int argc, char **argv)
         rc = check_global_after_cmd(argc - optind, argv + optind);
     if (rc < 0)
         rc = cmd->fn(&ctx, argc - optind, argv + optind);
-    if (ctx.be_open && ctx.be.ops->commit) {
-        struct np_err err = {""};
-        int crc = ctx.be.ops->commit(&ctx.be, &err);
-
-        if (crc)
-            rc = np_ctx_error(NP_EXIT_FAILED,
-                              "the changes did not reach the host: %s",
-                              err.msg[0] ? err.msg : strerror(-crc));
-    }
+    if (np_ctx_commit(&ctx))
+        rc = NP_EXIT_FAILED;
     if (fflush(stdout) || ferror(stdout))
         rc = np_ctx_error(NP_EXIT_FAILED, "cannot write the output");
     if (ctx.be_open && ctx.be.ops->close)

@@ -97,6 +97,13 @@ int np_ctx_measure(struct np_ctx *ctx, bool required);
  * the error. */
 int np_ctx_check_write(struct np_ctx *ctx);
 
+/* Make the writes held by a batching backend (be.batch, the test
+ * backend) reach the host: main() calls it after every command; a
+ * command that holds the writer lock, or runs for long (watch), calls it
+ * itself before it lets the lock go.  0, or a negative errno after
+ * printing the error. */
+int np_ctx_commit(struct np_ctx *ctx);
+
 /* Print "numapin: error: CMD: MSG (usage: numapin CMD USAGE)" in one
  * line; returns NP_EXIT_USAGE. */
 int np_usage_error(const char *cmd, const char *fmt, ...)

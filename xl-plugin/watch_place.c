@@ -566,6 +566,9 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
         aopts.state_dir = w->state_dir;
         aopts.move_memory = d.move_memory;
         rc = np_plan_apply(&ctx->be, snap, &plan, &aopts, &rep, &err);
+        /* each decision reaches the host before the next is made */
+        if (!rc && ctx->be.ops->commit)
+            rc = ctx->be.ops->commit(&ctx->be, &err);
         if (rc) {
             np_watch_log(w, "failed", g->name, g->id, "%s%s",
                          err.msg[0] ? err.msg : strerror(-rc),
@@ -698,6 +701,9 @@ int np_watch_pass(struct np_watch *w)
 out:
     free(order);
     np_cpumap_dispose(&reserved);
+    /* a batching backend's writes reach the host before the lock goes */
+    if (!w->dry_run && np_ctx_commit(w->ctx) && rc >= 0)
+        rc = -EIO;
     np_lock_release(&lk);
     w->first_pass = false;
     return rc;
