@@ -139,6 +139,18 @@ static const struct cmd_spec cmd_table[] = {
      "  --json           one JSON object per line\n"
      "SIGTERM finishes the guest being placed and exits 0; `numapin undo`\n"
      "reverses the last placement."},
+    {"create", main_create,
+     "[--policy FILE] [--persist] [--wait S] [--state-dir DIR] CONFIG "
+     "[xl create options]",
+     "Xen: place a new guest before its memory exists.  Under the writer\n"
+     "lock, plan the guest of the xl.cfg CONFIG (vcpus=, memory=, pool=),\n"
+     "write the decision into a copy of CONFIG (cpus=, or cpus_soft= under\n"
+     "a soft policy) and run `xl create` on the copy, so that Xen takes its\n"
+     "memory from the chosen nodes.  Creates wait for each other (up to S\n"
+     "seconds, default 300).  CONFIG is not changed unless --persist.  A\n"
+     "CONFIG with cpus= of its own is created as it is.  --policy: a watch\n"
+     "policy file (policy, overcommit, pin, reserve, guest rules).  With\n"
+     "-N, print the plan and the copy and start nothing."},
     {"dump", main_dump, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},

@@ -202,6 +202,7 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv);
 int main_numastat(struct np_ctx *ctx, int argc, char **argv);
 
 int main_watch(struct np_ctx *ctx, int argc, char **argv);
+int main_create(struct np_ctx *ctx, int argc, char **argv);
 int main_fleet(struct np_ctx *ctx, int argc, char **argv);
 
 #endif /* NUMAPIN_H */
