@@ -17,17 +17,40 @@
 
 /* The warnings of the text outputs, as data: pins that overlap, and
  * guests whose per-vCPU affinity the backend could not know. */
-static int json_warnings(struct np_ctx *ctx, json_object *doc)
+static int json_warnings(struct np_ctx *ctx, json_object *doc,
+                         const struct np_guest *const *sel, unsigned int nr)
 {
     struct np_mapview mv;
     int rc;
 
     np_mapview_init(&mv);
     rc = np_mapview_build(&ctx->snap, &mv);
-    if (!rc)
+    if (!rc) {
         np_jcmd_overlaps(doc, &ctx->snap, &mv);
+        np_jcmd_unknown(doc, &ctx->snap, sel, nr);
+    }
     np_mapview_dispose(&mv);
     return rc;
+}
+
+/* "warning: guest X: the affinity of each vcpu is unknown ...", for the
+ * guests of sel (all when NULL). */
+static void warn_unknown(struct np_ctx *ctx, const struct np_guest *const *sel,
+                         unsigned int nr)
+{
+    unsigned int i, k;
+
+    for (i = 0; i < ctx->snap.nr_guests; i++) {
+        char msg[NP_UNKNOWN_MAX];
+        bool chosen = !sel;
+
+        for (k = 0; sel && k < nr; k++)
+            chosen |= sel[k] == &ctx->snap.guests[i];
+        if (!ctx->snap.guests[i].vcpus_unknown || !chosen)
+            continue;
+        np_unknown_warning(&ctx->snap.guests[i], msg, sizeof(msg));
+        np_ctx_warn("%s", msg);
+    }
 }
 
 int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
@@ -59,9 +82,9 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
         json_object *doc = np_ctx_jdoc(ctx, "vcpu-list");
 
         rc = doc ? np_jcmd_guests(doc, &ctx->snap, sel, nr) : -ENOMEM;
-        free(sel);
         if (!rc)
-            rc = json_warnings(ctx, doc);
+            rc = json_warnings(ctx, doc, sel, nr);
+        free(sel);
         if (rc) {
             json_object_put(doc);
             return np_ctx_error(NP_EXIT_FAILED, "out of memory");
@@ -70,7 +93,6 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     np_text_vcpu_list(stdout, &ctx->snap, sel, nr);
-    free(sel);
     /* the all-guests view warns where two guests' pins share a CPU */
     fflush(stdout);
     {
@@ -85,6 +107,8 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
         }
         free(buf);
     }
+    warn_unknown(ctx, sel, nr);
+    free(sel);
     return NP_EXIT_OK;
 }
 
@@ -104,27 +128,54 @@ int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "vcpuinfo");
 
-        if (doc)
+        if (doc) {
             np_jcmd_vcpuinfo(doc, &ctx->snap, g);
+            if (g->vcpus_unknown) {
+                char msg[NP_UNKNOWN_MAX];
+
+                np_unknown_warning(g, msg, sizeof(msg));
+                json_object_object_add(
+                    np_jcmd_warn(doc, "affinity_unknown", msg), "guest",
+                    json_object_new_string(g->name));
+            }
+        }
         return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     np_ctx_banner(ctx);
     np_text_vcpuinfo(stdout, &ctx->snap, g);
+    fflush(stdout);
+    warn_unknown(ctx, &g, 1);
     return NP_EXIT_OK;
 }
 
 int main_map(struct np_ctx *ctx, int argc, char **argv)
 {
-    int rc;
+    const char *svg = NULL, *html = NULL;
+    int i, rc;
 
-    if (argc != 1)
-        return np_usage("map");
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            svg = argv[++i];
+        else if (!strcmp(argv[i], "--html") && i + 1 < argc)
+            html = argv[++i];
+        else if (!strcmp(argv[i], "--svg") || !strcmp(argv[i], "--html"))
+            return np_usage_error("map",
+                                  "'%s' needs a FILE (- for standard "
+                                  "output)",
+                                  argv[i]);
+        else
+            return np_usage_error("map", "unknown argument '%s'", argv[i]);
+    }
+    if (svg && html)
+        return np_usage_error("map", "give --svg or --html, not both");
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
     rc = np_ctx_measure(ctx, false);
     if (rc)
         return rc;
+    if (svg || html)
+        return np_map_picture(ctx, html != NULL, svg ? svg : html);
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "map");
         struct np_mapview mv;
@@ -134,6 +185,7 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
         if (!rc) {
             np_jcmd_map(doc, &ctx->snap, &mv);
             np_jcmd_overlaps(doc, &ctx->snap, &mv);
+            np_jcmd_unknown(doc, &ctx->snap, NULL, 0);
         }
         np_mapview_dispose(&mv);
         if (rc) {
@@ -144,6 +196,8 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     np_text_map(stdout, &ctx->snap);
+    fflush(stdout);
+    warn_unknown(ctx, NULL, 0);
     return NP_EXIT_OK;
 }
 

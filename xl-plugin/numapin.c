@@ -50,10 +50,13 @@ static const struct cmd_spec cmd_table[] = {
      "HARD or SOFT may be `-` to keep that map.  With -N, print the maps\n"
      "as `xl -N vcpu-pin` does and change nothing.  -f (one vCPU only)\n"
      "also clears a pin the guest kernel made for itself (Xen)."},
-    {"map", main_map, "",
+    {"map", main_map, "[--svg FILE | --html FILE]",
      "Show every physical CPU by node and core with the vCPUs pinned to\n"
      "it and how many others may float onto it, and warn where two\n"
-     "guests' pins share a CPU."},
+     "guests' pins share a CPU.  --svg FILE or --html FILE draws it:\n"
+     "nodes, L3 groups, cores and threads as boxes, each guest a colour,\n"
+     "pins filled, pins to a set dashed, floating vCPUs counted, overlaps\n"
+     "framed in red, memory per node as bars (FILE - : standard output)."},
     {"numatune", main_numatune, "DOM NODES|auto [--migrate]",
      "Set where DOM's memory may come from (its node affinity); auto\n"
      "gives it back to the hypervisor.  Nodes without memory are refused.\n"

@@ -178,6 +178,9 @@ void np_ctx_json_note(const char *msg);
  * else -1. */
 int np_ctx_no_json(struct np_ctx *ctx, const char *cmd, const char *why);
 
+/* map --svg/--html FILE (cmd_map.c). */
+int np_map_picture(struct np_ctx *ctx, bool html, const char *path);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);
