@@ -467,7 +467,42 @@ int solver_solve_once(const struct np_snapshot *snap,
           st->order == SOLVER_BY_SHARE   ? cmp_job_share
           : st->order == SOLVER_SMALLEST ? cmp_job_small
                                          : cmp_job);
-    /* guests already there and well placed stay where they are first */
+    /* guests already there and well placed stay where they are first, in
+     * the snapshot's order (the first of two that overlap stays) */
+    {
+        unsigned int *by_plan = calloc(nr_jobs + 1, sizeof(*by_plan));
+
+        if (!by_plan) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (i = 0; i < nr_jobs; i++)
+            by_plan[jobs[i].plan_idx] = i;
+        for (v = 0; v < nr_jobs && st->keep; v++) {
+            struct job *jk = &jobs[by_plan[v]];
+            struct np_plan_guest *pg = &plan->guests[jk->plan_idx];
+            char mem[32];
+
+            if (!jk->g || !solver_keep(&s, jk))
+                continue;
+            rc = solver_fill_entry(&s, jk);
+            if (!rc && req->explain) {
+                solver_format_mem(jk->mem_kib, mem, sizeof(mem));
+                rc = np_plan_reason(plan, pg,
+                                    "needs %u vCPUs and %s; policy %s, "
+                                    "overcommit %u",
+                                    jk->nr_vcpus, mem,
+                                    np_policy_name(req->policy),
+                                    s.limit / MILLI);
+            }
+            if (rc) {
+                free(by_plan);
+                goto out;
+            }
+            nr_kept++;
+        }
+        free(by_plan);
+    }
     for (i = 0; i < nr_jobs; i++) {
         if (!jobs[i].g)
             continue;
@@ -476,24 +511,6 @@ int solver_solve_once(const struct np_snapshot *snap,
                                               "layout"
                                             : "a full re-plan of the host";
             continue;
-        }
-        if (solver_keep(&s, &jobs[i])) {
-            struct np_plan_guest *pg = &plan->guests[jobs[i].plan_idx];
-            char mem[32];
-
-            rc = solver_fill_entry(&s, &jobs[i]);
-            if (!rc && req->explain) {
-                solver_format_mem(jobs[i].mem_kib, mem, sizeof(mem));
-                rc = np_plan_reason(plan, pg,
-                                    "needs %u vCPUs and %s; policy %s, "
-                                    "overcommit %u",
-                                    jobs[i].nr_vcpus, mem,
-                                    np_policy_name(req->policy),
-                                    s.limit / MILLI);
-            }
-            if (rc)
-                goto out;
-            nr_kept++;
         }
     }
     if (st->order == SOLVER_WHOLE_FIRST) {

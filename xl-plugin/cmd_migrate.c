@@ -19,7 +19,7 @@
 #include <json-c/json.h>
 
 #include "cpulist.h"
-#include "lock.h"
+#include "history.h"
 #include "numapin.h"
 #include "numastat.h"
 #include "plan.h"
@@ -146,32 +146,34 @@ static json_object *reloc_json(struct np_ctx *ctx, const struct np_guest *g,
 }
 
 /*
- * Relocate g to nodes; want: the journal's guest when undoing (its maps),
- * else NULL.  Prints the result, writes the journal.  An exit code.
+ * Relocate g to nodes, recorded in the history: the change's "before" is
+ * the guest under its old id, its "after" what the new domain reads back,
+ * under the new id (that is how undo knows a relocation).  want: the
+ * maps to give the copy (undo: the record's "before"), else NULL.
+ * reverts: for an undo, the record it reverts (0: none).  Prints the
+ * result.  An exit code.
  */
 static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
                     const struct np_cpumap *nodes,
                     const struct np_plan_guest *want, const char *verb,
-                    const char *state_dir)
+                    unsigned int reverts)
 {
     const struct np_topo *t = &ctx->snap.topo;
-    struct np_lock lk = NP_LOCK_INIT;
     struct np_relocation out;
-    struct np_plan plan, journal;
+    struct np_plan plan, before, after_j;
     struct np_plan_guest *pg;
     struct np_cpumap *hard = NULL, *soft = NULL;
     struct np_snapshot after;
     struct np_err err = {""};
     const struct np_guest *g;
-    struct np_apply_opts aopts = {.state_dir = state_dir};
-    const char *dir = np_plan_state_dir(&aopts);
-    char *list = NULL, *path = NULL, *name = NULL;
+    char *list = NULL, *name = NULL;
     uint64_t free_kib = 0;
-    unsigned int nr_vcpus = g0->nr_vcpus;
+    unsigned int nr_vcpus = g0->nr_vcpus, v, hid = 0;
     int n, id = g0->id, rc;
 
     np_plan_init(&plan);
-    np_plan_init(&journal);
+    np_plan_init(&before);
+    np_plan_init(&after_j);
     np_snapshot_init(&after);
     np_cpumap_for_each(n, nodes)
     {
@@ -183,8 +185,7 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     }
     list = np_cpulist_format_ranges(nodes);
     name = strdup(g0->name);
-    if (!list || !name || asprintf(&path, "%s/%s", dir, NP_JOURNAL_UNDO) < 0) {
-        path = NULL;
+    if (!list || !name) {
         rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
         goto out;
     }
@@ -199,10 +200,10 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
         rc = NP_EXIT_OK;
         goto out;
     }
-    rc = np_lock_take(&lk, dir, NP_LOCK_WAIT_DEFAULT_MS, "numatune --migrate",
-                      &err);
-    if (rc) {
-        rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+    if (!ctx->hist) {
+        rc =
+            np_ctx_error(NP_EXIT_FAILED,
+                         "no history to record the migration of '%s' in", name);
         goto out;
     }
     np_ctx_measure(ctx, false);
@@ -213,26 +214,39 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
         goto out;
     }
     rc = copy_maps(t, g, nodes, want, &hard, &soft);
-    if (rc) {
-        rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
-        goto out;
+    /* the plan: where the copy goes; its journal: what is there now */
+    if (!rc)
+        rc = np_ctx_plan_init(ctx, &plan);
+    if (!rc)
+        rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+    if (!rc)
+        rc = np_cpumap_copy(&pg->node_affinity, nodes);
+    for (v = 0; !rc && v < g->nr_vcpus; v++) {
+        rc = np_cpumap_copy(&pg->hard[v], &hard[v]);
+        if (!rc && soft[v].nr_bits)
+            rc = np_cpumap_copy(&pg->soft[v], &soft[v]);
     }
-    /* the journal of what is there now (before the move) */
-    rc = np_plan_add_guest(&plan, g->id, g->name, g->nr_vcpus, &pg);
     if (!rc) {
-        pg->placed = true;
-        plan.nr_cpu_ids = t->nr_cpu_ids;
-        plan.nr_node_ids = t->nr_node_ids;
-        rc = np_plan_journal(&ctx->snap, &plan, &journal, &err);
+        pg->migrate = true;
+        rc = np_plan_journal(&ctx->snap, &plan, &before, &err);
     }
     if (rc) {
         rc = np_ctx_error(NP_EXIT_FAILED, "%s",
                           err.msg[0] ? err.msg : strerror(-rc));
         goto out;
     }
+    rc = np_history_begin(ctx->hist, ctx->cmdline, ctx->be.ops->name, &before,
+                          &plan, reverts ? &reverts : NULL, reverts ? 1 : 0,
+                          &hid, &err);
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+        goto out;
+    }
     rc = ctx->be.ops->relocate(&ctx->be, g, nodes, hard, soft, free_kib, &out,
                                &err);
     if (rc) {
+        /* nothing changed: no record */
+        np_history_drop(ctx->hist, hid, NULL);
         rc = np_ctx_error(rc == -ENOSPC || rc == -EOPNOTSUPP || rc == -EINVAL
                               ? NP_EXIT_USAGE
                               : NP_EXIT_FAILED,
@@ -252,14 +266,16 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     }
     np_ctx_print_note(ctx);
 
-    /* the journal, under the new id */
-    journal.guests[0].id = out.new_id;
-    journal.guests[0].migrate = true;
-    rc = np_plan_write_file(path, &journal, &err);
+    /* the record's "after": the new domain as it reads back */
+    pg->id = out.new_id;
+    pg->start_time = 0;
+    rc = np_plan_read_after(&ctx->be, &ctx->snap, &plan, &after_j, &err);
+    if (!rc)
+        rc = np_history_end(ctx->hist, hid, NP_HIST_DONE, &after_j, &err);
     if (rc) {
         rc = np_ctx_error(NP_EXIT_PARTIAL,
-                          "%s moved, but its journal could not be written "
-                          "(%s): undo cannot move it back",
+                          "%s moved, but its history record could not be "
+                          "finished (%s): undo cannot move it back",
                           name, err.msg);
         goto out;
     }
@@ -279,14 +295,13 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     if (ctx->json)
         rc = np_ctx_jprint(ctx, reloc_json(ctx, g0, list, &out), NP_EXIT_OK);
 out:
-    np_lock_release(&lk);
     free_maps(hard, nr_vcpus);
     free_maps(soft, nr_vcpus);
     np_snapshot_dispose(&after);
     np_plan_dispose(&plan);
-    np_plan_dispose(&journal);
+    np_plan_dispose(&before);
+    np_plan_dispose(&after_j);
     free(list);
-    free(path);
     free(name);
     return rc;
 }
@@ -294,34 +309,52 @@ out:
 int np_numatune_relocate(struct np_ctx *ctx, const struct np_guest *g,
                          const struct np_cpumap *nodes)
 {
-    return relocate(ctx, g, nodes, NULL, "memory moved to", NULL);
+    return relocate(ctx, g, nodes, NULL, "memory moved to", 0);
 }
 
-bool np_journal_is_relocation(const struct np_plan *journal)
+/* A record of a relocation: one guest, the same name before and after,
+ * another id. */
+static bool is_relocation(const struct np_hist_rec *r)
 {
-    return journal->nr_guests == 1 && journal->guests[0].migrate;
+    return r && r->state == NP_HIST_DONE && r->before.nr_guests == 1 &&
+           r->after.nr_guests == 1 &&
+           r->before.guests[0].id != r->after.guests[0].id &&
+           !strcmp(r->before.guests[0].name, r->after.guests[0].name);
 }
 
-int np_undo_relocation(struct np_ctx *ctx, const struct np_plan *journal,
-                       const char *state_dir)
+int np_undo_relocation(struct np_ctx *ctx, bool *handled)
 {
-    const struct np_plan_guest *jg = &journal->guests[0];
     const struct np_topo *t = &ctx->snap.topo;
-    const struct np_guest *g = by_id(&ctx->snap, jg->id);
+    const struct np_hist_rec *r;
+    const struct np_plan_guest *jg, *ag;
+    const struct np_guest *g;
     struct np_cpumap nodes;
-    unsigned int n;
+    unsigned int *ids = NULL, nr = 0, n;
     int rc;
 
-    if (!g || strcmp(g->name, jg->name))
+    *handled = false;
+    if (!ctx->hist || np_history_stack(ctx->hist, &ids, &nr) || !nr) {
+        free(ids);
+        return 0;
+    }
+    r = np_history_find(ctx->hist, ids[0]);
+    free(ids);
+    if (!is_relocation(r))
+        return 0;
+    *handled = true;
+    jg = &r->before.guests[0];
+    ag = &r->after.guests[0];
+    g = by_id(&ctx->snap, ag->id);
+    if (!g || strcmp(g->name, ag->name))
         return np_ctx_error(NP_EXIT_FAILED,
-                            "guest '%s' (id %d) of the journal no longer "
-                            "exists: nothing to move back",
-                            jg->name, jg->id);
+                            "guest '%s' (id %d), which change %u migrated, "
+                            "no longer exists: nothing to move back",
+                            ag->name, ag->id, r->id);
     if (!ctx->be.ops->relocate)
         return np_ctx_error(NP_EXIT_USAGE,
-                            "the journal moved '%s' by a migration, which "
-                            "the %s backend cannot do",
-                            jg->name, ctx->be.ops->name);
+                            "change %u migrated '%s', which the %s backend "
+                            "cannot undo",
+                            r->id, ag->name, ctx->be.ops->name);
     np_cpumap_init(&nodes);
     rc = np_cpumap_alloc(&nodes, t->nr_node_ids);
     if (rc)
@@ -332,7 +365,7 @@ int np_undo_relocation(struct np_ctx *ctx, const struct np_plan *journal,
             (jg->node_affinity_auto || !jg->node_affinity.nr_bits ||
              np_cpumap_test(&jg->node_affinity, (int)n)))
             np_cpumap_set(&nodes, (int)n);
-    rc = relocate(ctx, g, &nodes, jg, "moved back to", state_dir);
+    rc = relocate(ctx, g, &nodes, jg, "moved back to", r->id);
     np_cpumap_dispose(&nodes);
     return rc;
 }

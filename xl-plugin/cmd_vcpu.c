@@ -14,6 +14,7 @@
 #include "mapview.h"
 #include "fmt_text.h"
 #include "numapin.h"
+#include "plan_apply.h"
 
 /* The warnings of the text outputs, as data: pins that overlap, and
  * guests whose per-vCPU affinity the backend could not know. */
@@ -246,45 +247,39 @@ static void print_dry_run(const struct np_topo *topo,
 }
 
 /*
- * Set the maps of vCPUs first..last of g; on a failure, put back the maps
- * of the vCPUs already changed, so that nothing is half applied.
+ * Set the maps of vCPUs first..last of g as one change: a plan applied
+ * through np_ctx_apply(), so that it is recorded in the history before the
+ * first write and put back on the first failure (nothing half applied,
+ * even for `vcpu-pin DOM all` killed mid-way: the record is pending and
+ * `undo` puts it back).
  */
 static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
                      int last, const struct np_cpumap *hard,
                      const struct np_cpumap *soft)
 {
-    const struct np_backend_ops *ops = ctx->be.ops;
-    struct np_err err = {""};
-    int v, rc = 0, code = NP_EXIT_FAILED;
+    struct np_plan plan;
+    struct np_plan_guest *pg;
+    int v, rc;
 
-    np_progress_start("vcpu-pin");
-    for (v = first; v <= last; v++) {
-        np_progress((unsigned int)(v - first),
-                    (unsigned int)(last - first + 1));
-        rc = ops->set_vcpu_affinity(&ctx->be, g, v, hard, soft, &err);
-        if (rc)
-            break;
-        np_ctx_print_note(ctx);
-    }
-    np_progress_end();
+    rc = np_ctx_plan_init(ctx, &plan);
     if (!rc)
-        return NP_EXIT_OK;
-    np_ctx_error(NP_EXIT_FAILED, "cannot set the affinity of %s vcpu %d: %s",
-                 g->name, v, err.msg[0] ? err.msg : strerror(-rc));
-    if (rc == -ESRCH)
-        return NP_EXIT_FAILED; /* the guest is gone: nothing to put back */
-    while (--v >= first) {
-        const struct np_vcpu *old = &g->vcpus[v];
-        struct np_err undo_err = {""};
-
-        if (ops->set_vcpu_affinity(
-                &ctx->be, g, v, hard ? &old->hard : NULL,
-                soft && old->soft.nr_bits ? &old->soft : NULL, &undo_err))
-            code = np_ctx_error(NP_EXIT_PARTIAL,
-                                "could not restore %s vcpu %d: %s", g->name, v,
-                                undo_err.msg);
+        rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+    for (v = first; !rc && v <= last; v++) {
+        if (hard)
+            rc = np_cpumap_copy(&pg->hard[v], hard);
+        if (!rc && soft)
+            rc = np_cpumap_copy(&pg->soft[v], soft);
+        /* -f with both maps '-': the override alone is cleared */
+        if (!rc && !hard && !soft)
+            rc = np_cpumap_copy(&pg->hard[v], &g->vcpus[v].hard);
     }
-    return code;
+    if (rc) {
+        np_plan_dispose(&plan);
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    }
+    rc = np_ctx_apply(ctx, &plan, false, NULL);
+    np_plan_dispose(&plan);
+    return rc;
 }
 
 /* {"guest", "id", "vcpu": N or "all", "hard", "soft"}: null keeps a map. */
@@ -316,6 +311,9 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
 
     np_cpumap_init(&hard_map);
     np_cpumap_init(&soft_map);
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
     /* -f / --force, before DOM, as xl takes it. */
     if (argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--force"))) {
         force = true;
@@ -343,6 +341,9 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         return np_ctx_error(NP_EXIT_USAGE,
                             "--force and 'all' as vcpu are not allowed "
                             "together: force one vcpu at a time");
+    rc = np_ctx_begin_write(ctx, "vcpu-pin");
+    if (rc)
+        return rc;
     rc = np_ctx_load(ctx, ctx->dry_run ? NP_WANT_ANY_GUESTS : NP_WANT_GUESTS);
     if (rc)
         return rc;
