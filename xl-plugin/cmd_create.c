@@ -448,6 +448,9 @@ int main_create(struct np_ctx *ctx, int argc, char **argv)
     }
     rc = NP_EXIT_OK;
 out:
+    /* a batching backend's writes reach the host before the lock goes */
+    if (np_ctx_commit(ctx) && rc == NP_EXIT_OK)
+        rc = NP_EXIT_FAILED;
     np_lock_release(&lk);
     np_policy_file_dispose(&pol);
     np_plan_dispose(&plan);

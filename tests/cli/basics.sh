@@ -125,6 +125,9 @@ rc=$?
 expect_err 1 "'--json' is a global option: give it before the command" \
     $t vcpu-list --json
 expect_err 1 "'-N' is a global option" $t vcpu-pin web1 0 4 -N
+# a command's own option of that name is its own (watch --json)
+"$np" $t watch --once --dry-run --json >/dev/null 2>"$tmp/err"
+grep -q "global option" "$tmp/err" && bad "watch --json refused as global" || ok
 expect_err 1 "missing HARD" $t vcpu-pin web1 0
 expect_err 1 "missing VCPU" $t vcpu-pin web1
 expect_err 1 "too many arguments" $t vcpu-pin web1 0 1 2 3
