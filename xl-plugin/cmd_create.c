@@ -313,6 +313,9 @@ int main_create(struct np_ctx *ctx, int argc, char **argv)
     rc = parse_create(argc, argv, &o);
     if (rc >= 0)
         goto out;
+    if (o.state_dir)
+        ctx->state_dir = o.state_dir;
+    o.state_dir = np_ctx_state_dir(ctx);
     if (o.policy && np_policy_file_read(o.policy, &pol, &err)) {
         rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
         goto out;

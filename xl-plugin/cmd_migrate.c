@@ -160,6 +160,7 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
 {
     const struct np_topo *t = &ctx->snap.topo;
     struct np_relocation out;
+    struct np_note note = {""};
     struct np_plan plan, before, after_j;
     struct np_plan_guest *pg;
     struct np_cpumap *hard = NULL, *soft = NULL;
@@ -242,8 +243,10 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
         goto out;
     }
-    rc = ctx->be.ops->relocate(&ctx->be, g, nodes, hard, soft, free_kib, &out,
-                               &err);
+    rc = np_backend_check_write(&ctx->be, &err);
+    if (!rc)
+        rc = ctx->be.ops->relocate(&ctx->be, g, nodes, hard, soft, free_kib,
+                                   &out, &note, &err);
     if (rc) {
         /* nothing changed: no record */
         np_history_drop(ctx->hist, hid, NULL);
@@ -264,7 +267,7 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
             printf("%.3f s in all\n", out.total_s);
         print_mem("before", t, g);
     }
-    np_ctx_print_note(ctx);
+    np_ctx_print_note(ctx, &note);
 
     /* the record's "after": the new domain as it reads back */
     pg->id = out.new_id;

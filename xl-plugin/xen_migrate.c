@@ -207,7 +207,8 @@ static int set_placement(libxl_ctx *ctx, libxl_domain_config *c,
 int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
                     const struct np_cpumap *nodes, const struct np_cpumap *hard,
                     const struct np_cpumap *soft, uint64_t free_kib,
-                    struct np_relocation *out, struct np_err *err)
+                    struct np_relocation *out, struct np_note *note,
+                    struct np_err *err)
 {
     libxl_ctx *ctx = xen_priv_of(be)->ctx;
     libxl_domain_config cfg;
@@ -337,10 +338,10 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
     renamed = false; /* the old domain goes: its name no longer matters */
     np_xtl_clear(&xen_priv_of(be)->logger);
     if (libxl_domain_destroy(ctx, domid, NULL))
-        snprintf(be->note, sizeof(be->note),
-                 "the old domain %u (%s) could not be destroyed: destroy it "
-                 "with xl destroy",
-                 domid, away);
+        np_note_add(note,
+                    "the old domain %u (%s) could not be destroyed: destroy "
+                    "it with xl destroy",
+                    domid, away);
     rc = 0;
 out:
     if (restore_started) {

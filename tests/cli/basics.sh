@@ -145,6 +145,15 @@ expect_err 1 "guest 'rhel5' does not exist: did you mean 'rhel5xen'?" \
     $t vcpu-pin rhel5 0 1
 expect_err 1 "guest 'zzz' does not exist" $t plan zzz
 
+# --- place --soft: a soft hint, never a hard cpus= or <vcpupin> -----------
+"$np" --topology "$ex/origin-2010.xml" place --vcpus 2 --memory 1G --soft -q \
+    >"$tmp/soft" 2>&1
+grep -q '^  cpus_soft="4-5"$' "$tmp/soft" &&
+    grep -q 'cpus_soft=\["4", "5"\]' "$tmp/soft" &&
+    ! grep -q ' cpus=\|<vcpupin\|cpuset=' "$tmp/soft" &&
+    grep -q "mode='preferred' nodeset='1'" "$tmp/soft" && ok ||
+    { bad "place --soft prints a hard pin"; cat "$tmp/soft"; }
+
 # --- sizes of 0 ---------------------------------------------------------------
 for m in 0 0G 0M 0K; do
     expect_err 1 "invalid memory size '$m'" $t place --vcpus 1 --memory "$m"
