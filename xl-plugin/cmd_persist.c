@@ -20,6 +20,7 @@
 
 #include "fileio.h"
 #include "fmt_json_cmd.h"
+#include "fmt_xml.h"
 #include "numapin.h"
 #include "xlcfg.h"
 
@@ -80,6 +81,7 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     static const struct option opts[] = {
         {"xl-config", required_argument, NULL, 'x'},
         {"force", no_argument, NULL, 'f'},
+        {"libvirt-xml", required_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
     };
     const struct np_guest *g;
@@ -89,11 +91,17 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     struct np_err err = {""};
     mode_t mode = 0644;
     bool force = false;
+    bool libvirt = false;
     int opt, rc;
 
     NP_FOREACH_OPT (opt, "f", opts, "persist") {
     case 'x':
+    case 'l':
+        if (file)
+            return np_usage_error("persist", "give one of --xl-config FILE "
+                                             "and --libvirt-xml FILE");
         file = optarg;
+        libvirt = opt == 'l';
         break;
     case 'f':
         force = true;
@@ -102,10 +110,9 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     NP_OPERANDS();
 
     if (argc != 2 || !file)
-        return np_usage("persist");
+        return np_usage_error("persist", "give DOM and one of --xl-config "
+                                         "FILE or --libvirt-xml FILE");
     dom = argv[1];
-    if (!dom || !file)
-        return np_usage("persist");
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
@@ -129,8 +136,12 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
                           path, (unsigned int)mode);
         goto out;
     }
-    if (np_xlcfg_set_placement(old, &ctx->snap.topo, g, &new, &err)) {
-        rc = np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
+    if (libvirt ? np_xml_set_domain_placement(old, strlen(old), file,
+                                              &ctx->snap.topo, g, &new, &err)
+                : np_xlcfg_set_placement(old, &ctx->snap.topo, g, &new, &err)) {
+        /* the XML reader names the file itself */
+        rc = libvirt ? np_ctx_error(NP_EXIT_FAILED, "%s", err.msg)
+                     : np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
         goto out;
     }
     if (ctx->dry_run && ctx->json) {
@@ -162,9 +173,15 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     /* the .bak is beside the file replaced, which a symlink names */
-    printf("placement of %s written to %s (cpus%s); the old file is %s\n",
-           g->name, strcmp(file, path) ? path : file,
-           g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "", bak);
+    if (libvirt)
+        printf("placement of %s written to %s (<vcpu cpuset>, <cputune>, "
+               "<numatune>); the old file is %s\n",
+               g->name, strcmp(file, path) ? path : file, bak);
+    else
+        printf("placement of %s written to %s (cpus%s); the old file is %s\n",
+               g->name, strcmp(file, path) ? path : file,
+               g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "",
+               bak);
     rc = NP_EXIT_OK;
 out:
     free(old);
