@@ -455,7 +455,8 @@ void np_text_plan_config(FILE *f, const struct np_plan *plan,
 
     fprintf(f, "xl.cfg:\n  %s=\"%s\"\n",
             plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus", cpus ? cpus : "");
-    fprintf(f, "  # or one pCPU per vCPU: cpus=[");
+    fprintf(f, "  # or one pCPU per vCPU: %s=[",
+            plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus");
     for (v = 0; v < g->nr_vcpus; v++) {
         const struct np_cpumap *pin =
             plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
@@ -465,6 +466,21 @@ void np_text_plan_config(FILE *f, const struct np_plan *plan,
         free(s);
     }
     fprintf(f, "]\n");
+    if (plan->pin == NP_PIN_SOFT) {
+        /* libvirt pins hard only: a soft plan is a preference there, the
+         * memory policy and no <vcpupin> */
+        fprintf(f, "libvirt (no soft affinity: memory preferred, vCPUs "
+                   "not pinned):\n  <vcpu placement='static'>%u</vcpu>\n",
+                g->nr_vcpus);
+        if (nodes && *nodes)
+            fprintf(f,
+                    "  <numatune>\n    <memory mode='preferred' "
+                    "nodeset='%s'/>\n  </numatune>\n",
+                    nodes);
+        free(cpus);
+        free(nodes);
+        return;
+    }
     fprintf(f, "libvirt:\n  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
             cpus ? cpus : "", g->nr_vcpus);
     fprintf(f, "  <cputune>\n");

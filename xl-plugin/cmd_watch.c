@@ -148,6 +148,11 @@ int main_watch(struct np_ctx *ctx, int argc, char **argv)
     rc = parse_args(&w, argc, argv);
     if (rc >= 0)
         return rc;
+    /* one state directory for the lock and the history, as every other
+     * writer of this host finds it (np_ctx_state_dir()) */
+    if (w.state_dir)
+        ctx->state_dir = w.state_dir;
+    w.state_dir = np_ctx_state_dir(ctx);
     w.dry_run = w.dry_run || ctx->dry_run;
     w.json = w.json || ctx->json;
     if (ctx->topology)

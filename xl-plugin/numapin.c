@@ -112,9 +112,12 @@ static const struct cmd_spec cmd_table[] = {
      "On KVM memory is moved after pinning (--no-move keeps it); on Xen\n"
      "only the node affinity is set: memory already allocated does not\n"
      "move.  With -N, print the changes and make none."},
-    {"undo", main_undo, "[--state-dir DIR]",
-     "Put back what the last apply changed (the journal); undo again to\n"
-     "re-apply."},
+    {"undo", main_undo, "[N | --to ID] [--state-dir DIR]",
+     "Revert the newest change that is not undone (see `numapin\n"
+     "history`), or the N newest, or every change back to ID included;\n"
+     "refused when the host changed since in a way that conflicts.  The\n"
+     "undo is a change of its own: undo it to re-apply.  With -N, print\n"
+     "what it would put back."},
     {"history", main_history, "[--state-dir DIR]",
      "List the changes numapin made to this host, oldest first: id, time,\n"
      "state, user, guests and command; `undo` reverts them."},
@@ -248,8 +251,23 @@ static int unknown_cmd(const char *name)
  * is named as such rather than answered with a bare usage line.  Returns
  * -1 to go on, or an exit code.
  */
+/* Does the command's usage line name opt as one of its own options
+ * ("[--json]" in watch's)? */
+static bool cmd_has_option(const struct cmd_spec *c, const char *opt)
+{
+    const char *p;
+    size_t len = strlen(opt);
+
+    for (p = c->usage; (p = strstr(p, opt)); p += len)
+        if ((p == c->usage || strchr(" [|(", p[-1])) &&
+            !(p[len] == '-' || (p[len] >= 'a' && p[len] <= 'z')))
+            return true;
+    return false;
+}
+
 static int check_global_after_cmd(int argc, char **argv)
 {
+    const struct cmd_spec *c = find_cmd(argv[0]);
     static const char *const globals[] = {
         "--json",  "--topology", "--root", "--qmp", "--pid",
         "--color", "--version",  "-N",     "-c",
@@ -264,7 +282,8 @@ static int check_global_after_cmd(int argc, char **argv)
             size_t len = strlen(globals[k]);
 
             if (strncmp(argv[i], globals[k], len) ||
-                (argv[i][len] && argv[i][len] != '='))
+                (argv[i][len] && argv[i][len] != '=') ||
+                (c && cmd_has_option(c, globals[k])))
                 continue;
             /* watch takes --json and -N after it too (its usage says
              * `watch [--json]`); no other command has an option of these

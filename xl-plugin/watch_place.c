@@ -148,7 +148,9 @@ static void seen_sweep(struct np_watch *w, const struct np_snapshot *snap)
         }
         if (s->cpus)
             np_watch_log(w, "gone", s->name, s->id,
-                         "its CPUs %s are free for the next guest", s->cpus);
+                         "its CPU%s %s %s free for the next guest",
+                         strpbrk(s->cpus, ",-") ? "s" : "", s->cpus,
+                         strpbrk(s->cpus, ",-") ? "are" : "is");
         else if (!s->pending)
             np_watch_log(w, "gone", s->name, s->id, "it no longer exists");
         seen_free(s);
