@@ -195,6 +195,7 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     int rc;
 
     be->priv = NULL;
+    be->read_only = false;
     if (!arg || !*arg)
         return np_err_set(err, -EINVAL,
                           "the test backend needs the path of a json "
@@ -310,6 +311,7 @@ static int test_set_vcpu_affinity(struct np_backend *be,
                                   const struct np_guest *g, int vcpu,
                                   const struct np_cpumap *hard,
                                   const struct np_cpumap *soft,
+                                  unsigned int flags, struct np_note *note,
                                   struct np_err *err)
 {
     struct test_priv *tp = be->priv;
@@ -376,7 +378,7 @@ out:
 static int test_set_node_affinity(struct np_backend *be,
                                   const struct np_guest *g,
                                   const struct np_cpumap *nodes,
-                                  struct np_err *err)
+                                  struct np_note *note, struct np_err *err)
 {
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
@@ -419,7 +421,8 @@ out:
 
 static int test_move_memory(struct np_backend *be, const struct np_guest *g,
                             const struct np_cpumap *from,
-                            const struct np_cpumap *to, struct np_err *err)
+                            const struct np_cpumap *to, struct np_note *note,
+                            struct np_err *err)
 {
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
@@ -521,8 +524,9 @@ static int test_commit(struct np_backend *be, struct np_err *err)
 
 const struct np_backend_ops np_test_ops = {
     .name = "test",
-    .caps = NP_CAP_GUESTS | NP_CAP_SOFT_AFFINITY | NP_CAP_NODE_AFFINITY |
-            NP_CAP_MOVE_MEMORY | NP_CAP_WRITE,
+    .soft_affinity = true,
+    .writes = true,
+    .demo = true,
     .open = test_open,
     .close = test_close,
     .read_host = test_read_host,

@@ -17,11 +17,11 @@
  *    under other schedulers).  Memory per node is not known (NULL).
  *    A domain that disappears while it is read is left out.
  *  - set_vcpu_affinity: libxl_set_vcpuaffinity(), or
- *    libxl_set_vcpuaffinity_force() when be->force; a NULL map is kept.
+ *    libxl_set_vcpuaffinity_force() with NP_WRITE_FORCE; a NULL map is kept.
  *    Before the call, the domain's cpupool is read (libxl_domain_info,
  *    libxl_cpupool_info): a hard map with no CPU of that pool is refused
  *    with -EINVAL, and a domain that is gone gives -ESRCH.  After it, the
- *    vCPU is read back (libxl_list_vcpu) and be->note says when Xen keeps
+ *    vCPU is read back (libxl_list_vcpu) and the note says when Xen keeps
  *    another hard map, when the pool narrows the hard map, and when the
  *    soft map is narrowed or left without a CPU by the hard map and pool.
  *    Test only: NUMAPIN_TEST_XEN_DESTROY_AFTER_VCPU=NAME:VCPU destroys
@@ -31,7 +31,7 @@
  *    "reset").
  *  - set_sched: libxl_domain_sched_params_set() for credit and credit2;
  *    -EOPNOTSUPP under other schedulers.
- *  - move_memory: -EOPNOTSUPP (Xen cannot move a live guest's memory).
+ *  - move_memory: none (Xen cannot move a live guest's memory).
  *
  * libxl's log goes through one adapter: errors become the np_err sentence
  * of the failing operation, warnings are printed as "warning: ..." on
