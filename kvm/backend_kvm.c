@@ -119,10 +119,15 @@ static int kvm_read_guests(struct np_backend *be, struct np_snapshot *snap,
                            struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
+    unsigned int i;
     int rc;
 
     rc = np_qemu_read_guests(priv->rootfd, priv->root, be->qmp, be->pid, snap,
                              err);
+    /* the PCI devices passed through: plan keeps a guest near them */
+    for (i = 0; !rc && i < snap->nr_guests; i++)
+        rc =
+            np_kvm_guest_devices(priv->rootfd, snap->guests[i].id, &snap->topo);
     snap->backend = "kvm";
     return rc;
 }
