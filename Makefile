@@ -95,10 +95,17 @@ install: all
 	$(INSTALL) -m 644 docs/numapin.1 $(DESTDIR)$(MANDIR)/man1/numapin.1
 	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
 	$(INSTALL) -m 644 completion/numapin.bash $(DESTDIR)$(BASHCOMPDIR)/numapin
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/numapin
+	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    systemd/numapin-watch.service > $(DESTDIR)$(SYSTEMDUNITDIR)/numapin-watch.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/numapin-watch.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/numapin/watch.conf ] || \
+	    $(INSTALL) -m 644 systemd/watch.conf $(DESTDIR)$(SYSCONFDIR)/numapin/watch.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/numapin $(DESTDIR)$(MANDIR)/man1/numapin.1
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/numapin
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/numapin-watch.service
 
 clean:
 	rm -rf build build-san build-fuzz numapin

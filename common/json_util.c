@@ -57,16 +57,52 @@ int np_json_fail(struct np_json_rd *rd, const char *path, const char *fmt, ...)
 
 /* Paths longer than NP_JSON_PATH_LEN are cut short: they still name the place.
  */
+/* Append src (at most max bytes of it) to dst at *len, within
+ * NP_JSON_PATH_LEN; false once the path is cut short.  The readers build a
+ * path for every member they look at, so this stays cheaper than
+ * snprintf. */
+static bool path_append(char *dst, size_t *len, const char *src, size_t max)
+{
+    size_t n = strnlen(src, max);
+
+    if (*len + n >= NP_JSON_PATH_LEN) {
+        n = NP_JSON_PATH_LEN - 1 - *len;
+        memcpy(dst + *len, src, n);
+        *len += n;
+        dst[*len] = '\0';
+        return false;
+    }
+    memcpy(dst + *len, src, n);
+    *len += n;
+    dst[*len] = '\0';
+    return true;
+}
+
 void np_json_path_key(char *dst, const char *path, const char *key)
 {
-    if (snprintf(dst, NP_JSON_PATH_LEN, "%s%s%.40s", path, *path ? "." : "",
-                 key) >= NP_JSON_PATH_LEN)
+    size_t len = 0;
+
+    dst[0] = '\0';
+    if (!path_append(dst, &len, path, NP_JSON_PATH_LEN) ||
+        (*path && !path_append(dst, &len, ".", 1)) ||
+        !path_append(dst, &len, key, 40))
         dst[NP_JSON_PATH_LEN - 2] = '~';
 }
 
 void np_json_path_index(char *dst, const char *path, size_t i)
 {
-    if (snprintf(dst, NP_JSON_PATH_LEN, "%s[%zu]", path, i) >= NP_JSON_PATH_LEN)
+    char num[24], *p = num + sizeof(num) - 1;
+    size_t len = 0;
+
+    *p = '\0';
+    *--p = ']';
+    do
+        *--p = (char)('0' + i % 10);
+    while ((i /= 10));
+    *--p = '[';
+    dst[0] = '\0';
+    if (!path_append(dst, &len, path, NP_JSON_PATH_LEN) ||
+        !path_append(dst, &len, p, sizeof(num)))
         dst[NP_JSON_PATH_LEN - 2] = '~';
 }
 
@@ -131,9 +167,11 @@ int np_json_member(struct np_json_rd *rd, json_object *obj, const char *path,
             return np_json_fail(rd, path, "missing key '%s'", key);
         return 0;
     }
-    np_json_path_key(p, path, key);
-    if (np_json_check_type(rd, v, p, type))
-        return -EINVAL;
+    if (!v || !json_object_is_type(v, type)) {
+        /* the path only when it is needed: readers look up many keys */
+        np_json_path_key(p, path, key);
+        return np_json_check_type(rd, v, p, type);
+    }
     *out = v;
     return 0;
 }
@@ -188,10 +226,11 @@ int np_json_member_int(struct np_json_rd *rd, json_object *obj,
     rc = np_json_member(rd, obj, path, key, json_type_int, required, &v);
     if (rc || !v)
         return rc;
-    np_json_path_key(p, path, key);
-    rc = np_json_int_value(rd, v, p, min, max, out);
-    if (rc)
-        return rc;
+    *out = json_object_get_int64(v);
+    if (*out < min || *out > max) {
+        np_json_path_key(p, path, key);
+        return np_json_int_value(rd, v, p, min, max, out);
+    }
     *found = true;
     return 0;
 }

@@ -279,6 +279,41 @@ int np_xlcfg_get_string(const char *text, const char *key, char **value_out,
     return 0;
 }
 
+int np_xlcfg_get_number(const char *text, const char *key,
+                        unsigned long *value_out, struct np_err *err)
+{
+    struct setting s, last = {0};
+    size_t pos = 0, i;
+    unsigned long n = 0;
+    bool found = false;
+    int rc;
+
+    while ((rc = next_setting(text, &pos, &s, err)) == 1) {
+        if (key_is(text, &s, key)) {
+            last = s;
+            found = true;
+        }
+    }
+    if (rc)
+        return rc;
+    if (!found)
+        return -ENOENT;
+    for (i = last.value; i < last.end; i++) {
+        if (text[i] < '0' || text[i] > '9' || n > 1000000000UL)
+            return np_err_set(err, -EINVAL,
+                              "line %u: %s is not a number from 0 to "
+                              "1000000000",
+                              line_of(text, last.start), key);
+        n = n * 10 + (unsigned long)(text[i] - '0');
+    }
+    if (n > 1000000000UL)
+        return np_err_set(err, -EINVAL,
+                          "line %u: %s is not a number from 0 to 1000000000",
+                          line_of(text, last.start), key);
+    *value_out = n;
+    return 0;
+}
+
 char *np_xlcfg_format_list(const char *const *items, unsigned int nr)
 {
     struct buf b = {NULL, 0, 0};

@@ -45,6 +45,14 @@ int np_xlcfg_set(const char *text, const char *key, const char *value,
 int np_xlcfg_get_string(const char *text, const char *key, char **value_out,
                         struct np_err *err);
 
+/*
+ * The value of key's last setting as a decimal number (vcpus = 2, memory
+ * = 512) in *value_out.  0, -ENOENT (not set), -EINVAL (not a plain
+ * number up to 10^9, or text not xl.cfg; err names the line).
+ */
+int np_xlcfg_get_number(const char *text, const char *key,
+                        unsigned long *value_out, struct np_err *err);
+
 /* ["a", "b"]: items as an xl.cfg list of strings.  NULL when out of
  * memory.  Items must not hold '"' or newlines (cpu-lists do not). */
 char *np_xlcfg_format_list(const char *const *items, unsigned int nr);

@@ -46,4 +46,19 @@ $(BENCH_READ): $(BUILD)/tests/bench/read_trees.o $(LIBCOMMON)
 
 -include $(BENCH_OBJS:.o=.d)
 
-.PHONY: bench
+# tests/bench/fleet-bench: `fleet place` over 10,000 generated host
+# snapshots (100,000 guests), against Nova's numa_fit_instance_to_host;
+# `make bench-fleet` alone, and part of `make bench`.
+FLEET_BENCH := $(BUILD)/tests/bench/np-fleet-bench
+
+$(FLEET_BENCH): $(BUILD)/tests/bench/fleet_bench.o $(LIBCOMMON)
+	$(vecho) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(COMMON_LIBS)
+
+bench-fleet: $(FLEET_BENCH) $(NUMAPIN)
+	$(Q)tools/install-deps bench
+	$(Q)tests/bench/fleet-bench $(BUILD)
+
+bench: bench-fleet
+
+.PHONY: bench bench-fleet

@@ -45,4 +45,13 @@
 
 extern const struct np_backend_ops np_xen_ops;
 
+/*
+ * The CPUs of the cpupool named pool (libxl_list_cpupool), sized
+ * nr_bits, into cpus_out; be is an open Xen backend.  0, -ENOENT (no such
+ * pool: err lists the pools) or -errno.
+ */
+int np_xen_pool_cpus(struct np_backend *be, const char *pool,
+                     unsigned int nr_bits, struct np_cpumap *cpus_out,
+                     struct np_err *err);
+
 #endif /* NP_XEN_BACKEND_H */

@@ -184,6 +184,35 @@ START_TEST(placement_round_trip)
 }
 END_TEST
 
+START_TEST(get_number)
+{
+    struct np_err err = {""};
+    unsigned long n = 7;
+
+    ck_assert_int_eq(np_xlcfg_get_number("vcpus = 2\nmemory=512 # MiB\n"
+                                         "vcpus = 4;\n",
+                                         "vcpus", &n, &err),
+                     0);
+    ck_assert_uint_eq(n, 4); /* the last setting, as xl */
+    ck_assert_int_eq(
+        np_xlcfg_get_number("memory=512 # MiB\n", "memory", &n, &err), 0);
+    ck_assert_uint_eq(n, 512);
+    ck_assert_int_eq(np_xlcfg_get_number("name = \"a\"\n", "vcpus", &n, &err),
+                     -ENOENT);
+    ck_assert_int_eq(
+        np_xlcfg_get_number("name = \"a\"\nvcpus = \"2\"\n", "vcpus", &n, &err),
+        -EINVAL);
+    ck_assert_msg(strstr(err.msg, "line 2: vcpus is not a number"), "%s",
+                  err.msg);
+    np_err_clear(&err);
+    ck_assert_int_eq(
+        np_xlcfg_get_number("vcpus = 99999999999\n", "vcpus", &n, &err),
+        -EINVAL);
+    ck_assert_int_eq(np_xlcfg_get_number("vcpus = -1\n", "vcpus", &n, NULL),
+                     -EINVAL);
+}
+END_TEST
+
 Suite *suite_test_xlcfg(void);
 
 Suite *suite_test_xlcfg(void)
@@ -194,6 +223,7 @@ Suite *suite_test_xlcfg(void)
     tcase_add_loop_test(tc, set_key, 0,
                         (int)(sizeof(set_cases) / sizeof(set_cases[0])));
     tcase_add_test(tc, get_string);
+    tcase_add_test(tc, get_number);
     tcase_add_test(tc, format_list);
     tcase_add_test(tc, placement);
     tcase_add_test(tc, placement_other_guest);
