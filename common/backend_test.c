@@ -4,9 +4,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend_test.h"
 #include "fmt_json.h"
@@ -15,6 +17,9 @@ struct test_priv {
     char *path;               /* the snapshot file */
     struct np_snapshot state; /* what the file holds */
     int fail_after;           /* write number that fails; -1: none */
+    int kill_after;           /* write number before which the process
+                                 kills itself (SIGKILL); -1: none */
+    int slow_ms;              /* sleep before each write */
     unsigned int nr_writes;   /* writes so far */
     bool batch;               /* be->batch: the file at commit only */
     bool dirty;               /* state changed since the file was written */
@@ -87,6 +92,12 @@ static int write_begin(struct test_priv *tp, struct np_err *err)
 {
     unsigned int n = tp->nr_writes++;
 
+    if (tp->slow_ms > 0)
+        nanosleep(&(struct timespec){tp->slow_ms / 1000,
+                                     (tp->slow_ms % 1000) * 1000000L},
+                  NULL);
+    if (tp->kill_after >= 0 && n == (unsigned int)tp->kill_after)
+        raise(SIGKILL); /* as `kill -9` in the middle of a command */
     if (tp->fail_after >= 0 && n == (unsigned int)tp->fail_after)
         return np_err_set(err, -EIO,
                           "write %u to the test host '%s' failed as asked "
@@ -193,6 +204,7 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
         return -ENOMEM;
     np_snapshot_init(&tp->state);
     tp->fail_after = -1;
+    tp->kill_after = -1;
     tp->path = strdup(arg);
     if (!tp->path) {
         rc = -ENOMEM;
@@ -202,6 +214,18 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     if (env && *env && parse_fail_after(env, &tp->fail_after)) {
         rc = np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
                         NP_TEST_FAIL_AFTER_ENV, env);
+        goto out;
+    }
+    env = getenv(NP_TEST_KILL_AFTER_ENV);
+    if (env && *env && parse_fail_after(env, &tp->kill_after)) {
+        rc = np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
+                        NP_TEST_KILL_AFTER_ENV, env);
+        goto out;
+    }
+    env = getenv(NP_TEST_SLOW_ENV);
+    if (env && *env && parse_fail_after(env, &tp->slow_ms)) {
+        rc = np_err_set(err, -EINVAL, "%s='%s' is not a number of ms",
+                        NP_TEST_SLOW_ENV, env);
         goto out;
     }
     rc = np_json_read_snapshot_file(arg, &tp->state, err);

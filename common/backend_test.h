@@ -34,6 +34,9 @@
  * writes before and after it succeed.  Set it with
  * np_test_backend_fail_after(), or for a whole command with the
  * environment variable NUMAPIN_TEST_FAIL_AFTER=n, read by open.
+ * NUMAPIN_TEST_KILL_AFTER=n kills the process (SIGKILL) before write n,
+ * as `kill -9` would in the middle of a command; NUMAPIN_TEST_SLOW_MS=m
+ * sleeps m ms before each write (a long command, for the lock tests).
  */
 #ifndef NP_BACKEND_TEST_H
 #define NP_BACKEND_TEST_H
@@ -43,6 +46,8 @@
 extern const struct np_backend_ops np_test_ops;
 
 #define NP_TEST_FAIL_AFTER_ENV "NUMAPIN_TEST_FAIL_AFTER"
+#define NP_TEST_KILL_AFTER_ENV "NUMAPIN_TEST_KILL_AFTER"
+#define NP_TEST_SLOW_ENV "NUMAPIN_TEST_SLOW_MS"
 /* Set (to anything): no batch mode, one rewrite per write, as before;
  * tests/bench/apply-many's baseline. */
 #define NP_TEST_UNBATCHED_ENV "NUMAPIN_TEST_UNBATCHED"

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,5 +102,88 @@ out:
     }
     if (rc)
         np_err_set(err, rc, "cannot write '%s': %s", path, strerror(-rc));
+    return rc;
+}
+
+int np_file_read_all(const char *path, size_t max, char **buf_out,
+                     size_t *len_out, struct np_err *err)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0, cap;
+    int fd, rc = 0;
+
+    *buf_out = NULL;
+    *len_out = 0;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return np_err_set(err, -errno, "cannot open '%s': %s", path,
+                          strerror(errno));
+    if (fstat(fd, &st)) {
+        rc = np_err_set(err, -errno, "cannot read '%s': %s", path,
+                        strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = np_err_set(err, -EINVAL, "cannot read '%s': not a regular file",
+                        path);
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        rc = np_err_set(err, -EFBIG, "cannot read '%s': larger than %zu bytes",
+                        path, max);
+        goto out;
+    }
+    cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    if (!buf) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (;;) {
+        ssize_t n;
+
+        if (len + 1 >= cap) {
+            char *nb;
+
+            if (cap > max) {
+                rc = np_err_set(err, -EFBIG,
+                                "cannot read '%s': larger than %zu bytes", path,
+                                max);
+                goto out;
+            }
+            cap = cap * 2 > max + 1 ? max + 2 : cap * 2;
+            nb = realloc(buf, cap);
+            if (!nb) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = nb;
+        }
+        n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = np_err_set(err, -errno, "cannot read '%s': %s", path,
+                            strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > max) {
+        rc = np_err_set(err, -EFBIG, "cannot read '%s': larger than %zu bytes",
+                        path, max);
+        goto out;
+    }
+    buf[len] = '\0';
+    *buf_out = buf;
+    *len_out = len;
+    buf = NULL;
+out:
+    close(fd);
+    free(buf);
     return rc;
 }

@@ -25,6 +25,16 @@
 int np_file_write_atomic(const char *path, const char *data, size_t len,
                          mode_t mode, struct np_err *err);
 
+/*
+ * Read the whole of path into *buf_out (malloc'd, NUL-terminated, *len_out
+ * bytes without the NUL): regular files only (a FIFO, a device or a
+ * directory is refused without blocking on it), at most max bytes.
+ * Returns 0, or a negative errno with "cannot read 'PATH': REASON" in
+ * err (-EFBIG: larger than max; -EINVAL: not a regular file).
+ */
+int np_file_read_all(const char *path, size_t max, char **buf_out,
+                     size_t *len_out, struct np_err *err);
+
 /* fsync the directory holding path, so that a rename there is durable.
  * Best effort: errors are ignored. */
 void np_file_sync_dir(const char *path);

@@ -94,6 +94,34 @@ json_object *np_jcmd_nodes(const struct np_topo *topo,
     return list_of(map, all);
 }
 
+void np_jcmd_unknown(json_object *doc, const struct np_snapshot *snap,
+                     const struct np_guest *const *sel, unsigned int nr)
+{
+    unsigned int i, k;
+
+    for (i = 0; i < snap->nr_guests; i++) {
+        char msg[NP_UNKNOWN_MAX];
+        bool chosen = !sel;
+
+        for (k = 0; sel && k < nr; k++)
+            chosen |= sel[k] == &snap->guests[i];
+        if (!snap->guests[i].vcpus_unknown || !chosen)
+            continue;
+        np_unknown_warning(&snap->guests[i], msg, sizeof(msg));
+        json_object_object_add(np_jcmd_warn(doc, "affinity_unknown", msg),
+                               "guest", J_STR(snap->guests[i].name));
+    }
+}
+
+void np_unknown_warning(const struct np_guest *g, char *buf, size_t len)
+{
+    snprintf(buf, len,
+             "guest %s: the affinity of each vcpu is unknown: its vcpu "
+             "threads cannot be told apart (start QEMU with -name "
+             "guest=NAME,debug-threads=on, or give --qmp SOCKET)",
+             g->name);
+}
+
 void np_jcmd_overlaps(json_object *doc, const struct np_snapshot *snap,
                       const struct np_mapview *mv)
 {
@@ -337,9 +365,26 @@ int np_jcmd_guests(json_object *doc, const struct np_snapshot *snap,
     free(json);
     if (!parsed)
         return -ENOMEM;
-    if (json_object_object_get_ex(parsed, "guests", &guests))
+    if (json_object_object_get_ex(parsed, "guests", &guests)) {
+        /* a guest whose vCPU threads are unknown: no per-vCPU maps */
+        for (k = 0; k < json_object_array_length(guests); k++) {
+            json_object *gj = json_object_array_get_idx(guests, k), *vs;
+            const struct np_guest *g = sel ? sel[k] : &snap->guests[k];
+            size_t v;
+
+            ADD(gj, "affinity_known", J_BOOL(!g->vcpus_unknown));
+            if (!g->vcpus_unknown ||
+                !json_object_object_get_ex(gj, "vcpus", &vs))
+                continue;
+            for (v = 0; v < json_object_array_length(vs); v++) {
+                json_object_object_del(json_object_array_get_idx(vs, v),
+                                       "hard");
+                json_object_object_del(json_object_array_get_idx(vs, v),
+                                       "soft");
+            }
+        }
         ADD(doc, "guests", json_object_get(guests));
-    else
+    } else
         ADD(doc, "guests", json_object_new_array());
     json_object_put(parsed);
     return 0;

@@ -44,6 +44,14 @@ json_object *np_jcmd_warn(json_object *doc, const char *kind,
                           const char *msg);
 void np_jcmd_note(json_object *doc, const char *msg);
 
+/* One "affinity_unknown" warning (with "guest") per guest (of sel, when
+ * not NULL) whose vCPU threads are unknown; np_unknown_warning() is its
+ * sentence. */
+#define NP_UNKNOWN_MAX 512
+void np_jcmd_unknown(json_object *doc, const struct np_snapshot *snap,
+                     const struct np_guest *const *sel, unsigned int nr);
+void np_unknown_warning(const struct np_guest *g, char *buf, size_t len);
+
 /* One "overlap" warning per overlapping CPU of mv. */
 void np_jcmd_overlaps(json_object *doc, const struct np_snapshot *snap,
                       const struct np_mapview *mv);

@@ -197,6 +197,10 @@ int np_text_vcpu_list(FILE *f, const struct np_snapshot *snap,
                 fprintf(f, "%5d %3c%c- ", vc->cpu, vc->running ? 'r' : '-',
                         vc->blocked ? 'b' : '-');
             fprintf(f, "%9.1f  ", (float)vc->time_ns / 1e9);
+            if (g->vcpus_unknown) {
+                fputs("? / ?\n", f); /* never a guess: see the warning */
+                continue;
+            }
             print_map_xl(f, &snap->topo, &vc->hard);
             fputs(" / ", f);
             print_map_xl(f, &snap->topo, &vc->soft);
@@ -232,7 +236,9 @@ int np_text_vcpuinfo(FILE *f, const struct np_snapshot *snap,
         if (vc->time_ns)
             fprintf(f, "%-15s %.1lfs\n",
                     "CPU time:", (double)vc->time_ns / 1000000000.0);
-        yn = np_cpumap_format_yn(&vc->hard, snap->topo.nr_cpu_ids);
+        yn = g->vcpus_unknown
+                 ? NULL
+                 : np_cpumap_format_yn(&vc->hard, snap->topo.nr_cpu_ids);
         fprintf(f, "%-15s %s\n", "CPU Affinity:", yn ? yn : "?");
         free(yn);
         if (v + 1 < g->nr_vcpus)
@@ -275,7 +281,7 @@ unsigned int np_text_overlap_warnings(FILE *f, const struct np_snapshot *snap)
             for (v = 0; v < snap->guests[i].nr_vcpus; v++) {
                 const struct np_vcpu *vc = &snap->guests[i].vcpus[v];
 
-                if (!vcpu_pinned(vc, &all) ||
+                if (snap->guests[i].vcpus_unknown || !vcpu_pinned(vc, &all) ||
                     !np_cpumap_test(&vc->hard, (int)cpu))
                     continue;
                 if (first_guest < 0)
@@ -292,7 +298,7 @@ unsigned int np_text_overlap_warnings(FILE *f, const struct np_snapshot *snap)
             for (v = 0; v < snap->guests[i].nr_vcpus; v++) {
                 const struct np_vcpu *vc = &snap->guests[i].vcpus[v];
 
-                if (vcpu_pinned(vc, &all) &&
+                if (!snap->guests[i].vcpus_unknown && vcpu_pinned(vc, &all) &&
                     np_cpumap_test(&vc->hard, (int)cpu))
                     fprintf(f, " %s/%d", snap->guests[i].name, vc->id);
             }
@@ -352,7 +358,8 @@ static void print_map_cpu(FILE *f, const struct np_snapshot *snap, int cpu)
             const struct np_vcpu *vc = &snap->guests[i].vcpus[v];
             int w;
 
-            if (!np_cpumap_test(&vc->hard, cpu))
+            if (snap->guests[i].vcpus_unknown ||
+                !np_cpumap_test(&vc->hard, cpu))
                 continue;
             if (np_cpumap_weight(&vc->hard) != 1) {
                 floating += vc->online;

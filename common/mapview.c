@@ -98,6 +98,8 @@ int np_mapview_build(const struct np_snapshot *snap, struct np_mapview *mv)
     for (g = 0; g < snap->nr_guests; g++) {
         const struct np_guest *gu = &snap->guests[g];
 
+        if (gu->vcpus_unknown)
+            continue; /* where its vCPUs may run is not known */
         for (v = 0; v < gu->nr_vcpus; v++) {
             const struct np_vcpu *vc = &gu->vcpus[v];
             bool limited = np_mapview_vcpu_limited(topo, vc);

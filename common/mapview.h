@@ -9,7 +9,8 @@
  *    CPU nor every CPU of the host (a pin to a set: a node, a core);
  *  - v *floats* over c when its hard affinity is every CPU (or unknown).
  * c is an *overlap* when the pins or bindings of two different guests
- * hold it: the map's and vcpu-list's warning.
+ * hold it: the map's and vcpu-list's warning.  The vCPUs of a guest whose
+ * vCPU threads are unknown (vcpus_unknown) are left out: never a guess.
  *
  * The text map, `map --json`, the SVG/HTML picture and the warnings of
  * vcpu-list --json all read this one computation.  Pure: no I/O.

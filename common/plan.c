@@ -4,6 +4,7 @@
  * plan_apply.c.  The contract is in plan.h.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ static void guest_dispose(struct np_plan_guest *g)
     free(g->soft);
     free_strings(g->reasons, g->nr_reasons);
     free(g->advice);
+    np_cpumap_dispose(&g->emulator);
     memset(g, 0, sizeof(*g));
 }
 
@@ -118,6 +120,9 @@ int np_plan_add_guest(struct np_plan *plan, int id, const char *name,
     }
     np_cpumap_init(&g->nodes);
     np_cpumap_init(&g->node_affinity);
+    np_cpumap_init(&g->emulator);
+    g->sched_cap = -1;
+    g->sched_weight = -1;
     plan->nr_guests++;
     if (np_cpumap_alloc(&g->nodes, plan->nr_node_ids ? plan->nr_node_ids : 1))
         return -ENOMEM;
@@ -233,6 +238,19 @@ int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
             goto out;
         jg->placed = true;
         jg->mem_kib = g->mem_kib;
+        jg->start_time = g->start_time;
+        if (pg->emulator.nr_bits) {
+            /* unknown: the threads of a guest nobody pinned use every CPU */
+            rc = g->emulator.nr_bits
+                     ? np_cpumap_copy(&jg->emulator, &g->emulator)
+                     : np_topo_all_cpus(&snap->topo, &jg->emulator);
+            if (rc)
+                goto out;
+        }
+        if (pg->sched_cap >= 0)
+            jg->sched_cap = g->sched_cap >= 0 ? g->sched_cap : 0;
+        if (pg->sched_weight >= 0)
+            jg->sched_weight = g->sched_weight > 0 ? g->sched_weight : 256;
         for (v = 0; v < g->nr_vcpus; v++) {
             rc = np_cpumap_copy(&jg->hard[v], &g->vcpus[v].hard);
             if (!rc && g->vcpus[v].soft.nr_bits)
@@ -300,7 +318,7 @@ static int check_cpus(const struct np_topo *t, const struct np_plan *plan,
                               "which this host does not have",
                               g->name, v, what, cpu);
         }
-        if (!t->cpus[cpu].online && !plan->is_journal)
+        if (!t->cpus[cpu].online && !plan->is_journal && !plan->trim_offline)
             return np_err_set(err, -EINVAL,
                               "the plan pins %s vcpu %u (%s) to cpu %d, "
                               "which is offline: make a new plan",
@@ -314,6 +332,55 @@ static int check_cpus(const struct np_topo *t, const struct np_plan *plan,
     return 0;
 }
 
+/* The memory a plan puts on each node fits the node: a guest's target
+ * on a node without memory, or more than the node holds (the guests of
+ * the plan together), is refused. */
+static int check_memory(const struct np_snapshot *snap,
+                        const struct np_plan *plan, struct np_err *err)
+{
+    const struct np_topo *t = &snap->topo;
+    uint64_t *sum;
+    unsigned int i;
+    int n, rc = 0;
+
+    if (plan->is_journal)
+        return 0; /* the memory as it was: it fitted */
+    sum = calloc(t->nr_node_ids + 1, sizeof(*sum));
+    if (!sum)
+        return -ENOMEM;
+    for (i = 0; i < plan->nr_guests && !rc; i++) {
+        const struct np_plan_guest *pg = &plan->guests[i];
+
+        if (!pg->mem_per_node_kib || !pg->placed)
+            continue;
+        for (n = 0; n < (int)t->nr_node_ids && !rc; n++) {
+            if (!pg->mem_per_node_kib[n])
+                continue;
+            if (!t->nodes[n].present || !np_topo_node_has_memory(t, n))
+                rc = np_err_set(err, -EINVAL,
+                                "the plan puts memory of '%s' on node %d, "
+                                "which has no memory",
+                                pg->name, n);
+            else if (t->nodes[n].mem_total_kib &&
+                     pg->mem_per_node_kib[n] > t->nodes[n].mem_total_kib)
+                rc = np_err_set(err, -EINVAL,
+                                "the plan puts %" PRIu64 " KiB of '%s' on "
+                                "node %d, which has %" PRIu64 " KiB",
+                                pg->mem_per_node_kib[n], pg->name, n,
+                                t->nodes[n].mem_total_kib);
+            sum[n] += pg->mem_per_node_kib[n];
+        }
+    }
+    for (n = 0; n < (int)t->nr_node_ids && !rc; n++)
+        if (t->nodes[n].mem_total_kib && sum[n] > t->nodes[n].mem_total_kib)
+            rc = np_err_set(err, -EINVAL,
+                            "the plan puts %" PRIu64 " KiB on node %d, "
+                            "which has %" PRIu64 " KiB",
+                            sum[n], n, t->nodes[n].mem_total_kib);
+    free(sum);
+    return rc;
+}
+
 int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
                   struct np_err *err)
 {
@@ -321,6 +388,12 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
     unsigned int i, v;
     int rc, n;
 
+    if (plan->backend && snap->backend && strcmp(plan->backend, "file") &&
+        strcmp(snap->backend, "file") && strcmp(plan->backend, snap->backend))
+        return np_err_set(err, -EINVAL,
+                          "the plan was made on the %s backend; this host "
+                          "is %s: make a new plan here",
+                          plan->backend, snap->backend);
     if (plan->nr_cpu_ids != t->nr_cpu_ids ||
         plan->nr_node_ids != t->nr_node_ids)
         return np_err_set(err, -EINVAL,
@@ -376,6 +449,17 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
                                           "node %d, which has no memory",
                                           pg->name, n);
         }
+        if (pg->start_time && g->start_time && pg->start_time != g->start_time)
+            return np_err_set(err, -ESRCH,
+                              "guest '%s' (pid %d) is another process now: "
+                              "it started at %" PRIu64 ", the plan's at "
+                              "%" PRIu64 " (the pid was reused)",
+                              pg->name, pg->id, g->start_time, pg->start_time);
+        if (pg->emulator.nr_bits) {
+            rc = check_cpus(t, plan, pg, 0, &pg->emulator, "emulator", err);
+            if (rc)
+                return rc;
+        }
     }
-    return 0;
+    return check_memory(snap, plan, err);
 }

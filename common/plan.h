@@ -41,12 +41,15 @@
  *         "memory_per_node_kib": { "1": 1048576 },  (absent: no target)
  *         "score": 10.0,
  *         "pins": [ { "vcpu": 0, "hard": "4", "soft": "all" } ],
+ *         "start_time": 81234,  "emulator": "0-1",   (optional)
+ *         "sched_cap": 50, "sched_weight": 256,       (optional)
  *         "reasons": [ "..." ], "advice": "..." }
  *     ]
  *   }
  *
  * Sets are cpu-list strings ("0-3,6", "all", "none"); a pin without
- * "hard" or "soft" keeps that map.  Unknown keys are errors.
+ * "hard" or "soft" keeps that map.  Unknown keys are errors, and so are a
+ * vCPU listed twice in one guest's "pins" and a guest listed twice.
  */
 #ifndef NP_PLAN_H
 #define NP_PLAN_H
@@ -88,10 +91,23 @@ struct np_plan_guest {
     unsigned int nr_reasons;
     char **reasons;
     char *advice;                 /* NULL when none */
+    uint64_t start_time;          /* KVM: the QEMU process's start time
+                                     (np_guest.start_time); 0 unknown.
+                                     Apply refuses a guest whose process
+                                     started at another time (a reused
+                                     pid) */
+    struct np_cpumap emulator;    /* KVM's non-vCPU threads; nr_bits 0:
+                                     keep */
+    int sched_cap;                /* -1: keep */
+    int sched_weight;             /* -1: keep */
 };
 
 struct np_plan {
     bool is_journal;
+    bool trim_offline;            /* a command's own plan (vcpu-pin, reset):
+                                     offline CPUs in a map are left to the
+                                     backend, which narrows it and notes it;
+                                     not in the JSON form */
     char *backend;                /* may be NULL */
     unsigned int nr_cpu_ids;
     unsigned int nr_node_ids;

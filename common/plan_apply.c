@@ -1,6 +1,7 @@
 /*
- * plan_apply.c: applying a plan through the backend ops table with a
- * journal, and undo.  The contract is in plan_apply.h.
+ * plan_apply.c: applying a plan through the backend ops table, recorded
+ * in the history (history.h) first.  Undo is in plan_undo.c.  The contract is
+ * in plan_apply.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,13 +11,20 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "history.h"
 #include "plan_apply.h"
 
 /* ------------------------------------------------------------------ */
 /* Applying                                                            */
 /* ------------------------------------------------------------------ */
 
-enum step_kind { STEP_VCPU, STEP_NODES, STEP_MEMORY };
+enum step_kind {
+    STEP_VCPU,
+    STEP_NODES,
+    STEP_MEMORY,
+    STEP_EMULATOR,
+    STEP_SCHED
+};
 
 struct step {
     enum step_kind kind;
@@ -46,26 +54,6 @@ const char *np_plan_state_dir(const struct np_apply_opts *opts)
     if (env && *env)
         return env;
     return NP_STATE_DIR_DEFAULT;
-}
-
-static int state_path(const struct np_apply_opts *opts, const char *file,
-                      char **path_out, struct np_err *err)
-{
-    const char *dir = np_plan_state_dir(opts);
-    struct stat st;
-
-    if (mkdir(dir, 0755) && errno != EEXIST)
-        return np_err_set(err, -errno,
-                          "cannot create the state directory '%s': %s", dir,
-                          strerror(errno));
-    if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-        return np_err_set(err, -ENOTDIR,
-                          "the state directory '%s' is not a directory", dir);
-    if (asprintf(path_out, "%s/%s", dir, file) < 0) {
-        *path_out = NULL;
-        return -ENOMEM;
-    }
-    return 0;
 }
 
 /* The map to give the backend: the plan's bits that this host has. */
@@ -149,10 +137,8 @@ static int do_step(struct applier *a, const struct np_plan *p,
             rc = host_map(t, s, false, &m2);
             s = &m2;
         }
-        if (!rc && (h || s))
+        if (!rc && (h || s || a->be->force))
             rc = ops->set_vcpu_affinity(a->be, g, (int)st->vcpu, h, s, err);
-        if (!rc)
-            a->be->note[0] = '\0';
         break;
     }
     case STEP_NODES:
@@ -163,6 +149,21 @@ static int do_step(struct applier *a, const struct np_plan *p,
             if (!rc)
                 rc = ops->set_node_affinity(a->be, g, &m1, err);
         }
+        break;
+    case STEP_EMULATOR:
+        if (pg->emulator.nr_bits) {
+            rc = host_map(t, &pg->emulator, false, &m1);
+            if (!rc)
+                rc = ops->set_emulator_affinity
+                         ? ops->set_emulator_affinity(a->be, g, &m1, err)
+                         : -EOPNOTSUPP;
+        }
+        break;
+    case STEP_SCHED:
+        if (pg->sched_cap >= 0 || pg->sched_weight >= 0)
+            rc = ops->set_sched ? ops->set_sched(a->be, g, pg->sched_cap,
+                                                 pg->sched_weight, err)
+                                : -EOPNOTSUPP;
         break;
     case STEP_MEMORY: {
         /* the memory as it is after the plan's move, not as snap says */
@@ -185,6 +186,10 @@ static int do_step(struct applier *a, const struct np_plan *p,
         break;
     }
     }
+    /* the first note of the plan's own writes is kept for the command */
+    if (!rc && p == a->plan && a->be->note[0] && !a->report->note[0])
+        snprintf(a->report->note, sizeof(a->report->note), "%s", a->be->note);
+    a->be->note[0] = '\0';
     np_cpumap_dispose(&m1);
     np_cpumap_dispose(&m2);
     return rc;
@@ -199,6 +204,10 @@ static const char *step_text(const struct applier *a, const struct step *st,
         snprintf(buf, size, "set the affinity of %s vcpu %u", name, st->vcpu);
     else if (st->kind == STEP_NODES)
         snprintf(buf, size, "set the node affinity of %s", name);
+    else if (st->kind == STEP_EMULATOR)
+        snprintf(buf, size, "pin the emulator threads of %s", name);
+    else if (st->kind == STEP_SCHED)
+        snprintf(buf, size, "set the scheduler parameters of %s", name);
     else
         snprintf(buf, size, "move the memory of %s", name);
     return buf;
@@ -268,8 +277,10 @@ static bool rollback(struct applier *a)
 
             if ((st->kind == STEP_NODES) != (pass == 0))
                 continue;
-            if (do_step(a, a->journal, st, &e) &&
-                !(a->last_failed && i == a->nr_steps - 1))
+            int rc = do_step(a, a->journal, st, &e);
+
+            /* a guest that is gone has nothing left to put back */
+            if (rc && rc != -ESRCH && !(a->last_failed && i == a->nr_steps - 1))
                 ok = false;
         }
     }
@@ -359,6 +370,114 @@ static int apply_order(const struct applier *a, unsigned int *order)
     return 0;
 }
 
+/* Does plan map m differ from the host's map cur?  Bits the host does not
+ * have do not count (Xen's "any" maps). */
+static bool map_differs(const struct np_topo *t, const struct np_cpumap *m,
+                        const struct np_cpumap *cur, bool nodes)
+{
+    struct np_cpumap a, b;
+    bool differs = true;
+
+    if (!cur->nr_bits)
+        return true; /* unknown: set it */
+    np_cpumap_init(&a);
+    np_cpumap_init(&b);
+    if (!host_map(t, m, nodes, &a) && !host_map(t, cur, nodes, &b))
+        differs = !np_cpumap_equal(&a, &b);
+    np_cpumap_dispose(&a);
+    np_cpumap_dispose(&b);
+    return differs;
+}
+
+static bool vcpu_differs(const struct applier *a,
+                         const struct np_plan_guest *pg,
+                         const struct np_guest *g, unsigned int v)
+{
+    const struct np_topo *t = &a->snap->topo;
+    bool soft_ok = a->be->ops->caps & NP_CAP_SOFT_AFFINITY;
+
+    if (a->be->force || !g || v >= g->nr_vcpus)
+        return true;
+    if (pg->hard[v].nr_bits &&
+        map_differs(t, &pg->hard[v], &g->vcpus[v].hard, false))
+        return true;
+    return soft_ok && pg->soft[v].nr_bits &&
+           map_differs(t, &pg->soft[v], &g->vcpus[v].soft, false);
+}
+
+static bool nodes_differ(const struct applier *a,
+                         const struct np_plan_guest *pg,
+                         const struct np_guest *g)
+{
+    const struct np_topo *t = &a->snap->topo;
+    struct np_cpumap all;
+    bool differs = true;
+
+    if (!g || !g->node_affinity.nr_bits)
+        return true;
+    if (!pg->node_affinity_auto)
+        return map_differs(t, &pg->node_affinity, &g->node_affinity, true);
+    np_cpumap_init(&all);
+    if (!np_topo_all_nodes(t, &all))
+        differs = !np_cpumap_subset(&all, &g->node_affinity);
+    np_cpumap_dispose(&all);
+    return differs;
+}
+
+static bool emulator_differs(const struct applier *a,
+                             const struct np_plan_guest *pg,
+                             const struct np_guest *g)
+{
+    return !g ||
+           map_differs(&a->snap->topo, &pg->emulator, &g->emulator, false);
+}
+
+static bool sched_differs(const struct np_plan_guest *pg,
+                          const struct np_guest *g)
+{
+    return !g || (pg->sched_cap >= 0 && pg->sched_cap != g->sched_cap) ||
+           (pg->sched_weight >= 0 && pg->sched_weight != g->sched_weight);
+}
+
+/* Would applying the plan change anything?  (A no-op is not recorded.) */
+static bool plan_changes(const struct applier *a)
+{
+    const struct np_backend_ops *ops = a->be->ops;
+    struct np_cpumap from, to;
+    unsigned int i, v;
+    bool changes = false, needed;
+
+    np_cpumap_init(&from);
+    np_cpumap_init(&to);
+    for (i = 0; i < a->plan->nr_guests && !changes; i++) {
+        const struct np_plan_guest *pg = &a->plan->guests[i];
+        const struct np_guest *g;
+
+        if (!np_plan_guest_applied(pg))
+            continue;
+        g = np_snapshot_guest_by_id(a->snap, pg->id);
+        if ((ops->caps & NP_CAP_NODE_AFFINITY) &&
+            (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
+            nodes_differ(a, pg, g))
+            changes = true;
+        for (v = 0; !changes && v < pg->nr_vcpus; v++)
+            if ((pg->hard[v].nr_bits || pg->soft[v].nr_bits) &&
+                vcpu_differs(a, pg, g, v))
+                changes = true;
+        if (pg->emulator.nr_bits && emulator_differs(a, pg, g))
+            changes = true;
+        if ((pg->sched_cap >= 0 || pg->sched_weight >= 0) &&
+            sched_differs(pg, g))
+            changes = true;
+        if (!changes && g && a->move && (ops->caps & NP_CAP_MOVE_MEMORY) &&
+            !memory_move(&a->snap->topo, g, pg, &from, &to, &needed) && needed)
+            changes = true;
+    }
+    np_cpumap_dispose(&from);
+    np_cpumap_dispose(&to);
+    return changes;
+}
+
 /* Apply every guest; on a failure, roll back.  Returns 0 or the error. */
 /* Do the step just added; a failure marks it as the one that failed. */
 static int last_step(struct applier *a, struct np_err *err)
@@ -388,7 +507,8 @@ static int apply_all(struct applier *a, struct np_err *err)
         unsigned int gi = order[k];
         const struct np_plan_guest *pg = &a->plan->guests[gi];
         const struct np_guest *g;
-        bool needed = false;
+        bool needed = false, node_step = false;
+        unsigned int first_step = a->nr_steps;
 
         if (a->progress)
             a->progress(k, nr);
@@ -399,15 +519,31 @@ static int apply_all(struct applier *a, struct np_err *err)
          * thread of the guest (as numad does), so the vCPU maps set after
          * it are the ones that stay */
         if ((ops->caps & NP_CAP_NODE_AFFINITY) &&
-            (pg->node_affinity_auto || pg->node_affinity.nr_bits)) {
+            (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
+            nodes_differ(a, pg, g)) {
             rc = add_step(a, STEP_NODES, gi, 0);
             if (!rc)
                 rc = last_step(a, err);
+            node_step = true; /* KVM: it moved every thread */
         }
         for (v = 0; !rc && v < pg->nr_vcpus; v++) {
             if (!pg->hard[v].nr_bits && !pg->soft[v].nr_bits)
                 continue;
+            if (!node_step && !vcpu_differs(a, pg, g, v))
+                continue;
             rc = add_step(a, STEP_VCPU, gi, v);
+            if (!rc)
+                rc = last_step(a, err);
+        }
+        if (!rc && pg->emulator.nr_bits &&
+            (node_step || emulator_differs(a, pg, g))) {
+            rc = add_step(a, STEP_EMULATOR, gi, 0);
+            if (!rc)
+                rc = last_step(a, err);
+        }
+        if (!rc && (pg->sched_cap >= 0 || pg->sched_weight >= 0) &&
+            sched_differs(pg, g)) {
+            rc = add_step(a, STEP_SCHED, gi, 0);
             if (!rc)
                 rc = last_step(a, err);
         }
@@ -425,13 +561,13 @@ static int apply_all(struct applier *a, struct np_err *err)
             if (!rc)
                 a->report->nr_moved++;
         }
-        if (!rc) {
+        if (!rc && a->nr_steps > first_step) {
             rc = read_back(a, pg, err);
             if (rc)
                 snprintf(what, sizeof(what), "check %s", pg->name);
+            if (!rc)
+                a->report->nr_guests++;
         }
-        if (!rc)
-            a->report->nr_guests++;
     }
     a->report->nr_steps = a->nr_steps;
     if (rc && a->nr_steps) {
@@ -451,21 +587,42 @@ static int apply_all(struct applier *a, struct np_err *err)
     return rc;
 }
 
+int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
+                       const struct np_plan *plan, struct np_plan *after,
+                       struct np_err *err)
+{
+    struct np_snapshot now;
+    int rc;
+
+    np_snapshot_init(&now);
+    rc = np_topo_copy(&now.topo, &snap->topo);
+    if (!rc)
+        rc = be->ops->read_guests(be, &now, err);
+    now.backend = snap->backend;
+    if (!rc)
+        rc = np_plan_journal(&now, plan, after, err);
+    np_snapshot_dispose(&now);
+    return rc;
+}
+
 int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
                   const struct np_plan *plan, const struct np_apply_opts *opts,
                   struct np_apply_report *report, struct np_err *err)
 {
     struct np_apply_report dummy;
-    struct np_plan journal;
+    struct np_plan journal, after;
+    struct np_history *own = NULL, *hist = NULL;
     struct applier a;
     struct np_err step_err = {""};
-    char *pending = NULL, *undo = NULL;
+    unsigned int id = 0;
+    bool record = !opts || !opts->no_journal;
     int rc;
 
     if (!report)
         report = &dummy;
     memset(report, 0, sizeof(*report));
     np_plan_init(&journal);
+    np_plan_init(&after);
     memset(&a, 0, sizeof(a));
     rc = np_plan_check(snap, plan, err);
     if (rc)
@@ -478,15 +635,6 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     rc = np_plan_journal(snap, plan, &journal, err);
     if (rc)
         return rc;
-    if (!opts || !opts->no_journal) {
-        rc = state_path(opts, NP_JOURNAL_PENDING, &pending, err);
-        if (!rc)
-            rc = state_path(opts, NP_JOURNAL_UNDO, &undo, err);
-        if (!rc)
-            rc = np_plan_write_file(pending, &journal, err);
-        if (rc)
-            goto out;
-    }
     a.be = be;
     a.snap = snap;
     a.plan = plan;
@@ -494,80 +642,72 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     a.move = opts && opts->move_memory;
     a.progress = opts ? opts->progress : NULL;
     a.report = report;
+    if (!plan_changes(&a) && !(opts && opts->always_record))
+        goto out; /* a no-op changes nothing and records nothing */
+    if (record) {
+        hist = opts ? opts->history : NULL;
+        if (!hist) {
+            rc = np_history_open(np_plan_state_dir(opts), true, &own, err);
+            if (rc)
+                goto out;
+            hist = own;
+        }
+        rc = np_history_begin(
+            hist, opts && opts->command ? opts->command : "apply",
+            snap->backend, &journal, plan, opts ? opts->reverts : NULL,
+            opts ? opts->nr_reverts : 0, &id, err);
+        if (rc)
+            goto out;
+        report->history_id = id;
+    }
     rc = apply_all(&a, &step_err);
     if (rc) {
-        if (report->rollback_failed && pending) {
-            rename(pending, undo);
-            np_file_sync_dir(undo);
+        if (report->rollback_failed && id) {
+            np_history_end(hist, id, NP_HIST_FAILED, NULL, NULL);
             np_err_set(err, rc,
                        "cannot %s: %s; some changes could not be undone: "
                        "run `numapin undo`",
                        report->failed,
                        step_err.msg[0] ? step_err.msg : strerror(-rc));
         } else {
-            if (pending)
-                unlink(pending);
+            if (id && np_history_drop(hist, id, NULL) == 0)
+                report->history_id = 0;
             np_err_set(err, rc, "cannot %s: %s; nothing was changed",
                        report->failed[0] ? report->failed : "apply the plan",
                        step_err.msg[0] ? step_err.msg : strerror(-rc));
         }
         goto out;
     }
-    if (pending && rename(pending, undo)) {
-        rc = np_err_set(err, -errno,
-                        "the plan is applied but its journal could not be "
-                        "kept as '%s': %s",
-                        undo, strerror(errno));
-        goto out;
+    /* a batching backend's writes reach the host before the record says
+     * they did (a kill after this leaves a done change, one before it a
+     * pending one and the host as it was) */
+    if (be->ops->commit) {
+        rc = be->ops->commit(be, &step_err);
+        if (rc) {
+            if (id)
+                np_history_end(hist, id, NP_HIST_FAILED, NULL, NULL);
+            np_err_set(err, rc, "the changes did not reach the host: %s",
+                       step_err.msg[0] ? step_err.msg : strerror(-rc));
+            goto out;
+        }
     }
-    if (undo)
-        np_file_sync_dir(undo);
+    if (!id)
+        goto out;
+    /* what the host reads now is the record's "after"; when it cannot
+     * be read, the plan stays there: the change is made either way */
+    if (np_plan_read_after(be, snap, plan, &after, NULL))
+        np_plan_dispose(&after);
+    rc = np_history_end(hist, id, NP_HIST_DONE,
+                        after.nr_cpu_ids ? &after : NULL, err);
+    if (rc)
+        np_err_set(err, rc,
+                   "the plan is applied but its history record %u could "
+                   "not be finished",
+                   id);
 out:
     free(a.steps);
-    free(pending);
-    free(undo);
+    np_history_free(own);
     np_plan_dispose(&journal);
-    return rc;
-}
-
-int np_plan_undo(struct np_backend *be, const struct np_snapshot *snap,
-                 const struct np_apply_opts *opts,
-                 struct np_apply_report *report, struct np_err *err)
-{
-    struct np_plan journal;
-    char *pending = NULL, *undo = NULL;
-    struct stat st;
-    int rc;
-
-    np_plan_init(&journal);
-    rc = state_path(opts, NP_JOURNAL_PENDING, &pending, err);
-    if (!rc)
-        rc = state_path(opts, NP_JOURNAL_UNDO, &undo, err);
-    if (rc)
-        goto out;
-    /* an apply that was interrupted left its journal: that one first */
-    if (!stat(pending, &st) && rename(pending, undo)) {
-        rc = np_err_set(err, -errno, "cannot rename '%s': %s", pending,
-                        strerror(errno));
-        goto out;
-    }
-    if (stat(undo, &st)) {
-        rc = np_err_set(err, -ENOENT,
-                        "there is nothing to undo: no journal in '%s'",
-                        np_plan_state_dir(opts));
-        goto out;
-    }
-    rc = np_plan_read_file(undo, &journal, err);
-    if (rc)
-        goto out;
-    if (!journal.is_journal) {
-        rc = np_err_set(err, -EINVAL, "'%s' is a plan, not a journal", undo);
-        goto out;
-    }
-    rc = np_plan_apply(be, snap, &journal, opts, report, err);
-out:
-    free(pending);
-    free(undo);
-    np_plan_dispose(&journal);
+    np_plan_dispose(&after);
     return rc;
 }

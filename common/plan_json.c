@@ -110,6 +110,16 @@ static json_object *write_guest(const struct np_plan *plan,
                         new_strings(g->reasons, g->nr_reasons, oom), oom);
     if (g->advice)
         np_json_obj_add(o, "advice", json_object_new_string(g->advice), oom);
+    if (g->start_time)
+        np_json_obj_add(o, "start_time",
+                        json_object_new_int64((int64_t)g->start_time), oom);
+    if (g->emulator.nr_bits)
+        np_json_obj_add(o, "emulator", new_list(&g->emulator), oom);
+    if (g->sched_cap >= 0)
+        np_json_obj_add(o, "sched_cap", json_object_new_int(g->sched_cap), oom);
+    if (g->sched_weight >= 0)
+        np_json_obj_add(o, "sched_weight", json_object_new_int(g->sched_weight),
+                        oom);
     return o;
 }
 
@@ -311,26 +321,20 @@ static unsigned int score_of(json_object *v)
 static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
                       json_object *o, const char *path)
 {
-    static const char *const keys[] = {"id",
-                                       "name",
-                                       "new",
-                                       "placed",
-                                       "vcpus",
-                                       "memory_kib",
-                                       "nodes",
-                                       "node_affinity",
-                                       "memory_per_node_kib",
-                                       "score",
-                                       "pins",
-                                       "reasons",
-                                       "advice",
-                                       NULL};
+    static const char *const keys[] = {
+        "id",        "name",          "new",
+        "placed",    "vcpus",         "memory_kib",
+        "nodes",     "node_affinity", "memory_per_node_kib",
+        "score",     "pins",          "reasons",
+        "advice",    "start_time",    "emulator",
+        "sched_cap", "sched_weight",  NULL};
     static const char *const pin_keys[] = {"vcpu", "hard", "soft", NULL};
     json_object *v, *pins, *mem;
     struct np_plan_guest *g;
-    uint64_t nr_vcpus, mem_kib;
+    uint64_t nr_vcpus, mem_kib, x;
     char sub[128];
     const char *name;
+    bool *seen;
     int64_t id;
     size_t i;
     int rc;
@@ -409,29 +413,43 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
     rc = get(rd, o, path, "pins", json_type_array, true, &pins);
     if (rc)
         return rc;
-    for (i = 0; i < json_object_array_length(pins); i++) {
+    seen = calloc(g->nr_vcpus + 1, sizeof(*seen));
+    if (!seen)
+        return -ENOMEM;
+    for (i = 0; !rc && i < json_object_array_length(pins); i++) {
         json_object *p = json_object_array_get_idx(pins, i);
         uint64_t vcpu;
 
         snprintf(sub, sizeof(sub), "%s.pins[%zu]", path, i);
-        if (!json_object_is_type(p, json_type_object))
-            return np_json_fail(rd, sub, "not an object");
+        if (!json_object_is_type(p, json_type_object)) {
+            rc = np_json_fail(rd, sub, "not an object");
+            break;
+        }
         rc = np_json_check_keys(rd, p, sub, pin_keys);
         if (!rc)
             rc = get_uint(rd, p, sub, "vcpu", 65535, &vcpu);
         if (rc)
-            return rc;
-        if (vcpu >= g->nr_vcpus)
-            return np_json_fail(rd, sub,
-                                "vcpu %" PRIu64 " is not below 'vcpus'", vcpu);
+            break;
+        if (vcpu >= g->nr_vcpus) {
+            rc = np_json_fail(rd, sub, "vcpu %" PRIu64 " is not below 'vcpus'",
+                              vcpu);
+            break;
+        }
+        if (seen[vcpu]) {
+            rc =
+                np_json_fail(rd, sub, "vcpu %" PRIu64 " is listed twice", vcpu);
+            break;
+        }
+        seen[vcpu] = true;
         rc = get_list(rd, p, sub, "hard", plan->nr_cpu_ids, false,
                       &g->hard[vcpu]);
         if (!rc)
             rc = get_list(rd, p, sub, "soft", plan->nr_cpu_ids, false,
                           &g->soft[vcpu]);
-        if (rc)
-            return rc;
     }
+    free(seen);
+    if (rc)
+        return rc;
     rc = get_strings(rd, o, path, "reasons", plan, g);
     if (rc)
         return rc;
@@ -441,6 +459,57 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
         if (!g->advice)
             rc = -ENOMEM;
     }
+    if (!rc && json_object_object_get_ex(o, "start_time", &v)) {
+        rc = get_uint(rd, o, path, "start_time", UINT64_MAX >> 1, &x);
+        g->start_time = x;
+    }
+    if (!rc && json_object_object_get_ex(o, "emulator", &v))
+        rc = get_list(rd, o, path, "emulator", plan->nr_cpu_ids, true,
+                      &g->emulator);
+    if (!rc && json_object_object_get_ex(o, "sched_cap", &v)) {
+        rc = get_uint(rd, o, path, "sched_cap", 100 * 4096, &x);
+        g->sched_cap = (int)x;
+    }
+    if (!rc && json_object_object_get_ex(o, "sched_weight", &v)) {
+        rc = get_uint(rd, o, path, "sched_weight", 65535, &x);
+        g->sched_weight = (int)x;
+        if (!rc && !x)
+            rc = np_json_fail(rd, path,
+                              "'sched_weight' is out of range (1 to 65535)");
+    }
+    return rc;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* A guest (by id; new guests, id -1, aside) listed twice is an error:
+ * sorted, so that 100,000 guests cost no more than reading them. */
+static int check_unique_guests(struct np_json_rd *rd,
+                               const struct np_plan *plan)
+{
+    int *ids = calloc(plan->nr_guests + 1, sizeof(*ids));
+    unsigned int i, nr = 0;
+    int rc = 0;
+
+    if (!ids)
+        return -ENOMEM;
+    for (i = 0; i < plan->nr_guests; i++)
+        if (plan->guests[i].id >= 0)
+            ids[nr++] = plan->guests[i].id;
+    if (nr)
+        qsort(ids, nr, sizeof(*ids), cmp_int);
+    for (i = 1; i < nr; i++)
+        if (ids[i] == ids[i - 1]) {
+            rc = np_json_fail(rd, "guests", "guest id %d is listed twice",
+                              ids[i]);
+            break;
+        }
+    free(ids);
     return rc;
 }
 
@@ -558,6 +627,7 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         if (rc)
             goto out;
     }
+    rc = check_unique_guests(&rd, plan);
 out:
     if (rc == -ENOMEM)
         np_err_set(err, rc, "out of memory while reading the plan");
@@ -591,43 +661,14 @@ int np_plan_write_file(const char *path, const struct np_plan *plan,
 int np_plan_read_file(const char *path, struct np_plan *plan,
                       struct np_err *err)
 {
-    FILE *f = fopen(path, "rb");
     char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    int rc = 0;
+    size_t len = 0;
+    int rc;
 
-    if (!f)
-        return np_err_set(err, -errno, "cannot open '%s': %s", path,
-                          strerror(errno));
-    for (;;) {
-        if (len + 4096 > cap) {
-            char *nb;
-
-            cap = cap ? cap * 2 : 8192;
-            if (cap > PLAN_MAX_FILE) {
-                rc = np_err_set(err, -EFBIG, "'%s' is too large for a plan",
-                                path);
-                goto out;
-            }
-            nb = realloc(buf, cap);
-            if (!nb) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = np_err_set(err, -EIO, "cannot read '%s'", path);
-        goto out;
-    }
-    rc = np_plan_read_json(buf, len, path, plan, err);
-out:
-    fclose(f);
+    /* regular files only, capped: a FIFO or a device never blocks us */
+    rc = np_file_read_all(path, PLAN_MAX_FILE, &buf, &len, err);
+    if (!rc)
+        rc = np_plan_read_json(buf, len, path, plan, err);
     free(buf);
     return rc;
 }

@@ -51,6 +51,10 @@ struct np_guest {
     int sched_weight;          /* -1 unknown */
     struct np_cpumap emulator; /* KVM: QEMU's non-vCPU threads' affinity;
                                   nr_bits 0 when none or unknown */
+    bool vcpus_unknown;        /* KVM: the vCPU threads could not be told
+                                  apart (no debug-threads=on, no QMP):
+                                  each vCPU's hard map is the union of
+                                  all the threads' maps, not its own */
     uint64_t start_time;       /* KVM: the pid's start time (clock ticks
                                   since boot), to detect a reused pid */
 };

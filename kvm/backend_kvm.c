@@ -396,9 +396,42 @@ struct saved_thread {
  * Threads that exit meanwhile (ESRCH) are skipped: QEMU's worker threads
  * come and go.
  */
+/* "vcpu 1 (tid 2134)" or "thread 2130 (emulator)" for a note. */
+static void thread_name(const struct np_guest *g, long tid, char *buf,
+                        size_t len)
+{
+    unsigned int v;
+
+    for (v = 0; v < g->nr_vcpus; v++)
+        if (g->vcpus[v].tid == tid) {
+            snprintf(buf, len, "vcpu %u (tid %ld)", v, tid);
+            return;
+        }
+    snprintf(buf, len, "thread %ld", tid);
+}
+
+/* Append "NAME from OLD" to the list of moved threads in buf. */
+static void note_moved(const struct np_guest *g, long tid,
+                       const struct np_cpumap *old, char *buf, size_t len,
+                       unsigned int *nr)
+{
+    size_t used = strlen(buf);
+    char name[64], *was = np_cpulist_format_ranges(old);
+
+    thread_name(g, tid, name, sizeof(name));
+    if (used + strlen(name) + 40 < len)
+        snprintf(buf + used, len - used, "%s%s from %s", *nr ? ", " : "", name,
+                 was ? was : "?");
+    else if (used + 12 < len && !strstr(buf, "..."))
+        snprintf(buf + used, len - used, ", ...");
+    (*nr)++;
+    free(was);
+}
+
 static int pin_threads(struct np_backend *be, const struct np_guest *g,
                        const struct np_cpumap *cpus, bool emulator_only,
-                       struct np_err *err)
+                       bool keep_inside, char *moved, size_t moved_len,
+                       unsigned int *nr_moved, struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     struct saved_thread *saved = NULL;
@@ -429,6 +462,14 @@ static int pin_threads(struct np_backend *be, const struct np_guest *g,
             np_cpumap_dispose(&s->cpus);
             continue;
         }
+        /* a pin already inside the new CPUs stays as it is */
+        if (!rc && keep_inside && !np_cpumap_is_empty(&s->cpus) &&
+            np_cpumap_subset(&s->cpus, cpus)) {
+            np_cpumap_dispose(&s->cpus);
+            continue;
+        }
+        if (!rc && moved)
+            note_moved(g, tids[i], &s->cpus, moved, moved_len, nr_moved);
         s->tid = tids[i];
         nr_saved++;
         if (!rc)
@@ -486,7 +527,7 @@ static int kvm_set_emulator_affinity(struct np_backend *be,
                              err);
     if (rc)
         return rc;
-    return pin_threads(be, g, cpus, true, err);
+    return pin_threads(be, g, cpus, true, false, NULL, 0, NULL, err);
 }
 
 /*
@@ -530,7 +571,8 @@ static int kvm_set_node_affinity(struct np_backend *be,
 {
     struct kvm_priv *priv = be->priv;
     struct np_cpumap cpus;
-    char note[NP_ERR_MAX], *list = NULL, *nl = NULL;
+    char note[NP_ERR_MAX], moved[NP_ERR_MAX - 64], *list = NULL, *nl = NULL;
+    unsigned int nr_moved = 0;
     bool nearest = false;
     int n, rc;
 
@@ -556,19 +598,33 @@ static int kvm_set_node_affinity(struct np_backend *be,
                              err);
     if (rc)
         goto out;
-    rc = pin_threads(be, g, &cpus, false, err);
+    moved[0] = '\0';
+    rc = pin_threads(be, g, &cpus, false, true, moved, sizeof(moved), &nr_moved,
+                     err);
     if (rc)
         goto out;
+    if (nr_moved) {
+        list = np_cpulist_format_ranges(&cpus);
+        snprintf(note, sizeof(note), "moved %u thread%s of %s into cpus %s: %s",
+                 nr_moved, nr_moved == 1 ? "" : "s", g->name, list ? list : "?",
+                 moved);
+        memcpy(be->note, note, sizeof(be->note));
+        free(list);
+        list = NULL;
+    }
     if (nearest) {
         list = np_cpulist_format_ranges(&cpus);
         nl = np_cpulist_format_ranges(nodes);
+        size_t used = strlen(be->note);
+
         snprintf(note, sizeof(note),
-                 "%s %s %s no cpus: the threads of %s run on the nearest "
+                 "%s%s %s %s no cpus: the threads of %s run on the nearest "
                  "cpus, %s",
+                 used ? "; " : "",
                  np_cpumap_weight(nodes) > 1 ? "nodes" : "node", nl ? nl : "?",
                  np_cpumap_weight(nodes) > 1 ? "have" : "has", g->name,
                  list ? list : "?");
-        memcpy(be->note, note, sizeof(be->note));
+        snprintf(be->note + used, sizeof(be->note) - used, "%s", note);
     }
 out:
     free(list);

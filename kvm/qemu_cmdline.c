@@ -101,6 +101,7 @@ void np_qemu_cmdline_init(struct np_qemu_cmdline *cl)
 void np_qemu_cmdline_dispose(struct np_qemu_cmdline *cl)
 {
     free(cl->name);
+    free(cl->qmp_path);
     np_qemu_cmdline_init(cl);
 }
 
@@ -185,9 +186,104 @@ static uint64_t mem_size_kib(const char *arg)
     }
 }
 
+/* The value of key= among the elements of a QEMU option (malloc'd), or
+ * NULL; *oom on allocation failure. */
+static char *opt_string(const char *arg, const char *key, bool *oom)
+{
+    const char *p = arg;
+    size_t klen = strlen(key);
+    char *elem, *v = NULL;
+
+    while (!v && (elem = next_element(&p, oom))) {
+        if (!strncmp(elem, key, klen) && elem[klen] == '=' &&
+            !(v = strdup(elem + klen + 1)))
+            *oom = true;
+        free(elem);
+    }
+    return v;
+}
+
+/* -qmp unix:PATH[,server=on,...]: PATH, else NULL. */
+static char *qmp_unix_path(const char *arg, bool *oom)
+{
+    const char *p;
+
+    if (strncmp(arg, "unix:", 5))
+        return NULL;
+    p = arg + 5;
+    return next_element(&p, oom);
+}
+
+/* The QMP socket of a command line (see qemu_guests.h). */
+struct qmp_scan {
+    char *qmp;        /* from -qmp */
+    char *mon_ids[8]; /* -mon chardev=ID,mode=control */
+    unsigned int nr_mon;
+    char *dev_ids[8], *dev_paths[8]; /* -chardev socket,id=,path= */
+    unsigned int nr_dev;
+};
+
+static void qmp_scan_arg(struct qmp_scan *q, const char *opt, const char *arg,
+                         bool *oom)
+{
+    if ((!strcmp(opt, "-qmp") || !strcmp(opt, "--qmp") ||
+         !strcmp(opt, "-qmp-pretty")) &&
+        !q->qmp) {
+        q->qmp = qmp_unix_path(arg, oom);
+    } else if ((!strcmp(opt, "-mon") || !strcmp(opt, "--mon")) &&
+               q->nr_mon < 8) {
+        char *mode = opt_string(arg, "mode", oom);
+        char *id = opt_string(arg, "chardev", oom);
+
+        if (id && mode && !strcmp(mode, "control"))
+            q->mon_ids[q->nr_mon++] = id;
+        else
+            free(id);
+        free(mode);
+    } else if ((!strcmp(opt, "-chardev") || !strcmp(opt, "--chardev")) &&
+               !strncmp(arg, "socket,", 7) && q->nr_dev < 8) {
+        char *id = opt_string(arg, "id", oom);
+        char *path = opt_string(arg, "path", oom);
+
+        if (id && path) {
+            q->dev_ids[q->nr_dev] = id;
+            q->dev_paths[q->nr_dev++] = path;
+        } else {
+            free(id);
+            free(path);
+        }
+    }
+}
+
+static char *qmp_scan_done(struct qmp_scan *q)
+{
+    char *found = q->qmp;
+    unsigned int i, j;
+
+    for (i = 0; !found && i < q->nr_mon; i++)
+        for (j = 0; !found && j < q->nr_dev; j++)
+            if (!strcmp(q->mon_ids[i], q->dev_ids[j])) {
+                found = q->dev_paths[j];
+                q->dev_paths[j] = NULL;
+            }
+    for (i = 0; i < q->nr_mon; i++)
+        free(q->mon_ids[i]);
+    for (j = 0; j < q->nr_dev; j++) {
+        free(q->dev_ids[j]);
+        free(q->dev_paths[j]);
+    }
+    if (found && found[0] != '/') {
+        free(found); /* relative to QEMU's directory: not ours to find */
+        found = NULL;
+    }
+    return found;
+}
+
 int np_qemu_cmdline_parse(const char *argv, size_t len,
                           struct np_qemu_cmdline *cl)
 {
+    struct qmp_scan qs;
+    bool oom = false;
     const char *arg = argv, *end = argv + len, *next;
     const char *name_arg = NULL;
     unsigned int nr_vcpus = 1;
@@ -195,6 +291,7 @@ int np_qemu_cmdline_parse(const char *argv, size_t len,
     int rc;
 
     np_qemu_cmdline_dispose(cl);
+    memset(&qs, 0, sizeof(qs));
     if (!len || !np_qemu_is_binary(argv))
         return 0;
     cl->is_qemu = true;
@@ -209,7 +306,12 @@ int np_qemu_cmdline_parse(const char *argv, size_t len,
         else if ((!strcmp(arg, "-m") || !strcmp(arg, "--m")) &&
                  (m = mem_size_kib(next)))
             mem_kib = m;
+        else
+            qmp_scan_arg(&qs, arg, next, &oom);
     }
+    cl->qmp_path = qmp_scan_done(&qs);
+    if (oom)
+        return -ENOMEM;
     cl->nr_vcpus = nr_vcpus;
     cl->mem_kib = mem_kib;
     if (name_arg) {

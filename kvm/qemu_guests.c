@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -369,6 +370,26 @@ static void fill_vcpu(const struct reader *r, struct np_vcpu *vc,
     np_cpumap_or(&vc->hard, &t->cpus);
 }
 
+/*
+ * Is path (from the command line of process pid: hostile) a socket that
+ * the guest's own user owns, on the live host?  numapin, as root, talks
+ * only to the QMP socket of the guest it asks about, never to a socket
+ * a guest's command line merely names.
+ */
+static bool qmp_socket_of(const struct reader *r, long pid, const char *path)
+{
+    struct stat sock, proc;
+    char rel[64];
+
+    if (strcmp(r->root, "/") || path[0] != '/')
+        return false;
+    snprintf(rel, sizeof(rel), "proc/%ld", pid);
+    if (fstatat(r->rootfd, rel, &proc, 0) ||
+        fstatat(r->rootfd, path + 1, &sock, AT_SYMLINK_NOFOLLOW))
+        return false;
+    return S_ISSOCK(sock.st_mode) && sock.st_uid == proc.st_uid;
+}
+
 /* Read process pid; *added false when it is no QEMU (or gone). */
 static int read_process(struct reader *r, long pid, bool *added,
                         struct np_err *err)
@@ -384,6 +405,9 @@ static int read_process(struct reader *r, long pid, bool *added,
     size_t len;
     int max_vcpu = -1, rc;
     bool shared = false, by_qmp = false;
+    struct np_qmp_cpu *own_qc = NULL;
+    const struct np_qmp_cpu *qc = NULL;
+    unsigned int nq = 0;
 
     *added = false;
     np_qemu_cmdline_init(&cl);
@@ -443,7 +467,8 @@ static int read_process(struct reader *r, long pid, bool *added,
         goto out;
     }
     /* No named vCPU threads: ask QMP, once, and keep its answer when its
-     * thread ids are this process's threads. */
+     * thread ids are this process's threads.  The socket: --qmp, else
+     * the one the command line names, when it is the guest's own. */
     if (max_vcpu < 0 && !shared && r->qmp) {
         if (!r->qmp_read) {
             r->qmp_read = true;
@@ -454,18 +479,30 @@ static int read_process(struct reader *r, long pid, bool *added,
             rc = np_err_set(err, r->qmp_rc, "%s", r->qmp_err.msg);
             goto out;
         }
-        if (r->nr_qmp_cpus && find_thread(th, nr_th, r->qmp_cpus[0].tid)) {
+        qc = r->qmp_cpus;
+        nq = r->nr_qmp_cpus;
+    } else if (max_vcpu < 0 && !shared && cl.qmp_path &&
+               qmp_socket_of(r, pid, cl.qmp_path)) {
+        struct np_err qerr = {""};
+
+        /* a socket that does not answer leaves the vCPUs unknown */
+        if (!np_qmp_query_cpus(cl.qmp_path, &own_qc, &nq, &qerr))
+            qc = own_qc;
+        else
+            nq = 0;
+    }
+    if (qc) {
+        if (nq && find_thread(th, nr_th, qc[0].tid)) {
             by_qmp = true;
-            for (i = 0; i < r->nr_qmp_cpus; i++) {
-                struct thread_info *t =
-                    find_thread(th, nr_th, r->qmp_cpus[i].tid);
+            for (i = 0; i < nq; i++) {
+                struct thread_info *t = find_thread(th, nr_th, qc[i].tid);
 
                 if (t && t->vcpu == -1)
-                    t->vcpu = r->qmp_cpus[i].cpu_index;
+                    t->vcpu = qc[i].cpu_index;
                 else if (t)
                     t->vcpu = -2; /* one thread for several vCPUs */
-                if (r->qmp_cpus[i].cpu_index > max_vcpu)
-                    max_vcpu = r->qmp_cpus[i].cpu_index;
+                if (qc[i].cpu_index > max_vcpu)
+                    max_vcpu = qc[i].cpu_index;
             }
             for (i = 0; i < nr_th; i++)
                 if (th[i].vcpu == -2)
@@ -493,7 +530,8 @@ static int read_process(struct reader *r, long pid, bool *added,
         goto out;
     if (max_vcpu < 0 && !shared) {
         /* vCPU threads unknown: every vCPU shows the union of all the
-         * threads' maps, tid 0 (writes refuse) */
+         * threads' maps, tid 0 (writes refuse), and the guest says so */
+        g->vcpus_unknown = true;
         for (i = 0; i < nr_th; i++)
             np_cpumap_or(&g->emulator, &th[i].cpus);
         for (i = 0; i < nr_vcpus; i++) {
@@ -514,12 +552,11 @@ static int read_process(struct reader *r, long pid, bool *added,
                 fill_vcpu(r, &g->vcpus[t->vcpu], t);
         }
         if (by_qmp) {
-            for (i = 0; i < r->nr_qmp_cpus; i++) {
-                struct thread_info *t =
-                    find_thread(th, nr_th, r->qmp_cpus[i].tid);
+            for (i = 0; i < nq; i++) {
+                struct thread_info *t = find_thread(th, nr_th, qc[i].tid);
 
                 if (t)
-                    fill_vcpu(r, &g->vcpus[r->qmp_cpus[i].cpu_index], t);
+                    fill_vcpu(r, &g->vcpus[qc[i].cpu_index], t);
             }
         } else if (all) {
             /* "ALL CPUs/TCG" runs every vCPU */
@@ -537,6 +574,7 @@ static int read_process(struct reader *r, long pid, bool *added,
 out:
     free(text);
     free(tids);
+    free(own_qc);
     free_threads(th, nr_th);
     np_qemu_cmdline_dispose(&cl);
     return rc;

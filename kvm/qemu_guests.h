@@ -77,6 +77,11 @@ struct np_qemu_cmdline {
     char *name;
     unsigned int nr_vcpus;
     uint64_t mem_kib;
+    /* A QMP socket the command line names, or NULL: -qmp unix:PATH, or a
+     * -mon chardev=ID,mode=control whose -chardev socket,id=ID has a
+     * path= (libvirt's monitor before it passed fds).  Hostile input:
+     * the caller checks who owns the socket before it connects. */
+    char *qmp_path;
 };
 
 void np_qemu_cmdline_init(struct np_qemu_cmdline *cl);

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 
 #include "cpulist.h"
+#include "escape.h"
+#include "history.h"
 #include "fleet.h"
 #include "fmt_json_cmd.h"
 #include "numapin.h"
@@ -671,15 +673,9 @@ static int report_result(struct np_ctx *ctx, int rc,
         return np_ctx_error(rc == -EINVAL || rc == -ENOENT ? NP_EXIT_USAGE
                                                            : NP_EXIT_FAILED,
                             "%s", err->msg[0] ? err->msg : strerror(-rc));
+    (void)o;
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, done[0] == 'a' ? "apply" : "undo");
-        char *journal = NULL;
-
-        if (asprintf(&journal, "%s/%s",
-                     np_plan_state_dir(
-                         &(struct np_apply_opts){.state_dir = o->state_dir}),
-                     NP_JOURNAL_UNDO) < 0)
-            journal = NULL;
         if (doc) {
             json_object_object_add(doc, "guests",
                                    json_object_new_int((int)rep->nr_guests));
@@ -688,23 +684,39 @@ static int report_result(struct np_ctx *ctx, int rc,
             json_object_object_add(doc, "memory_moved",
                                    json_object_new_int((int)rep->nr_moved));
             json_object_object_add(
-                doc, "journal", json_object_new_string(journal ? journal : ""));
+                doc, "state_dir",
+                json_object_new_string(np_ctx_state_dir(ctx)));
+            json_object_object_add(doc, "change",
+                                   json_object_new_int((int)rep->history_id));
+            if (rep->rolled_back_id)
+                json_object_object_add(
+                    doc, "rolled_back",
+                    json_object_new_int((int)rep->rolled_back_id));
             if (rep->memory_not_moved)
                 np_jcmd_note(doc, "memory already allocated was not moved; "
                                   "only new allocations follow the node "
                                   "affinity");
         }
-        free(journal);
         return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     np_ctx_banner(ctx);
-    printf(
-        "%s: %u guest%s, %u change%s; journal in %s/%s (`numapin undo` "
-        "puts it back)\n",
-        done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s", rep->nr_steps,
-        rep->nr_steps == 1 ? "" : "s",
-        np_plan_state_dir(&(struct np_apply_opts){.state_dir = o->state_dir}),
-        NP_JOURNAL_UNDO);
+    if (rep->rolled_back_id)
+        printf("%s: change %u, which did not finish, is put back: %u "
+               "guest%s, %u change%s\n",
+               done, rep->rolled_back_id, rep->nr_guests,
+               rep->nr_guests == 1 ? "" : "s", rep->nr_steps,
+               rep->nr_steps == 1 ? "" : "s");
+    else if (!rep->history_id)
+        printf("nothing to change: the host is already as %s\n",
+               strcmp(done, "applied") ? "it was" : "the plan says");
+    else
+        printf("%s: %u guest%s, %u change%s; recorded as change %u in %s "
+               "(%s)\n",
+               done, rep->nr_guests, rep->nr_guests == 1 ? "" : "s",
+               rep->nr_steps, rep->nr_steps == 1 ? "" : "s", rep->history_id,
+               np_ctx_state_dir(ctx),
+               strcmp(done, "applied") ? "`numapin history` lists it"
+                                       : "`numapin undo` puts it back");
     if (rep->nr_moved)
         printf("memory moved for %u guest%s\n", rep->nr_moved,
                rep->nr_moved == 1 ? "" : "s");
@@ -761,6 +773,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
             goto out;
         }
     }
+    ctx->state_dir = o.state_dir;
+    rc = np_ctx_begin_write(ctx, "apply");
+    if (rc)
+        goto out;
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         goto out;
@@ -809,8 +825,10 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     memset(&aopts, 0, sizeof(aopts));
-    aopts.state_dir = o.state_dir;
+    aopts.state_dir = np_ctx_state_dir(ctx);
     aopts.move_memory = !o.no_move;
+    aopts.history = ctx->hist;
+    aopts.command = ctx->cmdline;
     aopts.progress = np_progress;
     np_progress_start("apply: guests");
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
@@ -828,21 +846,78 @@ out:
     return rc;
 }
 
+/* undo's "--to ID" or "N": the id, or the count. */
+static int undo_target(int argc, char **argv, char **rest, int *nr_rest,
+                       unsigned int *count, unsigned int *to_id)
+{
+    int i;
+
+    *count = 0;
+    *to_id = 0;
+    *nr_rest = 0;
+    for (i = 0; i < argc; i++) {
+        const char *v = NULL;
+        unsigned int n;
+
+        if (i && !strncmp(argv[i], "--to=", 5)) {
+            v = argv[i] + 5;
+        } else if (i && !strcmp(argv[i], "--to")) {
+            if (i + 1 >= argc)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "option '--to' needs a change id (see "
+                                    "`numapin history`)");
+            v = argv[++i];
+        } else if (i && argv[i][0] >= '0' && argv[i][0] <= '9') {
+            if (parse_uint(argv[i], 99999999, &n) || !n || *count)
+                return np_ctx_error(NP_EXIT_USAGE,
+                                    "invalid count '%s': expected how many "
+                                    "changes to undo, 1 or more",
+                                    argv[i]);
+            *count = n;
+            continue;
+        } else {
+            rest[(*nr_rest)++] = argv[i];
+            continue;
+        }
+        if (parse_uint(v, 99999999, &n) || !n || *to_id)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid change id '%s': see `numapin "
+                                "history`",
+                                v);
+        *to_id = n;
+    }
+    if (*count && *to_id)
+        return np_ctx_error(NP_EXIT_USAGE, "give a count or --to ID, not both");
+    return -1;
+}
+
 int main_undo(struct np_ctx *ctx, int argc, char **argv)
 {
     struct plan_opts o;
     struct np_apply_opts aopts;
     struct np_apply_report rep;
     struct np_err err = {""};
-    int rc;
+    char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+    unsigned int count, to_id;
+    int nr_rest, rc;
 
-    rc = parse_opts("undo", argc, argv, &o);
+    memset(&o, 0, sizeof(o));
+    if (!rest)
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    rc = undo_target(argc, argv, rest, &nr_rest, &count, &to_id);
+    if (rc >= 0)
+        goto out;
+    rc = parse_opts("undo", nr_rest, rest, &o);
     if (rc >= 0)
         goto out;
     if (o.nr_args || o.have_vcpus || o.have_mem || o.all || o.out) {
         rc = np_usage("undo");
         goto out;
     }
+    ctx->state_dir = o.state_dir;
+    rc = np_ctx_begin_write(ctx, "undo");
+    if (rc)
+        goto out;
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         goto out;
@@ -850,37 +925,53 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     if (rc >= 0)
         goto out;
     memset(&aopts, 0, sizeof(aopts));
-    aopts.state_dir = o.state_dir;
+    aopts.state_dir = np_ctx_state_dir(ctx);
     aopts.move_memory = !o.no_move;
+    aopts.command = ctx->cmdline;
     aopts.progress = np_progress;
     if (ctx->dry_run) {
-        struct np_plan journal;
-        char *path = NULL;
+        struct np_history *h = NULL;
+        struct np_plan merged;
+        unsigned int *ids = NULL, nr = 0, i;
+        bool unfinished;
 
-        np_plan_init(&journal);
-        if (asprintf(&path, "%s/%s", np_plan_state_dir(&aopts),
-                     NP_JOURNAL_UNDO) < 0) {
-            rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        rc = np_history_open(aopts.state_dir, false, &h, &err);
+        if (!rc)
+            rc = np_plan_undo_prepare(h, &ctx->snap, count, to_id, &merged,
+                                      &ids, &nr, &unfinished, &err);
+        if (rc) {
+            np_history_free(h);
+            rc = np_ctx_error(rc == -ENOENT || rc == -EINVAL ? NP_EXIT_USAGE
+                                                             : NP_EXIT_FAILED,
+                              "%s", err.msg);
             goto out;
         }
-        rc = np_plan_read_file(path, &journal, &err);
-        free(path);
-        if (rc)
-            rc = np_ctx_error(rc == -ENOENT ? NP_EXIT_USAGE : NP_EXIT_FAILED,
-                              "there is nothing to undo: %s", err.msg);
-        else if (ctx->json)
-            steps_doc(ctx, "undo", &journal);
+        for (i = 0; !ctx->json && i < nr; i++) {
+            const struct np_hist_rec *r = np_history_find(h, ids[i]);
+            char *c = np_escape(r->command);
+
+            printf("%s change %u (%s)\n",
+                   unfinished ? "would put back the unfinished" : "would undo",
+                   r->id, c ? c : "?");
+            free(c);
+        }
+        if (ctx->json)
+            steps_doc(ctx, "undo", &merged);
         else
-            print_steps(&journal);
-        np_plan_dispose(&journal);
-        rc = rc ? rc : NP_EXIT_OK;
+            print_steps(&merged);
+        free(ids);
+        np_plan_dispose(&merged);
+        np_history_free(h);
+        rc = NP_EXIT_OK;
         goto out;
     }
+    aopts.history = ctx->hist;
     np_progress_start("undo: guests");
-    rc = np_plan_undo(&ctx->be, &ctx->snap, &aopts, &rep, &err);
+    rc = np_plan_undo(&ctx->be, &ctx->snap, count, to_id, &aopts, &rep, &err);
     np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);
 out:
+    free(rest);
     free(o.args);
     return rc;
 }

@@ -12,15 +12,19 @@
 
 #include "backend_kvm.h"
 #include "cpulist.h"
+#include "escape.h"
 #include "fmt_json_cmd.h"
 #include "numapin.h"
+#include "plan_apply.h"
 
-/* Load the host and guests for a write, and find DOM. */
-static int load_for_write(struct np_ctx *ctx, const char *dom,
+/* Take the lock, load the host and guests for a write, and find DOM. */
+static int load_for_write(struct np_ctx *ctx, const char *cmd, const char *dom,
                           const struct np_guest **g_out)
 {
-    int rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    int rc = np_ctx_begin_write(ctx, cmd);
 
+    if (!rc)
+        rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
     rc = np_ctx_check_write(ctx);
@@ -114,12 +118,19 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
     const struct np_guest *g;
     struct np_cpumap nodes, from;
     struct np_err err = {""};
+    struct np_plan plan;
+    struct np_plan_guest *pg;
+    unsigned int id = 0;
     bool migrate = false, autonodes;
     const char *dom = NULL, *list = NULL;
     int i, n, rc;
 
+    np_plan_init(&plan);
     np_cpumap_init(&nodes);
     np_cpumap_init(&from);
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--migrate"))
             migrate = true;
@@ -138,7 +149,7 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
                               dom ? "NODES, the nodes for the memory of "
                                     "the guest (or 'auto')"
                                   : "DOM, the guest, and NODES");
-    rc = load_for_write(ctx, dom, &g);
+    rc = load_for_write(ctx, "numatune", dom, &g);
     if (rc)
         return rc;
     rc = need_cap(ctx, NP_CAP_NODE_AFFINITY, "set a guest's node affinity");
@@ -192,25 +203,48 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         rc = NP_EXIT_OK;
         goto out;
     }
+    /* recorded first, as apply does; undo puts it back */
+    rc = np_ctx_plan_init(ctx, &plan);
+    if (!rc)
+        rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+    if (!rc && autonodes)
+        pg->node_affinity_auto = true;
+    else if (!rc)
+        rc = np_cpumap_copy(&pg->node_affinity, &nodes);
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    rc = np_plan_record_begin(ctx->hist, ctx->cmdline, &ctx->snap, &plan, &id,
+                              &err);
+    if (rc) {
+        rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
+        goto out;
+    }
     rc = ctx->be.ops->set_node_affinity(&ctx->be, g, autonodes ? NULL : &nodes,
                                         &err);
     if (rc) {
+        /* a write that fails leaves things as they were: no record */
+        np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 1, NULL);
         rc = op_failed(ctx, "set the node affinity", g, rc, &err);
         goto out;
     }
     np_ctx_print_note(ctx);
     if (migrate) {
         rc = np_topo_all_nodes(&ctx->snap.topo, &from);
-        if (rc) {
-            rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
-            goto out;
+        if (!rc) {
+            np_cpumap_andnot(&from, &nodes);
+            rc = ctx->be.ops->move_memory(&ctx->be, g, &from, &nodes, &err);
         }
-        np_cpumap_andnot(&from, &nodes);
-        rc = ctx->be.ops->move_memory(&ctx->be, g, &from, &nodes, &err);
         if (rc) {
-            /* the node affinity stays set: a partial result */
-            op_failed(ctx, "move the memory (its node affinity is set)", g, rc,
-                      &err);
+            /* the node affinity stays set: a partial result, recorded
+             * ("failed") so that undo puts it back */
+            np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 2,
+                               NULL);
+            op_failed(ctx,
+                      "move the memory (its node affinity is set: `numapin "
+                      "undo` puts it back)",
+                      g, rc, &err);
             rc = NP_EXIT_PARTIAL;
             goto out;
         }
@@ -224,122 +258,101 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
                    "not move, only new allocations follow it\n",
                    g->name);
     }
+    if (np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 0,
+                           &err)) {
+        rc = np_ctx_error(NP_EXIT_FAILED,
+                          "the node affinity is set but its history record "
+                          "could not be finished: %s",
+                          err.msg);
+        goto out;
+    }
     rc = NP_EXIT_OK;
     if (ctx->json)
         rc = numatune_json(ctx, g, autonodes ? NULL : &nodes, migrate, migrate);
 out:
+    np_plan_dispose(&plan);
     np_cpumap_dispose(&nodes);
     np_cpumap_dispose(&from);
     return rc;
 }
 
-/* Every vCPU back to all CPUs (hard and soft), node affinity auto, and
- * the emulator threads to all CPUs; on a failure, what was changed goes
- * back. */
-static int reset_guest(struct np_ctx *ctx, const struct np_guest *g)
+/* Add to plan: every vCPU of g back to all CPUs (hard and soft), node
+ * affinity auto, and the emulator threads to all CPUs. */
+static int reset_guest(struct np_ctx *ctx, struct np_plan *plan,
+                       const struct np_guest *g)
 {
     const struct np_backend_ops *ops = ctx->be.ops;
-    struct np_cpumap all;
-    struct np_err err = {""};
-    bool soft = ops->caps & NP_CAP_SOFT_AFFINITY;
-    int v, rc = 0;
-
-    np_cpumap_init(&all);
-    if (np_topo_all_cpus(&ctx->snap.topo, &all))
-        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-    for (v = 0; v < (int)g->nr_vcpus; v++) {
-        rc = ops->set_vcpu_affinity(&ctx->be, g, v, &all, soft ? &all : NULL,
-                                    &err);
-        if (rc)
-            break;
-        ctx->be.note[0] = '\0';
-    }
-    if (v < (int)g->nr_vcpus) {
-        np_ctx_error(NP_EXIT_FAILED, "cannot reset %s vcpu %d: %s", g->name, v,
-                     err.msg[0] ? err.msg : strerror(-rc));
-        while (--v >= 0) {
-            const struct np_vcpu *old = &g->vcpus[v];
-
-            ops->set_vcpu_affinity(
-                &ctx->be, g, v, &old->hard,
-                soft && old->soft.nr_bits ? &old->soft : NULL, &err);
-        }
-        np_cpumap_dispose(&all);
-        return NP_EXIT_FAILED;
-    }
-    if ((ops->caps & NP_CAP_EMULATOR) && ops->set_emulator_affinity) {
-        rc = ops->set_emulator_affinity(&ctx->be, g, &all, &err);
-        if (rc) {
-            np_cpumap_dispose(&all);
-            op_failed(ctx, "reset the emulator threads (its vcpus are reset)",
-                      g, rc, &err);
-            return NP_EXIT_PARTIAL;
-        }
-    }
-    np_cpumap_dispose(&all);
-    if (ops->caps & NP_CAP_NODE_AFFINITY) {
-        rc = ops->set_node_affinity(&ctx->be, g, NULL, &err);
-        if (rc) {
-            op_failed(ctx, "reset the node affinity (its vcpus are reset)", g,
-                      rc, &err);
-            return NP_EXIT_PARTIAL;
-        }
-    }
-    ctx->be.note[0] = '\0';
-    return NP_EXIT_OK;
-}
-
-int main_reset(struct np_ctx *ctx, int argc, char **argv)
-{
-    const struct np_guest *g;
-    unsigned int i;
+    struct np_plan_guest *pg;
+    unsigned int v;
     int rc;
 
+    rc = np_ctx_plan_guest(ctx, plan, g, &pg);
+    for (v = 0; !rc && v < g->nr_vcpus; v++) {
+        rc = np_topo_all_cpus(&ctx->snap.topo, &pg->hard[v]);
+        if (!rc && (ops->caps & NP_CAP_SOFT_AFFINITY))
+            rc = np_topo_all_cpus(&ctx->snap.topo, &pg->soft[v]);
+    }
+    if (!rc && (ops->caps & NP_CAP_EMULATOR) && ops->set_emulator_affinity)
+        rc = np_topo_all_cpus(&ctx->snap.topo, &pg->emulator);
+    if (!rc && (ops->caps & NP_CAP_NODE_AFFINITY))
+        pg->node_affinity_auto = true;
+    return rc;
+}
+
+/* reset DOM | --all: one change (a plan), recorded before it writes and
+ * put back completely on a failure. */
+int main_reset(struct np_ctx *ctx, int argc, char **argv)
+{
+    const struct np_guest *g = NULL;
+    struct np_plan plan;
+    unsigned int i;
+    bool all;
+    int rc;
+
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
     if (argc != 2)
         return np_usage("reset");
-    if (strcmp(argv[1], "--all")) {
-        rc = load_for_write(ctx, argv[1], &g);
-        if (rc)
-            return rc;
-        if (ctx->dry_run && !ctx->json) {
-            printf("reset %s: hard all, soft all, node affinity auto\n",
-                   g->name);
-            return NP_EXIT_OK;
-        }
-        rc = ctx->dry_run ? 0 : reset_guest(ctx, g);
-        if (!rc && ctx->json)
-            rc = reset_json(ctx, g);
-        return rc;
+    all = !strcmp(argv[1], "--all");
+    if (!all) {
+        rc = load_for_write(ctx, "reset", argv[1], &g);
+    } else {
+        rc = np_ctx_begin_write(ctx, "reset");
+        if (!rc)
+            rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+        if (!rc)
+            rc = np_ctx_check_write(ctx);
     }
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
-    rc = np_ctx_check_write(ctx);
-    if (rc)
-        return rc;
-    np_progress_start("reset");
-    for (i = 0; i < ctx->snap.nr_guests; i++) {
-        if (ctx->dry_run) {
-            if (!ctx->json)
-                printf("reset %s: hard all, soft all, node affinity auto\n",
-                       ctx->snap.guests[i].name);
-            continue;
+    if (ctx->dry_run) {
+        for (i = 0; !ctx->json && i < ctx->snap.nr_guests; i++) {
+            const struct np_guest *x = &ctx->snap.guests[i];
+
+            if (!all && x != g)
+                continue;
+            fputs("reset ", stdout);
+            np_escape_print(stdout, x->name);
+            fputs(": hard all, soft all, node affinity auto\n", stdout);
         }
-        np_progress(i, ctx->snap.nr_guests);
-        rc = reset_guest(ctx, &ctx->snap.guests[i]);
-        if (rc) {
-            np_progress_end();
-            if (i == 0)
-                return rc;
-            return np_ctx_error(NP_EXIT_PARTIAL,
-                                "%u of %u guests were reset before %s failed: "
-                                "they stay reset",
-                                i, ctx->snap.nr_guests,
-                                ctx->snap.guests[i].name);
-        }
+        return ctx->json ? reset_json(ctx, g) : NP_EXIT_OK;
     }
-    np_progress_end();
-    return ctx->json ? reset_json(ctx, NULL) : NP_EXIT_OK;
+    if (!ctx->snap.nr_guests)
+        return ctx->json ? reset_json(ctx, NULL) : NP_EXIT_OK;
+    rc = np_ctx_plan_init(ctx, &plan);
+    for (i = 0; !rc && i < ctx->snap.nr_guests; i++)
+        if (all || &ctx->snap.guests[i] == g)
+            rc = reset_guest(ctx, &plan, &ctx->snap.guests[i]);
+    if (rc) {
+        np_plan_dispose(&plan);
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    }
+    rc = np_ctx_apply(ctx, &plan, false, NULL);
+    np_plan_dispose(&plan);
+    if (!rc && ctx->json)
+        rc = reset_json(ctx, g);
+    return rc;
 }
 
 int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
@@ -349,9 +362,12 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
     struct np_err err = {""};
     int rc;
 
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
     if (argc != 3)
         return np_usage("emulator-pin");
-    rc = load_for_write(ctx, argv[1], &g);
+    rc = load_for_write(ctx, "emulator-pin", argv[1], &g);
     if (rc)
         return rc;
     rc = need_cap(ctx, NP_CAP_EMULATOR,
@@ -372,12 +388,20 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
         free(s);
         rc = NP_EXIT_OK;
     } else {
-        rc = ctx->dry_run
-                 ? 0
-                 : ctx->be.ops->set_emulator_affinity(&ctx->be, g, &cpus, &err);
-        rc = rc ? op_failed(ctx, "pin the emulator threads", g, rc, &err)
-                : NP_EXIT_OK;
-        np_ctx_print_note(ctx);
+        struct np_plan plan;
+        struct np_plan_guest *pg;
+
+        rc = 0;
+        if (!ctx->dry_run) {
+            rc = np_ctx_plan_init(ctx, &plan);
+            if (!rc)
+                rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+            if (!rc)
+                rc = np_cpumap_copy(&pg->emulator, &cpus);
+            rc = rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory")
+                    : np_ctx_apply(ctx, &plan, false, NULL);
+            np_plan_dispose(&plan);
+        }
         if (!rc && ctx->json) {
             json_object *doc = np_ctx_jguest(ctx, "emulator-pin", g, NULL);
 
@@ -400,6 +424,9 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
     long v;
     int rc;
 
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
     if (argc != 3)
         return np_usage(name);
     errno = 0;
@@ -411,7 +438,7 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
                                   "of one cpu (0 = no cap, 100 = one cpu)"
                                 : "invalid weight '%s': expected 1-65535",
                             argv[2]);
-    rc = load_for_write(ctx, argv[1], &g);
+    rc = load_for_write(ctx, name, argv[1], &g);
     if (rc)
         return rc;
     rc = need_cap(ctx, NP_CAP_SCHED, "set scheduler parameters");
@@ -422,12 +449,22 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
         return NP_EXIT_OK;
     }
     if (!ctx->dry_run) {
-        rc = ctx->be.ops->set_sched(&ctx->be, g, cap ? (int)v : -1,
-                                    cap ? -1 : (int)v, &err);
+        struct np_plan plan;
+        struct np_plan_guest *pg;
+
+        (void)err;
+        rc = np_ctx_plan_init(ctx, &plan);
+        if (!rc)
+            rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+        if (!rc && cap)
+            pg->sched_cap = (int)v;
+        else if (!rc)
+            pg->sched_weight = (int)v;
+        rc = rc ? np_ctx_error(NP_EXIT_FAILED, "out of memory")
+                : np_ctx_apply(ctx, &plan, false, NULL);
+        np_plan_dispose(&plan);
         if (rc)
-            return op_failed(ctx, cap ? "set the cap" : "set the weight", g, rc,
-                             &err);
-        np_ctx_print_note(ctx);
+            return rc;
     }
     if (ctx->json) {
         json_object *doc = np_ctx_jguest(ctx, name, g, NULL);

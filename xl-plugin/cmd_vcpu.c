@@ -14,20 +14,44 @@
 #include "mapview.h"
 #include "fmt_text.h"
 #include "numapin.h"
+#include "plan_apply.h"
 
 /* The warnings of the text outputs, as data: pins that overlap, and
  * guests whose per-vCPU affinity the backend could not know. */
-static int json_warnings(struct np_ctx *ctx, json_object *doc)
+static int json_warnings(struct np_ctx *ctx, json_object *doc,
+                         const struct np_guest *const *sel, unsigned int nr)
 {
     struct np_mapview mv;
     int rc;
 
     np_mapview_init(&mv);
     rc = np_mapview_build(&ctx->snap, &mv);
-    if (!rc)
+    if (!rc) {
         np_jcmd_overlaps(doc, &ctx->snap, &mv);
+        np_jcmd_unknown(doc, &ctx->snap, sel, nr);
+    }
     np_mapview_dispose(&mv);
     return rc;
+}
+
+/* "warning: guest X: the affinity of each vcpu is unknown ...", for the
+ * guests of sel (all when NULL). */
+static void warn_unknown(struct np_ctx *ctx, const struct np_guest *const *sel,
+                         unsigned int nr)
+{
+    unsigned int i, k;
+
+    for (i = 0; i < ctx->snap.nr_guests; i++) {
+        char msg[NP_UNKNOWN_MAX];
+        bool chosen = !sel;
+
+        for (k = 0; sel && k < nr; k++)
+            chosen |= sel[k] == &ctx->snap.guests[i];
+        if (!ctx->snap.guests[i].vcpus_unknown || !chosen)
+            continue;
+        np_unknown_warning(&ctx->snap.guests[i], msg, sizeof(msg));
+        np_ctx_warn("%s", msg);
+    }
 }
 
 int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
@@ -59,9 +83,9 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
         json_object *doc = np_ctx_jdoc(ctx, "vcpu-list");
 
         rc = doc ? np_jcmd_guests(doc, &ctx->snap, sel, nr) : -ENOMEM;
-        free(sel);
         if (!rc)
-            rc = json_warnings(ctx, doc);
+            rc = json_warnings(ctx, doc, sel, nr);
+        free(sel);
         if (rc) {
             json_object_put(doc);
             return np_ctx_error(NP_EXIT_FAILED, "out of memory");
@@ -70,7 +94,6 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     np_text_vcpu_list(stdout, &ctx->snap, sel, nr);
-    free(sel);
     /* the all-guests view warns where two guests' pins share a CPU */
     fflush(stdout);
     {
@@ -85,6 +108,8 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
         }
         free(buf);
     }
+    warn_unknown(ctx, sel, nr);
+    free(sel);
     return NP_EXIT_OK;
 }
 
@@ -104,24 +129,51 @@ int main_vcpuinfo(struct np_ctx *ctx, int argc, char **argv)
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "vcpuinfo");
 
-        if (doc)
+        if (doc) {
             np_jcmd_vcpuinfo(doc, &ctx->snap, g);
+            if (g->vcpus_unknown) {
+                char msg[NP_UNKNOWN_MAX];
+
+                np_unknown_warning(g, msg, sizeof(msg));
+                json_object_object_add(
+                    np_jcmd_warn(doc, "affinity_unknown", msg), "guest",
+                    json_object_new_string(g->name));
+            }
+        }
         return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
     }
     np_ctx_banner(ctx);
     np_text_vcpuinfo(stdout, &ctx->snap, g);
+    fflush(stdout);
+    warn_unknown(ctx, &g, 1);
     return NP_EXIT_OK;
 }
 
 int main_map(struct np_ctx *ctx, int argc, char **argv)
 {
-    int rc;
+    const char *svg = NULL, *html = NULL;
+    int i, rc;
 
-    if (argc != 1)
-        return np_usage("map");
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            svg = argv[++i];
+        else if (!strcmp(argv[i], "--html") && i + 1 < argc)
+            html = argv[++i];
+        else if (!strcmp(argv[i], "--svg") || !strcmp(argv[i], "--html"))
+            return np_usage_error("map",
+                                  "'%s' needs a FILE (- for standard "
+                                  "output)",
+                                  argv[i]);
+        else
+            return np_usage_error("map", "unknown argument '%s'", argv[i]);
+    }
+    if (svg && html)
+        return np_usage_error("map", "give --svg or --html, not both");
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
+    if (svg || html)
+        return np_map_picture(ctx, html != NULL, svg ? svg : html);
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "map");
         struct np_mapview mv;
@@ -131,6 +183,7 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
         if (!rc) {
             np_jcmd_map(doc, &ctx->snap, &mv);
             np_jcmd_overlaps(doc, &ctx->snap, &mv);
+            np_jcmd_unknown(doc, &ctx->snap, NULL, 0);
         }
         np_mapview_dispose(&mv);
         if (rc) {
@@ -141,6 +194,8 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
     }
     np_ctx_banner(ctx);
     np_text_map(stdout, &ctx->snap);
+    fflush(stdout);
+    warn_unknown(ctx, NULL, 0);
     return NP_EXIT_OK;
 }
 
@@ -189,45 +244,39 @@ static void print_dry_run(const struct np_topo *topo,
 }
 
 /*
- * Set the maps of vCPUs first..last of g; on a failure, put back the maps
- * of the vCPUs already changed, so that nothing is half applied.
+ * Set the maps of vCPUs first..last of g as one change: a plan applied
+ * through np_ctx_apply(), so that it is recorded in the history before the
+ * first write and put back on the first failure (nothing half applied,
+ * even for `vcpu-pin DOM all` killed mid-way: the record is pending and
+ * `undo` puts it back).
  */
 static int pin_vcpus(struct np_ctx *ctx, const struct np_guest *g, int first,
                      int last, const struct np_cpumap *hard,
                      const struct np_cpumap *soft)
 {
-    const struct np_backend_ops *ops = ctx->be.ops;
-    struct np_err err = {""};
-    int v, rc = 0, code = NP_EXIT_FAILED;
+    struct np_plan plan;
+    struct np_plan_guest *pg;
+    int v, rc;
 
-    np_progress_start("vcpu-pin");
-    for (v = first; v <= last; v++) {
-        np_progress((unsigned int)(v - first),
-                    (unsigned int)(last - first + 1));
-        rc = ops->set_vcpu_affinity(&ctx->be, g, v, hard, soft, &err);
-        if (rc)
-            break;
-        np_ctx_print_note(ctx);
-    }
-    np_progress_end();
+    rc = np_ctx_plan_init(ctx, &plan);
     if (!rc)
-        return NP_EXIT_OK;
-    np_ctx_error(NP_EXIT_FAILED, "cannot set the affinity of %s vcpu %d: %s",
-                 g->name, v, err.msg[0] ? err.msg : strerror(-rc));
-    if (rc == -ESRCH)
-        return NP_EXIT_FAILED; /* the guest is gone: nothing to put back */
-    while (--v >= first) {
-        const struct np_vcpu *old = &g->vcpus[v];
-        struct np_err undo_err = {""};
-
-        if (ops->set_vcpu_affinity(
-                &ctx->be, g, v, hard ? &old->hard : NULL,
-                soft && old->soft.nr_bits ? &old->soft : NULL, &undo_err))
-            code = np_ctx_error(NP_EXIT_PARTIAL,
-                                "could not restore %s vcpu %d: %s", g->name, v,
-                                undo_err.msg);
+        rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
+    for (v = first; !rc && v <= last; v++) {
+        if (hard)
+            rc = np_cpumap_copy(&pg->hard[v], hard);
+        if (!rc && soft)
+            rc = np_cpumap_copy(&pg->soft[v], soft);
+        /* -f with both maps '-': the override alone is cleared */
+        if (!rc && !hard && !soft)
+            rc = np_cpumap_copy(&pg->hard[v], &g->vcpus[v].hard);
     }
-    return code;
+    if (rc) {
+        np_plan_dispose(&plan);
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    }
+    rc = np_ctx_apply(ctx, &plan, false, NULL);
+    np_plan_dispose(&plan);
+    return rc;
 }
 
 /* {"guest", "id", "vcpu": N or "all", "hard", "soft"}: null keeps a map. */
@@ -259,6 +308,9 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
 
     np_cpumap_init(&hard_map);
     np_cpumap_init(&soft_map);
+    rc = np_ctx_take_state_dir(ctx, &argc, argv);
+    if (rc >= 0)
+        return rc;
     /* -f / --force, before DOM, as xl takes it. */
     if (argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--force"))) {
         force = true;
@@ -286,6 +338,9 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         return np_ctx_error(NP_EXIT_USAGE,
                             "--force and 'all' as vcpu are not allowed "
                             "together: force one vcpu at a time");
+    rc = np_ctx_begin_write(ctx, "vcpu-pin");
+    if (rc)
+        return rc;
     rc = np_ctx_load(ctx, ctx->dry_run ? NP_WANT_ANY_GUESTS : NP_WANT_GUESTS);
     if (rc)
         return rc;

@@ -13,7 +13,9 @@
 #include "backend_kvm.h"
 #include "backend_test.h"
 #include "fmt_json.h"
+#include "escape.h"
 #include "fmt_xml.h"
+#include "history.h"
 #include "numapin.h"
 #ifdef CONFIG_XEN
 #include "xen_backend.h"
@@ -50,10 +52,13 @@ static const struct cmd_spec cmd_table[] = {
      "HARD or SOFT may be `-` to keep that map.  With -N, print the maps\n"
      "as `xl -N vcpu-pin` does and change nothing.  -f (one vCPU only)\n"
      "also clears a pin the guest kernel made for itself (Xen)."},
-    {"map", main_map, "",
+    {"map", main_map, "[--svg FILE | --html FILE]",
      "Show every physical CPU by node and core with the vCPUs pinned to\n"
      "it and how many others may float onto it, and warn where two\n"
-     "guests' pins share a CPU."},
+     "guests' pins share a CPU.  --svg FILE or --html FILE draws it:\n"
+     "nodes, L3 groups, cores and threads as boxes, each guest a colour,\n"
+     "pins filled, pins to a set dashed, floating vCPUs counted, overlaps\n"
+     "framed in red, memory per node as bars (FILE - : standard output)."},
     {"numatune", main_numatune, "DOM NODES|auto [--migrate]",
      "Set where DOM's memory may come from (its node affinity); auto\n"
      "gives it back to the hypervisor.  Nodes without memory are refused.\n"
@@ -110,6 +115,9 @@ static const struct cmd_spec cmd_table[] = {
     {"undo", main_undo, "[--state-dir DIR]",
      "Put back what the last apply changed (the journal); undo again to\n"
      "re-apply."},
+    {"history", main_history, "[--state-dir DIR]",
+     "List the changes numapin made to this host, oldest first: id, time,\n"
+     "state, user, guests and command; `undo` reverts them."},
     {"persist", main_persist, "DOM --xl-config FILE",
      "Write DOM's current placement into its xl.cfg FILE (cpus= and\n"
      "cpus_soft=, one cpu-list per vCPU) so that it survives a reboot;\n"
@@ -705,6 +713,35 @@ void np_ctx_banner(const struct np_ctx *ctx)
                                               : "numapin test backend");
 }
 
+/* "vcpu-pin web 0 2": the command as typed, each word escaped, for the
+ * history. */
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    char *s, **e = calloc((size_t)argc + 1, sizeof(*e));
+    int i;
+
+    if (!e)
+        return NULL;
+    for (i = 0; i < argc; i++) {
+        e[i] = np_escape(argv[i]);
+        len += (e[i] ? strlen(e[i]) : 1) + 1;
+    }
+    s = malloc(len);
+    if (s) {
+        s[0] = '\0';
+        for (i = 0; i < argc; i++) {
+            if (i)
+                strcat(s, " ");
+            strcat(s, e[i] ? e[i] : "?");
+        }
+    }
+    for (i = 0; i < argc; i++)
+        free(e[i]);
+    free(e);
+    return s;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -722,11 +759,13 @@ int main(int argc, char **argv)
     };
     struct np_ctx ctx;
     const struct cmd_spec *cmd;
+    char *cmdline = NULL;
     const char *complete_what = NULL;
     int opt, rc;
 
     memset(&ctx, 0, sizeof(ctx));
     np_snapshot_init(&ctx.snap);
+    ctx.lock.fd = -1;
     /* "+": stop at the command name; its options are its own. */
     while ((opt = getopt_long(argc, argv, "+c:Nh", opts, NULL)) != -1) {
         switch (opt) {
@@ -820,6 +859,8 @@ int main(int argc, char **argv)
                               "--help prints text for people (see "
                               "numapin(1))");
     rc = np_cmd_getopt_help(argc - optind, argv + optind, cmd->name);
+    cmdline = join_args(argc - optind, argv + optind);
+    ctx.cmdline = cmdline ? cmdline : cmd->name;
     if (rc < 0)
         rc = check_global_after_cmd(argc - optind, argv + optind);
     if (rc < 0)
@@ -830,6 +871,10 @@ int main(int argc, char **argv)
         rc = np_ctx_error(NP_EXIT_FAILED, "cannot write the output");
     if (ctx.be_open && ctx.be.ops->close)
         ctx.be.ops->close(&ctx.be);
+    np_history_free(ctx.hist);
+    np_lock_release(&ctx.lock);
+    free(ctx.state_dir_buf);
+    free(cmdline);
     np_snapshot_dispose(&ctx.snap);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "lock.h"
 #include "np_err.h"
 #include "snapshot.h"
 
@@ -25,6 +26,8 @@ enum {
     NP_EXIT_PARTIAL = 3, /* done in part: a plan left guests out, or a
                           * failure after changes that stayed made */
 };
+
+struct np_history;
 
 struct np_ctx {
     bool dry_run;          /* -N */
@@ -38,6 +41,12 @@ struct np_ctx {
     bool be_open;
     struct np_snapshot snap;
     bool loaded;
+    /* Writing commands (np_ctx_begin_write()). */
+    const char *state_dir;      /* --state-dir DIR after the command */
+    char *state_dir_buf;        /* FILE.state for -c test:FILE */
+    const char *cmdline;        /* the command and its arguments, escaped */
+    struct np_lock lock;        /* held from before the read to the end */
+    struct np_history *hist;    /* the state directory's, under the lock */
 };
 
 /* What a command needs besides the host. */
@@ -84,6 +93,46 @@ int np_cmd_getopt_help(int argc, char **argv, const char *cmd);
 /* Print and clear the backend's note about the last write, if any. */
 void np_ctx_print_note(struct np_ctx *ctx);
 
+/*
+ * Every command that changes a host calls this before np_ctx_load(): it
+ * refuses offline sources (--topology, a captured --root tree) before
+ * touching any state directory, takes the host's writer lock
+ * (np_ctx_state_dir()/lock) and opens the history, refusing (unless cmd
+ * is "undo") while a change recorded there did not finish.  Nothing under
+ * -N.  Returns 0, or an exit code after printing the error.  main()
+ * releases the lock when the command returns.
+ */
+int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd);
+
+/* The state directory: --state-dir, else $NUMAPIN_STATE_DIR, else
+ * FILE.state for -c test:FILE, else /var/lib/numapin. */
+const char *np_ctx_state_dir(struct np_ctx *ctx);
+
+/* Take "--state-dir DIR" / "--state-dir=DIR" out of a command's
+ * arguments into ctx->state_dir.  -1 to go on, or an exit code. */
+int np_ctx_take_state_dir(struct np_ctx *ctx, int *argc, char **argv);
+
+/*
+ * A plan for the host of ctx (np_ctx_plan_init(); sizes and backend of the
+ * snapshot) and a guest of it for g (placed, "keep" everywhere, g's start
+ * time).  0 or -ENOMEM.
+ */
+struct np_plan;
+struct np_plan_guest;
+struct np_apply_report;
+int np_ctx_plan_init(struct np_ctx *ctx, struct np_plan *plan);
+int np_ctx_plan_guest(struct np_ctx *ctx, struct np_plan *plan,
+                      const struct np_guest *g,
+                      struct np_plan_guest **pg_out);
+
+/*
+ * Apply plan as a change of the command (np_plan_apply(): recorded in the
+ * history under the command line, put back on failure, a no-op recorded
+ * not at all), print the backend's note and the error.  rep_out may be
+ * NULL.  Returns an exit code.
+ */
+int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
+                 bool move_memory, struct np_apply_report *rep_out);
 /* Can this source change the host?  0, or an exit code (1: a captured
  * tree, a --topology file or a backend that cannot write) after printing
  * the error. */
@@ -151,6 +200,9 @@ void np_ctx_json_note(const char *msg);
  * else -1. */
 int np_ctx_no_json(struct np_ctx *ctx, const char *cmd, const char *why);
 
+/* map --svg/--html FILE (cmd_map.c). */
+int np_map_picture(struct np_ctx *ctx, bool html, const char *path);
+
 /* The commands. */
 int main_info(struct np_ctx *ctx, int argc, char **argv);
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv);
@@ -172,6 +224,7 @@ int main_place(struct np_ctx *ctx, int argc, char **argv);
 int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
+int main_history(struct np_ctx *ctx, int argc, char **argv);
 int main_watch(struct np_ctx *ctx, int argc, char **argv);
 int main_create(struct np_ctx *ctx, int argc, char **argv);
 int main_fleet(struct np_ctx *ctx, int argc, char **argv);

@@ -440,6 +440,7 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
     struct np_plan plan;
     struct np_err err = {""};
     struct np_apply_opts aopts;
+    char cmdline[160];
     struct np_apply_report rep;
     const char *memhow = NULL;
     char note[256] = "", *what = NULL, *cpus = NULL, *l = NULL;
@@ -565,6 +566,8 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
         memset(&aopts, 0, sizeof(aopts));
         aopts.state_dir = w->state_dir;
         aopts.move_memory = d.move_memory;
+        snprintf(cmdline, sizeof(cmdline), "watch: place %s", g->name);
+        aopts.command = cmdline; /* the history's record of the decision */
         rc = np_plan_apply(&ctx->be, snap, &plan, &aopts, &rep, &err);
         /* each decision reaches the host before the next is made */
         if (!rc && ctx->be.ops->commit)

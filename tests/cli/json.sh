@@ -91,6 +91,7 @@ j apply-n $t -N apply --all
 j apply $t apply --all
 j undo-n $t -N undo
 j undo $t undo
+j history $t history
 j persist-n $t -N persist web1 --xl-config "$tmp/web1.cfg"
 j persist $t persist web1 --xl-config "$tmp/web1.cfg"
 j persist-again $t persist web1 --xl-config "$tmp/web1.cfg"
@@ -145,6 +146,7 @@ field map "[r['guest'] for c in d['nodes'][1]['cpus'] if c['cpu'] == 5 for r in 
 field vcpu-pin-n "d['dry_run'] and d['hard'] == '0-3' and d['soft'] is None"
 field apply "d['guests'] == 3 and d['changes'] > 0"
 field undo-n "d['dry_run'] and len(d['steps']) > 0"
+field history "d['history'][-1]['command'] == 'undo' and d['history'][-1]['reverts'] == [d['history'][-2]['id']] and d['undoable'] == [i['id'] for i in d['history'] if i['command'] != 'undo' and i['id'] != d['history'][-2]['id']][::-1]"
 field persist "d['changed'] and d['backup'].endswith('.bak')"
 field persist-again "not d['changed']"
 "$np" --json $t vcpu-list 2>"$tmp/err" >/dev/null

@@ -134,13 +134,13 @@ cmp -s "$tmp/h.json" "$tmp/orig.json" && ok || bad "apply -N changed the host"
 
 # a failure at every write: nothing changes, no journal stays
 n=0
-while [ $n -lt 13 ]; do
+while [ $n -lt 10 ]; do
     NUMAPIN_TEST_FAIL_AFTER=$n "$np" $t apply "$tmp/plan.json" \
         >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
         grep -q "nothing was changed" "$tmp/err" &&
-        [ ! -e "$tmp/state/apply.json" ] && [ ! -e "$tmp/state/undo.json" ]
+        [ -z "$(ls "$tmp/state/history" 2>/dev/null)" ]
     then ok; else
         bad "apply failing at write $n: exit $rc"; cat "$tmp/out" "$tmp/err"
     fi
@@ -164,7 +164,7 @@ cp "$tmp/orig.json" "$tmp/h.json"
 # the real thing, then undo
 expect_err 1 "there is nothing to undo" $t undo
 "$np" $t apply "$tmp/plan.json" >"$tmp/out" 2>"$tmp/err"
-[ $? = 0 ] && grep -q "applied: 3 guests, 13 changes" "$tmp/out" &&
+[ $? = 0 ] && grep -q "applied: 2 guests, 10 changes" "$tmp/out" &&
     grep -q "memory moved for 2 guests" "$tmp/out" && [ ! -s "$tmp/err" ] &&
     ok || { bad "apply"; cat "$tmp/out" "$tmp/err"; }
 "$np" $t vcpu-list >"$tmp/vl" 2>"$tmp/err"
@@ -172,22 +172,29 @@ grep -q "^rhel5xen  *1     0    0   r--       0.5  0 / all" "$tmp/vl" &&
     [ ! -s "$tmp/err" ] && ok ||
     { bad "vcpu-list after apply"; cat "$tmp/vl" "$tmp/err"; }
 expect_grep "rhel5xen vcpu 0: hard 0-7" $t -N undo
-expect_grep "undone: 3 guests" $t undo
+expect_grep "undone: 2 guests" $t undo
 pins "$tmp/h.json" | grep -v '_kib\|"[01]": [0-9]*,\?$' >"$tmp/a"
 pins "$tmp/orig.json" | grep -v '_kib\|"[01]": [0-9]*,\?$' >"$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" && ok || { bad "undo did not restore the pins"; \
     diff "$tmp/b" "$tmp/a" | head; }
-# undo again re-applies
-expect_grep "undone: 3 guests" $t undo
-"$np" $t vcpu-list rhel5xen | grep -q "^rhel5xen  *1     0    0 .* 0 / all" &&
-    ok ||
-    bad "second undo did not re-apply"
+# the history holds the apply and its undo; nothing is left to undo
+expect_err 1 "there is nothing to undo" $t undo
+"$np" $t history >"$tmp/hist" 2>&1
+grep -q "^   1  .*  done\*  .*rhel5xen, web1, db1  *apply $tmp/plan.json" \
+    "$tmp/hist" && grep -q "^   2  .*  done  .*  undo$" "$tmp/hist" && ok ||
+    { bad "history after apply and undo"; cat "$tmp/hist"; }
+# applying the plan again re-applies it, and a second time is a no-op
+expect_grep "applied: 2 guests" $t apply "$tmp/plan.json"
+expect_grep "nothing to change: the host is already as the plan says" \
+    $t apply "$tmp/plan.json"
+[ "$(ls "$tmp/state/history" | wc -l)" = 3 ] && ok ||
+    bad "a no-op apply was recorded"
 cp "$tmp/orig.json" "$tmp/h.json"
 rm -rf "$tmp/state"
 
 # a fresh plan applied directly, with a --state-dir of its own
 expect_grep "applied: 1 guest" $t apply rhel5xen --state-dir "$tmp/s2"
-[ -e "$tmp/s2/undo.json" ] && ok || bad "--state-dir: no journal"
+[ -e "$tmp/s2/history/00000001.json" ] && ok || bad "--state-dir: no record"
 expect_grep "undone: 1 guest" $t undo --state-dir "$tmp/s2"
 
 # stale plans are refused before anything changes
@@ -225,7 +232,7 @@ rc=$?
     cat "$tmp/out" "$tmp/err"; }
 "$np" $pt apply --state-dir "$tmp/s3" "$tmp/pplan.json" >"$tmp/out" \
     2>"$tmp/err"
-[ $? = 3 ] && grep -q "^applied: 2 guests" "$tmp/out" &&
+[ $? = 3 ] && grep -q "^applied: 1 guest, 6 changes" "$tmp/out" &&
     grep -q "applied the others; these are left as they were" "$tmp/out" &&
     grep -q "^  huge: " "$tmp/out" && ok ||
     { bad "apply of a partial plan"; cat "$tmp/out" "$tmp/err"; }
@@ -234,7 +241,7 @@ rc=$?
     "$np" $pt vcpu-list huge; }
 cp "$tmp/part0.json" "$tmp/part.json"
 "$np" $pt apply --all --state-dir "$tmp/s4" >"$tmp/out" 2>"$tmp/err"
-[ $? = 3 ] && grep -q "^applied: 2 guests" "$tmp/out" && ok ||
+[ $? = 3 ] && grep -q "^applied: 1 guest, 6 changes" "$tmp/out" && ok ||
     { bad "apply --all, partial"; cat "$tmp/out" "$tmp/err"; }
 expect_err 2 "no guest of the plan was placed ('huge'" $pt apply huge \
     --state-dir "$tmp/s5"

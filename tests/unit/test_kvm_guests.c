@@ -89,6 +89,54 @@ static const struct {
      true, "a,b", 1, 131072},
 };
 
+/* The QMP socket a command line names (NULL: none to find). */
+static const struct {
+    const char *argv;
+    const char *qmp;
+} qmp_cmdlines[] = {
+    {"qemu-system-x86_64|-qmp|unix:/run/q.sock,server,nowait", "/run/q.sock"},
+    {"qemu-system-x86_64|-qmp|unix:/run/a,,b.sock", "/run/a,b.sock"},
+    {"qemu-system-x86_64|-qmp|tcp:localhost:4444,server", NULL},
+    {"qemu-system-x86_64|-qmp|unix:rel.sock,server", NULL},
+    {"qemu-system-x86_64|-chardev|socket,id=charmonitor,path=/var/lib/"
+     "libvirt/qemu/domain-1-web/monitor.sock,server=on,wait=off|-mon|"
+     "chardev=charmonitor,id=monitor,mode=control",
+     "/var/lib/libvirt/qemu/domain-1-web/monitor.sock"},
+    /* a human monitor is not QMP */
+    {"qemu-system-x86_64|-chardev|socket,id=hmp,path=/run/h.sock,server=on|"
+     "-mon|chardev=hmp,mode=readline",
+     NULL},
+    /* libvirt today passes the socket as an fd: nothing to connect to */
+    {"qemu-system-x86_64|-chardev|socket,id=charmonitor,fd=23,server=on,"
+     "wait=off|-mon|chardev=charmonitor,id=monitor,mode=control",
+     NULL},
+    {"qemu-system-x86_64|-mon|chardev=m,mode=control|-chardev|"
+     "socket,id=other,path=/run/o.sock|-chardev|socket,path=/run/m.sock,id=m",
+     "/run/m.sock"},
+    {"qemu-system-x86_64|-qmp", NULL},
+};
+
+START_TEST(cmdline_qmp)
+{
+    struct np_qemu_cmdline cl;
+    char buf[512];
+    size_t len = strlen(qmp_cmdlines[_i].argv) + 1, i;
+
+    ck_assert_uint_lt(len, sizeof(buf));
+    memcpy(buf, qmp_cmdlines[_i].argv, len);
+    for (i = 0; i < len; i++)
+        if (buf[i] == '|')
+            buf[i] = '\0';
+    np_qemu_cmdline_init(&cl);
+    ck_assert_int_eq(np_qemu_cmdline_parse(buf, len, &cl), 0);
+    if (qmp_cmdlines[_i].qmp)
+        ck_assert_str_eq(cl.qmp_path, qmp_cmdlines[_i].qmp);
+    else
+        ck_assert_ptr_null(cl.qmp_path);
+    np_qemu_cmdline_dispose(&cl);
+}
+END_TEST
+
 START_TEST(cmdline)
 {
     struct np_qemu_cmdline cl;
@@ -500,6 +548,8 @@ START_TEST(fake_tree)
     ck_assert_int_eq(g->vcpus[2].tid, 0);
     ck_assert_int_eq(g->vcpus[2].cpu, -1);
     check_map(&g->vcpus[2].hard, "0-7");
+    ck_assert(g->vcpus_unknown); /* and the commands say so */
+    ck_assert(!snap.guests[0].vcpus_unknown);
     ck_assert_uint_eq(g->mem_kib, 1048576);
 
     /* a second "web": listed, the command refuses the name */
@@ -667,6 +717,8 @@ Suite *suite_test_kvm_guests(void)
                         (int)(sizeof(names) / sizeof(names[0])));
     tcase_add_loop_test(tc, cmdline, 0,
                         (int)(sizeof(cmdlines) / sizeof(cmdlines[0])));
+    tcase_add_loop_test(tc, cmdline_qmp, 0,
+                        sizeof(qmp_cmdlines) / sizeof(qmp_cmdlines[0]));
     tcase_add_test(tc, stat_lines);
     tcase_add_test(tc, numa_maps);
     tcase_add_test(tc, qmp_parse);

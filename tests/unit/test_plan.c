@@ -21,11 +21,13 @@
 #include "backend_test.h"
 #include "fmt_json.h"
 #include "np_test.h"
+#include "history.h"
 #include "plan.h"
 #include "plan_apply.h"
 #include "solver.h"
 
 #define ORIGIN NP_SRCDIR "/examples/origin-2010.json"
+#define REC1 "history/00000001.json"
 
 struct scratch {
     char dir[64];
@@ -303,9 +305,9 @@ static unsigned int count_steps(bool move)
     ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
                   "%s", err.msg);
     ck_assert(!rep.rolled_back);
-    ck_assert_uint_eq(rep.nr_guests, 3);
-    ck_assert(exists(sc.state, NP_JOURNAL_UNDO));
-    ck_assert(!exists(sc.state, NP_JOURNAL_PENDING));
+    ck_assert_uint_eq(rep.nr_guests, 2);
+    ck_assert_uint_eq(rep.history_id, 1);
+    ck_assert(exists(sc.state, REC1));
     np_plan_dispose(&plan);
     np_snapshot_dispose(&snap);
     be.ops->close(&be);
@@ -342,8 +344,8 @@ static void fail_at(unsigned int n, bool move)
     ck_assert_msg(strstr(err.msg, "failed as asked") &&
                       strstr(err.msg, "nothing was changed"),
                   "%s", err.msg);
-    ck_assert(!exists(sc.state, NP_JOURNAL_PENDING));
-    ck_assert(!exists(sc.state, NP_JOURNAL_UNDO));
+    ck_assert(!exists(sc.state, REC1)); /* put back: no record */
+    ck_assert_uint_eq(rep.history_id, 0);
     after = slurp(sc.host);
     pa = pins_text(sc.host);
     ck_assert_str_eq(pb, pa);
@@ -368,8 +370,8 @@ START_TEST(rollback_every_step)
 {
     unsigned int steps = count_steps(false), n;
 
-    /* 8 vCPUs and 3 node affinities */
-    ck_assert_uint_eq(steps, 11);
+    /* 6 vCPUs and 2 node affinities: web1 is where the plan wants it */
+    ck_assert_uint_eq(steps, 8);
     for (n = 0; n < steps; n++)
         fail_at(n, false);
 }
@@ -379,11 +381,26 @@ START_TEST(rollback_every_step_moving_memory)
 {
     unsigned int steps = count_steps(true), n;
 
-    ck_assert_uint_gt(steps, 11);
+    ck_assert_uint_gt(steps, 8);
     for (n = 0; n < steps; n++)
         fail_at(n, true);
 }
 END_TEST
+
+static struct np_history *hist_open(const char *state)
+{
+    struct np_history *h = NULL;
+    struct np_err err = {""};
+
+    ck_assert_msg(np_history_open(state, true, &h, &err) == 0, "%s", err.msg);
+    return h;
+}
+
+static void reread(struct np_backend *be, struct np_snapshot *snap)
+{
+    np_snapshot_dispose(snap);
+    be_read(be, snap);
+}
 
 START_TEST(apply_then_undo)
 {
@@ -394,6 +411,8 @@ START_TEST(apply_then_undo)
     struct np_apply_opts opts = {.state_dir = NULL};
     struct np_apply_report rep;
     struct np_err err = {""};
+    struct np_history *h;
+    unsigned int *ids = NULL, nr = 0;
     char *before, *applied_pins, *now, *b, *a;
 
     scratch_make(&sc);
@@ -402,29 +421,43 @@ START_TEST(apply_then_undo)
     be_open(&be, sc.host);
     be_read(&be, &snap);
     plan_all(&snap, &plan);
+    h = hist_open(sc.state);
+    opts.history = h;
+    opts.command = "apply plan.json";
     /* nothing to undo yet */
-    ck_assert_int_eq(np_plan_undo(&be, &snap, &opts, &rep, &err), -ENOENT);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err),
+                     -ENOENT);
     ck_assert_msg(strstr(err.msg, "there is nothing to undo"), "%s", err.msg);
     np_err_clear(&err);
     ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
+    ck_assert_uint_eq(rep.history_id, 1);
+    ck_assert_str_eq(np_history_find(h, 1)->command, "apply plan.json");
+    ck_assert_int_eq(np_history_find(h, 1)->state, NP_HIST_DONE);
     applied_pins = pins_text(sc.host);
     ck_assert_ptr_nonnull(strstr(applied_pins, "rhel5xen/0:0, "));
-    np_snapshot_dispose(&snap);
-    be_read(&be, &snap);
+    reread(&be, &snap);
+    /* the same plan again changes nothing and records nothing */
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
+    ck_assert_uint_eq(rep.history_id, 0);
+    ck_assert_uint_eq(rep.nr_steps, 0);
+    ck_assert_uint_eq(np_history_count(h), 1);
     /* a failure in the middle of the undo leaves the plan in place */
     ck_assert_int_eq(np_test_backend_fail_after(&be, 3), 0);
-    ck_assert_int_eq(np_plan_undo(&be, &snap, &opts, &rep, &err), -EIO);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err), -EIO);
     ck_assert(rep.rolled_back);
     now = pins_text(sc.host);
     ck_assert_str_eq(now, applied_pins);
     free(now);
-    ck_assert(exists(sc.state, NP_JOURNAL_UNDO));
+    ck_assert_uint_eq(np_history_count(h), 1);
     ck_assert_int_eq(np_test_backend_fail_after(&be, -1), 0);
     np_err_clear(&err);
-    /* undo puts the host back as it was */
-    ck_assert_msg(np_plan_undo(&be, &snap, &opts, &rep, &err) == 0, "%s",
+    /* undo puts the host back as it was, as change 2 reverting 1 */
+    ck_assert_msg(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err) == 0, "%s",
                   err.msg);
-    ck_assert_uint_eq(rep.nr_guests, 3);
+    ck_assert_uint_eq(rep.nr_guests, 2);
+    ck_assert_uint_eq(rep.history_id, 2);
+    ck_assert_uint_eq(np_history_find(h, 2)->nr_reverts, 1);
+    ck_assert_uint_eq(np_history_find(h, 2)->reverts[0], 1);
     now = slurp(sc.host);
     b = without_cpu(before);
     a = without_cpu(now);
@@ -432,15 +465,49 @@ START_TEST(apply_then_undo)
     free(a);
     free(b);
     free(now);
-    /* and a second undo re-applies the plan */
-    np_snapshot_dispose(&snap);
-    be_read(&be, &snap);
-    ck_assert_int_eq(np_plan_undo(&be, &snap, &opts, &rep, &err), 0);
+    ck_assert_int_eq(np_history_stack(h, &ids, &nr), 0);
+    ck_assert_uint_eq(nr, 0);
+    free(ids);
+    /* nothing left to undo */
+    reread(&be, &snap);
+    np_err_clear(&err);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err),
+                     -ENOENT);
+    /* the history as another process reads it */
+    np_history_free(h);
+    h = hist_open(sc.state);
+    ck_assert_uint_eq(np_history_count(h), 2);
+    opts.history = h;
+    /* apply (3), then a change made by someone else: undo refuses */
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
+    ck_assert_uint_eq(rep.history_id, 3);
+    reread(&be, &snap);
+    {
+        struct np_cpumap m;
+
+        np_cpumap_init(&m);
+        np_test_map(&m, snap.topo.nr_cpu_ids, 7, -1);
+        ck_assert_int_eq(
+            be.ops->set_vcpu_affinity(&be, &snap.guests[0], 0, &m, NULL, &err),
+            0);
+        np_cpumap_dispose(&m);
+    }
+    reread(&be, &snap);
     now = pins_text(sc.host);
-    ck_assert_str_eq(now, applied_pins);
+    np_err_clear(&err);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err),
+                     -ESTALE);
+    ck_assert_msg(strstr(err.msg, "cannot undo change 3 (apply plan.json): "
+                                  "rhel5xen vcpu 0's hard affinity was "
+                                  "changed since (it is 7, the change left 0)"),
+                  "%s", err.msg);
+    b = pins_text(sc.host);
+    ck_assert_str_eq(now, b);
+    free(b);
     free(now);
     free(applied_pins);
     free(before);
+    np_history_free(h);
     np_plan_dispose(&plan);
     np_snapshot_dispose(&snap);
     be.ops->close(&be);
@@ -448,7 +515,77 @@ START_TEST(apply_then_undo)
 }
 END_TEST
 
-/* An apply that died half way left apply.json: undo uses it. */
+/* undo 2 reverts two changes at once; undo --to ID down to ID. */
+START_TEST(undo_several)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan, one;
+    struct np_apply_opts opts = {.state_dir = NULL};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct np_plan_guest *g;
+    struct np_history *h;
+    char *before, *now, *b, *a;
+    unsigned int v;
+
+    scratch_make(&sc);
+    before = slurp(sc.host);
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    plan_all(&snap, &plan);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
+    reread(&be, &snap);
+    /* change 2: every vCPU of the first guest to CPU 0 */
+    np_plan_init(&one);
+    one.nr_cpu_ids = snap.topo.nr_cpu_ids;
+    one.nr_node_ids = snap.topo.nr_node_ids;
+    ck_assert_int_eq(np_plan_add_guest(&one, snap.guests[0].id,
+                                       snap.guests[0].name,
+                                       snap.guests[0].nr_vcpus, &g),
+                     0);
+    g->placed = true;
+    for (v = 0; v < g->nr_vcpus; v++)
+        np_test_map(&g->hard[v], one.nr_cpu_ids, 0, -1);
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &one, &opts, &rep, &err), 0);
+    ck_assert_uint_eq(rep.history_id, 2);
+    reread(&be, &snap);
+    /* --to 5: there is no such change */
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 5, &opts, &rep, &err),
+                     -ENOENT);
+    /* three cannot be undone */
+    np_err_clear(&err);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 3, 0, &opts, &rep, &err),
+                     -ENOENT);
+    np_err_clear(&err);
+    ck_assert_msg(np_plan_undo(&be, &snap, 0, 1, &opts, &rep, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(np_history_find(h, 3)->nr_reverts, 2);
+    now = slurp(sc.host);
+    b = without_cpu(before);
+    a = without_cpu(now);
+    ck_assert_str_eq(b, a);
+    free(a);
+    free(b);
+    free(now);
+    free(before);
+    np_history_free(h);
+    np_plan_dispose(&one);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/*
+ * An apply that died half way (issue 10's first failure): its record is
+ * pending; a second apply refuses instead of losing it; undo puts the
+ * first one back and marks it rolled back.
+ */
 START_TEST(undo_interrupted)
 {
     struct scratch sc;
@@ -458,30 +595,44 @@ START_TEST(undo_interrupted)
     struct np_apply_opts opts = {.state_dir = NULL};
     struct np_apply_report rep;
     struct np_err err = {""};
-    char path[256], *before, *now, *b, *a;
-    unsigned int v;
+    struct np_history *h;
+    char *before, *now, *b, *a;
+    unsigned int v, id;
 
     scratch_make(&sc);
-    opts.state_dir = sc.state;
     before = slurp(sc.host);
     be_open(&be, sc.host);
     be_read(&be, &snap);
     plan_all(&snap, &plan);
     /* what apply writes first, then the first guest's pins, then "crash" */
     ck_assert_int_eq(np_plan_journal(&snap, &plan, &journal, &err), 0);
-    mkdir(sc.state, 0755);
-    snprintf(path, sizeof(path), "%s/%s", sc.state, NP_JOURNAL_PENDING);
-    ck_assert_int_eq(np_plan_write_file(path, &journal, &err), 0);
+    h = hist_open(sc.state);
+    ck_assert_int_eq(np_history_begin(h, "apply p.json", "test", &journal,
+                                      &plan, NULL, 0, &id, &err),
+                     0);
+    np_history_free(h);
     for (v = 0; v < plan.guests[0].nr_vcpus; v++)
         ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, &snap.guests[0], (int)v,
                                                    &plan.guests[0].hard[v],
                                                    NULL, &err),
                          0);
-    np_snapshot_dispose(&snap);
-    be_read(&be, &snap);
-    ck_assert_msg(np_plan_undo(&be, &snap, &opts, &rep, &err) == 0, "%s",
+    reread(&be, &snap);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_ptr_nonnull(np_history_unfinished(h));
+    /* a second apply refuses: the first one's record stays */
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err),
+                     -EBUSY);
+    ck_assert_msg(strstr(err.msg, "change 1 (apply p.json, ") &&
+                      strstr(err.msg, "did not finish: run `numapin undo`"),
+                  "%s", err.msg);
+    ck_assert_uint_eq(np_history_count(h), 1);
+    np_err_clear(&err);
+    ck_assert_msg(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err) == 0, "%s",
                   err.msg);
-    ck_assert(!exists(sc.state, NP_JOURNAL_PENDING));
+    ck_assert_uint_eq(rep.rolled_back_id, 1);
+    ck_assert_int_eq(np_history_find(h, 1)->state, NP_HIST_ROLLED_BACK);
+    ck_assert_ptr_null(np_history_unfinished(h));
     now = slurp(sc.host);
     b = without_cpu(before);
     a = without_cpu(now);
@@ -490,10 +641,48 @@ START_TEST(undo_interrupted)
     free(b);
     free(now);
     free(before);
+    np_history_free(h);
+    /* as read again from the files */
+    h = hist_open(sc.state);
+    ck_assert_int_eq(np_history_find(h, 1)->state, NP_HIST_ROLLED_BACK);
+    np_history_free(h);
     np_plan_dispose(&journal);
     np_plan_dispose(&plan);
     np_snapshot_dispose(&snap);
     be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/* A damaged record is named and never replaced; a half-written temporary
+ * file is removed. */
+START_TEST(history_damaged)
+{
+    struct scratch sc;
+    struct np_history *h = NULL;
+    struct np_err err = {""};
+    char path[256], tmp[256];
+    FILE *f;
+
+    scratch_make(&sc);
+    h = hist_open(sc.state);
+    np_history_free(h);
+    snprintf(path, sizeof(path), "%s/history/00000001.json", sc.state);
+    snprintf(tmp, sizeof(tmp), "%s/history/tmp.1.abcdef", sc.state);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"numapin_history\": 1, \"id\": 1, \"state\": \"do", f);
+    fclose(f);
+    f = fopen(tmp, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    h = NULL;
+    ck_assert_int_eq(np_history_open(sc.state, true, &h, &err), -EINVAL);
+    ck_assert_ptr_null(h);
+    ck_assert_msg(strstr(err.msg, "00000001.json' is damaged: not JSON"), "%s",
+                  err.msg);
+    ck_assert(access(path, F_OK) == 0);
+    ck_assert(access(tmp, F_OK) != 0);
     rm_rf(sc.dir);
 }
 END_TEST
@@ -535,8 +724,7 @@ START_TEST(stale_plans)
     opts.state_dir = sc.state;
     np_err_clear(&err);
     ck_assert_int_lt(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
-    ck_assert_msg(strstr(err.msg, "cannot create the state directory"), "%s",
-                  err.msg);
+    ck_assert_msg(strstr(err.msg, "cannot create '"), "%s", err.msg);
     after = slurp(sc.host);
     ck_assert_str_eq(before, after);
     free(before);
@@ -562,6 +750,8 @@ Suite *suite_test_plan(void)
     tcase_add_test(tc, rollback_every_step_moving_memory);
     tcase_add_test(tc, apply_then_undo);
     tcase_add_test(tc, undo_interrupted);
+    tcase_add_test(tc, undo_several);
+    tcase_add_test(tc, history_damaged);
     tcase_add_test(tc, stale_plans);
     suite_add_tcase(s, tc);
     return s;
