@@ -107,6 +107,8 @@ static int list_value(struct np_json_rd *rd, json_object *v, const char *path,
         return np_json_fail(rd, path, "%s %ld does not exist", kind, bad);
     if (rc)
         return rc;
+    if (!strcmp(s, "all") || np_cpumap_subset(map, all))
+        return 0; /* the per-bit search only finds the one to name */
     np_cpumap_for_each(bit, map) if (
         !np_cpumap_test(all, bit)) return np_json_fail(rd, path,
                                                        "%s %d does not exist",

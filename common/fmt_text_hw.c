@@ -113,9 +113,9 @@ void np_text_map_node_hw(FILE *f, const struct np_topo *topo, int node)
         if (!np_cpumap_intersects(&k->cpus, &topo->nodes[node].cpus))
             continue;
         cpus = np_cpulist_format_ranges(&k->cpus);
-        fprintf(f, "%s%s %s (efficiency %d)",
-                nr++ ? ", " : "  core kinds: ", k->name ? k->name : "kind",
-                cpus ? cpus : "?", k->efficiency);
+        fprintf(f, "%s%s%s%s (efficiency %d)",
+                nr++ ? ", " : "  core kinds: ", k->name ? k->name : "",
+                k->name ? " " : "", cpus ? cpus : "?", k->efficiency);
         free(cpus);
     }
     if (nr)

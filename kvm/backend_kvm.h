@@ -13,7 +13,7 @@
  * thread that is not a vCPU, set_node_affinity pins every thread to the
  * nodes' CPUs (NULL: all online CPUs), move_memory is migrate_pages(2).
  * Each re-checks the pid's start time first, and writes a note into
- * be->note when the kernel kept fewer CPUs than asked, or with the pages
+ * the note when the kernel kept fewer CPUs than asked, or with the pages
  * moved.
  */
 #ifndef NP_BACKEND_KVM_H
@@ -22,13 +22,17 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "topo.h"
 
 extern const struct np_backend_ops np_kvm_ops;
 
-/* kvm_hugepages.c: KiB of QEMU process pid's memory in huge pages (the
+/* kvm_hw.c: KiB of QEMU process pid's memory in huge pages (the
  * "huge" mappings of ROOT/proc/PID/numa_maps), which migrate_pages(2)
  * does not move.  0 or -errno. */
 int np_kvm_guest_huge_kib(const char *root, long pid, uint64_t *kib_out);
 uint64_t np_numa_maps_huge_kib(const char *text);
+/* kvm_hw.c: mark the vfio-pci devices on QEMU pid's command line as its
+ * own (domid = pid) in topo->hw.  0 or -ENOMEM. */
+int np_kvm_guest_devices(int rootfd, long pid, struct np_topo *topo);
 
 #endif /* NP_BACKEND_KVM_H */

@@ -23,12 +23,45 @@
 static const char *const live_only[] = {"x86",  "pci",  "opencl",    "cuda",
                                         "nvml", "rsmi", "levelzero", "gl"};
 
+/* An environment variable set for the time of a load, then put back. */
+struct env {
+    const char *name;
+    char *old; /* its value before, NULL when it had none */
+    bool pushed;
+};
+
+static int env_push(struct env *e, const char *name, const char *value)
+{
+    const char *old = getenv(name);
+
+    e->name = name;
+    e->old = old ? strdup(old) : NULL;
+    if (old && !e->old)
+        return -ENOMEM;
+    e->pushed = true;
+    if (value)
+        return setenv(name, value, 1) ? -errno : 0;
+    unsetenv(name);
+    return 0;
+}
+
+static void env_pop(struct env *e)
+{
+    if (!e->pushed)
+        return;
+    if (e->old)
+        setenv(e->name, e->old, 1);
+    else
+        unsetenv(e->name);
+    free(e->old);
+    e->pushed = false;
+}
+
 static int load(const char *root, hwloc_topology_t *out)
 {
     hwloc_topology_t t;
     bool live = !root || !strcmp(root, "/");
-    char *saved = NULL;
-    const char *old;
+    struct env saved[2] = {{NULL, NULL, false}, {NULL, NULL, false}};
     unsigned int i;
     int rc;
 
@@ -45,27 +78,24 @@ static int load(const char *root, hwloc_topology_t *out)
             hwloc_topology_set_components(
                 t, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, live_only[i]);
     }
-    old = getenv("HWLOC_FSROOT");
-    if (old) {
-        saved = strdup(old);
-        if (!saved) {
-            hwloc_topology_destroy(t);
-            return -ENOMEM;
-        }
-    }
-    if (live)
-        unsetenv("HWLOC_FSROOT");
-    else
-        setenv("HWLOC_FSROOT", root, 1);
-    rc = hwloc_topology_load(t) ? -errno : 0;
-    if (saved)
-        setenv("HWLOC_FSROOT", saved, 1);
-    else
-        unsetenv("HWLOC_FSROOT");
-    free(saved);
+    /* the host's own files, never an HWLOC_XMLFILE / HWLOC_SYNTHETIC from
+     * the environment instead */
+    hwloc_topology_set_components(t, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                  "xml");
+    hwloc_topology_set_components(t, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                  "synthetic");
+    /* HWLOC_FSROOT is the tree; GPU-memory nodes are kept (hwloc hides
+     * them unless asked), so that their memory kind is known */
+    rc = env_push(&saved[0], "HWLOC_FSROOT", live ? NULL : root);
+    if (!rc)
+        rc = env_push(&saved[1], "HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES", "1");
+    if (!rc && hwloc_topology_load(t))
+        rc = errno ? -errno : -EINVAL;
+    env_pop(&saved[1]);
+    env_pop(&saved[0]);
     if (rc) {
         hwloc_topology_destroy(t);
-        return rc ? rc : -EINVAL;
+        return rc;
     }
     *out = t;
     return 0;

@@ -99,22 +99,28 @@ static int persist_json(struct np_ctx *ctx, const struct np_guest *g,
 
 int main_persist(struct np_ctx *ctx, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"xl-config", required_argument, NULL, 'x'},
+        {NULL, 0, NULL, 0},
+    };
     const struct np_guest *g;
     const char *dom = NULL, *file = NULL;
     char path[PATH_MAX], bak[PATH_MAX + 8];
     char *old = NULL, *new = NULL;
     struct np_err err = {""};
     mode_t mode = 0644;
-    int i, rc;
+    int opt, rc;
 
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--xl-config") && i + 1 < argc)
-            file = argv[++i];
-        else if (argv[i][0] == '-' || dom)
-            return np_usage("persist");
-        else
-            dom = argv[i];
+    NP_FOREACH_OPT (opt, "", opts, "persist") {
+    case 'x':
+        file = optarg;
+        break;
     }
+    NP_OPERANDS();
+
+    if (argc != 2 || !file)
+        return np_usage("persist");
+    dom = argv[1];
     if (!dom || !file)
         return np_usage("persist");
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);

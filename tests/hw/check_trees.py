@@ -211,6 +211,18 @@ def check(name, root, console, fails):
             fails.append("%s: no note about %s" % (name, f))
     if not console:
         return
+    # memory kinds: hwloc's NUMANode(SUBTYPE) P#id
+    kinds = {"DRAM": "DRAM", "HBM": "HBM", "NVM": "NVM", "GPUMemory": "GPU"}
+    hwnodes = {n["id"]: n for n in hw.get("nodes", [])}
+    for line in open(console):
+        m = re.match(r"^ *NUMANode\((\w+)\) L#\d+ \(P#(\d+)", line)
+        if not m or m.group(1) not in kinds:
+            continue
+        FACTS[0] += 1
+        got_kind = hwnodes.get(int(m.group(2)), {}).get("memory_kind")
+        if got_kind != kinds[m.group(1)]:
+            fails.append("%s: node %s memory kind %s, hwloc's %s" %
+                         (name, m.group(2), got_kind, m.group(1)))
     pus = console_truth(console)
     cpus = {c["id"]: c for c in host["cpus"]}
     online = {i for i, c in cpus.items() if c["online"]}

@@ -6,6 +6,7 @@
  * add them to the loaded topology, and say so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,62 @@ START_TEST(huge_page_guest)
 }
 END_TEST
 
+/* A KVM guest started with -device vfio-pci,host=43:00.0 (its command
+ * line written into a fake ROOT/proc/PID/cmdline) has the device; plan
+ * puts it on the device's node (node 1), the NUMA rules alone on node 0. */
+START_TEST(kvm_passthrough_guest)
+{
+    static const char cmdline[] =
+        "qemu-system-x86_64\0-m\0001024\0-device\0vfio-pci,host=43:00.0,id=hostdev0\0-name\0vm\0";
+    static const int ids[] = {4242};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_plan plan;
+    struct np_err err = {""};
+    struct np_guest *g;
+    char dir[64], proc[128], cmd[256];
+    int rootfd, k;
+    FILE *f;
+
+    np_snapshot_init(&snap);
+    load_tree("fakepcilocalities", &snap.topo, dir, sizeof(dir));
+    snprintf(proc, sizeof(proc), "%s/proc/4242", dir);
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", proc);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s/cmdline", proc);
+    f = fopen(cmd, "w");
+    ck_assert_ptr_nonnull(f);
+    fwrite(cmdline, 1, sizeof(cmdline) - 1, f);
+    fclose(f);
+    rootfd = open(dir, O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(rootfd, 0);
+    ck_assert_int_eq(np_kvm_guest_devices(rootfd, 4242, &snap.topo), 0);
+    close(rootfd);
+    ck_assert_int_eq(np_hw_find_pci(snap.topo.hw, "0000:43:00.0")->domid, 4242);
+    ck_assert_int_eq(np_snapshot_add_guest(&snap, 4242, "vm", 2, false, &g), 0);
+    g->mem_kib = 512 * 1024;
+    snap.has_guests = true;
+    for (k = 0; k < 2; k++) {
+        np_solve_req_init(&req);
+        req.ids = ids;
+        req.nr_ids = 1;
+        if (k == 1)
+            snap.topo.hw
+                ->pci[np_hw_find_pci(snap.topo.hw, "43:00.0") -
+                      snap.topo.hw->pci]
+                .domid = -1;
+        ck_assert_msg(np_solve(&snap, &req, &plan, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(np_cpumap_test(&plan.guests[0].nodes, 1), k == 0);
+        ck_assert_int_eq(
+            has_reason(&plan.guests[0], "device 0000:43:00.0 is on node 1"),
+            k == 0);
+        np_plan_dispose(&plan);
+    }
+    np_snapshot_dispose(&snap);
+    drop_tree(dir);
+}
+END_TEST
+
 Suite *suite_test_solver_hw(void);
 Suite *suite_test_solver_hw(void)
 {
@@ -398,6 +455,7 @@ Suite *suite_test_solver_hw(void)
     tcase_add_test(tc, core_kinds);
     tcase_add_test(tc, cpupools);
     tcase_add_test(tc, huge_page_guest);
+    tcase_add_test(tc, kvm_passthrough_guest);
     suite_add_tcase(s, tc);
     return s;
 }
