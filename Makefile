@@ -89,6 +89,11 @@ check: deps
 check-only: all $(UNIT_RUNNER) $(TOOLS)
 	$(Q)NP_TESTS=$(NP_TESTS) tests/run-all $(BUILD)
 
+# The Debian package, built from a copy of the tree, linted, unpacked in a
+# scratch root and run (tests/deb/run; also part of the full `make check`).
+check-deb:
+	$(Q)tests/deb/run
+
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	$(INSTALL) -m 755 $(NUMAPIN) $(DESTDIR)$(BINDIR)/numapin
@@ -110,6 +115,6 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz numapin
 
-.PHONY: all deps run check check-only install uninstall clean numapin
+.PHONY: all deps run check check-only check-deb install uninstall clean numapin
 
 -include $(ALL_OBJS:.o=.d)

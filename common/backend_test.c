@@ -195,6 +195,7 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     int rc;
 
     be->priv = NULL;
+    be->read_only = false;
     if (!arg || !*arg)
         return np_err_set(err, -EINVAL,
                           "the test backend needs the path of a json "
@@ -310,6 +311,7 @@ static int test_set_vcpu_affinity(struct np_backend *be,
                                   const struct np_guest *g, int vcpu,
                                   const struct np_cpumap *hard,
                                   const struct np_cpumap *soft,
+                                  unsigned int flags, struct np_note *note,
                                   struct np_err *err)
 {
     struct test_priv *tp = be->priv;
@@ -376,7 +378,7 @@ out:
 static int test_set_node_affinity(struct np_backend *be,
                                   const struct np_guest *g,
                                   const struct np_cpumap *nodes,
-                                  struct np_err *err)
+                                  struct np_note *note, struct np_err *err)
 {
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
@@ -419,7 +421,8 @@ out:
 
 static int test_move_memory(struct np_backend *be, const struct np_guest *g,
                             const struct np_cpumap *from,
-                            const struct np_cpumap *to, struct np_err *err)
+                            const struct np_cpumap *to, struct np_note *note,
+                            struct np_err *err)
 {
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
@@ -505,6 +508,18 @@ out:
     return rc;
 }
 
+/* The memory per node the host file gives, as measured. */
+static int test_measure_memory(struct np_backend *be, struct np_snapshot *snap,
+                               struct np_err *err)
+{
+    unsigned int i;
+
+    for (i = 0; i < snap->nr_guests; i++)
+        if (snap->guests[i].mem_per_node_kib)
+            snap->guests[i].mem_source = "the host file";
+    return 0;
+}
+
 /* Batch mode: the one file rewrite of the command. */
 static int test_commit(struct np_backend *be, struct np_err *err)
 {
@@ -521,8 +536,9 @@ static int test_commit(struct np_backend *be, struct np_err *err)
 
 const struct np_backend_ops np_test_ops = {
     .name = "test",
-    .caps = NP_CAP_GUESTS | NP_CAP_SOFT_AFFINITY | NP_CAP_NODE_AFFINITY |
-            NP_CAP_MOVE_MEMORY | NP_CAP_WRITE,
+    .soft_affinity = true,
+    .writes = true,
+    .demo = true,
     .open = test_open,
     .close = test_close,
     .read_host = test_read_host,
@@ -530,6 +546,7 @@ const struct np_backend_ops np_test_ops = {
     .set_vcpu_affinity = test_set_vcpu_affinity,
     .set_node_affinity = test_set_node_affinity,
     .move_memory = test_move_memory,
+    .measure_memory = test_measure_memory,
     .commit = test_commit,
 };
 

@@ -344,6 +344,26 @@ static void print_node_header(FILE *f, const struct np_topo *topo, int node)
     free(cpus);
 }
 
+/* "  memory: NAME MiB, ..." of the guests with memory measured on node
+ * (none when no guest's position there is known). */
+static void print_node_memory(FILE *f, const struct np_snapshot *snap, int node)
+{
+    unsigned int i;
+    bool first = true;
+
+    for (i = 0; i < snap->nr_guests; i++) {
+        const struct np_guest *g = &snap->guests[i];
+
+        if (!g->mem_per_node_kib || !g->mem_per_node_kib[node])
+            continue;
+        fprintf(f, "%s %s %.1f MiB", first ? "  memory:" : ",", g->name,
+                (double)g->mem_per_node_kib[node] / 1024.0);
+        first = false;
+    }
+    if (!first)
+        fputc('\n', f);
+}
+
 /* One map line: a pCPU, the vCPUs pinned to it alone, the others that
  * may run there. */
 static void print_map_cpu(FILE *f, const struct np_snapshot *snap, int cpu)
@@ -402,6 +422,7 @@ int np_text_map(FILE *f, const struct np_snapshot *snap)
             continue;
         if (want >= 0) {
             print_node_header(f, topo, want);
+            print_node_memory(f, snap, want);
             np_text_map_node_hw(f, topo, want);
             header = true;
         }
@@ -455,7 +476,8 @@ void np_text_plan_config(FILE *f, const struct np_plan *plan,
 
     fprintf(f, "xl.cfg:\n  %s=\"%s\"\n",
             plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus", cpus ? cpus : "");
-    fprintf(f, "  # or one pCPU per vCPU: cpus=[");
+    fprintf(f, "  # or one pCPU per vCPU: %s=[",
+            plan->pin == NP_PIN_SOFT ? "cpus_soft" : "cpus");
     for (v = 0; v < g->nr_vcpus; v++) {
         const struct np_cpumap *pin =
             plan->pin == NP_PIN_SOFT ? &g->soft[v] : &g->hard[v];
@@ -465,6 +487,21 @@ void np_text_plan_config(FILE *f, const struct np_plan *plan,
         free(s);
     }
     fprintf(f, "]\n");
+    if (plan->pin == NP_PIN_SOFT) {
+        /* libvirt pins hard only: a soft plan is a preference there, the
+         * memory policy and no <vcpupin> */
+        fprintf(f, "libvirt (no soft affinity: memory preferred, vCPUs "
+                   "not pinned):\n  <vcpu placement='static'>%u</vcpu>\n",
+                g->nr_vcpus);
+        if (nodes && *nodes)
+            fprintf(f,
+                    "  <numatune>\n    <memory mode='preferred' "
+                    "nodeset='%s'/>\n  </numatune>\n",
+                    nodes);
+        free(cpus);
+        free(nodes);
+        return;
+    }
     fprintf(f, "libvirt:\n  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
             cpus ? cpus : "", g->nr_vcpus);
     fprintf(f, "  <cputune>\n");

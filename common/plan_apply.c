@@ -38,6 +38,7 @@ struct applier {
     const struct np_plan *plan;
     const struct np_plan *journal;
     bool move;
+    unsigned int write_flags; /* NP_WRITE_* for set_vcpu_affinity */
     void (*progress)(unsigned int done, unsigned int total);
     struct step *steps;
     unsigned int nr_steps;
@@ -107,14 +108,14 @@ static int memory_move(const struct np_topo *t, const struct np_guest *g,
 static int do_step(struct applier *a, const struct np_plan *p,
                    const struct step *st, struct np_err *err)
 {
-    const struct np_backend_ops *ops = a->be->ops;
     const struct np_topo *t = &a->snap->topo;
     const struct np_plan_guest *pg =
         np_plan_find_guest(p, a->plan->guests[st->guest].id);
     const struct np_guest *g =
         np_snapshot_guest_by_id(a->snap, a->plan->guests[st->guest].id);
     struct np_cpumap m1, m2;
-    bool soft_ok = ops->caps & NP_CAP_SOFT_AFFINITY, needed;
+    struct np_note note = {""};
+    bool soft_ok = a->be->ops->soft_affinity, needed;
     int rc = 0;
 
     np_cpumap_init(&m1);
@@ -137,33 +138,32 @@ static int do_step(struct applier *a, const struct np_plan *p,
             rc = host_map(t, s, false, &m2);
             s = &m2;
         }
-        if (!rc && (h || s || a->be->force))
-            rc = ops->set_vcpu_affinity(a->be, g, (int)st->vcpu, h, s, err);
+        if (!rc && (h || s || (a->write_flags & NP_WRITE_FORCE)))
+            rc = np_backend_set_vcpu_affinity(a->be, g, (int)st->vcpu, h, s,
+                                              a->write_flags, &note, err);
         break;
     }
     case STEP_NODES:
         if (pg->node_affinity_auto) {
-            rc = ops->set_node_affinity(a->be, g, NULL, err);
+            rc = np_backend_set_node_affinity(a->be, g, NULL, &note, err);
         } else if (pg->node_affinity.nr_bits) {
             rc = host_map(t, &pg->node_affinity, true, &m1);
             if (!rc)
-                rc = ops->set_node_affinity(a->be, g, &m1, err);
+                rc = np_backend_set_node_affinity(a->be, g, &m1, &note, err);
         }
         break;
     case STEP_EMULATOR:
         if (pg->emulator.nr_bits) {
             rc = host_map(t, &pg->emulator, false, &m1);
             if (!rc)
-                rc = ops->set_emulator_affinity
-                         ? ops->set_emulator_affinity(a->be, g, &m1, err)
-                         : -EOPNOTSUPP;
+                rc =
+                    np_backend_set_emulator_affinity(a->be, g, &m1, &note, err);
         }
         break;
     case STEP_SCHED:
         if (pg->sched_cap >= 0 || pg->sched_weight >= 0)
-            rc = ops->set_sched ? ops->set_sched(a->be, g, pg->sched_cap,
-                                                 pg->sched_weight, err)
-                                : -EOPNOTSUPP;
+            rc = np_backend_set_sched(a->be, g, pg->sched_cap, pg->sched_weight,
+                                      &note, err);
         break;
     case STEP_MEMORY: {
         /* the memory as it is after the plan's move, not as snap says */
@@ -182,14 +182,13 @@ static int do_step(struct applier *a, const struct np_plan *p,
         np_cpumap_andnot(&m1, &m2);
         needed = !np_cpumap_is_empty(&m1) && !np_cpumap_is_empty(&m2);
         if (needed)
-            rc = ops->move_memory(a->be, g, &m1, &m2, err);
+            rc = np_backend_move_memory(a->be, g, &m1, &m2, &note, err);
         break;
     }
     }
     /* the first note of the plan's own writes is kept for the command */
-    if (!rc && p == a->plan && a->be->note[0] && !a->report->note[0])
-        snprintf(a->report->note, sizeof(a->report->note), "%s", a->be->note);
-    a->be->note[0] = '\0';
+    if (!rc && p == a->plan && note.text[0] && !a->report->note[0])
+        snprintf(a->report->note, sizeof(a->report->note), "%s", note.text);
     np_cpumap_dispose(&m1);
     np_cpumap_dispose(&m2);
     return rc;
@@ -217,7 +216,6 @@ static const char *step_text(const struct applier *a, const struct step *st,
 static int read_back(struct applier *a, const struct np_plan_guest *pg,
                      struct np_err *err)
 {
-    const struct np_backend_ops *ops = a->be->ops;
     struct np_snapshot now;
     const struct np_guest *g;
     unsigned int v;
@@ -226,7 +224,7 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
     np_snapshot_init(&now);
     rc = np_topo_copy(&now.topo, &a->snap->topo);
     if (!rc)
-        rc = ops->read_guests(a->be, &now, err);
+        rc = np_backend_read_guests(a->be, &now, err);
     if (rc)
         goto out;
     g = np_snapshot_guest_by_id(&now, pg->id);
@@ -394,9 +392,9 @@ static bool vcpu_differs(const struct applier *a,
                          const struct np_guest *g, unsigned int v)
 {
     const struct np_topo *t = &a->snap->topo;
-    bool soft_ok = a->be->ops->caps & NP_CAP_SOFT_AFFINITY;
+    bool soft_ok = a->be->ops->soft_affinity;
 
-    if (a->be->force || !g || v >= g->nr_vcpus)
+    if ((a->write_flags & NP_WRITE_FORCE) || !g || v >= g->nr_vcpus)
         return true;
     if (pg->hard[v].nr_bits &&
         map_differs(t, &pg->hard[v], &g->vcpus[v].hard, false))
@@ -442,7 +440,6 @@ static bool sched_differs(const struct np_plan_guest *pg,
 /* Would applying the plan change anything?  (A no-op is not recorded.) */
 static bool plan_changes(const struct applier *a)
 {
-    const struct np_backend_ops *ops = a->be->ops;
     struct np_cpumap from, to;
     unsigned int i, v;
     bool changes = false, needed;
@@ -456,7 +453,7 @@ static bool plan_changes(const struct applier *a)
         if (!np_plan_guest_applied(pg))
             continue;
         g = np_snapshot_guest_by_id(a->snap, pg->id);
-        if ((ops->caps & NP_CAP_NODE_AFFINITY) &&
+        if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
             (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
             nodes_differ(a, pg, g))
             changes = true;
@@ -469,7 +466,8 @@ static bool plan_changes(const struct applier *a)
         if ((pg->sched_cap >= 0 || pg->sched_weight >= 0) &&
             sched_differs(pg, g))
             changes = true;
-        if (!changes && g && a->move && (ops->caps & NP_CAP_MOVE_MEMORY) &&
+        if (!changes && g && a->move &&
+            np_backend_can(a->be, NP_OP_MOVE_MEMORY) &&
             !memory_move(&a->snap->topo, g, pg, &from, &to, &needed) && needed)
             changes = true;
     }
@@ -490,7 +488,6 @@ static int last_step(struct applier *a, struct np_err *err)
 
 static int apply_all(struct applier *a, struct np_err *err)
 {
-    const struct np_backend_ops *ops = a->be->ops;
     const struct np_topo *t = &a->snap->topo;
     unsigned int nr = a->plan->nr_guests, k, v, *order;
     struct np_cpumap from, to;
@@ -518,7 +515,7 @@ static int apply_all(struct applier *a, struct np_err *err)
         /* the node affinity before the vCPU maps: on KVM it pins every
          * thread of the guest (as numad does), so the vCPU maps set after
          * it are the ones that stay */
-        if ((ops->caps & NP_CAP_NODE_AFFINITY) &&
+        if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
             (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
             nodes_differ(a, pg, g)) {
             rc = add_step(a, STEP_NODES, gi, 0);
@@ -550,9 +547,10 @@ static int apply_all(struct applier *a, struct np_err *err)
         if (!rc && g)
             rc = memory_move(t, g, pg, &from, &to, &needed);
         if (!rc && pg->mem_per_node_kib && !a->plan->is_journal &&
-            !(ops->caps & NP_CAP_MOVE_MEMORY))
+            !np_backend_can(a->be, NP_OP_MOVE_MEMORY))
             a->report->memory_not_moved = true; /* Xen: never moves */
-        if (!rc && needed && !(a->move && (ops->caps & NP_CAP_MOVE_MEMORY)))
+        if (!rc && needed &&
+            !(a->move && np_backend_can(a->be, NP_OP_MOVE_MEMORY)))
             a->report->memory_not_moved = true;
         else if (!rc && needed) {
             rc = add_step(a, STEP_MEMORY, gi, 0);
@@ -597,7 +595,7 @@ int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
     np_snapshot_init(&now);
     rc = np_topo_copy(&now.topo, &snap->topo);
     if (!rc)
-        rc = be->ops->read_guests(be, &now, err);
+        rc = np_backend_read_guests(be, &now, err);
     now.backend = snap->backend;
     if (!rc)
         rc = np_plan_journal(&now, plan, after, err);
@@ -627,7 +625,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     rc = np_plan_check(snap, plan, err);
     if (rc)
         return rc;
-    if (plan->pin == NP_PIN_SOFT && !(be->ops->caps & NP_CAP_SOFT_AFFINITY))
+    if (plan->pin == NP_PIN_SOFT && !be->ops->soft_affinity)
         return np_err_set(err, -EINVAL,
                           "the plan sets soft affinity, which the %s "
                           "backend does not have: plan with hard pins",
@@ -640,6 +638,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     a.plan = plan;
     a.journal = &journal;
     a.move = opts && opts->move_memory;
+    a.write_flags = opts ? opts->write_flags : 0;
     a.progress = opts ? opts->progress : NULL;
     a.report = report;
     if (!plan_changes(&a) && !(opts && opts->always_record))
@@ -682,7 +681,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
      * they did (a kill after this leaves a done change, one before it a
      * pending one and the host as it was) */
     if (be->ops->commit) {
-        rc = be->ops->commit(be, &step_err);
+        rc = np_backend_commit(be, &step_err);
         if (rc) {
             if (id)
                 np_history_end(hist, id, NP_HIST_FAILED, NULL, NULL);

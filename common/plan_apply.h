@@ -33,6 +33,7 @@ struct np_apply_opts {
     const unsigned int *reverts; /* an undo: the ids it reverts */
     unsigned int nr_reverts;
     bool always_record;      /* record even when nothing changes (undo) */
+    unsigned int write_flags; /* NP_WRITE_* (backend.h): vcpu-pin -f */
     /* Called before each guest (done of total); NULL: none.  The command
      * line's progress line. */
     void (*progress)(unsigned int done, unsigned int total);
@@ -63,7 +64,7 @@ struct np_apply_report {
  * np_plan_journal(), and the plan), then, guest by guest, the node
  * affinity, each vCPU's maps that differ, one at a time, the emulator
  * threads and scheduler parameters, then (opts->move_memory and the
- * backend has NP_CAP_MOVE_MEMORY) the memory is moved to the nodes of the
+ * backend has move_memory) the memory is moved to the nodes of the
  * plan; each guest is read back (read_guests) and compared.  On the first
  * failure every change already made is undone from the journal, newest
  * first, and the record removed: nothing is half applied.  On success the

@@ -40,7 +40,7 @@ int np_plan_record_end(struct np_history *h, unsigned int id,
     if (result != 0)
         return np_history_end(h, id, NP_HIST_FAILED, NULL, err);
     if (be->ops->commit) {
-        rc = be->ops->commit(be, err);
+        rc = np_backend_commit(be, err);
         if (rc) {
             np_history_end(h, id, NP_HIST_FAILED, NULL, NULL);
             return rc;

@@ -28,10 +28,28 @@ struct figures {
     unsigned int repinned, moved;
 };
 
+/* The snapshot's guest of id, looked up from *cursor on: the guests of a
+ * plan are in snapshot order, so a walk is linear. */
+static const struct np_guest *guest_of(const struct np_snapshot *snap, int id,
+                                       unsigned int *cursor)
+{
+    unsigned int k;
+
+    for (k = 0; k < snap->nr_guests; k++) {
+        unsigned int i = (*cursor + k) % snap->nr_guests;
+
+        if (snap->guests[i].id == id) {
+            *cursor = i + 1;
+            return &snap->guests[i];
+        }
+    }
+    return NULL;
+}
+
 static void figures(const struct np_snapshot *snap, const struct np_plan *plan,
                     struct figures *f)
 {
-    unsigned int i, v;
+    unsigned int i, v, cursor = 0;
     int n;
 
     memset(f, 0, sizeof(*f));
@@ -46,7 +64,7 @@ static void figures(const struct np_snapshot *snap, const struct np_plan *plan,
         f->whole += np_cpumap_weight(&pg->nodes) == 1;
         if (pg->score > 1000)
             f->remote += (double)pg->mem_kib * (pg->score - 1000) / 1000.0;
-        if (pg->is_new || !(g = np_snapshot_guest_by_id(snap, pg->id)))
+        if (pg->is_new || !(g = guest_of(snap, pg->id, &cursor)))
             continue;
         for (v = 0; v < pg->nr_vcpus && v < g->nr_vcpus; v++) {
             const struct np_cpumap *now =
@@ -245,15 +263,20 @@ static int move_order_reason(const struct np_snapshot *snap,
                              struct np_plan *plan)
 {
     const struct np_topo *t = &snap->topo;
-    unsigned int nr = plan->nr_guests, done = 0, i;
+    unsigned int nr = plan->nr_guests, done = 0, i, cursor = 0;
     int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
     bool *used = calloc(nr + 1, sizeof(*used));
+    const struct np_guest **of = calloc(nr + 1, sizeof(*of));
     int n, rc = 0;
 
-    if (!avail || !used) {
+    if (!avail || !used || !of) {
         rc = -ENOMEM;
         goto out;
     }
+    for (i = 0; i < nr; i++)
+        of[i] = plan->guests[i].placed && !plan->guests[i].is_new
+                    ? guest_of(snap, plan->guests[i].id, &cursor)
+                    : NULL;
     for (n = 0; n < (int)t->nr_node_ids; n++)
         avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
                        ? (int64_t)t->nodes[n].mem_free_kib
@@ -270,9 +293,7 @@ static int move_order_reason(const struct np_snapshot *snap,
 
             if (used[i])
                 continue;
-            g = pg->placed && !pg->is_new
-                    ? np_snapshot_guest_by_id(snap, pg->id)
-                    : NULL;
+            g = of[i];
             for (n = 0; g && g->mem_per_node_kib && pg->mem_per_node_kib &&
                         n < (int)t->nr_node_ids;
                  n++) {
@@ -307,10 +328,7 @@ static int move_order_reason(const struct np_snapshot *snap,
         done++;
         {
             const struct np_plan_guest *pg = &plan->guests[pick];
-            const struct np_guest *g =
-                pg->placed && !pg->is_new
-                    ? np_snapshot_guest_by_id(snap, pg->id)
-                    : NULL;
+            const struct np_guest *g = of[pick];
 
             for (n = 0; g && g->mem_per_node_kib && pg->mem_per_node_kib &&
                         n < (int)t->nr_node_ids;
@@ -322,6 +340,7 @@ static int move_order_reason(const struct np_snapshot *snap,
 out:
     free(avail);
     free(used);
+    free(of);
     return rc;
 }
 

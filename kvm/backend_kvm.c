@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "backend_kvm.h"
+#include "kvm_memory.h"
 #include "cpulist.h"
 #include "linux_host.h"
 #include "qemu_guests.h"
@@ -186,14 +187,10 @@ static int thread_get(long tid, unsigned int nr_bits, struct np_cpumap *map)
 
 /* ---- checks before a write ------------------------------------------ */
 
+/* The dispatch layer (backend.c) has refused writes to a captured tree
+ * (be->read_only) already. */
 static int check_live(const struct kvm_priv *priv, struct np_err *err)
 {
-    if (!priv->live)
-        return np_err_set(err, -EROFS,
-                          "'%s' is not the live host's root: numapin reads "
-                          "a captured tree but changes only the host it "
-                          "runs on (root /)",
-                          priv->root);
     if (!priv->have_topo)
         return np_err_set(err, -EINVAL, "the host was not read first");
     return 0;
@@ -304,8 +301,8 @@ static int set_failed(const struct kvm_priv *priv, const struct np_guest *g,
                       what, tid, strerror(-rc));
 }
 
-/* After a set: say in be->note when the kernel kept fewer CPUs. */
-static void note_trimmed(struct np_backend *be, const struct kvm_priv *priv,
+/* After a set: say in note when the kernel kept fewer CPUs. */
+static void note_trimmed(struct np_note *note, const struct kvm_priv *priv,
                          long tid, const char *what,
                          const struct np_cpumap *asked)
 {
@@ -318,10 +315,10 @@ static void note_trimmed(struct np_backend *be, const struct kvm_priv *priv,
         goto out;
     a = np_cpulist_format_ranges(asked);
     b = np_cpulist_format_ranges(&got);
-    snprintf(be->note, sizeof(be->note),
-             "the kernel narrowed %s to cpus %s (asked %s: the others are "
-             "offline or outside its cpuset)",
-             what, b ? b : "?", a ? a : "?");
+    np_note_add(note,
+                "the kernel narrowed %s to cpus %s (asked %s: the others are "
+                "offline or outside its cpuset)",
+                what, b ? b : "?", a ? a : "?");
 out:
     free(a);
     free(b);
@@ -334,6 +331,7 @@ static int kvm_set_vcpu_affinity(struct np_backend *be,
                                  const struct np_guest *g, int vcpu,
                                  const struct np_cpumap *hard,
                                  const struct np_cpumap *soft,
+                                 unsigned int flags, struct np_note *note,
                                  struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
@@ -343,10 +341,7 @@ static int kvm_set_vcpu_affinity(struct np_backend *be,
     int rc;
 
     np_cpumap_init(&online);
-    if (soft)
-        return np_err_set(err, -EOPNOTSUPP,
-                          "KVM has no soft affinity: a QEMU vcpu is a host "
-                          "thread with one cpu mask (give a hard map only)");
+    /* soft: refused by the dispatch layer (no soft_affinity) */
     if (!hard)
         return 0;
     if (vcpu < 0 || (unsigned int)vcpu >= g->nr_vcpus)
@@ -386,7 +381,7 @@ static int kvm_set_vcpu_affinity(struct np_backend *be,
     rc = thread_set(vc->tid, hard);
     if (rc)
         return set_failed(priv, g, vc->tid, what, rc, err);
-    note_trimmed(be, priv, vc->tid, what, hard);
+    note_trimmed(note, priv, vc->tid, what, hard);
     return 0;
 }
 
@@ -436,7 +431,8 @@ static void note_moved(const struct np_guest *g, long tid,
 static int pin_threads(struct np_backend *be, const struct np_guest *g,
                        const struct np_cpumap *cpus, bool emulator_only,
                        bool keep_inside, char *moved, size_t moved_len,
-                       unsigned int *nr_moved, struct np_err *err)
+                       unsigned int *nr_moved, struct np_note *note,
+                       struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     struct saved_thread *saved = NULL;
@@ -496,7 +492,7 @@ static int pin_threads(struct np_backend *be, const struct np_guest *g,
     }
     if (first) {
         snprintf(what, sizeof(what), "the threads of %s", g->name);
-        note_trimmed(be, priv, first, what, cpus);
+        note_trimmed(note, priv, first, what, cpus);
     }
     rc = 0;
 out:
@@ -513,7 +509,7 @@ out:
 static int kvm_set_emulator_affinity(struct np_backend *be,
                                      const struct np_guest *g,
                                      const struct np_cpumap *cpus,
-                                     struct np_err *err)
+                                     struct np_note *note, struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     unsigned int v;
@@ -532,7 +528,7 @@ static int kvm_set_emulator_affinity(struct np_backend *be,
                              err);
     if (rc)
         return rc;
-    return pin_threads(be, g, cpus, true, false, NULL, 0, NULL, err);
+    return pin_threads(be, g, cpus, true, false, NULL, 0, NULL, note, err);
 }
 
 /*
@@ -572,11 +568,11 @@ static int nodes_cpus(const struct np_topo *topo, const struct np_cpumap *nodes,
 static int kvm_set_node_affinity(struct np_backend *be,
                                  const struct np_guest *g,
                                  const struct np_cpumap *nodes,
-                                 struct np_err *err)
+                                 struct np_note *note, struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     struct np_cpumap cpus;
-    char note[NP_ERR_MAX], moved[NP_ERR_MAX - 64], *list = NULL, *nl = NULL;
+    char moved[NP_ERR_MAX - 64], *list = NULL, *nl = NULL;
     unsigned int nr_moved = 0;
     bool nearest = false;
     int n, rc;
@@ -605,31 +601,26 @@ static int kvm_set_node_affinity(struct np_backend *be,
         goto out;
     moved[0] = '\0';
     rc = pin_threads(be, g, &cpus, false, true, moved, sizeof(moved), &nr_moved,
-                     err);
+                     note, err);
     if (rc)
         goto out;
     if (nr_moved) {
         list = np_cpulist_format_ranges(&cpus);
-        snprintf(note, sizeof(note), "moved %u thread%s of %s into cpus %s: %s",
-                 nr_moved, nr_moved == 1 ? "" : "s", g->name, list ? list : "?",
-                 moved);
-        memcpy(be->note, note, sizeof(be->note));
+        np_note_add(note, "moved %u thread%s of %s into cpus %s: %s", nr_moved,
+                    nr_moved == 1 ? "" : "s", g->name, list ? list : "?",
+                    moved);
         free(list);
         list = NULL;
     }
     if (nearest) {
         list = np_cpulist_format_ranges(&cpus);
         nl = np_cpulist_format_ranges(nodes);
-        size_t used = strlen(be->note);
-
-        snprintf(note, sizeof(note),
-                 "%s%s %s %s no cpus: the threads of %s run on the nearest "
-                 "cpus, %s",
-                 used ? "; " : "",
-                 np_cpumap_weight(nodes) > 1 ? "nodes" : "node", nl ? nl : "?",
-                 np_cpumap_weight(nodes) > 1 ? "have" : "has", g->name,
-                 list ? list : "?");
-        snprintf(be->note + used, sizeof(be->note) - used, "%s", note);
+        np_note_add(note,
+                    "%s %s %s no cpus: the threads of %s run on the nearest "
+                    "cpus, %s",
+                    np_cpumap_weight(nodes) > 1 ? "nodes" : "node",
+                    nl ? nl : "?", np_cpumap_weight(nodes) > 1 ? "have" : "has",
+                    g->name, list ? list : "?");
     }
 out:
     free(list);
@@ -660,7 +651,8 @@ static uint64_t sum_nodes(const uint64_t *kib, const struct np_cpumap *nodes)
 
 static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
                            const struct np_cpumap *from,
-                           const struct np_cpumap *to, struct np_err *err)
+                           const struct np_cpumap *to, struct np_note *note,
+                           struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     const struct np_topo *topo = &priv->topo;
@@ -712,10 +704,10 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
     sl = np_cpulist_format_ranges(&src);
     dl = np_cpulist_format_ranges(&dst);
     if (np_cpumap_is_empty(&src)) {
-        snprintf(be->note, sizeof(be->note),
-                 "the memory of %s is already on node(s) %s: nothing to "
-                 "move",
-                 g->name, dl ? dl : "?");
+        np_note_add(note,
+                    "the memory of %s is already on node(s) %s: nothing to "
+                    "move",
+                    g->name, dl ? dl : "?");
         goto out;
     }
     rc = np_qemu_check_alive(priv->rootfd, g->name, g->id, g->start_time, 0,
@@ -759,20 +751,20 @@ static int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
         uint64_t was = sum_nodes(before, &src), still = sum_nodes(after, &src);
         uint64_t moved = was > still ? was - still : 0;
 
-        snprintf(be->note, sizeof(be->note),
-                 "moved %llu pages (%llu KiB) of %s from node(s) %s to "
-                 "node(s) %s; %llu pages not moved%s",
-                 (unsigned long long)(moved / (uint64_t)page_kib),
-                 (unsigned long long)moved, g->name, sl ? sl : "?",
-                 dl ? dl : "?",
-                 (unsigned long long)(still / (uint64_t)page_kib),
-                 left ? " (the kernel could not move some)" : "");
+        np_note_add(note,
+                    "moved %llu pages (%llu KiB) of %s from node(s) %s to "
+                    "node(s) %s; %llu pages not moved%s",
+                    (unsigned long long)(moved / (uint64_t)page_kib),
+                    (unsigned long long)moved, g->name, sl ? sl : "?",
+                    dl ? dl : "?",
+                    (unsigned long long)(still / (uint64_t)page_kib),
+                    left ? " (the kernel could not move some)" : "");
     } else {
-        snprintf(be->note, sizeof(be->note),
-                 "moved the memory of %s from nodes %s to nodes %s; %ld "
-                 "pages not moved (numa_maps unreadable: no count of the "
-                 "pages moved)",
-                 g->name, sl ? sl : "?", dl ? dl : "?", left);
+        np_note_add(note,
+                    "moved the memory of %s from nodes %s to nodes %s; %ld "
+                    "pages not moved (numa_maps unreadable: no count of the "
+                    "pages moved)",
+                    g->name, sl ? sl : "?", dl ? dl : "?", left);
     }
     rc = 0;
 out:
@@ -787,10 +779,38 @@ out:
     return rc;
 }
 
+/* Each guest's memory per node now (kvm_memory.h); a guest whose memory
+ * cannot be read now (gone, another user's) keeps what read_guests saw. */
+static int kvm_measure_memory(struct np_backend *be, struct np_snapshot *snap,
+                              struct np_err *err)
+{
+    struct kvm_priv *priv = be->priv;
+    unsigned int i;
+    int rc;
+
+    for (i = 0; i < snap->nr_guests; i++) {
+        struct np_guest *g = &snap->guests[i];
+        uint64_t *kib = NULL;
+        const char *src = NULL;
+
+        rc = np_kvm_guest_memory(priv->rootfd, g->id, snap->topo.nr_node_ids,
+                                 &kib, &src);
+        if (rc == -ENOMEM)
+            return np_err_set(err, rc, "out of memory");
+        if (rc)
+            continue; /* gone, or not ours: what was read stays */
+        free(g->mem_per_node_kib);
+        g->mem_per_node_kib = kib;
+        g->mem_source = src;
+    }
+    return 0;
+}
+
 const struct np_backend_ops np_kvm_ops = {
     .name = "kvm",
-    .caps = NP_CAP_GUESTS | NP_CAP_WRITE | NP_CAP_NODE_AFFINITY |
-            NP_CAP_MOVE_MEMORY | NP_CAP_EMULATOR,
+    .writes = true,
+    .arg_is_root = true,
+    .linux_host = true,
     .open = kvm_open,
     .close = kvm_close,
     .read_host = kvm_read_host,
@@ -799,4 +819,5 @@ const struct np_backend_ops np_kvm_ops = {
     .set_node_affinity = kvm_set_node_affinity,
     .move_memory = kvm_move_memory,
     .set_emulator_affinity = kvm_set_emulator_affinity,
+    .measure_memory = kvm_measure_memory,
 };

@@ -13,7 +13,7 @@
  * thread that is not a vCPU, set_node_affinity pins every thread to the
  * nodes' CPUs (NULL: all online CPUs), move_memory is migrate_pages(2).
  * Each re-checks the pid's start time first, and writes a note into
- * be->note when the kernel kept fewer CPUs than asked, or with the pages
+ * the note when the kernel kept fewer CPUs than asked, or with the pages
  * moved.
  */
 #ifndef NP_BACKEND_KVM_H

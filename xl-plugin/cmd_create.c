@@ -313,6 +313,9 @@ int main_create(struct np_ctx *ctx, int argc, char **argv)
     rc = parse_create(argc, argv, &o);
     if (rc >= 0)
         goto out;
+    if (o.state_dir)
+        ctx->state_dir = o.state_dir;
+    o.state_dir = np_ctx_state_dir(ctx);
     if (o.policy && np_policy_file_read(o.policy, &pol, &err)) {
         rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
         goto out;
@@ -448,6 +451,9 @@ int main_create(struct np_ctx *ctx, int argc, char **argv)
     }
     rc = NP_EXIT_OK;
 out:
+    /* a batching backend's writes reach the host before the lock goes */
+    if (np_ctx_commit(ctx) && rc == NP_EXIT_OK)
+        rc = NP_EXIT_FAILED;
     np_lock_release(&lk);
     np_policy_file_dispose(&pol);
     np_plan_dispose(&plan);

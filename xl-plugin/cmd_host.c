@@ -38,15 +38,21 @@ static int print_json(struct np_ctx *ctx, bool host_only)
 
 int main_info(struct np_ctx *ctx, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"numa", no_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
     bool numa = false;
-    int i, rc;
+    int opt, rc;
 
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--numa"))
-            numa = true;
-        else
-            return np_usage("info");
+    NP_FOREACH_OPT (opt, "n", opts, "info") {
+    case 'n':
+        numa = true;
+        break;
     }
+    NP_OPERANDS();
+    if (argc != 1)
+        return np_usage("info");
     rc = np_ctx_load(ctx, NP_WANT_HOST);
     if (rc)
         return rc;
@@ -64,7 +70,11 @@ int main_info(struct np_ctx *ctx, int argc, char **argv)
 
 int main_nodeinfo(struct np_ctx *ctx, int argc, char **argv)
 {
-    int rc;
+    int opt, rc;
+
+    NP_FOREACH_OPT (opt, "", NULL, "nodeinfo") {
+    }
+    NP_OPERANDS();
 
     if (argc != 1)
         return np_usage("nodeinfo");
@@ -87,7 +97,11 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
 {
     struct np_err err = {""};
     char *xml = NULL;
-    int rc;
+    int opt, rc;
+
+    NP_FOREACH_OPT (opt, "", NULL, "capabilities") {
+    }
+    NP_OPERANDS();
 
     if (argc != 1)
         return np_usage("capabilities");
@@ -106,7 +120,7 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
         return np_ctx_error(NP_EXIT_FAILED, "%s",
                             err.msg[0] ? err.msg : strerror(-rc));
     /* XML stays XML: the test backend is named in a comment. */
-    if (ctx->snap.backend && !strcmp(ctx->snap.backend, "test"))
+    if (ctx->be_open && ctx->be.ops->demo)
         printf("<!-- %s, not a live host -->\n", ctx->snap.topo.source
                                                      ? ctx->snap.topo.source
                                                      : "numapin test backend");
@@ -117,26 +131,33 @@ int main_capabilities(struct np_ctx *ctx, int argc, char **argv)
 
 int main_freecell(struct np_ctx *ctx, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"all", no_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
     struct np_err err = {""};
-    int node = NP_FREECELL_TOTAL, rc;
+    int node = NP_FREECELL_TOTAL, opt, rc;
     char *end;
     long v;
 
-    if (argc > 2)
+    NP_FOREACH_OPT (opt, "", opts, "freecell") {
+    case 'a':
+        node = NP_FREECELL_ALL;
+        break;
+    }
+    NP_OPERANDS();
+
+    if (argc > 2 || (argc == 2 && node == NP_FREECELL_ALL))
         return np_usage("freecell");
     if (argc == 2) {
-        if (!strcmp(argv[1], "--all")) {
-            node = NP_FREECELL_ALL;
-        } else {
-            errno = 0;
-            v = strtol(argv[1], &end, 10);
-            if (!*argv[1] || *end || errno || v < 0 || v > NP_MAX_NODE_IDS)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid node '%s': expected a node "
-                                    "number or --all",
-                                    argv[1]);
-            node = (int)v;
-        }
+        errno = 0;
+        v = strtol(argv[1], &end, 10);
+        if (!*argv[1] || *end || errno || v < 0 || v > NP_MAX_NODE_IDS)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid node '%s': expected a node number "
+                                "or --all",
+                                argv[1]);
+        node = (int)v;
     }
     rc = np_ctx_load(ctx, NP_WANT_HOST);
     if (rc)
@@ -180,7 +201,11 @@ int main_cpulist(struct np_ctx *ctx, int argc, char **argv)
     struct np_cpumap map;
     struct np_err err = {""};
     char *s;
-    int rc;
+    int opt, rc;
+
+    NP_FOREACH_OPT (opt, "", NULL, "cpulist") {
+    }
+    NP_OPERANDS();
 
     if (argc != 2)
         return np_usage("cpulist");
@@ -220,11 +245,17 @@ int main_cpulist(struct np_ctx *ctx, int argc, char **argv)
 
 int main_dump(struct np_ctx *ctx, int argc, char **argv)
 {
-    int rc;
+    int opt, rc;
+
+    NP_FOREACH_OPT (opt, "", NULL, "dump") {
+    }
+    NP_OPERANDS();
 
     if (argc != 1)
         return np_usage("dump");
     rc = np_ctx_load(ctx, NP_WANT_ANY_GUESTS);
+    if (!rc && ctx->snap.has_guests)
+        rc = np_ctx_measure(ctx, false);
     if (rc)
         return rc;
     return print_json(ctx, false);

@@ -38,6 +38,7 @@ struct plan_opts {
     const char *out;
     const char *state_dir;
     bool no_move;
+    bool no_measure;
     bool quiet;
     bool rebalance;        /* the best layout, whatever it moves */
     uint64_t max_move_kib; /* ... within this much memory moved */
@@ -97,132 +98,138 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
     return 0;
 }
 
-/* The value of "--opt VALUE" or "--opt=VALUE" at argv[*i], or NULL when
- * argv[*i] is not opt. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt,
-                             bool *missing)
-{
-    size_t len = strlen(opt);
-
-    if (strncmp(argv[*i], opt, len))
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len])
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* Parse a command's options; returns -1 to go on, else an exit code. */
 static int parse_opts(const char *cmd, int argc, char **argv,
                       struct plan_opts *o)
 {
-    int i;
+    static const struct option opts[] = {
+        {"vcpus", required_argument, NULL, 'v'},
+        {"memory", required_argument, NULL, 'm'},
+        {"policy", required_argument, NULL, 'p'},
+        {"overcommit", required_argument, NULL, 'O'},
+        {"name", required_argument, NULL, 'n'},
+        {"reserve", required_argument, NULL, 'r'},
+        {"state-dir", required_argument, NULL, 'S'},
+        {"soft", no_argument, NULL, 's'},
+        {"all", no_argument, NULL, 'a'},
+        {"no-move", no_argument, NULL, 'M'},
+        {"no-measure", no_argument, NULL, 'N' + 256},
+        {"quiet", no_argument, NULL, 'q'},
+        {"max-move", required_argument, NULL, 'X'},
+        {"rebalance", no_argument, NULL, 'R'},
+        {"device", required_argument, NULL, 'D'},
+        {"hugepages", required_argument, NULL, 'H'},
+        {"cpu-kind", required_argument, NULL, 'K'},
+        {"cpupool", required_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
 
     memset(o, 0, sizeof(*o));
     o->policy = NP_POLICY_PREFER;
     o->overcommit = 1;
-    o->args = calloc((size_t)argc + 1, sizeof(*o->args));
-    if (!o->args)
-        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-    for (i = 1; i < argc; i++) {
-        bool missing = false;
-        const char *v;
+    NP_FOREACH_OPT (opt, "o:q", opts, cmd) {
+    case 'v':
+        if (parse_uint(optarg, 65536, &o->vcpus) || !o->vcpus)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid vcpu count '%s': expected 1 to 65536",
+                                optarg);
+        o->have_vcpus = true;
+        break;
+    case 'm':
+        if (parse_size(optarg, &o->mem_kib))
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid memory size '%s': expected a number "
+                                "of MiB or a size such as 3G, 512M, 1048576K",
+                                optarg);
+        if (!o->mem_kib)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid memory size '%s': a guest needs more "
+                                "than 0 bytes",
+                                optarg);
+        o->have_mem = true;
+        break;
+    case 'p':
+        if (np_policy_parse(optarg, &o->policy))
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "unknown policy '%s': use prefer, isolate or "
+                                "require",
+                                optarg);
+        break;
+    case 'O':
+        if (parse_uint(optarg, 1024, &o->overcommit) || !o->overcommit)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid overcommit '%s': expected the vCPUs "
+                                "allowed per CPU, 1 to 1024",
+                                optarg);
+        break;
+    case 'X':
+        if (parse_size(optarg, &o->max_move_kib) || !o->max_move_kib)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid --max-move '%s': expected the "
+                                "memory a rebalance may move, such as 64G "
+                                "or 512M",
+                                optarg);
+        o->have_max_move = true;
+        break;
+    case 'R':
+        o->rebalance = true;
+        break;
+    case 'n':
+        o->name = optarg;
+        break;
+    case 'D': {
+        char bdf[NP_HW_BDF_MAX];
 
-        if (!strcmp(argv[i], "--")) {
-            for (i++; i < argc; i++)
-                o->args[o->nr_args++] = argv[i];
-            break;
-        }
-        if ((v = opt_value(argc, argv, &i, "--vcpus", &missing))) {
-            if (parse_uint(v, 65536, &o->vcpus) || !o->vcpus)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid vcpu count '%s': expected 1 to "
-                                    "65536",
-                                    v);
-            o->have_vcpus = true;
-        } else if ((v = opt_value(argc, argv, &i, "--memory", &missing))) {
-            if (parse_size(v, &o->mem_kib))
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid memory size '%s': expected a "
-                                    "number of MiB or a size such as 3G, "
-                                    "512M, 1048576K",
-                                    v);
-            if (!o->mem_kib)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid memory size '%s': a guest needs "
-                                    "more than 0 bytes",
-                                    v);
-            o->have_mem = true;
-        } else if ((v = opt_value(argc, argv, &i, "--policy", &missing))) {
-            if (np_policy_parse(v, &o->policy))
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "unknown policy '%s': use prefer, "
-                                    "isolate or require",
-                                    v);
-        } else if ((v = opt_value(argc, argv, &i, "--overcommit", &missing))) {
-            if (parse_uint(v, 1024, &o->overcommit) || !o->overcommit)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid overcommit '%s': expected the "
-                                    "vCPUs allowed per CPU, 1 to 1024",
-                                    v);
-        } else if ((v = opt_value(argc, argv, &i, "--max-move", &missing))) {
-            if (parse_size(v, &o->max_move_kib) || !o->max_move_kib)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid --max-move '%s': expected the "
-                                    "memory a rebalance may move, such as "
-                                    "64G or 512M",
-                                    v);
-            o->have_max_move = true;
-        } else if ((v = opt_value(argc, argv, &i, "--name", &missing))) {
-            o->name = v;
-        } else if ((v = opt_value(argc, argv, &i, "--device", &missing))) {
-            char bdf[NP_HW_BDF_MAX];
-
-            if (np_hw_parse_bdf(v, bdf))
-                return np_ctx_error(NP_EXIT_USAGE, "invalid device '%s': expected a PCI address such as 0000:43:00.0 or 43:00.0", v);
-            o->hw.device = v;
-        } else if ((v = opt_value(argc, argv, &i, "--hugepages", &missing))) {
-            if (np_hw_parse_page_size(v, &o->hw.page_kib) ||
-                o->hw.page_kib < 64)
-                return np_ctx_error(NP_EXIT_USAGE, "invalid huge page size '%s': expected 2M or 1G", v);
-        } else if ((v = opt_value(argc, argv, &i, "--cpu-kind", &missing))) {
-            o->hw.cpu_kind = v;
-        } else if ((v = opt_value(argc, argv, &i, "--cpupool", &missing))) {
-            o->hw.cpupool = v;
-        } else if ((v = opt_value(argc, argv, &i, "--reserve", &missing))) {
-            o->reserve = v;
-        } else if ((v = opt_value(argc, argv, &i, "--state-dir", &missing))) {
-            o->state_dir = v;
-        } else if ((v = opt_value(argc, argv, &i, "-o", &missing))) {
-            o->out = v;
-        } else if (!strcmp(argv[i], "--soft")) {
-            o->soft = true;
-        } else if (!strcmp(argv[i], "--all")) {
-            o->all = true;
-        } else if (!strcmp(argv[i], "--no-move")) {
-            o->no_move = true;
-        } else if (!strcmp(argv[i], "--rebalance")) {
-            o->rebalance = true;
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-            o->quiet = true;
-        } else if (missing) {
-            return np_ctx_error(NP_EXIT_USAGE, "option '%s' needs a value",
-                                argv[i]);
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            np_ctx_error(NP_EXIT_USAGE, "unknown option '%s'", argv[i]);
-            return np_usage(cmd);
-        } else {
-            o->args[o->nr_args++] = argv[i];
-        }
-        if (missing)
-            return np_ctx_error(NP_EXIT_USAGE, "option '%s' needs a value",
-                                argv[i]);
+        if (np_hw_parse_bdf(optarg, bdf))
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid device '%s': expected a PCI address "
+                                "such as 0000:43:00.0 or 43:00.0",
+                                optarg);
+        o->hw.device = optarg;
+        break;
     }
+    case 'H':
+        if (np_hw_parse_page_size(optarg, &o->hw.page_kib) ||
+            o->hw.page_kib < 64)
+            return np_ctx_error(NP_EXIT_USAGE,
+                                "invalid huge page size '%s': expected 2M or "
+                                "1G",
+                                optarg);
+        break;
+    case 'K':
+        o->hw.cpu_kind = optarg;
+        break;
+    case 'P':
+        o->hw.cpupool = optarg;
+        break;
+    case 'r':
+        o->reserve = optarg;
+        break;
+    case 'S':
+        o->state_dir = optarg;
+        break;
+    case 'o':
+        o->out = optarg;
+        break;
+    case 's':
+        o->soft = true;
+        break;
+    case 'a':
+        o->all = true;
+        break;
+    case 'M':
+        o->no_move = true;
+        break;
+    case 'N' + 256:
+        o->no_measure = true;
+        break;
+    case 'q':
+        o->quiet = true;
+        break;
+    }
+    o->args = (const char **)argv + optind;
+    o->nr_args = (unsigned int)(argc - optind);
     return -1;
 }
 
@@ -335,7 +342,7 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
     if (o->have_max_move && !o->rebalance)
         return np_ctx_error(NP_EXIT_USAGE,
                             "--max-move bounds --rebalance: give both");
-    if (o->soft && ctx->be_open && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY))
+    if (o->soft && ctx->be_open && !ctx->be.ops->soft_affinity)
         return np_ctx_error(NP_EXIT_USAGE,
                             "the %s backend has no soft affinity: leave out "
                             "--soft",
@@ -368,7 +375,7 @@ static int solve_existing(struct np_ctx *ctx, const struct plan_opts *o,
     if (o->all && o->nr_args)
         return np_ctx_error(NP_EXIT_USAGE, "give --all or guests, not both");
     req.all = o->all || !o->nr_args;
-    if (req.all && ctx->snap.backend && !strcmp(ctx->snap.backend, "xen")) {
+    if (req.all && ctx->be_open && ctx->be.ops->fixed_dom0) {
         req.fixed_ids = dom0;
         req.nr_fixed_ids = 1;
     }
@@ -509,7 +516,6 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
     np_text_plan_config(stdout, &plan, &plan.guests[0]);
     rc = NP_EXIT_OK;
 out:
-    free(o.args);
     np_cpumap_dispose(&reserved);
     np_plan_dispose(&plan);
     return rc;
@@ -535,6 +541,9 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        goto out;
+    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
     if (rc)
         goto out;
     rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
@@ -564,18 +573,9 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv)
                                   false)
                  : NP_EXIT_OK;
 out:
-    free(o.args);
     np_cpumap_dispose(&reserved);
     np_plan_dispose(&plan);
     return rc;
-}
-
-/* Can this source change the host? */
-static int need_write(struct np_ctx *ctx)
-{
-    int rc = np_ctx_check_write(ctx);
-
-    return rc ? rc : -1;
 }
 
 /* The changes of a plan as data: [{"guest", "vcpu", "hard", "soft"} |
@@ -720,11 +720,11 @@ static int report_result(struct np_ctx *ctx, int rc,
     if (rep->nr_moved)
         printf("memory moved for %u guest%s\n", rep->nr_moved,
                rep->nr_moved == 1 ? "" : "s");
-    if (rep->memory_not_moved && (ctx->be.ops->caps & NP_CAP_MOVE_MEMORY))
+    if (rep->memory_not_moved && np_backend_can(&ctx->be, NP_OP_MOVE_MEMORY))
         printf("node affinity set; memory already allocated was not moved "
                "(--no-move), only new allocations follow it\n");
     else if (rep->memory_not_moved &&
-             (ctx->be.ops->caps & NP_CAP_NODE_AFFINITY))
+             np_backend_can(&ctx->be, NP_OP_SET_NODE_AFFINITY))
         printf("node affinity set; memory already allocated does not move "
                "on %s, only new allocations follow it\n",
                ctx->be.ops->name);
@@ -780,8 +780,8 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         goto out;
-    rc = need_write(ctx);
-    if (rc >= 0)
+    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
+    if (rc)
         goto out;
     if (!from_file) {
         if (!o.all && !o.nr_args) {
@@ -834,13 +834,14 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
     np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
+    if (rc == NP_EXIT_OK && !ctx->json)
+        np_print_local_shares(ctx, &plan, o.no_measure);
     if (rc == NP_EXIT_OK && partial)
         rc = report_partial(&plan,
                             "applied the others; these are left as "
                             "they were",
                             ctx->json);
 out:
-    free(o.args);
     np_cpumap_dispose(&reserved);
     np_plan_dispose(&plan);
     return rc;
@@ -921,9 +922,6 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         goto out;
-    rc = need_write(ctx);
-    if (rc >= 0)
-        goto out;
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = np_ctx_state_dir(ctx);
     aopts.move_memory = !o.no_move;
@@ -965,6 +963,14 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         rc = NP_EXIT_OK;
         goto out;
     }
+    if (count <= 1 && !to_id) {
+        /* the last change was a relocation (numatune --migrate on Xen)? */
+        bool handled = false;
+
+        rc = np_undo_relocation(ctx, &handled);
+        if (handled)
+            goto out;
+    }
     aopts.history = ctx->hist;
     np_progress_start("undo: guests");
     rc = np_plan_undo(&ctx->be, &ctx->snap, count, to_id, &aopts, &rep, &err);
@@ -972,6 +978,5 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
     rc = report_result(ctx, rc, &rep, &err, "undone", &o);
 out:
     free(rest);
-    free(o.args);
     return rc;
 }

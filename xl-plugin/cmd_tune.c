@@ -27,19 +27,18 @@ static int load_for_write(struct np_ctx *ctx, const char *cmd, const char *dom,
         rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
-    rc = np_ctx_check_write(ctx);
-    if (rc)
-        return rc;
     *g_out = np_ctx_find_guest(ctx, dom);
     return *g_out ? 0 : NP_EXIT_USAGE;
 }
 
-static int need_cap(struct np_ctx *ctx, unsigned int cap, const char *what)
+/* The backend has op, else the error ("the xen backend cannot ..."). */
+static int need_op(struct np_ctx *ctx, enum np_op op)
 {
-    if (ctx->be.ops->caps & cap)
+    struct np_err err = {""};
+
+    if (!np_backend_check_op(&ctx->be, op, &err))
         return 0;
-    return np_ctx_error(NP_EXIT_FAILED, "the %s backend cannot %s",
-                        ctx->be.ops->name, what);
+    return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
 }
 
 static int op_failed(struct np_ctx *ctx, const char *what,
@@ -49,16 +48,15 @@ static int op_failed(struct np_ctx *ctx, const char *what,
                         err->msg[0] ? err->msg : strerror(-rc));
 }
 
-void np_ctx_print_note(struct np_ctx *ctx)
+void np_ctx_print_note(struct np_ctx *ctx, const struct np_note *note)
 {
-    if (ctx->be_open && ctx->be.note[0]) {
+    if (note->text[0]) {
         if (ctx->json)
-            np_ctx_json_note(ctx->be.note);
+            np_ctx_json_note(note->text);
         else
             fprintf(stderr, "numapin: %snote:%s %s\n",
                     np_color(stderr, NP_SGR_NOTE), np_color(stderr, NP_SGR_OFF),
-                    ctx->be.note);
-        ctx->be.note[0] = '\0';
+                    note->text);
     }
 }
 
@@ -103,8 +101,8 @@ static int refuse_huge(struct np_ctx *ctx, const struct np_guest *g)
 {
     uint64_t kib = 0;
 
-    if (!ctx->be_open || strcmp(ctx->be.ops->name, "kvm") ||
-        np_kvm_guest_huge_kib(ctx->be.root, g->id, &kib) || !kib)
+    if (!ctx->be_open || !ctx->be.ops->linux_host ||
+        np_kvm_guest_huge_kib(ctx->be_arg, g->id, &kib) || !kib)
         return 0;
     return np_ctx_error(
         NP_EXIT_FAILED,
@@ -117,6 +115,7 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
     struct np_cpumap nodes, from;
+    struct np_note note = {""};
     struct np_err err = {""};
     struct np_plan plan;
     struct np_plan_guest *pg;
@@ -152,7 +151,7 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
     rc = load_for_write(ctx, "numatune", dom, &g);
     if (rc)
         return rc;
-    rc = need_cap(ctx, NP_CAP_NODE_AFFINITY, "set a guest's node affinity");
+    rc = need_op(ctx, NP_OP_SET_NODE_AFFINITY);
     if (rc)
         return rc;
     autonodes = !strcmp(list, "auto");
@@ -181,10 +180,13 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
             }
         }
     }
+    if (migrate && ctx->be_open && ctx->be.ops->relocate) {
+        /* Xen: the memory moves with a fresh copy of the guest */
+        rc = np_numatune_relocate(ctx, g, &nodes);
+        goto out;
+    }
     if (migrate) {
-        rc = need_cap(ctx, NP_CAP_MOVE_MEMORY,
-                      "move memory that is "
-                      "already allocated");
+        rc = need_op(ctx, NP_OP_MOVE_MEMORY);
         if (rc)
             goto out;
         rc = refuse_huge(ctx, g);
@@ -221,20 +223,21 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
         goto out;
     }
-    rc = ctx->be.ops->set_node_affinity(&ctx->be, g, autonodes ? NULL : &nodes,
-                                        &err);
+    rc = np_backend_set_node_affinity(&ctx->be, g, autonodes ? NULL : &nodes,
+                                      &note, &err);
     if (rc) {
         /* a write that fails leaves things as they were: no record */
         np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 1, NULL);
         rc = op_failed(ctx, "set the node affinity", g, rc, &err);
         goto out;
     }
-    np_ctx_print_note(ctx);
+    np_ctx_print_note(ctx, &note);
     if (migrate) {
         rc = np_topo_all_nodes(&ctx->snap.topo, &from);
         if (!rc) {
             np_cpumap_andnot(&from, &nodes);
-            rc = ctx->be.ops->move_memory(&ctx->be, g, &from, &nodes, &err);
+            rc =
+                np_backend_move_memory(&ctx->be, g, &from, &nodes, &note, &err);
         }
         if (rc) {
             /* the node affinity stays set: a partial result, recorded
@@ -248,8 +251,8 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
             rc = NP_EXIT_PARTIAL;
             goto out;
         }
-        np_ctx_print_note(ctx);
-    } else if (!(ctx->be.ops->caps & NP_CAP_MOVE_MEMORY)) {
+        np_ctx_print_note(ctx, &note);
+    } else if (!np_backend_can(&ctx->be, NP_OP_MOVE_MEMORY)) {
         if (ctx->json)
             np_ctx_json_note("memory already allocated does not move, only "
                              "new allocations follow the node affinity");
@@ -281,7 +284,6 @@ out:
 static int reset_guest(struct np_ctx *ctx, struct np_plan *plan,
                        const struct np_guest *g)
 {
-    const struct np_backend_ops *ops = ctx->be.ops;
     struct np_plan_guest *pg;
     unsigned int v;
     int rc;
@@ -289,12 +291,12 @@ static int reset_guest(struct np_ctx *ctx, struct np_plan *plan,
     rc = np_ctx_plan_guest(ctx, plan, g, &pg);
     for (v = 0; !rc && v < g->nr_vcpus; v++) {
         rc = np_topo_all_cpus(&ctx->snap.topo, &pg->hard[v]);
-        if (!rc && (ops->caps & NP_CAP_SOFT_AFFINITY))
+        if (!rc && ctx->be.ops->soft_affinity)
             rc = np_topo_all_cpus(&ctx->snap.topo, &pg->soft[v]);
     }
-    if (!rc && (ops->caps & NP_CAP_EMULATOR) && ops->set_emulator_affinity)
+    if (!rc && np_backend_can(&ctx->be, NP_OP_SET_EMULATOR_AFFINITY))
         rc = np_topo_all_cpus(&ctx->snap.topo, &pg->emulator);
-    if (!rc && (ops->caps & NP_CAP_NODE_AFFINITY))
+    if (!rc && np_backend_can(&ctx->be, NP_OP_SET_NODE_AFFINITY))
         pg->node_affinity_auto = true;
     return rc;
 }
@@ -321,8 +323,6 @@ int main_reset(struct np_ctx *ctx, int argc, char **argv)
         rc = np_ctx_begin_write(ctx, "reset");
         if (!rc)
             rc = np_ctx_load(ctx, NP_WANT_GUESTS);
-        if (!rc)
-            rc = np_ctx_check_write(ctx);
     }
     if (rc)
         return rc;
@@ -370,9 +370,7 @@ int main_emulatorpin(struct np_ctx *ctx, int argc, char **argv)
     rc = load_for_write(ctx, "emulator-pin", argv[1], &g);
     if (rc)
         return rc;
-    rc = need_cap(ctx, NP_CAP_EMULATOR,
-                  "pin emulator threads: it has none (Xen's device models "
-                  "are domains of their own)");
+    rc = need_op(ctx, NP_OP_SET_EMULATOR_AFFINITY);
     if (rc)
         return rc;
     np_cpumap_init(&cpus);
@@ -441,7 +439,7 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
     rc = load_for_write(ctx, name, argv[1], &g);
     if (rc)
         return rc;
-    rc = need_cap(ctx, NP_CAP_SCHED, "set scheduler parameters");
+    rc = need_op(ctx, NP_OP_SET_SCHED);
     if (rc)
         return rc;
     if (ctx->dry_run && !ctx->json) {

@@ -172,6 +172,9 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
+    rc = np_ctx_measure(ctx, false);
+    if (rc)
+        return rc;
     if (svg || html)
         return np_map_picture(ctx, html != NULL, svg ? svg : html);
     if (ctx->json) {
@@ -395,9 +398,6 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
                           hard_str);
         goto out;
     }
-    rc = np_ctx_check_write(ctx);
-    if (rc)
-        goto out;
     if (!g) {
         /* a source without guests: the name cannot be found */
         g = np_ctx_find_guest(ctx, dom);
@@ -406,16 +406,16 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
             goto out;
         }
     }
-    if (soft && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY)) {
+    if (soft && !ctx->be.ops->soft_affinity) {
         rc = np_ctx_error(NP_EXIT_FAILED, "the %s backend has no soft affinity",
                           ctx->be.ops->name);
         goto out;
     }
     first = vcpu < 0 ? 0 : vcpu;
     last = vcpu < 0 ? (int)g->nr_vcpus - 1 : vcpu;
-    ctx->be.force = force;
+    ctx->write_flags = force ? NP_WRITE_FORCE : 0;
     rc = pin_vcpus(ctx, g, first, last, hard, soft);
-    ctx->be.force = false;
+    ctx->write_flags = 0;
     if (!rc && ctx->json)
         rc = pin_json(ctx, g, dom, vcpu, hard, soft, rc);
 out:

@@ -148,7 +148,13 @@ int main_watch(struct np_ctx *ctx, int argc, char **argv)
     rc = parse_args(&w, argc, argv);
     if (rc >= 0)
         return rc;
+    /* one state directory for the lock and the history, as every other
+     * writer of this host finds it (np_ctx_state_dir()) */
+    if (w.state_dir)
+        ctx->state_dir = w.state_dir;
+    w.state_dir = np_ctx_state_dir(ctx);
     w.dry_run = w.dry_run || ctx->dry_run;
+    ctx->dry_run = w.dry_run; /* np_ctx_load() checks a writing source */
     w.json = w.json || ctx->json;
     if (ctx->topology)
         return np_ctx_error(NP_EXIT_USAGE,
@@ -159,13 +165,6 @@ int main_watch(struct np_ctx *ctx, int argc, char **argv)
         return rc;
     if (load_policy(&w, &w.pol, &err)) {
         rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
-        goto out;
-    }
-    if (!w.dry_run && !(ctx->be.ops->caps & NP_CAP_WRITE)) {
-        rc = np_ctx_error(NP_EXIT_USAGE,
-                          "the %s backend cannot change this host: use "
-                          "--dry-run",
-                          ctx->be.ops->name);
         goto out;
     }
 

@@ -271,6 +271,7 @@ int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
     opts.history = ctx->hist;
     opts.command = ctx->cmdline;
     opts.move_memory = move_memory;
+    opts.write_flags = ctx->write_flags;
     opts.progress = np_progress;
     snprintf(what, sizeof(what), "%.*s", (int)strcspn(ctx->cmdline, " "),
              ctx->cmdline);
@@ -278,8 +279,10 @@ int np_ctx_apply(struct np_ctx *ctx, const struct np_plan *plan,
     rc = np_plan_apply(&ctx->be, &ctx->snap, plan, &opts, &rep, &err);
     np_progress_end();
     if (rep.note[0]) {
-        snprintf(ctx->be.note, sizeof(ctx->be.note), "%s", rep.note);
-        np_ctx_print_note(ctx);
+        struct np_note note;
+
+        snprintf(note.text, sizeof(note.text), "%s", rep.note);
+        np_ctx_print_note(ctx, &note);
     }
     if (rep_out)
         *rep_out = rep;

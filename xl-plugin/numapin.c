@@ -24,57 +24,85 @@
 struct cmd_spec {
     const char *name;
     int (*fn)(struct np_ctx *ctx, int argc, char **argv);
+    unsigned int flags; /* NP_CMD_* */
     const char *usage;
     const char *help;
 };
 
+/*
+ * The command table, as xl's (tools/xl/xl_cmdtable.c).  To add a command:
+ * write int main_NAME(struct np_ctx *ctx, int argc, char **argv) in the
+ * cmd_*.c file of its family (declared in numapin.h), and add one entry
+ * here:
+ *
+ *   {"name", main_name, FLAGS, "USAGE", "HELP"},
+ *
+ * FLAGS say what main() checks once, so that no command checks it itself:
+ *   NP_CMD_WRITES   it changes the host: unless -N is given, a source that
+ *                   cannot be written (a --topology file, a captured tree,
+ *                   a backend that never writes) is refused as soon as
+ *                   np_ctx_load() has read the host;
+ *   NP_CMD_DRY_RUN  it implements -N: prints what it would change and
+ *                   changes nothing.  A command that writes without it
+ *                   refuses -N.  A command that never writes honours -N
+ *                   (it changes nothing either way): give it neither flag.
+ * The command parses its own arguments with NP_FOREACH_OPT (numapin.h),
+ * reads the host with np_ctx_load() and prints; USAGE and HELP are also
+ * what `numapin help CMD` and the bash completion show.
+ */
 static const struct cmd_spec cmd_table[] = {
-    {"info", main_info, "[-n|--numa]",
+    {"info", main_info, 0, "[-n|--numa]",
      "Show the host as `xl info` does; -n adds the cpu_topology and\n"
      "numa_info tables of `xl info -n`."},
-    {"nodeinfo", main_nodeinfo, "", "Show the host as `virsh nodeinfo` does."},
-    {"capabilities", main_capabilities, "",
+    {"nodeinfo", main_nodeinfo, 0, "",
+     "Show the host as `virsh nodeinfo` does."},
+    {"capabilities", main_capabilities, 0, "",
      "Print the host's NUMA topology as libvirt capabilities XML."},
-    {"freecell", main_freecell, "[--all | NODE]",
+    {"freecell", main_freecell, 0, "[--all | NODE]",
      "Show free memory as `virsh freecell` does: the total, one NODE, or\n"
      "every node with --all."},
-    {"cpulist", main_cpulist, "CPULIST",
+    {"cpulist", main_cpulist, 0, "CPULIST",
      "Print the canonical form of a cpu-list on this host, e.g.\n"
      "`numapin cpulist 0-3,^2` prints `0-1,3`.  Accepts xl's syntax\n"
      "(all, 0-3,^2, node:1, nodes:0-1) and libvirt's (1-3,5,6-8,^2)."},
-    {"vcpu-list", main_vcpulist, "[DOM...]",
+    {"vcpu-list", main_vcpulist, 0, "[DOM...]",
      "List the vCPUs of every guest (or of DOM...) in `xl vcpu-list`'s\n"
      "layout, and warn on stderr where two guests' pins overlap."},
-    {"vcpuinfo", main_vcpuinfo, "DOM",
+    {"vcpuinfo", main_vcpuinfo, 0, "DOM",
      "Show DOM's vCPUs as `virsh vcpuinfo` does."},
-    {"vcpu-pin", main_vcpupin, "[-f] DOM VCPU|all HARD [SOFT]",
+    {"vcpu-pin", main_vcpupin, NP_CMD_WRITES | NP_CMD_DRY_RUN,
+     "[-f] DOM VCPU|all HARD [SOFT]",
      "Set the hard (and soft) affinity of a vCPU, or of all of DOM's vCPUs.\n"
      "HARD or SOFT may be `-` to keep that map.  With -N, print the maps\n"
      "as `xl -N vcpu-pin` does and change nothing.  -f (one vCPU only)\n"
      "also clears a pin the guest kernel made for itself (Xen)."},
-    {"map", main_map, "[--svg FILE | --html FILE]",
+    {"map", main_map, 0, "[--svg FILE | --html FILE]",
      "Show every physical CPU by node and core with the vCPUs pinned to\n"
      "it and how many others may float onto it, and warn where two\n"
      "guests' pins share a CPU.  --svg FILE or --html FILE draws it:\n"
      "nodes, L3 groups, cores and threads as boxes, each guest a colour,\n"
      "pins filled, pins to a set dashed, floating vCPUs counted, overlaps\n"
      "framed in red, memory per node as bars (FILE - : standard output)."},
-    {"numatune", main_numatune, "DOM NODES|auto [--migrate]",
+    {"numatune", main_numatune, NP_CMD_WRITES | NP_CMD_DRY_RUN,
+     "DOM NODES|auto [--migrate]",
      "Set where DOM's memory may come from (its node affinity); auto\n"
      "gives it back to the hypervisor.  Nodes without memory are refused.\n"
-     "On Xen memory already allocated does not move; on KVM --migrate\n"
-     "moves it (migrate_pages) after pinning the guest to those nodes."},
-    {"reset", main_reset, "DOM|--all",
+     "--migrate moves the memory already allocated: on KVM with\n"
+     "migrate_pages after pinning the guest to those nodes; on Xen by a\n"
+     "live migration to the same host (libxl, in numapin): the guest keeps\n"
+     "its name and gets a new id; refused when NODES cannot hold a copy,\n"
+     "for dom0 and for devices that cannot migrate.  `undo` moves it back."},
+    {"reset", main_reset, NP_CMD_WRITES | NP_CMD_DRY_RUN, "DOM|--all",
      "Unpin: every vCPU of DOM (or of every guest) back to all CPUs, hard\n"
      "and soft, and node affinity back to auto."},
-    {"emulator-pin", main_emulatorpin, "DOM CPULIST",
-     "KVM: pin the QEMU threads of DOM that are not vCPUs."},
-    {"sched-cap", main_schedcap, "DOM PERCENT",
+    {"emulator-pin", main_emulatorpin, NP_CMD_WRITES | NP_CMD_DRY_RUN,
+     "DOM CPULIST", "KVM: pin the QEMU threads of DOM that are not vCPUs."},
+    {"sched-cap", main_schedcap, NP_CMD_WRITES | NP_CMD_DRY_RUN, "DOM PERCENT",
      "Cap DOM's CPU use at PERCENT of one CPU (0: no cap), as\n"
      "`xl sched-credit -c` does."},
-    {"sched-weight", main_schedweight, "DOM WEIGHT",
-     "Set DOM's scheduler weight (1-65535; the default is 256)."},
-    {"place", main_place,
+    {"sched-weight", main_schedweight, NP_CMD_WRITES | NP_CMD_DRY_RUN,
+     "DOM WEIGHT", "Set DOM's scheduler weight (1-65535; the default is 256)."},
+    {"place", main_place, 0,
      "--vcpus N --memory SIZE [--policy P] [--overcommit N] [options]",
      "Where would a new guest go?  Prints the node(s), a CPU per vCPU, the\n"
      "memory per node and the reasons, then an xl.cfg cpus= line and a\n"
@@ -93,7 +121,7 @@ static const struct cmd_spec cmd_table[] = {
      "  --cpupool NAME   inside that cpupool (Xen; default Pool-0)\n"
      "  -q               no reasons\n"
      "See docs/placement.md."},
-    {"plan", main_plan,
+    {"plan", main_plan, 0,
      "[--all | DOM...] [-o PLAN.json] [--policy P] [--overcommit N] "
      "[...]",
      "Plan where existing guests should live: every guest (--all, the\n"
@@ -101,30 +129,40 @@ static const struct cmd_spec cmd_table[] = {
      "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
      "Guests already well placed stay; each move says why and its cost.\n"
      "A guest that fits nowhere is listed and the exit status is 3.\n"
+     "Memory is measured first (as numastat); --no-measure estimates it\n"
+     "from each guest's node affinity and the plan says so.\n"
      "  --rebalance      the best layout, whatever it moves\n"
      "  --max-move SIZE  ... moving at most SIZE of memory\n"
      "--policy, --overcommit, --reserve, --soft, -q: as for place."},
-    {"apply", main_apply,
-     "PLAN.json | --all | DOM... [--no-move] [--state-dir DIR]",
+    {"apply", main_apply, NP_CMD_WRITES | NP_CMD_DRY_RUN,
+     "PLAN.json | --all | DOM... [--no-move] [--no-measure] [--state-dir DIR]",
      "Apply a saved plan, or a fresh one, atomically: the guests' current\n"
      "maps go to a journal in DIR (default /var/lib/numapin, or\n"
      "$NUMAPIN_STATE_DIR) first; on any failure every change is put back.\n"
      "On KVM memory is moved after pinning (--no-move keeps it); on Xen\n"
      "only the node affinity is set: memory already allocated does not\n"
      "move.  With -N, print the changes and make none."},
-    {"undo", main_undo, "[--state-dir DIR]",
-     "Put back what the last apply changed (the journal); undo again to\n"
-     "re-apply."},
-    {"history", main_history, "[--state-dir DIR]",
+    {"undo", main_undo, NP_CMD_WRITES | NP_CMD_DRY_RUN,
+     "[N | --to ID] [--state-dir DIR]",
+     "Revert the newest change that is not undone (see `numapin\n"
+     "history`), or the N newest, or every change back to ID included;\n"
+     "refused when the host changed since in a way that conflicts.  The\n"
+     "undo is a change of its own: undo it to re-apply.  With -N, print\n"
+     "what it would put back."},
+    {"history", main_history, 0, "[--state-dir DIR]",
      "List the changes numapin made to this host, oldest first: id, time,\n"
      "state, user, guests and command; `undo` reverts them."},
-    {"persist", main_persist, "DOM --xl-config FILE",
+    {"persist", main_persist, NP_CMD_DRY_RUN,
+     "DOM --xl-config FILE | DOM --libvirt-xml FILE",
      "Write DOM's current placement into its xl.cfg FILE (cpus= and\n"
      "cpus_soft=, one cpu-list per vCPU) so that it survives a reboot;\n"
      "every other line stays as it was.  The old file is kept as\n"
      "FILE.bak, and FILE is replaced atomically.  With -N, print the new\n"
-     "file and change nothing."},
-    {"watch", main_watch,
+     "file and change nothing.  --libvirt-xml FILE does the same for a\n"
+     "libvirt domain XML (a virsh dumpxml file): <vcpu cpuset>, the\n"
+     "<vcpupin>s of <cputune> and <numatune>'s <memory nodeset>, every\n"
+     "other element and comment kept."},
+    {"watch", main_watch, NP_CMD_WRITES | NP_CMD_DRY_RUN,
      "[--policy FILE] [--once] [--dry-run] [--json] [--state-dir DIR]",
      "Keep the host placed: place every guest that appears, as `plan GUEST`\n"
      "and `apply` would, and leave the others.  Runs in the foreground\n"
@@ -136,7 +174,7 @@ static const struct cmd_spec cmd_table[] = {
      "  --json           one JSON object per line\n"
      "SIGTERM finishes the guest being placed and exits 0; `numapin undo`\n"
      "reverses the last placement."},
-    {"create", main_create,
+    {"create", main_create, NP_CMD_WRITES | NP_CMD_DRY_RUN,
      "[--policy FILE] [--persist] [--wait S] [--state-dir DIR] CONFIG "
      "[xl create options]",
      "Xen: place a new guest before its memory exists.  Under the writer\n"
@@ -148,10 +186,16 @@ static const struct cmd_spec cmd_table[] = {
      "CONFIG with cpus= of its own is created as it is.  --policy: a watch\n"
      "policy file (policy, overcommit, pin, reserve, guest rules).  With\n"
      "-N, print the plan and the copy and start nothing."},
-    {"dump", main_dump, "",
+    {"numastat", main_numastat, 0, "[DOM...]",
+     "Show where each guest's memory is, per node, as `numastat -p` does:\n"
+     "MiB per node, the total, and the share local to the guest's vCPUs.\n"
+     "Xen: the hypervisor's count (debug key 'u', read from the console\n"
+     "ring); KVM: /proc/PID/numa_maps or the guest's memory.numa_stat.\n"
+     "--json gives memory_per_node_kib, total_kib, local_pct, source."},
+    {"dump", main_dump, 0, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},
-    {"fleet", main_fleet,
+    {"fleet", main_fleet, 0,
      "place --vcpus N --memory SIZE [options] SNAPSHOT...|DIR | report "
      "SNAPSHOT...|DIR",
      "Offline, over host snapshots (`numapin dump` of each host):\n"
@@ -248,8 +292,23 @@ static int unknown_cmd(const char *name)
  * is named as such rather than answered with a bare usage line.  Returns
  * -1 to go on, or an exit code.
  */
+/* Does the command's usage line name opt as one of its own options
+ * ("[--json]" in watch's)? */
+static bool cmd_has_option(const struct cmd_spec *c, const char *opt)
+{
+    const char *p;
+    size_t len = strlen(opt);
+
+    for (p = c->usage; (p = strstr(p, opt)); p += len)
+        if ((p == c->usage || strchr(" [|(", p[-1])) &&
+            !(p[len] == '-' || (p[len] >= 'a' && p[len] <= 'z')))
+            return true;
+    return false;
+}
+
 static int check_global_after_cmd(int argc, char **argv)
 {
+    const struct cmd_spec *c = find_cmd(argv[0]);
     static const char *const globals[] = {
         "--json",  "--topology", "--root", "--qmp", "--pid",
         "--color", "--version",  "-N",     "-c",
@@ -264,7 +323,8 @@ static int check_global_after_cmd(int argc, char **argv)
             size_t len = strlen(globals[k]);
 
             if (strncmp(argv[i], globals[k], len) ||
-                (argv[i][len] && argv[i][len] != '='))
+                (argv[i][len] && argv[i][len] != '=') ||
+                (c && cmd_has_option(c, globals[k])))
                 continue;
             /* watch takes --json and -N after it too (its usage says
              * `watch [--json]`); no other command has an option of these
@@ -363,7 +423,7 @@ int np_ctx_commit(struct np_ctx *ctx)
 
     if (!ctx->be_open || !ctx->be.ops->commit)
         return 0;
-    rc = ctx->be.ops->commit(&ctx->be, &err);
+    rc = np_backend_commit(&ctx->be, &err);
     if (rc)
         np_ctx_error(NP_EXIT_FAILED, "the changes did not reach the host: %s",
                      err.msg[0] ? err.msg : strerror(-rc));
@@ -380,8 +440,8 @@ int np_ctx_check_write(struct np_ctx *ctx)
         return np_ctx_error(NP_EXIT_USAGE,
                             "'%s' is a captured tree: numapin changes only the "
                             "host it runs on (root /) or a test:FILE",
-                            ctx->be.root ? ctx->be.root : "?");
-    if (!ctx->be_open || !(ctx->be.ops->caps & NP_CAP_WRITE))
+                            ctx->be_arg ? ctx->be_arg : "?");
+    if (!ctx->be_open || !ctx->be.ops->writes)
         return np_ctx_error(NP_EXIT_USAGE,
                             "the %s backend cannot change a host: use a live "
                             "backend or -c test:FILE",
@@ -427,6 +487,49 @@ int np_cmd_getopt_help(int argc, char **argv, const char *cmd)
         }
     }
     return -1;
+}
+
+int np_getopt(int argc, char **argv, const char *shortopts,
+              const struct option *longopts, const char *cmd)
+{
+    static const struct option none[] = {{NULL, 0, NULL, 0}};
+    char spec[64];
+    const char *tok;
+    size_t len;
+    int opt, idx = -1;
+
+    /* ':' first: a missing value is told apart from an unknown option */
+    snprintf(spec, sizeof(spec), ":%s", shortopts);
+    opterr = 0;
+    opt = getopt_long(argc, argv, spec, longopts ? longopts : none, &idx);
+    if (opt == -1)
+        return -1;
+    if (opt == '?' || opt == ':') {
+        char shortopt[3] = {'-', (char)optopt, '\0'};
+
+        tok = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        if (strncmp(tok, "--", 2) && optopt > ' ' && optopt < 127)
+            tok = shortopt; /* a short option, maybe inside "-qx" */
+        len = strcspn(tok, "=");
+        if (opt == ':')
+            np_usage_error(cmd, "option '%.*s' needs a value", (int)len, tok);
+        else
+            np_usage_error(cmd, "unknown option '%.*s'", (int)len, tok);
+        return NP_OPT_FAIL;
+    }
+    if (idx >= 0) {
+        /* getopt_long takes "--mig" for "--migrate": numapin does not */
+        tok = argv[optind - 1];
+        if (longopts[idx].has_arg && optarg == tok && optind >= 2)
+            tok = argv[optind - 2];
+        len = strcspn(tok, "=");
+        if (len != strlen(longopts[idx].name) + 2 ||
+            strncmp(tok + 2, longopts[idx].name, len - 2)) {
+            np_usage_error(cmd, "unknown option '%.*s'", (int)len, tok);
+            return NP_OPT_FAIL;
+        }
+    }
+    return opt;
 }
 
 static void help_main(FILE *f)
@@ -512,12 +615,12 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
     }
     ctx->be.ops = backend_table[i];
     ctx->be.priv = NULL;
-    ctx->be.root = ctx->root;
     ctx->be.qmp = ctx->qmp;
     ctx->be.pid = ctx->pid;
     ctx->be.batch = true; /* main() commits once, after the command */
-    if (!arg && !strcmp(name, "kvm"))
+    if (!arg && ctx->be.ops->arg_is_root)
         arg = ctx->root;
+    ctx->be_arg = arg;
     rc = ctx->be.ops->open(&ctx->be, arg, err);
     if (rc)
         return rc;
@@ -558,18 +661,16 @@ static int load_topology_file(struct np_ctx *ctx, struct np_err *err)
 static int fill_ident(struct np_ctx *ctx)
 {
     struct np_host_ident *id = &ctx->snap.ident;
-    const char *name = ctx->be.ops->name, *base, *root = ctx->be.root;
+    const struct np_backend_ops *ops = ctx->be.ops;
+    const char *base, *root = ops->arg_is_root ? ctx->be_arg : NULL;
     char *release = NULL, *s = NULL;
     int rc;
 
-    if (!root && ctx->backend && strchr(ctx->backend, ':'))
-        root = strchr(ctx->backend, ':') + 1;
-
-    rc = np_ident_set(&id->backend, name);
-    if (!rc && strcmp(name, "test"))
+    rc = np_ident_set(&id->backend, ops->name);
+    if (!rc && !ops->demo)
         rc = np_ident_read_local(id, root);
-    if (!rc && !strcmp(name, "kvm")) {
-        rc = np_ident_set(&id->hypervisor, "kvm");
+    if (!rc && ops->linux_host) {
+        rc = np_ident_set(&id->hypervisor, ops->name);
         if (!rc)
             rc = np_ident_linux_release(root, &release);
         if (!rc && release)
@@ -578,8 +679,8 @@ static int fill_ident(struct np_ctx *ctx)
     if (!rc && !id->hostname) {
         /* a test file or a captured tree without a name: its own name */
         base = "localhost";
-        if (!strcmp(name, "test") && ctx->backend && strchr(ctx->backend, ':'))
-            base = strchr(ctx->backend, ':') + 1;
+        if (ops->demo && ctx->be_arg)
+            base = ctx->be_arg;
         else if (root)
             base = root;
         s = strdup(base);
@@ -606,6 +707,15 @@ static int fill_ident(struct np_ctx *ctx)
     return rc;
 }
 
+/* The one check of a writing command (NP_CMD_WRITES), once the host is
+ * read: can this source be written?  Not under -N. */
+static int check_cmd_write(struct np_ctx *ctx)
+{
+    if (!(ctx->cmd_flags & NP_CMD_WRITES) || ctx->dry_run)
+        return 0;
+    return np_ctx_check_write(ctx);
+}
+
 int np_ctx_load(struct np_ctx *ctx, enum np_want want)
 {
     struct np_err err = {""};
@@ -627,21 +737,21 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
                                 "with \"guests\", or a live backend)",
                                 ctx->topology);
         ctx->loaded = true;
-        return 0;
+        return check_cmd_write(ctx);
     }
     rc = open_backend(ctx, &err);
     if (rc)
         return np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
                             "%s", err.msg);
-    rc = ctx->be.ops->read_host(&ctx->be, &ctx->snap, &err);
+    rc = np_backend_read_host(&ctx->be, &ctx->snap, &err);
     if (!rc && want != NP_WANT_HOST) {
-        if (!(ctx->be.ops->caps & NP_CAP_GUESTS)) {
+        if (!np_backend_can(&ctx->be, NP_OP_READ_GUESTS)) {
             if (want == NP_WANT_GUESTS)
                 return np_ctx_error(NP_EXIT_FAILED,
                                     "the %s backend cannot list guests yet",
                                     ctx->be.ops->name);
         } else {
-            rc = ctx->be.ops->read_guests(&ctx->be, &ctx->snap, &err);
+            rc = np_backend_read_guests(&ctx->be, &ctx->snap, &err);
         }
     }
     if (rc)
@@ -652,7 +762,7 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
         return np_ctx_error(NP_EXIT_FAILED, "out of memory");
     ctx->loaded = true;
     np_ctx_print_hw_notes(&ctx->snap.topo);
-    return 0;
+    return check_cmd_write(ctx);
 }
 
 const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom)
@@ -707,7 +817,7 @@ const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom)
 
 void np_ctx_banner(const struct np_ctx *ctx)
 {
-    if (ctx->loaded && ctx->snap.backend && !strcmp(ctx->snap.backend, "test"))
+    if (ctx->loaded && ctx->be_open && ctx->be.ops->demo)
         printf("# %s, not a live host\n", ctx->snap.topo.source
                                               ? ctx->snap.topo.source
                                               : "numapin test backend");
@@ -854,6 +964,7 @@ int main(int argc, char **argv)
     cmd = find_cmd(argv[optind]);
     if (!cmd)
         return unknown_cmd(argv[optind]);
+    ctx.cmd_flags = cmd->flags;
     if (ctx.json && np_cmd_wants_help(argc - optind, argv + optind))
         return np_ctx_no_json(&ctx, cmd->name,
                               "--help prints text for people (see "
@@ -863,6 +974,11 @@ int main(int argc, char **argv)
     ctx.cmdline = cmdline ? cmdline : cmd->name;
     if (rc < 0)
         rc = check_global_after_cmd(argc - optind, argv + optind);
+    if (rc < 0 && ctx.dry_run && (cmd->flags & NP_CMD_WRITES) &&
+        !(cmd->flags & NP_CMD_DRY_RUN))
+        rc = np_ctx_error(NP_EXIT_USAGE,
+                          "%s has no dry run: leave out -N to run it",
+                          cmd->name);
     if (rc < 0)
         rc = cmd->fn(&ctx, argc - optind, argv + optind);
     if (np_ctx_commit(&ctx))

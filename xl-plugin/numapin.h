@@ -10,6 +10,7 @@
 #ifndef NUMAPIN_H
 #define NUMAPIN_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -38,6 +39,9 @@ struct np_ctx {
     const char *qmp;       /* --qmp SOCKET (kvm) */
     long pid;              /* --pid PID (kvm) */
     struct np_backend be;  /* opened by np_ctx_load() unless topology */
+    const char *be_arg;    /* the ARG it was opened with (file, root) */
+    unsigned int cmd_flags; /* the command's NP_CMD_* (numapin.c) */
+    unsigned int write_flags; /* NP_WRITE_* of np_ctx_apply() (vcpu-pin -f) */
     bool be_open;
     struct np_snapshot snap;
     bool loaded;
@@ -47,6 +51,12 @@ struct np_ctx {
     const char *cmdline;        /* the command and its arguments, escaped */
     struct np_lock lock;        /* held from before the read to the end */
     struct np_history *hist;    /* the state directory's, under the lock */
+};
+
+/* What a command is, in the command table (numapin.c). */
+enum {
+    NP_CMD_WRITES = 1u << 0,  /* changes the host: main checks the source */
+    NP_CMD_DRY_RUN = 1u << 1, /* implements -N */
 };
 
 /* What a command needs besides the host. */
@@ -86,12 +96,62 @@ int np_usage(const char *cmd);
  * a demo is never mistaken for a live host. */
 void np_ctx_banner(const struct np_ctx *ctx);
 
+/*
+ * The one option idiom of every command (as xl's SWITCH_FOREACH_OPT):
+ * getopt_long over the command's argv, options and operands in any order,
+ * "--" ends the options, long options only by their whole name.  Use as
+ *
+ *     static const struct option opts[] = {
+ *         {"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+ *     int opt;
+ *
+ *     NP_FOREACH_OPT(opt, "f", opts, "vcpu-pin") {
+ *     case 'f':
+ *         force = true;
+ *         break;
+ *     }
+ *     NP_OPERANDS();
+ *     ... argv[1] .. argv[argc - 1] are the operands, argv[0] the command
+ *
+ * An unknown option or one without its value prints a usage error naming
+ * it and the command returns NP_EXIT_USAGE (-h/--help is answered by main
+ * before the command runs).  np_getopt() returns the option, -1 at the
+ * end, or NP_OPT_FAIL after printing the error.
+ */
+#define NP_OPT_FAIL (-2)
+int np_getopt(int argc, char **argv, const char *shortopts,
+              const struct option *longopts, const char *cmd);
+#define NP_FOREACH_OPT(opt, shortopts, longopts, cmd)                          \
+    for (optind = 0; ((opt) = np_getopt(argc, argv, (shortopts), (longopts),   \
+                                        (cmd))) != -1;)                        \
+        if ((opt) == NP_OPT_FAIL)                                              \
+            return NP_EXIT_USAGE;                                              \
+        else                                                                   \
+            switch (opt)
+
+/* After NP_FOREACH_OPT: argv[1] .. argv[argc - 1] become the operands
+ * (getopt moved them after the options), argv[0] stays the command. */
+#define NP_OPERANDS()                                                          \
+    do {                                                                       \
+        argv[optind - 1] = argv[0];                                            \
+        argv += optind - 1;                                                    \
+        argc -= optind - 1;                                                    \
+    } while (0)
+
 /* Parse the -h/--help option of a command; returns -1 to continue, or an
  * exit code. */
 int np_cmd_getopt_help(int argc, char **argv, const char *cmd);
 
-/* Print and clear the backend's note about the last write, if any. */
-void np_ctx_print_note(struct np_ctx *ctx);
+/* Print the note of a write ("numapin: note: ..."), if any. */
+void np_ctx_print_note(struct np_ctx *ctx, const struct np_note *note);
+
+/*
+ * Measure where each guest's memory is (np_backend_measure_memory()) into
+ * ctx->snap, after np_ctx_load().  With a --topology file, its numbers
+ * stand.  required: a failure is an error (returns its exit code after
+ * printing it); else a warning, and 0.
+ */
+int np_ctx_measure(struct np_ctx *ctx, bool required);
 
 /*
  * Every command that changes a host calls this before np_ctx_load(): it
@@ -179,6 +239,26 @@ void np_progress(unsigned int done, unsigned int total);
 void np_progress_clear(void);
 void np_progress_end(void);
 
+/* cmd_numastat.c: memory positions for plan and apply: measured (a
+ * failure is a warning: the solver then estimates), or with no_measure
+ * estimated from the node affinity where not known.  0 or an exit code. */
+int np_ctx_memory_for_plan(struct np_ctx *ctx, bool no_measure);
+/* After an apply of plan: measure again and print each guest's local
+ * share before (ctx->snap), planned and now. */
+struct np_plan;
+void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
+                           bool no_measure);
+
+/* cmd_migrate.c: numatune --migrate by relocation (Xen), and its undo.
+ * Exit codes, after printing. */
+struct np_plan;
+int np_numatune_relocate(struct np_ctx *ctx, const struct np_guest *g,
+                         const struct np_cpumap *nodes);
+/* undo: when the newest change that can be undone is a relocation (its
+ * record's guest has another id after), migrate the guest back and set
+ * *handled; returns an exit code (0 when not handled). */
+int np_undo_relocation(struct np_ctx *ctx, bool *handled);
+
 /* ---- cli_json.c: --json documents (common/fmt_json_cmd.h) ---- */
 struct json_object;
 /* A new document for cmd ("dry_run": true under -N); NULL when out of
@@ -224,6 +304,8 @@ int main_place(struct np_ctx *ctx, int argc, char **argv);
 int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
+int main_numastat(struct np_ctx *ctx, int argc, char **argv);
+
 int main_history(struct np_ctx *ctx, int argc, char **argv);
 int main_watch(struct np_ctx *ctx, int argc, char **argv);
 int main_create(struct np_ctx *ctx, int argc, char **argv);

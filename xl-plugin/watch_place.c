@@ -148,7 +148,9 @@ static void seen_sweep(struct np_watch *w, const struct np_snapshot *snap)
         }
         if (s->cpus)
             np_watch_log(w, "gone", s->name, s->id,
-                         "its CPUs %s are free for the next guest", s->cpus);
+                         "its CPU%s %s %s free for the next guest",
+                         strpbrk(s->cpus, ",-") ? "s" : "", s->cpus,
+                         strpbrk(s->cpus, ",-") ? "are" : "is");
         else if (!s->pending)
             np_watch_log(w, "gone", s->name, s->id, "it no longer exists");
         seen_free(s);
@@ -468,7 +470,7 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
         w->nr_left++;
         goto out;
     }
-    if (d.pin == NP_PIN_SOFT && !(ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY)) {
+    if (d.pin == NP_PIN_SOFT && !ctx->be.ops->soft_affinity) {
         np_watch_log(w, "not-placed", g->name, g->id,
                      "the policy asks for soft pins and the %s backend has "
                      "no soft affinity",
@@ -476,7 +478,8 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
         w->nr_failed++;
         goto out;
     }
-    memory_stays = !(ctx->be.ops->caps & NP_CAP_MOVE_MEMORY) || !d.move_memory;
+    memory_stays =
+        !np_backend_can(&ctx->be, NP_OP_MOVE_MEMORY) || !d.move_memory;
     if (d.nodes) {
         rc = np_nodelist_parse(&snap->topo, d.nodes, &nodes, &err);
         if (rc) {
@@ -528,7 +531,7 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
         goto out;
     }
     /* Hard pins: a soft placement (libxl's) would point elsewhere. */
-    if (d.pin == NP_PIN_HARD && (ctx->be.ops->caps & NP_CAP_SOFT_AFFINITY)) {
+    if (d.pin == NP_PIN_HARD && ctx->be.ops->soft_affinity) {
         struct np_cpumap soft;
         bool replaced = false;
 
@@ -570,8 +573,8 @@ static int place_guest(struct np_watch *w, struct np_guest *g,
         aopts.command = cmdline; /* the history's record of the decision */
         rc = np_plan_apply(&ctx->be, snap, &plan, &aopts, &rep, &err);
         /* each decision reaches the host before the next is made */
-        if (!rc && ctx->be.ops->commit)
-            rc = ctx->be.ops->commit(&ctx->be, &err);
+        if (!rc)
+            rc = np_backend_commit(&ctx->be, &err);
         if (rc) {
             np_watch_log(w, "failed", g->name, g->id, "%s%s",
                          err.msg[0] ? err.msg : strerror(-rc),

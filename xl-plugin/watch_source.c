@@ -232,7 +232,7 @@ int np_watch_source_open(struct np_watch *w, unsigned int interval_ms,
                           spec);
     rc = -ENOTDIR;
     if (!np_watch_kvm_root(w->ctx) || !strcmp(np_watch_kvm_root(w->ctx), "/"))
-        rc = cn_open(src);
+        rc = getenv(NP_WATCH_NO_EVENTS_ENV) ? -ENOSYS : cn_open(src);
     if (!rc) {
         src->name = "proc-connector";
         src->drain = cn_drain;
@@ -246,7 +246,9 @@ int np_watch_source_open(struct np_watch *w, unsigned int interval_ms,
     src->tick = scan_always;
     snprintf(src->desc, sizeof(src->desc),
              "a /proc scan every %u ms (no process events: %s)", interval_ms,
-             rc == -ENOTDIR ? "a captured --root tree" : strerror(-rc));
+             rc == -ENOTDIR  ? "a captured --root tree"
+             : rc == -ENOSYS ? NP_WATCH_NO_EVENTS_ENV " is set"
+                             : strerror(-rc));
     return 0;
 }
 

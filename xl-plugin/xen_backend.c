@@ -213,6 +213,7 @@ static int xen_open(struct np_backend *be, const char *arg, struct np_err *err)
         return rc;
     }
     be->priv = p;
+    be->read_only = false;
     return 0;
 }
 
@@ -229,14 +230,16 @@ static void xen_close(struct np_backend *be)
 
 const struct np_backend_ops np_xen_ops = {
     .name = "xen",
-    .caps = NP_CAP_GUESTS | NP_CAP_SOFT_AFFINITY | NP_CAP_WRITE |
-            NP_CAP_NODE_AFFINITY | NP_CAP_SCHED,
+    .soft_affinity = true,
+    .writes = true,
+    .fixed_dom0 = true,
     .open = xen_open,
     .close = xen_close,
     .read_host = xen_read_host,
     .read_guests = xen_read_guests,
     .set_vcpu_affinity = xen_set_vcpu_affinity,
     .set_node_affinity = xen_set_node_affinity,
-    .move_memory = xen_move_memory,
     .set_sched = xen_set_sched,
+    .measure_memory = np_xen_measure_memory,
+    .relocate = np_xen_relocate,
 };

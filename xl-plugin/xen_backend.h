@@ -14,14 +14,23 @@
  *  - read_guests: every domain (dom0 included), every vCPU up to the
  *    domain's highest id, online or not, with hard and soft affinity, the
  *    domain's node affinity, and its credit/credit2 cap and weight (-1
- *    under other schedulers).  Memory per node is not known (NULL).
+ *    under other schedulers).  Memory per node is not known (NULL)
+ *    until measure_memory fills it.
+ *  - measure_memory (xen_memory.c): sends debug key 'u'
+ *    (libxl_send_debug_keys) and reads Xen's console ring
+ *    (libxl_xen_console_read_start/line/finish) before and after, parses
+ *    the dump the key produced (memdump.h) and gives each domain of the
+ *    snapshot its pages per node, in KiB (mem_source "xen debug key u").
+ *    A domain the dump does not name keeps NULL.  Costs: Xen walks every
+ *    domain's page list under its lock, and the dump goes into the
+ *    console ring, pushing older messages out.
  *    A domain that disappears while it is read is left out.
  *  - set_vcpu_affinity: libxl_set_vcpuaffinity(), or
- *    libxl_set_vcpuaffinity_force() when be->force; a NULL map is kept.
+ *    libxl_set_vcpuaffinity_force() with NP_WRITE_FORCE; a NULL map is kept.
  *    Before the call, the domain's cpupool is read (libxl_domain_info,
  *    libxl_cpupool_info): a hard map with no CPU of that pool is refused
  *    with -EINVAL, and a domain that is gone gives -ESRCH.  After it, the
- *    vCPU is read back (libxl_list_vcpu) and be->note says when Xen keeps
+ *    vCPU is read back (libxl_list_vcpu) and the note says when Xen keeps
  *    another hard map, when the pool narrows the hard map, and when the
  *    soft map is narrowed or left without a CPU by the hard map and pool.
  *    Test only: NUMAPIN_TEST_XEN_DESTROY_AFTER_VCPU=NAME:VCPU destroys
@@ -31,7 +40,7 @@
  *    "reset").
  *  - set_sched: libxl_domain_sched_params_set() for credit and credit2;
  *    -EOPNOTSUPP under other schedulers.
- *  - move_memory: -EOPNOTSUPP (Xen cannot move a live guest's memory).
+ *  - move_memory: none (Xen cannot move a live guest's memory).
  *
  * libxl's log goes through one adapter: errors become the np_err sentence
  * of the failing operation, warnings are printed as "warning: ..." on

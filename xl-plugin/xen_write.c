@@ -99,24 +99,6 @@ static int read_vcpu(struct xen_priv *p, const struct np_guest *g, int vcpu,
     return rc;
 }
 
-/* Append "; " and a formatted sentence to be->note. */
-static void add_note(struct np_backend *be, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void add_note(struct np_backend *be, const char *fmt, ...)
-{
-    size_t len = strlen(be->note);
-    va_list ap;
-
-    if (len && len + 2 < sizeof(be->note)) {
-        memcpy(be->note + len, "; ", 3);
-        len += 2;
-    }
-    va_start(ap, fmt);
-    vsnprintf(be->note + len, sizeof(be->note) - len, fmt, ap);
-    va_end(ap);
-}
-
 /* A cpu-list for messages; "?" when out of memory.  free() it. */
 static char *list_of(const struct np_cpumap *map)
 {
@@ -132,7 +114,7 @@ static char *list_of(const struct np_cpumap *map)
  * within the hard one: say so when the pool narrows a map, or when the
  * soft map is left nothing.
  */
-static void note_effective(struct np_backend *be, const struct np_guest *g,
+static void note_effective(struct np_note *note, const struct np_guest *g,
                            int vcpu, const struct np_cpumap *hard,
                            const struct np_cpumap *soft,
                            const struct np_cpumap *got_hard,
@@ -151,8 +133,9 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
     if (hard && !np_cpumap_equal(hard, got_hard)) {
         a = list_of(hard);
         b = list_of(got_hard);
-        add_note(be, "xen keeps hard affinity %s for vcpu %d of %s, not %s", b,
-                 vcpu, g->name, a);
+        np_note_add(note,
+                    "xen keeps hard affinity %s for vcpu %d of %s, not %s", b,
+                    vcpu, g->name, a);
         free(a);
         free(b);
         a = b = NULL;
@@ -162,11 +145,11 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
     if (hard && !np_cpumap_is_empty(&lost)) {
         a = list_of(&eff_hard);
         b = list_of(&lost);
-        add_note(be,
-                 "vcpu %d of %s runs only on cpus %s: cpus %s of its "
-                 "hard affinity are not in its cpupool '%s' (offline, or in "
-                 "another pool)",
-                 vcpu, g->name, a, b, pool_name);
+        np_note_add(note,
+                    "vcpu %d of %s runs only on cpus %s: cpus %s of its "
+                    "hard affinity are not in its cpupool '%s' (offline, or in "
+                    "another pool)",
+                    vcpu, g->name, a, b, pool_name);
         free(a);
         free(b);
         a = b = NULL;
@@ -177,11 +160,11 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
     if (np_cpumap_is_empty(&eff_soft)) {
         a = list_of(got_soft);
         b = list_of(&eff_hard);
-        add_note(be,
-                 "the soft affinity %s of vcpu %d of %s is unreachable: "
-                 "none of it is in the cpus the vcpu may run on (%s), so "
-                 "only the hard affinity counts",
-                 a, vcpu, g->name, b);
+        np_note_add(note,
+                    "the soft affinity %s of vcpu %d of %s is unreachable: "
+                    "none of it is in the cpus the vcpu may run on (%s), so "
+                    "only the hard affinity counts",
+                    a, vcpu, g->name, b);
     } else if (!np_cpumap_subset(pool, got_soft) &&
                !np_cpumap_subset(got_soft, pool)) {
         /* Part of a real preference (not "all") lost to the pool; a soft
@@ -190,10 +173,10 @@ static void note_effective(struct np_backend *be, const struct np_guest *g,
         np_cpumap_or(&lost, got_soft);
         np_cpumap_andnot(&lost, pool);
         a = list_of(&lost);
-        add_note(be,
-                 "cpus %s of the soft affinity of vcpu %d of %s are "
-                 "not in its cpupool '%s' (offline, or in another pool)",
-                 a, vcpu, g->name, pool_name);
+        np_note_add(note,
+                    "cpus %s of the soft affinity of vcpu %d of %s are "
+                    "not in its cpupool '%s' (offline, or in another pool)",
+                    a, vcpu, g->name, pool_name);
     }
 out:
     free(a);
@@ -248,7 +231,8 @@ static int alloc_cpu_bitmap(struct xen_priv *p, const struct np_cpumap *map,
 
 int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
                           int vcpu, const struct np_cpumap *hard,
-                          const struct np_cpumap *soft, struct np_err *err)
+                          const struct np_cpumap *soft, unsigned int flags,
+                          struct np_note *note, struct np_err *err)
 {
     struct xen_priv *p = xen_priv_of(be);
     libxl_bitmap hard_bm, soft_bm;
@@ -263,7 +247,7 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
     np_cpumap_init(&got_hard);
     np_cpumap_init(&got_soft);
     np_xtl_clear(&p->logger);
-    if (!hard && !soft && !be->force)
+    if (!hard && !soft && !(flags & NP_WRITE_FORCE))
         return 0;
     if (vcpu < 0 || (unsigned int)vcpu >= g->nr_vcpus)
         return np_err_set(err, -EINVAL, "domain '%s' has no vcpu %d", g->name,
@@ -301,7 +285,7 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
         if (rc)
             goto out;
     }
-    if (be->force)
+    if ((flags & NP_WRITE_FORCE))
         rc = np_libxl_set_vcpuaffinity_force(
             p->ctx, (uint32_t)g->id, (uint32_t)vcpu, hard ? &hard_bm : NULL,
             soft ? &soft_bm : NULL);
@@ -326,7 +310,7 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
     /* What Xen keeps, and what the vCPU can use of it.  A read-back that
      * fails (the domain just went away) is no error: the write was made. */
     if (!read_vcpu(p, g, vcpu, nr_bits, &got_hard, &got_soft))
-        note_effective(be, g, vcpu, hard, soft, &got_hard, &got_soft, &pool,
+        note_effective(note, g, vcpu, hard, soft, &got_hard, &got_soft, &pool,
                        pool_name);
     np_xtl_clear(&p->logger);
     rc = 0;
@@ -350,7 +334,8 @@ out:
  * host's nodes only is an explicit affinity, not automatic.
  */
 int xen_set_node_affinity(struct np_backend *be, const struct np_guest *g,
-                          const struct np_cpumap *nodes, struct np_err *err)
+                          const struct np_cpumap *nodes, struct np_note *note,
+                          struct np_err *err)
 {
     struct xen_priv *p = xen_priv_of(be);
     libxl_bitmap bm;
@@ -388,7 +373,7 @@ out:
 }
 
 int xen_set_sched(struct np_backend *be, const struct np_guest *g, int cap,
-                  int weight, struct np_err *err)
+                  int weight, struct np_note *note, struct np_err *err)
 {
     struct xen_priv *p = xen_priv_of(be);
     libxl_domain_sched_params cur, want;
@@ -424,13 +409,4 @@ out:
     libxl_domain_sched_params_dispose(&want);
     libxl_domain_sched_params_dispose(&cur);
     return rc;
-}
-
-int xen_move_memory(struct np_backend *be, const struct np_guest *g,
-                    const struct np_cpumap *from, const struct np_cpumap *to,
-                    struct np_err *err)
-{
-    return np_err_set(err, -EOPNOTSUPP,
-                      "xen cannot move a running guest's memory between "
-                      "nodes");
 }

@@ -125,6 +125,9 @@ rc=$?
 expect_err 1 "'--json' is a global option: give it before the command" \
     $t vcpu-list --json
 expect_err 1 "'-N' is a global option" $t vcpu-pin web1 0 4 -N
+# a command's own option of that name is its own (watch --json)
+"$np" $t watch --once --dry-run --json >/dev/null 2>"$tmp/err"
+grep -q "global option" "$tmp/err" && bad "watch --json refused as global" || ok
 expect_err 1 "missing HARD" $t vcpu-pin web1 0
 expect_err 1 "missing VCPU" $t vcpu-pin web1
 expect_err 1 "too many arguments" $t vcpu-pin web1 0 1 2 3
@@ -141,6 +144,15 @@ expect_err 1 "guest 'web2' does not exist: did you mean 'web1'?" \
 expect_err 1 "guest 'rhel5' does not exist: did you mean 'rhel5xen'?" \
     $t vcpu-pin rhel5 0 1
 expect_err 1 "guest 'zzz' does not exist" $t plan zzz
+
+# --- place --soft: a soft hint, never a hard cpus= or <vcpupin> -----------
+"$np" --topology "$ex/origin-2010.xml" place --vcpus 2 --memory 1G --soft -q \
+    >"$tmp/soft" 2>&1
+grep -q '^  cpus_soft="4-5"$' "$tmp/soft" &&
+    grep -q 'cpus_soft=\["4", "5"\]' "$tmp/soft" &&
+    ! grep -q ' cpus=\|<vcpupin\|cpuset=' "$tmp/soft" &&
+    grep -q "mode='preferred' nodeset='1'" "$tmp/soft" && ok ||
+    { bad "place --soft prints a hard pin"; cat "$tmp/soft"; }
 
 # --- sizes of 0 ---------------------------------------------------------------
 for m in 0 0G 0M 0K; do
@@ -217,7 +229,7 @@ EOF
         [ "$got" = "$want" ] && ok || bad "completion of '$*': '$got', want '$want'"
     }
     ck "vcpu-list vcpu-pin" numapin vcpu-
-    ck "numatune" numapin numa
+    ck "numatune numastat" numapin numa
     ck "--color" numapin --col
     ck "--color=always" numapin --color=alw
     got=$(bash -c ". '$tmp/comp.bash'; c numapin apply --")

@@ -83,8 +83,8 @@ static void be_open(struct np_backend *be, const char *path)
 {
     struct np_err err = {""};
 
+    memset(be, 0, sizeof(*be));
     be->ops = &np_test_ops;
-    be->priv = NULL;
     ck_assert_msg(be->ops->open(be, path, &err) == 0, "%s", err.msg);
 }
 
@@ -114,9 +114,10 @@ START_TEST(open_read)
     char want[200];
 
     ck_assert_str_eq(np_test_ops.name, "test");
-    ck_assert_uint_eq(np_test_ops.caps, NP_CAP_GUESTS | NP_CAP_SOFT_AFFINITY |
-                                            NP_CAP_NODE_AFFINITY |
-                                            NP_CAP_MOVE_MEMORY | NP_CAP_WRITE);
+    ck_assert(np_test_ops.soft_affinity && np_test_ops.writes &&
+              np_test_ops.demo);
+    ck_assert(np_test_ops.read_guests && np_test_ops.set_node_affinity &&
+              np_test_ops.move_memory);
     be_open(&be, ORIGIN);
     be_read(&be, &snap);
     ck_assert_str_eq(snap.backend, "test");
@@ -185,13 +186,14 @@ START_TEST(pin_persists)
     /* the blog's vcpupin: vCPU i to pCPU 4 + i */
     for (vcpu = 0; vcpu < 4; vcpu++) {
         np_test_map(&map, 8, 4 + vcpu, -1);
-        ck_assert_msg(
-            be.ops->set_vcpu_affinity(&be, g, vcpu, &map, NULL, &err) == 0,
-            "%s", err.msg);
+        ck_assert_msg(np_backend_set_vcpu_affinity(&be, g, vcpu, &map, NULL, 0,
+                                                   NULL, &err) == 0,
+                      "%s", err.msg);
     }
     /* a soft map alone keeps the hard one */
     np_test_map(&map, 64, 4, 5, 6, 7, -1);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 3, NULL, &map, &err), 0);
+    ck_assert_int_eq(
+        np_backend_set_vcpu_affinity(&be, g, 3, NULL, &map, 0, NULL, &err), 0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     ck_assert_int_eq(scratch_entries(&sc), 1); /* no temporary left */
@@ -230,10 +232,12 @@ START_TEST(node_affinity)
     be_open(&be, sc.path);
     be_read(&be, &snap);
     np_test_map(&map, 2, 1, -1);
-    ck_assert_int_eq(
-        be.ops->set_node_affinity(&be, guest(&snap, "db1"), &map, &err), 0);
-    ck_assert_int_eq(
-        be.ops->set_node_affinity(&be, guest(&snap, "web1"), NULL, &err), 0);
+    ck_assert_int_eq(np_backend_set_node_affinity(&be, guest(&snap, "db1"),
+                                                  &map, NULL, &err),
+                     0);
+    ck_assert_int_eq(np_backend_set_node_affinity(&be, guest(&snap, "web1"),
+                                                  NULL, NULL, &err),
+                     0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     be_open(&be, sc.path);
@@ -266,8 +270,9 @@ START_TEST(move_memory)
     scratch_make(&sc, ORIGIN);
     be_open(&be, sc.path);
     be_read(&be, &snap);
-    ck_assert_int_eq(
-        be.ops->move_memory(&be, guest(&snap, "db1"), &from, &to, &err), 0);
+    ck_assert_int_eq(np_backend_move_memory(&be, guest(&snap, "db1"), &from,
+                                            &to, NULL, &err),
+                     0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     be_open(&be, sc.path);
@@ -285,15 +290,16 @@ START_TEST(move_memory)
     scratch_make(&sc, SMALL);
     be_open(&be, sc.path);
     be_read(&be, &snap);
-    ck_assert_int_eq(
-        be.ops->move_memory(&be, guest(&snap, "small"), &from, &to, &err),
-        -ENOSPC);
+    ck_assert_int_eq(np_backend_move_memory(&be, guest(&snap, "small"), &from,
+                                            &to, NULL, &err),
+                     -ENOSPC);
     ck_assert_str_eq(err.msg, "guest 'small' has 1048576 KiB on the source "
                               "nodes, the destination nodes have 524288 KiB "
                               "free");
     /* the reverse has nothing to move: fine */
-    ck_assert_int_eq(
-        be.ops->move_memory(&be, guest(&snap, "small"), &to, &from, NULL), 0);
+    ck_assert_int_eq(np_backend_move_memory(&be, guest(&snap, "small"), &to,
+                                            &from, NULL, NULL),
+                     0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     scratch_remove(&sc);
@@ -329,38 +335,47 @@ START_TEST(bad_requests)
     g = guest(&snap, "web1");
 
     ck_assert_int_eq(
-        be.ops->set_vcpu_affinity(&be, &ghost, 0, &map, NULL, &err), -EINVAL);
+        np_backend_set_vcpu_affinity(&be, &ghost, 0, &map, NULL, 0, NULL, &err),
+        -EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "guest 'ghost' (id 99) does not "
                                           "exist on the test host"));
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 2, &map, NULL, &err),
-                     -EINVAL);
+    ck_assert_int_eq(
+        np_backend_set_vcpu_affinity(&be, g, 2, &map, NULL, 0, NULL, &err),
+        -EINVAL);
     ck_assert_str_eq(err.msg, "guest 'web1' has no vcpu 2: its vcpus are 0 "
                               "to 1");
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, -1, &map, NULL, &err),
-                     -EINVAL);
+    ck_assert_int_eq(
+        np_backend_set_vcpu_affinity(&be, g, -1, &map, NULL, 0, NULL, &err),
+        -EINVAL);
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, &empty, NULL, &err),
-                     -EINVAL);
+    ck_assert_int_eq(
+        np_backend_set_vcpu_affinity(&be, g, 0, &empty, NULL, 0, NULL, &err),
+        -EINVAL);
     ck_assert_str_eq(err.msg, "the hard affinity for guest 'web1' is empty");
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, &map, &nine, &err),
-                     -EINVAL);
+    ck_assert_int_eq(
+        np_backend_set_vcpu_affinity(&be, g, 0, &map, &nine, 0, NULL, &err),
+        -EINVAL);
     ck_assert_str_eq(err.msg, "the soft affinity for guest 'web1' names cpu "
                               "9, which this host does not have");
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, g, &node3, &err), -EINVAL);
+    ck_assert_int_eq(np_backend_set_node_affinity(&be, g, &node3, NULL, &err),
+                     -EINVAL);
     ck_assert_str_eq(err.msg, "the node affinity for guest 'web1' names node "
                               "3, which this host does not have");
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, g, &empty, &err), -EINVAL);
+    ck_assert_int_eq(np_backend_set_node_affinity(&be, g, &empty, NULL, &err),
+                     -EINVAL);
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->move_memory(&be, g, &node3, &map, &err), -EINVAL);
+    ck_assert_int_eq(np_backend_move_memory(&be, g, &node3, &map, NULL, &err),
+                     -EINVAL);
     ck_assert_str_eq(err.msg, "the source nodes for guest 'web1' names node "
                               "3, which this host does not have");
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->move_memory(&be, g, NULL, &map, &err), -EINVAL);
+    ck_assert_int_eq(np_backend_move_memory(&be, g, NULL, &map, NULL, &err),
+                     -EINVAL);
 
     /* nothing changed */
     now = slurp(sc.path);
@@ -400,11 +415,13 @@ START_TEST(fail_after)
     be_read(&be, &snap);
     g = guest(&snap, "rhel5xen");
     np_test_map(&map, 8, 4, -1);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 0, &map, NULL, &err), 0);
+    ck_assert_int_eq(
+        np_backend_set_vcpu_affinity(&be, g, 0, &map, NULL, 0, NULL, &err), 0);
     before = slurp(sc.path);
     np_test_map(&map, 8, 5, -1);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 1, &map, NULL, &err),
-                     -EIO);
+    ck_assert_int_eq(
+        np_backend_set_vcpu_affinity(&be, g, 1, &map, NULL, 0, NULL, &err),
+        -EIO);
     ck_assert_ptr_nonnull(strstr(err.msg, "write 2 to the test host"));
     now = slurp(sc.path);
     ck_assert_str_eq(now, before);
@@ -416,13 +433,15 @@ START_TEST(fail_after)
     ck_assert(np_cpumap_test(&g->vcpus[0].hard, 4));
     /* the next write works again: a rollback can run */
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, g, 1, &map, NULL, &err), 0);
+    ck_assert_int_eq(
+        np_backend_set_vcpu_affinity(&be, g, 1, &map, NULL, 0, NULL, &err), 0);
     /* off */
     ck_assert_int_eq(np_test_backend_fail_after(&be, -1), 0);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, g, NULL, &err), 0);
+    ck_assert_int_eq(np_backend_set_node_affinity(&be, g, NULL, NULL, &err), 0);
     /* 0: the very next write fails, whatever it is */
     ck_assert_int_eq(np_test_backend_fail_after(&be, 0), 0);
-    ck_assert_int_eq(be.ops->set_node_affinity(&be, g, NULL, &err), -EIO);
+    ck_assert_int_eq(np_backend_set_node_affinity(&be, g, NULL, NULL, &err),
+                     -EIO);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
     np_cpumap_dispose(&map);
@@ -451,11 +470,11 @@ START_TEST(fail_after_env)
     be_read(&be, &snap);
     np_test_map(&map, 8, 6, -1);
     np_err_clear(&err);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
-                                               &map, NULL, &err),
+    ck_assert_int_eq(np_backend_set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
+                                                  &map, NULL, 0, NULL, &err),
                      -EIO);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
-                                               &map, NULL, &err),
+    ck_assert_int_eq(np_backend_set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
+                                                  &map, NULL, 0, NULL, &err),
                      0);
     be.ops->close(&be);
     np_snapshot_dispose(&snap);
@@ -491,8 +510,8 @@ START_TEST(atomic_write)
     small = old;
     small.rlim_cur = 512;
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
-                                               &map, NULL, &err),
+    ck_assert_int_eq(np_backend_set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
+                                                  &map, NULL, 0, NULL, &err),
                      -EFBIG);
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
     ck_assert_ptr_nonnull(strstr(err.msg, "cannot write '"));
@@ -506,8 +525,8 @@ START_TEST(atomic_write)
     be_read(&be, &snap);
     ck_assert_uint_eq(np_cpumap_weight(&guest(&snap, "db1")->vcpus[1].hard), 8);
     /* and the same write works once the disk has room */
-    ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
-                                               &map, NULL, &err),
+    ck_assert_int_eq(np_backend_set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
+                                                  &map, NULL, 0, NULL, &err),
                      0);
     now = slurp(sc.path);
     ck_assert_str_ne(now, before);
@@ -516,8 +535,9 @@ START_TEST(atomic_write)
     /* an unwritable directory (only when not root) */
     if (geteuid() != 0) {
         chmod(sc.dir, 0555);
-        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, guest(&snap, "db1"), 0,
-                                                   &map, NULL, NULL),
+        ck_assert_int_eq(np_backend_set_vcpu_affinity(&be, guest(&snap, "db1"),
+                                                      0, &map, NULL, 0, NULL,
+                                                      NULL),
                          -EACCES);
         chmod(sc.dir, 0755);
     }

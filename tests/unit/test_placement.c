@@ -292,6 +292,219 @@ START_TEST(advice_cpu_only_memory_only_pair)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The objective                                                       */
+/* ------------------------------------------------------------------ */
+
+/* When not every guest fits, the plan places as many as can be: the
+ * largest first would place the 6-vCPU guest and then only one more. */
+START_TEST(most_guests_placed)
+{
+    static const unsigned int cores[] = {4, 4}, mem[] = {4, 4};
+    static const double half[] = {0.25, 0.25};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_plan plan;
+    unsigned int i, placed = 0;
+
+    host(&snap, 2, cores, 1, mem, NULL);
+    guest(&snap, 1, "big", 6, NULL, half);
+    guest(&snap, 2, "a", 4, NULL, half);
+    guest(&snap, 3, "b", 2, NULL, half);
+    guest(&snap, 4, "c", 2, NULL, half);
+    np_solve_req_init(&req);
+    req.all = true;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), -ENOSPC);
+    for (i = 0; i < plan.nr_guests; i++)
+        placed += plan.guests[i].placed;
+    ck_assert_uint_eq(placed, 3);
+    ck_assert(!find(&plan, "big")->placed);
+    for (i = 0; i < plan.nr_guests; i++)
+        if (plan.guests[i].placed)
+            ck_assert_uint_eq(np_cpumap_weight(&plan.guests[i].nodes), 1);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/* The issue's ring: one 4-vCPU / 30 GiB guest, 10 GiB free on each of 4
+ * nodes at 10/16/22.  Its memory needs three nodes; its vCPUs go to the
+ * node in the middle of them: 14.00, where vCPUs on an end node give
+ * (10 x 10 + 10 x 16 + 10 x 22) / 30 = 16.00. */
+START_TEST(split_inside_a_set)
+{
+    static const unsigned int cores[] = {4, 4, 4, 4}, mem[] = {10, 10, 10, 10};
+    static const unsigned int ring[] = {10, 16, 22, 16, 16, 10, 16, 22,
+                                        22, 16, 10, 16, 16, 22, 16, 10};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_new_guest ng = {"wide", 4, 30 * GIB};
+    struct np_plan plan;
+    const struct np_plan_guest *g;
+    unsigned int v;
+    int hub = -1, n;
+
+    host(&snap, 4, cores, 1, mem, ring);
+    np_solve_req_init(&req);
+    req.new_guests = &ng;
+    req.nr_new = 1;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    g = &plan.guests[0];
+    ck_assert(g->placed);
+    ck_assert_uint_eq(g->score, 1400);
+    /* every vCPU on one node, the two nodes next to it hold the rest */
+    for (v = 0; v < 4; v++) {
+        int node = snap.topo.cpus[np_cpumap_next(&g->hard[v], -1)].node;
+
+        ck_assert(hub < 0 || hub == node);
+        hub = node;
+    }
+    ck_assert_uint_eq(g->mem_per_node_kib[hub], 10 * GIB);
+    for (n = 0; n < 4; n++)
+        if (ring[hub * 4 + n] == 22)
+            ck_assert_uint_eq(g->mem_per_node_kib[n], 0);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/* SMT: node 0 has four free threads, each beside another guest's vCPU;
+ * node 1 has two whole free cores.  A 4-vCPU guest takes the whole cores,
+ * though node 0 has the lower id and the same load. */
+START_TEST(smt_whole_cores_first)
+{
+    static const unsigned int cores[] = {4, 4}, mem[] = {8, 8};
+    static const int other0[] = {0, 2, 4, 6}, other1[] = {8, 9, 10, 11};
+    static const double m0[] = {1, 0}, m1[] = {0, 1};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_new_guest ng = {"new", 4, GIB};
+    struct np_plan plan;
+    const struct np_plan_guest *g;
+    unsigned int v;
+
+    host(&snap, 2, cores, 2, mem, NULL);
+    guest(&snap, 1, "one-thread-each", 4, other0, m0);
+    guest(&snap, 2, "two-cores", 4, other1, m1);
+    np_solve_req_init(&req);
+    req.new_guests = &ng;
+    req.nr_new = 1;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    g = &plan.guests[0];
+    ck_assert_uint_eq(np_cpumap_weight(&g->nodes), 1);
+    ck_assert(np_cpumap_test(&g->nodes, 1));
+    for (v = 0; v < 4; v++)
+        ck_assert(np_cpumap_test(&g->hard[v], 12 + (int)v));
+    ck_assert(has_text(g->reasons, g->nr_reasons, "whole free cores"));
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Churn                                                               */
+/* ------------------------------------------------------------------ */
+
+/* A host filled by numapin one guest at a time: each guest as `place`
+ * put it, pinned, its memory taken from its node. */
+static void prefilled(struct np_snapshot *snap, unsigned int nr)
+{
+    static const unsigned int cores[] = {4, 4, 4, 4}, mem[] = {16, 16, 16, 16};
+    unsigned int i, v;
+    int n;
+
+    host(snap, 4, cores, 2, mem, NULL);
+    for (i = 0; i < nr; i++) {
+        struct np_new_guest ng = {"g", 1 + i % 4, (1 + i % 3) * GIB};
+        struct np_solve_req req;
+        struct np_plan plan;
+        struct np_guest *g;
+        char name[16];
+
+        np_solve_req_init(&req);
+        req.explain = false;
+        req.new_guests = &ng;
+        req.nr_new = 1;
+        ck_assert_int_eq(np_solve(snap, &req, &plan, NULL), 0);
+        snprintf(name, sizeof(name), "g%u", i);
+        ck_assert_int_eq(np_snapshot_add_guest(snap, (int)i + 1, name,
+                                               ng.nr_vcpus, false, &g),
+                         0);
+        g->mem_kib = ng.mem_kib;
+        g->mem_per_node_kib = calloc(snap->topo.nr_node_ids, sizeof(uint64_t));
+        for (v = 0; v < ng.nr_vcpus; v++)
+            np_cpumap_copy(&g->vcpus[v].hard, &plan.guests[0].hard[v]);
+        for (n = 0; n < (int)snap->topo.nr_node_ids; n++) {
+            g->mem_per_node_kib[n] = plan.guests[0].mem_per_node_kib[n];
+            snap->topo.nodes[n].mem_free_kib -= g->mem_per_node_kib[n];
+        }
+        np_plan_dispose(&plan);
+    }
+}
+
+/* A well-placed host plans to zero moves; one guest whose pins overlap
+ * another's moves, and only it, saying why and what it costs. */
+START_TEST(churn_well_placed_host)
+{
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_plan plan;
+    unsigned int i, v;
+
+    prefilled(&snap, 9);
+    np_solve_req_init(&req);
+    req.all = true;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    ck_assert_uint_eq(plan.nr_guests, 9);
+    for (i = 0; i < plan.nr_guests; i++) {
+        const struct np_plan_guest *pg = &plan.guests[i];
+
+        ck_assert_msg(
+            has_text(pg->reasons, pg->nr_reasons, "stays where it is"),
+            "%s moved: %s", pg->name,
+            pg->nr_reasons ? pg->reasons[pg->nr_reasons - 1] : "");
+        for (v = 0; v < pg->nr_vcpus; v++)
+            ck_assert(
+                np_cpumap_equal(&pg->hard[v], &snap.guests[i].vcpus[v].hard));
+    }
+    ck_assert(has_text(plan.reasons, plan.nr_reasons, "moves nothing"));
+    np_plan_dispose(&plan);
+    /* g5 pinned onto g0's CPU: it moves, the others stay */
+    np_cpumap_zero(&snap.guests[5].vcpus[0].hard);
+    np_cpumap_set(&snap.guests[5].vcpus[0].hard,
+                  np_cpumap_next(&snap.guests[0].vcpus[0].hard, -1));
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    for (i = 0; i < plan.nr_guests; i++) {
+        const struct np_plan_guest *pg = &plan.guests[i];
+
+        if (i == 5)
+            ck_assert_msg(has_text(pg->reasons, pg->nr_reasons,
+                                   "because its vCPUs and memory are not all "
+                                   "on one node") ||
+                              has_text(pg->reasons, pg->nr_reasons,
+                                       "because its pins overlap another "
+                                       "guest's"),
+                          "g5 did not say why it moves");
+        else
+            ck_assert_msg(
+                has_text(pg->reasons, pg->nr_reasons, "stays where it is"),
+                "%s moved", pg->name);
+    }
+    ck_assert(has_text(plan.reasons, plan.nr_reasons,
+                       "moves 1 of the 9 guests already there"));
+    np_plan_dispose(&plan);
+    /* --rebalance may move any guest, within --max-move */
+    req.rebalance = true;
+    req.max_move_kib = 1;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    if (has_text(plan.reasons, plan.nr_reasons, "more than --max-move"))
+        ck_assert(has_text(plan.reasons, plan.nr_reasons,
+                           "moves 1 of the 9 guests already there"));
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
 Suite *suite_test_placement(void);
 Suite *suite_test_placement(void)
 {
@@ -300,6 +513,10 @@ Suite *suite_test_placement(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, partial_plan);
+    tcase_add_test(tc, most_guests_placed);
+    tcase_add_test(tc, split_inside_a_set);
+    tcase_add_test(tc, smt_whole_cores_first);
+    tcase_add_test(tc, churn_well_placed_host);
     tcase_add_test(tc, advice_never_the_command_just_run);
     tcase_add_test(tc, advice_isolate_never_fits_one_node);
     tcase_add_test(tc, advice_cpu_only_memory_only_pair);

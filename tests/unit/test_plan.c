@@ -487,9 +487,9 @@ START_TEST(apply_then_undo)
 
         np_cpumap_init(&m);
         np_test_map(&m, snap.topo.nr_cpu_ids, 7, -1);
-        ck_assert_int_eq(
-            be.ops->set_vcpu_affinity(&be, &snap.guests[0], 0, &m, NULL, &err),
-            0);
+        ck_assert_int_eq(np_backend_set_vcpu_affinity(&be, &snap.guests[0], 0,
+                                                      &m, NULL, 0, NULL, &err),
+                         0);
         np_cpumap_dispose(&m);
     }
     reread(&be, &snap);
@@ -612,9 +612,9 @@ START_TEST(undo_interrupted)
                      0);
     np_history_free(h);
     for (v = 0; v < plan.guests[0].nr_vcpus; v++)
-        ck_assert_int_eq(be.ops->set_vcpu_affinity(&be, &snap.guests[0], (int)v,
-                                                   &plan.guests[0].hard[v],
-                                                   NULL, &err),
+        ck_assert_int_eq(np_backend_set_vcpu_affinity(
+                             &be, &snap.guests[0], (int)v,
+                             &plan.guests[0].hard[v], NULL, 0, NULL, &err),
                          0);
     reread(&be, &snap);
     h = hist_open(sc.state);
