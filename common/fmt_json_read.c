@@ -866,8 +866,7 @@ int np_json_read_snapshot_file(const char *path, struct np_snapshot *snap,
     int rc;
 
     np_snapshot_dispose(snap);
-    /* the one capped reader: regular files only, never blocks */
-    rc = np_file_read_all(path, NP_JSON_MAX_FILE, &buf, &len, err);
+    rc = np_file_read_all(path, NP_FILE_MAX, &buf, &len, err);
     if (!rc)
         rc = np_json_read_snapshot(buf, len, path, snap, err);
     free(buf);

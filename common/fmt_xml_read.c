@@ -31,7 +31,6 @@
 #include "fmt_xml.h"
 
 #define DEFAULT_NAME "capabilities XML"
-#define MAX_FILE_SIZE (64u << 20)
 
 /* ---- parsing with libxml2 -------------------------------------------- */
 
@@ -907,8 +906,7 @@ int np_xml_read_caps_file(const char *path, struct np_topo *topo,
     size_t len = 0;
     int rc;
 
-    /* the one capped reader: regular files only, never blocks */
-    rc = np_file_read_all(path, MAX_FILE_SIZE, &buf, &len, err);
+    rc = np_file_read_all(path, NP_FILE_MAX, &buf, &len, err);
     if (!rc)
         rc = np_xml_read_caps(buf, len, path, topo, err);
     free(buf);

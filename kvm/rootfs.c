@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "rootfs.h"
@@ -36,9 +36,7 @@ int np_rootfs_openat(int rootfd, const char *rel, int flags)
     if (fd < 0)
 #endif
     {
-        /* a kernel before 5.6: no link of a relative path may be
-         * absolute or climb out; refuse "..", follow only what openat
-         * gives, then check the file */
+        /* a kernel before 5.6: refuse what could climb out, then openat */
         if (rel[0] == '/' || strstr(rel, ".."))
             return -EXDEV;
         fd = openat(rootfd, rel, (int)how.flags);
@@ -52,18 +50,23 @@ int np_rootfs_openat(int rootfd, const char *rel, int flags)
     return fd;
 }
 
-int np_rootfs_read(int rootfd, const char *rel, char **text_out,
-                   size_t *len_out)
+/* Open rel under rootfd for reading: a regular file only, never through
+ * a link out of the root (np_rootfs_openat()). */
+static int open_regular(int rootfd, const char *rel)
+{
+    return np_rootfs_openat(rootfd, rel, O_RDONLY);
+}
+
+/* Read fd to its end, at most max bytes, into a NUL-terminated heap
+ * buffer.  0, -EFBIG, -ENOMEM or the -errno of read. */
+static int read_fd(int fd, size_t max, char **text_out, size_t *len_out)
 {
     char *buf = NULL, *grown;
     size_t len = 0, cap = 0;
     ssize_t got;
-    int fd, rc;
+    int rc;
 
     *text_out = NULL;
-    fd = np_rootfs_openat(rootfd, rel, O_RDONLY);
-    if (fd < 0)
-        return fd;
     for (;;) {
         if (cap - len < 2) {
             cap = cap ? 2 * cap : 4096;
@@ -84,15 +87,8 @@ int np_rootfs_read(int rootfd, const char *rel, char **text_out,
         if (got == 0)
             break;
         len += (size_t)got;
-        if (len > NP_ROOTFS_MAX_FILE) {
+        if (len > max) {
             rc = -EFBIG;
-            goto out;
-        }
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            rc = -ENOMEM;
             goto out;
         }
     }
@@ -103,8 +99,20 @@ int np_rootfs_read(int rootfd, const char *rel, char **text_out,
     buf = NULL;
     rc = 0;
 out:
-    close(fd);
     free(buf);
+    return rc;
+}
+
+int np_rootfs_read(int rootfd, const char *rel, char **text_out,
+                   size_t *len_out)
+{
+    int fd = open_regular(rootfd, rel), rc;
+
+    *text_out = NULL;
+    if (fd < 0)
+        return fd;
+    rc = read_fd(fd, NP_ROOTFS_MAX_FILE, text_out, len_out);
+    close(fd);
     return rc;
 }
 
@@ -127,11 +135,8 @@ const char *np_rootfs_show(const char *text, char *buf, size_t size)
 {
     size_t i, o = 0;
 
-    /* the bad token only: never more of a file than that */
     for (i = 0; text[i] && o + 6 < size; i++) {
-        if (isspace((unsigned char)text[i]) && i)
-            break;
-        if (i == 24) {
+        if (i == 40) {
             memcpy(buf + o, "...", 3);
             o += 3;
             break;
@@ -158,80 +163,47 @@ int np_rootfs_read_text(const struct np_rootfs *r, const char *rel,
                         bool optional, char **text_out)
 {
     char path[PATH_MAX];
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0;
-    ssize_t got;
-    int fd = -1, rc;
+    char *buf = NULL;
+    size_t len = 0;
+    int fd, rc;
 
     *text_out = NULL;
-    fd = np_rootfs_openat(r->rootfd, rel, O_RDONLY);
+    fd = open_regular(r->rootfd, rel);
     if (fd < 0) {
-        rc = fd;
-        fd = -1;
-        if (rc != -ENOENT || !optional)
-            np_err_set(r->err, rc, "cannot open '%s': %s",
+        if (fd == -EINVAL)
+            return np_err_set(r->err, fd,
+                              "cannot open '%s': not a regular file",
+                              np_rootfs_where(r, rel, path, sizeof(path)));
+        if (fd != -ENOENT || !optional)
+            np_err_set(r->err, fd, "cannot open '%s': %s",
                        np_rootfs_where(r, rel, path, sizeof(path)),
-                       rc == -EXDEV    ? "it leads out of the root directory"
-                       : rc == -EINVAL ? "not a regular file"
-                                       : strerror(-rc));
-        goto out;
+                       fd == -EXDEV ? "it leads out of the root directory"
+                                    : strerror(-fd));
+        return fd;
     }
-    for (;;) {
-        if (cap - len < 2) {
-            cap = cap ? 2 * cap : 4096;
-            grown = realloc(buf, cap);
-            if (!grown) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = grown;
-        }
-        got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = -errno;
-            np_err_set(r->err, rc, "cannot read '%s': %s",
-                       np_rootfs_where(r, rel, path, sizeof(path)),
-                       strerror(-rc));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > NP_ROOTFS_MAX_TEXT) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' is larger than %u bytes: not a kernel file",
-                            np_rootfs_where(r, rel, path, sizeof(path)),
-                            NP_ROOTFS_MAX_TEXT);
-            goto out;
-        }
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            rc = -ENOMEM;
-            goto out;
-        }
-    }
-    buf[len] = '\0';
+    rc = read_fd(fd, NP_ROOTFS_MAX_FILE, &buf, &len);
+    close(fd);
+    if (rc == -EFBIG)
+        return np_err_set(
+            r->err, -EINVAL, "'%s' is larger than %u bytes: not a kernel file",
+            np_rootfs_where(r, rel, path, sizeof(path)), NP_ROOTFS_MAX_FILE);
+    if (rc && rc != -ENOMEM)
+        return np_err_set(r->err, rc, "cannot read '%s': %s",
+                          np_rootfs_where(r, rel, path, sizeof(path)),
+                          strerror(-rc));
+    if (rc)
+        return rc;
     /* Some capture tools pad a file with NUL bytes after its text: the
      * text is what counts, but a NUL inside it is not a kernel file. */
     while (len && buf[len - 1] == '\0')
         len--;
     if (strlen(buf) != len) {
-        rc = np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
-                        np_rootfs_where(r, rel, path, sizeof(path)));
-        goto out;
+        free(buf);
+        return np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
+                          np_rootfs_where(r, rel, path, sizeof(path)));
     }
     *text_out = buf;
-    buf = NULL;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return rc;
+    return 0;
 }
 
 /* Drop the one trailing newline that sysfs values end with. */
