@@ -56,6 +56,13 @@ enum {
 
 struct np_backend;
 
+/* What a relocation did (relocate, below). */
+struct np_relocation {
+    int new_id;                      /* the guest's id afterwards; -1 */
+    double downtime_s;               /* the guest not running; -1 unknown */
+    double total_s;                  /* the whole operation */
+};
+
 struct np_backend_ops {
     const char *name;                /* "xen", "kvm", "test" */
 
@@ -112,6 +119,23 @@ struct np_backend_ops {
      * test backend rewrites its file once).  NULL when every write
      * reaches the host at once. */
     int (*commit)(struct np_backend *be, struct np_err *err);
+    /* Measure where each guest of snap (read by read_guests) has its
+     * memory: fill mem_per_node_kib (NULL when unknown) and mem_source.
+     * Call it through np_backend_measure_memory() (numastat.h).  May be
+     * NULL: the backend cannot measure. */
+    int (*measure_memory)(struct np_backend *be, struct np_snapshot *snap,
+                          struct np_err *err);
+    /* Move g's memory to nodes by a fresh copy of the running guest whose
+     * memory comes from there (Xen: a live migration to the same host):
+     * the copy keeps g's name, its vCPU v gets hard[v] (and soft[v] when
+     * soft and it are given); free_kib is what nodes have free (the copy
+     * is refused when it cannot fit).  The guest's id changes: out->new_id.
+     * Nothing changes when it fails.  May be NULL. */
+    int (*relocate)(struct np_backend *be, const struct np_guest *g,
+                    const struct np_cpumap *nodes, const struct np_cpumap *hard,
+                    const struct np_cpumap *soft, uint64_t free_kib,
+                    struct np_relocation *out, struct np_note *note,
+                    struct np_err *err);
 };
 
 struct np_backend {

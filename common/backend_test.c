@@ -508,6 +508,18 @@ out:
     return rc;
 }
 
+/* The memory per node the host file gives, as measured. */
+static int test_measure_memory(struct np_backend *be, struct np_snapshot *snap,
+                               struct np_err *err)
+{
+    unsigned int i;
+
+    for (i = 0; i < snap->nr_guests; i++)
+        if (snap->guests[i].mem_per_node_kib)
+            snap->guests[i].mem_source = "the host file";
+    return 0;
+}
+
 /* Batch mode: the one file rewrite of the command. */
 static int test_commit(struct np_backend *be, struct np_err *err)
 {
@@ -534,6 +546,7 @@ const struct np_backend_ops np_test_ops = {
     .set_vcpu_affinity = test_set_vcpu_affinity,
     .set_node_affinity = test_set_node_affinity,
     .move_memory = test_move_memory,
+    .measure_memory = test_measure_memory,
     .commit = test_commit,
 };
 

@@ -344,6 +344,26 @@ static void print_node_header(FILE *f, const struct np_topo *topo, int node)
     free(cpus);
 }
 
+/* "  memory: NAME MiB, ..." of the guests with memory measured on node
+ * (none when no guest's position there is known). */
+static void print_node_memory(FILE *f, const struct np_snapshot *snap, int node)
+{
+    unsigned int i;
+    bool first = true;
+
+    for (i = 0; i < snap->nr_guests; i++) {
+        const struct np_guest *g = &snap->guests[i];
+
+        if (!g->mem_per_node_kib || !g->mem_per_node_kib[node])
+            continue;
+        fprintf(f, "%s %s %.1f MiB", first ? "  memory:" : ",", g->name,
+                (double)g->mem_per_node_kib[node] / 1024.0);
+        first = false;
+    }
+    if (!first)
+        fputc('\n', f);
+}
+
 /* One map line: a pCPU, the vCPUs pinned to it alone, the others that
  * may run there. */
 static void print_map_cpu(FILE *f, const struct np_snapshot *snap, int cpu)
@@ -402,6 +422,7 @@ int np_text_map(FILE *f, const struct np_snapshot *snap)
             continue;
         if (want >= 0) {
             print_node_header(f, topo, want);
+            print_node_memory(f, snap, want);
             np_text_map_node_hw(f, topo, want);
             header = true;
         }

@@ -91,6 +91,10 @@ struct np_plan_guest {
     unsigned int nr_reasons;
     char **reasons;
     char *advice;                 /* NULL when none */
+    bool migrate;                 /* journal: the guest was moved by a
+                                     relocation (numatune --migrate on
+                                     Xen); undo moves it back the same
+                                     way.  JSON "migrate": true */
     uint64_t start_time;          /* KVM: the QEMU process's start time
                                      (np_guest.start_time); 0 unknown.
                                      Apply refuses a guest whose process

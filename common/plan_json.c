@@ -110,6 +110,8 @@ static json_object *write_guest(const struct np_plan *plan,
                         new_strings(g->reasons, g->nr_reasons, oom), oom);
     if (g->advice)
         np_json_obj_add(o, "advice", json_object_new_string(g->advice), oom);
+    if (g->migrate)
+        np_json_obj_add(o, "migrate", json_object_new_boolean(true), oom);
     if (g->start_time)
         np_json_obj_add(o, "start_time",
                         json_object_new_int64((int64_t)g->start_time), oom);
@@ -327,7 +329,8 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
         "nodes",     "node_affinity", "memory_per_node_kib",
         "score",     "pins",          "reasons",
         "advice",    "start_time",    "emulator",
-        "sched_cap", "sched_weight",  NULL};
+        "sched_cap", "sched_weight",  "migrate",
+        NULL};
     static const char *const pin_keys[] = {"vcpu", "hard", "soft", NULL};
     json_object *v, *pins, *mem;
     struct np_plan_guest *g;
@@ -370,6 +373,10 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
     if (rc)
         return rc;
     g->placed = json_object_get_boolean(v);
+    rc = get(rd, o, path, "migrate", json_type_boolean, false, &v);
+    if (rc)
+        return rc;
+    g->migrate = v && json_object_get_boolean(v);
     rc = get_list(rd, o, path, "nodes", plan->nr_node_ids, true, &g->nodes);
     if (rc)
         return rc;
@@ -656,7 +663,6 @@ int np_plan_write_file(const char *path, const struct np_plan *plan,
     return rc;
 }
 
-#define PLAN_MAX_FILE (64u << 20)
 
 int np_plan_read_file(const char *path, struct np_plan *plan,
                       struct np_err *err)
@@ -666,7 +672,7 @@ int np_plan_read_file(const char *path, struct np_plan *plan,
     int rc;
 
     /* regular files only, capped: a FIFO or a device never blocks us */
-    rc = np_file_read_all(path, PLAN_MAX_FILE, &buf, &len, err);
+    rc = np_file_read_all(path, NP_FILE_MAX, &buf, &len, err);
     if (!rc)
         rc = np_plan_read_json(buf, len, path, plan, err);
     free(buf);

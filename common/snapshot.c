@@ -153,6 +153,7 @@ int np_snapshot_copy_guest(struct np_snapshot *dst, const struct np_guest *s)
     g->sched_cap = s->sched_cap;
     g->sched_weight = s->sched_weight;
     g->start_time = s->start_time;
+    g->mem_source = s->mem_source;
     g->vcpus_unknown = s->vcpus_unknown;
     if (s->emulator.nr_bits) {
         rc = np_cpumap_copy(&g->emulator, &s->emulator);

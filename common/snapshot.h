@@ -47,6 +47,10 @@ struct np_guest {
     struct np_vcpu *vcpus;     /* indexed by vCPU id */
     struct np_cpumap node_affinity;
     uint64_t *mem_per_node_kib;
+    const char *mem_source;    /* where mem_per_node_kib came from, static
+                                  ("xen debug key u", "numa_maps",
+                                  "memory.numa_stat", "estimated from node
+                                  affinity"); NULL when not said */
     int sched_cap;             /* percent of one CPU, 0 none; -1 unknown */
     int sched_weight;          /* -1 unknown */
     struct np_cpumap emulator; /* KVM: QEMU's non-vCPU threads' affinity;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cpulist.h"
+#include "numastat.h"
 #include "solver_int.h"
 
 void np_solve_req_init(struct np_solve_req *req)
@@ -325,6 +326,7 @@ int solver_solve_once(const struct np_snapshot *snap,
     struct solver s;
     struct job *jobs = NULL;
     bool *replaced = NULL;
+    uint64_t *est = NULL;
     unsigned int i, v, nr_jobs = 0, nr_failed = 0, nr_kept = 0;
     uint64_t score_num = 0, score_den = 0;
     int rc = 0, n;
@@ -368,7 +370,8 @@ int solver_solve_once(const struct np_snapshot *snap,
     s.picked = calloc(snap->topo.nr_cpu_ids + 1, sizeof(*s.picked));
     replaced = calloc(snap->nr_guests + 1, sizeof(*replaced));
     jobs = calloc(req->nr_new + snap->nr_guests + 1, sizeof(*jobs));
-    if (!s.chosen || !s.picked || !replaced || !jobs) {
+    est = calloc(snap->topo.nr_node_ids + 1, sizeof(*est));
+    if (!s.chosen || !s.picked || !replaced || !jobs || !est) {
         rc = -ENOMEM;
         goto out;
     }
@@ -417,13 +420,20 @@ int solver_solve_once(const struct np_snapshot *snap,
         const struct np_guest *g = &snap->guests[i];
 
         if (replaced[i]) {
-            if (g->mem_per_node_kib)
-                for (n = 0; n < (int)snap->topo.nr_node_ids; n++) {
-                    int idx = node_index(&s, n);
+            /* given back where it is; never counted twice: a position
+             * not measured is estimated from the node affinity */
+            const uint64_t *mem = g->mem_per_node_kib;
 
-                    if (idx >= 0 && s.has_mem[idx])
-                        s.mem_avail[idx] += (int64_t)g->mem_per_node_kib[n];
-                }
+            if (!mem) {
+                np_guest_estimate_kib(&snap->topo, g, est);
+                mem = est;
+            }
+            for (n = 0; n < (int)snap->topo.nr_node_ids; n++) {
+                int idx = node_index(&s, n);
+
+                if (idx >= 0 && s.has_mem[idx])
+                    s.mem_avail[idx] += (int64_t)mem[n];
+            }
             continue;
         }
         for (v = 0; v < g->nr_vcpus; v++) {
@@ -566,6 +576,7 @@ out:
             solver_where_dispose(&jobs[i].at);
     free(jobs);
     free(replaced);
+    free(est);
     solver_hw_dispose(&s);
     solver_free(&s);
     return rc;

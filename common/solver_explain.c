@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpulist.h"
+#include "numastat.h"
 #include "solver_int.h"
 
 /* Reasons list at most this many refused single nodes. */
@@ -360,8 +361,14 @@ int solver_plan_reasons(struct solver *s, const bool *replaced)
             if (!g->mem_per_node_kib && g->mem_kib)
                 rc = np_plan_reason(s->plan, NULL,
                                     "where the memory of '%s' is now is "
-                                    "unknown: it is counted as staying "
-                                    "there",
+                                    "not measured: estimated from its node "
+                                    "affinity (given back there before it "
+                                    "is placed again)",
+                                    g->name);
+            else if (g->mem_source && !strcmp(g->mem_source, NP_MEM_ESTIMATED))
+                rc = np_plan_reason(s->plan, NULL,
+                                    "the memory of '%s' is estimated from "
+                                    "its node affinity, not measured",
                                     g->name);
             continue;
         }

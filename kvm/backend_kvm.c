@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "backend_kvm.h"
+#include "kvm_memory.h"
 #include "cpulist.h"
 #include "linux_host.h"
 #include "qemu_guests.h"
@@ -778,6 +779,33 @@ out:
     return rc;
 }
 
+/* Each guest's memory per node now (kvm_memory.h); a guest whose memory
+ * cannot be read now (gone, another user's) keeps what read_guests saw. */
+static int kvm_measure_memory(struct np_backend *be, struct np_snapshot *snap,
+                              struct np_err *err)
+{
+    struct kvm_priv *priv = be->priv;
+    unsigned int i;
+    int rc;
+
+    for (i = 0; i < snap->nr_guests; i++) {
+        struct np_guest *g = &snap->guests[i];
+        uint64_t *kib = NULL;
+        const char *src = NULL;
+
+        rc = np_kvm_guest_memory(priv->rootfd, g->id, snap->topo.nr_node_ids,
+                                 &kib, &src);
+        if (rc == -ENOMEM)
+            return np_err_set(err, rc, "out of memory");
+        if (rc)
+            continue; /* gone, or not ours: what was read stays */
+        free(g->mem_per_node_kib);
+        g->mem_per_node_kib = kib;
+        g->mem_source = src;
+    }
+    return 0;
+}
+
 const struct np_backend_ops np_kvm_ops = {
     .name = "kvm",
     .writes = true,
@@ -791,4 +819,5 @@ const struct np_backend_ops np_kvm_ops = {
     .set_node_affinity = kvm_set_node_affinity,
     .move_memory = kvm_move_memory,
     .set_emulator_affinity = kvm_set_emulator_affinity,
+    .measure_memory = kvm_measure_memory,
 };

@@ -570,6 +570,8 @@ static int read_process(struct reader *r, long pid, bool *added,
                            &g->mem_per_node_kib);
     if (rc == -ENOMEM)
         goto out;
+    if (!rc)
+        g->mem_source = "numa_maps";
     rc = 0;
 out:
     free(text);

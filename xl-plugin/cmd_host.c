@@ -254,6 +254,8 @@ int main_dump(struct np_ctx *ctx, int argc, char **argv)
     if (argc != 1)
         return np_usage("dump");
     rc = np_ctx_load(ctx, NP_WANT_ANY_GUESTS);
+    if (!rc && ctx->snap.has_guests)
+        rc = np_ctx_measure(ctx, false);
     if (rc)
         return rc;
     return print_json(ctx, false);

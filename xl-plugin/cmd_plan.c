@@ -38,6 +38,7 @@ struct plan_opts {
     const char *out;
     const char *state_dir;
     bool no_move;
+    bool no_measure;
     bool quiet;
     bool rebalance;        /* the best layout, whatever it moves */
     uint64_t max_move_kib; /* ... within this much memory moved */
@@ -112,6 +113,7 @@ static int parse_opts(const char *cmd, int argc, char **argv,
         {"soft", no_argument, NULL, 's'},
         {"all", no_argument, NULL, 'a'},
         {"no-move", no_argument, NULL, 'M'},
+        {"no-measure", no_argument, NULL, 'N' + 256},
         {"quiet", no_argument, NULL, 'q'},
         {"max-move", required_argument, NULL, 'X'},
         {"rebalance", no_argument, NULL, 'R'},
@@ -218,6 +220,9 @@ static int parse_opts(const char *cmd, int argc, char **argv,
         break;
     case 'M':
         o->no_move = true;
+        break;
+    case 'N' + 256:
+        o->no_measure = true;
         break;
     case 'q':
         o->quiet = true;
@@ -538,6 +543,9 @@ int main_plan(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         goto out;
+    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
+    if (rc)
+        goto out;
     rc = solve_existing(ctx, &o, &plan, &reserved, &partial);
     if (rc >= 0)
         goto out;
@@ -772,6 +780,9 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         goto out;
+    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
+    if (rc)
+        goto out;
     if (!from_file) {
         if (!o.all && !o.nr_args) {
             rc = np_usage("apply");
@@ -823,6 +834,8 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
     np_progress_end();
     rc = report_result(ctx, rc, &rep, &err, "applied", &o);
+    if (rc == NP_EXIT_OK && !ctx->json)
+        np_print_local_shares(ctx, &plan, o.no_measure);
     if (rc == NP_EXIT_OK && partial)
         rc = report_partial(&plan,
                             "applied the others; these are left as "
@@ -949,6 +962,14 @@ int main_undo(struct np_ctx *ctx, int argc, char **argv)
         np_history_free(h);
         rc = NP_EXIT_OK;
         goto out;
+    }
+    if (count <= 1 && !to_id) {
+        /* the last change was a relocation (numatune --migrate on Xen)? */
+        bool handled = false;
+
+        rc = np_undo_relocation(ctx, &handled);
+        if (handled)
+            goto out;
     }
     aopts.history = ctx->hist;
     np_progress_start("undo: guests");

@@ -180,6 +180,11 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
             }
         }
     }
+    if (migrate && ctx->be_open && ctx->be.ops->relocate) {
+        /* Xen: the memory moves with a fresh copy of the guest */
+        rc = np_numatune_relocate(ctx, g, &nodes);
+        goto out;
+    }
     if (migrate) {
         rc = need_op(ctx, NP_OP_MOVE_MEMORY);
         if (rc)

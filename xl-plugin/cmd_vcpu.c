@@ -172,6 +172,9 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
+    rc = np_ctx_measure(ctx, false);
+    if (rc)
+        return rc;
     if (svg || html)
         return np_map_picture(ctx, html != NULL, svg ? svg : html);
     if (ctx->json) {

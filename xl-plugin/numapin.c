@@ -87,8 +87,11 @@ static const struct cmd_spec cmd_table[] = {
      "DOM NODES|auto [--migrate]",
      "Set where DOM's memory may come from (its node affinity); auto\n"
      "gives it back to the hypervisor.  Nodes without memory are refused.\n"
-     "On Xen memory already allocated does not move; on KVM --migrate\n"
-     "moves it (migrate_pages) after pinning the guest to those nodes."},
+     "--migrate moves the memory already allocated: on KVM with\n"
+     "migrate_pages after pinning the guest to those nodes; on Xen by a\n"
+     "live migration to the same host (libxl, in numapin): the guest keeps\n"
+     "its name and gets a new id; refused when NODES cannot hold a copy,\n"
+     "for dom0 and for devices that cannot migrate.  `undo` moves it back."},
     {"reset", main_reset, NP_CMD_WRITES | NP_CMD_DRY_RUN, "DOM|--all",
      "Unpin: every vCPU of DOM (or of every guest) back to all CPUs, hard\n"
      "and soft, and node affinity back to auto."},
@@ -126,11 +129,13 @@ static const struct cmd_spec cmd_table[] = {
      "the plan and its reasons (a dry run); -o saves it for `apply`.\n"
      "Guests already well placed stay; each move says why and its cost.\n"
      "A guest that fits nowhere is listed and the exit status is 3.\n"
+     "Memory is measured first (as numastat); --no-measure estimates it\n"
+     "from each guest's node affinity and the plan says so.\n"
      "  --rebalance      the best layout, whatever it moves\n"
      "  --max-move SIZE  ... moving at most SIZE of memory\n"
      "--policy, --overcommit, --reserve, --soft, -q: as for place."},
     {"apply", main_apply, NP_CMD_WRITES | NP_CMD_DRY_RUN,
-     "PLAN.json | --all | DOM... [--no-move] [--state-dir DIR]",
+     "PLAN.json | --all | DOM... [--no-move] [--no-measure] [--state-dir DIR]",
      "Apply a saved plan, or a fresh one, atomically: the guests' current\n"
      "maps go to a journal in DIR (default /var/lib/numapin, or\n"
      "$NUMAPIN_STATE_DIR) first; on any failure every change is put back.\n"
@@ -147,12 +152,16 @@ static const struct cmd_spec cmd_table[] = {
     {"history", main_history, 0, "[--state-dir DIR]",
      "List the changes numapin made to this host, oldest first: id, time,\n"
      "state, user, guests and command; `undo` reverts them."},
-    {"persist", main_persist, NP_CMD_DRY_RUN, "DOM --xl-config FILE",
+    {"persist", main_persist, NP_CMD_DRY_RUN,
+     "DOM --xl-config FILE | DOM --libvirt-xml FILE",
      "Write DOM's current placement into its xl.cfg FILE (cpus= and\n"
      "cpus_soft=, one cpu-list per vCPU) so that it survives a reboot;\n"
      "every other line stays as it was.  The old file is kept as\n"
      "FILE.bak, and FILE is replaced atomically.  With -N, print the new\n"
-     "file and change nothing."},
+     "file and change nothing.  --libvirt-xml FILE does the same for a\n"
+     "libvirt domain XML (a virsh dumpxml file): <vcpu cpuset>, the\n"
+     "<vcpupin>s of <cputune> and <numatune>'s <memory nodeset>, every\n"
+     "other element and comment kept."},
     {"watch", main_watch, NP_CMD_WRITES | NP_CMD_DRY_RUN,
      "[--policy FILE] [--once] [--dry-run] [--json] [--state-dir DIR]",
      "Keep the host placed: place every guest that appears, as `plan GUEST`\n"
@@ -177,6 +186,12 @@ static const struct cmd_spec cmd_table[] = {
      "CONFIG with cpus= of its own is created as it is.  --policy: a watch\n"
      "policy file (policy, overcommit, pin, reserve, guest rules).  With\n"
      "-N, print the plan and the copy and start nothing."},
+    {"numastat", main_numastat, 0, "[DOM...]",
+     "Show where each guest's memory is, per node, as `numastat -p` does:\n"
+     "MiB per node, the total, and the share local to the guest's vCPUs.\n"
+     "Xen: the hypervisor's count (debug key 'u', read from the console\n"
+     "ring); KVM: /proc/PID/numa_maps or the guest's memory.numa_stat.\n"
+     "--json gives memory_per_node_kib, total_kib, local_pct, source."},
     {"dump", main_dump, 0, "",
      "Write the host and its guests as JSON (the file --topology and the\n"
      "test backend read)."},

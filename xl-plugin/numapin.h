@@ -146,6 +146,14 @@ int np_cmd_getopt_help(int argc, char **argv, const char *cmd);
 void np_ctx_print_note(struct np_ctx *ctx, const struct np_note *note);
 
 /*
+ * Measure where each guest's memory is (np_backend_measure_memory()) into
+ * ctx->snap, after np_ctx_load().  With a --topology file, its numbers
+ * stand.  required: a failure is an error (returns its exit code after
+ * printing it); else a warning, and 0.
+ */
+int np_ctx_measure(struct np_ctx *ctx, bool required);
+
+/*
  * Every command that changes a host calls this before np_ctx_load(): it
  * refuses offline sources (--topology, a captured --root tree) before
  * touching any state directory, takes the host's writer lock
@@ -231,6 +239,26 @@ void np_progress(unsigned int done, unsigned int total);
 void np_progress_clear(void);
 void np_progress_end(void);
 
+/* cmd_numastat.c: memory positions for plan and apply: measured (a
+ * failure is a warning: the solver then estimates), or with no_measure
+ * estimated from the node affinity where not known.  0 or an exit code. */
+int np_ctx_memory_for_plan(struct np_ctx *ctx, bool no_measure);
+/* After an apply of plan: measure again and print each guest's local
+ * share before (ctx->snap), planned and now. */
+struct np_plan;
+void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
+                           bool no_measure);
+
+/* cmd_migrate.c: numatune --migrate by relocation (Xen), and its undo.
+ * Exit codes, after printing. */
+struct np_plan;
+int np_numatune_relocate(struct np_ctx *ctx, const struct np_guest *g,
+                         const struct np_cpumap *nodes);
+/* undo: when the newest change that can be undone is a relocation (its
+ * record's guest has another id after), migrate the guest back and set
+ * *handled; returns an exit code (0 when not handled). */
+int np_undo_relocation(struct np_ctx *ctx, bool *handled);
+
 /* ---- cli_json.c: --json documents (common/fmt_json_cmd.h) ---- */
 struct json_object;
 /* A new document for cmd ("dry_run": true under -N); NULL when out of
@@ -276,6 +304,8 @@ int main_place(struct np_ctx *ctx, int argc, char **argv);
 int main_plan(struct np_ctx *ctx, int argc, char **argv);
 int main_apply(struct np_ctx *ctx, int argc, char **argv);
 int main_undo(struct np_ctx *ctx, int argc, char **argv);
+int main_numastat(struct np_ctx *ctx, int argc, char **argv);
+
 int main_history(struct np_ctx *ctx, int argc, char **argv);
 int main_watch(struct np_ctx *ctx, int argc, char **argv);
 int main_create(struct np_ctx *ctx, int argc, char **argv);

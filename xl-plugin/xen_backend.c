@@ -240,4 +240,6 @@ const struct np_backend_ops np_xen_ops = {
     .set_vcpu_affinity = xen_set_vcpu_affinity,
     .set_node_affinity = xen_set_node_affinity,
     .set_sched = xen_set_sched,
+    .measure_memory = np_xen_measure_memory,
+    .relocate = np_xen_relocate,
 };

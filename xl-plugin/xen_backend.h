@@ -14,7 +14,16 @@
  *  - read_guests: every domain (dom0 included), every vCPU up to the
  *    domain's highest id, online or not, with hard and soft affinity, the
  *    domain's node affinity, and its credit/credit2 cap and weight (-1
- *    under other schedulers).  Memory per node is not known (NULL).
+ *    under other schedulers).  Memory per node is not known (NULL)
+ *    until measure_memory fills it.
+ *  - measure_memory (xen_memory.c): sends debug key 'u'
+ *    (libxl_send_debug_keys) and reads Xen's console ring
+ *    (libxl_xen_console_read_start/line/finish) before and after, parses
+ *    the dump the key produced (memdump.h) and gives each domain of the
+ *    snapshot its pages per node, in KiB (mem_source "xen debug key u").
+ *    A domain the dump does not name keeps NULL.  Costs: Xen walks every
+ *    domain's page list under its lock, and the dump goes into the
+ *    console ring, pushing older messages out.
  *    A domain that disappears while it is read is left out.
  *  - set_vcpu_affinity: libxl_set_vcpuaffinity(), or
  *    libxl_set_vcpuaffinity_force() with NP_WRITE_FORCE; a NULL map is kept.

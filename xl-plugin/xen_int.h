@@ -63,4 +63,17 @@ int xen_set_node_affinity(struct np_backend *be, const struct np_guest *g,
 int xen_set_sched(struct np_backend *be, const struct np_guest *g, int cap,
                   int weight, struct np_note *note, struct np_err *err);
 
+/* Xen's page size on x86 and Arm, for counts in pages. */
+#define NP_XEN_PAGE_KIB 4
+
+/* xen_memory.c: measure_memory, from debug key 'u'. */
+int np_xen_measure_memory(struct np_backend *be, struct np_snapshot *snap,
+                          struct np_err *err);
+/* xen_migrate.c: relocate, a live migration to the same host. */
+int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
+                    const struct np_cpumap *nodes, const struct np_cpumap *hard,
+                    const struct np_cpumap *soft, uint64_t free_kib,
+                    struct np_relocation *out, struct np_note *note,
+                    struct np_err *err);
+
 #endif /* NP_XEN_INT_H */

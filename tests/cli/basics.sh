@@ -229,7 +229,7 @@ EOF
         [ "$got" = "$want" ] && ok || bad "completion of '$*': '$got', want '$want'"
     }
     ck "vcpu-list vcpu-pin" numapin vcpu-
-    ck "numatune" numapin numa
+    ck "numatune numastat" numapin numa
     ck "--color" numapin --col
     ck "--color=always" numapin --color=alw
     got=$(bash -c ". '$tmp/comp.bash'; c numapin apply --")

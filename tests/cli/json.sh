@@ -76,6 +76,7 @@ j vcpu-list $t vcpu-list
 j vcpu-list-web1 $t vcpu-list web1
 j vcpuinfo $t vcpuinfo db1
 j map $t map
+j numastat $t numastat
 j map-root $r map
 j place $o place --vcpus 4 --memory 3G
 j plan $t plan --all

@@ -1,0 +1,378 @@
+/*
+ * xen_migrate.c: memory that follows the pin on Xen, by a live migration
+ * of a domain to the same host (the backend's relocate, see
+ * xen_backend.h).  Xen cannot move a running domain's pages; a new domain
+ * restored from the old one's live save stream gets its memory allocated
+ * afresh, from its node affinity.
+ *
+ * The protocol, all inside numapin (no ssh, no xl):
+ *  1. refusals, before anything changes: dom0; devices that cannot be
+ *     migrated (PCI, USB host and device-tree passthrough, vTPM, 9pfs),
+ *     a configuration that forbids migration, vNUMA; too little free
+ *     memory on the target nodes for a second copy of the guest;
+ *  2. the configuration, from libxl_retrieve_domain_configuration(), with
+ *     the node affinity, the vCPU maps and no automatic placement;
+ *  3. the old domain is renamed NAME--migratedaway, so that the new one is
+ *     created under NAME (its console log keeps its file);
+ *  4. a socket pair: this thread runs libxl_domain_suspend(LIVE) into one
+ *     end, a second thread libxl_domain_create_restore() from the other (a
+ *     third watches for the moment the old domain stops, for the
+ *     downtime);
+ *  5. the new domain (created paused) is unpaused, the old destroyed.
+ * On a failure before 5: the new domain is destroyed, the old one renamed
+ * back and resumed (cooperatively, as xl does after a failed migration).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpulist.h"
+#include "xen_int.h"
+
+#define AWAY_SUFFIX "--migratedaway"
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct restore_job {
+    libxl_ctx *ctx;
+    libxl_domain_config *cfg;
+    int fd;
+    uint32_t domid;
+    int rc;
+};
+
+static void *restore_main(void *arg)
+{
+    struct restore_job *j = arg;
+    libxl_domain_restore_params params;
+
+    libxl_domain_restore_params_init(&params);
+    params.checkpointed_stream = LIBXL_CHECKPOINTED_STREAM_NONE;
+    params.stream_version = 2;
+    j->domid = INVALID_DOMID;
+    j->rc = libxl_domain_create_restore(j->ctx, j->cfg, &j->domid, j->fd, -1,
+                                        &params, NULL, NULL);
+    libxl_domain_restore_params_dispose(&params);
+    /* the stream is over for this side: a suspend still writing fails */
+    close(j->fd);
+    return NULL;
+}
+
+struct watch_job {
+    libxl_ctx *ctx;
+    uint32_t domid;
+    volatile int stop;
+    double stopped_at; /* when the old domain stopped running; 0 never */
+};
+
+/* Poll the old domain until it is paused or shut down (suspended). */
+static void *watch_main(void *arg)
+{
+    struct watch_job *w = arg;
+    struct timespec pause = {0, 5 * 1000 * 1000};
+
+    while (!w->stop) {
+        libxl_dominfo info;
+
+        libxl_dominfo_init(&info);
+        if (!libxl_domain_info(w->ctx, &info, w->domid) &&
+            (info.paused || info.shutdown) && !w->stopped_at)
+            w->stopped_at = now_s();
+        libxl_dominfo_dispose(&info);
+        if (w->stopped_at)
+            break;
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+/* Refusals that need the configuration: one sentence each. */
+static int check_config(const libxl_domain_config *c, const char *name,
+                        struct np_err *err)
+{
+    const char *what = NULL;
+
+    if (c->num_pcidevs)
+        what = "PCI passthrough devices";
+    else if (c->num_usbdevs)
+        what = "USB passthrough devices";
+    else if (c->num_dtdevs)
+        what = "device-tree passthrough devices";
+    else if (c->num_vtpms)
+        what = "a vTPM";
+    else if (c->num_p9s)
+        what = "9pfs shares";
+    else if (c->b_info.num_vnuma_nodes)
+        what = "virtual NUMA nodes";
+    if (what)
+        return np_err_set(err, -EOPNOTSUPP,
+                          "'%s' has %s, which cannot be migrated: its memory "
+                          "cannot be moved",
+                          name, what);
+    if (!libxl_defbool_is_default(c->b_info.disable_migrate) &&
+        libxl_defbool_val(c->b_info.disable_migrate))
+        return np_err_set(err, -EOPNOTSUPP,
+                          "'%s' is configured with disable_migrate: its "
+                          "memory cannot be moved",
+                          name);
+    return 0;
+}
+
+static int set_bits(libxl_bitmap *bm, const struct np_cpumap *map)
+{
+    int b;
+
+    libxl_bitmap_set_none(bm);
+    np_cpumap_for_each(b, map)
+    {
+        if ((unsigned int)b >= bm->size * 8)
+            return -EINVAL;
+        libxl_bitmap_set(bm, b);
+    }
+    return 0;
+}
+
+/* The new domain's configuration: node affinity nodes, vCPU v on hard[v]
+ * (soft[v] when given and not empty), no automatic placement. */
+static int set_placement(libxl_ctx *ctx, libxl_domain_config *c,
+                         const char *name, const struct np_cpumap *nodes,
+                         const struct np_cpumap *hard,
+                         const struct np_cpumap *soft, unsigned int nr_vcpus)
+{
+    libxl_domain_build_info *b = &c->b_info;
+    unsigned int v;
+    int i, rc;
+
+    free(c->c_info.name);
+    c->c_info.name = strdup(name);
+    if (!c->c_info.name)
+        return -ENOMEM;
+    libxl_bitmap_dispose(&b->nodemap);
+    libxl_bitmap_init(&b->nodemap);
+    if (libxl_node_bitmap_alloc(ctx, &b->nodemap, 0))
+        return -ENOMEM;
+    rc = set_bits(&b->nodemap, nodes);
+    if (rc)
+        return rc;
+    libxl_defbool_set(&b->numa_placement, false);
+    /* the domain-wide cpus= gives way to the per-vCPU maps */
+    libxl_bitmap_dispose(&b->cpumap);
+    libxl_bitmap_init(&b->cpumap);
+    for (i = 0; i < b->num_vcpu_hard_affinity; i++)
+        libxl_bitmap_dispose(&b->vcpu_hard_affinity[i]);
+    for (i = 0; i < b->num_vcpu_soft_affinity; i++)
+        libxl_bitmap_dispose(&b->vcpu_soft_affinity[i]);
+    free(b->vcpu_hard_affinity);
+    free(b->vcpu_soft_affinity);
+    b->vcpu_hard_affinity = NULL;
+    b->vcpu_soft_affinity = NULL;
+    b->num_vcpu_hard_affinity = 0;
+    b->num_vcpu_soft_affinity = 0;
+    if (nr_vcpus < (unsigned int)b->max_vcpus)
+        return -EINVAL;
+    b->vcpu_hard_affinity = calloc(nr_vcpus, sizeof(*b->vcpu_hard_affinity));
+    b->vcpu_soft_affinity = calloc(nr_vcpus, sizeof(*b->vcpu_soft_affinity));
+    if (!b->vcpu_hard_affinity || !b->vcpu_soft_affinity)
+        return -ENOMEM;
+    for (v = 0; v < (unsigned int)b->max_vcpus; v++) {
+        libxl_bitmap_init(&b->vcpu_hard_affinity[v]);
+        libxl_bitmap_init(&b->vcpu_soft_affinity[v]);
+        b->num_vcpu_hard_affinity = b->num_vcpu_soft_affinity = (int)v + 1;
+        if (libxl_cpu_bitmap_alloc(ctx, &b->vcpu_hard_affinity[v], 0) ||
+            libxl_cpu_bitmap_alloc(ctx, &b->vcpu_soft_affinity[v], 0))
+            return -ENOMEM;
+        rc = set_bits(&b->vcpu_hard_affinity[v], &hard[v]);
+        if (!rc && soft && soft[v].nr_bits && !np_cpumap_is_empty(&soft[v]))
+            rc = set_bits(&b->vcpu_soft_affinity[v], &soft[v]);
+        else
+            libxl_bitmap_set_any(&b->vcpu_soft_affinity[v]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
+                    const struct np_cpumap *nodes, const struct np_cpumap *hard,
+                    const struct np_cpumap *soft, uint64_t free_kib,
+                    struct np_relocation *out, struct np_note *note,
+                    struct np_err *err)
+{
+    libxl_ctx *ctx = xen_priv_of(be)->ctx;
+    libxl_domain_config cfg;
+    struct restore_job rj;
+    struct watch_job wj;
+    pthread_t rt, wt;
+    bool renamed = false, restore_started = false, watch_started = false;
+    struct sigaction ign, old_pipe;
+    char *away = NULL, what[160];
+    uint64_t need_kib;
+    uint32_t domid = (uint32_t)g->id;
+    int fds[2] = {-1, -1}, rc, src;
+    double t0 = now_s(), t_unpaused;
+
+    memset(out, 0, sizeof(*out));
+    out->new_id = -1;
+    libxl_domain_config_init(&cfg);
+    memset(&wj, 0, sizeof(wj));
+    if (g->id == 0)
+        return np_err_set(err, -EINVAL,
+                          "domain 0 cannot be migrated: its memory cannot be "
+                          "moved");
+    np_xtl_clear(&xen_priv_of(be)->logger);
+    rc = libxl_retrieve_domain_configuration(ctx, domid, &cfg, NULL);
+    if (rc) {
+        snprintf(what, sizeof(what),
+                 "cannot read the configuration of '%s' (id %d)", g->name,
+                 g->id);
+        rc = xen_error(xen_priv_of(be), rc, err, what);
+        goto out;
+    }
+    rc = check_config(&cfg, g->name, err);
+    if (rc)
+        goto out;
+    need_kib =
+        cfg.b_info.max_memkb > g->mem_kib ? cfg.b_info.max_memkb : g->mem_kib;
+    if (free_kib < need_kib) {
+        char *l = np_cpulist_format_ranges(nodes);
+
+        rc = np_err_set(err, -ENOSPC,
+                        "'%s' needs %.1f MiB on node(s) %s for its copy, they "
+                        "have %.1f MiB free: nothing was changed",
+                        g->name, (double)need_kib / 1024.0, l ? l : "?",
+                        (double)free_kib / 1024.0);
+        free(l);
+        goto out;
+    }
+    rc = set_placement(ctx, &cfg, g->name, nodes, hard, soft, g->nr_vcpus);
+    if (rc) {
+        rc = np_err_set(
+            err, rc, "cannot build the configuration of '%s''s copy", g->name);
+        goto out;
+    }
+    if (asprintf(&away, "%s" AWAY_SUFFIX, g->name) < 0) {
+        away = NULL;
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
+        rc = np_err_set(err, -errno, "cannot make a socket pair: %s",
+                        strerror(errno));
+        goto out;
+    }
+    np_xtl_clear(&xen_priv_of(be)->logger);
+    rc = libxl_domain_rename(ctx, domid, g->name, away);
+    if (rc) {
+        snprintf(what, sizeof(what), "cannot rename '%s' to '%s'", g->name,
+                 away);
+        rc = xen_error(xen_priv_of(be), rc, err, what);
+        goto out;
+    }
+    renamed = true;
+
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old_pipe);
+    rj.ctx = ctx;
+    rj.cfg = &cfg;
+    rj.fd = fds[1];
+    rj.domid = INVALID_DOMID;
+    rj.rc = ERROR_FAIL;
+    if (pthread_create(&rt, NULL, restore_main, &rj)) {
+        sigaction(SIGPIPE, &old_pipe, NULL);
+        rc = np_err_set(err, -EAGAIN, "cannot start the restore thread");
+        goto out;
+    }
+    fds[1] = -1; /* the thread closes it */
+    restore_started = true;
+    wj.ctx = ctx;
+    wj.domid = domid;
+    watch_started = !pthread_create(&wt, NULL, watch_main, &wj);
+
+    np_xtl_clear(&xen_priv_of(be)->logger);
+    src = libxl_domain_suspend(ctx, domid, fds[0], LIBXL_SUSPEND_LIVE, NULL);
+    if (src)
+        snprintf(what, sizeof(what), "the live save of '%s' failed", g->name);
+    if (src)
+        rc = xen_error(xen_priv_of(be), src, err, what);
+    close(fds[0]);
+    fds[0] = -1;
+    pthread_join(rt, NULL);
+    restore_started = false;
+    wj.stop = 1;
+    if (watch_started)
+        pthread_join(wt, NULL);
+    watch_started = false;
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    out->new_id = rj.domid == (uint32_t)INVALID_DOMID ? -1 : (int)rj.domid;
+    if (src)
+        goto out;
+    if (rj.rc) {
+        snprintf(what, sizeof(what), "the restore of '%s' failed", g->name);
+        rc = xen_error(xen_priv_of(be), rj.rc, err, what);
+        goto out;
+    }
+    np_xtl_clear(&xen_priv_of(be)->logger);
+    rc = libxl_domain_unpause(ctx, rj.domid, NULL);
+    if (rc) {
+        snprintf(what, sizeof(what), "cannot unpause the new '%s' (id %u)",
+                 g->name, rj.domid);
+        rc = xen_error(xen_priv_of(be), rc, err, what);
+        goto out;
+    }
+    t_unpaused = now_s();
+    out->total_s = t_unpaused - t0;
+    out->downtime_s = wj.stopped_at ? t_unpaused - wj.stopped_at : -1;
+    renamed = false; /* the old domain goes: its name no longer matters */
+    np_xtl_clear(&xen_priv_of(be)->logger);
+    if (libxl_domain_destroy(ctx, domid, NULL))
+        np_note_add(note,
+                    "the old domain %u (%s) could not be destroyed: destroy "
+                    "it with xl destroy",
+                    domid, away);
+    rc = 0;
+out:
+    if (restore_started) {
+        if (fds[0] >= 0)
+            close(fds[0]);
+        fds[0] = -1;
+        pthread_join(rt, NULL);
+    }
+    if (watch_started) {
+        wj.stop = 1;
+        pthread_join(wt, NULL);
+    }
+    if (rc && out->new_id >= 0) {
+        /* the copy goes, the original comes back */
+        libxl_domain_destroy(ctx, (uint32_t)out->new_id, NULL);
+        out->new_id = -1;
+    }
+    if (rc && renamed) {
+        libxl_dominfo info;
+
+        libxl_domain_rename(ctx, domid, away, g->name);
+        libxl_dominfo_init(&info);
+        if (!libxl_domain_info(ctx, &info, domid) && info.shutdown)
+            libxl_domain_resume(ctx, domid, 1, NULL);
+        libxl_dominfo_dispose(&info);
+    }
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    free(away);
+    libxl_domain_config_dispose(&cfg);
+    return rc;
+}
