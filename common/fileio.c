@@ -125,6 +125,11 @@ int np_file_read_all(const char *path, size_t max, char **buf_out,
                         strerror(errno));
         goto out;
     }
+    if (S_ISDIR(st.st_mode)) {
+        rc = np_err_set(err, -EISDIR, "cannot read '%s': %s", path,
+                        strerror(EISDIR));
+        goto out;
+    }
     if (!S_ISREG(st.st_mode)) {
         rc = np_err_set(err, -EINVAL, "cannot read '%s': not a regular file",
                         path);

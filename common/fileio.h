@@ -30,8 +30,10 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
  * bytes without the NUL): regular files only (a FIFO, a device or a
  * directory is refused without blocking on it), at most max bytes.
  * Returns 0, or a negative errno with "cannot read 'PATH': REASON" in
- * err (-EFBIG: larger than max; -EINVAL: not a regular file).
+ * err (-EFBIG: larger than max; -EISDIR: a directory; -EINVAL: another
+ * file that is not a regular file).
  */
+#define NP_FILE_MAX (64u << 20) /* the cap of every file numapin reads */
 int np_file_read_all(const char *path, size_t max, char **buf_out,
                      size_t *len_out, struct np_err *err);
 

@@ -128,10 +128,10 @@ int np_json_read_snapshot(const char *buf, size_t len,
 
 /*
  * Read the file at path with np_json_read_snapshot().  Also returns the
- * negative errno of open/read (-ENOENT, -EACCES, ...) and -EFBIG for a file
- * larger than NP_JSON_MAX_FILE bytes.
+ * negative errno of open/read (-ENOENT, -EACCES, ...), -EINVAL for a file
+ * that is not a regular file and -EFBIG for one larger than NP_FILE_MAX
+ * bytes (np_file_read_all()).
  */
-#define NP_JSON_MAX_FILE (64u << 20)
 int np_json_read_snapshot_file(const char *path, struct np_snapshot *snap,
                                struct np_err *err);
 

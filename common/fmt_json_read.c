@@ -13,6 +13,7 @@
 #include <json.h>
 
 #include "cpulist.h"
+#include "fileio.h"
 #include "fmt_json.h"
 #include "fmt_json_hw.h"
 #include "json_util.h"
@@ -860,51 +861,14 @@ out:
 int np_json_read_snapshot_file(const char *path, struct np_snapshot *snap,
                                struct np_err *err)
 {
-    char *buf = NULL, *nbuf;
-    size_t len = 0, cap = 0;
-    ssize_t n;
-    int fd, rc = 0;
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
 
     np_snapshot_dispose(snap);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        np_err_set(err, rc, "cannot open '%s': %s", path, strerror(-rc));
-        goto out;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= NP_JSON_MAX_FILE) {
-                rc = np_err_set(err, -EFBIG,
-                                "'%s' is larger than %u bytes: not a "
-                                "snapshot",
-                                path, NP_JSON_MAX_FILE);
-                goto out;
-            }
-            cap = cap ? cap * 2 : 65536;
-            nbuf = realloc(buf, cap);
-            if (!nbuf) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = nbuf;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            np_err_set(err, rc, "cannot read '%s': %s", path, strerror(-rc));
-            goto out;
-        }
-        if (!n)
-            break;
-        len += (size_t)n;
-    }
-    rc = np_json_read_snapshot(buf, len, path, snap, err);
-out:
-    if (fd >= 0)
-        close(fd);
+    rc = np_file_read_all(path, NP_FILE_MAX, &buf, &len, err);
+    if (!rc)
+        rc = np_json_read_snapshot(buf, len, path, snap, err);
     free(buf);
     return rc;
 }

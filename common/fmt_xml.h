@@ -113,4 +113,20 @@ int np_xml_read_caps(const char *buf, size_t len, const char *name_for_errors,
 int np_xml_read_caps_file(const char *path, struct np_topo *topo,
                           struct np_err *err);
 
+/*
+ * The placement of guest g (of a snapshot on topo) written into a libvirt
+ * domain XML (len bytes of text, a `virsh dumpxml` file): <vcpu cpuset>,
+ * <cputune>'s <vcpupin>s and <numatune>'s <memory nodeset>, every other
+ * element and comment kept (fmt_xml_domain.c).  Refuses (-EINVAL, one
+ * sentence) malformed XML, entities, a root other than <domain> and a
+ * <name> that is not g's: it is another guest's file.  *out is malloc'd.
+ * 0, -EINVAL, -EFBIG or -ENOMEM.
+ */
+struct np_guest;
+int np_xml_set_domain_placement(const char *text, size_t len,
+                                const char *name_for_errors,
+                                const struct np_topo *topo,
+                                const struct np_guest *g, char **out,
+                                struct np_err *err);
+
 #endif /* NP_FMT_XML_H */

@@ -27,10 +27,10 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "fileio.h"
 #include "fmt_xml.h"
 
 #define DEFAULT_NAME "capabilities XML"
-#define MAX_FILE_SIZE (64u << 20)
 
 /* ---- parsing with libxml2 -------------------------------------------- */
 
@@ -902,75 +902,13 @@ out:
 int np_xml_read_caps_file(const char *path, struct np_topo *topo,
                           struct np_err *err)
 {
-    struct stat st;
     char *buf = NULL;
-    size_t len = 0, cap;
-    ssize_t n;
-    int fd, e, rc = 0;
+    size_t len = 0;
+    int rc;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        e = errno;
-        rc = np_err_set(err, -e, "cannot open '%s': %s", path, strerror(e));
-        goto out;
-    }
-    if (fstat(fd, &st) < 0) {
-        e = errno;
-        rc = np_err_set(err, -e, "cannot stat '%s': %s", path, strerror(e));
-        goto out;
-    }
-    if (st.st_size > (off_t)MAX_FILE_SIZE) {
-        rc = np_err_set(err, -EFBIG,
-                        "'%s' is larger than %u MiB: not a "
-                        "capabilities XML file",
-                        path, MAX_FILE_SIZE >> 20);
-        goto out;
-    }
-    /* st_size may be 0 for special files: read until EOF, up to the cap */
-    cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
-    for (;;) {
-        if (len == cap) {
-            char *bigger;
-
-            if (cap > MAX_FILE_SIZE)
-                break;
-            cap *= 2;
-            bigger = realloc(buf, cap);
-            if (!bigger) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = bigger;
-        } else if (!buf) {
-            buf = malloc(cap);
-            if (!buf) {
-                rc = -ENOMEM;
-                goto out;
-            }
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            e = errno;
-            rc = np_err_set(err, -e, "cannot read '%s': %s", path, strerror(e));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    if (len > MAX_FILE_SIZE) {
-        rc = np_err_set(err, -EFBIG,
-                        "'%s' is larger than %u MiB: not a "
-                        "capabilities XML file",
-                        path, MAX_FILE_SIZE >> 20);
-        goto out;
-    }
-    rc = np_xml_read_caps(buf, len, path, topo, err);
-out:
-    if (fd >= 0)
-        close(fd);
+    rc = np_file_read_all(path, NP_FILE_MAX, &buf, &len, err);
+    if (!rc)
+        rc = np_xml_read_caps(buf, len, path, topo, err);
     free(buf);
     return rc;
 }

@@ -17,7 +17,6 @@
 #include "fileio.h"
 #include "history.h"
 
-#define REC_MAX_FILE (64u << 20)
 #define TMP_PREFIX "tmp."
 
 struct np_history {
@@ -309,7 +308,7 @@ static int read_rec(struct np_history *h, unsigned int id,
 
     if (!path)
         return -ENOMEM;
-    rc = np_file_read_all(path, REC_MAX_FILE, &buf, &len, err);
+    rc = np_file_read_all(path, NP_FILE_MAX, &buf, &len, err);
     if (!rc)
         rc = parse_rec(buf, len, path, id, r, err);
     free(buf);

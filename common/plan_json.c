@@ -663,7 +663,6 @@ int np_plan_write_file(const char *path, const struct np_plan *plan,
     return rc;
 }
 
-#define PLAN_MAX_FILE (64u << 20)
 
 int np_plan_read_file(const char *path, struct np_plan *plan,
                       struct np_err *err)
@@ -673,7 +672,7 @@ int np_plan_read_file(const char *path, struct np_plan *plan,
     int rc;
 
     /* regular files only, capped: a FIFO or a device never blocks us */
-    rc = np_file_read_all(path, PLAN_MAX_FILE, &buf, &len, err);
+    rc = np_file_read_all(path, NP_FILE_MAX, &buf, &len, err);
     if (!rc)
         rc = np_plan_read_json(buf, len, path, plan, err);
     free(buf);

@@ -34,9 +34,6 @@
 #define SYS_CPU "sys/devices/system/cpu"
 #define SYS_NODE "sys/devices/system/node"
 
-/* Larger than any /proc/cpuinfo (about 1.5 KiB per CPU). */
-#define MAX_FILE_SIZE (64u << 20)
-
 /* Distance of a node to itself, as the kernel reports it (SLIT). */
 #define LOCAL_DISTANCE 10
 

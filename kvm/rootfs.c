@@ -10,22 +10,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rootfs.h"
 
-int np_rootfs_read(int rootfd, const char *rel, char **text_out,
-                   size_t *len_out)
+/* Open rel under rootfd for reading: a regular file only (a FIFO, a
+ * device or a directory is refused without blocking on it).  The fd, or
+ * -errno (-EINVAL: not a regular file). */
+static int open_regular(int rootfd, const char *rel)
+{
+    struct stat st;
+    int fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -EINVAL;
+    }
+    return fd;
+}
+
+/* Read fd to its end, at most max bytes, into a NUL-terminated heap
+ * buffer.  0, -EFBIG, -ENOMEM or the -errno of read. */
+static int read_fd(int fd, size_t max, char **text_out, size_t *len_out)
 {
     char *buf = NULL, *grown;
     size_t len = 0, cap = 0;
     ssize_t got;
-    int fd, rc;
+    int rc;
 
     *text_out = NULL;
-    fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
     for (;;) {
         if (cap - len < 2) {
             cap = cap ? 2 * cap : 4096;
@@ -46,15 +62,8 @@ int np_rootfs_read(int rootfd, const char *rel, char **text_out,
         if (got == 0)
             break;
         len += (size_t)got;
-        if (len > NP_ROOTFS_MAX_FILE) {
+        if (len > max) {
             rc = -EFBIG;
-            goto out;
-        }
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            rc = -ENOMEM;
             goto out;
         }
     }
@@ -65,8 +74,20 @@ int np_rootfs_read(int rootfd, const char *rel, char **text_out,
     buf = NULL;
     rc = 0;
 out:
-    close(fd);
     free(buf);
+    return rc;
+}
+
+int np_rootfs_read(int rootfd, const char *rel, char **text_out,
+                   size_t *len_out)
+{
+    int fd = open_regular(rootfd, rel), rc;
+
+    *text_out = NULL;
+    if (fd < 0)
+        return fd;
+    rc = read_fd(fd, NP_ROOTFS_MAX_FILE, text_out, len_out);
+    close(fd);
     return rc;
 }
 
@@ -117,77 +138,46 @@ int np_rootfs_read_text(const struct np_rootfs *r, const char *rel,
                         bool optional, char **text_out)
 {
     char path[PATH_MAX];
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0;
-    ssize_t got;
-    int fd = -1, rc;
+    char *buf = NULL;
+    size_t len = 0;
+    int fd, rc;
 
     *text_out = NULL;
-    fd = openat(r->rootfd, rel, O_RDONLY | O_CLOEXEC);
+    fd = open_regular(r->rootfd, rel);
     if (fd < 0) {
-        rc = -errno;
-        if (rc != -ENOENT || !optional)
-            np_err_set(r->err, rc, "cannot open '%s': %s",
+        if (fd == -EINVAL)
+            return np_err_set(r->err, fd,
+                              "cannot open '%s': not a regular file",
+                              np_rootfs_where(r, rel, path, sizeof(path)));
+        if (fd != -ENOENT || !optional)
+            np_err_set(r->err, fd, "cannot open '%s': %s",
                        np_rootfs_where(r, rel, path, sizeof(path)),
-                       strerror(-rc));
-        goto out;
+                       strerror(-fd));
+        return fd;
     }
-    for (;;) {
-        if (cap - len < 2) {
-            cap = cap ? 2 * cap : 4096;
-            grown = realloc(buf, cap);
-            if (!grown) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = grown;
-        }
-        got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = -errno;
-            np_err_set(r->err, rc, "cannot read '%s': %s",
-                       np_rootfs_where(r, rel, path, sizeof(path)),
-                       strerror(-rc));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > NP_ROOTFS_MAX_TEXT) {
-            rc = np_err_set(r->err, -EINVAL,
-                            "'%s' is larger than %u bytes: not a kernel file",
-                            np_rootfs_where(r, rel, path, sizeof(path)),
-                            NP_ROOTFS_MAX_TEXT);
-            goto out;
-        }
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            rc = -ENOMEM;
-            goto out;
-        }
-    }
-    buf[len] = '\0';
+    rc = read_fd(fd, NP_ROOTFS_MAX_FILE, &buf, &len);
+    close(fd);
+    if (rc == -EFBIG)
+        return np_err_set(
+            r->err, -EINVAL, "'%s' is larger than %u bytes: not a kernel file",
+            np_rootfs_where(r, rel, path, sizeof(path)), NP_ROOTFS_MAX_FILE);
+    if (rc && rc != -ENOMEM)
+        return np_err_set(r->err, rc, "cannot read '%s': %s",
+                          np_rootfs_where(r, rel, path, sizeof(path)),
+                          strerror(-rc));
+    if (rc)
+        return rc;
     /* Some capture tools pad a file with NUL bytes after its text: the
      * text is what counts, but a NUL inside it is not a kernel file. */
     while (len && buf[len - 1] == '\0')
         len--;
     if (strlen(buf) != len) {
-        rc = np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
-                        np_rootfs_where(r, rel, path, sizeof(path)));
-        goto out;
+        free(buf);
+        return np_err_set(r->err, -EINVAL, "'%s' contains a NUL byte",
+                          np_rootfs_where(r, rel, path, sizeof(path)));
     }
     *text_out = buf;
-    buf = NULL;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return rc;
+    return 0;
 }
 
 /* Drop the one trailing newline that sysfs values end with. */

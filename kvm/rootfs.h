@@ -10,16 +10,19 @@
 #include <stddef.h>
 
 #include "cpumap.h"
+#include "fileio.h"
 #include "np_err.h"
 
-/* The largest file np_rootfs_read() reads. */
-#define NP_ROOTFS_MAX_FILE (16u << 20)
+/* The largest file the np_rootfs readers read: the cap of fileio.h. */
+#define NP_ROOTFS_MAX_FILE NP_FILE_MAX
 
 /*
  * Read rel under rootfd into a NUL-terminated heap buffer *text_out (the
  * file may hold NULs: *len_out, when not NULL, says how long it is; the
- * caller frees the buffer).  Returns 0, -EFBIG (larger than
- * NP_ROOTFS_MAX_FILE) or the -errno of openat/read; no sentence.
+ * caller frees the buffer).  Regular files only, opened without
+ * blocking (-EINVAL for a FIFO, a device, a directory).  Returns 0,
+ * -EFBIG (larger than NP_ROOTFS_MAX_FILE) or the -errno of openat/read;
+ * no sentence.
  */
 int np_rootfs_read(int rootfd, const char *rel, char **text_out,
                    size_t *len_out);
@@ -36,9 +39,6 @@ struct np_rootfs {
     struct np_err *err;
 };
 
-/* The largest text file np_rootfs_read_text() reads (/proc/cpuinfo is
- * about 1.5 KiB per CPU). */
-#define NP_ROOTFS_MAX_TEXT (64u << 20)
 
 /* "ROOT/rel", as the user would type it, in buf. */
 const char *np_rootfs_where(const struct np_rootfs *r, const char *rel,

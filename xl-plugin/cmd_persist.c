@@ -20,6 +20,7 @@
 
 #include "fileio.h"
 #include "fmt_json_cmd.h"
+#include "fmt_xml.h"
 #include "numapin.h"
 #include "xlcfg.h"
 
@@ -101,6 +102,7 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"xl-config", required_argument, NULL, 'x'},
+        {"libvirt-xml", required_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
     };
     const struct np_guest *g;
@@ -109,20 +111,25 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     char *old = NULL, *new = NULL;
     struct np_err err = {""};
     mode_t mode = 0644;
+    bool libvirt = false;
     int opt, rc;
 
     NP_FOREACH_OPT (opt, "", opts, "persist") {
     case 'x':
+    case 'l':
+        if (file)
+            return np_usage_error("persist", "give one of --xl-config FILE "
+                                             "and --libvirt-xml FILE");
         file = optarg;
+        libvirt = opt == 'l';
         break;
     }
     NP_OPERANDS();
 
     if (argc != 2 || !file)
-        return np_usage("persist");
+        return np_usage_error("persist", "give DOM and one of --xl-config "
+                                         "FILE or --libvirt-xml FILE");
     dom = argv[1];
-    if (!dom || !file)
-        return np_usage("persist");
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
@@ -137,8 +144,12 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
         goto out;
     }
-    if (np_xlcfg_set_placement(old, &ctx->snap.topo, g, &new, &err)) {
-        rc = np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
+    if (libvirt ? np_xml_set_domain_placement(old, strlen(old), file,
+                                              &ctx->snap.topo, g, &new, &err)
+                : np_xlcfg_set_placement(old, &ctx->snap.topo, g, &new, &err)) {
+        /* the XML reader names the file itself */
+        rc = libvirt ? np_ctx_error(NP_EXIT_FAILED, "%s", err.msg)
+                     : np_ctx_error(NP_EXIT_FAILED, "%s: %s", file, err.msg);
         goto out;
     }
     if (ctx->dry_run && ctx->json) {
@@ -169,9 +180,16 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
         rc = persist_json(ctx, g, file, true, NULL);
         goto out;
     }
-    printf("placement of %s written to %s (cpus%s); the old file is %s.bak\n",
-           g->name, file,
-           g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "", file);
+    if (libvirt)
+        printf("placement of %s written to %s (<vcpu cpuset>, <cputune>, "
+               "<numatune>); the old file is %s.bak\n",
+               g->name, file, file);
+    else
+        printf("placement of %s written to %s (cpus%s); the old file is "
+               "%s.bak\n",
+               g->name, file,
+               g->nr_vcpus && g->vcpus[0].soft.nr_bits ? ", cpus_soft" : "",
+               file);
     rc = NP_EXIT_OK;
 out:
     free(old);

@@ -152,12 +152,16 @@ static const struct cmd_spec cmd_table[] = {
     {"history", main_history, 0, "[--state-dir DIR]",
      "List the changes numapin made to this host, oldest first: id, time,\n"
      "state, user, guests and command; `undo` reverts them."},
-    {"persist", main_persist, NP_CMD_DRY_RUN, "DOM --xl-config FILE",
+    {"persist", main_persist, NP_CMD_DRY_RUN,
+     "DOM --xl-config FILE | DOM --libvirt-xml FILE",
      "Write DOM's current placement into its xl.cfg FILE (cpus= and\n"
      "cpus_soft=, one cpu-list per vCPU) so that it survives a reboot;\n"
      "every other line stays as it was.  The old file is kept as\n"
      "FILE.bak, and FILE is replaced atomically.  With -N, print the new\n"
-     "file and change nothing."},
+     "file and change nothing.  --libvirt-xml FILE does the same for a\n"
+     "libvirt domain XML (a virsh dumpxml file): <vcpu cpuset>, the\n"
+     "<vcpupin>s of <cputune> and <numatune>'s <memory nodeset>, every\n"
+     "other element and comment kept."},
     {"watch", main_watch, NP_CMD_WRITES | NP_CMD_DRY_RUN,
      "[--policy FILE] [--once] [--dry-run] [--json] [--state-dir DIR]",
      "Keep the host placed: place every guest that appears, as `plan GUEST`\n"

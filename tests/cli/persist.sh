@@ -68,6 +68,76 @@ printf 'name = "web"\n' > "$tmp/web.cfg"
     bad "a missing file" || ok
 "$np" $t persist rhel5xen > /dev/null 2>&1 && bad "no --xl-config" || ok
 
+# --- persist --libvirt-xml: a virsh dumpxml file ------------------------
+cp "$top/examples/origin-2010.json" "$tmp/lv.json"
+lv="-c test:$tmp/lv.json"
+"$np" $lv vcpu-pin web1 0 4 >/dev/null && "$np" $lv vcpu-pin web1 1 5 >/dev/null &&
+    "$np" $lv numatune web1 1 >/dev/null
+cat >"$tmp/web1.xml" <<'XML'
+<domain type='kvm' id='2'>
+  <name>web1</name>
+  <!-- sized by the capacity plan -->
+  <memory unit='KiB'>1048576</memory>
+  <currentMemory unit='KiB'>1048576</currentMemory>
+  <vcpu placement='static'>2</vcpu>
+  <cputune>
+    <shares>2048</shares>
+    <vcpupin vcpu='0' cpuset='1'/>
+  </cputune>
+  <devices>
+    <!-- the disk -->
+    <disk type='file' device='disk'><target dev='vda' bus='virtio'/></disk>
+  </devices>
+</domain>
+XML
+cp "$tmp/web1.xml" "$tmp/web1.orig"
+"$np" $lv -N persist web1 --libvirt-xml "$tmp/web1.xml" >"$tmp/lvn" &&
+    cmp -s "$tmp/web1.xml" "$tmp/web1.orig" && [ ! -e "$tmp/web1.xml.bak" ] &&
+    grep -q '<vcpupin vcpu="1" cpuset="5"/>' "$tmp/lvn" && ok ||
+    bad "persist -N --libvirt-xml"
+"$np" $lv persist web1 --libvirt-xml "$tmp/web1.xml" >/dev/null && ok ||
+    bad "persist --libvirt-xml"
+cmp -s "$tmp/web1.xml.bak" "$tmp/web1.orig" && ok || bad "libvirt .bak is not the old file"
+python3 - "$tmp/web1.xml" <<'PY' && ok || bad "the rewritten domain XML"
+import sys, xml.dom.minidom as m
+d = m.parse(sys.argv[1])
+txt = open(sys.argv[1]).read()
+v = d.getElementsByTagName("vcpu")[0]
+assert v.getAttribute("cpuset") == "4-5" and v.firstChild.data == "2", v.toxml()
+pins = [(p.getAttribute("vcpu"), p.getAttribute("cpuset"))
+        for p in d.getElementsByTagName("vcpupin")]
+assert pins == [("0", "4"), ("1", "5")], pins
+assert d.getElementsByTagName("shares")[0].firstChild.data == "2048"
+mem = d.getElementsByTagName("numatune")[0].getElementsByTagName("memory")[0]
+assert (mem.getAttribute("mode"), mem.getAttribute("nodeset")) == ("strict", "1")
+assert "<!-- sized by the capacity plan -->" in txt and "<!-- the disk -->" in txt
+assert d.getElementsByTagName("target")[0].getAttribute("dev") == "vda"
+PY
+# a reset guest: no pins, no cpuset, no <memory> in <numatune>
+"$np" $lv reset web1 >/dev/null
+"$np" $lv persist web1 --libvirt-xml "$tmp/web1.xml" >/dev/null &&
+    ! grep -q "vcpupin\|cpuset\|nodeset" "$tmp/web1.xml" &&
+    grep -q "<shares>2048</shares>" "$tmp/web1.xml" && ok ||
+    { bad "persist --libvirt-xml after reset"; cat "$tmp/web1.xml"; }
+# refused, the file unchanged: another guest's, not a domain, malformed, entities
+cp "$tmp/web1.xml" "$tmp/before.xml"
+for c in "db1 --libvirt-xml $tmp/web1.xml"; do
+    "$np" $lv persist $c >/dev/null 2>"$tmp/err" && bad "persist $c" || ok
+    grep -q "another guest's file" "$tmp/err" && ok || bad "persist $c: $(cat "$tmp/err")"
+done
+printf '<capabilities><name>web1</name></capabilities>\n' >"$tmp/caps.xml"
+printf '<domain><name>web1</name>\n' >"$tmp/trunc.xml"
+printf '<!DOCTYPE domain [<!ENTITY x "y">]>\n<domain><name>web1</name></domain>\n' \
+    >"$tmp/ent.xml"
+for f in caps trunc ent; do
+    cp "$tmp/$f.xml" "$tmp/$f.orig"
+    "$np" $lv persist web1 --libvirt-xml "$tmp/$f.xml" >/dev/null 2>"$tmp/err" &&
+        bad "persist of $f.xml accepted" || ok
+    [ "$(wc -l <"$tmp/err")" = 1 ] && cmp -s "$tmp/$f.xml" "$tmp/$f.orig" &&
+        [ ! -e "$tmp/$f.xml.bak" ] && ok || bad "$f.xml: $(cat "$tmp/err")"
+done
+cmp -s "$tmp/web1.xml" "$tmp/before.xml" && ok || bad "a refused persist changed the file"
+
 # vcpu-pin -f: one vCPU, as xl; never with all.
 "$np" $t vcpu-pin -f rhel5xen 2 6 > /dev/null 2>&1 && ok || bad "vcpu-pin -f"
 "$np" $t vcpu-pin -f rhel5xen all 6 > /dev/null 2> "$tmp/err" &&
