@@ -603,6 +603,81 @@ int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
     return rc;
 }
 
+/*
+ * Can the memory moves of plan be ordered (apply_order())?  When no guest
+ * left can move first, because each needs memory another still holds,
+ * say so before anything changes: the plan needs room the host lacks.
+ * 0 or -ENOSPC (err) or -ENOMEM.
+ */
+static int moves_orderable(const struct np_snapshot *snap,
+                           const struct np_plan *plan, struct np_err *err)
+{
+    const struct np_topo *t = &snap->topo;
+    unsigned int nr = plan->nr_guests, done = 0, i;
+    int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
+    bool *used = calloc(nr + 1, sizeof(*used));
+    int n, rc = 0;
+
+    if (!avail || !used) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (n = 0; n < (int)t->nr_node_ids; n++)
+        avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
+                       ? (int64_t)t->nodes[n].mem_free_kib
+                       : INT64_MAX / 4;
+    while (done < nr) {
+        unsigned int pick = nr;
+        const struct np_guest *g = NULL;
+        int short_node = -1;
+
+        for (i = 0; i < nr && pick == nr; i++) {
+            const struct np_plan_guest *pg = &plan->guests[i];
+            bool fits = true;
+
+            if (used[i])
+                continue;
+            g = np_plan_guest_applied(pg)
+                    ? np_snapshot_guest_by_id(snap, pg->id)
+                    : NULL;
+            for (n = 0; g && pg->mem_per_node_kib && g->mem_per_node_kib &&
+                        n < (int)t->nr_node_ids;
+                 n++)
+                if (pg->mem_per_node_kib[n] > g->mem_per_node_kib[n] &&
+                    (int64_t)(pg->mem_per_node_kib[n] -
+                              g->mem_per_node_kib[n]) > avail[n]) {
+                    fits = false;
+                    short_node = n;
+                }
+            if (fits)
+                pick = i;
+        }
+        if (pick == nr) {
+            rc = np_err_set(err, -ENOSPC,
+                            "the plan's memory moves cannot be ordered: each "
+                            "guest left to move needs memory on node %d that "
+                            "another still holds; nothing was changed (apply "
+                            "with --no-move, or free memory there)",
+                            short_node);
+            goto out;
+        }
+        used[pick] = true;
+        done++;
+        g = np_plan_guest_applied(&plan->guests[pick])
+                ? np_snapshot_guest_by_id(snap, plan->guests[pick].id)
+                : NULL;
+        for (n = 0; g && plan->guests[pick].mem_per_node_kib &&
+                    g->mem_per_node_kib && n < (int)t->nr_node_ids;
+             n++)
+            avail[n] += (int64_t)g->mem_per_node_kib[n] -
+                        (int64_t)plan->guests[pick].mem_per_node_kib[n];
+    }
+out:
+    free(avail);
+    free(used);
+    return rc;
+}
+
 int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
                   const struct np_plan *plan, const struct np_apply_opts *opts,
                   struct np_apply_report *report, struct np_err *err)
@@ -625,6 +700,12 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     rc = np_plan_check(snap, plan, err);
     if (rc)
         return rc;
+    if (opts && opts->move_memory && np_backend_can(be, NP_OP_MOVE_MEMORY) &&
+        !plan->is_journal) {
+        rc = moves_orderable(snap, plan, err);
+        if (rc)
+            return rc;
+    }
     if (plan->pin == NP_PIN_SOFT && !be->ops->soft_affinity)
         return np_err_set(err, -EINVAL,
                           "the plan sets soft affinity, which the %s "

@@ -517,6 +517,7 @@ int solver_solve_once(const struct np_snapshot *snap,
         s.single_only = true;
         rc = place_jobs(&s, jobs, 0, nr_jobs, &nr_failed, err);
         s.single_only = false;
+        s.pack = st->rest_pack;
         if (rc)
             goto out;
     }

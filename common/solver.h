@@ -20,11 +20,16 @@
  *     node without memory; vCPUs go to usable CPUs of the set (online, not
  *     reserved, below the overcommit limit, allowed by the policy);
  *  2. fewest nodes;
- *  3. smallest total distance between the nodes of the set (sum over
+ *  3. least remote memory, each set with its best split of vCPUs and
+ *     memory (every node of it as the hub of the vCPUs);
+ *  4. SMT: fewest vCPUs beside another guest's on a core;
+ *  5. smallest total distance between the nodes of the set (sum over
  *     pairs);
- *  4. least loaded: the fewest vCPUs already pinned per CPU of the set,
+ *  6. least loaded: the fewest vCPUs already pinned per CPU of the set,
  *     then the least memory in use per KiB of the set;
- *  5. lowest node ids.
+ *  7. lowest node ids.
+ * Whole plans are compared by the objective: guests placed, guests whole
+ * on one node, distance-weighted remote memory, churn (solver_whole.c).
  * Candidates are grown greedily from every node by distance (O(n^2) per
  * guest for n nodes), never by enumerating combinations.  Several guests
  * at once are then improved by a bounded local search that moves guests

@@ -487,7 +487,7 @@ int solver_hw_end(struct solver *s, struct job *j, bool placed)
             h->hp_used[j->at.node[i]] += j->at.mem[i];
     if (!s->req->explain)
         return 0;
-    if (h->pool) {
+    if (h->pool && placed) {
         list_text(&h->pool->cpus, cpus, sizeof(cpus));
         rc = np_plan_reason(s->plan, pg,
                             "cpupool '%s' (cpus %s): placed inside it",

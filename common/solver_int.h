@@ -149,6 +149,8 @@ struct solver_strategy {
     int pack;               /* SOLVER_SPREAD, _PACK or _BESTFIT */
     enum solver_order order;
     bool keep;              /* guests already well placed stay */
+    int rest_pack;          /* SOLVER_WHOLE_FIRST: how the guests the
+                               first pass left are placed */
     const char *why;        /* for the plan's reasons */
 };
 

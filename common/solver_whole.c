@@ -129,24 +129,30 @@ static bool plan_perfect(const struct np_plan *plan)
  * guest whole on the fullest node that holds it, the others after).
  */
 static const struct solver_strategy strategies[] = {
-    {SOLVER_SPREAD, SOLVER_BY_MEMORY, false, NULL},
-    {SOLVER_PACK, SOLVER_BY_MEMORY, false,
+    {SOLVER_SPREAD, SOLVER_BY_MEMORY, false, 0, NULL},
+    {SOLVER_PACK, SOLVER_BY_MEMORY, false, 0,
      "packing (the most loaded nodes first) placed these guests better "
      "than spreading them"},
-    {SOLVER_SPREAD, SOLVER_BY_SHARE, false,
+    {SOLVER_SPREAD, SOLVER_BY_SHARE, false, 0,
      "placing the largest share of the host first placed these guests "
      "better than the largest memory first"},
-    {SOLVER_PACK, SOLVER_BY_SHARE, false,
+    {SOLVER_PACK, SOLVER_BY_SHARE, false, 0,
      "placing the largest share of the host first, packing (the most "
      "loaded nodes first), placed these guests better than the largest "
      "memory first, spreading"},
-    {SOLVER_SPREAD, SOLVER_SMALLEST, false,
+    {SOLVER_SPREAD, SOLVER_SMALLEST, false, 0,
      "placing the smallest first placed more of these guests"},
-    {SOLVER_PACK, SOLVER_SMALLEST, false,
+    {SOLVER_PACK, SOLVER_SMALLEST, false, 0,
      "placing the smallest first, packing, placed more of these guests"},
-    {SOLVER_BESTFIT, SOLVER_WHOLE_FIRST, false,
+    {SOLVER_BESTFIT, SOLVER_WHOLE_FIRST, false, SOLVER_BESTFIT,
      "best fit (each guest whole on the fullest node that holds it, the "
      "others after) kept more of these guests whole"},
+    {SOLVER_BESTFIT, SOLVER_WHOLE_FIRST, false, SOLVER_SPREAD,
+     "best fit (each guest whole on the fullest node that holds it), the "
+     "others spread after, kept more of these guests whole"},
+    {SOLVER_BESTFIT, SOLVER_WHOLE_FIRST, false, SOLVER_PACK,
+     "best fit (each guest whole on the fullest node that holds it), the "
+     "others packed after, kept more of these guests whole"},
 };
 
 #define NR_STRATEGIES (sizeof(strategies) / sizeof(strategies[0]))

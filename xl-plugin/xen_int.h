@@ -76,4 +76,11 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
                     struct np_relocation *out, struct np_note *note,
                     struct np_err *err);
 
+/* xen_hw.c: PCI devices and cpupools into topo->hw (after the topology
+ * is finished), and one domain's pool and assigned devices.  0 or
+ * -ENOMEM. */
+int xen_read_hw(struct xen_priv *p, struct np_topo *topo);
+int xen_read_guest_hw(struct xen_priv *p, struct np_topo *topo,
+                      const libxl_dominfo *dom);
+
 #endif /* NP_XEN_INT_H */

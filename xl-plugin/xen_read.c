@@ -135,6 +135,8 @@ int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
     if (rc)
         goto out;
     rc = np_topo_finish(topo, err);
+    if (!rc)
+        rc = xen_read_hw(p, topo);
 
 out:
     if (numa)
@@ -277,6 +279,10 @@ int xen_read_guests(struct np_backend *be, struct np_snapshot *snap,
         rc = read_domain(p, snap, &doms[i], err);
         if (rc < 0)
             goto out;
+        if (rc == 0 && xen_read_guest_hw(p, &snap->topo, &doms[i])) {
+            rc = np_err_set(err, -ENOMEM, "out of memory");
+            goto out;
+        }
     }
     snap->has_guests = true;
     snap->backend = "xen";

@@ -515,7 +515,14 @@ int main(void)
         result_init(&res[i][T_GREEDY], in, tool_names[T_GREEDY]);
         run_numapin(in, &res[i][T_GREEDY], 1, true);
         result_init(&res[i][T_LIBXL], in, tool_names[T_LIBXL]);
-        run_libxl(in, &res[i][T_LIBXL]);
+        if (in->policy == NP_POLICY_PREFER) {
+            run_libxl(in, &res[i][T_LIBXL]);
+        } else { /* soft affinity over nodes: no SMT policy to compare */
+            res[i][T_LIBXL].ran = false;
+            snprintf(res[i][T_LIBXL].note, sizeof(res[i][T_LIBXL].note),
+                     "no thread policy: not a peer for %s",
+                     np_policy_name(in->policy));
+        }
         result_init(&res[i][T_BFD], in, tool_names[T_BFD]);
         run_bfd(in, &res[i][T_BFD]);
         result_init(&res[i][T_BFD_NUMAPIN], in, tool_names[T_BFD_NUMAPIN]);

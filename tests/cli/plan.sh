@@ -246,5 +246,41 @@ cp "$tmp/part0.json" "$tmp/part.json"
 expect_err 2 "no guest of the plan was placed ('huge'" $pt apply huge \
     --state-dir "$tmp/s5"
 
+# --- a swap the host has no room for: refused before anything changes ---
+python3 - "$ex/origin-2010.json" "$tmp/swap.json" "$tmp/swapplan.json" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))
+for n in h["host"]["nodes"]:
+    n["free_kib"] = 0
+web1 = h["guests"][1]
+w0 = json.loads(json.dumps(web1))
+w0["id"], w0["name"] = 4, "w0"
+w0["memory_per_node_kib"] = {"0": 524288, "1": 0}
+w0["node_affinity"] = "0"
+for v, c in zip(w0["vcpus"], (0, 1)):
+    v["cpu"], v["hard"] = c, str(c)
+h["guests"] = [web1, w0]
+json.dump(h, open(sys.argv[2], "w"), indent=2)
+def guest(g, node, cpus):
+    return {"id": g["id"], "name": g["name"], "new": False, "placed": True,
+            "vcpus": 2, "memory_kib": 524288, "nodes": node,
+            "node_affinity": node, "memory_per_node_kib": {node: 524288},
+            "score": 10.0,
+            "pins": [{"vcpu": i, "hard": str(c)} for i, c in enumerate(cpus)],
+            "reasons": []}
+plan = {"numapin_plan": 1, "kind": "plan", "backend": "test",
+        "host": {"cpu_ids": 8, "node_ids": 2}, "policy": "prefer",
+        "overcommit": 1, "pin": "hard", "score": 10.0, "reasons": [],
+        "guests": [guest(web1, "0", (0, 1)), guest(w0, "1", (4, 5))]}
+json.dump(plan, open(sys.argv[3], "w"), indent=2)
+PY
+cp "$tmp/swap.json" "$tmp/swap0.json"
+expect_err 2 "the plan's memory moves cannot be ordered" \
+    -c "test:$tmp/swap.json" apply --state-dir "$tmp/s6" "$tmp/swapplan.json"
+cmp -s "$tmp/swap.json" "$tmp/swap0.json" && [ ! -e "$tmp/s6/undo.json" ] &&
+    ok || bad "a refused swap changed the host"
+expect_grep "applied: 2 guests" -c "test:$tmp/swap.json" apply --no-move \
+    --state-dir "$tmp/s6" "$tmp/swapplan.json"
+
 echo "plan: $pass passed, $fail failed"
 [ $fail = 0 ]
