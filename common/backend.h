@@ -61,6 +61,7 @@ struct np_relocation {
     int new_id;                      /* the guest's id afterwards; -1 */
     double downtime_s;               /* the guest not running; -1 unknown */
     double total_s;                  /* the whole operation */
+    bool live;                       /* live (else stopped for the copy) */
 };
 
 struct np_backend_ops {

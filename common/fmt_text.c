@@ -21,6 +21,9 @@ int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa)
     fprintf(f, "nr_nodes               : %u\n", np_topo_nr_nodes(topo));
     fprintf(f, "cores_per_socket       : %u\n", cores);
     fprintf(f, "threads_per_core       : %u\n", threads);
+    /* not an xl field: xl info has no socket count (tests/xen compares
+     * only xl's own fields) */
+    fprintf(f, "numapin_nr_sockets     : %u\n", sockets);
     if (topo->cpu_mhz)
         fprintf(f, "cpu_mhz                : %u\n", topo->cpu_mhz);
     fprintf(f, "total_memory           : %" PRIu64 "\n",

@@ -13,6 +13,7 @@
 
 #include "fmt_xml.h"
 #include "fmt_xml_hw.h"
+#include "fmt_text.h"
 
 /* XML-escape s for an element's text or a single-quoted attribute. */
 static void put_escaped(FILE *f, const char *s)
@@ -95,55 +96,20 @@ static bool needs_ns(const struct np_topo *topo)
 }
 
 /*
- * The host <cpu><topology> counts, as libvirt's virHostCPUGetInfo() finds
- * them: the largest sockets / cores / threads of any one node, checked
- * against the number of CPUs in the nodes.  Example: 2 sockets of 4 cores
- * x 2 threads on 2 nodes give sockets=1 cores=4 threads=2 (2*1*4*2 = 16
- * CPUs); add a memory-only node and 3*1*4*2 != 16, so libvirt (and we)
- * report sockets=1 cores=16 threads=1.  All zero when no node has a CPU.
+ * The host <cpu><topology> counts: the ones `nodeinfo` prints (sockets per
+ * cell, cores per socket, threads per core, by libvirt's virNodeInfo rule),
+ * so that the two never disagree.  The true number of sockets is in `info`
+ * (numapin_nr_sockets) and in the <cpu socket_id> attributes.
  */
 static int libvirt_shape(const struct np_topo *topo, unsigned int *sockets,
                          unsigned int *cores, unsigned int *threads)
 {
-    struct np_topo view = *topo;
-    unsigned long long nr_in_nodes = 0, product;
-    unsigned int i, s, c, t;
-    int node;
+    unsigned int nodes;
 
     *sockets = *cores = *threads = 0;
-    if (!topo->nr_cpu_ids)
+    if (!np_topo_nr_online_cpus(topo))
         return 0;
-    view.cpus = malloc(topo->nr_cpu_ids * sizeof(*view.cpus));
-    if (!view.cpus)
-        return -ENOMEM;
-    for (i = 0; i < topo->nr_cpu_ids; i++)
-        if (topo->cpus[i].present && !cpu_unplaced(topo, i))
-            nr_in_nodes++;
-    for (node = 0; node < (int)topo->nr_node_ids; node++) {
-        if (!topo->nodes[node].present)
-            continue;
-        /* a shallow view of the topology that has only this node's CPUs */
-        for (i = 0; i < topo->nr_cpu_ids; i++) {
-            view.cpus[i] = topo->cpus[i];
-            view.cpus[i].present = cpu_in_node(topo, i, node);
-        }
-        np_topo_shape(&view, &s, &c, &t);
-        if (s > *sockets)
-            *sockets = s;
-        if (c > *cores)
-            *cores = c;
-        if (t > *threads)
-            *threads = t;
-    }
-    free(view.cpus);
-
-    product = (unsigned long long)np_topo_nr_nodes(topo) * *sockets * *cores *
-              *threads;
-    if (nr_in_nodes && product != nr_in_nodes) {
-        *sockets = 1;
-        *cores = (unsigned int)nr_in_nodes;
-        *threads = 1;
-    }
+    np_nodeinfo_shape(topo, &nodes, sockets, cores, threads);
     return 0;
 }
 
@@ -265,7 +231,9 @@ int np_xml_write_caps(const struct np_topo *topo, char **xml_out,
     for (node = 0; node < (int)topo->nr_node_ids; node++)
         if (topo->nodes[node].present)
             put_cell(f, topo, node);
-    fputs("      </cells>\n    </topology>\n", f);
+    fputs("      </cells>\n", f);
+    np_xml_put_links(f, topo);
+    fputs("    </topology>\n", f);
     np_xml_hw_put_cache(f, topo);
 
     for (i = 0; i < topo->nr_cpu_ids; i++)

@@ -25,6 +25,7 @@ bool np_xml_hw_needs_ns(const struct np_topo *topo)
 void np_xml_hw_put_pages(FILE *f, const struct np_topo *topo, int node)
 {
     const struct np_hw_node *n;
+    uint64_t base, huge = 0;
     unsigned int i;
 
     if (!topo->hw)
@@ -32,9 +33,14 @@ void np_xml_hw_put_pages(FILE *f, const struct np_topo *topo, int node)
     n = &topo->hw->nodes[node];
     if (!n->nr_pages)
         return;
-    /* libvirt lists the base pages first */
+    /* libvirt lists the base pages first: the memory the huge pages
+     * leave (virNumaGetPages' rule) */
+    base = topo->nodes[node].mem_total_kib;
+    for (i = 0; i < n->nr_pages; i++)
+        huge += n->pages[i].size_kib * n->pages[i].total;
+    base = huge < base ? base - huge : 0;
     fprintf(f, "          <pages unit='KiB' size='4'>%" PRIu64 "</pages>\n",
-            topo->nodes[node].mem_total_kib / 4);
+            base / 4);
     for (i = 0; i < n->nr_pages; i++)
         fprintf(f,
                 "          <pages unit='KiB' size='%" PRIu64

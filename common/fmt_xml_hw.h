@@ -22,4 +22,8 @@ void np_xml_hw_put_cpu_attrs(FILE *f, const struct np_topo *topo,
 /* The <cache> element of <host>, after <topology>. */
 void np_xml_hw_put_cache(FILE *f, const struct np_topo *topo);
 
+/* The <interconnects> element inside <topology>, when there are links
+ * (fmt_xml_links.c). */
+void np_xml_put_links(FILE *f, const struct np_topo *topo);
+
 #endif /* NP_FMT_XML_HW_H */

@@ -29,6 +29,7 @@
 
 #include "fileio.h"
 #include "fmt_xml.h"
+#include "fmt_xml_links.h"
 
 #define DEFAULT_NAME "capabilities XML"
 
@@ -669,7 +670,7 @@ static bool hw_empty(const struct np_topo *topo)
 {
     unsigned int i;
 
-    if (topo->hw->nr_llc)
+    if (topo->hw->nr_llc || topo->hw->nr_links)
         return false;
     for (i = 0; i < topo->nr_cpu_ids; i++)
         if (topo->hw->cpus[i].cluster >= 0)
@@ -843,6 +844,11 @@ static int read_doc(struct reader *rd, xmlDocPtr doc)
         if (rc)
             return rc;
     }
+    rc = np_xml_read_links(
+        child(child(host, "topology", false), "interconnects", false), rd->name,
+        &rd->topo, rd->err);
+    if (rc)
+        return rc;
     if (hw_empty(&rd->topo)) {
         np_hw_free(rd->topo.hw);
         rd->topo.hw = NULL;

@@ -56,6 +56,7 @@ void np_hw_free(struct np_hw *hw)
     free(hw->cpus);
     free(hw->nodes);
     free(hw->notes);
+    free(hw->links);
     free(hw);
 }
 
@@ -145,6 +146,15 @@ int np_hw_copy(struct np_hw **dst, const struct np_hw *src,
         }
     }
     d->notes = dup_or_null(src->notes, &rc);
+    if (!rc && src->nr_links) {
+        d->links = malloc(src->nr_links * sizeof(*d->links));
+        if (d->links) {
+            memcpy(d->links, src->links, src->nr_links * sizeof(*d->links));
+            d->nr_links = src->nr_links;
+        } else {
+            rc = -ENOMEM;
+        }
+    }
     if (rc) {
         np_hw_free(d);
         return rc;

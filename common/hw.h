@@ -81,6 +81,16 @@ struct np_hw_pool {
     int *domids;           /* the domains in the pool */
 };
 
+/* One HMAT link of libvirt's <interconnects> (latency in ns, bandwidth in
+ * KiB/s) from an initiator node to a target node, as the firmware says. */
+struct np_hw_link {
+    bool bandwidth;        /* <bandwidth>, else <latency> */
+    int initiator, target; /* node ids */
+    unsigned int cache;    /* memory side cache level, 0 none */
+    char type[8];          /* "access", "read", "write" */
+    uint64_t value;
+};
+
 struct np_hw {
     struct np_hw_cpu *cpus;
     struct np_hw_node *nodes;
@@ -93,6 +103,8 @@ struct np_hw {
     unsigned int nr_pools;
     struct np_hw_pool *pools;
     char *notes;           /* one sentence per line; NULL when none */
+    unsigned int nr_links;
+    struct np_hw_link *links; /* <interconnects>, in the order read */
 };
 
 /* Everything unknown, sized for the topology.  NULL when out of memory. */

@@ -373,8 +373,11 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
                 return np_err_set(err, orc, "%s", oerr.msg);
         } else {
             figures(snap, &other, &b);
+            /* more guests placed; or more whole, at no more than two
+             * guests moved for each guest more made whole */
             if ((b.placed > a.placed ||
-                 (b.placed == a.placed && b.whole > a.whole)) &&
+                 (b.placed == a.placed && b.whole > a.whole &&
+                  b.moved <= a.moved + 2 * (b.whole - a.whole))) &&
                 (!req->max_move_kib || b.moved_kib <= req->max_move_kib)) {
                 np_plan_dispose(plan);
                 *plan = other;

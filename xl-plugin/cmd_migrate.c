@@ -261,8 +261,12 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
                "%d is now domain %d\n",
                name, verb, list, id, out.new_id);
         if (out.downtime_s >= 0)
-            printf("downtime %.3f s, %.3f s in all\n", out.downtime_s,
-                   out.total_s);
+            printf("downtime %.3f s, %.3f s in all%s\n", out.downtime_s,
+                   out.total_s,
+                   out.live ? ""
+                            : " (not live: this Xen has no log-dirty "
+                              "mode for the guest, so it was paused "
+                              "for the copy)");
         else
             printf("%.3f s in all\n", out.total_s);
         print_mem("before", t, g);

@@ -98,6 +98,18 @@ static void *watch_main(void *arg)
     return NULL;
 }
 
+/* Whether the domain stopped (shut down to suspend). */
+static bool stopped(libxl_ctx *ctx, uint32_t domid)
+{
+    libxl_dominfo info;
+    bool r;
+
+    libxl_dominfo_init(&info);
+    r = !libxl_domain_info(ctx, &info, domid) && info.shutdown;
+    libxl_dominfo_dispose(&info);
+    return r;
+}
+
 /* Refusals that need the configuration: one sentence each. */
 static int check_config(const libxl_domain_config *c, const char *name,
                         struct np_err *err)
@@ -220,7 +232,7 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
     char *away = NULL, what[160];
     uint64_t need_kib;
     uint32_t domid = (uint32_t)g->id;
-    int fds[2] = {-1, -1}, rc, src;
+    int fds[2] = {-1, -1}, rc, src, attempt;
     double t0 = now_s(), t_unpaused;
 
     memset(out, 0, sizeof(*out));
@@ -267,11 +279,6 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
         rc = -ENOMEM;
         goto out;
     }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
-        rc = np_err_set(err, -errno, "cannot make a socket pair: %s",
-                        strerror(errno));
-        goto out;
-    }
     np_xtl_clear(&xen_priv_of(be)->logger);
     rc = libxl_domain_rename(ctx, domid, g->name, away);
     if (rc) {
@@ -284,41 +291,65 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
 
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &ign, &old_pipe);
-    rj.ctx = ctx;
-    rj.cfg = &cfg;
-    rj.fd = fds[1];
-    rj.domid = INVALID_DOMID;
-    rj.rc = ERROR_FAIL;
-    if (pthread_create(&rt, NULL, restore_main, &rj)) {
+    for (attempt = 0;; attempt++) {
+        /* live first; Xen without shadow paging has no log-dirty mode for
+         * PV guests (xc: "Failed to enable logdirty"): then stop and copy */
+        int flags = attempt ? 0 : LIBXL_SUSPEND_LIVE;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
+            rc = np_err_set(err, -errno, "cannot make a socket pair: %s",
+                            strerror(errno));
+            goto out;
+        }
+        sigaction(SIGPIPE, &ign, &old_pipe);
+        rj.ctx = ctx;
+        rj.cfg = &cfg;
+        rj.fd = fds[1];
+        rj.domid = INVALID_DOMID;
+        rj.rc = ERROR_FAIL;
+        if (pthread_create(&rt, NULL, restore_main, &rj)) {
+            sigaction(SIGPIPE, &old_pipe, NULL);
+            rc = np_err_set(err, -EAGAIN, "cannot start the restore thread");
+            goto out;
+        }
+        fds[1] = -1; /* the thread closes it */
+        restore_started = true;
+        wj.ctx = ctx;
+        wj.domid = domid;
+        wj.stop = 0;
+        wj.stopped_at = 0;
+        watch_started = !pthread_create(&wt, NULL, watch_main, &wj);
+
+        np_xtl_clear(&xen_priv_of(be)->logger);
+        src = libxl_domain_suspend(ctx, domid, fds[0], flags, NULL);
+        if (src)
+            snprintf(what, sizeof(what), "the %s of '%s' failed",
+                     flags ? "live save" : "save", g->name);
+        if (src)
+            rc = xen_error(xen_priv_of(be), src, err, what);
+        close(fds[0]);
+        fds[0] = -1;
+        pthread_join(rt, NULL);
+        restore_started = false;
+        wj.stop = 1;
+        if (watch_started)
+            pthread_join(wt, NULL);
+        watch_started = false;
         sigaction(SIGPIPE, &old_pipe, NULL);
-        rc = np_err_set(err, -EAGAIN, "cannot start the restore thread");
+        out->new_id = rj.domid == (uint32_t)INVALID_DOMID ? -1 : (int)rj.domid;
+        out->live = !attempt;
+        if (!src)
+            break;
+        if (attempt == 0 && !stopped(ctx, domid)) {
+            /* the live save failed before the guest stopped: again */
+            if (out->new_id >= 0)
+                libxl_domain_destroy(ctx, (uint32_t)out->new_id, NULL);
+            out->new_id = -1;
+            np_err_clear(err);
+            continue;
+        }
         goto out;
     }
-    fds[1] = -1; /* the thread closes it */
-    restore_started = true;
-    wj.ctx = ctx;
-    wj.domid = domid;
-    watch_started = !pthread_create(&wt, NULL, watch_main, &wj);
-
-    np_xtl_clear(&xen_priv_of(be)->logger);
-    src = libxl_domain_suspend(ctx, domid, fds[0], LIBXL_SUSPEND_LIVE, NULL);
-    if (src)
-        snprintf(what, sizeof(what), "the live save of '%s' failed", g->name);
-    if (src)
-        rc = xen_error(xen_priv_of(be), src, err, what);
-    close(fds[0]);
-    fds[0] = -1;
-    pthread_join(rt, NULL);
-    restore_started = false;
-    wj.stop = 1;
-    if (watch_started)
-        pthread_join(wt, NULL);
-    watch_started = false;
-    sigaction(SIGPIPE, &old_pipe, NULL);
-    out->new_id = rj.domid == (uint32_t)INVALID_DOMID ? -1 : (int)rj.domid;
-    if (src)
-        goto out;
     if (rj.rc) {
         snprintf(what, sizeof(what), "the restore of '%s' failed", g->name);
         rc = xen_error(xen_priv_of(be), rj.rc, err, what);

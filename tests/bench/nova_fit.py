@@ -20,7 +20,9 @@ Output, per instance and run:
     c NODE_INDEX VCPUS MEM_KIB CPU,CPU,...|float:CPU,CPU,...
 
 Runs: "nova" (dedicated CPUs, cpu_thread_policy from the instance's
-policy, arrival order), "nova-largest" (the same, largest memory first),
+policy, arrival order; host cells in the legacy vcpu_pin_set configuration,
+cpuset = pcpuset, under which Nova's isolate packs onto SMT hosts),
+"nova-largest" (the same, largest memory first),
 "nova-shared" (shared CPUs with cpu_allocation_ratio 1.0 and
 ram_allocation_ratio 1.0, arrival order).  A guest that no single host
 cell fits is tried again with hw:numa_nodes 2, 3 and 4 (its vCPUs and
@@ -88,9 +90,12 @@ def host_topology(inst, shared):
         for vcpus, mem_kib, ocpus, mem in inst["old"]:
             pinned |= set(ocpus) & cpus
         total_mib = total_kib // 1024
+        # dedicated: the legacy configuration (vcpu_pin_set), cpuset and
+        # pcpuset the same, the only one under which Nova's isolate policy
+        # packs onto an SMT host rather than refusing it (bug #1889633)
         cell = objects.NUMACell(
             id=idx,
-            cpuset=cpus if shared else set(),
+            cpuset=cpus,
             pcpuset=set() if shared else cpus,
             memory=total_mib,
             cpu_usage=len(pinned) if shared else 0,

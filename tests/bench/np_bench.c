@@ -26,7 +26,8 @@
  * keeps at least as many whole, has no more remote memory than a peer that
  * places as many, and moves nothing that does not buy one of those.
  *
- * Environment: NP_BENCH_QUICK=1 runs a few instances; NP_BENCH_DETAIL=1
+ * Environment: NP_BENCH_QUICK=1 runs a few instances; NP_BENCH_ONLY=TEXT
+ * those whose name has TEXT; NP_BENCH_DETAIL=1
  * prints every tool's figures for the small instances too; NP_BENCH_ONE=1
  * (or =reasons) only solves the 1,000-guest plan once, for
  *     valgrind --tool=callgrind --toggle-collect=np_solve np-bench
@@ -489,6 +490,17 @@ int main(void)
         snprintf(numapin, sizeof(numapin), "%s", getenv("NP_BENCH_NUMAPIN"));
 
     nr = bench_instances(&ins, quick);
+    if (getenv("NP_BENCH_ONLY")) { /* the instances whose name has it */
+        unsigned int kept = 0;
+
+        for (i = 0; i < nr; i++) {
+            if (strstr(ins[i].name, getenv("NP_BENCH_ONLY")))
+                ins[kept++] = ins[i];
+            else
+                instance_dispose(&ins[i]);
+        }
+        nr = kept;
+    }
     res = calloc(nr, sizeof(*res));
     printf("numapin placement benchmark: %u instances; peers in the same "
            "run\n",

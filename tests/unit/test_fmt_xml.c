@@ -417,7 +417,7 @@ START_TEST(golden_numapin)
 }
 END_TEST
 
-/* libvirt's host <cpu><topology>: per-node counts, or its fallback. */
+/* The host <cpu><topology>: nodeinfo's per-cell counts, or its fallback. */
 struct shape_case {
     unsigned int sockets, cores, threads, nodes;
     int offline_cpu; /* -1: none */
@@ -432,12 +432,14 @@ static const struct shape_case shape_cases[] = {
      "<topology sockets='2' dies='1' cores='4' threads='1'/>"},
     {4, 2, 2, 2, -1, false,
      "<topology sockets='2' dies='1' cores='2' threads='2'/>"},
-    /* a CPU-less node breaks nodes*sockets*cores*threads == cpus */
+    /* a CPU-less node does not count (nodeinfo's rule): 1 socket per
+     * cell, 2 cores, 1 thread, not libvirt's fallback cores='4' */
     {2, 2, 1, 2, -1, true,
-     "<topology sockets='1' dies='1' cores='4' threads='1'/>"},
-    /* so does an offline CPU that leaves a core short */
+     "<topology sockets='1' dies='1' cores='2' threads='1'/>"},
+    /* an offline CPU that leaves a core short breaks nodes*sockets*cores*
+     * threads == online cpus: nodeinfo's fallback, 1 x 3 online x 1 */
     {1, 4, 1, 1, 3, false,
-     "<topology sockets='1' dies='1' cores='4' threads='1'/>"},
+     "<topology sockets='1' dies='1' cores='3' threads='1'/>"},
 };
 
 START_TEST(host_cpu_topology)
