@@ -14,6 +14,7 @@
 
 #include "cpulist.h"
 #include "fmt_svg.h"
+#include "fmt_text.h"
 #include "hw.h"
 
 #define CELL_W 128
@@ -43,33 +44,6 @@ const char *np_svg_guest_colour(unsigned int i, char buf[8])
     b = h > 120 ? (h % 200) + 40 : 90;
     snprintf(buf, 8, "#%02x%02x%02x", r & 0xff, g & 0xff, b & 0xff);
     return buf;
-}
-
-/* Text for XML: & < > " ' escaped, control characters dropped. */
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            if ((unsigned char)*s >= 0x20 && *s != 0x7f)
-                fputc(*s, f);
-        }
-    }
 }
 
 struct layout {
@@ -152,7 +126,7 @@ static void chip(FILE *f, const struct layout *l, unsigned int x,
                 x, y, CELL_W - 12, CHIP_H - 2, col);
     fprintf(f, "<text x=\"%u\" y=\"%u\" font-size=\"10\" fill=\"%s\">", x + 4,
             y + 11, bound ? "#000000" : "#ffffff");
-    esc(f, g->name);
+    np_xml_text(f, g->name);
     fprintf(f, "/%d</text>\n", r->vcpu);
 }
 
@@ -227,7 +201,7 @@ static void mem_bar(FILE *f, const struct layout *l, int node, unsigned int x,
                 "<rect class=\"memseg\" x=\"%u\" y=\"%u\" width=\"%u\" "
                 "height=\"%u\" fill=\"%s\"><title>",
                 at, y, sw, BAR_H, np_svg_guest_colour(i, buf));
-        esc(f, g->name);
+        np_xml_text(f, g->name);
         fprintf(f, ": %" PRIu64 " MiB</title></rect>\n", kib >> 10);
         at += sw;
     }
@@ -359,7 +333,7 @@ static void legend(FILE *f, const struct layout *l, unsigned int y)
                 "font-size=\"12\">",
                 PAD, y + i * 20, np_svg_guest_colour(i, buf), PAD + 20,
                 y + i * 20 + 12);
-        esc(f, g->name);
+        np_xml_text(f, g->name);
         if (g->vcpus_unknown)
             fprintf(f, ": %u vCPUs, where each may run is unknown",
                     g->nr_vcpus);
@@ -413,7 +387,7 @@ static void svg_body(FILE *f, const struct np_snapshot *snap,
     fputs("<title>numapin map", f);
     if (snap->topo.source) {
         fputs(": ", f);
-        esc(f, snap->topo.source);
+        np_xml_text(f, snap->topo.source);
     }
     fputs("</title>\n<g transform=\"translate(10,10)\">\n", f);
     for (node = 0; node <= (int)snap->topo.nr_node_ids; node++) {
@@ -456,7 +430,7 @@ int np_html_write_map(FILE *f, const struct np_snapshot *snap,
           "solid #ccc;padding:2px 8px;font-size:12px}</style></head>\n"
           "<body>\n<h1>numapin map</h1>\n<p>",
           f);
-    esc(f, snap->topo.source ? snap->topo.source : snap->backend);
+    np_xml_text(f, snap->topo.source ? snap->topo.source : snap->backend);
     fputs("</p>\n", f);
     svg_body(f, snap, mv);
     fputs("<table class=\"guests\"><tr><th>guest</th><th>id</th>"
@@ -471,7 +445,7 @@ int np_html_write_map(FILE *f, const struct np_snapshot *snap,
                              : np_cpulist_format_ranges(&g->vcpus[v].hard);
 
             fputs("<tr class=\"vcpu\"><td>", f);
-            esc(f, g->name);
+            np_xml_text(f, g->name);
             fprintf(f, "</td><td>%d</td><td>%u</td><td>%s</td></tr>\n", g->id,
                     v, hard && *hard ? hard : "?");
             free(hard);

@@ -10,6 +10,33 @@
 #include "fmt_text.h"
 #include "fmt_text_hw.h"
 
+void np_xml_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '\'':
+            fputs("&apos;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            if (((unsigned char)*s >= 0x20 && *s != 0x7f) || *s == '\t' ||
+                *s == '\n' || *s == '\r')
+                fputc(*s, f);
+        }
+    }
+}
+
 int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa)
 {
     unsigned int sockets, cores, threads, i, j;
@@ -493,8 +520,9 @@ void np_text_plan_config(FILE *f, const struct np_plan *plan,
     if (plan->pin == NP_PIN_SOFT) {
         /* libvirt pins hard only: a soft plan is a preference there, the
          * memory policy and no <vcpupin> */
-        fprintf(f, "libvirt (no soft affinity: memory preferred, vCPUs "
-                   "not pinned):\n  <vcpu placement='static'>%u</vcpu>\n",
+        fprintf(f,
+                "libvirt (no soft affinity: memory preferred, vCPUs "
+                "not pinned):\n  <vcpu placement='static'>%u</vcpu>\n",
                 g->nr_vcpus);
         if (nodes && *nodes)
             fprintf(f,

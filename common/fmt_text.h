@@ -22,6 +22,12 @@
 #include "snapshot.h"
 #include "topo.h"
 
+/* Write s (NULL: nothing) as XML text or a quoted attribute value:
+ * & < > ' " as entities, and the control characters XML 1.0 forbids
+ * (all below 0x20 but tab, newline and return, and 0x7f) dropped.  The
+ * capabilities XML and the SVG picture share it. */
+void np_xml_text(FILE *f, const char *s);
+
 /* `xl info -n`: the host lines numapin knows, then cpu_topology and
  * numa_info exactly as xl prints them. */
 int np_text_xl_info(FILE *f, const struct np_topo *topo, bool numa);

@@ -15,32 +15,6 @@
 #include "fmt_xml_hw.h"
 #include "fmt_text.h"
 
-/* XML-escape s for an element's text or a single-quoted attribute. */
-static void put_escaped(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '\'':
-            fputs("&apos;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 /* A cpu list as libvirt's virBitmapFormat() prints it: "0-3,8,10-11". */
 static void put_cpulist(FILE *f, const struct np_cpumap *map)
 {
@@ -211,7 +185,7 @@ int np_xml_write_caps(const struct np_topo *topo, char **xml_out,
     if (needs_ns(topo))
         fputs(" xmlns:numapin='" NP_XML_NS "'", f);
     fputs(">\n\n  <host>\n    <cpu>\n      <arch>", f);
-    put_escaped(f, topo->cpu_model ? topo->cpu_model : "x86_64");
+    np_xml_text(f, topo->cpu_model ? topo->cpu_model : "x86_64");
     fputs("</arch>\n", f);
     if (sockets && cores && threads)
         fprintf(f,
