@@ -57,50 +57,6 @@ static void skipped_free(struct skipped *s)
     free(s->msgs);
 }
 
-/* "3G", "512M", "1048576K", "3072" (MiB) into KiB, as `place` takes. */
-static int size_kib(const char *s, uint64_t *kib_out)
-{
-    static const struct {
-        const char *suffix;
-        unsigned int shift;
-    } units[] = {{"", 10},   {"k", 0},    {"kb", 0},  {"kib", 0}, {"m", 10},
-                 {"mb", 10}, {"mib", 10}, {"g", 20},  {"gb", 20}, {"gib", 20},
-                 {"t", 30},  {"tb", 30},  {"tib", 30}};
-    unsigned long long n;
-    unsigned int i;
-    char *end;
-
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    n = strtoull(s, &end, 10);
-    if (errno || !n)
-        return -EINVAL;
-    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (!strcasecmp(end, units[i].suffix)) {
-            if (n > (UINT64_MAX >> 2) >> units[i].shift)
-                return -EINVAL;
-            *kib_out = (uint64_t)n << units[i].shift;
-            return 0;
-        }
-    return -EINVAL;
-}
-
-static int count_of(const char *s, unsigned int max, unsigned int *out)
-{
-    unsigned long n;
-    char *end;
-
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    n = strtoul(s, &end, 10);
-    if (errno || *end || !n || n > max)
-        return -EINVAL;
-    *out = (unsigned int)n;
-    return 0;
-}
-
 /* argv[*i] is "--opt VALUE" or "--opt=VALUE": the value, else NULL. */
 static const char *value_of(int argc, char **argv, int *i, const char *opt,
                             bool *missing)
@@ -134,14 +90,14 @@ static int parse(const char *cmd, int argc, char **argv, struct fleet_opts *o)
         const char *v;
 
         if ((v = value_of(argc, argv, &i, "--vcpus", &missing))) {
-            if (count_of(v, 65536, &o->req.nr_vcpus))
+            if (np_parse_uint(v, 65536, &o->req.nr_vcpus) || !o->req.nr_vcpus)
                 return np_usage_error(cmd,
                                       "invalid vcpu count '%s': expected 1 to "
                                       "65536",
                                       v);
             o->have_vcpus = true;
         } else if ((v = value_of(argc, argv, &i, "--memory", &missing))) {
-            if (size_kib(v, &o->req.mem_kib))
+            if (np_parse_size_kib(v, &o->req.mem_kib) || !o->req.mem_kib)
                 return np_usage_error(cmd,
                                       "invalid memory size '%s': expected a "
                                       "number of MiB or a size such as 3G, "
@@ -149,7 +105,7 @@ static int parse(const char *cmd, int argc, char **argv, struct fleet_opts *o)
                                       v);
             o->have_mem = true;
         } else if ((v = value_of(argc, argv, &i, "--count", &missing))) {
-            if (count_of(v, 1000000, &o->req.count))
+            if (np_parse_uint(v, 1000000, &o->req.count) || !o->req.count)
                 return np_usage_error(cmd,
                                       "invalid count '%s': expected 1 to "
                                       "1000000",
@@ -170,7 +126,8 @@ static int parse(const char *cmd, int argc, char **argv, struct fleet_opts *o)
                                       "isolate or require",
                                       v);
         } else if ((v = value_of(argc, argv, &i, "--overcommit", &missing))) {
-            if (count_of(v, 1024, &o->req.solve.overcommit))
+            if (np_parse_uint(v, 1024, &o->req.solve.overcommit) ||
+                !o->req.solve.overcommit)
                 return np_usage_error(cmd,
                                       "invalid overcommit '%s': expected the "
                                       "vCPUs allowed per CPU, 1 to 1024",

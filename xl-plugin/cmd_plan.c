@@ -48,56 +48,6 @@ struct plan_opts {
     struct np_solve_hw hw; /* --device, --hugepages, --cpu-kind, --cpupool */
 };
 
-/*
- * "3G", "3072M", "3072" (MiB, as xl.cfg's memory=), "512MiB", "1048576K"
- * into KiB.  0 or -EINVAL.
- */
-static int parse_size(const char *s, uint64_t *kib_out)
-{
-    static const struct {
-        const char *suffix;
-        unsigned int shift;
-    } units[] = {
-        {"", 10},   {"k", 0},    {"kb", 0},   {"kib", 0}, {"m", 10},
-        {"mb", 10}, {"mib", 10}, {"g", 20},   {"gb", 20}, {"gib", 20},
-        {"t", 30},  {"tb", 30},  {"tib", 30},
-    };
-    unsigned long long n;
-    unsigned int i;
-    char *end;
-
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    n = strtoull(s, &end, 10);
-    if (errno)
-        return -EINVAL;
-    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcasecmp(end, units[i].suffix))
-            continue;
-        if (n > (UINT64_MAX >> 2) >> units[i].shift)
-            return -EINVAL;
-        *kib_out = (uint64_t)n << units[i].shift;
-        return 0;
-    }
-    return -EINVAL;
-}
-
-static int parse_uint(const char *s, unsigned int max, unsigned int *out)
-{
-    unsigned long n;
-    char *end;
-
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    n = strtoul(s, &end, 10);
-    if (errno || *end || n > max)
-        return -EINVAL;
-    *out = (unsigned int)n;
-    return 0;
-}
-
 /* Parse a command's options; returns -1 to go on, else an exit code. */
 static int parse_opts(const char *cmd, int argc, char **argv,
                       struct plan_opts *o)
@@ -130,14 +80,14 @@ static int parse_opts(const char *cmd, int argc, char **argv,
     o->overcommit = 1;
     NP_FOREACH_OPT (opt, "o:q", opts, cmd) {
     case 'v':
-        if (parse_uint(optarg, 65536, &o->vcpus) || !o->vcpus)
+        if (np_parse_uint(optarg, 65536, &o->vcpus) || !o->vcpus)
             return np_ctx_error(NP_EXIT_USAGE,
                                 "invalid vcpu count '%s': expected 1 to 65536",
                                 optarg);
         o->have_vcpus = true;
         break;
     case 'm':
-        if (parse_size(optarg, &o->mem_kib))
+        if (np_parse_size_kib(optarg, &o->mem_kib))
             return np_ctx_error(NP_EXIT_USAGE,
                                 "invalid memory size '%s': expected a number "
                                 "of MiB or a size such as 3G, 512M, 1048576K",
@@ -157,14 +107,14 @@ static int parse_opts(const char *cmd, int argc, char **argv,
                                 optarg);
         break;
     case 'O':
-        if (parse_uint(optarg, 1024, &o->overcommit) || !o->overcommit)
+        if (np_parse_uint(optarg, 1024, &o->overcommit) || !o->overcommit)
             return np_ctx_error(NP_EXIT_USAGE,
                                 "invalid overcommit '%s': expected the vCPUs "
                                 "allowed per CPU, 1 to 1024",
                                 optarg);
         break;
     case 'X':
-        if (parse_size(optarg, &o->max_move_kib) || !o->max_move_kib)
+        if (np_parse_size_kib(optarg, &o->max_move_kib) || !o->max_move_kib)
             return np_ctx_error(NP_EXIT_USAGE,
                                 "invalid --max-move '%s': expected the "
                                 "memory a rebalance may move, such as 64G "
@@ -869,7 +819,7 @@ static int undo_target(int argc, char **argv, char **rest, int *nr_rest,
                                     "`numapin history`)");
             v = argv[++i];
         } else if (i && argv[i][0] >= '0' && argv[i][0] <= '9') {
-            if (parse_uint(argv[i], 99999999, &n) || !n || *count)
+            if (np_parse_uint(argv[i], 99999999, &n) || !n || *count)
                 return np_ctx_error(NP_EXIT_USAGE,
                                     "invalid count '%s': expected how many "
                                     "changes to undo, 1 or more",
@@ -880,7 +830,7 @@ static int undo_target(int argc, char **argv, char **rest, int *nr_rest,
             rest[(*nr_rest)++] = argv[i];
             continue;
         }
-        if (parse_uint(v, 99999999, &n) || !n || *to_id)
+        if (np_parse_uint(v, 99999999, &n) || !n || *to_id)
             return np_ctx_error(NP_EXIT_USAGE,
                                 "invalid change id '%s': see `numapin "
                                 "history`",

@@ -12,6 +12,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "backend.h"
@@ -90,6 +91,15 @@ int np_ctx_error(int code, const char *fmt, ...)
  */
 const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
                                          const char *dom);
+
+/*
+ * cli_args.c.  A size ("3G", "3072M", "512MiB", "1048576K"; a bare number
+ * is MiB, as xl.cfg's memory=) into KiB; a decimal count of at most max.
+ * Both: 0 or -EINVAL.  0 itself is accepted: a caller that needs a
+ * positive value says so.
+ */
+int np_parse_size_kib(const char *s, uint64_t *kib_out);
+int np_parse_uint(const char *s, unsigned int max, unsigned int *out);
 
 /* Print the command's usage on stderr and return NP_EXIT_USAGE. */
 int np_usage(const char *cmd);
