@@ -111,7 +111,12 @@ rc=$?
 if [ $rc = 0 ] && [ "$(hard early | grep -c all)" = 0 ] &&
     python3 -c 'import json, sys
 evs = [json.loads(l)["event"] for l in open(sys.argv[1])]
-assert "placed" in evs and evs[-1] == "stop", evs' "$tmp/err"; then
+assert "placed" in evs and evs[-1] == "stop", evs' "$tmp/err" &&
+    { ! python3 -c 'import jsonschema' 2>/dev/null ||
+        python3 -c 'import json, sys, jsonschema
+s = json.load(open(sys.argv[2]))
+for l in open(sys.argv[1]):
+    jsonschema.validate(json.loads(l), s)' "$tmp/err" "$top/docs/schema/watch-event.json"; }; then
     ok
 else
     bad "watch --once --json: exit $rc, early: $(hard early)"
