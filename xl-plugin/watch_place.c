@@ -35,7 +35,9 @@
 #include "numastat.h"
 #include "plan.h"
 #include "plan_apply.h"
+#ifdef CONFIG_KVM
 #include "qemu_guests.h"
+#endif
 #include "solver.h"
 #include "watch.h"
 
@@ -204,6 +206,7 @@ out:
     return pinned;
 }
 
+#ifdef CONFIG_KVM
 /*
  * KVM: do all of g's vCPU threads exist?  The -smp count of its command
  * line against the threads named "CPU n/...".  *want_out: the count.
@@ -243,6 +246,15 @@ static bool kvm_threads_complete(const struct np_ctx *ctx,
             ok = false;
     return ok;
 }
+#else
+static bool kvm_threads_complete(const struct np_ctx *ctx,
+                                 const struct np_guest *g,
+                                 unsigned int *want_out)
+{
+    *want_out = g->nr_vcpus;
+    return true; /* no KVM backend, no QEMU threads */
+}
+#endif
 
 /*
  * Where g's memory is, when it is there to stay: the nodes holding more
