@@ -231,26 +231,6 @@ int np_fleet_load(struct np_fleet *fleet, const char *const *paths,
 /* The ordering's view of a host                                       */
 /* ------------------------------------------------------------------ */
 
-/* A vCPU's pin: its hard map, else its soft map, when it is not every
- * online CPU; NULL when it floats. */
-static const struct np_cpumap *pin_of(const struct np_topo *t,
-                                      const struct np_vcpu *v)
-{
-    const struct np_cpumap *m[2] = {&v->hard, &v->soft};
-    unsigned int i;
-    int cpu;
-
-    for (i = 0; i < 2; i++) {
-        if (!m[i]->nr_bits || np_cpumap_is_empty(m[i]))
-            continue;
-        for (cpu = 0; cpu < (int)t->nr_cpu_ids; cpu++)
-            if (t->cpus[cpu].present && t->cpus[cpu].online &&
-                !np_cpumap_test(m[i], cpu))
-                return m[i];
-    }
-    return NULL;
-}
-
 /*
  * Fill h's view for a guest of nr_vcpus and mem_kib: per node its free
  * memory and CPU capacity (limit minus the pinned load, per usable CPU).
@@ -272,7 +252,7 @@ static int host_view(struct np_fleet_host *h, const struct np_fleet_req *req)
         const struct np_guest *g = &h->snap.guests[i];
 
         for (v = 0; v < g->nr_vcpus; v++) {
-            const struct np_cpumap *pin = pin_of(t, &g->vcpus[v]);
+            const struct np_cpumap *pin = np_vcpu_pin(t, &g->vcpus[v]);
             unsigned int w;
 
             if (!pin || !(w = np_cpumap_weight(pin)))
@@ -637,7 +617,7 @@ void np_fleet_host_report(const struct np_fleet_host *h,
         np_cpumap_alloc(&nodes, t->nr_node_ids);
         for (v = 0; v < g->nr_vcpus; v++) {
             const struct np_vcpu *vc = &g->vcpus[v];
-            const struct np_cpumap *pin = pin_of(t, vc);
+            const struct np_cpumap *pin = np_vcpu_pin(t, vc);
 
             if (!pin) {
                 floating = floating || vc->online;

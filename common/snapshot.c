@@ -249,3 +249,21 @@ struct np_guest *np_snapshot_guest_by_id(const struct np_snapshot *snap, int id)
             return &snap->guests[i];
     return NULL;
 }
+
+const struct np_cpumap *np_vcpu_pin(const struct np_topo *t,
+                                    const struct np_vcpu *v)
+{
+    const struct np_cpumap *m[2] = {&v->hard, &v->soft};
+    unsigned int i;
+    int cpu;
+
+    for (i = 0; i < 2; i++) {
+        if (!m[i]->nr_bits || np_cpumap_is_empty(m[i]))
+            continue;
+        for (cpu = 0; cpu < (int)t->nr_cpu_ids; cpu++)
+            if (t->cpus[cpu].present && t->cpus[cpu].online &&
+                !np_cpumap_test(m[i], cpu))
+                return m[i];
+    }
+    return NULL;
+}

@@ -117,6 +117,12 @@ int np_snapshot_copy(struct np_snapshot *dst, const struct np_snapshot *src);
 struct np_guest *np_snapshot_find_guest(const struct np_snapshot *snap,
                                         const char *s);
 
+/* A vCPU's pin: its hard map unless that covers every online CPU of t,
+ * else its soft map under the same rule; NULL when it floats.  The rule
+ * of the solver and of the fleet's ordering. */
+const struct np_cpumap *np_vcpu_pin(const struct np_topo *t,
+                                    const struct np_vcpu *v);
+
 /* The guest with that id, or NULL. */
 struct np_guest *np_snapshot_guest_by_id(const struct np_snapshot *snap,
                                          int id);

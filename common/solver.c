@@ -58,19 +58,7 @@ static void solver_free(struct solver *s)
 const struct np_cpumap *solver_vcpu_pin(const struct solver *s,
                                         const struct np_vcpu *v)
 {
-    const struct np_cpumap *m[2] = {&v->hard, &v->soft};
-    unsigned int i;
-    int cpu;
-
-    for (i = 0; i < 2; i++) {
-        if (!m[i]->nr_bits || np_cpumap_is_empty(m[i]))
-            continue;
-        for (cpu = 0; cpu < (int)s->topo->nr_cpu_ids; cpu++)
-            if (s->topo->cpus[cpu].present && s->topo->cpus[cpu].online &&
-                !np_cpumap_test(m[i], cpu))
-                return m[i];
-    }
-    return NULL;
+    return np_vcpu_pin(s->topo, v);
 }
 
 static int setup_nodes(struct solver *s)
