@@ -276,6 +276,12 @@ static int parse_list(const char *s, unsigned int limit, struct np_cpumap *map)
     }
 }
 
+int np_rootfs_parse_list(const char *s, unsigned int limit,
+                         struct np_cpumap *map)
+{
+    return parse_list(s, limit, map);
+}
+
 /* Read and parse an id list.  optional as for np_rootfs_read_text(). */
 int np_rootfs_read_list(const struct np_rootfs *r, const char *rel,
                         unsigned int limit, bool optional,
