@@ -645,19 +645,8 @@ static void mems_change_dispose(struct mems_change *mc)
 static int node_map(const struct kvm_priv *priv, const char *text,
                     struct np_cpumap *map)
 {
-    struct np_cpumap wide;
-    int rc, n;
-
-    np_cpumap_init(&wide);
-    rc = np_rootfs_parse_list(text, 1u << 16, &wide);
-    if (!rc)
-        rc = np_cpumap_alloc(map, priv->topo.nr_node_ids);
-    if (!rc)
-        np_cpumap_for_each(n,
-                           &wide) if ((unsigned int)n < priv->topo.nr_node_ids)
-            np_cpumap_set(map, n);
-    np_cpumap_dispose(&wide);
-    return rc;
+    return np_idlist_parse(text, priv->topo.nr_node_ids,
+                           NP_IDLIST_SYSFS | NP_IDLIST_CLIP, map, NULL);
 }
 
 /* Does the id list text name exactly nodes? */

@@ -427,18 +427,8 @@ int np_numa_maps_main_policy(const char *text, char *buf, size_t size)
  * dropped. */
 static int parse_ids(const char *s, unsigned int nr_bits, struct np_cpumap *map)
 {
-    struct np_cpumap wide;
-    int rc, id;
-
-    np_cpumap_init(&wide);
-    rc = np_rootfs_parse_list(s, 1u << 16, &wide);
-    if (!rc)
-        rc = np_cpumap_alloc(map, nr_bits);
-    if (!rc)
-        np_cpumap_for_each(id, &wide) if ((unsigned int)id < nr_bits)
-            np_cpumap_set(map, id);
-    np_cpumap_dispose(&wide);
-    return rc;
+    return np_idlist_parse(s, nr_bits, NP_IDLIST_SYSFS | NP_IDLIST_CLIP, map,
+                           NULL);
 }
 
 int np_proc_parse_mems_allowed(const char *status, unsigned int nr_node_ids,

@@ -69,11 +69,6 @@ void np_rootfs_chomp(char *text);
  * -ERANGE. */
 int np_rootfs_parse_num(const char **p, unsigned long *value_out);
 
-/* Parse an id list text ("", "3", "0-3,8"; ids below limit) into map,
- * allocated to limit bits.  0, -EINVAL, -ERANGE or -ENOMEM. */
-int np_rootfs_parse_list(const char *s, unsigned int limit,
-                         struct np_cpumap *map);
-
 /* Read an id list ("", "3", "0-3,8,10-11", every id below limit) into map
  * (allocated to limit bits). */
 int np_rootfs_read_list(const struct np_rootfs *r, const char *rel,
