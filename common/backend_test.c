@@ -249,8 +249,10 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     if (rc)
         goto out;
     tp->state.backend = "test";
+#ifdef CONFIG_TEST_HOOKS
     if (getenv(NP_TEST_RELOCATE_ENV))
         be->ops = &test_relocate_ops;
+#endif
     /* the benchmark's baseline: one file rewrite per write */
 #ifdef CONFIG_TEST_HOOKS
     tp->batch = be->batch && !getenv(NP_TEST_UNBATCHED_ENV);
@@ -691,7 +693,8 @@ const struct np_backend_ops np_test_ops = {
     .move_memory = test_move_memory,
 };
 
-/* NP_TEST_RELOCATE_ENV: memory moves as on Xen, by a copy of the guest. */
+/* NP_TEST_RELOCATE_ENV (a test hook): memory moves as on Xen, by a copy of
+ * the guest. */
 static const struct np_backend_ops test_relocate_ops = {
     TEST_OPS_COMMON,
     .relocate = test_relocate,

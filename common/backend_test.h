@@ -56,7 +56,8 @@ extern const struct np_backend_ops np_test_ops;
  * copy gets the next free id, node affinity nodes and the maps given, and
  * its memory from the nodes in equal shares (a full node's share goes to
  * the others of nodes, then to any node); the original's memory is freed.
- * For the undo of numatune --migrate without a Xen host. */
+ * For the undo of numatune --migrate without a Xen host.  A test hook:
+ * only with CONFIG_TEST_HOOKS. */
 #define NP_TEST_RELOCATE_ENV "NUMAPIN_TEST_RELOCATE"
 /* Set (to anything): no batch mode, one rewrite per write, as before;
  * tests/bench/apply-many's baseline. */
