@@ -37,6 +37,9 @@
  * NUMAPIN_TEST_KILL_AFTER=n kills the process (SIGKILL) before write n,
  * as `kill -9` would in the middle of a command; NUMAPIN_TEST_SLOW_MS=m
  * sleeps m ms before each write (a long command, for the lock tests).
+ * The environment variables are test hooks: a build without
+ * CONFIG_TEST_HOOKS (what `make install` and the package ship) ignores
+ * them; np_test_backend_fail_after() stays.
  */
 #ifndef NP_BACKEND_TEST_H
 #define NP_BACKEND_TEST_H
@@ -48,6 +51,13 @@ extern const struct np_backend_ops np_test_ops;
 #define NP_TEST_FAIL_AFTER_ENV "NUMAPIN_TEST_FAIL_AFTER"
 #define NP_TEST_KILL_AFTER_ENV "NUMAPIN_TEST_KILL_AFTER"
 #define NP_TEST_SLOW_ENV "NUMAPIN_TEST_SLOW_MS"
+/* Set (to anything): the host moves a guest's memory as Xen does, by a
+ * copy of the guest (relocate, backend.h) and not by move_memory: the
+ * copy gets the next free id, node affinity nodes and the maps given, and
+ * its memory from the nodes in equal shares (a full node's share goes to
+ * the others of nodes, then to any node); the original's memory is freed.
+ * For the undo of numatune --migrate without a Xen host. */
+#define NP_TEST_RELOCATE_ENV "NUMAPIN_TEST_RELOCATE"
 /* Set (to anything): no batch mode, one rewrite per write, as before;
  * tests/bench/apply-many's baseline. */
 #define NP_TEST_UNBATCHED_ENV "NUMAPIN_TEST_UNBATCHED"

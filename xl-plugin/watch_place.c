@@ -8,8 +8,10 @@
  * What a new guest gets, in order (the first that applies):
  *  1. Xen's dom0: nothing, ever;
  *  2. a guest rule `leave`: nothing;
- *  3. KVM: its vCPU threads do not all exist yet: pending, looked at
- *     again on the next pass (for at most PENDING_MAX_S);
+ *  3. not whole yet (KVM: its vCPU threads do not all exist; Xen: libxl
+ *     has not introduced it to xenstore, so its configured affinities
+ *     may not be set): pending, looked at again on the next pass (for at
+ *     most PENDING_MAX_S);
  *  4. pinned by its own configuration (a hard affinity narrower than the
  *     host) and the policy says `pinned leave`: nothing;
  *  5. a plan for it alone, around every other guest's pins: on the nodes
@@ -30,13 +32,16 @@
 
 #include "cpulist.h"
 #include "lock.h"
+#include "numastat.h"
 #include "plan.h"
 #include "plan_apply.h"
+#ifdef CONFIG_KVM
 #include "qemu_guests.h"
+#endif
 #include "solver.h"
 #include "watch.h"
 
-/* How long a KVM guest may take to create its vCPU threads. */
+/* How long a guest may take to become whole (guest_whole()). */
 #define PENDING_MAX_S 30
 
 void np_watch_log(const struct np_watch *w, const char *event,
@@ -201,6 +206,7 @@ out:
     return pinned;
 }
 
+#ifdef CONFIG_KVM
 /*
  * KVM: do all of g's vCPU threads exist?  The -smp count of its command
  * line against the threads named "CPU n/...".  *want_out: the count.
@@ -240,6 +246,15 @@ static bool kvm_threads_complete(const struct np_ctx *ctx,
             ok = false;
     return ok;
 }
+#else
+static bool kvm_threads_complete(const struct np_ctx *ctx,
+                                 const struct np_guest *g,
+                                 unsigned int *want_out)
+{
+    *want_out = g->nr_vcpus;
+    return true; /* no KVM backend, no QEMU threads */
+}
+#endif
 
 /*
  * Where g's memory is, when it is there to stay: the nodes holding more
@@ -605,6 +620,100 @@ out:
 /* The pass                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Whether g is whole enough to be judged: a KVM guest has all its vCPU
+ * threads (*want: how many it should have), a Xen domain is introduced
+ * (*want 0).
+ */
+static bool guest_whole(struct np_watch *w, const struct np_guest *g,
+                        unsigned int *want)
+{
+    *want = 0;
+    if (is_backend(w->ctx, "kvm"))
+        return kvm_threads_complete(w->ctx, g, want);
+    if (w->src && w->src->ready)
+        return w->src->ready(w->src, g->id);
+    return true;
+}
+
+/*
+ * When some guest is to be decided in this pass: measure where every
+ * guest's memory is, as `numastat` does (on Xen the hypervisor's own
+ * count), so that a new guest's vCPUs go where libxl put its memory.  A
+ * backend that cannot measure leaves the estimate of memory_nodes(); a
+ * failure is logged and the pass goes on with it.
+ */
+static void measure_if_new(struct np_watch *w)
+{
+    struct np_ctx *ctx = w->ctx;
+    struct np_err err = {""};
+    unsigned int i;
+    bool any = false;
+    int rc;
+
+    for (i = 0; i < ctx->snap.nr_guests && !any; i++) {
+        const struct np_guest *g = &ctx->snap.guests[i];
+        const struct np_watch_seen *s = seen_find(w, g);
+
+        if (!(is_backend(ctx, "xen") && g->id == 0) && (!s || s->pending))
+            any = true;
+    }
+    if (!any || !ctx->be_open)
+        return;
+    rc = np_backend_measure_memory(&ctx->be, &ctx->snap, &err);
+    if (rc && rc != -EOPNOTSUPP)
+        np_watch_log(w, "warning", NULL, 0,
+                     "memory per node not measured (%s): new guests are "
+                     "placed by their node affinity",
+                     err.msg[0] ? err.msg : strerror(-rc));
+}
+
+/*
+ * Guests this pass has still to decide float for the solver: the soft
+ * affinity libxl gave each (its own placement) would otherwise hold CPUs
+ * against the guest decided before it, and a guest decided later would
+ * win the CPUs near the memory.  stash[i] keeps the soft maps of
+ * snapshot guest i while it floats; soft_restore() puts them back before
+ * the guest is decided, and for every guest at the end of the pass.
+ */
+static int soft_float(struct np_watch *w, struct np_cpumap **stash)
+{
+    struct np_snapshot *snap = &w->ctx->snap;
+    unsigned int i, v;
+
+    for (i = 0; i < snap->nr_guests; i++) {
+        struct np_guest *g = &snap->guests[i];
+        const struct np_watch_seen *s = seen_find(w, g);
+
+        if ((s && !s->pending) || (is_backend(w->ctx, "xen") && g->id == 0) ||
+            !g->nr_vcpus)
+            continue;
+        stash[i] = calloc(g->nr_vcpus, sizeof(**stash));
+        if (!stash[i])
+            return -ENOMEM;
+        for (v = 0; v < g->nr_vcpus; v++) {
+            stash[i][v] = g->vcpus[v].soft;
+            np_cpumap_init(&g->vcpus[v].soft);
+        }
+    }
+    return 0;
+}
+
+static void soft_restore(struct np_snapshot *snap, struct np_cpumap **stash,
+                         const struct np_guest *g)
+{
+    unsigned int i = (unsigned int)(g - snap->guests), v;
+
+    if (!stash || !stash[i])
+        return;
+    for (v = 0; v < snap->guests[i].nr_vcpus; v++) {
+        np_cpumap_dispose(&snap->guests[i].vcpus[v].soft);
+        snap->guests[i].vcpus[v].soft = stash[i][v];
+    }
+    free(stash[i]);
+    stash[i] = NULL;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     const struct np_guest *const *x = a, *const *y = b;
@@ -629,6 +738,7 @@ int np_watch_pass(struct np_watch *w)
     struct np_cpumap reserved;
     struct np_err err = {""};
     struct np_guest **order = NULL;
+    struct np_cpumap **stash = NULL;
     unsigned int i, nr_pending = 0;
     int rc;
 
@@ -657,8 +767,10 @@ int np_watch_pass(struct np_watch *w)
         }
     }
     seen_sweep(w, &ctx->snap);
+    measure_if_new(w);
     order = calloc(ctx->snap.nr_guests + 1, sizeof(*order));
-    if (!order) {
+    stash = calloc(ctx->snap.nr_guests + 1, sizeof(*stash));
+    if (!order || !stash || soft_float(w, stash)) {
         rc = -ENOMEM;
         goto out;
     }
@@ -681,7 +793,7 @@ int np_watch_pass(struct np_watch *w)
         }
         if (is_backend(ctx, "xen") && g->id == 0)
             continue; /* dom0 stays where it is */
-        if (is_backend(ctx, "kvm") && !kvm_threads_complete(ctx, g, &want)) {
+        if (!guest_whole(w, g, &want)) {
             struct timespec now;
 
             clock_gettime(CLOCK_MONOTONIC, &now);
@@ -691,20 +803,32 @@ int np_watch_pass(struct np_watch *w)
                 continue;
             }
             s->pending = false;
-            np_watch_log(w, "left", g->name, g->id,
-                         "only %u of its %u vCPU threads are known after %d "
-                         "s (start QEMU with -name ...,debug-threads=on)",
-                         g->nr_vcpus, want, PENDING_MAX_S);
+            if (is_backend(ctx, "kvm"))
+                np_watch_log(w, "left", g->name, g->id,
+                             "only %u of its %u vCPU threads are known after "
+                             "%d s (start QEMU with -name ...,debug-threads=on)",
+                             g->nr_vcpus, want, PENDING_MAX_S);
+            else
+                np_watch_log(w, "left", g->name, g->id,
+                             "not introduced to xenstore after %d s: libxl "
+                             "did not finish building it",
+                             PENDING_MAX_S);
             w->nr_left++;
             continue;
         }
         s->pending = false;
+        soft_restore(&ctx->snap, stash, g);
         rc = place_guest(w, g, s, w->pol.reserve ? &reserved : NULL);
         if (rc)
             goto out;
     }
     rc = nr_pending ? 1 : 0;
 out:
+    if (stash) {
+        for (i = 0; i < ctx->snap.nr_guests; i++)
+            soft_restore(&ctx->snap, stash, &ctx->snap.guests[i]);
+        free(stash);
+    }
     free(order);
     np_cpumap_dispose(&reserved);
     /* a batching backend's writes reach the host before the lock goes */
