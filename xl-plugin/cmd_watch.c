@@ -186,6 +186,7 @@ int main_watch(struct np_ctx *ctx, int argc, char **argv)
             rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
             goto out;
         }
+        w.src = &src;
     }
     policy_line(&w, "start");
     if (!w.once)

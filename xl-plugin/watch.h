@@ -8,8 +8,9 @@
  *
  * Invariants: every write of a pass happens under the host's writer lock
  * (common/lock.h), taken before the host is read; a guest is decided at
- * most once (the seen list), except a KVM guest whose vCPU threads do not
- * all exist yet, which is pending and decided once they do.
+ * most once (the seen list), except a guest not whole yet (a KVM guest
+ * whose vCPU threads do not all exist, a Xen domain libxl is still
+ * building), which is pending and decided once it is.
  */
 #ifndef NP_WATCH_H
 #define NP_WATCH_H
@@ -37,6 +38,11 @@ struct np_watch_source {
     int (*drain)(struct np_watch_source *src);
     int (*tick)(struct np_watch_source *src);
     void (*close)(struct np_watch_source *src);
+    /* NULL, or whether guest id is whole enough to be judged: on Xen,
+     * libxl has introduced it to xenstore, which it does after it set the
+     * affinities of the guest's configuration (a pass can see a domain
+     * mid-build when another guest's event woke it). */
+    bool (*ready)(struct np_watch_source *src, int id);
     void *priv;
     struct np_watch *w;      /* the daemon, for the guests it knows */
     char desc[160];          /* for the start line */
@@ -82,6 +88,7 @@ struct np_watch {
     int lock_wait_ms;
     unsigned int nr_seen;
     struct np_watch_seen *seen;
+    struct np_watch_source *src; /* NULL with --once */
     bool first_pass;
     int sigfd;               /* signalfd of SIGTERM, SIGINT, SIGHUP */
     bool stop;               /* SIGTERM / SIGINT came */

@@ -8,8 +8,10 @@
  * What a new guest gets, in order (the first that applies):
  *  1. Xen's dom0: nothing, ever;
  *  2. a guest rule `leave`: nothing;
- *  3. KVM: its vCPU threads do not all exist yet: pending, looked at
- *     again on the next pass (for at most PENDING_MAX_S);
+ *  3. not whole yet (KVM: its vCPU threads do not all exist; Xen: libxl
+ *     has not introduced it to xenstore, so its configured affinities
+ *     may not be set): pending, looked at again on the next pass (for at
+ *     most PENDING_MAX_S);
  *  4. pinned by its own configuration (a hard affinity narrower than the
  *     host) and the policy says `pinned leave`: nothing;
  *  5. a plan for it alone, around every other guest's pins: on the nodes
@@ -30,13 +32,14 @@
 
 #include "cpulist.h"
 #include "lock.h"
+#include "numastat.h"
 #include "plan.h"
 #include "plan_apply.h"
 #include "qemu_guests.h"
 #include "solver.h"
 #include "watch.h"
 
-/* How long a KVM guest may take to create its vCPU threads. */
+/* How long a guest may take to become whole (guest_whole()). */
 #define PENDING_MAX_S 30
 
 void np_watch_log(const struct np_watch *w, const char *event,
@@ -605,6 +608,54 @@ out:
 /* The pass                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Whether g is whole enough to be judged: a KVM guest has all its vCPU
+ * threads (*want: how many it should have), a Xen domain is introduced
+ * (*want 0).
+ */
+static bool guest_whole(struct np_watch *w, const struct np_guest *g,
+                        unsigned int *want)
+{
+    *want = 0;
+    if (is_backend(w->ctx, "kvm"))
+        return kvm_threads_complete(w->ctx, g, want);
+    if (w->src && w->src->ready)
+        return w->src->ready(w->src, g->id);
+    return true;
+}
+
+/*
+ * When some guest is to be decided in this pass: measure where every
+ * guest's memory is, as `numastat` does (on Xen the hypervisor's own
+ * count), so that a new guest's vCPUs go where libxl put its memory.  A
+ * backend that cannot measure leaves the estimate of memory_nodes(); a
+ * failure is logged and the pass goes on with it.
+ */
+static void measure_if_new(struct np_watch *w)
+{
+    struct np_ctx *ctx = w->ctx;
+    struct np_err err = {""};
+    unsigned int i;
+    bool any = false;
+    int rc;
+
+    for (i = 0; i < ctx->snap.nr_guests && !any; i++) {
+        const struct np_guest *g = &ctx->snap.guests[i];
+        const struct np_watch_seen *s = seen_find(w, g);
+
+        if (!(is_backend(ctx, "xen") && g->id == 0) && (!s || s->pending))
+            any = true;
+    }
+    if (!any || !ctx->be_open)
+        return;
+    rc = np_backend_measure_memory(&ctx->be, &ctx->snap, &err);
+    if (rc && rc != -EOPNOTSUPP)
+        np_watch_log(w, "warning", NULL, 0,
+                     "memory per node not measured (%s): new guests are "
+                     "placed by their node affinity",
+                     err.msg[0] ? err.msg : strerror(-rc));
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     const struct np_guest *const *x = a, *const *y = b;
@@ -657,6 +708,7 @@ int np_watch_pass(struct np_watch *w)
         }
     }
     seen_sweep(w, &ctx->snap);
+    measure_if_new(w);
     order = calloc(ctx->snap.nr_guests + 1, sizeof(*order));
     if (!order) {
         rc = -ENOMEM;
@@ -681,7 +733,7 @@ int np_watch_pass(struct np_watch *w)
         }
         if (is_backend(ctx, "xen") && g->id == 0)
             continue; /* dom0 stays where it is */
-        if (is_backend(ctx, "kvm") && !kvm_threads_complete(ctx, g, &want)) {
+        if (!guest_whole(w, g, &want)) {
             struct timespec now;
 
             clock_gettime(CLOCK_MONOTONIC, &now);
@@ -691,10 +743,16 @@ int np_watch_pass(struct np_watch *w)
                 continue;
             }
             s->pending = false;
-            np_watch_log(w, "left", g->name, g->id,
-                         "only %u of its %u vCPU threads are known after %d "
-                         "s (start QEMU with -name ...,debug-threads=on)",
-                         g->nr_vcpus, want, PENDING_MAX_S);
+            if (is_backend(ctx, "kvm"))
+                np_watch_log(w, "left", g->name, g->id,
+                             "only %u of its %u vCPU threads are known after "
+                             "%d s (start QEMU with -name ...,debug-threads=on)",
+                             g->nr_vcpus, want, PENDING_MAX_S);
+            else
+                np_watch_log(w, "left", g->name, g->id,
+                             "not introduced to xenstore after %d s: libxl "
+                             "did not finish building it",
+                             PENDING_MAX_S);
             w->nr_left++;
             continue;
         }

@@ -30,6 +30,13 @@ static int xs_drain(struct np_watch_source *src)
     return n ? 1 : 0;
 }
 
+/* libxl introduces a domain to xenstore in its build's last step, after
+ * it has set the vCPU affinities of the domain's configuration. */
+static bool xs_ready(struct np_watch_source *src, int id)
+{
+    return id == 0 || xs_is_domain_introduced(src->priv, (unsigned int)id);
+}
+
 static void xs_src_close(struct np_watch_source *src)
 {
     if (src->priv)
@@ -60,6 +67,7 @@ int np_xen_watch_open(struct np_watch_source *src, struct np_err *err)
     src->name = "xenstore";
     src->drain = xs_drain;
     src->close = xs_src_close;
+    src->ready = xs_ready;
     snprintf(src->desc, sizeof(src->desc),
              "xenstore watches @introduceDomain, @releaseDomain");
     return 0;
