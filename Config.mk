@@ -26,11 +26,25 @@ ifeq ($(WERROR),1)
 WARNFLAGS += -Werror
 endif
 
+# CONFIG_TEST_HOOKS=y compiles the environment hooks through which the
+# tests inject faults (NUMAPIN_TEST_*: a failing, killed or slow write of
+# the test backend, a Xen domain destroyed half-way through a pin, a daemon
+# without the proc connector).  On in the build the tests run (build/);
+# off in what ships: `make install` and the Debian package build into
+# build-release/, so that the two never share an object.
+ifneq ($(filter install,$(MAKECMDGOALS)),)
+CONFIG_TEST_HOOKS ?= n
+endif
+CONFIG_TEST_HOOKS ?= y
+
 BUILD     := build
 ifeq ($(SANITIZE),1)
 BUILD     := build-san
 OPTFLAGS  := -O1 -g -fno-omit-frame-pointer
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+ifneq ($(CONFIG_TEST_HOOKS),y)
+BUILD     := $(BUILD)-release
 endif
 
 # pkg-config results.  Empty when the package is missing: `make deps`
@@ -52,10 +66,14 @@ CONFIG_XEN   ?= y
 else
 CONFIG_XEN   ?= n
 endif
-# The KVM backend needs only the Linux host: always on.
+# The KVM backend needs only the Linux host: on unless CONFIG_KVM=n
+# (`make check-config` builds that way).
 CONFIG_KVM   ?= y
 
 CPPFLAGS  += -D_GNU_SOURCE -Icommon -DNP_VERSION='"$(VERSION)"'
+ifeq ($(CONFIG_TEST_HOOKS),y)
+CPPFLAGS  += -DCONFIG_TEST_HOOKS
+endif
 CFLAGS    ?=
 CFLAGS    += -std=gnu11 $(OPTFLAGS) $(WARNFLAGS) $(SANFLAGS) -MMD -MP
 LDFLAGS   += $(SANFLAGS)

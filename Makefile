@@ -58,9 +58,9 @@ $(NUMAPIN): $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o) $(LIBCOMMON)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(NUMAPIN_LIBS) \
 	    $(COMMON_LIBS)
 
-# The plain build keeps a symlink at the top for convenience.
+# The plain build (build/) keeps a symlink at the top for convenience.
 numapin: $(NUMAPIN)
-ifeq ($(SANITIZE),0)
+ifeq ($(BUILD),build)
 	$(Q)ln -sf $(NUMAPIN) numapin
 endif
 
@@ -94,6 +94,12 @@ check-only: all $(UNIT_RUNNER) $(TOOLS)
 check-deb:
 	$(Q)tests/deb/run
 
+# The other configurations (tests/config/run: CONFIG_KVM=n without test
+# hooks, CONFIG_XEN=n), each built at -O0 into build-config/; also part of
+# the full `make check`.
+check-config:
+	$(Q)tests/config/run
+
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	$(INSTALL) -m 755 $(NUMAPIN) $(DESTDIR)$(BINDIR)/numapin
@@ -113,8 +119,9 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/numapin-watch.service
 
 clean:
-	rm -rf build build-san build-fuzz numapin
+	rm -rf build build-san build-fuzz build-release build-san-release \
+	    build-config numapin
 
-.PHONY: all deps run check check-only check-deb install uninstall clean numapin
+.PHONY: all deps run check check-only check-deb check-config install uninstall clean numapin
 
 -include $(ALL_OBJS:.o=.d)

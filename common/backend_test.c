@@ -173,6 +173,11 @@ static void test_close(struct np_backend *be)
     be->priv = NULL;
 }
 
+/*
+ * The environment's fault injection (NP_TEST_*_ENV), a test hook: a
+ * release build (CONFIG_TEST_HOOKS=n) reads none of it.
+ */
+#ifdef CONFIG_TEST_HOOKS
 static int parse_fail_after(const char *s, int *out)
 {
     char *end;
@@ -188,10 +193,34 @@ static int parse_fail_after(const char *s, int *out)
     return 0;
 }
 
+static int read_test_hooks(struct test_priv *tp, struct np_err *err)
+{
+    const char *env;
+
+    env = getenv(NP_TEST_FAIL_AFTER_ENV);
+    if (env && *env && parse_fail_after(env, &tp->fail_after))
+        return np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
+                          NP_TEST_FAIL_AFTER_ENV, env);
+    env = getenv(NP_TEST_KILL_AFTER_ENV);
+    if (env && *env && parse_fail_after(env, &tp->kill_after))
+        return np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
+                          NP_TEST_KILL_AFTER_ENV, env);
+    env = getenv(NP_TEST_SLOW_ENV);
+    if (env && *env && parse_fail_after(env, &tp->slow_ms))
+        return np_err_set(err, -EINVAL, "%s='%s' is not a number of ms",
+                          NP_TEST_SLOW_ENV, env);
+    return 0;
+}
+#else
+static int read_test_hooks(struct test_priv *tp, struct np_err *err)
+{
+    return 0;
+}
+#endif
+
 static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
 {
     struct test_priv *tp = NULL;
-    const char *env;
     int rc;
 
     be->priv = NULL;
@@ -211,30 +240,19 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
         rc = -ENOMEM;
         goto out;
     }
-    env = getenv(NP_TEST_FAIL_AFTER_ENV);
-    if (env && *env && parse_fail_after(env, &tp->fail_after)) {
-        rc = np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
-                        NP_TEST_FAIL_AFTER_ENV, env);
+    rc = read_test_hooks(tp, err);
+    if (rc)
         goto out;
-    }
-    env = getenv(NP_TEST_KILL_AFTER_ENV);
-    if (env && *env && parse_fail_after(env, &tp->kill_after)) {
-        rc = np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
-                        NP_TEST_KILL_AFTER_ENV, env);
-        goto out;
-    }
-    env = getenv(NP_TEST_SLOW_ENV);
-    if (env && *env && parse_fail_after(env, &tp->slow_ms)) {
-        rc = np_err_set(err, -EINVAL, "%s='%s' is not a number of ms",
-                        NP_TEST_SLOW_ENV, env);
-        goto out;
-    }
     rc = np_json_read_snapshot_file(arg, &tp->state, err);
     if (rc)
         goto out;
     tp->state.backend = "test";
     /* the benchmark's baseline: one file rewrite per write */
+#ifdef CONFIG_TEST_HOOKS
     tp->batch = be->batch && !getenv(NP_TEST_UNBATCHED_ENV);
+#else
+    tp->batch = be->batch;
+#endif
     be->priv = tp;
     tp = NULL;
 out:

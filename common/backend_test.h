@@ -37,6 +37,9 @@
  * NUMAPIN_TEST_KILL_AFTER=n kills the process (SIGKILL) before write n,
  * as `kill -9` would in the middle of a command; NUMAPIN_TEST_SLOW_MS=m
  * sleeps m ms before each write (a long command, for the lock tests).
+ * The environment variables are test hooks: a build without
+ * CONFIG_TEST_HOOKS (what `make install` and the package ship) ignores
+ * them; np_test_backend_fail_after() stays.
  */
 #ifndef NP_BACKEND_TEST_H
 #define NP_BACKEND_TEST_H

@@ -1,8 +1,8 @@
 /*
  * cpulist.c: parse and print cpu-lists (see cpulist.h for the grammar).
  */
+#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,10 @@
 #include "cpulist.h"
 
 enum unit { UNIT_CPU, UNIT_NODE };
+
+/* Ids are below NP_ID_LIMIT: no host numbers CPUs in the billions, and a
+ * 9-digit id fits an int. */
+#define NP_ID_LIMIT 1000000000L
 
 /* Parse a decimal id: digits only.  0, or -EINVAL / -ERANGE. */
 static int parse_id(const char *s, size_t len, int *id_out)
@@ -23,7 +27,7 @@ static int parse_id(const char *s, size_t len, int *id_out)
         if (s[i] < '0' || s[i] > '9')
             return -EINVAL;
         v = v * 10 + (s[i] - '0');
-        if (v > INT_MAX)
+        if (v >= NP_ID_LIMIT)
             return -ERANGE;
     }
     *id_out = (int)v;
@@ -53,45 +57,94 @@ static bool id_exists(const struct np_topo *topo, enum unit unit, int id)
 }
 
 /*
- * Parse "all", "N" or "N-M" (the token without its prefixes) into
- * [*first, *last]; *all set for "all".  tok is the whole token, for
- * messages.
+ * The one token scanner: "[^][node:|nodes:](all|N|N-M)", the parts that
+ * flags allow (NP_IDLIST_NEGATE, NP_IDLIST_WORDS, and TOK_NODES, the
+ * prefixes of the user's grammar).  tok is one entry, without its comma.
  */
-static int parse_span(const char *body, const char *tok, int *first, int *last,
-                      bool *all, struct np_err *err)
+#define TOK_NODES (1u << 16)
+
+struct span {
+    bool negate, nodes, all;
+    int first, last;
+};
+
+enum tok_rc {
+    TOK_OK,
+    TOK_SYNTAX,     /* not N, N-M or all */
+    TOK_NO_END,     /* "N-" */
+    TOK_TOO_LARGE,  /* a number of ten digits or more */
+    TOK_DESCENDING, /* "3-1" */
+    TOK_NEGATED_ALL /* "^all" */
+};
+
+static enum tok_rc scan_token(const char *tok, unsigned int flags,
+                              struct span *sp)
 {
-    const char *dash;
+    const char *body = tok, *dash;
     int rc;
 
-    *all = false;
-    if (!strcmp(body, "all")) {
-        *all = true;
-        return 0;
+    memset(sp, 0, sizeof(*sp));
+    if (*body == '^' && (flags & NP_IDLIST_NEGATE)) {
+        sp->negate = true;
+        body++;
+    }
+    if ((flags & TOK_NODES) && !strncmp(body, "node:", 5)) {
+        sp->nodes = true;
+        body += 5;
+    } else if ((flags & TOK_NODES) && !strncmp(body, "nodes:", 6)) {
+        sp->nodes = true;
+        body += 6;
+    }
+    if ((flags & NP_IDLIST_WORDS) && !strcmp(body, "all")) {
+        sp->all = true;
+        return sp->negate ? TOK_NEGATED_ALL : TOK_OK;
     }
     dash = strchr(body, '-');
     if (!dash) {
-        rc = parse_id(body, strlen(body), first);
-        *last = *first;
+        rc = parse_id(body, strlen(body), &sp->first);
+        sp->last = sp->first;
     } else if (dash == body) {
         rc = -EINVAL;
     } else if (!dash[1]) {
-        return np_err_set(err, -EINVAL, "invalid range '%s': missing end", tok);
+        return TOK_NO_END;
     } else {
-        rc = parse_id(body, (size_t)(dash - body), first);
+        rc = parse_id(body, (size_t)(dash - body), &sp->first);
         if (!rc)
-            rc = parse_id(dash + 1, strlen(dash + 1), last);
+            rc = parse_id(dash + 1, strlen(dash + 1), &sp->last);
     }
     if (rc == -ERANGE)
-        return np_err_set(err, -EINVAL, "number too large in '%s'", tok);
+        return TOK_TOO_LARGE;
     if (rc)
-        return np_err_set(err, -EINVAL,
-                          "invalid token '%s': expected N, N-M or all, "
-                          "optionally after '^', 'node:' or 'nodes:'",
-                          tok);
-    if (*first > *last)
+        return TOK_SYNTAX;
+    if (sp->first > sp->last)
+        return TOK_DESCENDING;
+    return TOK_OK;
+}
+
+/* The user's grammar: a token's error as a sentence that quotes it. */
+static int token_error(enum tok_rc trc, const char *tok, const struct span *sp,
+                       struct np_err *err)
+{
+    switch (trc) {
+    case TOK_OK:
+        return 0;
+    case TOK_NO_END:
+        return np_err_set(err, -EINVAL, "invalid range '%s': missing end", tok);
+    case TOK_TOO_LARGE:
+        return np_err_set(err, -EINVAL, "number too large in '%s'", tok);
+    case TOK_DESCENDING:
         return np_err_set(err, -EINVAL, "invalid range '%s': %d is above %d",
-                          tok, *first, *last);
-    return 0;
+                          tok, sp->first, sp->last);
+    case TOK_NEGATED_ALL:
+        return np_err_set(err, -EINVAL, "cannot combine '^' and 'all' in '%s'",
+                          tok);
+    case TOK_SYNTAX:
+        break;
+    }
+    return np_err_set(
+        err, -EINVAL,
+        "invalid token '%s': expected N, N-M or all, optionally after '^', 'node:' or 'nodes:'",
+        tok);
 }
 
 /* Check that every id of [first, last] exists on the host. */
@@ -124,46 +177,32 @@ static int apply_token(const struct np_topo *topo, enum unit unit,
                        const char *tok, struct np_cpumap *out,
                        struct np_err *err)
 {
-    const char *body = tok;
-    bool negate = false, nodes = false, all;
     struct np_cpumap span;
-    int first = 0, last = 0, id, rc;
+    struct span sp;
+    int id, rc;
 
     np_cpumap_init(&span);
-    if (*body == '^') {
-        negate = true;
-        body++;
-    }
-    if (!strncmp(body, "node:", 5)) {
-        nodes = true;
-        body += 5;
-    } else if (!strncmp(body, "nodes:", 6)) {
-        nodes = true;
-        body += 6;
-    }
-    rc = parse_span(body, tok, &first, &last, &all, err);
+    rc = token_error(
+        scan_token(tok, NP_IDLIST_NEGATE | NP_IDLIST_WORDS | TOK_NODES, &sp),
+        tok, &sp, err);
     if (rc)
         goto out;
-    if (all && negate) {
-        rc = np_err_set(err, -EINVAL, "cannot combine '^' and 'all' in '%s'",
-                        tok);
-        goto out;
-    }
     /* The span, in the unit of its prefix. */
-    rc = nodes ? np_topo_all_nodes(topo, &span)
-               : (unit == UNIT_CPU ? np_topo_all_cpus(topo, &span)
-                                   : np_topo_all_nodes(topo, &span));
+    rc = sp.nodes ? np_topo_all_nodes(topo, &span)
+                  : (unit == UNIT_CPU ? np_topo_all_cpus(topo, &span)
+                                      : np_topo_all_nodes(topo, &span));
     if (rc)
         goto out;
-    if (!all) {
-        rc = check_span(topo, nodes ? UNIT_NODE : unit, tok, first, last, err);
+    if (!sp.all) {
+        rc = check_span(topo, sp.nodes ? UNIT_NODE : unit, tok, sp.first,
+                        sp.last, err);
         if (rc)
             goto out;
         np_cpumap_zero(&span);
-        np_cpumap_set_range(&span, first, last);
+        np_cpumap_set_range(&span, sp.first, sp.last);
     }
     /* A node span in a cpu list stands for the nodes' online CPUs. */
-    if (nodes && unit == UNIT_CPU) {
+    if (sp.nodes && unit == UNIT_CPU) {
         struct np_cpumap cpus;
 
         np_cpumap_init(&cpus);
@@ -175,7 +214,7 @@ static int apply_token(const struct np_topo *topo, enum unit unit,
         np_cpumap_dispose(&span);
         span = cpus;
     }
-    if (negate)
+    if (sp.negate)
         np_cpumap_andnot(out, &span);
     else
         np_cpumap_or(out, &span);
@@ -237,6 +276,88 @@ int np_nodelist_parse(const struct np_topo *topo, const char *s,
                       struct np_cpumap *nodes_out, struct np_err *err)
 {
     return parse_list(topo, UNIT_NODE, s, nodes_out, err);
+}
+
+/* Blanks off both ends, in place. */
+static char *trim(char *s)
+{
+    size_t len;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    len = strlen(s);
+    while (len && isspace((unsigned char)s[len - 1]))
+        s[--len] = '\0';
+    return s;
+}
+
+/* One entry of an id list into map (limit bits). */
+static int idlist_entry(char *tok, unsigned int limit, unsigned int flags,
+                        struct np_cpumap *map, long *bad_out)
+{
+    struct span sp;
+    enum tok_rc trc;
+    long first, last, id;
+
+    if (flags & NP_IDLIST_BLANKS)
+        tok = trim(tok);
+    trc = scan_token(tok, flags & (NP_IDLIST_NEGATE | NP_IDLIST_WORDS), &sp);
+    if (trc != TOK_OK)
+        return -EINVAL;
+    first = sp.all ? 0 : sp.first;
+    last = sp.all ? (long)limit - 1 : sp.last;
+    if (last >= (long)limit) {
+        if (!(flags & NP_IDLIST_CLIP)) {
+            if (bad_out)
+                *bad_out = first >= (long)limit ? first : (long)limit;
+            return -ERANGE;
+        }
+        last = (long)limit - 1;
+    }
+    for (id = first; id <= last; id++) {
+        if (sp.negate)
+            np_cpumap_clear(map, (int)id);
+        else
+            np_cpumap_set(map, (int)id);
+    }
+    return 0;
+}
+
+int np_idlist_parse(const char *s, unsigned int limit, unsigned int flags,
+                    struct np_cpumap *map_out, long *bad_out)
+{
+    char *buf = NULL, *list, *tok, *comma;
+    int rc;
+
+    rc = np_cpumap_alloc(map_out, limit);
+    if (rc)
+        return rc;
+    rc = -EINVAL;
+    if (!s)
+        goto out;
+    buf = strdup(s);
+    if (!buf) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    list = flags & NP_IDLIST_BLANKS ? trim(buf) : buf;
+    if (!*list || ((flags & NP_IDLIST_WORDS) && !strcmp(list, "none"))) {
+        rc = *list || (flags & NP_IDLIST_EMPTY) ? 0 : -EINVAL;
+        goto out;
+    }
+    for (tok = list;; tok = comma + 1) {
+        comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        rc = idlist_entry(tok, limit, flags, map_out, bad_out);
+        if (rc || !comma)
+            break;
+    }
+out:
+    free(buf);
+    if (rc)
+        np_cpumap_zero(map_out);
+    return rc;
 }
 
 /* Append "a" or "a-b" ranges of map; never "all"/"none". */

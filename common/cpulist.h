@@ -14,8 +14,8 @@
  *
  * Stricter than xl, on purpose: a CPU or node the host does not have is an
  * error naming the token and the host's ids; so are "^all", "3-1", "1-",
- * empty entries (",,"), hex ("0x3"), signs, spaces and numbers that
- * overflow.  Every error quotes the bad token.
+ * empty entries (",,"), hex ("0x3"), signs, spaces and numbers of ten
+ * digits or more.  Every error quotes the bad token.
  *
  * Worked example, 8 CPUs on nodes 0 (0-3) and 1 (4-7):
  *     "0-3,^2"          -> 0,1,3
@@ -48,6 +48,50 @@ int np_nodelist_parse(const struct np_topo *topo, const char *s,
                       struct np_cpumap *nodes_out, struct np_err *err);
 
 /*
+ * The same grammar without a host: lists of ids that files and formats
+ * hold.  One token scanner serves these and np_cpulist_parse() above, so a
+ * list means the same wherever it is read; flags say which parts of the
+ * grammar a format has:
+ *
+ *     list   := entry ( "," entry )*
+ *     entry  := [ "^" ] ( N | N "-" M | "all" )       N, M: decimal ids
+ *
+ *     (none)              "N" and "N-M" only, no blanks: strict
+ *     NP_IDLIST_EMPTY     "" is the empty set (sysfs files: "0-3,8" or "")
+ *     NP_IDLIST_WORDS     "all" (ids 0..limit-1) and a whole list "none"
+ *     NP_IDLIST_NEGATE    "^N", "^N-M" remove ids, left to right (libvirt's
+ *                         "0-3,^2")
+ *     NP_IDLIST_BLANKS    spaces and tabs around entries (XML attributes)
+ *     NP_IDLIST_CLIP      ids at or above limit are dropped, not an error
+ *                         (a kernel that lists CPUs the host has not read)
+ *
+ * Always errors: an empty entry (",,", "1,"), "3-1", "1-", "-1", hex,
+ * signs, "^all", and ids of ten digits or more.
+ */
+#define NP_IDLIST_EMPTY (1u << 0)
+#define NP_IDLIST_WORDS (1u << 1)
+#define NP_IDLIST_NEGATE (1u << 2)
+#define NP_IDLIST_BLANKS (1u << 3)
+#define NP_IDLIST_CLIP (1u << 4)
+/* The kernel's cpulist/nodelist files, and /proc's *_allowed_list. */
+#define NP_IDLIST_SYSFS NP_IDLIST_EMPTY
+/* libvirt's cpuset attributes. */
+#define NP_IDLIST_LIBVIRT                                                      \
+    (NP_IDLIST_EMPTY | NP_IDLIST_NEGATE | NP_IDLIST_BLANKS)
+
+/*
+ * Parse s into map_out, (re)allocated to limit bits.  Returns 0, -EINVAL
+ * (bad syntax), -ERANGE (an id at or above limit: *bad_out, when not NULL,
+ * is the first such id) or -ENOMEM.  On failure map_out is left empty.
+ *
+ *     np_idlist_parse("0-3,^2", 8, NP_IDLIST_LIBVIRT, &m, NULL) -> 0,1,3
+ *     np_idlist_parse("0-9", 8, 0, &m, &bad)     -> -ERANGE, bad = 8
+ *     np_idlist_parse("0-9", 8, NP_IDLIST_CLIP, &m, NULL) -> 0-7
+ */
+int np_idlist_parse(const char *s, unsigned int limit, unsigned int flags,
+                    struct np_cpumap *map_out, long *bad_out);
+
+/*
  * Print a map the way xl's print_bitmap does, over bits 0..nr_bits-1:
  * comma-separated ranges ("0-5,7-15"), "all" when bits 0..nr_bits-1 are all
  * set, "none" when none is.  Returns a malloc'd string (free() it), or NULL
@@ -65,7 +109,8 @@ char *np_cpulist_format(const struct np_topo *topo,
                         const struct np_cpumap *map);
 
 /* Plain ranges, never "all"/"none" (empty string when empty): the form of
- * libvirt's XML attributes and sysfs cpulist files. */
+ * libvirt's XML attributes and sysfs cpulist files, the one that
+ * np_idlist_parse() reads back with flags 0 (NP_IDLIST_EMPTY for ""). */
 char *np_cpulist_format_ranges(const struct np_cpumap *map);
 
 /* libvirt's affinity string: one 'y' or '-' per CPU id 0..nr_bits-1

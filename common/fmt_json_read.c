@@ -39,54 +39,6 @@ static int list_number(const char **p, long *out)
 }
 
 /*
- * Parse a list string ("N", "N-M", comma separated, "all", "none") into map,
- * allocated to nr_bits bits.  "all" is a copy of all.  Returns 0, -EINVAL
- * (bad syntax), -ERANGE with *bad_out = the first id past nr_bits, or
- * -ENOMEM.
- */
-static int list_parse(const char *s, const struct np_cpumap *all,
-                      unsigned int nr_bits, struct np_cpumap *map,
-                      long *bad_out)
-{
-    const char *p = s;
-    long first, last;
-    int rc;
-
-    if (!strcmp(s, "all"))
-        return np_cpumap_copy(map, all);
-    rc = np_cpumap_alloc(map, nr_bits);
-    if (rc)
-        return rc;
-    if (!strcmp(s, "none"))
-        return 0;
-    for (;;) {
-        rc = list_number(&p, &first);
-        if (rc)
-            return rc;
-        last = first;
-        if (*p == '-') {
-            p++;
-            rc = list_number(&p, &last);
-            if (rc)
-                return rc;
-            if (last < first)
-                return -EINVAL;
-        }
-        if (last >= (long)nr_bits) {
-            *bad_out = first >= (long)nr_bits ? first : (long)nr_bits;
-            return -ERANGE;
-        }
-        rc = np_cpumap_set_range(map, (int)first, (int)last);
-        if (rc)
-            return rc;
-        if (!*p)
-            return 0;
-        if (*p++ != ',')
-            return -EINVAL;
-    }
-}
-
-/*
  * Read the list string at path into map (nr_bits bits) and check that every
  * id is in all; kind is "cpu" or "node".
  */
@@ -101,7 +53,11 @@ static int list_value(struct np_json_rd *rd, json_object *v, const char *path,
     rc = np_json_string_value(rd, v, path, &s);
     if (rc)
         return rc;
-    rc = list_parse(s, all, all->nr_bits, map, &bad);
+    /* "all" is every id of the host, which need not be dense. */
+    if (!strcmp(s, "all"))
+        rc = np_cpumap_copy(map, all);
+    else
+        rc = np_idlist_parse(s, all->nr_bits, NP_IDLIST_WORDS, map, &bad);
     if (rc == -EINVAL)
         return np_json_fail(rd, path, "bad %s list '%.64s'", kind, s);
     if (rc == -ERANGE)

@@ -27,6 +27,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "cpulist.h"
 #include "fileio.h"
 #include "fmt_xml.h"
 #include "fmt_xml_links.h"
@@ -443,56 +444,29 @@ static int scan_ids(struct reader *rd, const xmlNode *cells,
 }
 
 /*
- * Parse a cpu list ("0-3,8,10-11") into map, sized nr_bits.  Returns 0,
- * -EINVAL on bad syntax, -ERANGE with *bad_out set when a cpu is not in
- * listed.
+ * Parse a cpu list ("0-3,8,10-11", blanks around entries) into map, sized
+ * nr_bits.  Returns 0, -EINVAL on bad syntax, -ERANGE with *bad_out set
+ * when a cpu is not in listed.
  */
 static int parse_cpulist(const char *s, const struct np_cpumap *listed,
                          struct np_cpumap *map, unsigned int nr_bits,
                          int *bad_out)
 {
-    unsigned long long first, last, cpu;
-    char *end;
-    int rc = np_cpumap_alloc(map, nr_bits);
+    long bad = -1;
+    int rc, cpu;
 
+    rc = np_idlist_parse(s, nr_bits, NP_IDLIST_EMPTY | NP_IDLIST_BLANKS, map,
+                         &bad);
+    if (rc == -ERANGE)
+        *bad_out = bad < NP_MAX_CPU_IDS ? (int)bad : NP_MAX_CPU_IDS;
     if (rc)
         return rc;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!*s)
-        return 0;
-    for (;;) {
-        if (!isdigit((unsigned char)*s))
-            return -EINVAL;
-        errno = 0;
-        first = last = strtoull(s, &end, 10);
-        if (errno)
-            return -EINVAL;
-        s = end;
-        if (*s == '-') {
-            s++;
-            if (!isdigit((unsigned char)*s))
-                return -EINVAL;
-            last = strtoull(s, &end, 10);
-            if (errno || last < first)
-                return -EINVAL;
-            s = end;
-        }
-        for (cpu = first; cpu <= last; cpu++) {
-            if (cpu >= NP_MAX_CPU_IDS || !np_cpumap_test(listed, (int)cpu)) {
-                *bad_out = cpu >= NP_MAX_CPU_IDS ? NP_MAX_CPU_IDS : (int)cpu;
-                return -ERANGE;
-            }
-            np_cpumap_set(map, (int)cpu);
-        }
-        while (isspace((unsigned char)*s))
-            s++;
-        if (!*s)
-            return 0;
-        if (*s != ',')
-            return -EINVAL;
-        s++;
+    np_cpumap_for_each(cpu, map) if (!np_cpumap_test(listed, cpu))
+    {
+        *bad_out = cpu;
+        return -ERANGE;
     }
+    return 0;
 }
 
 static void where(int node, char *buf, size_t size)

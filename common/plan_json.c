@@ -232,48 +232,6 @@ static int get_uint(struct np_json_rd *rd, json_object *obj, const char *path,
     return 0;
 }
 
-/* "0-3,6", "all", "none" into map of nr_bits bits. */
-static int parse_list(const char *s, unsigned int nr_bits,
-                      struct np_cpumap *map)
-{
-    const char *p = s;
-    int rc = np_cpumap_alloc(map, nr_bits);
-
-    if (rc)
-        return rc;
-    if (!strcmp(s, "none"))
-        return 0;
-    if (!strcmp(s, "all")) {
-        np_cpumap_set_all(map);
-        return 0;
-    }
-    while (*p) {
-        char *end;
-        long a, b;
-
-        if (*p < '0' || *p > '9')
-            return -EINVAL;
-        a = strtol(p, &end, 10);
-        b = a;
-        p = end;
-        if (*p == '-') {
-            p++;
-            if (*p < '0' || *p > '9')
-                return -EINVAL;
-            b = strtol(p, &end, 10);
-            p = end;
-        }
-        if (a > b || b >= (long)nr_bits)
-            return -EINVAL;
-        np_cpumap_set_range(map, (int)a, (int)b);
-        if (*p == ',' && p[1])
-            p++;
-        else if (*p)
-            return -EINVAL;
-    }
-    return 0;
-}
-
 static int get_list(struct np_json_rd *rd, json_object *obj, const char *path,
                     const char *key, unsigned int nr_bits, bool required,
                     struct np_cpumap *map)
@@ -283,8 +241,9 @@ static int get_list(struct np_json_rd *rd, json_object *obj, const char *path,
 
     if (rc || !v)
         return rc;
-    rc = parse_list(json_object_get_string(v), nr_bits, map);
-    if (rc == -EINVAL)
+    rc = np_idlist_parse(json_object_get_string(v), nr_bits,
+                         NP_IDLIST_EMPTY | NP_IDLIST_WORDS, map, NULL);
+    if (rc == -EINVAL || rc == -ERANGE)
         return np_json_fail(rd, path,
                             "'%s' is not a list of ids below %u: '%s'", key,
                             nr_bits, json_object_get_string(v));

@@ -244,40 +244,21 @@ static int parse_allowed(const char *status, unsigned int nr_bits,
                          struct np_cpumap *map)
 {
     const char *p = strstr(status, "\nCpus_allowed_list:");
-    unsigned long a, b, c;
-    char *end;
+    char *line;
     int rc;
 
-    rc = np_cpumap_alloc(map, nr_bits);
-    if (rc)
-        return rc;
     if (!p)
-        return -EINVAL;
+        return np_cpumap_alloc(map, nr_bits) ? -ENOMEM : -EINVAL;
     p += strlen("\nCpus_allowed_list:");
     while (*p == ' ' || *p == '\t')
         p++;
-    while (*p && *p != '\n') {
-        if (!isdigit((unsigned char)*p))
-            return -EINVAL;
-        a = strtoul(p, &end, 10);
-        b = a;
-        if (*end == '-') {
-            p = end + 1;
-            if (!isdigit((unsigned char)*p))
-                return -EINVAL;
-            b = strtoul(p, &end, 10);
-        }
-        if (b < a)
-            return -EINVAL;
-        for (c = a; c <= b && c < nr_bits; c++)
-            np_cpumap_set(map, (int)c);
-        p = end;
-        if (*p == ',')
-            p++;
-        else if (*p && *p != '\n')
-            return -EINVAL;
-    }
-    return 0;
+    line = strndup(p, strcspn(p, "\n"));
+    if (!line)
+        return -ENOMEM;
+    rc = np_idlist_parse(line, nr_bits, NP_IDLIST_SYSFS | NP_IDLIST_CLIP, map,
+                         NULL);
+    free(line);
+    return rc;
 }
 
 /* Read one thread; -ENOENT/-ESRCH when it has gone. */

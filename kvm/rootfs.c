@@ -16,6 +16,7 @@
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 
+#include "cpulist.h"
 #include "rootfs.h"
 
 int np_rootfs_openat(int rootfd, const char *rel, int flags)
@@ -235,47 +236,6 @@ int np_rootfs_parse_num(const char **p, unsigned long *value_out)
     return 0;
 }
 
-/*
- * Parse the kernel's id-list format ("", "3", "0-3,8,10-11"): no spaces,
- * no empty entries, ranges ascending, every id below limit.  map is
- * allocated to limit bits.  0, -EINVAL, -ERANGE or -ENOMEM.
- */
-static int parse_list(const char *s, unsigned int limit, struct np_cpumap *map)
-{
-    unsigned long first, last;
-    int rc;
-
-    rc = np_cpumap_alloc(map, limit);
-    if (rc)
-        return rc;
-    if (!*s)
-        return 0;
-    for (;;) {
-        rc = np_rootfs_parse_num(&s, &first);
-        if (rc)
-            return rc;
-        last = first;
-        if (*s == '-') {
-            s++;
-            rc = np_rootfs_parse_num(&s, &last);
-            if (rc)
-                return rc;
-        }
-        if (first > last)
-            return -EINVAL;
-        if (last >= limit)
-            return -ERANGE;
-        rc = np_cpumap_set_range(map, (int)first, (int)last);
-        if (rc)
-            return rc;
-        if (!*s)
-            return 0;
-        if (*s != ',')
-            return -EINVAL;
-        s++;
-    }
-}
-
 /* Read and parse an id list.  optional as for np_rootfs_read_text(). */
 int np_rootfs_read_list(const struct np_rootfs *r, const char *rel,
                         unsigned int limit, bool optional,
@@ -289,7 +249,7 @@ int np_rootfs_read_list(const struct np_rootfs *r, const char *rel,
     if (rc)
         goto out;
     np_rootfs_chomp(text);
-    rc = parse_list(text, limit, map);
+    rc = np_idlist_parse(text, limit, NP_IDLIST_SYSFS, map, NULL);
     if (rc == -ERANGE)
         rc = np_err_set(
             r->err, -EINVAL, "'%s' holds '%s', which has an id of %u or more",

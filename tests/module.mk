@@ -1,12 +1,17 @@
 # tests/: Check unit tests (one suite per file, found by name), CLI tests,
 # the Xen test bed, fuzz targets and benchmarks.
-UNIT_SRCS += $(wildcard tests/unit/test_*.c) tests/unit/runner.c \
-    tests/unit/np_test.c
-UNIT_SUITES := $(basename $(notdir $(wildcard tests/unit/test_*.c)))
+# The suites of the Linux host and QEMU need the KVM backend.
+UNIT_TESTS := $(wildcard tests/unit/test_*.c)
+ifneq ($(CONFIG_KVM),y)
+UNIT_TESTS := $(filter-out tests/unit/test_linux_host.c \
+    tests/unit/test_kvm_guests.c tests/unit/test_solver_hw.c,$(UNIT_TESTS))
+endif
+UNIT_SRCS += $(UNIT_TESTS) tests/unit/runner.c tests/unit/np_test.c
+UNIT_SUITES := $(basename $(notdir $(UNIT_TESTS)))
 
 # The suite list is generated from the file names: test_foo.c defines
 # Suite *suite_test_foo(void).
-$(BUILD)/tests/unit/suites.h: $(wildcard tests/unit/test_*.c)
+$(BUILD)/tests/unit/suites.h: $(UNIT_TESTS)
 	@mkdir -p $(dir $@)
 	$(Q)printf 'NP_SUITE(suite_%s)\n' $(UNIT_SUITES) > $@
 

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef CONFIG_KVM
 #include "backend_kvm.h"
+#endif
 #include "cpulist.h"
 #include "escape.h"
 #include "fmt_json_cmd.h"
@@ -95,6 +97,7 @@ static int reset_json(struct np_ctx *ctx, const struct np_guest *one)
     return np_ctx_jprint(ctx, doc, NP_EXIT_OK);
 }
 
+#ifdef CONFIG_KVM
 /* KVM: memory in huge pages does not move (migrate_pages(2) leaves
  * hugetlbfs pages where they are): refuse before changing anything. */
 static int refuse_huge(struct np_ctx *ctx, const struct np_guest *g)
@@ -110,6 +113,13 @@ static int refuse_huge(struct np_ctx *ctx, const struct np_guest *g)
         " MiB of it is in huge pages, which the kernel does not move between nodes: leave out --migrate, or start the guest again with its memory bound to the new nodes",
         g->name, kib >> 10);
 }
+#else
+/* Without the KVM backend there is no Linux host whose pages to look at. */
+static int refuse_huge(struct np_ctx *ctx, const struct np_guest *g)
+{
+    return 0;
+}
+#endif
 
 int main_numatune(struct np_ctx *ctx, int argc, char **argv)
 {

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef CONFIG_KVM
 #include "backend_kvm.h"
+#endif
 #include "backend_test.h"
 #include "fmt_json.h"
 #include "escape.h"
@@ -224,7 +226,9 @@ static const struct np_backend_ops *backend_table[] = {
 #ifdef CONFIG_XEN
     &np_xen_ops,
 #endif
+#ifdef CONFIG_KVM
     &np_kvm_ops,
+#endif
     &np_test_ops,
 };
 

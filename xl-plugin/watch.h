@@ -54,8 +54,11 @@ struct np_watch_source {
  * interval_ms when it cannot be had: not root, a captured --root tree),
  * a scan of the file for the test backend.  0 or -errno with a sentence.
  */
-/* Tests: the KVM source scans /proc even where process events work. */
+/* Tests: the KVM source scans /proc even where process events work (a
+ * test hook: only with CONFIG_TEST_HOOKS). */
+#ifdef CONFIG_TEST_HOOKS
 #define NP_WATCH_NO_EVENTS_ENV "NUMAPIN_TEST_NO_PROC_EVENTS"
+#endif
 
 int np_watch_source_open(struct np_watch *w, unsigned int interval_ms,
                          struct np_watch_source *src, struct np_err *err);

@@ -35,7 +35,9 @@
 #include "numastat.h"
 #include "plan.h"
 #include "plan_apply.h"
+#ifdef CONFIG_KVM
 #include "qemu_guests.h"
+#endif
 #include "solver.h"
 #include "watch.h"
 
@@ -204,6 +206,7 @@ out:
     return pinned;
 }
 
+#ifdef CONFIG_KVM
 /*
  * KVM: do all of g's vCPU threads exist?  The -smp count of its command
  * line against the threads named "CPU n/...".  *want_out: the count.
@@ -243,6 +246,15 @@ static bool kvm_threads_complete(const struct np_ctx *ctx,
             ok = false;
     return ok;
 }
+#else
+static bool kvm_threads_complete(const struct np_ctx *ctx,
+                                 const struct np_guest *g,
+                                 unsigned int *want_out)
+{
+    *want_out = g->nr_vcpus;
+    return true; /* no KVM backend, no QEMU threads */
+}
+#endif
 
 /*
  * Where g's memory is, when it is there to stay: the nodes holding more
@@ -656,6 +668,52 @@ static void measure_if_new(struct np_watch *w)
                      err.msg[0] ? err.msg : strerror(-rc));
 }
 
+/*
+ * Guests this pass has still to decide float for the solver: the soft
+ * affinity libxl gave each (its own placement) would otherwise hold CPUs
+ * against the guest decided before it, and a guest decided later would
+ * win the CPUs near the memory.  stash[i] keeps the soft maps of
+ * snapshot guest i while it floats; soft_restore() puts them back before
+ * the guest is decided, and for every guest at the end of the pass.
+ */
+static int soft_float(struct np_watch *w, struct np_cpumap **stash)
+{
+    struct np_snapshot *snap = &w->ctx->snap;
+    unsigned int i, v;
+
+    for (i = 0; i < snap->nr_guests; i++) {
+        struct np_guest *g = &snap->guests[i];
+        const struct np_watch_seen *s = seen_find(w, g);
+
+        if ((s && !s->pending) || (is_backend(w->ctx, "xen") && g->id == 0) ||
+            !g->nr_vcpus)
+            continue;
+        stash[i] = calloc(g->nr_vcpus, sizeof(**stash));
+        if (!stash[i])
+            return -ENOMEM;
+        for (v = 0; v < g->nr_vcpus; v++) {
+            stash[i][v] = g->vcpus[v].soft;
+            np_cpumap_init(&g->vcpus[v].soft);
+        }
+    }
+    return 0;
+}
+
+static void soft_restore(struct np_snapshot *snap, struct np_cpumap **stash,
+                         const struct np_guest *g)
+{
+    unsigned int i = (unsigned int)(g - snap->guests), v;
+
+    if (!stash || !stash[i])
+        return;
+    for (v = 0; v < snap->guests[i].nr_vcpus; v++) {
+        np_cpumap_dispose(&snap->guests[i].vcpus[v].soft);
+        snap->guests[i].vcpus[v].soft = stash[i][v];
+    }
+    free(stash[i]);
+    stash[i] = NULL;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     const struct np_guest *const *x = a, *const *y = b;
@@ -680,6 +738,7 @@ int np_watch_pass(struct np_watch *w)
     struct np_cpumap reserved;
     struct np_err err = {""};
     struct np_guest **order = NULL;
+    struct np_cpumap **stash = NULL;
     unsigned int i, nr_pending = 0;
     int rc;
 
@@ -710,7 +769,8 @@ int np_watch_pass(struct np_watch *w)
     seen_sweep(w, &ctx->snap);
     measure_if_new(w);
     order = calloc(ctx->snap.nr_guests + 1, sizeof(*order));
-    if (!order) {
+    stash = calloc(ctx->snap.nr_guests + 1, sizeof(*stash));
+    if (!order || !stash || soft_float(w, stash)) {
         rc = -ENOMEM;
         goto out;
     }
@@ -757,12 +817,18 @@ int np_watch_pass(struct np_watch *w)
             continue;
         }
         s->pending = false;
+        soft_restore(&ctx->snap, stash, g);
         rc = place_guest(w, g, s, w->pol.reserve ? &reserved : NULL);
         if (rc)
             goto out;
     }
     rc = nr_pending ? 1 : 0;
 out:
+    if (stash) {
+        for (i = 0; i < ctx->snap.nr_guests; i++)
+            soft_restore(&ctx->snap, stash, &ctx->snap.guests[i]);
+        free(stash);
+    }
     free(order);
     np_cpumap_dispose(&reserved);
     /* a batching backend's writes reach the host before the lock goes */

@@ -187,10 +187,12 @@ out:
 }
 
 /*
- * Test only: NUMAPIN_TEST_XEN_DESTROY_AFTER_VCPU=NAME:VCPU destroys domain
- * NAME right after its vCPU VCPU was pinned, so that the test bed can
- * check what a pin of `all` does when the domain goes away half-way.
+ * Test only (CONFIG_TEST_HOOKS): NUMAPIN_TEST_XEN_DESTROY_AFTER_VCPU=
+ * NAME:VCPU destroys domain NAME right after its vCPU VCPU was pinned, so
+ * that the test bed can check what a pin of `all` does when the domain
+ * goes away half-way.  A release build has no such hook.
  */
+#ifdef CONFIG_TEST_HOOKS
 static void test_destroy_hook(struct xen_priv *p, const struct np_guest *g,
                               int vcpu)
 {
@@ -213,6 +215,12 @@ static void test_destroy_hook(struct xen_priv *p, const struct np_guest *g,
             g->name, vcpu);
     libxl_domain_destroy(p->ctx, (uint32_t)g->id, NULL);
 }
+#else
+static void test_destroy_hook(struct xen_priv *p, const struct np_guest *g,
+                              int vcpu)
+{
+}
+#endif
 
 static int alloc_cpu_bitmap(struct xen_priv *p, const struct np_cpumap *map,
                             libxl_bitmap *bm, const char *which,

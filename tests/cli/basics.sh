@@ -206,8 +206,10 @@ fi
 if command -v bash >/dev/null && [ -f /usr/share/bash-completion/bash_completion ]; then
     san=0
     [ "$(basename "$(dirname "$np")")" = build-san ] && san=1
+    # the binary under test, not a release build (CONFIG_TEST_HOOKS=n)
     make -s -C "$top" install DESTDIR="$tmp/inst" PREFIX=/usr \
-        SANITIZE=$san >"$tmp/make.log" 2>&1 || cat "$tmp/make.log"
+        SANITIZE=$san CONFIG_TEST_HOOKS=y >"$tmp/make.log" 2>&1 ||
+        cat "$tmp/make.log"
     comp=$tmp/inst/usr/share/bash-completion/completions/numapin
     [ -f "$comp" ] && [ -x "$tmp/inst/usr/bin/numapin" ] && ok ||
         bad "make install wrote no completion or binary"

@@ -209,6 +209,39 @@ else
     grep -v '^numapin watch: ' "$tmp/log"
 fi
 
+# Two new guests whose memory libxl put on node 0, which has one usable
+# CPU: the first decided (the lower id) gets it, although the second's
+# soft affinity (libxl's placement) names node 0 too.
+python3 - "$top/examples/origin-2010.json" "$tmp/two.json" <<'EOF'
+import copy, json, sys
+h = json.load(open(sys.argv[1]))
+t = h["host"]
+t["cpus"] = [c for c in t["cpus"] if c["id"] in (0, 1, 4, 5)]
+t["nodes"][0]["cpus"], t["nodes"][1]["cpus"] = "0-1", "4-5"
+t["nodes"][0]["free_kib"] = 10000
+g = h["guests"][0]
+g.update(name="wa", id=5, memory_kib=98304,
+         memory_per_node_kib={"0": 98304})
+g["vcpus"] = g["vcpus"][:1]
+g["vcpus"][0].update(cpu=0, hard="all", soft="0-1")
+b = copy.deepcopy(g)
+b.update(name="wb", id=6)
+h["guests"] = [b, g]
+json.dump(h, open(sys.argv[2], "w"), indent=2)
+EOF
+printf 'reserve 0\nmove-memory no\n' >"$tmp/two.conf"
+$np -c "test:$tmp/two.json" watch --once --dry-run --policy "$tmp/two.conf" \
+    2>"$tmp/err"
+rc=$?
+if [ $rc = 0 ] &&
+    grep -q "would-place wa (id 5): node 0, vcpu 0 -> cpu 1 (hard); with its memory on node 0 (measured); replaces the soft affinity 0-1" "$tmp/err" &&
+    grep -q "would-place wb (id 6): node 1, vcpu 0 -> cpu [45] (hard); its memory is on node 0 (measured), which has no room" "$tmp/err"; then
+    ok
+else
+    bad "the first new guest did not get the CPU near its memory: exit $rc"
+    cat "$tmp/err"
+fi
+
 # ---- the daemon and other writers at once -----------------------------
 secs=${WATCH_RACE_S:-60}
 # Does vcpu-pin take the writer lock?  Hold it 2 s and see whether it waits.

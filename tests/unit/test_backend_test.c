@@ -450,6 +450,8 @@ START_TEST(fail_after)
 }
 END_TEST
 
+/* The environment hook: only in a build with CONFIG_TEST_HOOKS. */
+#ifdef CONFIG_TEST_HOOKS
 START_TEST(fail_after_env)
 {
     struct scratch sc;
@@ -482,6 +484,7 @@ START_TEST(fail_after_env)
     scratch_remove(&sc);
 }
 END_TEST
+#endif
 
 /*
  * A write that fails for real (here: the file size limit, which holds for
@@ -562,7 +565,9 @@ Suite *suite_test_backend_test(void)
     tcase_add_test(tc, move_memory);
     tcase_add_test(tc, bad_requests);
     tcase_add_test(tc, fail_after);
+#ifdef CONFIG_TEST_HOOKS
     tcase_add_test(tc, fail_after_env);
+#endif
     tcase_add_test(tc, atomic_write);
     suite_add_tcase(s, tc);
     return s;

@@ -323,6 +323,120 @@ START_TEST(round_trip_many)
 }
 END_TEST
 
+/* The host-free id lists of files and formats: np_idlist_parse(). */
+#define SYSFS NP_IDLIST_SYSFS
+#define LIBVIRT NP_IDLIST_LIBVIRT
+#define WORDS NP_IDLIST_WORDS
+#define CLIP NP_IDLIST_CLIP
+
+struct idlist_case {
+    const char *in;
+    unsigned int limit, flags;
+    int rc;
+    const char *out; /* np_cpulist_format_ranges() when rc is 0 */
+    long bad;        /* *bad_out when rc is -ERANGE */
+};
+
+static const struct idlist_case idlist_cases[] = {
+    /* the kernel's files */
+    {"0-3,8,10-11", 16, SYSFS, 0, "0-3,8,10-11", 0},
+    {"3", 16, SYSFS, 0, "3", 0},
+    {"", 16, SYSFS, 0, "", 0},
+    {"", 16, 0, -EINVAL, NULL, 0},
+    {"0-15", 16, SYSFS, 0, "0-15", 0},
+    {"0-16", 16, SYSFS, -ERANGE, NULL, 16},
+    {"17", 16, SYSFS, -ERANGE, NULL, 17},
+    {"2,20-30", 16, SYSFS, -ERANGE, NULL, 20},
+    {"0-3,^2", 16, SYSFS, -EINVAL, NULL, 0},
+    {"all", 16, SYSFS, -EINVAL, NULL, 0},
+    {"0, 1", 16, SYSFS, -EINVAL, NULL, 0},
+    {"0-3\n", 16, SYSFS, -EINVAL, NULL, 0},
+    {"0,,1", 16, SYSFS, -EINVAL, NULL, 0},
+    {"1,", 16, SYSFS, -EINVAL, NULL, 0},
+    {",1", 16, SYSFS, -EINVAL, NULL, 0},
+    {"3-1", 16, SYSFS, -EINVAL, NULL, 0},
+    {"1-", 16, SYSFS, -EINVAL, NULL, 0},
+    {"-1", 16, SYSFS, -EINVAL, NULL, 0},
+    {"1-2-3", 16, SYSFS, -EINVAL, NULL, 0},
+    {"0x3", 16, SYSFS, -EINVAL, NULL, 0},
+    {"+1", 16, SYSFS, -EINVAL, NULL, 0},
+    {"99999999999", 16, SYSFS, -EINVAL, NULL, 0},
+    {"1234567890", 16, SYSFS, -EINVAL, NULL, 0},
+    {"0-1234567890", 16, SYSFS | CLIP, -EINVAL, NULL, 0},
+    {"999999999", 16, SYSFS, -ERANGE, NULL, 999999999},
+    {"007", 16, SYSFS, 0, "7", 0},
+    /* a kernel that lists possible CPUs past the host's */
+    {"0-255", 8, SYSFS | CLIP, 0, "0-7", 0},
+    {"2,9-11", 8, SYSFS | CLIP, 0, "2", 0},
+    {"", 8, SYSFS | CLIP, 0, "", 0},
+    /* libvirt's cpuset: left to right, blanks around entries */
+    {"0-3,^2", 8, LIBVIRT, 0, "0-1,3", 0},
+    {"^2,0-3", 8, LIBVIRT, 0, "0-3", 0},
+    {" 1-3 , 5 ", 8, LIBVIRT, 0, "1-3,5", 0},
+    {"  ", 8, LIBVIRT, 0, "", 0},
+    {"^9", 8, LIBVIRT, -ERANGE, NULL, 9},
+    {"^", 8, LIBVIRT, -EINVAL, NULL, 0},
+    {"1 2", 8, LIBVIRT, -EINVAL, NULL, 0},
+    {"0, ,1", 8, LIBVIRT, -EINVAL, NULL, 0},
+    /* the words of the JSON formats */
+    {"all", 8, WORDS, 0, "0-7", 0},
+    {"none", 8, WORDS, 0, "", 0},
+    {"all,^2", 8, WORDS | NP_IDLIST_NEGATE, 0, "0-1,3-7", 0},
+    {"^all", 8, WORDS | NP_IDLIST_NEGATE, -EINVAL, NULL, 0},
+    {"none,1", 8, WORDS, -EINVAL, NULL, 0},
+    {"ALL", 8, WORDS, -EINVAL, NULL, 0},
+    {"none", 8, SYSFS, -EINVAL, NULL, 0},
+    {"node:1", 8, WORDS | NP_IDLIST_NEGATE, -EINVAL, NULL, 0},
+    {"all", 0, WORDS, 0, "", 0},
+};
+
+START_TEST(idlist)
+{
+    const struct idlist_case *c = &idlist_cases[_i];
+    struct np_cpumap m, again;
+    long bad = -1;
+    char *s;
+    int rc;
+
+    np_cpumap_init(&m);
+    np_cpumap_init(&again);
+    rc = np_idlist_parse(c->in, c->limit, c->flags, &m, &bad);
+    ck_assert_msg(rc == c->rc, "'%s' flags %#x: rc %d, want %d", c->in,
+                  c->flags, rc, c->rc);
+    ck_assert_uint_eq(m.nr_bits, c->limit);
+    if (rc) {
+        ck_assert(np_cpumap_is_empty(&m));
+        if (rc == -ERANGE)
+            ck_assert_int_eq(bad, c->bad);
+        goto out;
+    }
+    s = np_cpulist_format_ranges(&m);
+    ck_assert_msg(!strcmp(s, c->out), "'%s': got '%s', want '%s'", c->in, s,
+                  c->out);
+    /* the plain ranges read back strictly to the same map */
+    ck_assert_int_eq(
+        np_idlist_parse(s, c->limit, NP_IDLIST_EMPTY, &again, NULL), 0);
+    ck_assert(np_cpumap_equal(&m, &again));
+    free(s);
+out:
+    np_cpumap_dispose(&m);
+    np_cpumap_dispose(&again);
+}
+END_TEST
+
+/* NULL is no list; a NULL bad_out is allowed. */
+START_TEST(idlist_null)
+{
+    struct np_cpumap m;
+
+    np_cpumap_init(&m);
+    ck_assert_int_eq(np_idlist_parse(NULL, 8, SYSFS, &m, NULL), -EINVAL);
+    ck_assert_int_eq(np_idlist_parse("9", 8, SYSFS, &m, NULL), -ERANGE);
+    ck_assert(np_cpumap_is_empty(&m));
+    np_cpumap_dispose(&m);
+}
+END_TEST
+
 Suite *suite_test_cpulist(void);
 Suite *suite_test_cpulist(void)
 {
@@ -334,6 +448,9 @@ Suite *suite_test_cpulist(void)
     tcase_add_loop_test(tc, parse_bad, 0,
                         sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(tc, nodelist);
+    tcase_add_loop_test(tc, idlist, 0,
+                        sizeof(idlist_cases) / sizeof(idlist_cases[0]));
+    tcase_add_test(tc, idlist_null);
     tcase_add_test(tc, format_bits_like_xl);
     tcase_add_test(tc, format_yn_hex);
     tcase_add_test(tc, round_trip_many);

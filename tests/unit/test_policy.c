@@ -210,6 +210,7 @@ START_TEST(check_against_host)
     struct np_policy_file p;
     struct np_err err = {""};
 
+    np_topo_init(&topo);
     np_test_topo_dense(&topo, 2, 2, 1, 2); /* cpus 0-1 node 0, 2-3 node 1 */
     np_policy_file_init(&p);
     ck_assert_int_eq(parse("reserve 0\nguest a pin nodes=1\n", &p, NULL), 0);

@@ -22,7 +22,9 @@
 #include <string.h>
 
 #include "fmt_json.h"
+#ifdef CONFIG_KVM
 #include "linux_host.h"
+#endif
 #include "np_test.h"
 #include "plan.h"
 #include "solver.h"
@@ -963,6 +965,7 @@ START_TEST(properties_generated)
 }
 END_TEST
 
+#ifdef CONFIG_KVM
 /* Every captured sysfs tree: place guests until the host is full. */
 START_TEST(properties_fixtures)
 {
@@ -990,6 +993,7 @@ START_TEST(properties_fixtures)
     ck_assert_uint_ge(nr, 8);
 }
 END_TEST
+#endif
 
 /* 1,000 guests on 64 nodes and 1,024 CPUs: every one placed, no
  * overlap (no timing here: tests/bench measures). */
@@ -1047,7 +1051,9 @@ Suite *suite_test_solver(void)
     tcase_add_test(tc, improve_tight_mix);
     tcase_add_test(tc, improve_keeps_rules);
     tcase_add_loop_test(tc, properties_generated, 0, (int)NR_SHAPES);
+#ifdef CONFIG_KVM
     tcase_add_test(tc, properties_fixtures);
+#endif
     tcase_add_test(tc, scale_64_nodes);
     suite_add_tcase(s, tc);
     return s;
