@@ -161,6 +161,8 @@ static int pick_cpu(const struct np_topo *topo, const struct np_vcpu *v)
 /* The operations                                                      */
 /* ------------------------------------------------------------------ */
 
+static const struct np_backend_ops test_relocate_ops;
+
 static void test_close(struct np_backend *be)
 {
     struct test_priv *tp = be->priv;
@@ -247,6 +249,8 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     if (rc)
         goto out;
     tp->state.backend = "test";
+    if (getenv(NP_TEST_RELOCATE_ENV))
+        be->ops = &test_relocate_ops;
     /* the benchmark's baseline: one file rewrite per write */
 #ifdef CONFIG_TEST_HOOKS
     tp->batch = be->batch && !getenv(NP_TEST_UNBATCHED_ENV);
@@ -526,6 +530,128 @@ out:
     return rc;
 }
 
+/*
+ * relocate, as Xen does it (NP_TEST_RELOCATE_ENV): a copy of the guest
+ * under a new id (one more than the highest), its memory allocated afresh
+ * from nodes in turns (Xen's allocator goes round the node affinity), a
+ * node that is full passing its share to the next ones and then to the
+ * other nodes; the old guest's memory is freed once the copy runs.
+ */
+static int test_relocate(struct np_backend *be, const struct np_guest *g,
+                         const struct np_cpumap *nodes,
+                         const struct np_cpumap *hard,
+                         const struct np_cpumap *soft, uint64_t free_kib,
+                         struct np_relocation *out, struct np_note *note,
+                         struct np_err *err)
+{
+    struct test_priv *tp = be->priv;
+    const struct np_topo *topo = &tp->state.topo;
+    struct np_snapshot next, *w;
+    struct np_guest *ng;
+    uint64_t left, share, *mem = NULL;
+    unsigned int v, i, nr_in = 0;
+    int idx, node, new_id = 0, pass, rc;
+
+    (void)note;
+    np_snapshot_init(&next);
+    memset(out, 0, sizeof(*out));
+    out->new_id = -1;
+    idx = find_guest(tp, g, err);
+    if (idx < 0) {
+        rc = idx;
+        goto out;
+    }
+    rc = check_map(topo, nodes, true, "node affinity",
+                   tp->state.guests[idx].name, err);
+    for (v = 0; !rc && v < tp->state.guests[idx].nr_vcpus; v++)
+        rc = check_map(topo, &hard[v], false, "hard affinity",
+                       tp->state.guests[idx].name, err);
+    if (rc)
+        goto out;
+    if (free_kib < tp->state.guests[idx].mem_kib) {
+        rc = np_err_set(err, -ENOSPC,
+                        "'%s' needs %.1f MiB for its copy, the nodes have "
+                        "%.1f MiB free: nothing was changed",
+                        tp->state.guests[idx].name,
+                        (double)tp->state.guests[idx].mem_kib / 1024.0,
+                        (double)free_kib / 1024.0);
+        goto out;
+    }
+    rc = write_begin(tp, err);
+    if (rc)
+        goto out;
+    for (i = 0; i < tp->state.nr_guests; i++)
+        if (tp->state.guests[i].id >= new_id)
+            new_id = tp->state.guests[i].id + 1;
+    w = stage(tp, &next, &rc);
+    if (!w)
+        goto out;
+    ng = &w->guests[idx];
+    mem = calloc(topo->nr_node_ids, sizeof(*mem));
+    if (!mem) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    np_cpumap_for_each(node, nodes) nr_in++;
+    /* the copy: the nodes of the affinity in equal shares, what did not
+     * fit to them again, then to any node */
+    left = ng->mem_kib;
+    for (pass = 0; pass < 3 && left; pass++) {
+        for (node = 0; node < (int)topo->nr_node_ids && left; node++) {
+            struct np_node *nd = &w->topo.nodes[node];
+
+            if ((pass < 2) != np_cpumap_test(nodes, node) ||
+                !nd->mem_free_known)
+                continue;
+            share = pass ? left : ng->mem_kib / nr_in;
+            if (share > left)
+                share = left;
+            if (share > nd->mem_free_kib)
+                share = nd->mem_free_kib;
+            mem[node] += share;
+            nd->mem_free_kib -= share;
+            left -= share;
+        }
+    }
+    /* the original goes */
+    for (node = 0; ng->mem_per_node_kib && node < (int)topo->nr_node_ids;
+         node++) {
+        struct np_node *nd = &w->topo.nodes[node];
+
+        if (!nd->mem_free_known)
+            continue;
+        nd->mem_free_kib += ng->mem_per_node_kib[node];
+        if (nd->mem_free_kib > nd->mem_total_kib)
+            nd->mem_free_kib = nd->mem_total_kib;
+    }
+    free(ng->mem_per_node_kib);
+    ng->mem_per_node_kib = mem;
+    mem = NULL;
+    ng->id = new_id;
+    rc = map_assign(&ng->node_affinity, nodes, topo->nr_node_ids);
+    for (v = 0; !rc && v < ng->nr_vcpus; v++) {
+        rc = map_assign(&ng->vcpus[v].hard, &hard[v], topo->nr_cpu_ids);
+        if (!rc && soft && soft[v].nr_bits && !np_cpumap_is_empty(&soft[v]))
+            rc = map_assign(&ng->vcpus[v].soft, &soft[v], topo->nr_cpu_ids);
+        else if (!rc)
+            rc = np_topo_all_cpus(&w->topo, &ng->vcpus[v].soft);
+        if (!rc && ng->vcpus[v].cpu >= 0)
+            ng->vcpus[v].cpu = pick_cpu(topo, &ng->vcpus[v]);
+    }
+    if (!rc)
+        rc = write_commit(tp, w, err);
+    if (!rc) {
+        out->new_id = new_id;
+        out->live = true;
+    }
+out:
+    if (rc == -ENOMEM)
+        np_err_set(err, rc, "out of memory in the test backend");
+    free(mem);
+    np_snapshot_dispose(&next);
+    return rc;
+}
+
 /* The memory per node the host file gives, as measured. */
 static int test_measure_memory(struct np_backend *be, struct np_snapshot *snap,
                                struct np_err *err)
@@ -552,27 +678,31 @@ static int test_commit(struct np_backend *be, struct np_err *err)
     return rc;
 }
 
+#define TEST_OPS_COMMON                                                        \
+    .name = "test", .soft_affinity = true, .writes = true, .demo = true,       \
+    .open = test_open, .close = test_close, .read_host = test_read_host,       \
+    .read_guests = test_read_guests,                                           \
+    .set_vcpu_affinity = test_set_vcpu_affinity,                               \
+    .set_node_affinity = test_set_node_affinity,                               \
+    .measure_memory = test_measure_memory, .commit = test_commit
+
 const struct np_backend_ops np_test_ops = {
-    .name = "test",
-    .soft_affinity = true,
-    .writes = true,
-    .demo = true,
-    .open = test_open,
-    .close = test_close,
-    .read_host = test_read_host,
-    .read_guests = test_read_guests,
-    .set_vcpu_affinity = test_set_vcpu_affinity,
-    .set_node_affinity = test_set_node_affinity,
+    TEST_OPS_COMMON,
     .move_memory = test_move_memory,
-    .measure_memory = test_measure_memory,
-    .commit = test_commit,
+};
+
+/* NP_TEST_RELOCATE_ENV: memory moves as on Xen, by a copy of the guest. */
+static const struct np_backend_ops test_relocate_ops = {
+    TEST_OPS_COMMON,
+    .relocate = test_relocate,
 };
 
 int np_test_backend_fail_after(struct np_backend *be, int n)
 {
     struct test_priv *tp;
 
-    if (!be || be->ops != &np_test_ops || !be->priv)
+    if (!be || (be->ops != &np_test_ops && be->ops != &test_relocate_ops) ||
+        !be->priv)
         return -EINVAL;
     tp = be->priv;
     tp->fail_after = n < 0 ? -1 : n;

@@ -51,6 +51,13 @@ extern const struct np_backend_ops np_test_ops;
 #define NP_TEST_FAIL_AFTER_ENV "NUMAPIN_TEST_FAIL_AFTER"
 #define NP_TEST_KILL_AFTER_ENV "NUMAPIN_TEST_KILL_AFTER"
 #define NP_TEST_SLOW_ENV "NUMAPIN_TEST_SLOW_MS"
+/* Set (to anything): the host moves a guest's memory as Xen does, by a
+ * copy of the guest (relocate, backend.h) and not by move_memory: the
+ * copy gets the next free id, node affinity nodes and the maps given, and
+ * its memory from the nodes in equal shares (a full node's share goes to
+ * the others of nodes, then to any node); the original's memory is freed.
+ * For the undo of numatune --migrate without a Xen host. */
+#define NP_TEST_RELOCATE_ENV "NUMAPIN_TEST_RELOCATE"
 /* Set (to anything): no batch mode, one rewrite per write, as before;
  * tests/bench/apply-many's baseline. */
 #define NP_TEST_UNBATCHED_ENV "NUMAPIN_TEST_UNBATCHED"

@@ -121,6 +121,23 @@ static void free_maps(struct np_cpumap *m, unsigned int nr)
     free(m);
 }
 
+/* The node affinity an undo leaves: want's (a journal's "before"), NULL
+ * when that is automatic or unknown, or when it is nodes already. */
+static const struct np_cpumap *final_affinity(const struct np_topo *t,
+                                              const struct np_plan_guest *want,
+                                              const struct np_cpumap *nodes)
+{
+    unsigned int n;
+
+    if (want->node_affinity_auto || !want->node_affinity.nr_bits)
+        return NULL;
+    for (n = 0; n < t->nr_node_ids; n++)
+        if (np_cpumap_test(&want->node_affinity, (int)n) !=
+            np_cpumap_test(nodes, (int)n))
+            return &want->node_affinity;
+    return NULL;
+}
+
 /* The numatune document of a relocation (out NULL: a dry run). */
 static json_object *reloc_json(struct np_ctx *ctx, const struct np_guest *g,
                                const char *nodes,
@@ -165,9 +182,11 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     struct np_plan_guest *pg;
     struct np_cpumap *hard = NULL, *soft = NULL;
     struct np_snapshot after;
-    struct np_err err = {""};
-    const struct np_guest *g;
+    struct np_err err = {""}, rerr = {""};
+    const struct np_guest *g, *ng;
+    const struct np_cpumap *final_aff;
     char *list = NULL, *name = NULL;
+    bool partial = false;
     uint64_t free_kib = 0;
     unsigned int nr_vcpus = g0->nr_vcpus, v, hid = 0;
     int n, id = g0->id, rc;
@@ -220,8 +239,13 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
         rc = np_ctx_plan_init(ctx, &plan);
     if (!rc)
         rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
-    if (!rc)
-        rc = np_cpumap_copy(&pg->node_affinity, nodes);
+    /* the node affinity it ends with: an undo's is the one from before
+     * (the copy's memory comes from nodes, where the memory was) */
+    final_aff = want ? final_affinity(t, want, nodes) : NULL;
+    if (!rc && want && want->node_affinity_auto)
+        pg->node_affinity_auto = true;
+    else if (!rc)
+        rc = np_cpumap_copy(&pg->node_affinity, final_aff ? final_aff : nodes);
     for (v = 0; !rc && v < g->nr_vcpus; v++) {
         rc = np_cpumap_copy(&pg->hard[v], &hard[v]);
         if (!rc && soft[v].nr_bits)
@@ -273,6 +297,29 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     }
     np_ctx_print_note(ctx, &note);
 
+    /* the new domain; an undo gives it back its node affinity from before */
+    rc = np_topo_copy(&after.topo, t);
+    if (!rc)
+        rc = ctx->be.ops->read_guests(&ctx->be, &after, &rerr);
+    ng = rc ? NULL : by_id(&after, out.new_id);
+    if (!ng && !rerr.msg[0])
+        np_err_set(&rerr, -ESRCH, "domain %d cannot be read back", out.new_id);
+    if (want && (final_aff || want->node_affinity_auto)) {
+        struct np_note n2 = {""};
+
+        rc = ng ? np_backend_set_node_affinity(&ctx->be, ng, final_aff, &n2,
+                                               &err)
+                : -ESRCH;
+        if (rc) {
+            np_ctx_warn("%s moved, but its node affinity from before could "
+                        "not be set: %s",
+                        name, ng ? err.msg : rerr.msg);
+            partial = true;
+        }
+        np_ctx_print_note(ctx, &n2);
+    }
+    np_err_clear(&err);
+
     /* the record's "after": the new domain as it reads back */
     pg->id = out.new_id;
     pg->start_time = 0;
@@ -288,19 +335,17 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     }
 
     /* and where its memory is now */
-    rc = np_topo_copy(&after.topo, t);
-    if (!rc)
-        rc = ctx->be.ops->read_guests(&ctx->be, &after, &err);
-    if (!rc)
-        rc = np_backend_measure_memory(&ctx->be, &after, &err);
+    rc = ng ? np_backend_measure_memory(&ctx->be, &after, &err) : -ESRCH;
     if (rc)
         np_ctx_warn("memory of %s not measured after the move: %s", name,
-                    err.msg[0] ? err.msg : strerror(-rc));
+                    !ng          ? rerr.msg
+                    : err.msg[0] ? err.msg
+                                 : strerror(-rc));
     else if (!ctx->json)
         print_mem("after", t, by_id(&after, out.new_id));
-    rc = NP_EXIT_OK;
+    rc = partial ? NP_EXIT_PARTIAL : NP_EXIT_OK;
     if (ctx->json)
-        rc = np_ctx_jprint(ctx, reloc_json(ctx, g0, list, &out), NP_EXIT_OK);
+        rc = np_ctx_jprint(ctx, reloc_json(ctx, g0, list, &out), rc);
 out:
     free_maps(hard, nr_vcpus);
     free_maps(soft, nr_vcpus);
@@ -329,6 +374,39 @@ static bool is_relocation(const struct np_hist_rec *r)
            !strcmp(r->before.guests[0].name, r->after.guests[0].name);
 }
 
+/*
+ * Where the memory of jg (a journal's "before") was: the nodes that held
+ * at least NP_UNDO_MIN_SHARE percent of it, as measured then (a few pages
+ * elsewhere do not count: the copy's memory comes from every node given,
+ * in turns).  Not measured: the node affinity from before, unless it was
+ * automatic (-ENOENT: nobody can tell).
+ */
+#define NP_UNDO_MIN_SHARE 5
+
+static int where_it_was(const struct np_topo *t, const struct np_plan_guest *jg,
+                        struct np_cpumap *nodes)
+{
+    uint64_t total = 0;
+    unsigned int n;
+
+    np_cpumap_zero(nodes);
+    for (n = 0; jg->mem_per_node_kib && n < t->nr_node_ids; n++)
+        total += jg->mem_per_node_kib[n];
+    for (n = 0; total && n < t->nr_node_ids; n++)
+        if (np_topo_node_has_memory(t, (int)n) &&
+            jg->mem_per_node_kib[n] * 100 >= total * NP_UNDO_MIN_SHARE)
+            np_cpumap_set(nodes, (int)n);
+    if (!np_cpumap_is_empty(nodes))
+        return 0;
+    for (n = 0; !jg->node_affinity_auto && jg->node_affinity.nr_bits &&
+                n < t->nr_node_ids;
+         n++)
+        if (np_topo_node_has_memory(t, (int)n) &&
+            np_cpumap_test(&jg->node_affinity, (int)n))
+            np_cpumap_set(nodes, (int)n);
+    return np_cpumap_is_empty(nodes) ? -ENOENT : 0;
+}
+
 int np_undo_relocation(struct np_ctx *ctx, bool *handled)
 {
     const struct np_topo *t = &ctx->snap.topo;
@@ -336,7 +414,7 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     const struct np_plan_guest *jg, *ag;
     const struct np_guest *g;
     struct np_cpumap nodes;
-    unsigned int *ids = NULL, nr = 0, n;
+    unsigned int *ids = NULL, nr = 0;
     int rc;
 
     *handled = false;
@@ -366,12 +444,17 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     rc = np_cpumap_alloc(&nodes, t->nr_node_ids);
     if (rc)
         return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-    /* the node affinity from before; automatic: every node with memory */
-    for (n = 0; n < t->nr_node_ids; n++)
-        if (np_topo_node_has_memory(t, (int)n) &&
-            (jg->node_affinity_auto || !jg->node_affinity.nr_bits ||
-             np_cpumap_test(&jg->node_affinity, (int)n)))
-            np_cpumap_set(&nodes, (int)n);
+    rc = where_it_was(t, jg, &nodes);
+    if (rc) {
+        np_cpumap_dispose(&nodes);
+        return np_ctx_error(NP_EXIT_USAGE,
+                            "change %u migrated '%s', whose memory was not "
+                            "measured and whose node affinity was "
+                            "automatic: undo cannot tell where to move it "
+                            "back; move it with numapin numatune %s NODES "
+                            "--migrate",
+                            r->id, ag->name, ag->name);
+    }
     rc = relocate(ctx, g, &nodes, jg, "moved back to", r->id);
     np_cpumap_dispose(&nodes);
     return rc;

@@ -90,6 +90,8 @@ static const struct cmd_spec cmd_table[] = {
      "DOM NODES|auto [--migrate]",
      "Set where DOM's memory may come from (its node affinity); auto\n"
      "gives it back to the hypervisor.  Nodes without memory are refused.\n"
+     "KVM: cpuset.mems of the guest's own cgroup (refused when it shares\n"
+     "one), its threads kept on those nodes' CPUs.\n"
      "--migrate moves the memory already allocated: on KVM with\n"
      "migrate_pages after pinning the guest to those nodes; on Xen by a\n"
      "live migration to the same host (libxl, in numapin): the guest keeps\n"
@@ -785,6 +787,29 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     }
     np_ctx_print_hw_notes(&ctx->snap.topo);
     return check_cmd_write(ctx);
+}
+
+int np_ctx_select_guests(struct np_ctx *ctx, char **names, unsigned int nr,
+                         const struct np_guest ***sel_out)
+{
+    const struct np_guest **sel;
+    unsigned int i;
+
+    *sel_out = NULL;
+    if (!nr)
+        return NP_EXIT_OK;
+    sel = calloc(nr, sizeof(*sel));
+    if (!sel)
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    for (i = 0; i < nr; i++) {
+        sel[i] = np_ctx_find_guest(ctx, names[i]);
+        if (!sel[i]) {
+            free(sel);
+            return NP_EXIT_USAGE;
+        }
+    }
+    *sel_out = sel;
+    return NP_EXIT_OK;
 }
 
 const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom)

@@ -133,5 +133,108 @@ else
     cat "$tmp/out" "$tmp/err"
 fi
 
+# ---- numatune --migrate as on Xen, and its undo ------------------------
+# NUMAPIN_TEST_RELOCATE: the test host moves memory by a copy of the guest
+# under a new id, from the copy's node affinity (xen_migrate.c on Xen).
+# mkhost OUT AFFINITY MEM0 MEM1: two nodes (CPUs 0-1, 2-3), 1 GiB each,
+# 512 MiB free; guest web (id 3, 256 MiB, vCPUs hard 0-1) with node
+# affinity AFFINITY and MEM0/MEM1 KiB on nodes 0 and 1 (MEM0 "-": its
+# memory position unknown).
+mkhost() {
+    python3 - "$@" <<'PY'
+import json, sys
+out, aff, m0, m1 = sys.argv[1:]
+cpus = [{"id": c, "online": True, "socket": c // 2, "die": 0, "core": c % 2,
+         "node": c // 2, "siblings": str(c)} for c in range(4)]
+nodes = [{"id": n, "memory_kib": 1048576, "free_kib": 524288,
+          "cpus": "%d-%d" % (2 * n, 2 * n + 1),
+          "distances": {"0": 10 if n == 0 else 20, "1": 20 if n == 0 else 10}}
+         for n in range(2)]
+g = {"id": 3, "name": "web", "memory_kib": 262144, "node_affinity": aff,
+     "vcpus": [{"id": v, "online": True, "running": False, "blocked": True,
+                "cpu": v, "time_ns": 0, "hard": "0-1", "soft": "all"}
+               for v in range(2)]}
+if m0 != "-":
+    g["memory_per_node_kib"] = {"0": int(m0), "1": int(m1)}
+json.dump({"numapin": 2, "host": {"cpu_model": "x86_64", "cpu_mhz": 2400,
+                                  "cpus": cpus, "nodes": nodes},
+           "guests": [g]}, open(out, "w"), indent=1)
+PY
+}
+# state HOST: "ID AFFINITY MEM0 MEM1 HARD0/SOFT0 HARD1/SOFT1" of web.
+state() {
+    python3 - "$1" <<'PY'
+import json, sys
+g = [g for g in json.load(open(sys.argv[1]))["guests"] if g["name"] == "web"][0]
+m = g.get("memory_per_node_kib")
+# a node missing from the table holds none of it; "-": no table
+mem = ["-" if m is None else m.get(n, 0) for n in ("0", "1")]
+print(g["id"], g.get("node_affinity"), mem[0], mem[1],
+      " ".join("%s/%s" % (v["hard"], v.get("soft")) for v in g["vcpus"]))
+PY
+}
+# reloc CASE HOST ARGS...: numapin on HOST as Xen moves memory, the
+# history in $tmp/st-CASE.
+reloc() {
+    c=$1 h=$2
+    shift 2
+    NUMAPIN_TEST_RELOCATE=1 NUMAPIN_STATE_DIR=$tmp/st-$c run -c "test:$h" "$@"
+}
+# Memory all on node 0, node affinity automatic (numatune web auto after
+# it was allocated): undo must bring it back to node 0, not spread it over
+# every node as an automatic node affinity would, and the affinity goes
+# back to automatic.
+mkhost "$tmp/ra.json" all 262144 0
+before=$(state "$tmp/ra.json")
+reloc a "$tmp/ra.json" numatune web 1 --migrate
+moved=$(state "$tmp/ra.json")
+if [ $rc = 0 ] && grep -q '^web: memory moved to node(s) 1 by a live migration to this host: domain 3 is now domain 4$' "$tmp/out" &&
+    [ "$moved" = "4 1 0 262144 2-3/all 2-3/all" ]; then
+    ok
+else
+    bad "numatune --migrate as on Xen: exit $rc, web is '$moved'"
+    cat "$tmp/out" "$tmp/err"
+fi
+reloc a "$tmp/ra.json" undo
+undone=$(state "$tmp/ra.json")
+if [ $rc = 0 ] && grep -q '^web: moved back to node(s) 0 by a live migration to this host: domain 4 is now domain 5$' "$tmp/out" &&
+    [ "$undone" = "5 ${before#3 }" ]; then
+    ok
+else
+    bad "undo of a migration (memory on node 0, automatic affinity): exit $rc, web was '$before', is '$undone'"
+    cat "$tmp/out" "$tmp/err"
+fi
+# Memory on both nodes (node 0 was full when it started), node affinity
+# 0: undo puts it back on both, with node affinity 0 again.
+mkhost "$tmp/rb.json" 0 131072 131072
+before=$(state "$tmp/rb.json")
+reloc b "$tmp/rb.json" numatune web 1 --migrate
+moved=$(state "$tmp/rb.json")
+reloc b "$tmp/rb.json" undo
+undone=$(state "$tmp/rb.json")
+if [ $rc = 0 ] && [ "$moved" = "4 1 0 262144 2-3/all 2-3/all" ] &&
+    grep -q '^web: moved back to node(s) 0-1 by a live migration' "$tmp/out" &&
+    [ "$undone" = "5 ${before#3 }" ]; then
+    ok
+else
+    bad "undo of a migration (memory on both nodes, affinity 0): exit $rc, web was '$before', moved '$moved', is '$undone'"
+    cat "$tmp/out" "$tmp/err"
+fi
+# Neither measured nor a node affinity: undo refuses in one line and
+# changes nothing.
+mkhost "$tmp/rc.json" all - -
+reloc c "$tmp/rc.json" numatune web 1 --migrate
+moved=$(state "$tmp/rc.json")
+reloc c "$tmp/rc.json" undo
+after=$(state "$tmp/rc.json")
+if [ $rc = 1 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l < "$tmp/err")" = 1 ] &&
+    grep -q "change 1 migrated 'web', whose memory was not measured and whose node affinity was automatic: undo cannot tell where to move it back" "$tmp/err" &&
+    [ "$after" = "$moved" ]; then
+    ok
+else
+    bad "undo of a migration from an unknown place: exit $rc, web '$moved' -> '$after'"
+    cat "$tmp/out" "$tmp/err"
+fi
+
 echo "numastat: $pass passed, $fail failed"
 [ $fail = 0 ]
