@@ -127,6 +127,27 @@ int np_backend_read_guests(struct np_backend *be, struct np_snapshot *snap,
     return rc ? rc : be->ops->read_guests(be, snap, err);
 }
 
+int np_backend_read_guest(struct np_backend *be, int id,
+                          struct np_snapshot *snap, struct np_err *err)
+{
+    int rc = np_backend_check_op(be, NP_OP_READ_GUESTS, err);
+
+    if (rc)
+        return rc;
+    if (be->ops->read_guest)
+        return be->ops->read_guest(be, id, snap, err);
+    return be->ops->read_guests(be, snap, err);
+}
+
+void np_backend_check_vcpu(struct np_backend *be, const struct np_guest *g,
+                           int vcpu, struct np_note *note)
+{
+    if (note)
+        note->text[0] = '\0';
+    if (be->ops->check_vcpu)
+        be->ops->check_vcpu(be, g, vcpu, note);
+}
+
 int np_backend_set_vcpu_affinity(struct np_backend *be,
                                  const struct np_guest *g, int vcpu,
                                  const struct np_cpumap *hard,

@@ -52,6 +52,12 @@ enum {
      * may then be NULL to clear only that.  For one vCPU at a time, as
      * xl allows; a backend without such overrides ignores it. */
     NP_WRITE_FORCE = 1u << 0,
+    /* The caller reads the guest back with np_backend_read_guest() after
+     * its last write of it (the plan code does): a backend may then check
+     * what the host kept of its vCPU writes once per guest, there, and
+     * note it then, instead of reading every vCPU back after each write
+     * (Xen: one libxl_list_vcpu per domain instead of one per vCPU). */
+    NP_WRITE_DEFER_CHECK = 1u << 1,
 };
 
 struct np_backend;
@@ -90,6 +96,16 @@ struct np_backend_ops {
     /* Fill snap's guests and set has_guests.  NULL: no guests. */
     int (*read_guests)(struct np_backend *be, struct np_snapshot *snap,
                        struct np_err *err);
+    /* Add guest id to snap (its vCPUs, memory, scheduler and node
+     * affinity, as read_guests lists it; not its devices), or nothing when
+     * it is gone.  NULL: np_backend_read_guest() reads every guest. */
+    int (*read_guest)(struct np_backend *be, int id, struct np_snapshot *snap,
+                      struct np_err *err);
+    /* g as just read back: note what the host kept of the write to its
+     * vCPU vcpu made with NP_WRITE_DEFER_CHECK (nothing when there was
+     * none).  NULL: the backend holds no check back. */
+    void (*check_vcpu)(struct np_backend *be, const struct np_guest *g,
+                       int vcpu, struct np_note *note);
 
     /* The writes; NULL when the backend cannot.  note may be NULL. */
     /* hard or soft may be NULL: that map is kept as it is. */
@@ -189,6 +205,20 @@ int np_backend_read_host(struct np_backend *be, struct np_snapshot *snap,
 /* -EOPNOTSUPP when the backend lists no guests. */
 int np_backend_read_guests(struct np_backend *be, struct np_snapshot *snap,
                            struct np_err *err);
+
+/*
+ * Read one guest back into snap (whose topo is read): ops->read_guest, or
+ * read_guests when the backend has no such op.  0 with no guest id in
+ * snap when it is gone.
+ */
+int np_backend_read_guest(struct np_backend *be, int id,
+                          struct np_snapshot *snap, struct np_err *err);
+
+/* After np_backend_read_guest(): what vCPU vcpu of g (as read) did not
+ * quite get of its NP_WRITE_DEFER_CHECK write, in note (cleared first),
+ * one vCPU at a time as the writes themselves would have said it. */
+void np_backend_check_vcpu(struct np_backend *be, const struct np_guest *g,
+                           int vcpu, struct np_note *note);
 
 /*
  * The writes: the op check (and, for set_vcpu_affinity, a soft map on a

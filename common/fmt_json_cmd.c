@@ -17,6 +17,32 @@
 #define J_BOOL(b) json_object_new_boolean(b)
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 
+/* Node i: its id (under key), memory, free memory when known, and its
+ * distances to the other nodes ("1": 20). */
+static json_object *node_json(const struct np_topo *topo, unsigned int i,
+                              const char *key)
+{
+    const struct np_node *n = &topo->nodes[i];
+    json_object *o = json_object_new_object(), *d = json_object_new_object();
+    unsigned int j;
+
+    ADD(o, key, J_INT((int)i));
+    ADD(o, "memory_kib", J_I64(n->mem_total_kib));
+    if (n->mem_free_known)
+        ADD(o, "free_kib", J_I64(n->mem_free_kib));
+    for (j = 0; j < topo->nr_node_ids; j++) {
+        char k[16];
+        unsigned int dist = np_topo_distance(topo, (int)i, (int)j);
+
+        if (!topo->nodes[j].present || !dist)
+            continue;
+        snprintf(k, sizeof(k), "%u", j);
+        ADD(d, k, J_INT((int)dist));
+    }
+    ADD(o, "distances", d);
+    return o;
+}
+
 json_object *np_jcmd_new(const char *cmd, const struct np_snapshot *snap)
 {
     json_object *doc = json_object_new_object();
@@ -169,7 +195,7 @@ void np_jcmd_overlaps(json_object *doc, const struct np_snapshot *snap,
 
 int np_jcmd_info(json_object *doc, const struct np_topo *topo, bool numa)
 {
-    unsigned int sockets, cores, threads, i, j;
+    unsigned int sockets, cores, threads, i;
     uint64_t free_kib;
     json_object *host = json_object_new_object();
 
@@ -207,28 +233,8 @@ int np_jcmd_info(json_object *doc, const struct np_topo *topo, bool numa)
     ADD(doc, "cpu_topology", cpus);
     nodes = json_object_new_array();
     for (i = 0; i < topo->nr_node_ids; i++) {
-        const struct np_node *n = &topo->nodes[i];
-        json_object *o, *d;
-
-        if (!n->present)
-            continue;
-        o = json_object_new_object();
-        ADD(o, "node", J_INT((int)i));
-        ADD(o, "memory_kib", J_I64(n->mem_total_kib));
-        if (n->mem_free_known)
-            ADD(o, "free_kib", J_I64(n->mem_free_kib));
-        d = json_object_new_object();
-        for (j = 0; j < topo->nr_node_ids; j++) {
-            char key[16];
-            unsigned int dist = np_topo_distance(topo, (int)i, (int)j);
-
-            if (!topo->nodes[j].present || !dist)
-                continue;
-            snprintf(key, sizeof(key), "%u", j);
-            ADD(d, key, J_INT((int)dist));
-        }
-        ADD(o, "distances", d);
-        json_object_array_add(nodes, o);
+        if (topo->nodes[i].present)
+            json_object_array_add(nodes, node_json(topo, i, "node"));
     }
     ADD(doc, "numa_info", nodes);
     return 0;
@@ -267,28 +273,12 @@ int np_jcmd_capabilities(json_object *doc, const struct np_topo *topo)
     ADD(doc, "arch", J_STR(topo->cpu_model ? topo->cpu_model : "x86_64"));
     ADD(doc, "topology", t);
     for (i = 0; i < topo->nr_node_ids; i++) {
-        const struct np_node *n = &topo->nodes[i];
-        json_object *cell, *d, *cpus;
+        json_object *cell, *cpus;
 
-        if (!n->present)
+        if (!topo->nodes[i].present)
             continue;
         cells_n++;
-        cell = json_object_new_object();
-        ADD(cell, "id", J_INT((int)i));
-        ADD(cell, "memory_kib", J_I64(n->mem_total_kib));
-        if (n->mem_free_known)
-            ADD(cell, "free_kib", J_I64(n->mem_free_kib));
-        d = json_object_new_object();
-        for (j = 0; j < topo->nr_node_ids; j++) {
-            char key[16];
-            unsigned int dist = np_topo_distance(topo, (int)i, (int)j);
-
-            if (!topo->nodes[j].present || !dist)
-                continue;
-            snprintf(key, sizeof(key), "%u", j);
-            ADD(d, key, J_INT((int)dist));
-        }
-        ADD(cell, "distances", d);
+        cell = node_json(topo, i, "id");
         cpus = json_object_new_array();
         for (j = 0; j < topo->nr_cpu_ids; j++) {
             const struct np_cpu *c = &topo->cpus[j];

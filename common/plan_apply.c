@@ -105,6 +105,15 @@ static int memory_move(const struct np_topo *t, const struct np_guest *g,
     return 0;
 }
 
+/* The first note of the plan's own writes is kept for the command. */
+static void keep_note(struct applier *a, const struct np_note *note)
+{
+    if (note->text[0] && a->note)
+        a->note(note->text);
+    else if (note->text[0] && !a->report->note[0])
+        snprintf(a->report->note, sizeof(a->report->note), "%s", note->text);
+}
+
 /* Do one step of plan p (the plan, or the journal when undoing). */
 static int do_step(struct applier *a, const struct np_plan *p,
                    const struct step *st, struct np_err *err)
@@ -139,9 +148,13 @@ static int do_step(struct applier *a, const struct np_plan *p,
             rc = host_map(t, s, false, &m2);
             s = &m2;
         }
+        /* the plan's own writes are checked once per guest, by
+         * read_back(); a rollback's at once */
         if (!rc && (h || s || (a->write_flags & NP_WRITE_FORCE)))
-            rc = np_backend_set_vcpu_affinity(a->be, g, (int)st->vcpu, h, s,
-                                              a->write_flags, &note, err);
+            rc = np_backend_set_vcpu_affinity(
+                a->be, g, (int)st->vcpu, h, s,
+                a->write_flags | (p == a->plan ? NP_WRITE_DEFER_CHECK : 0),
+                &note, err);
         break;
     }
     case STEP_NODES:
@@ -187,11 +200,8 @@ static int do_step(struct applier *a, const struct np_plan *p,
         break;
     }
     }
-    /* the first note of the plan's own writes is kept for the command */
-    if (!rc && p == a->plan && note.text[0] && a->note)
-        a->note(note.text);
-    else if (!rc && p == a->plan && note.text[0] && !a->report->note[0])
-        snprintf(a->report->note, sizeof(a->report->note), "%s", note.text);
+    if (!rc && p == a->plan)
+        keep_note(a, &note);
     np_cpumap_dispose(&m1);
     np_cpumap_dispose(&m2);
     return rc;
@@ -215,11 +225,13 @@ static const char *step_text(const struct applier *a, const struct step *st,
     return buf;
 }
 
-/* Read the guests back and compare g's vCPU maps with the plan's. */
+/* Read the guest back (the backend notes what the host kept of the vCPU
+ * writes) and compare its vCPU maps with the plan's. */
 static int read_back(struct applier *a, const struct np_plan_guest *pg,
                      struct np_err *err)
 {
     struct np_snapshot now;
+    struct np_note note = {""};
     const struct np_guest *g;
     unsigned int v;
     int rc;
@@ -227,7 +239,7 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
     np_snapshot_init(&now);
     rc = np_topo_copy(&now.topo, &a->snap->topo);
     if (!rc)
-        rc = np_backend_read_guests(a->be, &now, err);
+        rc = np_backend_read_guest(a->be, pg->id, &now, err);
     if (rc)
         goto out;
     g = np_snapshot_guest_by_id(&now, pg->id);
@@ -235,6 +247,10 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
         rc = np_err_set(err, -ESRCH, "guest '%s' (id %d) vanished", pg->name,
                         pg->id);
         goto out;
+    }
+    for (v = 0; v < g->nr_vcpus; v++) {
+        np_backend_check_vcpu(a->be, g, (int)v, &note);
+        keep_note(a, &note);
     }
     for (v = 0; v < pg->nr_vcpus && v < g->nr_vcpus; v++) {
         const struct np_cpumap *want = &pg->hard[v];
@@ -593,12 +609,18 @@ int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
                        struct np_err *err)
 {
     struct np_snapshot now;
+    unsigned int i;
     int rc;
 
     np_snapshot_init(&now);
     rc = np_topo_copy(&now.topo, &snap->topo);
-    if (!rc)
+    /* the plan's guests only, where the backend reads one guest (Xen:
+     * not every domain of the host again) */
+    for (i = 0; !rc && be->ops->read_guest && i < plan->nr_guests; i++)
+        rc = np_backend_read_guest(be, plan->guests[i].id, &now, err);
+    if (!rc && !be->ops->read_guest)
         rc = np_backend_read_guests(be, &now, err);
+    now.has_guests = !rc;
     now.backend = snap->backend;
     if (!rc)
         rc = np_plan_journal(&now, plan, after, err);

@@ -67,3 +67,26 @@ bench-fleet: $(FLEET_BENCH) $(NUMAPIN)
 bench: bench-fleet
 
 .PHONY: bench bench-fleet
+
+# tests/bench/xen-calls: the libxl calls (and their hypercalls) of the live
+# commands on Xen, counted through a test double of libxl loaded with
+# LD_PRELOAD (tests/bench/fake_libxl.c); `make bench-xen` alone, and part
+# of `make bench`.
+FAKEXL := $(BUILD)/tests/bench/libfakexl.so
+$(FAKEXL): tests/bench/fake_libxl.c
+	@mkdir -p $(dir $@)
+	$(vecho) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(filter-out $(SANFLAGS),$(CFLAGS)) $(XEN_CFLAGS) \
+	    -fPIC -shared -o $@ $<
+
+ifeq ($(CONFIG_XEN),y)
+bench-xen: $(NUMAPIN) $(FAKEXL)
+	$(Q)tests/bench/xen-calls $(BUILD)
+else
+bench-xen:
+	@echo "xen-calls: skipped: numapin is built without Xen (CONFIG_XEN=n)"
+endif
+
+bench: bench-xen
+
+.PHONY: bench-xen

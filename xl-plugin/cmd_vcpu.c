@@ -67,19 +67,10 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
         return rc;
-    if (argc > 1) {
-        sel = calloc((size_t)argc, sizeof(*sel));
-        if (!sel)
-            return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-        for (i = 1; i < argc; i++) {
-            sel[nr] = np_ctx_find_guest(ctx, argv[i]);
-            if (!sel[nr]) {
-                free(sel);
-                return NP_EXIT_USAGE;
-            }
-            nr++;
-        }
-    }
+    rc = np_ctx_select_guests(ctx, argv + 1, (unsigned int)(argc - 1), &sel);
+    if (rc)
+        return rc;
+    nr = (unsigned int)(argc - 1);
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "vcpu-list");
 

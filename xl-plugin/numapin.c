@@ -787,6 +787,29 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     return check_cmd_write(ctx);
 }
 
+int np_ctx_select_guests(struct np_ctx *ctx, char **names, unsigned int nr,
+                         const struct np_guest ***sel_out)
+{
+    const struct np_guest **sel;
+    unsigned int i;
+
+    *sel_out = NULL;
+    if (!nr)
+        return NP_EXIT_OK;
+    sel = calloc(nr, sizeof(*sel));
+    if (!sel)
+        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
+    for (i = 0; i < nr; i++) {
+        sel[i] = np_ctx_find_guest(ctx, names[i]);
+        if (!sel[i]) {
+            free(sel);
+            return NP_EXIT_USAGE;
+        }
+    }
+    *sel_out = sel;
+    return NP_EXIT_OK;
+}
+
 const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom)
 {
     const struct np_snapshot *snap = &ctx->snap;

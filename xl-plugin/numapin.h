@@ -93,6 +93,14 @@ const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
                                          const char *dom);
 
 /*
+ * The guests that names[0..nr-1] name, each as np_ctx_find_guest() finds
+ * it, in a malloc'd array (free() it) in *sel_out; NULL when nr is 0.
+ * NP_EXIT_OK, or the exit code of the error printed.
+ */
+int np_ctx_select_guests(struct np_ctx *ctx, char **names, unsigned int nr,
+                         const struct np_guest ***sel_out);
+
+/*
  * cli_args.c.  A size ("3G", "3072M", "512MiB", "1048576K"; a bare number
  * is MiB, as xl.cfg's memory=) into KiB; a decimal count of at most max.
  * Both: 0 or -EINVAL.  0 itself is accepted: a caller that needs a

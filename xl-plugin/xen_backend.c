@@ -223,6 +223,7 @@ static void xen_close(struct np_backend *be)
 
     if (!p)
         return;
+    xen_forget(p);
     libxl_ctx_free(p->ctx);
     free(p);
     be->priv = NULL;
@@ -237,6 +238,8 @@ const struct np_backend_ops np_xen_ops = {
     .close = xen_close,
     .read_host = xen_read_host,
     .read_guests = xen_read_guests,
+    .read_guest = xen_read_guest,
+    .check_vcpu = xen_check_vcpu,
     .set_vcpu_affinity = xen_set_vcpu_affinity,
     .set_node_affinity = xen_set_node_affinity,
     .set_sched = xen_set_sched,

@@ -37,11 +37,43 @@ static inline void np_xtl_clear(struct np_xtl *lg)
     lg->last_errno = 0;
 }
 
+/* A domain's cpupool, read at its first write of a command (xen_write.c):
+ * one libxl_domain_info and one libxl_cpupool_info per domain, not per
+ * vCPU. */
+struct xen_pool {
+    int domid;
+    struct np_cpumap cpus;
+    char name[64];
+};
+
+/* A vCPU write made with NP_WRITE_DEFER_CHECK: what was asked (an empty
+ * map: that map was left as it was), checked against what Xen kept when
+ * the domain is read back (xen_read_guest). */
+struct xen_pending {
+    int domid, vcpu;
+    struct np_cpumap hard, soft;
+};
+
 /* The backend's state (be->priv). */
 struct xen_priv {
     libxl_ctx *ctx;
     struct np_xtl logger;
+    /* Valid from one read of the guests to the next (xen_read_guests
+     * forgets them: a new command, or a new pass of the daemon). */
+    struct xen_pool *pools;
+    unsigned int nr_pools;
+    struct xen_pending *pending;
+    unsigned int nr_pending;
 };
+
+/* Forget the pools and the pending checks (xen_write.c). */
+void xen_forget(struct xen_priv *p);
+/* check_vcpu: note what Xen kept of the pending write to vCPU vcpu of g
+ * (as read back into g), and forget it (xen_write.c). */
+void xen_check_vcpu(struct np_backend *be, const struct np_guest *g, int vcpu,
+                    struct np_note *note);
+int xen_read_guest(struct np_backend *be, int id, struct np_snapshot *snap,
+                   struct np_err *err);
 
 struct xen_priv *xen_priv_of(struct np_backend *be);
 int xen_error(struct xen_priv *p, int rc, struct np_err *err, const char *what);

@@ -270,6 +270,7 @@ int xen_read_guests(struct np_backend *be, struct np_snapshot *snap,
         return np_err_set(err, -EINVAL,
                           "the host must be read before its guests");
     np_xtl_clear(&p->logger);
+    xen_forget(p);
     doms = libxl_list_domain(p->ctx, &nr_doms);
     if (!doms) {
         rc = xen_error(p, ERROR_FAIL, err, "cannot list the domains");
@@ -291,5 +292,41 @@ int xen_read_guests(struct np_backend *be, struct np_snapshot *snap,
 out:
     if (doms)
         libxl_dominfo_list_free(doms, nr_doms);
+    return rc;
+}
+
+/* One domain: libxl_domain_info and the reads of read_domain(), not the
+ * whole list. */
+int xen_read_guest(struct np_backend *be, int id, struct np_snapshot *snap,
+                   struct np_err *err)
+{
+    struct xen_priv *p = xen_priv_of(be);
+    libxl_dominfo info;
+    char what[64];
+    int rc;
+
+    if (!snap->topo.nr_cpu_ids)
+        return np_err_set(err, -EINVAL,
+                          "the host must be read before its guests");
+    np_xtl_clear(&p->logger);
+    libxl_dominfo_init(&info);
+    rc = libxl_domain_info(p->ctx, &info, (uint32_t)id);
+    if (rc == ERROR_DOMAIN_NOTFOUND) {
+        rc = 0; /* gone: not in snap */
+        goto out;
+    }
+    if (rc) {
+        snprintf(what, sizeof(what), "cannot read domain %d", id);
+        rc = xen_error(p, rc, err, what);
+        goto out;
+    }
+    rc = read_domain(p, snap, &info, err);
+    if (rc > 0)
+        rc = 0;
+    if (rc)
+        goto out;
+    snap->backend = "xen";
+out:
+    libxl_dominfo_dispose(&info);
     return rc;
 }

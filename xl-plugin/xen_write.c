@@ -23,16 +23,24 @@
  *   vcpu-pin domu1 all 2-3    done; the read-back shows hard 2-3, and
  *                             the note says the vCPUs run only on 3:
  *                             CPU 2 is not in np-pool.
- * A domain's pool and the pool's CPUs are read at the moment of each
- * write (libxl_domain_info, libxl_cpupool_info), not from the snapshot:
- * they decide whether the write can succeed.
+ * A domain's pool and the pool's CPUs are read from Xen at the first
+ * write to the domain after the guests were read (libxl_domain_info,
+ * libxl_cpupool_info), not from the snapshot, and kept for the rest of
+ * the command: they decide whether a write can succeed.  A write that
+ * fails reads them again, for the error to say why (the domain went away,
+ * or is being destroyed).
+ *
+ * The read-back: a write with NP_WRITE_DEFER_CHECK (the plan code's) is
+ * checked when the domain is read back once after its last write
+ * (xen_read_guest: one libxl_list_vcpu per domain); any other write reads
+ * its vCPU back at once.  Either way the notes say the same.
  */
 
-/* The CPUs of the cpupool domain domid runs in, sized nr_bits, and the
- * pool's name.  -ESRCH when the domain is gone. */
-static int domain_pool(struct xen_priv *p, const struct np_guest *g,
-                       unsigned int nr_bits, struct np_cpumap *cpus_out,
-                       char *name_out, size_t name_size, struct np_err *err)
+/* Read the CPUs of the cpupool g runs in, sized nr_bits, and the pool's
+ * name into out.  -ESRCH when the domain is gone. */
+static int read_pool(struct xen_priv *p, const struct np_guest *g,
+                     unsigned int nr_bits, struct xen_pool *out,
+                     struct np_err *err)
 {
     libxl_dominfo info;
     libxl_cpupoolinfo pool;
@@ -53,10 +61,10 @@ static int domain_pool(struct xen_priv *p, const struct np_guest *g,
         goto out;
     }
     if (info.dying) {
-        rc = np_err_set(err, -ESRCH,
-                        "domain '%s' (id %d) no longer exists (it is being "
-                        "destroyed)",
-                        g->name, g->id);
+        rc = np_err_set(
+            err, -ESRCH,
+            "domain '%s' (id %d) no longer exists (it is being destroyed)",
+            g->name, g->id);
         goto out;
     }
     rc = libxl_cpupool_info(p->ctx, &pool, info.cpupool);
@@ -66,14 +74,105 @@ static int domain_pool(struct xen_priv *p, const struct np_guest *g,
         rc = xen_error(p, rc, err, what);
         goto out;
     }
-    rc = xen_bitmap_to_cpumap(&pool.cpumap, nr_bits, cpus_out);
+    out->domid = g->id;
+    rc = xen_bitmap_to_cpumap(&pool.cpumap, nr_bits, &out->cpus);
     if (rc)
         goto out;
-    snprintf(name_out, name_size, "%s", pool.pool_name ? pool.pool_name : "?");
+    snprintf(out->name, sizeof(out->name), "%s",
+             pool.pool_name ? pool.pool_name : "?");
 out:
     libxl_cpupoolinfo_dispose(&pool);
     libxl_dominfo_dispose(&info);
     return rc;
+}
+
+static struct xen_pool *find_pool(struct xen_priv *p, int domid)
+{
+    unsigned int i;
+
+    for (i = 0; i < p->nr_pools; i++)
+        if (p->pools[i].domid == domid)
+            return &p->pools[i];
+    return NULL;
+}
+
+/* g's pool, read once per command (see above); *pool_out points into p. */
+static int domain_pool(struct xen_priv *p, const struct np_guest *g,
+                       unsigned int nr_bits, const struct xen_pool **pool_out,
+                       struct np_err *err)
+{
+    struct xen_pool *pool = find_pool(p, g->id), *grown;
+    int rc;
+
+    if (pool && pool->cpus.nr_bits == nr_bits) {
+        *pool_out = pool;
+        return 0;
+    }
+    if (!pool) {
+        grown = realloc(p->pools, (p->nr_pools + 1) * sizeof(*grown));
+        if (!grown)
+            return -ENOMEM;
+        p->pools = grown;
+        pool = &p->pools[p->nr_pools++];
+        np_cpumap_init(&pool->cpus);
+    }
+    rc = read_pool(p, g, nr_bits, pool, err);
+    if (rc) {
+        /* not kept: the next write asks Xen again */
+        np_cpumap_dispose(&pool->cpus);
+        *pool = p->pools[--p->nr_pools];
+        return rc;
+    }
+    *pool_out = pool;
+    return 0;
+}
+
+void xen_forget(struct xen_priv *p)
+{
+    unsigned int i;
+
+    for (i = 0; i < p->nr_pools; i++)
+        np_cpumap_dispose(&p->pools[i].cpus);
+    free(p->pools);
+    p->pools = NULL;
+    p->nr_pools = 0;
+    for (i = 0; i < p->nr_pending; i++) {
+        np_cpumap_dispose(&p->pending[i].hard);
+        np_cpumap_dispose(&p->pending[i].soft);
+    }
+    free(p->pending);
+    p->pending = NULL;
+    p->nr_pending = 0;
+}
+
+/* Hold the check of a write until g is read back. */
+static int add_pending(struct xen_priv *p, const struct np_guest *g, int vcpu,
+                       const struct np_cpumap *hard,
+                       const struct np_cpumap *soft)
+{
+    struct xen_pending *grown, *x;
+    int rc = 0;
+
+    grown = realloc(p->pending, (p->nr_pending + 1) * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    p->pending = grown;
+    x = &p->pending[p->nr_pending];
+    x->domid = g->id;
+    x->vcpu = vcpu;
+    np_cpumap_init(&x->hard);
+    np_cpumap_init(&x->soft);
+    if (hard)
+        rc = np_cpumap_copy(&x->hard, hard);
+    if (!rc && soft)
+        rc = np_cpumap_copy(&x->soft, soft);
+    if (rc) {
+        np_cpumap_dispose(&x->hard);
+        np_cpumap_dispose(&x->soft);
+        return rc;
+    }
+    p->nr_pending++;
+    return 0;
 }
 
 /* Read vCPU vcpu of g back: its hard and soft maps, sized nr_bits. */
@@ -237,6 +336,36 @@ static int alloc_cpu_bitmap(struct xen_priv *p, const struct np_cpumap *map,
     return 0;
 }
 
+/* After a failed write: the domain read anew (not from the cache), so
+ * that a domain that went away is said to be gone. */
+static int write_error(struct xen_priv *p, const struct np_guest *g, int vcpu,
+                       int rc, unsigned int nr_bits, struct np_err *err)
+{
+    struct xen_pool *pool = find_pool(p, g->id), fresh;
+    struct np_err why = {""};
+    char what[96];
+
+    snprintf(what, sizeof(what),
+             "cannot set the affinity of vcpu %d of domain '%s'", vcpu,
+             g->name);
+    rc = xen_error(p, rc, err, what);
+    if (pool) { /* the next write reads it again */
+        np_cpumap_dispose(&pool->cpus);
+        *pool = p->pools[--p->nr_pools];
+    }
+    np_cpumap_init(&fresh.cpus);
+    if (rc == -ESRCH) {
+        np_err_clear(err);
+        rc = np_err_set(err, -ESRCH, "domain '%s' (id %d) no longer exists",
+                        g->name, g->id);
+    } else if (read_pool(p, g, nr_bits, &fresh, &why) == -ESRCH) {
+        np_err_clear(err);
+        rc = np_err_set(err, -ESRCH, "%s", why.msg);
+    }
+    np_cpumap_dispose(&fresh.cpus);
+    return rc;
+}
+
 int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
                           int vcpu, const struct np_cpumap *hard,
                           const struct np_cpumap *soft, unsigned int flags,
@@ -244,14 +373,14 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
 {
     struct xen_priv *p = xen_priv_of(be);
     libxl_bitmap hard_bm, soft_bm;
-    struct np_cpumap pool, got_hard, got_soft;
-    char pool_name[64] = "", what[96], *s = NULL, *t = NULL;
+    const struct xen_pool *pool;
+    struct np_cpumap got_hard, got_soft;
+    char *s = NULL, *t = NULL;
     unsigned int nr_bits;
     int rc;
 
     libxl_bitmap_init(&hard_bm);
     libxl_bitmap_init(&soft_bm);
-    np_cpumap_init(&pool);
     np_cpumap_init(&got_hard);
     np_cpumap_init(&got_soft);
     np_xtl_clear(&p->logger);
@@ -270,16 +399,16 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
 
     /* Before any change: the domain, its pool, and a hard map that
      * leaves the vCPU somewhere to run. */
-    rc = domain_pool(p, g, nr_bits, &pool, pool_name, sizeof(pool_name), err);
+    rc = domain_pool(p, g, nr_bits, &pool, err);
     if (rc)
         goto out;
-    if (hard && !np_cpumap_intersects(hard, &pool)) {
+    if (hard && !np_cpumap_intersects(hard, &pool->cpus)) {
         s = list_of(hard);
-        t = list_of(&pool);
+        t = list_of(&pool->cpus);
         rc = np_err_set(err, -EINVAL,
                         "no cpu of %s is in cpupool '%s' of domain '%s' "
                         "(its cpus: %s): vcpu %d would have nowhere to run",
-                        s, pool_name, g->name, t, vcpu);
+                        s, pool->name, g->name, t, vcpu);
         goto out;
     }
 
@@ -302,36 +431,53 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
                                     hard ? &hard_bm : NULL,
                                     soft ? &soft_bm : NULL);
     if (rc) {
-        snprintf(what, sizeof(what),
-                 "cannot set the affinity of vcpu %d of domain '%s'", vcpu,
-                 g->name);
-        rc = xen_error(p, rc, err, what);
-        if (rc == -ESRCH) {
-            np_err_clear(err);
-            rc = np_err_set(err, -ESRCH, "domain '%s' (id %d) no longer exists",
-                            g->name, g->id);
-        }
+        rc = write_error(p, g, vcpu, rc, nr_bits, err);
         goto out;
     }
     test_destroy_hook(p, g, vcpu);
 
-    /* What Xen keeps, and what the vCPU can use of it.  A read-back that
-     * fails (the domain just went away) is no error: the write was made. */
-    if (!read_vcpu(p, g, vcpu, nr_bits, &got_hard, &got_soft))
-        note_effective(note, g, vcpu, hard, soft, &got_hard, &got_soft, &pool,
-                       pool_name);
+    /* What Xen keeps, and what the vCPU can use of it: when the domain is
+     * read back, or now.  A read-back that fails (the domain just went
+     * away) is no error: the write was made. */
+    if (flags & NP_WRITE_DEFER_CHECK)
+        rc = add_pending(p, g, vcpu, hard, soft);
+    else if (!read_vcpu(p, g, vcpu, nr_bits, &got_hard, &got_soft))
+        note_effective(note, g, vcpu, hard, soft, &got_hard, &got_soft,
+                       &pool->cpus, pool->name);
     np_xtl_clear(&p->logger);
-    rc = 0;
 
 out:
     free(s);
     free(t);
     np_cpumap_dispose(&got_soft);
     np_cpumap_dispose(&got_hard);
-    np_cpumap_dispose(&pool);
     libxl_bitmap_dispose(&soft_bm);
     libxl_bitmap_dispose(&hard_bm);
     return rc;
+}
+
+void xen_check_vcpu(struct np_backend *be, const struct np_guest *g, int vcpu,
+                    struct np_note *note)
+{
+    struct xen_priv *p = xen_priv_of(be);
+    const struct xen_pool *pool = find_pool(p, g->id);
+    unsigned int i;
+
+    for (i = 0; i < p->nr_pending; i++) {
+        struct xen_pending *x = &p->pending[i];
+
+        if (x->domid != g->id || x->vcpu != vcpu)
+            continue;
+        if (pool && vcpu >= 0 && (unsigned int)vcpu < g->nr_vcpus)
+            note_effective(note, g, vcpu, x->hard.nr_bits ? &x->hard : NULL,
+                           x->soft.nr_bits ? &x->soft : NULL,
+                           &g->vcpus[vcpu].hard, &g->vcpus[vcpu].soft,
+                           &pool->cpus, pool->name);
+        np_cpumap_dispose(&x->hard);
+        np_cpumap_dispose(&x->soft);
+        *x = p->pending[--p->nr_pending];
+        return;
+    }
 }
 
 /*
