@@ -326,6 +326,25 @@ int np_jcmd_freecell(json_object *doc, const struct np_topo *topo, int node)
     return 0;
 }
 
+/* KVM: the memory nodes the kernel holds, as read back (membind). */
+static json_object *membind_json(const struct np_membind *mb)
+{
+    json_object *o = json_object_new_object();
+
+#define OPT_STR(k, v) ADD(o, k, (v) ? J_STR(v) : NULL)
+    OPT_STR("mems_allowed", mb->mems_allowed);
+    OPT_STR("policy", mb->policy);
+    OPT_STR("cgroup", mb->cgroup);
+    if (mb->cgroup) {
+        ADD(o, "cgroup_version", J_INT(mb->cgroup_version));
+        OPT_STR("cpuset_mems", mb->cpuset_mems);
+        OPT_STR("cpuset_mems_effective", mb->cpuset_mems_effective);
+        ADD(o, "cgroup_shared", J_BOOL(mb->cgroup_shared));
+    }
+#undef OPT_STR
+    return o;
+}
+
 int np_jcmd_guests(json_object *doc, const struct np_snapshot *snap,
                    const struct np_guest *const *sel, unsigned int nr)
 {
@@ -363,6 +382,8 @@ int np_jcmd_guests(json_object *doc, const struct np_snapshot *snap,
             size_t v;
 
             ADD(gj, "affinity_known", J_BOOL(!g->vcpus_unknown));
+            if (g->membind)
+                ADD(gj, "memory_policy", membind_json(g->membind));
             if (!g->vcpus_unknown ||
                 !json_object_object_get_ex(gj, "vcpus", &vs))
                 continue;

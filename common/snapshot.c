@@ -16,6 +16,52 @@ void np_snapshot_init(struct np_snapshot *snap)
     np_ident_init(&snap->ident);
 }
 
+void np_membind_free(struct np_membind *mb)
+{
+    if (!mb)
+        return;
+    free(mb->mems_allowed);
+    free(mb->policy);
+    free(mb->cgroup);
+    free(mb->cpuset_mems);
+    free(mb->cpuset_mems_effective);
+    free(mb);
+}
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+    char *d = s ? strdup(s) : NULL;
+
+    if (s && !d)
+        *oom = true;
+    return d;
+}
+
+struct np_membind *np_membind_dup(const struct np_membind *mb, bool *oom)
+{
+    struct np_membind *d;
+
+    if (!mb)
+        return NULL;
+    d = calloc(1, sizeof(*d));
+    if (!d) {
+        *oom = true;
+        return NULL;
+    }
+    d->mems_allowed = dup_or_null(mb->mems_allowed, oom);
+    d->policy = dup_or_null(mb->policy, oom);
+    d->cgroup = dup_or_null(mb->cgroup, oom);
+    d->cgroup_version = mb->cgroup_version;
+    d->cpuset_mems = dup_or_null(mb->cpuset_mems, oom);
+    d->cpuset_mems_effective = dup_or_null(mb->cpuset_mems_effective, oom);
+    d->cgroup_shared = mb->cgroup_shared;
+    if (*oom) {
+        np_membind_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 static void guest_dispose(struct np_guest *g)
 {
     unsigned int i;
@@ -29,6 +75,7 @@ static void guest_dispose(struct np_guest *g)
     free(g->mem_per_node_kib);
     np_cpumap_dispose(&g->node_affinity);
     np_cpumap_dispose(&g->emulator);
+    np_membind_free(g->membind);
     memset(g, 0, sizeof(*g));
 }
 
@@ -186,6 +233,13 @@ int np_snapshot_copy_guest(struct np_snapshot *dst, const struct np_guest *s)
     g->start_time = s->start_time;
     g->mem_source = s->mem_source;
     g->vcpus_unknown = s->vcpus_unknown;
+    if (s->membind) {
+        bool oom = false;
+
+        g->membind = np_membind_dup(s->membind, &oom);
+        if (oom)
+            return -ENOMEM;
+    }
     if (s->emulator.nr_bits) {
         rc = np_cpumap_copy(&g->emulator, &s->emulator);
         if (rc)

@@ -39,6 +39,19 @@ struct np_vcpu {
     long tid;                  /* KVM: host thread id; 0 elsewhere */
 };
 
+/* KVM: the memory nodes the kernel holds for a QEMU process, as read
+ * back (kvm/kvm_cgroup.h).  Strings are malloc'd id lists as the kernel
+ * writes them ("" when empty), NULL when unreadable. */
+struct np_membind {
+    char *mems_allowed;        /* proc/PID/status Mems_allowed_list */
+    char *policy;              /* numa_maps policy of the largest mapping */
+    char *cgroup;              /* the cpuset cgroup ("/np/a"); NULL none */
+    int cgroup_version;        /* 1 or 2; 0 without a cpuset cgroup */
+    char *cpuset_mems;         /* its cpuset.mems ("": the parent's) */
+    char *cpuset_mems_effective;
+    bool cgroup_shared;        /* it holds other processes too */
+};
+
 struct np_guest {
     int id;                    /* Xen domid; KVM: QEMU pid */
     char *name;
@@ -61,7 +74,14 @@ struct np_guest {
                                   all the threads' maps, not its own */
     uint64_t start_time;       /* KVM: the pid's start time (clock ticks
                                   since boot), to detect a reused pid */
+    struct np_membind *membind; /* KVM: what the kernel holds; NULL
+                                  elsewhere or unknown */
 };
+
+/* Free a membind and its strings (NULL-safe). */
+void np_membind_free(struct np_membind *mb);
+/* A deep copy of mb (NULL for NULL); -ENOMEM as NULL with *oom set. */
+struct np_membind *np_membind_dup(const struct np_membind *mb, bool *oom);
 
 struct np_snapshot {
     struct np_topo topo;

@@ -243,26 +243,39 @@ out:
     return 0;
 }
 
-int np_xlcfg_get_string(const char *text, const char *key, char **value_out,
-                        struct np_err *err)
+/* The last setting of key in text (xl keeps the last one): 0, -ENOENT
+ * when there is none, or the error of a line that does not parse. */
+static int find_last(const char *text, const char *key, struct setting *out,
+                     struct np_err *err)
 {
-    struct setting s, last = {0};
-    size_t pos = 0, i, o;
+    struct setting s;
+    size_t pos = 0;
     bool found = false;
-    char *v;
     int rc;
 
-    *value_out = NULL;
     while ((rc = next_setting(text, &pos, &s, err)) == 1) {
         if (key_is(text, &s, key)) {
-            last = s;
+            *out = s;
             found = true;
         }
     }
     if (rc)
         return rc;
-    if (!found)
-        return -ENOENT;
+    return found ? 0 : -ENOENT;
+}
+
+int np_xlcfg_get_string(const char *text, const char *key, char **value_out,
+                        struct np_err *err)
+{
+    struct setting last = {0};
+    size_t i, o;
+    char *v;
+    int rc;
+
+    *value_out = NULL;
+    rc = find_last(text, key, &last, err);
+    if (rc)
+        return rc;
     if (text[last.value] != '"' && text[last.value] != '\'')
         return np_err_set(err, -EINVAL, "line %u: %s is not a string",
                           line_of(text, last.start), key);
@@ -282,28 +295,20 @@ int np_xlcfg_get_string(const char *text, const char *key, char **value_out,
 int np_xlcfg_get_number(const char *text, const char *key,
                         unsigned long *value_out, struct np_err *err)
 {
-    struct setting s, last = {0};
-    size_t pos = 0, i;
+    struct setting last = {0};
     unsigned long n = 0;
-    bool found = false;
+    size_t i;
     int rc;
 
-    while ((rc = next_setting(text, &pos, &s, err)) == 1) {
-        if (key_is(text, &s, key)) {
-            last = s;
-            found = true;
-        }
-    }
+    rc = find_last(text, key, &last, err);
     if (rc)
         return rc;
-    if (!found)
-        return -ENOENT;
     for (i = last.value; i < last.end; i++) {
         if (text[i] < '0' || text[i] > '9' || n > 1000000000UL)
-            return np_err_set(err, -EINVAL,
-                              "line %u: %s is not a number from 0 to "
-                              "1000000000",
-                              line_of(text, last.start), key);
+            return np_err_set(
+                err, -EINVAL,
+                "line %u: %s is not a number from 0 to 1000000000",
+                line_of(text, last.start), key);
         n = n * 10 + (unsigned long)(text[i] - '0');
     }
     if (n > 1000000000UL)

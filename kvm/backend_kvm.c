@@ -27,10 +27,12 @@
 #include <unistd.h>
 
 #include "backend_kvm.h"
+#include "kvm_cgroup.h"
 #include "kvm_memory.h"
 #include "cpulist.h"
 #include "linux_host.h"
 #include "qemu_guests.h"
+#include "rootfs.h"
 
 /* Node masks for migrate_pages: as libnuma, 1024 bits at least and
  * maxnode one more than the bits (numad: "because of kernel bug"). */
@@ -464,10 +466,23 @@ static void note_moved(const struct np_guest *g, long tid,
     free(was);
 }
 
+/* Put back the maps pin_threads() saved, and free them. */
+static void restore_threads(struct saved_thread *saved, unsigned int nr)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr; i++) {
+        thread_set(saved[i].tid, &saved[i].cpus); /* best effort */
+        np_cpumap_dispose(&saved[i].cpus);
+    }
+    free(saved);
+}
+
 static int pin_threads(struct np_backend *be, const struct np_guest *g,
                        const struct np_cpumap *cpus, bool emulator_only,
                        bool keep_inside, char *moved, size_t moved_len,
-                       unsigned int *nr_moved, struct np_note *note,
+                       unsigned int *nr_moved, struct saved_thread **saved_out,
+                       unsigned int *nr_saved_out, struct np_note *note,
                        struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
@@ -531,6 +546,13 @@ static int pin_threads(struct np_backend *be, const struct np_guest *g,
         note_trimmed(note, priv, first, what, cpus);
     }
     rc = 0;
+    if (saved_out) {
+        /* the caller puts them back if a later step fails */
+        *saved_out = saved;
+        *nr_saved_out = nr_saved;
+        saved = NULL;
+        nr_saved = 0;
+    }
 out:
     for (i = 0; i < nr_saved; i++) {
         if (rc)
@@ -564,7 +586,8 @@ static int kvm_set_emulator_affinity(struct np_backend *be,
                              err);
     if (rc)
         return rc;
-    return pin_threads(be, g, cpus, true, false, NULL, 0, NULL, note, err);
+    return pin_threads(be, g, cpus, true, false, NULL, 0, NULL, NULL, NULL,
+                       note, err);
 }
 
 /*
@@ -601,6 +624,249 @@ static int nodes_cpus(const struct np_topo *topo, const struct np_cpumap *nodes,
     return 0;
 }
 
+/* ---- memory nodes: the guest's cpuset cgroup ----------------------- */
+
+/* What set_node_affinity does to the memory nodes (kvm_cgroup.h). */
+struct mems_change {
+    struct np_kvm_cpuset cs;
+    bool write; /* cs's cpuset.mems gets want */
+    char *want; /* "1"; for auto the parent's nodes */
+    char *old;  /* cpuset.mems before, to put back */
+};
+
+static void mems_change_dispose(struct mems_change *mc)
+{
+    free(mc->want);
+    free(mc->old);
+    mc->want = mc->old = NULL;
+}
+
+/* Parse a kernel id list into a node map of the host's size. */
+static int node_map(const struct kvm_priv *priv, const char *text,
+                    struct np_cpumap *map)
+{
+    return np_idlist_parse(text, priv->topo.nr_node_ids,
+                           NP_IDLIST_SYSFS | NP_IDLIST_CLIP, map, NULL);
+}
+
+/* Does the id list text name exactly nodes? */
+static bool same_nodes(const struct kvm_priv *priv, const char *text,
+                       const struct np_cpumap *nodes)
+{
+    struct np_cpumap m;
+    bool same;
+
+    np_cpumap_init(&m);
+    same = text && !node_map(priv, text, &m) && np_cpumap_equal(&m, nodes);
+    np_cpumap_dispose(&m);
+    return same;
+}
+
+/* Mems_allowed_list of the guest's process, as text (free() it). */
+static int mems_allowed(const struct kvm_priv *priv, const struct np_guest *g,
+                        char **text_out)
+{
+    const char *key = "\nMems_allowed_list:";
+    char rel[64], *status = NULL, *p, *e;
+    int rc;
+
+    *text_out = NULL;
+    snprintf(rel, sizeof(rel), "proc/%d/status", g->id);
+    rc = np_rootfs_read(priv->rootfd, rel, &status, NULL);
+    if (rc)
+        return rc;
+    p = strstr(status, key);
+    if (!p) {
+        free(status);
+        return -ENOENT;
+    }
+    p += strlen(key);
+    p += strspn(p, " \t");
+    e = p + strcspn(p, "\n");
+    *text_out = strndup(p, (size_t)(e - p));
+    free(status);
+    return *text_out ? 0 : -ENOMEM;
+}
+
+/*
+ * Decide what happens to g's memory nodes for nodes (NULL: automatic,
+ * the cgroup's restriction lifted), before anything is changed.  A guest
+ * whose cgroup holds other processes too, or that has no cpuset cgroup,
+ * is refused unless its memory already is on exactly those nodes.
+ */
+static int plan_mems(const struct kvm_priv *priv, const struct np_guest *g,
+                     const struct np_cpumap *nodes, struct mems_change *mc,
+                     struct np_err *err)
+{
+    char *allowed = NULL, *eff = NULL, *nl = NULL;
+    long others[4];
+    unsigned int nr_others = 0, i;
+    char pids[96] = "";
+    int rc;
+
+    rc = np_kvm_cpuset_find(priv->rootfd, g->id, &mc->cs);
+    if (rc == -ESRCH)
+        return np_err_set(err, rc, "guest %s (qemu pid %d) has gone", g->name,
+                          g->id);
+    if (rc)
+        return rc;
+    if (mc->cs.version) {
+        rc = np_kvm_cpuset_read(priv->rootfd, &mc->cs, false, false, &mc->old);
+        if (rc == -ENOENT && !strcmp(mc->cs.path, "/")) {
+            /* the v2 root has only the effective nodes */
+            mc->old = strdup("");
+            rc = mc->old ? 0 : -ENOMEM;
+        }
+        if (!rc)
+            rc = np_kvm_cpuset_read(priv->rootfd, &mc->cs, true, false, &eff);
+        if (!rc)
+            rc = np_kvm_cpuset_others(priv->rootfd, &mc->cs, g->id, others, 4,
+                                      &nr_others);
+        if (rc) {
+            rc = np_err_set(err, rc,
+                            "cannot read the cpuset cgroup %s of guest %s: %s",
+                            mc->cs.path, g->name, strerror(-rc));
+            goto out;
+        }
+    }
+    if (!nodes) {
+        /* automatic: lift what numapin could have set, nothing else */
+        if (!mc->cs.version || nr_others || !mc->old[0])
+            goto out;
+        /*
+         * The parent's nodes.  Not "" on v2: the kernel refuses to empty
+         * the cpuset.mems of a cgroup that has processes (ENOSPC, seen on
+         * Linux 6.1), so the parent's effective nodes, which "" gives,
+         * are written instead; v1 takes the parent's cpuset.mems.
+         */
+        rc = np_kvm_cpuset_read(priv->rootfd, &mc->cs, mc->cs.version == 2,
+                                true, &mc->want);
+        if (rc == -ENOMEM)
+            goto out;
+        rc = 0;
+        mc->write = mc->want && mc->want[0] && strcmp(mc->want, mc->old);
+        goto out;
+    }
+    nl = np_cpulist_format_ranges(nodes);
+    if (!nl) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (mc->cs.version && !nr_others) {
+        /* the guest's own cgroup: set it, explicitly, unless it is */
+        mc->write = !(mc->old[0] && same_nodes(priv, mc->old, nodes) &&
+                      same_nodes(priv, eff, nodes));
+        if (mc->write) {
+            mc->want = nl;
+            nl = NULL;
+        }
+        goto out;
+    }
+    /* no cgroup of its own: only a request already true is accepted */
+    if (mc->cs.version ? same_nodes(priv, eff, nodes)
+                       : (!mems_allowed(priv, g, &allowed) &&
+                          same_nodes(priv, allowed, nodes)))
+        goto out;
+    if (!mc->cs.version) {
+        rc = np_err_set(err, -EOPNOTSUPP,
+                        "cannot bind the memory of %s (qemu pid %d) to "
+                        "node(s) %s: %s, and a running process's memory "
+                        "policy can only be set through its cgroup's "
+                        "cpuset.mems; run the guest in a cgroup of its own "
+                        "(systemd-run --scope, libvirt)",
+                        g->name, g->id, nl, mc->cs.why);
+        goto out;
+    }
+    for (i = 0; i < nr_others && i < 4 && strcmp(mc->cs.path, "/"); i++)
+        snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), "%s%ld",
+                 i ? ", " : " (pids ", others[i]);
+    if (pids[0])
+        snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), "%s)",
+                 nr_others > 4 ? ", ..." : "");
+    if (!strcmp(mc->cs.path, "/"))
+        rc = np_err_set(err, -EBUSY,
+                        "guest %s (qemu pid %d) is in the root cpuset cgroup "
+                        "(v%d) with every other process: setting its "
+                        "cpuset.mems would bind theirs too; run the guest "
+                        "in a cgroup of its own (systemd-run --scope, "
+                        "libvirt)",
+                        g->name, g->id, mc->cs.version);
+    else
+        rc = np_err_set(err, -EBUSY,
+                        "guest %s (qemu pid %d) shares its cpuset cgroup %s "
+                        "(v%d) with %u other process%s%s: setting its "
+                        "cpuset.mems would bind theirs too; run the guest "
+                        "in a cgroup of its own (systemd-run --scope, "
+                        "libvirt)",
+                        g->name, g->id, mc->cs.path, mc->cs.version, nr_others,
+                        nr_others == 1 ? "" : "es", pids);
+out:
+    free(allowed);
+    free(eff);
+    free(nl);
+    return rc;
+}
+
+/* Write mc->want into the cgroup, read back what the kernel holds, and
+ * put the old value back when it is not what was asked. */
+static int write_mems(const struct kvm_priv *priv, const struct np_guest *g,
+                      const struct np_cpumap *nodes, struct mems_change *mc,
+                      struct np_note *note, struct np_err *err)
+{
+    char *eff = NULL, *parent = NULL, *allowed = NULL;
+    int rc;
+
+    rc = np_kvm_cpuset_write(priv->rootfd, &mc->cs, mc->want);
+    if (rc == -EACCES || rc == -EPERM) {
+        rc = np_err_set(err, rc,
+                        "permission denied writing cpuset.mems of cgroup %s "
+                        "(v%d): run numapin as root",
+                        mc->cs.path, mc->cs.version);
+        goto out;
+    }
+    if (rc) {
+        np_kvm_cpuset_read(priv->rootfd, &mc->cs, mc->cs.version == 2, true,
+                           &parent);
+        rc = np_err_set(err, rc,
+                        "the kernel refused cpuset.mems '%s' for cgroup %s "
+                        "(v%d): %s%s%s%s",
+                        mc->want, mc->cs.path, mc->cs.version, strerror(-rc),
+                        parent ? " (the parent cgroup has nodes " : "",
+                        parent ? parent : "", parent ? ")" : "");
+        goto out;
+    }
+    rc = np_kvm_cpuset_read(priv->rootfd, &mc->cs, true, false, &eff);
+    if (!rc && nodes && !same_nodes(priv, eff, nodes)) {
+        np_kvm_cpuset_write(priv->rootfd, &mc->cs, mc->old);
+        rc = np_err_set(err, -EINVAL,
+                        "the kernel gives cgroup %s nodes %s, not %s: its "
+                        "parent does not allow them (cpuset.mems put back "
+                        "to '%s')",
+                        mc->cs.path, eff, mc->want, mc->old);
+        goto out;
+    }
+    rc = 0;
+    np_note_add(note, "cpuset.mems of cgroup %s (v%d) set to '%s' (was '%s')",
+                mc->cs.path, mc->cs.version, mc->want, mc->old);
+    /* threads in cgroups below with nodes of their own (libvirt's vcpuN)
+     * keep those: say so when the process does not have what was asked */
+    if (nodes && !mems_allowed(priv, g, &allowed) &&
+        !same_nodes(priv, allowed, nodes))
+        np_note_add(note,
+                    "qemu pid %d's Mems_allowed_list is %s: a cgroup below "
+                    "%s narrows it",
+                    g->id, allowed, mc->cs.path);
+out:
+    free(eff);
+    free(parent);
+    free(allowed);
+    return rc;
+}
+
+/* KiB per node of the guest now; NULL when numa_maps cannot be read. */
+static uint64_t *guest_numa(const struct kvm_priv *priv,
+                            const struct np_guest *g);
+
 static int kvm_set_node_affinity(struct np_backend *be,
                                  const struct np_guest *g,
                                  const struct np_cpumap *nodes,
@@ -608,8 +874,11 @@ static int kvm_set_node_affinity(struct np_backend *be,
 {
     struct kvm_priv *priv = be->priv;
     struct np_cpumap cpus;
+    struct mems_change mc = {.write = false};
+    struct saved_thread *saved = NULL;
     char moved[NP_ERR_MAX - 64], *list = NULL, *nl = NULL;
-    unsigned int nr_moved = 0;
+    unsigned int nr_moved = 0, nr_saved = 0;
+    uint64_t *before = NULL, *after = NULL;
     bool nearest = false;
     int n, rc;
 
@@ -635,11 +904,41 @@ static int kvm_set_node_affinity(struct np_backend *be,
                              err);
     if (rc)
         goto out;
-    moved[0] = '\0';
-    rc = pin_threads(be, g, &cpus, false, true, moved, sizeof(moved), &nr_moved,
-                     note, err);
+    /* every refusal before the first change */
+    rc = plan_mems(priv, g, nodes, &mc, err);
     if (rc)
         goto out;
+    moved[0] = '\0';
+    rc = pin_threads(be, g, &cpus, false, true, moved, sizeof(moved), &nr_moved,
+                     &saved, &nr_saved, note, err);
+    if (rc)
+        goto out;
+    if (mc.write) {
+        before = guest_numa(priv, g);
+        rc = write_mems(priv, g, nodes, &mc, note, err);
+        if (rc) {
+            restore_threads(saved, nr_saved);
+            saved = NULL;
+            nr_saved = 0;
+            goto out;
+        }
+        after = guest_numa(priv, g);
+        if (nodes && before && after) {
+            uint64_t was = 0, still = 0;
+
+            for (n = 0; n < (int)priv->topo.nr_node_ids; n++)
+                if (!np_cpumap_test(nodes, n)) {
+                    was += before[n];
+                    still += after[n];
+                }
+            if (was)
+                np_note_add(note,
+                            "the kernel moved %llu KiB of %s into them "
+                            "(%llu KiB still outside)",
+                            (unsigned long long)(was > still ? was - still : 0),
+                            g->name, (unsigned long long)still);
+        }
+    }
     if (nr_moved) {
         list = np_cpulist_format_ranges(&cpus);
         np_note_add(note, "moved %u thread%s of %s into cpus %s: %s", nr_moved,
@@ -659,8 +958,14 @@ static int kvm_set_node_affinity(struct np_backend *be,
                     g->name, list ? list : "?");
     }
 out:
+    for (n = 0; n < (int)nr_saved; n++)
+        np_cpumap_dispose(&saved[n].cpus);
+    free(saved);
+    free(before);
+    free(after);
     free(list);
     free(nl);
+    mems_change_dispose(&mc);
     np_cpumap_dispose(&cpus);
     return rc;
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cpulist.h"
+#include "kvm_cgroup.h"
 #include "qemu_guests.h"
 #include "rootfs.h"
 
@@ -671,7 +672,10 @@ static int read_process(struct reader *r, long pid, bool *added,
         goto out;
     if (!rc)
         g->mem_source = "numa_maps";
-    rc = 0;
+    /* the memory nodes the kernel holds: the guest's node affinity */
+    rc = np_kvm_read_membind(r->rootfd, topo, g);
+    if (rc)
+        goto out;
 out:
     free(text);
     free(tids);

@@ -4,7 +4,8 @@
 UNIT_TESTS := $(wildcard tests/unit/test_*.c)
 ifneq ($(CONFIG_KVM),y)
 UNIT_TESTS := $(filter-out tests/unit/test_linux_host.c \
-    tests/unit/test_kvm_guests.c tests/unit/test_solver_hw.c,$(UNIT_TESTS))
+    tests/unit/test_kvm_guests.c tests/unit/test_kvm_cgroup.c \
+    tests/unit/test_solver_hw.c,$(UNIT_TESTS))
 endif
 UNIT_SRCS += $(UNIT_TESTS) tests/unit/runner.c tests/unit/np_test.c
 UNIT_SUITES := $(basename $(notdir $(UNIT_TESTS)))

@@ -90,6 +90,8 @@ static const struct cmd_spec cmd_table[] = {
      "DOM NODES|auto [--migrate]",
      "Set where DOM's memory may come from (its node affinity); auto\n"
      "gives it back to the hypervisor.  Nodes without memory are refused.\n"
+     "KVM: cpuset.mems of the guest's own cgroup (refused when it shares\n"
+     "one), its threads kept on those nodes' CPUs.\n"
      "--migrate moves the memory already allocated: on KVM with\n"
      "migrate_pages after pinning the guest to those nodes; on Xen by a\n"
      "live migration to the same host (libxl, in numapin): the guest keeps\n"

@@ -99,6 +99,14 @@ j persist-again $t persist web1 --xl-config "$tmp/web1.cfg"
 j version --version
 j dump $t dump
 j dump-root $r dump
+# a KVM host from captured trees: flat-1n's sysfs and the QEMU processes of
+# tests/fixtures/proc/qemu-cgroup (one alone in a v1 cpuset cgroup, one
+# with its RAM bound by policy=bind): memory_policy in vcpu-list
+mkdir -p "$tmp/kvmroot"
+cp -r "$fx/flat-1n/sys" "$fx/flat-1n/proc" "$tmp/kvmroot/"
+cp -r "$top/tests/fixtures/proc/qemu-cgroup/." "$tmp/kvmroot/"
+j vcpu-list-kvm --root "$tmp/kvmroot" vcpu-list
+j dump-kvm --root "$tmp/kvmroot" dump
 # partial plans exit 3 and still print their document
 cp "$top/tests/fixtures/json/partial-2010.json" "$tmp/p.json" 2>/dev/null &&
     { want_rc=3; j plan-partial -c "test:$tmp/p.json" plan --all; want_rc=0; }
@@ -120,6 +128,8 @@ done
 # --- each host command its own shape ----------------------------------------
 field info "'host' in d and d['host']['sockets'] == 2 and 'cells' not in d"
 field info-n "len(d['cpu_topology']) == 8 and len(d['numa_info']) == 2"
+field vcpu-list-kvm "[g['memory_policy'].get('cgroup') for g in d['guests']] == ['/np15-t', '/'] and d['guests'][0]['memory_policy']['cpuset_mems'] == '0' and d['guests'][1]['memory_policy']['policy'] == 'bind:0' and not d['guests'][0]['memory_policy']['cgroup_shared'] and d['guests'][1]['memory_policy']['cgroup_shared']"
+field dump-kvm "[g['node_affinity'] for g in d['guests']] == ['all', 'all']"
 field info-root "d['host']['sockets'] == 2 and d['host']['threads_per_core'] == 2"
 field nodeinfo "d['cells'] == 2 and d['sockets_per_cell'] == 1 and d['sockets'] == 2"
 field caps "len(d['cells']) == 2 and len(d['cells'][1]['cpus']) == 4"
