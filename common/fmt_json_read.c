@@ -860,6 +860,9 @@ int np_json_read_snapshot(const char *buf, size_t len,
             goto out;
         }
     }
+    rc = np_json_check_dup_keys(&rd, buf, len);
+    if (rc)
+        goto out;
     rc = read_root(&rd, root, &tmp);
     if (rc)
         goto out;
