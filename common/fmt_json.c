@@ -169,7 +169,8 @@ static json_object *write_guest(const struct np_topo *topo,
         mem = json_object_new_object();
         np_json_obj_add(o, "memory_per_node_kib", mem, oom);
         for (i = 0; i < topo->nr_node_ids; i++) {
-            if (!topo->nodes[i].present)
+            /* a node missing holds none of it: the zeros are left out */
+            if (!topo->nodes[i].present || !g->mem_per_node_kib[i])
                 continue;
             snprintf(key, sizeof(key), "%u", i);
             np_json_obj_add(mem, key, new_u64(g->mem_per_node_kib[i]), oom);

@@ -582,8 +582,57 @@ static int read_guest_memory(struct np_json_rd *rd, const struct np_topo *topo,
     return 0;
 }
 
+/* The guests read so far, by id and by name: open addressing over
+ * indices into snap->guests (+1; 0 is empty), so that a snapshot of
+ * thousands of guests is checked for clashes in linear time. */
+struct seen {
+    size_t mask;
+    size_t *by_id, *by_name;
+};
+
+static size_t seen_hash(int id, const char *name)
+{
+    size_t h = 14695981039346656037u;
+
+    if (!name)
+        return (size_t)(unsigned int)id * 2654435761u;
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 1099511628211u;
+    return h;
+}
+
+/* The index of the guest with that id (name NULL) or name, or
+ * snap->nr_guests. */
+static size_t seen_find(const struct seen *sn, const struct np_snapshot *snap,
+                        int id, const char *name)
+{
+    const size_t *t = name ? sn->by_name : sn->by_id;
+    size_t h = seen_hash(id, name) & sn->mask;
+
+    for (; t[h]; h = (h + 1) & sn->mask) {
+        const struct np_guest *g = &snap->guests[t[h] - 1];
+
+        if (name ? !strcmp(g->name, name) : g->id == id)
+            return t[h] - 1;
+    }
+    return snap->nr_guests;
+}
+
+static void seen_add(struct seen *sn, const struct np_guest *g, size_t idx)
+{
+    size_t h = seen_hash(g->id, NULL) & sn->mask;
+
+    while (sn->by_id[h])
+        h = (h + 1) & sn->mask;
+    sn->by_id[h] = idx + 1;
+    h = seen_hash(0, g->name) & sn->mask;
+    while (sn->by_name[h])
+        h = (h + 1) & sn->mask;
+    sn->by_name[h] = idx + 1;
+}
+
 static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
-                      json_object *o, const char *path,
+                      struct seen *seen, json_object *o, const char *path,
                       const struct np_cpumap *all_cpus,
                       const struct np_cpumap *all_nodes)
 {
@@ -614,19 +663,25 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
         return rc;
     if (!*s)
         return np_json_fail(rd, p, "the name is empty");
-    for (i = 0; i < snap->nr_guests; i++) {
-        if (snap->guests[i].id == id) {
+    {
+        /* the guests before it have distinct ids and names (a clash stops
+         * the reading): at most one holds each; the earlier one is named,
+         * the id first */
+        size_t by_id = seen_find(seen, snap, (int)id, NULL);
+        size_t by_name = seen_find(seen, snap, 0, s);
+
+        if (by_id < snap->nr_guests && by_id <= by_name) {
             np_json_path_key(p, path, "id");
             return np_json_fail(rd, p,
                                 "guest id %" PRId64 " is already used by "
                                 "guests[%zu]",
-                                id, i);
+                                id, by_id);
         }
-        if (!strcmp(snap->guests[i].name, s))
+        if (by_name < snap->nr_guests)
             return np_json_fail(rd, p,
                                 "guest name '%.64s' is already used by "
                                 "guests[%zu]",
-                                s, i);
+                                s, by_name);
     }
     rc = np_json_member(rd, o, path, "vcpus", json_type_array, true, &vcpus);
     if (rc)
@@ -639,6 +694,7 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
     rc = np_snapshot_add_guest(snap, (int)id, s, (unsigned int)nr, false, &g);
     if (rc)
         return rc;
+    seen_add(seen, g, snap->nr_guests - 1);
     rc = np_json_member_int(rd, o, path, "memory_kib", true, 0, MEM_MAX, &x,
                             &found);
     if (rc)
@@ -682,6 +738,7 @@ static int read_root(struct np_json_rd *rd, json_object *root,
 {
     static const char *const root_keys[] = {"numapin", "host", "guests", NULL};
     struct np_cpumap all_cpus, all_nodes;
+    struct seen seen = {0, NULL, NULL};
     json_object *host, *guests, *v;
     char p[NP_JSON_PATH_LEN];
     int64_t version;
@@ -729,14 +786,24 @@ static int read_root(struct np_json_rd *rd, json_object *root,
     rc = np_topo_all_nodes(&snap->topo, &all_nodes);
     if (rc)
         goto out;
+    for (seen.mask = 15; seen.mask < 2 * json_object_array_length(guests);)
+        seen.mask = seen.mask * 2 + 1;
+    seen.by_id = calloc(seen.mask + 1, sizeof(*seen.by_id));
+    seen.by_name = calloc(seen.mask + 1, sizeof(*seen.by_name));
+    if (!seen.by_id || !seen.by_name) {
+        rc = -ENOMEM;
+        goto out;
+    }
     for (i = 0; i < json_object_array_length(guests); i++) {
         np_json_path_index(p, "guests", i);
-        rc = read_guest(rd, snap, json_object_array_get_idx(guests, i), p,
-                        &all_cpus, &all_nodes);
+        rc = read_guest(rd, snap, &seen, json_object_array_get_idx(guests, i),
+                        p, &all_cpus, &all_nodes);
         if (rc)
             goto out;
     }
 out:
+    free(seen.by_id);
+    free(seen.by_name);
     np_cpumap_dispose(&all_cpus);
     np_cpumap_dispose(&all_nodes);
     return rc;
@@ -793,6 +860,9 @@ int np_json_read_snapshot(const char *buf, size_t len,
             goto out;
         }
     }
+    rc = np_json_check_dup_keys(&rd, buf, len);
+    if (rc)
+        goto out;
     rc = read_root(&rd, root, &tmp);
     if (rc)
         goto out;

@@ -16,6 +16,7 @@
 
 #include "fileio.h"
 #include "history.h"
+#include "json_util.h"
 
 #define TMP_PREFIX "tmp."
 
@@ -160,6 +161,7 @@ static int parse_rec(const char *buf, size_t len, const char *path,
                                        NULL};
     struct json_tokener *tok = json_tokener_new();
     struct np_err perr = {""};
+    struct np_json_rd rd = {.err = &perr};
     json_object *root = NULL, *v;
     char *state = NULL, *time_s = NULL;
     int64_t n;
@@ -183,6 +185,12 @@ static int parse_rec(const char *buf, size_t len, const char *path,
     }
     if (!json_object_is_type(root, json_type_object)) {
         rc = bad(err, path, "not a JSON object");
+        goto out;
+    }
+    rc = np_json_check_dup_keys(&rd, buf, len);
+    if (rc) {
+        if (rc == -EINVAL)
+            rc = bad(err, path, perr.msg);
         goto out;
     }
     {

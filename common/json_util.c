@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cpulist.h"
+#include "escape.h"
 #include "json_util.h"
 
 /* Add val under key to obj; on any failure set *oom and drop val. */
@@ -300,4 +301,301 @@ char *np_json_list_format(const struct np_cpumap *map,
         np_cpumap_subset(universe, map))
         return strdup("all");
     return np_cpulist_format_ranges(map);
+}
+
+/*
+ * Duplicate keys.  json-c keeps the last of two equal keys without a word,
+ * so {"vcpus": 2, "vcpus": 8} would be read as 8 whatever the first said.
+ * This pass walks the text once more (after json-c has accepted it, so
+ * the walk needs no error handling of its own: text it does not follow
+ * ends it quietly) and sorts each object's keys to find two equal ones.
+ * Unescaped keys are compared as they stand in the text; a key with an
+ * escape is decoded by json-c itself, so that both agree on what a key is.
+ *
+ *   {"a": 1, "b": {"c": 2, "c": 3}}  ->  "b: duplicate key 'c' (line 1)"
+ */
+struct dup_key {
+    const char *s; /* in the text, or in a decoded copy */
+    size_t len;
+    size_t off; /* of the key's opening quote, for the line number */
+};
+
+struct dup_level {
+    bool is_obj;
+    bool want_key;       /* in an object: the next string is a key */
+    size_t index;        /* in an array: the index of the current element */
+    size_t first;        /* this object's keys are keys[first..nr) */
+    struct dup_key from; /* the key of this value in its parent object */
+};
+
+struct dup_walk {
+    const char *buf;
+    size_t len, pos;
+    struct dup_key *keys; /* the keys of every open object, a stack */
+    size_t nr_keys, cap_keys;
+    struct dup_level *lv;
+    size_t nr_lv, cap_lv;
+    char **decoded; /* copies made for escaped keys */
+    size_t nr_decoded;
+    size_t nr_decoded_cap;
+};
+
+static int dup_cmp(const void *a, const void *b)
+{
+    const struct dup_key *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->s, y->s, n);
+
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static bool dup_key_eq(const struct dup_key *x, const struct dup_key *y)
+{
+    return x->len == y->len && !memcmp(x->s, y->s, x->len);
+}
+
+/* Room for need elements of size bytes in *v (*cap of them now). */
+static int grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap ? *cap : 16;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    p = realloc(*(void **)v, n * size);
+    if (!p)
+        return -ENOMEM;
+    *(void **)v = p;
+    *cap = n;
+    return 0;
+}
+
+/* The end of the string opening at w->pos (quote q), past its quote;
+ * *escaped says whether it has a backslash. */
+static size_t dup_string_end(const struct dup_walk *w, char q, bool *escaped)
+{
+    size_t i = w->pos + 1;
+
+    *escaped = false;
+    while (i < w->len && w->buf[i] != q) {
+        if (w->buf[i] == '\\') {
+            *escaped = true;
+            i++;
+        }
+        i++;
+    }
+    return i < w->len ? i + 1 : w->len;
+}
+
+/* The key of text [start, end) (quotes included) as json-c reads it. */
+static int dup_key_of(struct dup_walk *w, size_t start, size_t end,
+                      bool escaped, struct dup_key *k)
+{
+    json_object *o;
+    char *text, *copy;
+    const char *nul;
+
+    k->off = start;
+    if (!escaped) {
+        /* json-c's keys are C strings: a raw nul ends one */
+        k->s = w->buf + start + 1;
+        k->len = end - start >= 2 ? end - start - 2 : 0;
+        nul = memchr(k->s, '\0', k->len);
+        if (nul)
+            k->len = (size_t)(nul - k->s);
+        return 0;
+    }
+    text = strndup(w->buf + start, end - start);
+    if (!text)
+        return -ENOMEM;
+    o = json_tokener_parse(text);
+    free(text);
+    copy = strdup(o && json_object_is_type(o, json_type_string)
+                      ? json_object_get_string(o)
+                      : "");
+    json_object_put(o);
+    if (!copy)
+        return -ENOMEM;
+    if (grow(&w->decoded, &w->nr_decoded_cap, w->nr_decoded + 1,
+             sizeof(*w->decoded))) {
+        free(copy);
+        return -ENOMEM;
+    }
+    w->decoded[w->nr_decoded++] = copy;
+    k->s = copy;
+    k->len = strlen(copy);
+    return 0;
+}
+
+/* The path of the object at level depth, as the readers name it. */
+static void dup_path(const struct dup_walk *w, size_t depth, char *path)
+{
+    char tmp[NP_JSON_PATH_LEN], key[48];
+    size_t i, n;
+
+    path[0] = '\0';
+    for (i = 1; i <= depth; i++) {
+        const struct dup_level *parent = &w->lv[i - 1];
+
+        memcpy(tmp, path, NP_JSON_PATH_LEN);
+        if (parent->is_obj) {
+            n = w->lv[i].from.len < 40 ? w->lv[i].from.len : 40;
+            memcpy(key, w->lv[i].from.s, n);
+            key[n] = '\0';
+            np_json_path_key(path, tmp, key);
+        } else {
+            np_json_path_index(path, tmp, parent->index);
+        }
+    }
+}
+
+/* Close the object on top: two equal keys among its own fail. */
+static int dup_close(struct np_json_rd *rd, struct dup_walk *w)
+{
+    struct dup_level *l = &w->lv[w->nr_lv - 1];
+    struct dup_key *k = w->keys + l->first;
+    size_t n = w->nr_keys - l->first, i, j;
+    char path[NP_JSON_PATH_LEN], name[72], *s;
+    const struct dup_key *hit = NULL;
+
+    if (n > 8) {
+        qsort(k, n, sizeof(*k), dup_cmp);
+        for (i = 1; i < n && !hit; i++)
+            if (dup_key_eq(&k[i], &k[i - 1]))
+                hit = &k[i]; /* the later of the two: sorted by offset */
+    } else {
+        for (i = 1; i < n && !hit; i++)
+            for (j = 0; j < i && !hit; j++)
+                if (dup_key_eq(&k[i], &k[j]))
+                    hit = &k[i];
+    }
+    if (hit) {
+        dup_path(w, w->nr_lv - 1, path);
+        s = strndup(hit->s, hit->len < 64 ? hit->len : 64);
+        if (!s)
+            return -ENOMEM;
+        np_escape_buf(s, name, sizeof(name));
+        free(s);
+        return np_json_fail(rd, path, "duplicate key '%s' (line %u)", name,
+                            line_of(w->buf, hit->off));
+    }
+    w->nr_keys = l->first;
+    w->nr_lv--;
+    return 0;
+}
+
+static int dup_open(struct dup_walk *w, bool is_obj)
+{
+    struct dup_level *l, *parent;
+
+    if (grow(&w->lv, &w->cap_lv, w->nr_lv + 1, sizeof(*w->lv)))
+        return -ENOMEM;
+    parent = w->nr_lv ? &w->lv[w->nr_lv - 1] : NULL;
+    l = &w->lv[w->nr_lv++];
+    memset(l, 0, sizeof(*l));
+    l->is_obj = is_obj;
+    l->want_key = is_obj;
+    l->first = w->nr_keys;
+    if (parent && parent->is_obj && w->nr_keys > parent->first)
+        l->from = w->keys[w->nr_keys - 1];
+    return 0;
+}
+
+static int dup_walk_all(struct np_json_rd *rd, struct dup_walk *w)
+{
+    struct dup_level *top;
+    size_t end;
+    bool escaped;
+    char c;
+    int rc;
+
+    while (w->pos < w->len) {
+        c = w->buf[w->pos];
+        top = w->nr_lv ? &w->lv[w->nr_lv - 1] : NULL;
+        if (c == '/' && w->pos + 1 < w->len && w->buf[w->pos + 1] == '*') {
+            const char *e =
+                memmem(w->buf + w->pos + 2, w->len - w->pos - 2, "*/", 2);
+            w->pos = e ? (size_t)(e - w->buf) + 2 : w->len;
+            continue;
+        }
+        if (c == '/' && w->pos + 1 < w->len && w->buf[w->pos + 1] == '/') {
+            const char *e = memchr(w->buf + w->pos, '\n', w->len - w->pos);
+            w->pos = e ? (size_t)(e - w->buf) + 1 : w->len;
+            continue;
+        }
+        switch (c) {
+        case '{':
+        case '[':
+            rc = dup_open(w, c == '{');
+            if (rc)
+                return rc;
+            w->pos++;
+            continue;
+        case '}':
+        case ']':
+            if (!top || top->is_obj != (c == '}'))
+                return 0; /* not json-c's text: stop */
+            if (top->is_obj) {
+                rc = dup_close(rd, w);
+                if (rc)
+                    return rc;
+            } else {
+                w->nr_lv--;
+            }
+            w->pos++;
+            if (!w->nr_lv)
+                return 0; /* the end of the document */
+            continue;
+        case ',':
+            if (top && top->is_obj)
+                top->want_key = true;
+            else if (top)
+                top->index++;
+            w->pos++;
+            continue;
+        case '"':
+        case '\'':
+            end = dup_string_end(w, c, &escaped);
+            if (top && top->is_obj && top->want_key) {
+                if (grow(&w->keys, &w->cap_keys, w->nr_keys + 1,
+                         sizeof(*w->keys)))
+                    return -ENOMEM;
+                rc = dup_key_of(w, w->pos, end, escaped, &w->keys[w->nr_keys]);
+                if (rc)
+                    return rc;
+                w->nr_keys++;
+                top->want_key = false;
+            }
+            w->pos = end;
+            continue;
+        default:
+            if (!top && !strchr(" \t\r\n", c))
+                return 0; /* a scalar document has no keys */
+            w->pos++;
+        }
+    }
+    return 0;
+}
+
+int np_json_check_dup_keys(struct np_json_rd *rd, const char *buf, size_t len)
+{
+    struct dup_walk w = {.buf = buf, .len = len};
+    size_t i;
+    int rc;
+
+    rc = dup_walk_all(rd, &w);
+    for (i = 0; i < w.nr_decoded; i++)
+        free(w.decoded[i]);
+    free(w.decoded);
+    free(w.keys);
+    free(w.lv);
+    if (rc == -ENOMEM)
+        np_err_set(rd->err, rc, "out of memory while reading json");
+    return rc;
 }

@@ -90,4 +90,13 @@ int np_json_string_value(struct np_json_rd *rd, json_object *v,
 int np_json_parse_fail(struct np_json_rd *rd, const char *buf, size_t off,
                        const char *what);
 
+/*
+ * Refuse an object that has one key twice: json-c keeps the last without a
+ * word.  buf[0..len) is text json-c has parsed (a walk of anything else
+ * stops quietly).  Fills rd->err with "NAME: PATH: duplicate key 'KEY'
+ * (line N)" (PATH names the object) and returns -EINVAL; -ENOMEM; 0.
+ * Every reader of outside JSON calls it after json-c's parse.
+ */
+int np_json_check_dup_keys(struct np_json_rd *rd, const char *buf, size_t len);
+
 #endif /* NP_JSON_UTIL_H */

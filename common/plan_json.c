@@ -509,6 +509,9 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         rc = np_json_fail(&rd, "(top)", "not an object");
         goto out;
     }
+    rc = np_json_check_dup_keys(&rd, buf, len);
+    if (rc)
+        goto out;
     rc = np_json_check_keys(&rd, root, "(top)", keys);
     if (!rc)
         rc = get_uint(&rd, root, "(top)", "numapin_plan", 1000, &n);

@@ -520,10 +520,16 @@ int solver_solve_once(const struct np_snapshot *snap,
         s.pack = st->rest_pack;
         if (rc)
             goto out;
+        if (st->rest_order != SOLVER_BY_MEMORY)
+            qsort(jobs, nr_jobs, sizeof(*jobs),
+                  st->rest_order == SOLVER_BY_SHARE ? cmp_job_share
+                                                    : cmp_job_small);
     }
     rc = place_jobs(&s, jobs, 0, nr_jobs, &nr_failed, err);
     if (rc)
         goto out;
+    if (st->order == SOLVER_WHOLE_FIRST && st->rest_order != SOLVER_BY_MEMORY)
+        qsort(jobs, nr_jobs, sizeof(*jobs), cmp_job); /* largest first */
     if (nr_jobs > 1 && !req->greedy_only && !solver_hw_constrained(&s)) {
         rc = solver_improve_and_refill(&s, jobs, nr_jobs);
         if (rc)

@@ -25,7 +25,10 @@
  *  - eject: the guest alone on node X after moving out of X one guest
  *    that is on X alone (and, if that is not room enough, up to
  *    IMPROVE_EJECT - 1 more, the next in largest-first order), each
- *    moved guest placed again by the rules, in largest-first order.
+ *    moved guest placed again by the rules, in largest-first order;
+ *  - swap: two guests, each alone on a node of the guest, trade nodes and
+ *    the guest is placed again near where it was (its vCPUs gather where
+ *    its memory can be), IMPROVE_SWAPS_PER_GUEST pairs at most.
  * A trial is kept when every guest it moved is placed and the sum of
  * their vCPU-to-memory distances (per KiB, per vCPU) falls, or stays the
  * same with fewer nodes used; otherwise it is undone exactly.  The rules
@@ -38,6 +41,7 @@
 #define IMPROVE_EJECT 3
 #define IMPROVE_TRIALS_PER_GUEST 8
 #define IMPROVE_MAX_TRIALS 1024
+#define IMPROVE_SWAPS_PER_GUEST 16
 
 /* One way to make room for a guest on node x: out[0] leaves x first. */
 struct eject_try {
@@ -437,6 +441,144 @@ static int try_eject(struct solver *s, struct improver *im, struct job *g,
     return 0;
 }
 
+/* Put h alone on node x as the rules pick its CPUs there, into w; false
+ * (nothing taken) when x cannot hold it. */
+static int put_alone(struct solver *s, struct job *h, unsigned int x,
+                     struct where *w, bool *ok)
+{
+    unsigned int member = x;
+    struct cand c;
+    int rc;
+
+    *ok = s->cap[x] >= h->nr_vcpus && s->mem[x] >= h->mem_kib;
+    if (!*ok)
+        return 0;
+    memset(&c, 0, sizeof(c));
+    c.members = &member;
+    c.nr = 1;
+    c.fits = true;
+    solver_cand_figures(s, &c);
+    solver_cand_score(s, h, &c);
+    rc = solver_choose(s, h, &c, w);
+    if (!rc)
+        refresh(s, w);
+    return rc;
+}
+
+/*
+ * One swap trial: a and b, each alone on a node of split guest g, trade
+ * nodes and g is placed again near where it was.  Kept when a and b stay
+ * whole and g's memory comes nearer to its vCPUs (or g becomes whole);
+ * a guest kept where it was moves only when g becomes whole.
+ */
+static int try_swap_pair(struct solver *s, struct improver *im, struct job *g,
+                         struct job *a, struct job *b, bool *moved_out)
+{
+    struct job *who[2] = {a, b};
+    unsigned int to[2] = {alone_on(s, b), alone_on(s, a)};
+    double old_cost = g->at.cost + a->at.cost + b->at.cost, new_cost;
+    unsigned int old_nodes = solver_where_nodes_used(&g->at) + 2, new_nodes;
+    unsigned int k, i, member;
+    struct cand c;
+    bool ok = true;
+    int rc;
+
+    *moved_out = false;
+    im->trials++;
+    solver_vacate(s, &g->at);
+    refresh(s, &g->at);
+    for (i = 0; i < 2; i++) {
+        solver_vacate(s, &who[i]->at);
+        refresh(s, &who[i]->at);
+    }
+    for (k = 0; k < 2 && ok; k++) {
+        rc = put_alone(s, who[k], to[k], &im->fresh[k], &ok);
+        if (rc)
+            return rc;
+    }
+    if (!ok)
+        k--;
+    if (ok && place_near(s, g, &g->at, &c, &member)) {
+        rc = solver_choose(s, g, &c, &im->fresh[2]);
+        if (rc)
+            return rc;
+        refresh(s, &im->fresh[2]);
+        k = 3;
+        new_cost = im->fresh[0].cost + im->fresh[1].cost + im->fresh[2].cost;
+        new_nodes = solver_where_nodes_used(&im->fresh[2]) + 2;
+        if ((a->kept || b->kept)
+                ? new_nodes == 3
+                : improves(2 + (new_nodes == 3), new_cost, new_nodes, 2,
+                           old_cost, old_nodes)) {
+            solver_where_dispose(&a->at);
+            solver_where_dispose(&b->at);
+            solver_where_dispose(&g->at);
+            a->at = im->fresh[0];
+            b->at = im->fresh[1];
+            g->at = im->fresh[2];
+            a->moved = b->moved = g->moved = true;
+            memset(im->fresh, 0, (IMPROVE_EJECT + 1) * sizeof(*im->fresh));
+            *moved_out = true;
+            return 0;
+        }
+    }
+    while (k-- > 0) {
+        solver_vacate(s, &im->fresh[k]);
+        refresh(s, &im->fresh[k]);
+        solver_where_dispose(&im->fresh[k]);
+    }
+    for (i = 2; i-- > 0;) {
+        solver_occupy(s, &who[i]->at);
+        refresh(s, &who[i]->at);
+    }
+    solver_occupy(s, &g->at);
+    refresh(s, &g->at);
+    return 0;
+}
+
+/*
+ * g spans several nodes and no move makes it whole: two guests alone on
+ * nodes of g trade places, so that g's vCPUs can gather where its memory
+ * is.  The pairs in node and guest order, IMPROVE_SWAPS_PER_GUEST at most;
+ * the first that improves is kept.
+ */
+static int try_swap(struct solver *s, struct improver *im, struct job *g,
+                    bool *moved_out)
+{
+    unsigned int p, q, h1, h2, x, y, tries = 0;
+    unsigned int gi = (unsigned int)(g - im->jobs);
+    int rc;
+
+    *moved_out = false;
+    fill_buckets(s, im);
+    for (p = 0; p < g->at.nr; p++) {
+        x = g->at.node[p];
+        for (q = p + 1; q < g->at.nr; q++) {
+            y = g->at.node[q];
+            for (h1 = im->bucket_first[x]; h1 < im->bucket_first[x + 1]; h1++)
+                for (h2 = im->bucket_first[y]; h2 < im->bucket_first[y + 1];
+                     h2++) {
+                    struct job *a = &im->jobs[im->bucket[h1]];
+                    struct job *b = &im->jobs[im->bucket[h2]];
+
+                    if (im->bucket[h1] == gi || im->bucket[h2] == gi ||
+                        (a->nr_vcpus == b->nr_vcpus &&
+                         a->mem_kib == b->mem_kib) ||
+                        s->mem[y] + g->at.mem[q] + b->mem_kib < a->mem_kib ||
+                        s->mem[x] + g->at.mem[p] + a->mem_kib < b->mem_kib)
+                        continue;
+                    if (tries++ >= IMPROVE_SWAPS_PER_GUEST ||
+                        im->trials >= im->budget)
+                        return 0;
+                    rc = try_swap_pair(s, im, g, a, b, moved_out);
+                    if (rc || *moved_out)
+                        return rc;
+                }
+        }
+    }
+    return 0;
+}
+
 /* The pass: see the comment above IMPROVE_ROUNDS.  Returns 0 or -ENOMEM;
  * *moves_out: the trials kept. */
 static int improve(struct solver *s, struct job *jobs, unsigned int nr_jobs,
@@ -473,6 +615,8 @@ static int improve(struct solver *s, struct job *jobs, unsigned int nr_jobs,
             rc = try_relocate(s, &im, g, &moved);
             if (!rc && !moved)
                 rc = try_eject(s, &im, g, &moved);
+            if (!rc && !moved)
+                rc = try_swap(s, &im, g, &moved);
             if (rc)
                 goto out;
             if (moved) {

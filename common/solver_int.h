@@ -29,6 +29,9 @@
 #define SOLVER_SPREAD 0
 #define SOLVER_PACK 1
 #define SOLVER_BESTFIT 2
+/* best fit before the SMT rule (rule 9 before 8): the fullest node first,
+ * as a plain best fit does */
+#define SOLVER_FITFIRST 3
 
 struct core {
     int node;             /* node index */
@@ -152,6 +155,8 @@ struct solver_strategy {
     int rest_pack;          /* SOLVER_WHOLE_FIRST: how the guests the
                                first pass left are placed */
     const char *why;        /* for the plan's reasons */
+    /* SOLVER_WHOLE_FIRST: the order of the guests the first pass left */
+    enum solver_order rest_order;
 };
 
 /* solver.c: the whole request */

@@ -187,6 +187,10 @@ int solver_cand_decide(const struct cand *a, const struct cand *b, int pack,
         *better_out = a->cost < b->cost;
         return 7;
     }
+    if (pack == SOLVER_FITFIRST && a->mem_free != b->mem_free) {
+        *better_out = a->mem_free < b->mem_free;
+        return 9;
+    }
     if (a->smt != b->smt) {
         *better_out = a->smt < b->smt;
         return 8;

@@ -126,33 +126,63 @@ static bool plan_perfect(const struct np_plan *plan)
  * node: the largest share of the host first (a guest with 8 vCPUs and 2
  * GiB is large on a host short of CPUs), the smallest first (the most
  * guests when not all fit), and best fit (largest memory first, each
- * guest whole on the fullest node that holds it, the others after).
+ * guest whole on the fullest node that holds it, the others after), also
+ * as a plain best fit does it (the fullest node before the SMT rule) with
+ * the others spread, or packed smallest first: which nodes the whole
+ * guests leave room on decides how near its memory a guest that no node
+ * holds can be.
  */
 static const struct solver_strategy strategies[] = {
-    {SOLVER_SPREAD, SOLVER_BY_MEMORY, false, 0, NULL},
-    {SOLVER_PACK, SOLVER_BY_MEMORY, false, 0,
-     "packing (the most loaded nodes first) placed these guests better "
-     "than spreading them"},
-    {SOLVER_SPREAD, SOLVER_BY_SHARE, false, 0,
-     "placing the largest share of the host first placed these guests "
-     "better than the largest memory first"},
-    {SOLVER_PACK, SOLVER_BY_SHARE, false, 0,
-     "placing the largest share of the host first, packing (the most "
-     "loaded nodes first), placed these guests better than the largest "
-     "memory first, spreading"},
-    {SOLVER_SPREAD, SOLVER_SMALLEST, false, 0,
-     "placing the smallest first placed more of these guests"},
-    {SOLVER_PACK, SOLVER_SMALLEST, false, 0,
-     "placing the smallest first, packing, placed more of these guests"},
-    {SOLVER_BESTFIT, SOLVER_WHOLE_FIRST, false, SOLVER_BESTFIT,
-     "best fit (each guest whole on the fullest node that holds it, the "
-     "others after) kept more of these guests whole"},
-    {SOLVER_BESTFIT, SOLVER_WHOLE_FIRST, false, SOLVER_SPREAD,
-     "best fit (each guest whole on the fullest node that holds it), the "
-     "others spread after, kept more of these guests whole"},
-    {SOLVER_BESTFIT, SOLVER_WHOLE_FIRST, false, SOLVER_PACK,
-     "best fit (each guest whole on the fullest node that holds it), the "
-     "others packed after, kept more of these guests whole"},
+    {.pack = SOLVER_SPREAD, .order = SOLVER_BY_MEMORY},
+    {.pack = SOLVER_PACK,
+     .order = SOLVER_BY_MEMORY,
+     .why = "packing (the most loaded nodes first) placed these guests better "
+            "than spreading them"},
+    {.pack = SOLVER_SPREAD,
+     .order = SOLVER_BY_SHARE,
+     .why = "placing the largest share of the host first placed these guests "
+            "better than the largest memory first"},
+    {.pack = SOLVER_PACK,
+     .order = SOLVER_BY_SHARE,
+     .why = "placing the largest share of the host first, packing (the most "
+            "loaded nodes first), placed these guests better than the largest "
+            "memory first, spreading"},
+    {.pack = SOLVER_SPREAD,
+     .order = SOLVER_SMALLEST,
+     .why = "placing the smallest first placed more of these guests"},
+    {.pack = SOLVER_PACK,
+     .order = SOLVER_SMALLEST,
+     .why = "placing the smallest first, packing, placed more of these guests"},
+    {.pack = SOLVER_BESTFIT,
+     .order = SOLVER_WHOLE_FIRST,
+     .rest_pack = SOLVER_BESTFIT,
+     .why = "best fit (each guest whole on the fullest node that holds it, the "
+            "others after) kept more of these guests whole"},
+    {.pack = SOLVER_BESTFIT,
+     .order = SOLVER_WHOLE_FIRST,
+     .rest_pack = SOLVER_SPREAD,
+     .why =
+         "best fit (each guest whole on the fullest node that holds it), the "
+         "others spread after, kept more of these guests whole"},
+    {.pack = SOLVER_BESTFIT,
+     .order = SOLVER_WHOLE_FIRST,
+     .rest_pack = SOLVER_PACK,
+     .why =
+         "best fit (each guest whole on the fullest node that holds it), the "
+         "others packed after, kept more of these guests whole"},
+    {.pack = SOLVER_FITFIRST,
+     .order = SOLVER_WHOLE_FIRST,
+     .rest_pack = SOLVER_SPREAD,
+     .why = "best fit (each guest whole on the fullest node that holds "
+            "it, before sparing SMT siblings), the others spread after, "
+            "placed these guests better"},
+    {.pack = SOLVER_FITFIRST,
+     .order = SOLVER_WHOLE_FIRST,
+     .rest_pack = SOLVER_PACK,
+     .rest_order = SOLVER_SMALLEST,
+     .why = "best fit (each guest whole on the fullest node that holds "
+            "it, before sparing SMT siblings), the others packed after, "
+            "the smallest first, placed these guests better"},
 };
 
 #define NR_STRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
@@ -175,6 +205,10 @@ static int best_plan(const struct np_snapshot *snap,
     if ((rc && rc != -ENOSPC) || nr_jobs < 2)
         return rc;
     figures(snap, plan, &a);
+    /* every guest placed and whole, nothing local made remote, nothing
+     * moved: no other way can be better by the objective */
+    if (plan_perfect(plan) && a.remote <= 0 && !a.moved_kib && !a.repinned)
+        return rc;
     for (v = 1; v < NR_STRATEGIES; v++) {
         if (v == 2 && (req->greedy_only || plan_perfect(plan)))
             break;

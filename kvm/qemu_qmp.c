@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+#include "escape.h"
+#include "json_util.h"
 #include "qemu_guests.h"
 
 #define QMP_TIMEOUT_MS 3000
@@ -22,7 +24,9 @@ int np_qmp_parse_cpus(const char *reply, struct np_qmp_cpu **cpus_out,
                       unsigned int *nr_out, struct np_err *err)
 {
     struct json_object *root = NULL, *ret, *elem, *v, *desc;
+    struct np_json_rd rd = {.err = err, .what = "the QMP reply"};
     struct np_qmp_cpu *cpus = NULL;
+    char desc_esc[128];
     size_t i, n;
     int rc;
 
@@ -33,11 +37,15 @@ int np_qmp_parse_cpus(const char *reply, struct np_qmp_cpu **cpus_out,
         rc = np_err_set(err, -EINVAL, "the QMP reply is not a JSON object");
         goto out;
     }
+    rc = np_json_check_dup_keys(&rd, reply, strlen(reply));
+    if (rc)
+        goto out;
     if (json_object_object_get_ex(root, "error", &v)) {
-        rc = np_err_set(err, -EIO, "QMP query-cpus-fast failed: %s",
-                        json_object_object_get_ex(v, "desc", &desc)
-                            ? json_object_get_string(desc)
-                            : json_object_to_json_string(v));
+        np_escape_buf(json_object_object_get_ex(v, "desc", &desc)
+                          ? json_object_get_string(desc)
+                          : json_object_to_json_string(v),
+                      desc_esc, sizeof(desc_esc));
+        rc = np_err_set(err, -EIO, "QMP query-cpus-fast failed: %s", desc_esc);
         goto out;
     }
     if (!json_object_object_get_ex(root, "return", &ret) ||

@@ -503,10 +503,16 @@ END_TEST
     "\"time_ns\":0,\"hard\":\"all\"" extra "}"
 #define GUEST(extra, vcpus)                                                    \
     "{\"id\":1,\"name\":\"g\",\"memory_kib\":1" extra ",\"vcpus\":[" vcpus "]" \
-                                                                           "}"
+    "}"
 #define DOC_GUESTS(guests)                                                     \
     "{\"numapin\":1," HOST(CPU0 "," CPU1, NODE0) ",\"guests\":[" guests "]}"
 #define DOC_VCPU(extra) DOC_GUESTS(GUEST("", VCPU(0, extra)))
+/* a vCPU with its own "hard" (VCPU's "all" and another would be a
+ * duplicate key, refused before the value is looked at) */
+#define DOC_HARD(hard)                                                         \
+    DOC_GUESTS(GUEST("",                                                       \
+                     "{\"id\":0,\"online\":true,\"running\":true,"             \
+                     "\"blocked\":false,\"time_ns\":0,\"hard\":" hard "}"))
 
 static const struct bad_case {
     const char *json;
@@ -641,19 +647,22 @@ static const struct bad_case {
      "guests[0].vcpus[1].id: vcpu id 5 where 1 was expected"},
     {DOC_GUESTS(GUEST("", VCPU(0, "") ",[]")),
      "guests[0].vcpus[1]: expected an object, found an array"},
-    {DOC_VCPU(",\"hard\":\"0-x\""), "guests[0].vcpus[0].hard: bad cpu list "
-                                    "'0-x'"},
-    {DOC_VCPU(",\"hard\":\"0-9\""), "guests[0].vcpus[0].hard: cpu 2 does not "
-                                    "exist"},
-    {DOC_VCPU(",\"hard\":\"7\""), "guests[0].vcpus[0].hard: cpu 7 does not "
-                                  "exist"},
-    {DOC_VCPU(",\"hard\":\"1-0\""), "hard: bad cpu list '1-0'"},
-    {DOC_VCPU(",\"hard\":\"\""), "hard: bad cpu list ''"},
-    {DOC_VCPU(",\"hard\":\"0,,1\""), "hard: bad cpu list '0,,1'"},
-    {DOC_VCPU(",\"hard\":\" 1\""), "hard: bad cpu list ' 1'"},
-    {DOC_VCPU(",\"hard\":\"-1\""), "hard: bad cpu list '-1'"},
-    {DOC_VCPU(",\"hard\":\"1234567890\""), "hard: bad cpu list '1234567890'"},
-    {DOC_VCPU(",\"hard\":\"ALL\""), "hard: bad cpu list 'ALL'"},
+    {DOC_HARD("\"0-x\""), "guests[0].vcpus[0].hard: bad cpu list "
+                          "'0-x'"},
+    {DOC_HARD("\"0-9\""), "guests[0].vcpus[0].hard: cpu 2 does not "
+                          "exist"},
+    {DOC_HARD("\"7\""), "guests[0].vcpus[0].hard: cpu 7 does not "
+                        "exist"},
+    {DOC_HARD("\"1-0\""), "hard: bad cpu list '1-0'"},
+    {DOC_HARD("\"\""), "hard: bad cpu list ''"},
+    {DOC_HARD("\"0,,1\""), "hard: bad cpu list '0,,1'"},
+    {DOC_HARD("\" 1\""), "hard: bad cpu list ' 1'"},
+    {DOC_HARD("\"-1\""), "hard: bad cpu list '-1'"},
+    {DOC_HARD("\"1234567890\""), "hard: bad cpu list '1234567890'"},
+    {DOC_HARD("\"ALL\""), "hard: bad cpu list 'ALL'"},
+    /* json-c alone would take the second */
+    {DOC_VCPU(",\"hard\":\"0\""),
+     "t.json: guests[0].vcpus[0]: duplicate key 'hard' (line 1)"},
     {DOC_VCPU(",\"soft\":5"), "guests[0].vcpus[0].soft: expected a string, "
                               "found 5"},
     {DOC_VCPU(",\"cpu\":4"), "guests[0].vcpus[0].cpu: cpu 4 does not exist"},
@@ -692,7 +701,7 @@ START_TEST(minimal_valid)
     static const char *const good[] = {
         DOC_HOST(CPU0, NODE0),
         DOC_VCPU(""),
-        DOC_VCPU(",\"hard\":\"0-1\",\"soft\":\"none\",\"cpu\":1,\"tid\":9"),
+        DOC_HARD("\"0-1\",\"soft\":\"none\",\"cpu\":1,\"tid\":9"),
         DOC_GUESTS(GUEST(",\"node_affinity\":\"0\",\"memory_per_node_kib\":"
                          "{\"0\":1}",
                          VCPU(0, "") "," VCPU(1, ""))),

@@ -300,6 +300,21 @@ START_TEST(qmp_parse)
     np_err_clear(&err);
     ck_assert_int_eq(np_qmp_parse_cpus("not json", &cpus, &nr, &err), -EINVAL);
     ck_assert_ptr_null(cpus);
+    /* one vCPU's thread id given twice: json-c would keep the last */
+    np_err_clear(&err);
+    ck_assert_int_eq(np_qmp_parse_cpus("{\"return\": [{\"thread-id\": 77, "
+                                       "\"thread-id\": 1}]}",
+                                       &cpus, &nr, &err),
+                     -EINVAL);
+    ck_assert_str_eq(err.msg, "the QMP reply: return[0]: duplicate key "
+                              "'thread-id' (line 1)");
+    ck_assert_ptr_null(cpus);
+    /* a QEMU error is quoted escaped */
+    np_err_clear(&err);
+    ck_assert_int_eq(np_qmp_parse_cpus("{\"error\": {\"desc\": \"x\\u001by\"}}",
+                                       &cpus, &nr, &err),
+                     -EIO);
+    ck_assert_str_eq(err.msg, "QMP query-cpus-fast failed: x\\x1by");
 }
 END_TEST
 

@@ -505,6 +505,91 @@ START_TEST(churn_well_placed_host)
 }
 END_TEST
 
+/* Two guests trade nodes so that a guest no node can hold gathers its
+ * vCPUs where its memory is (the benchmark's "4n-smt small #12"): a 4-node
+ * ring (10/16/22) of two 2-thread cores and 6 GiB per node, five guests;
+ * four fit whole and the fifth (4 vCPUs, 1 GiB) spans three nodes.  With
+ * its vCPUs one, two and one on three neighbouring nodes, all its memory
+ * goes on the middle one: score 13.00, where the order it was placed in
+ * left it 1, 1 and 2 vCPUs and 14.50. */
+START_TEST(swap_gathers_a_split_guest)
+{
+    static const unsigned int cores[] = {2, 2, 2, 2}, mem[] = {6, 6, 6, 6};
+    static const unsigned int ring[] = {10, 16, 22, 16, 16, 10, 16, 22,
+                                        22, 16, 10, 16, 16, 22, 16, 10};
+    struct np_new_guest ng[] = {{"a", 4, 5 * GIB},
+                                {"b", 3, 5 * GIB / 2},
+                                {"c", 2, 2 * GIB},
+                                {"d", 3, 4 * GIB},
+                                {"wide", 4, GIB}};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_plan plan;
+    const struct np_plan_guest *g;
+    unsigned int i, whole = 0, held = 0;
+    int n;
+
+    host(&snap, 4, cores, 2, mem, ring);
+    np_solve_req_init(&req);
+    req.new_guests = ng;
+    req.nr_new = 5;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), 0);
+    for (i = 0; i < plan.nr_guests; i++) {
+        ck_assert(plan.guests[i].placed);
+        whole += np_cpumap_weight(&plan.guests[i].nodes) == 1;
+    }
+    ck_assert_uint_eq(whole, 4);
+    g = find(&plan, "wide");
+    ck_assert_uint_eq(np_cpumap_weight(&g->nodes), 3);
+    for (n = 0; n < 4; n++)
+        held += g->mem_per_node_kib[n] != 0;
+    ck_assert_uint_eq(held, 1);
+    ck_assert_uint_eq(g->score, 1300);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/* Best fit as a plain best fit does it (the fullest node first, before
+ * sparing SMT siblings), then the rest: 3 nodes (all 16 apart) of two
+ * 2-thread cores and 6 GiB, seven guests, 15 vCPUs for 12 CPUs.  Six fit,
+ * five whole; the split one (4 vCPUs, 0.5 GiB) has two vCPUs on the node
+ * of its memory and two on another: score 13.00.  Sparing the SMT
+ * siblings first leaves it 1 of 4 vCPUs beside its memory. */
+START_TEST(best_fit_before_siblings)
+{
+    static const unsigned int cores[] = {2, 2, 2}, mem[] = {6, 6, 6};
+    static const unsigned int d[] = {10, 16, 16, 16, 10, 16, 16, 16, 10};
+    struct np_new_guest ng[] = {{"a", 1, 2 * GIB},     {"b", 4, 2 * GIB},
+                                {"c", 1, 5 * GIB / 2}, {"d", 1, 5 * GIB / 2},
+                                {"e", 1, 4 * GIB},     {"f", 3, 5 * GIB},
+                                {"wide", 4, GIB / 2}};
+    struct np_snapshot snap;
+    struct np_solve_req req;
+    struct np_plan plan;
+    unsigned int i, placed = 0, whole = 0;
+    const struct np_plan_guest *g;
+
+    host(&snap, 3, cores, 2, mem, d);
+    np_solve_req_init(&req);
+    req.new_guests = ng;
+    req.nr_new = 7;
+    ck_assert_int_eq(np_solve(&snap, &req, &plan, NULL), -ENOSPC);
+    for (i = 0; i < plan.nr_guests; i++) {
+        placed += plan.guests[i].placed;
+        whole += plan.guests[i].placed &&
+                 np_cpumap_weight(&plan.guests[i].nodes) == 1;
+    }
+    ck_assert_uint_eq(placed, 6);
+    ck_assert_uint_eq(whole, 5);
+    g = find(&plan, "wide");
+    ck_assert(g->placed);
+    ck_assert_uint_eq(g->score, 1300);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
 Suite *suite_test_placement(void);
 Suite *suite_test_placement(void)
 {
@@ -516,6 +601,8 @@ Suite *suite_test_placement(void)
     tcase_add_test(tc, most_guests_placed);
     tcase_add_test(tc, split_inside_a_set);
     tcase_add_test(tc, smt_whole_cores_first);
+    tcase_add_test(tc, swap_gathers_a_split_guest);
+    tcase_add_test(tc, best_fit_before_siblings);
     tcase_add_test(tc, churn_well_placed_host);
     tcase_add_test(tc, advice_never_the_command_just_run);
     tcase_add_test(tc, advice_isolate_never_fits_one_node);

@@ -1,0 +1,91 @@
+#!/bin/sh
+# tests/cli/safety.sh: issue 10's plan checks end to end: a JSON key given
+# twice is refused by every reader of outside JSON (the test backend's
+# host file, --topology, a plan, a history record, a fleet snapshot) with
+# one line naming the key and the file, where json-c alone would keep the
+# last; nothing is changed.
+set -u
+np=${NUMAPIN:?set NUMAPIN to the numapin binary}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+unset NUMAPIN_STATE_DIR
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect_err CODE TEXT numapin-args...: exit CODE, one stderr line with TEXT
+expect_err() {
+    code=$1 text=$2
+    shift 2
+    "$np" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ $rc = "$code" ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+        grep -qF -- "$text" "$tmp/err"; then ok; else
+        bad "numapin $* (exit $rc, want $code): no '$text'"
+        cat "$tmp/err"
+    fi
+}
+
+# twice FILE LINE TEXT: insert TEXT as a new line after line LINE of FILE
+twice() {
+    sed -i "$2a\\
+$3" "$1"
+}
+
+fresh() {
+    rm -rf "$tmp/h.json.state"
+    cp "$top/examples/origin-2010.json" "$tmp/h.json"
+}
+t="-c test:$tmp/h.json"
+
+# ---- duplicate keys: host file, topology, fleet snapshot ---------------
+fresh
+cp "$tmp/h.json" "$tmp/dup.json"
+twice "$tmp/dup.json" 1 '  "numapin": 2,'
+expect_err 1 "$tmp/dup.json: top level: duplicate key 'numapin' (line 3)" \
+    -c "test:$tmp/dup.json" vcpu-list
+expect_err 1 "$tmp/dup.json: top level: duplicate key 'numapin'" \
+    --topology "$tmp/dup.json" info
+# a vCPU's pin given twice in the host file: the first would be ignored
+cp "$tmp/h.json" "$tmp/dup2.json"
+n=$(grep -n '"hard"' "$tmp/dup2.json" | head -1 | cut -d: -f1)
+twice "$tmp/dup2.json" "$n" '            "hard": "0",'
+expect_err 1 "duplicate key 'hard'" -c "test:$tmp/dup2.json" vcpu-list
+grep -q 'guests\[0\].vcpus\[0\]: duplicate key' "$tmp/err" && ok ||
+    { bad "the path of the duplicate"; cat "$tmp/err"; }
+mkdir "$tmp/snaps"
+"$np" $t dump >"$tmp/snaps/a.json" || bad "dump"
+cp "$tmp/snaps/a.json" "$tmp/snaps/b.json"
+twice "$tmp/snaps/b.json" 1 '  "numapin": 2,'
+"$np" fleet report "$tmp/snaps" >/dev/null 2>"$tmp/err"
+grep -q "skipping '$tmp/snaps/b.json': .*duplicate key 'numapin'" "$tmp/err" &&
+    ok || { bad "fleet: a snapshot with a duplicate key"; cat "$tmp/err"; }
+
+# ---- duplicate keys: a plan is refused and nothing is applied ----------
+fresh
+"$np" $t plan --all -o "$tmp/plan.json" >/dev/null || bad "plan"
+cp "$tmp/h.json" "$tmp/before.json"
+cp "$tmp/plan.json" "$tmp/dplan.json"
+twice "$tmp/dplan.json" 1 '  "policy": "strict",'
+expect_err 1 "$tmp/dplan.json: top level: duplicate key 'policy' (line " \
+    $t apply "$tmp/dplan.json"
+cmp -s "$tmp/h.json" "$tmp/before.json" && ok ||
+    bad "a plan with a duplicate key changed the host"
+[ ! -e "$tmp/h.json.state/history/00000001.json" ] && ok ||
+    bad "a refused plan was recorded"
+
+# ---- duplicate keys: a history record is damaged, and kept -------------
+fresh
+"$np" $t vcpu-pin rhel5xen 0 5 || bad "vcpu-pin"
+rec=$tmp/h.json.state/history/00000001.json
+twice "$rec" 1 '  "state": "failed",'
+cp "$rec" "$tmp/rec"
+expect_err 2 "history record '$rec' is damaged: top level: duplicate key 'state'" \
+    $t undo
+cmp -s "$rec" "$tmp/rec" && ok || bad "the damaged record was touched"
+
+echo "safety: $pass passed, $fail failed"
+[ $fail = 0 ]
