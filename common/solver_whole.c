@@ -205,6 +205,10 @@ static int best_plan(const struct np_snapshot *snap,
     if ((rc && rc != -ENOSPC) || nr_jobs < 2)
         return rc;
     figures(snap, plan, &a);
+    /* every guest placed and whole, nothing local made remote, nothing
+     * moved: no other way can be better by the objective */
+    if (plan_perfect(plan) && a.remote <= 0 && !a.moved_kib && !a.repinned)
+        return rc;
     for (v = 1; v < NR_STRATEGIES; v++) {
         if (v == 2 && (req->greedy_only || plan_perfect(plan)))
             break;
