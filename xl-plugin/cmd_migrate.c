@@ -121,20 +121,28 @@ static void free_maps(struct np_cpumap *m, unsigned int nr)
     free(m);
 }
 
-/* The node affinity an undo leaves: want's (a journal's "before"), NULL
- * when that is automatic or unknown, or when it is nodes already. */
+/*
+ * The node affinity an undo leaves: want's (a journal's "before"); when
+ * that is "auto", which a journal writes for a map of every node, the map
+ * of every node again (on Xen an explicit one, as xl create leaves it:
+ * Xen's own automatic affinity would follow the vCPUs instead).  NULL
+ * when it is unknown or nodes already.  all: the host's nodes.
+ */
 static const struct np_cpumap *final_affinity(const struct np_topo *t,
                                               const struct np_plan_guest *want,
-                                              const struct np_cpumap *nodes)
+                                              const struct np_cpumap *nodes,
+                                              const struct np_cpumap *all)
 {
+    const struct np_cpumap *m = &want->node_affinity;
     unsigned int n;
 
-    if (want->node_affinity_auto || !want->node_affinity.nr_bits)
+    if (want->node_affinity_auto)
+        m = all;
+    else if (!want->node_affinity.nr_bits)
         return NULL;
     for (n = 0; n < t->nr_node_ids; n++)
-        if (np_cpumap_test(&want->node_affinity, (int)n) !=
-            np_cpumap_test(nodes, (int)n))
-            return &want->node_affinity;
+        if (np_cpumap_test(m, (int)n) != np_cpumap_test(nodes, (int)n))
+            return m;
     return NULL;
 }
 
@@ -185,6 +193,7 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     struct np_err err = {""}, rerr = {""};
     const struct np_guest *g, *ng;
     const struct np_cpumap *final_aff;
+    struct np_cpumap all_nodes;
     char *list = NULL, *name = NULL;
     bool partial = false;
     uint64_t free_kib = 0;
@@ -194,6 +203,7 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     np_plan_init(&plan);
     np_plan_init(&before);
     np_plan_init(&after_j);
+    np_cpumap_init(&all_nodes);
     np_snapshot_init(&after);
     np_cpumap_for_each(n, nodes)
     {
@@ -241,7 +251,9 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
         rc = np_ctx_plan_guest(ctx, &plan, g, &pg);
     /* the node affinity it ends with: an undo's is the one from before
      * (the copy's memory comes from nodes, where the memory was) */
-    final_aff = want ? final_affinity(t, want, nodes) : NULL;
+    if (!rc)
+        rc = np_topo_all_nodes(t, &all_nodes);
+    final_aff = want && !rc ? final_affinity(t, want, nodes, &all_nodes) : NULL;
     if (!rc && want && want->node_affinity_auto)
         pg->node_affinity_auto = true;
     else if (!rc)
@@ -304,7 +316,7 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     ng = rc ? NULL : by_id(&after, out.new_id);
     if (!ng && !rerr.msg[0])
         np_err_set(&rerr, -ESRCH, "domain %d cannot be read back", out.new_id);
-    if (want && (final_aff || want->node_affinity_auto)) {
+    if (final_aff) {
         struct np_note n2 = {""};
 
         rc = ng ? np_backend_set_node_affinity(&ctx->be, ng, final_aff, &n2,
@@ -353,6 +365,7 @@ out:
     np_plan_dispose(&plan);
     np_plan_dispose(&before);
     np_plan_dispose(&after_j);
+    np_cpumap_dispose(&all_nodes);
     free(list);
     free(name);
     return rc;
@@ -450,7 +463,7 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
         return np_ctx_error(NP_EXIT_USAGE,
                             "change %u migrated '%s', whose memory was not "
                             "measured and whose node affinity was "
-                            "automatic: undo cannot tell where to move it "
+                            "every node: undo cannot tell where to move it "
                             "back; move it with numapin numatune %s NODES "
                             "--migrate",
                             r->id, ag->name, ag->name);

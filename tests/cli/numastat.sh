@@ -228,7 +228,7 @@ moved=$(state "$tmp/rc.json")
 reloc c "$tmp/rc.json" undo
 after=$(state "$tmp/rc.json")
 if [ $rc = 1 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l < "$tmp/err")" = 1 ] &&
-    grep -q "change 1 migrated 'web', whose memory was not measured and whose node affinity was automatic: undo cannot tell where to move it back" "$tmp/err" &&
+    grep -q "change 1 migrated 'web', whose memory was not measured and whose node affinity was every node: undo cannot tell where to move it back" "$tmp/err" &&
     [ "$after" = "$moved" ]; then
     ok
 else
