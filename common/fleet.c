@@ -398,6 +398,9 @@ static int commit(struct np_fleet_host *h, const struct np_plan *p,
         if (snap->ident.backend &&
             !(h->plan.backend = strdup(snap->ident.backend)))
             return -ENOMEM;
+        if (np_ident_set(&h->plan.host_id, snap->ident.host_id) ||
+            np_ident_set(&h->plan.hostname, snap->ident.hostname))
+            return -ENOMEM;
     }
     rc = copy_plan_guest(&h->plan, p, pg);
     if (rc)

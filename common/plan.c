@@ -62,6 +62,8 @@ void np_plan_dispose(struct np_plan *plan)
         guest_dispose(&plan->guests[i]);
     free(plan->guests);
     free(plan->backend);
+    free(plan->host_id);
+    free(plan->hostname);
     free_strings(plan->reasons, plan->nr_reasons);
     np_plan_init(plan);
 }
@@ -395,6 +397,14 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
                           "the plan was made on the %s backend; this host "
                           "is %s: make a new plan here",
                           plan->backend, snap->backend);
+    if (plan->host_id && snap->ident.host_id &&
+        strcmp(plan->host_id, snap->ident.host_id))
+        return np_err_set(err, -EINVAL,
+                          "the plan was made for host '%s' (id %s); this is "
+                          "'%s' (id %s): make a new plan here",
+                          plan->hostname ? plan->hostname : "?", plan->host_id,
+                          snap->ident.hostname ? snap->ident.hostname : "?",
+                          snap->ident.host_id);
     if (plan->nr_cpu_ids != t->nr_cpu_ids ||
         plan->nr_node_ids != t->nr_node_ids)
         return np_err_set(err, -EINVAL,

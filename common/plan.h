@@ -30,7 +30,8 @@
  *     "numapin_plan": 1,
  *     "kind": "plan",                  (or "journal")
  *     "backend": "test",               (optional: what it was made on)
- *     "host": { "cpu_ids": 8, "node_ids": 2 },
+ *     "host": { "cpu_ids": 8, "node_ids": 2,
+ *               "hostname": "xen-a", "host_id": "4f0c...e1" },  (optional)
  *     "policy": "prefer", "overcommit": 1, "pin": "hard",
  *     "score": 10.0,
  *     "reasons": [ "..." ],
@@ -113,6 +114,11 @@ struct np_plan {
                                      backend, which narrows it and notes it;
                                      not in the JSON form */
     char *backend;                /* may be NULL */
+    char *host_id;                /* the host it was made for (ident.h's
+                                     host_id, its hostname); NULL when
+                                     unknown.  Applying refuses a plan
+                                     whose host_id is not this host's */
+    char *hostname;
     unsigned int nr_cpu_ids;
     unsigned int nr_node_ids;
     enum np_policy policy;

@@ -152,6 +152,12 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
                             json_object_new_int64(plan->nr_cpu_ids), &oom);
             np_json_obj_add(host, "node_ids",
                             json_object_new_int64(plan->nr_node_ids), &oom);
+            if (plan->hostname)
+                np_json_obj_add(host, "hostname",
+                                json_object_new_string(plan->hostname), &oom);
+            if (plan->host_id)
+                np_json_obj_add(host, "host_id",
+                                json_object_new_string(plan->host_id), &oom);
         }
         np_json_obj_add(root, "policy",
                         json_object_new_string(np_policy_name(plan->policy)),
@@ -479,13 +485,54 @@ static int check_unique_guests(struct np_json_rd *rd,
     return rc;
 }
 
+/* "host": "hostname" and "host_id", optional, as a snapshot has them
+ * (ident.h). */
+static int read_host_ident(struct np_json_rd *rd, json_object *host,
+                           struct np_plan *plan)
+{
+    json_object *v;
+    const char *s;
+    int rc;
+
+    rc = np_json_member(rd, host, "host", "hostname", json_type_string, false,
+                        &v);
+    if (rc)
+        return rc;
+    if (v) {
+        s = json_object_get_string(v);
+        if (!np_ident_valid_hostname(s))
+            return np_json_fail(rd, "host.hostname",
+                                "'%.40s' is not a host name: letters, digits, "
+                                "'-', '_' and '.' only",
+                                np_json_show(v));
+        if (np_ident_set(&plan->hostname, s))
+            return -ENOMEM;
+    }
+    rc = np_json_member(rd, host, "host", "host_id", json_type_string, false,
+                        &v);
+    if (rc)
+        return rc;
+    if (v) {
+        s = json_object_get_string(v);
+        if (!np_ident_valid(s))
+            return np_json_fail(rd, "host.host_id",
+                                "'%.40s' is not a valid value: printable "
+                                "ASCII, 1 to 254 characters",
+                                np_json_show(v));
+        if (np_ident_set(&plan->host_id, s))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 int np_plan_read_json(const char *buf, size_t len, const char *name,
                       struct np_plan *plan, struct np_err *err)
 {
     static const char *const keys[] = {
         "numapin_plan", "kind",  "backend", "host",   "policy", "overcommit",
         "pin",          "score", "reasons", "guests", NULL};
-    static const char *const host_keys[] = {"cpu_ids", "node_ids", NULL};
+    static const char *const host_keys[] = {"cpu_ids", "node_ids", "hostname",
+                                            "host_id", NULL};
     struct np_json_rd rd = {.name = name, .err = err, .what = "plan"};
     struct json_tokener *tok = NULL;
     json_object *root = NULL, *v, *host, *guests;
@@ -557,6 +604,9 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
         rc = np_json_fail(&rd, "host", "no cpu or node ids");
         goto out;
     }
+    rc = read_host_ident(&rd, host, plan);
+    if (rc)
+        goto out;
     rc = get(&rd, root, "(top)", "policy", json_type_string, true, &v);
     if (rc)
         goto out;

@@ -351,6 +351,9 @@ int solver_solve_once(const struct np_snapshot *snap,
         if (!plan->backend)
             return -ENOMEM;
     }
+    if (np_ident_set(&plan->host_id, snap->ident.host_id) ||
+        np_ident_set(&plan->hostname, snap->ident.hostname))
+        return -ENOMEM;
     for (i = 0; i < req->nr_ids; i++)
         if (!find_guest_id(snap, req->ids[i]))
             return np_err_set(err, -EINVAL, "guest %d does not exist",

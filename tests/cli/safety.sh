@@ -3,7 +3,8 @@
 # twice is refused by every reader of outside JSON (the test backend's
 # host file, --topology, a plan, a history record, a fleet snapshot) with
 # one line naming the key and the file, where json-c alone would keep the
-# last; nothing is changed.
+# last; a plan made for another host (its machine id) is refused by apply.
+# Nothing is changed by what is refused.
 set -u
 np=${NUMAPIN:?set NUMAPIN to the numapin binary}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,6 +87,43 @@ cp "$rec" "$tmp/rec"
 expect_err 2 "history record '$rec' is damaged: top level: duplicate key 'state'" \
     $t undo
 cmp -s "$rec" "$tmp/rec" && ok || bad "the damaged record was touched"
+
+# ---- a plan made on another host of the same shape --------------------
+# two hosts alike but for their names and machine ids
+ident() {
+    sed "s/^  \"host\": {\$/  \"host\": {\\
+    \"hostname\": \"$2\", \"host_id\": \"$3\",/" \
+        "$top/examples/origin-2010.json" >"$1"
+}
+ida=0123456789abcdef0123456789abcdef
+idb=fedcba9876543210fedcba9876543210
+ident "$tmp/a.json" host-a $ida
+ident "$tmp/b.json" host-b $idb
+cp "$tmp/b.json" "$tmp/b0.json"
+"$np" -c "test:$tmp/a.json" plan --all -o "$tmp/pa.json" >/dev/null ||
+    bad "plan on host-a"
+grep -q "\"host_id\": \"$ida\"" "$tmp/pa.json" &&
+    grep -q '"hostname": "host-a"' "$tmp/pa.json" && ok ||
+    bad "the plan does not name its host"
+expect_err 1 "the plan was made for host 'host-a' (id $ida); this is 'host-b' (id $idb): make a new plan here" \
+    -c "test:$tmp/b.json" apply "$tmp/pa.json"
+cmp -s "$tmp/b.json" "$tmp/b0.json" && ok ||
+    bad "a plan of another host changed this one"
+[ ! -e "$tmp/b.json.state/history/00000001.json" ] && ok ||
+    bad "a plan of another host was recorded"
+# on its own host it applies; a plan that names no host (older numapin)
+# still does
+"$np" -c "test:$tmp/a.json" apply "$tmp/pa.json" >/dev/null 2>"$tmp/err" &&
+    ok || { bad "the plan on its own host"; cat "$tmp/err"; }
+grep -v '"host_id"\|"hostname"' "$tmp/pa.json" >"$tmp/pnone.json"
+"$np" -c "test:$tmp/b.json" apply "$tmp/pnone.json" >/dev/null 2>"$tmp/err" &&
+    ok || { bad "a plan without a host"; cat "$tmp/err"; }
+# a plan made offline from a host's dump belongs to that host
+"$np" -c "test:$tmp/a.json" dump >"$tmp/a.dump" || bad "dump"
+"$np" --topology "$tmp/a.dump" plan --all -o "$tmp/pd.json" >/dev/null ||
+    bad "plan from a dump"
+expect_err 1 "the plan was made for host 'host-a'" \
+    -c "test:$tmp/b.json" apply "$tmp/pd.json"
 
 echo "safety: $pass passed, $fail failed"
 [ $fail = 0 ]

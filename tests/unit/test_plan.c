@@ -263,6 +263,15 @@ static const struct {
      "\"placed\": true, \"vcpus\": 1, \"memory_kib\": 1, \"nodes\": \"1\", "
      "\"pins\": [{\"vcpu\": 3}]}]}",
      "x: guests[0].pins[0]: vcpu 3 is not below 'vcpus'"},
+    {"{\"numapin_plan\": 1, \"kind\": \"plan\", \"host\": {\"cpu_ids\": 8, "
+     "\"node_ids\": 2, \"hostname\": \"a b\"}, \"guests\": []}",
+     "x: host.hostname: '\"a b\"' is not a host name"},
+    {"{\"numapin_plan\": 1, \"kind\": \"plan\", \"host\": {\"cpu_ids\": 8, "
+     "\"node_ids\": 2, \"host_id\": \"\\u001b[2J\"}, \"guests\": []}",
+     "x: host.host_id: '\"\\u001b[2J\"' is not a valid value"},
+    {"{\"numapin_plan\": 1, \"kind\": \"plan\", \"host\": {\"cpu_ids\": 8, "
+     "\"node_ids\": 2, \"host_id\": 7}, \"guests\": []}",
+     "x: host.host_id: expected a string, found 7"},
 };
 
 START_TEST(json_errors)
