@@ -121,6 +121,53 @@ static int refuse_huge(struct np_ctx *ctx, const struct np_guest *g)
 }
 #endif
 
+/*
+ * Is numatune g nodes (NULL: auto) without --migrate a no-op?  The node
+ * affinity read back is already that, and on a Linux host (KVM) every
+ * thread already lies inside those nodes' CPUs.  A no-op changes nothing
+ * and records nothing.
+ */
+static bool numatune_noop(struct np_ctx *ctx, const struct np_guest *g,
+                          const struct np_cpumap *nodes)
+{
+    const struct np_topo *t = &ctx->snap.topo;
+    struct np_cpumap want, cpus;
+    bool same = false;
+    unsigned int v;
+    int n;
+
+    np_cpumap_init(&want);
+    np_cpumap_init(&cpus);
+    if (!g->node_affinity.nr_bits || np_topo_all_nodes(t, &want) ||
+        np_cpumap_alloc(&cpus, t->nr_cpu_ids))
+        goto out;
+    if (nodes) {
+        np_cpumap_and(&want, nodes);
+        if (!np_cpumap_equal(&want, &g->node_affinity))
+            goto out;
+    } else if (!np_cpumap_subset(&want, &g->node_affinity)) {
+        goto out;
+    }
+    if (ctx->be_open && ctx->be.ops->linux_host) {
+        if (g->vcpus_unknown)
+            goto out;
+        np_cpumap_for_each(n, &want) if (np_topo_node_exists(t, n))
+            np_cpumap_or(&cpus, np_topo_node_cpus(t, n));
+        if (np_cpumap_is_empty(&cpus))
+            goto out; /* memory-only nodes: their nearest CPUs */
+        for (v = 0; v < g->nr_vcpus; v++)
+            if (!np_cpumap_subset(&g->vcpus[v].hard, &cpus))
+                goto out;
+        if (g->emulator.nr_bits && !np_cpumap_subset(&g->emulator, &cpus))
+            goto out;
+    }
+    same = true;
+out:
+    np_cpumap_dispose(&want);
+    np_cpumap_dispose(&cpus);
+    return same;
+}
+
 int main_numatune(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest *g;
@@ -213,6 +260,18 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         printf("nodes: %s%s\n", s ? s : "?", migrate ? " (migrate)" : "");
         free(s);
         rc = NP_EXIT_OK;
+        goto out;
+    }
+    if (!migrate && numatune_noop(ctx, g, autonodes ? NULL : &nodes)) {
+        if (ctx->json) {
+            np_ctx_json_note("nothing to change: the node affinity is "
+                             "already that");
+            rc = numatune_json(ctx, g, autonodes ? NULL : &nodes, false, false);
+        } else {
+            printf("node affinity of %s is already %s: nothing to change\n",
+                   g->name, list);
+            rc = NP_EXIT_OK;
+        }
         goto out;
     }
     /* recorded first, as apply does; undo puts it back */

@@ -101,7 +101,7 @@ done
 # 2: the operation failed (the host refused; nothing changed)
 fresh
 cp "$tmp/h.json" "$tmp/before.json"
-for c in "vcpu-pin web1 0 3" "numatune web1 1" "reset web1" \
+for c in "vcpu-pin web1 0 3" "numatune web1 0" "reset web1" \
     "apply --all" "place --vcpus 64 --memory 1G"; do
     NUMAPIN_TEST_FAIL_AFTER=0 "$np" $t $c >"$tmp/out" 2>"$tmp/err"
     rc=$?

@@ -54,6 +54,10 @@ fresh
     bad "a no-op pin was recorded"
 "$np" $t vcpu-pin rhel5xen all 6 || bad "vcpu-pin all"
 "$np" $t numatune rhel5xen 1 >/dev/null || bad "numatune"
+# numatune to the node affinity a guest already has: nothing recorded
+"$np" $t numatune rhel5xen 1 >"$tmp/out" 2>&1 && grep -q "nothing to change" "$tmp/out" &&
+    [ ! -e "$st/history/00000004.json" ] && ok ||
+    { bad "a no-op numatune was recorded"; cat "$tmp/out"; }
 "$np" $t reset web1 || bad "reset"
 "$np" $t history >"$tmp/hist" 2>&1
 for want in "   1 .* done .* rhel5xen .* vcpu-pin rhel5xen 0 5$" \
