@@ -459,7 +459,7 @@ static void dup_path(const struct dup_walk *w, size_t depth, char *path)
 static int dup_close(struct np_json_rd *rd, struct dup_walk *w)
 {
     struct dup_level *l = &w->lv[w->nr_lv - 1];
-    struct dup_key *k = w->keys + l->first;
+    struct dup_key *k = w->keys ? w->keys + l->first : NULL;
     size_t n = w->nr_keys - l->first, i, j;
     char path[NP_JSON_PATH_LEN], name[72], *s;
     const struct dup_key *hit = NULL;

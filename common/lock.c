@@ -41,12 +41,22 @@ static int make_dir(const char *dir, struct np_err *err)
     return rc;
 }
 
-/* The holder's pid and command, as it wrote them, for the message. */
+/* The holder's pid and command, as it wrote them, for the message.  A
+ * holder writes its line just after it takes the lock: an empty file
+ * (the lock was just taken, or never held before) is read again for up
+ * to 50 ms before it counts as unknown. */
 static void read_holder(int fd, char *buf, size_t size)
 {
-    ssize_t n = pread(fd, buf, size - 1, 0);
+    ssize_t n = 0;
     size_t i;
+    int tries;
 
+    for (tries = 0; tries < 10; tries++) {
+        n = pread(fd, buf, size - 1, 0);
+        if (n > 0 && memchr(buf, '\n', (size_t)n))
+            break;
+        nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    }
     if (n <= 0) {
         snprintf(buf, size, "unknown");
         return;
@@ -113,7 +123,10 @@ int np_lock_take(struct np_lock *lk, const char *state_dir, int wait_ms,
     /* We hold it: say who we are. */
     snprintf(line, sizeof(line), "pid %ld, %s\n", (long)getpid(),
              what ? what : "numapin");
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, line, strlen(line), 0) < 0) {
+    /* The line first, then the length: a waiting writer never reads an
+     * empty file between the two (the old holder's line, at worst). */
+    if (pwrite(fd, line, strlen(line), 0) < 0 ||
+        ftruncate(fd, (off_t)strlen(line)) < 0) {
         /* Only the waiting writer's message suffers. */
     }
     lk->fd = fd;

@@ -114,6 +114,35 @@ static void keep_note(struct applier *a, const struct np_note *note)
         snprintf(a->report->note, sizeof(a->report->note), "%s", note->text);
 }
 
+/*
+ * Whether g's node affinity can be set as part of a plan.  A KVM guest
+ * keeps its memory policy in its cpuset cgroup (kvm/kvm_cgroup.h): one it
+ * shares with other processes, the root cgroup or none cannot take it
+ * without changing others.  `numatune` refuses such a guest; a plan pins
+ * its vCPUs and leaves its memory policy, with a note (why: the note).
+ */
+static bool nodes_settable(const struct np_guest *g, char *why, size_t size)
+{
+    const struct np_membind *mb = g ? g->membind : NULL;
+
+    if (!mb)
+        return true;
+    if (!mb->cgroup || !mb->cgroup_version)
+        snprintf(why, size,
+                 "%s: memory policy not set (QEMU has no cpuset cgroup of "
+                 "its own); its vCPUs are pinned",
+                 g->name);
+    else if (mb->cgroup_shared || !strcmp(mb->cgroup, "/"))
+        snprintf(why, size,
+                 "%s: memory policy not set (its cgroup %.160s holds other "
+                 "processes too; start it in a cgroup of its own, e.g. "
+                 "systemd-run --scope); its vCPUs are pinned",
+                 g->name, mb->cgroup);
+    else
+        return true;
+    return false;
+}
+
 /* Do one step of plan p (the plan, or the journal when undoing). */
 static int do_step(struct applier *a, const struct np_plan *p,
                    const struct step *st, struct np_err *err)
@@ -459,6 +488,7 @@ static bool sched_differs(const struct np_plan_guest *pg,
 /* Would applying the plan change anything?  (A no-op is not recorded.) */
 static bool plan_changes(const struct applier *a)
 {
+    char why[NP_ERR_MAX];
     struct np_cpumap from, to;
     unsigned int i, v;
     bool changes = false, needed;
@@ -474,7 +504,7 @@ static bool plan_changes(const struct applier *a)
         g = np_snapshot_guest_by_id(a->snap, pg->id);
         if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
             (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
-            nodes_differ(a, pg, g))
+            nodes_differ(a, pg, g) && nodes_settable(g, why, sizeof(why)))
             changes = true;
         for (v = 0; !changes && v < pg->nr_vcpus; v++)
             if ((pg->hard[v].nr_bits || pg->soft[v].nr_bits) &&
@@ -510,7 +540,7 @@ static int apply_all(struct applier *a, struct np_err *err)
     const struct np_topo *t = &a->snap->topo;
     unsigned int nr = a->plan->nr_guests, k, v, *order;
     struct np_cpumap from, to;
-    char what[NP_ERR_MAX] = "";
+    char what[NP_ERR_MAX] = "", why[NP_ERR_MAX];
     int rc = 0;
 
     np_cpumap_init(&from);
@@ -536,7 +566,14 @@ static int apply_all(struct applier *a, struct np_err *err)
          * it are the ones that stay */
         if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
             (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
-            nodes_differ(a, pg, g)) {
+            nodes_differ(a, pg, g) && !nodes_settable(g, why, sizeof(why))) {
+            struct np_note note;
+
+            snprintf(note.text, sizeof(note.text), "%s", why);
+            keep_note(a, &note);
+        } else if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
+                   (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
+                   nodes_differ(a, pg, g)) {
             rc = add_step(a, STEP_NODES, gi, 0);
             if (!rc)
                 rc = last_step(a, err);

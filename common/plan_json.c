@@ -282,7 +282,11 @@ static unsigned int score_of(json_object *v)
 {
     double d = v ? json_object_get_double(v) : 0;
 
-    return d > 0 ? (unsigned int)(d * 100.0 + 0.5) : 0;
+    /* a score is a distance (10 to 255): anything beyond is clamped, so
+     * that no number a file holds overflows the conversion */
+    if (!(d > 0))
+        return 0;
+    return (unsigned int)((d < 1e7 ? d : 1e7) * 100.0 + 0.5);
 }
 
 static int read_guest(struct np_json_rd *rd, struct np_plan *plan,

@@ -85,6 +85,9 @@ int np_proc_parse_stat(const char *text, struct np_proc_stat *out)
     return 0;
 }
 
+/* 2^50 KiB (1 EiB): more than any host's memory */
+#define NUMA_MAPS_MAX_KIB (1ULL << 50)
+
 int np_numa_maps_parse(const char *text, unsigned int nr_node_ids,
                        uint64_t *kib_per_node, uint64_t *total_kib_out)
 {
@@ -120,9 +123,16 @@ int np_numa_maps_parse(const char *text, unsigned int nr_node_ids,
             node = strtoull(p + 1, &end, 10);
             if (errno || *end != '=')
                 continue; /* not an N<node>= field */
+            if (!isdigit((unsigned char)end[1]))
+                return -EINVAL; /* strtoull would take "-1" */
             errno = 0;
             pages = strtoull(end + 1, &end, 10);
             if (errno || (end < eol && *end != ' '))
+                return -EINVAL;
+            /* no sum can wrap: the kernel's counts are far below this */
+            if (pages > NUMA_MAPS_MAX_KIB / psize ||
+                sum_pages + pages * psize > NUMA_MAPS_MAX_KIB ||
+                total + sum_pages + pages * psize > NUMA_MAPS_MAX_KIB)
                 return -EINVAL;
             if (node < nr_node_ids)
                 kib_per_node[node] += pages * psize;

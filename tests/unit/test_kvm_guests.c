@@ -226,6 +226,16 @@ START_TEST(numa_maps)
     ck_assert_int_eq(
         np_numa_maps_parse("1 N0=1 kernelpagesize_kB=0\n", 3, kib, NULL),
         -EINVAL);
+    /* counts that would wrap the sums (found by fuzz_qemu) */
+    ck_assert_int_eq(np_numa_maps_parse("1 N0=-1\n", 3, kib, NULL), -EINVAL);
+    ck_assert_int_eq(
+        np_numa_maps_parse("1 N0=4611686018427387904\n", 3, kib, NULL),
+        -EINVAL);
+    ck_assert_int_eq(np_numa_maps_parse("1 N0=70368744177664\n2 N1=1 "
+                                        "kernelpagesize_kB=4611686018427387904"
+                                        "\n",
+                                        3, kib, NULL),
+                     -EINVAL);
 }
 END_TEST
 

@@ -525,6 +525,74 @@ START_TEST(apply_then_undo)
 END_TEST
 
 /* undo 2 reverts two changes at once; undo --to ID down to ID. */
+/* A KVM guest whose cpuset cgroup holds other processes cannot take a
+ * memory policy without changing them: the plan pins its vCPUs, leaves its
+ * node affinity and says so; a guest with a cgroup of its own gets it. */
+START_TEST(nodes_of_a_shared_cgroup)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {.state_dir = NULL};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct np_plan_guest *pg = NULL;
+    struct np_guest *g;
+    unsigned int i;
+    int pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        scratch_make(&sc);
+        opts.state_dir = sc.state;
+        be_open(&be, sc.host);
+        be_read(&be, &snap);
+        plan_all(&snap, &plan);
+        for (i = 0; i < plan.nr_guests && !pg; i++)
+            if (plan.guests[i].placed && plan.guests[i].node_affinity.nr_bits)
+                pg = &plan.guests[i];
+        ck_assert_ptr_nonnull(pg);
+        g = np_snapshot_guest_by_id(&snap, pg->id);
+        ck_assert_ptr_nonnull(g);
+        ck_assert(!np_cpumap_equal(&g->node_affinity, &pg->node_affinity));
+        g->membind = calloc(1, sizeof(*g->membind));
+        ck_assert_ptr_nonnull(g->membind);
+        g->membind->cgroup = strdup(pass ? "/machine.slice/web" : "/user.slice");
+        g->membind->cgroup_version = 2;
+        g->membind->cgroup_shared = !pass;
+        memset(&rep, 0, sizeof(rep));
+        ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
+                      "%s", err.msg);
+        ck_assert_uint_gt(rep.nr_steps, 0);
+        if (!pass)
+            ck_assert_msg(strstr(rep.note, "memory policy not set (its cgroup "
+                                           "/user.slice holds other processes"),
+                          "note: '%s'", rep.note);
+        else
+            ck_assert_msg(!strstr(rep.note, "memory policy not set"), "%s",
+                          rep.note);
+        {
+            int id = pg->id;
+            struct np_cpumap want;
+
+            np_cpumap_init(&want);
+            ck_assert_int_eq(np_cpumap_copy(&want, &pg->node_affinity), 0);
+            reread(&be, &snap);
+            g = np_snapshot_guest_by_id(&snap, id);
+            ck_assert_ptr_nonnull(g);
+            /* shared: the affinity stays as it was; own cgroup: set */
+            ck_assert_int_eq(np_cpumap_equal(&g->node_affinity, &want), pass);
+            np_cpumap_dispose(&want);
+        }
+        np_plan_dispose(&plan);
+        np_snapshot_dispose(&snap);
+        be.ops->close(&be);
+        rm_rf(sc.dir);
+        pg = NULL;
+    }
+}
+END_TEST
+
 START_TEST(undo_several)
 {
     struct scratch sc;
@@ -758,6 +826,7 @@ Suite *suite_test_plan(void)
     tcase_add_test(tc, rollback_every_step);
     tcase_add_test(tc, rollback_every_step_moving_memory);
     tcase_add_test(tc, apply_then_undo);
+    tcase_add_test(tc, nodes_of_a_shared_cgroup);
     tcase_add_test(tc, undo_interrupted);
     tcase_add_test(tc, undo_several);
     tcase_add_test(tc, history_damaged);
