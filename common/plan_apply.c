@@ -273,8 +273,8 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
         goto out;
     g = np_snapshot_guest_by_id(&now, pg->id);
     if (!g) {
-        rc = np_err_set(err, -ESRCH, "guest '%s' (id %d) vanished", pg->name,
-                        pg->id);
+        rc = np_err_set(err, -ESRCH, "guest '%s' (id %d) no longer exists",
+                        pg->name, pg->id);
         goto out;
     }
     for (v = 0; v < g->nr_vcpus; v++) {
