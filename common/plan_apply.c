@@ -470,6 +470,17 @@ static bool nodes_differ(const struct applier *a,
     return differs;
 }
 
+/* Whether the plan gives g a node affinity the backend can set and that
+ * differs from the one it has. */
+static bool nodes_wanted(const struct applier *a,
+                         const struct np_plan_guest *pg,
+                         const struct np_guest *g)
+{
+    return np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
+           (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
+           nodes_differ(a, pg, g);
+}
+
 static bool emulator_differs(const struct applier *a,
                              const struct np_plan_guest *pg,
                              const struct np_guest *g)
@@ -502,9 +513,7 @@ static bool plan_changes(const struct applier *a)
         if (!np_plan_guest_applied(pg))
             continue;
         g = np_snapshot_guest_by_id(a->snap, pg->id);
-        if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
-            (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
-            nodes_differ(a, pg, g) && nodes_settable(g, why, sizeof(why)))
+        if (nodes_wanted(a, pg, g) && nodes_settable(g, why, sizeof(why)))
             changes = true;
         for (v = 0; !changes && v < pg->nr_vcpus; v++)
             if ((pg->hard[v].nr_bits || pg->soft[v].nr_bits) &&
@@ -540,7 +549,8 @@ static int apply_all(struct applier *a, struct np_err *err)
     const struct np_topo *t = &a->snap->topo;
     unsigned int nr = a->plan->nr_guests, k, v, *order;
     struct np_cpumap from, to;
-    char what[NP_ERR_MAX] = "", why[NP_ERR_MAX];
+    char what[NP_ERR_MAX] = "";
+    struct np_note note;
     int rc = 0;
 
     np_cpumap_init(&from);
@@ -564,16 +574,10 @@ static int apply_all(struct applier *a, struct np_err *err)
         /* the node affinity before the vCPU maps: on KVM it pins every
          * thread of the guest (as numad does), so the vCPU maps set after
          * it are the ones that stay */
-        if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
-            (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
-            nodes_differ(a, pg, g) && !nodes_settable(g, why, sizeof(why))) {
-            struct np_note note;
-
-            snprintf(note.text, sizeof(note.text), "%s", why);
+        if (nodes_wanted(a, pg, g) &&
+            !nodes_settable(g, note.text, sizeof(note.text))) {
             keep_note(a, &note);
-        } else if (np_backend_can(a->be, NP_OP_SET_NODE_AFFINITY) &&
-                   (pg->node_affinity_auto || pg->node_affinity.nr_bits) &&
-                   nodes_differ(a, pg, g)) {
+        } else if (nodes_wanted(a, pg, g)) {
             rc = add_step(a, STEP_NODES, gi, 0);
             if (!rc)
                 rc = last_step(a, err);
