@@ -64,27 +64,27 @@ struct np_backend;
 
 /* What a relocation did (relocate, below). */
 struct np_relocation {
-    int new_id;                      /* the guest's id afterwards; -1 */
-    double downtime_s;               /* the guest not running; -1 unknown */
-    double total_s;                  /* the whole operation */
-    bool live;                       /* live (else stopped for the copy) */
+    int new_id;        /* the guest's id afterwards; -1 */
+    double downtime_s; /* the guest not running; -1 unknown */
+    double total_s;    /* the whole operation */
+    bool live;         /* live (else stopped for the copy) */
 };
 
 struct np_backend_ops {
-    const char *name;                /* "xen", "kvm", "test" */
+    const char *name; /* "xen", "kvm", "test" */
 
     /* What the backend is: data, so that no command compares names. */
-    bool soft_affinity;              /* vCPUs have a soft affinity */
-    bool writes;                     /* writes reach a host (test: its file) */
-    bool demo;                       /* not a live host: text outputs name
-                                        it in a banner */
-    bool arg_is_root;                /* its ARG (-c NAME:ARG, else --root)
-                                        is the root of a Linux host */
-    bool linux_host;                 /* the host's Linux kernel is the
-                                        hypervisor (its release, its
-                                        version) */
-    bool fixed_dom0;                 /* guest 0 is the host's own domain:
-                                        whole-host plans leave it be */
+    bool soft_affinity; /* vCPUs have a soft affinity */
+    bool writes;        /* writes reach a host (test: its file) */
+    bool demo;          /* not a live host: text outputs name
+                           it in a banner */
+    bool arg_is_root;   /* its ARG (-c NAME:ARG, else --root)
+                           is the root of a Linux host */
+    bool linux_host;    /* the host's Linux kernel is the
+                           hypervisor (its release, its
+                           version) */
+    bool fixed_dom0;    /* guest 0 is the host's own domain:
+                           whole-host plans leave it be */
 
     /* arg: backend-specific (root directory, file); may be NULL. */
     int (*open)(struct np_backend *be, const char *arg, struct np_err *err);
@@ -119,9 +119,8 @@ struct np_backend_ops {
                              struct np_note *note, struct np_err *err);
     /* Move memory already allocated (KVM: migrate_pages). */
     int (*move_memory)(struct np_backend *be, const struct np_guest *g,
-                       const struct np_cpumap *from,
-                       const struct np_cpumap *to, struct np_note *note,
-                       struct np_err *err);
+                       const struct np_cpumap *from, const struct np_cpumap *to,
+                       struct np_note *note, struct np_err *err);
     /* KVM: the affinity of QEMU's threads that are not vCPUs. */
     int (*set_emulator_affinity)(struct np_backend *be,
                                  const struct np_guest *g,
@@ -129,9 +128,8 @@ struct np_backend_ops {
                                  struct np_note *note, struct np_err *err);
     /* Scheduler cap (percent of one CPU, 0 = none) and weight; -1 keeps
      * a value. */
-    int (*set_sched)(struct np_backend *be, const struct np_guest *g,
-                     int cap, int weight, struct np_note *note,
-                     struct np_err *err);
+    int (*set_sched)(struct np_backend *be, const struct np_guest *g, int cap,
+                     int weight, struct np_note *note, struct np_err *err);
     /* With be->batch: make the writes held so far reach the host (the
      * test backend rewrites its file once).  NULL when every write
      * reaches the host at once. */
@@ -157,11 +155,11 @@ struct np_backend_ops {
 
 struct np_backend {
     const struct np_backend_ops *ops;
-    void *priv;                      /* the backend's own state */
+    void *priv; /* the backend's own state */
     /* Options from the command line, set before open; NULL / 0 when not
      * given.  A backend ignores those that do not concern it. */
-    const char *qmp;                 /* kvm: a QMP socket (vCPU threads) */
-    long pid;                        /* kvm: the one QEMU process to use */
+    const char *qmp; /* kvm: a QMP socket (vCPU threads) */
+    long pid;        /* kvm: the one QEMU process to use */
     /* Set by open when the backend reads a captured tree (kvm under a
      * root other than /): nothing may be written, neither to the host
      * nor to the state directory. */
@@ -243,8 +241,7 @@ int np_backend_move_memory(struct np_backend *be, const struct np_guest *g,
 int np_backend_set_emulator_affinity(struct np_backend *be,
                                      const struct np_guest *g,
                                      const struct np_cpumap *cpus,
-                                     struct np_note *note,
-                                     struct np_err *err);
+                                     struct np_note *note, struct np_err *err);
 int np_backend_set_sched(struct np_backend *be, const struct np_guest *g,
                          int cap, int weight, struct np_note *note,
                          struct np_err *err);

@@ -253,7 +253,7 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     if (getenv(NP_TEST_RELOCATE_ENV))
         be->ops = &test_relocate_ops;
 #endif
-    /* the benchmark's baseline: one file rewrite per write */
+        /* the benchmark's baseline: one file rewrite per write */
 #ifdef CONFIG_TEST_HOOKS
     tp->batch = be->batch && !getenv(NP_TEST_UNBATCHED_ENV);
 #else

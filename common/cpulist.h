@@ -97,8 +97,7 @@ int np_idlist_parse(const char *s, unsigned int limit, unsigned int flags,
  * set, "none" when none is.  Returns a malloc'd string (free() it), or NULL
  * when out of memory.
  */
-char *np_cpulist_format_bits(const struct np_cpumap *map,
-                             unsigned int nr_bits);
+char *np_cpulist_format_bits(const struct np_cpumap *map, unsigned int nr_bits);
 
 /*
  * The same, for a host: "all" when the map holds every CPU the host has

@@ -66,16 +66,15 @@ bool np_cpumap_equal(const struct np_cpumap *a, const struct np_cpumap *b);
 /* Every bit of a is set in b. */
 bool np_cpumap_subset(const struct np_cpumap *a, const struct np_cpumap *b);
 /* Some bit is set in both. */
-bool np_cpumap_intersects(const struct np_cpumap *a,
-                          const struct np_cpumap *b);
+bool np_cpumap_intersects(const struct np_cpumap *a, const struct np_cpumap *b);
 
 /* The first set bit after prev (prev = -1 to start), or -1 at the end. */
 int np_cpumap_next(const struct np_cpumap *map, int prev);
 /* The highest set bit, or -1 when empty. */
 int np_cpumap_last(const struct np_cpumap *map);
 
-#define np_cpumap_for_each(bit, map)                                       \
-    for ((bit) = np_cpumap_next((map), -1); (bit) >= 0;                    \
+#define np_cpumap_for_each(bit, map)                                           \
+    for ((bit) = np_cpumap_next((map), -1); (bit) >= 0;                        \
          (bit) = np_cpumap_next((map), (bit)))
 
 /*

@@ -52,20 +52,20 @@
 #include "solver.h"
 
 struct np_fleet_host {
-    char *path;                   /* the snapshot file */
-    const char *name;             /* snap.ident.hostname */
-    const char *hypervisor;       /* "xen", "kvm" or NULL (unknown) */
-    struct np_snapshot snap;      /* grows the guests placed here */
-    struct np_plan plan;          /* the new guests placed here */
+    char *path;              /* the snapshot file */
+    const char *name;        /* snap.ident.hostname */
+    const char *hypervisor;  /* "xen", "kvm" or NULL (unknown) */
+    struct np_snapshot snap; /* grows the guests placed here */
+    struct np_plan plan;     /* the new guests placed here */
     /* the ordering's view, for the current request (fleet.c) */
     bool fits_one, fits_any, refused;
-    uint64_t free_kib;            /* sum of the nodes' free memory */
-    uint64_t cap_milli;           /* free CPU capacity, vCPUs x 1000 */
+    uint64_t free_kib;  /* sum of the nodes' free memory */
+    uint64_t cap_milli; /* free CPU capacity, vCPUs x 1000 */
 };
 
 struct np_fleet {
     unsigned int nr_hosts;
-    struct np_fleet_host *hosts;  /* sorted by name */
+    struct np_fleet_host *hosts; /* sorted by name */
 };
 
 /* Called for each snapshot that is skipped, with one sentence naming it. */
@@ -91,17 +91,17 @@ int np_fleet_load(struct np_fleet *fleet, const char *const *paths,
                   struct np_err *err);
 
 enum np_fleet_weigh {
-    NP_FLEET_SPREAD,              /* keep headroom: emptiest host first */
-    NP_FLEET_PACK,                /* fill hosts: fullest that fits first */
+    NP_FLEET_SPREAD, /* keep headroom: emptiest host first */
+    NP_FLEET_PACK,   /* fill hosts: fullest that fits first */
 };
 
 struct np_fleet_req {
-    const char *name;             /* "new" when NULL; with count > 1 the
-                                     guests are NAME-1 ... NAME-count */
-    unsigned int count;           /* 0 counts as 1 */
+    const char *name;   /* "new" when NULL; with count > 1 the
+                           guests are NAME-1 ... NAME-count */
+    unsigned int count; /* 0 counts as 1 */
     unsigned int nr_vcpus;
     uint64_t mem_kib;
-    const char *hypervisor;       /* "xen", "kvm"; NULL or "any": all */
+    const char *hypervisor; /* "xen", "kvm"; NULL or "any": all */
     enum np_fleet_weigh weigh;
     /* policy, overcommit, pin, reserved, explain: as for np_solve(); its
      * guest lists are ignored */
@@ -110,18 +110,18 @@ struct np_fleet_req {
 
 struct np_fleet_decision {
     char *name;
-    int host;                     /* index in fleet->hosts; -1: nowhere */
-    unsigned int plan_idx;        /* the guest in hosts[host].plan */
-    int best_host;                /* not placed: the host whose reason it
-                                     is; -1 when no host was eligible */
-    char *reason;                 /* not placed: why; NULL otherwise */
+    int host;              /* index in fleet->hosts; -1: nowhere */
+    unsigned int plan_idx; /* the guest in hosts[host].plan */
+    int best_host;         /* not placed: the host whose reason it
+                              is; -1 when no host was eligible */
+    char *reason;          /* not placed: why; NULL otherwise */
 };
 
 struct np_fleet_result {
     unsigned int nr_decisions;
     struct np_fleet_decision *decisions;
     unsigned int nr_placed;
-    unsigned int nr_solves;       /* solver runs it took */
+    unsigned int nr_solves; /* solver runs it took */
 };
 
 void np_fleet_result_dispose(struct np_fleet_result *res);
@@ -142,12 +142,12 @@ int np_fleet_place(struct np_fleet *fleet, const struct np_fleet_req *req,
 struct np_fleet_report {
     unsigned int nr_nodes;
     unsigned int nr_guests;
-    unsigned int nr_floating;     /* guests with an online vCPU unpinned */
-    unsigned int nr_overlaps;     /* CPUs in the pins of two guests */
-    bool remote_known;            /* some guest's memory position known */
-    uint64_t remote_kib;          /* memory on nodes none of the guest's
-                                     vCPUs may run on (pinned guests whose
-                                     position is known) */
+    unsigned int nr_floating; /* guests with an online vCPU unpinned */
+    unsigned int nr_overlaps; /* CPUs in the pins of two guests */
+    bool remote_known;        /* some guest's memory position known */
+    uint64_t remote_kib;      /* memory on nodes none of the guest's
+                                 vCPUs may run on (pinned guests whose
+                                 position is known) */
 };
 
 void np_fleet_host_report(const struct np_fleet_host *h,

@@ -34,7 +34,8 @@
 #define NP_FLEET_JSON_VERSION 1
 
 /* plan_files: per host index the plan file written, or NULL (none). */
-int np_fleet_place_json(const struct np_fleet *f, const struct np_fleet_req *req,
+int np_fleet_place_json(const struct np_fleet *f,
+                        const struct np_fleet_req *req,
                         const struct np_fleet_result *res,
                         const char *const *plan_files,
                         const char *const *skipped, unsigned int nr_skipped,

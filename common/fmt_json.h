@@ -123,8 +123,8 @@ int np_json_write_snapshot_file(const char *path,
  * for any malformed or invalid input, or -ENOMEM.
  */
 int np_json_read_snapshot(const char *buf, size_t len,
-                          const char *name_for_errors,
-                          struct np_snapshot *snap, struct np_err *err);
+                          const char *name_for_errors, struct np_snapshot *snap,
+                          struct np_err *err);
 
 /*
  * Read the file at path with np_json_read_snapshot().  Also returns the

@@ -40,8 +40,7 @@ json_object *np_jcmd_new(const char *cmd, const struct np_snapshot *snap);
 
 /* Append {"kind": kind, "message": msg} to doc's warnings and return it,
  * so that the caller may add keys. */
-json_object *np_jcmd_warn(json_object *doc, const char *kind,
-                          const char *msg);
+json_object *np_jcmd_warn(json_object *doc, const char *kind, const char *msg);
 void np_jcmd_note(json_object *doc, const char *msg);
 
 /* One "affinity_unknown" warning (with "guest") per guest (of sel, when

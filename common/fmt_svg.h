@@ -15,8 +15,8 @@
  *
  * Elements carry classes for tools and tests: node, socket, llc, core, cpu
  * (and overlap), pin, bound, float, mem, memseg, legend; llc is a
- * last-level cache group (an L3 on most x86, labelled with its level).  Every name is
- * escaped: guest names are hostile input.  Pure: prints to f only.
+ * last-level cache group (an L3 on most x86, labelled with its level).  Every
+ * name is escaped: guest names are hostile input.  Pure: prints to f only.
  */
 #ifndef NP_FMT_SVG_H
 #define NP_FMT_SVG_H

@@ -70,8 +70,7 @@ int np_text_map(FILE *f, const struct np_snapshot *snap);
  * different guests share.  A vCPU is pinned when its hard affinity is not
  * every CPU of the host.  Returns the number of such pCPUs.
  */
-unsigned int np_text_overlap_warnings(FILE *f,
-                                      const struct np_snapshot *snap);
+unsigned int np_text_overlap_warnings(FILE *f, const struct np_snapshot *snap);
 
 /*
  * The xl.cfg lines (cpus= or cpus_soft=, and one pCPU per vCPU) and the
