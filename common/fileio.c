@@ -38,7 +38,7 @@ void np_file_sync_dir(const char *path)
     free(dir);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+int np_file_write_fd(int fd, const char *buf, size_t len)
 {
     ssize_t n;
 
@@ -52,6 +52,24 @@ static int write_all(int fd, const char *buf, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+int np_file_mktemp(const char *base, const char *tag, char **tmp_out)
+{
+    char *tmp;
+    int fd, rc;
+
+    *tmp_out = NULL;
+    if (asprintf(&tmp, "%s%s%ld.XXXXXX", base, tag, (long)getpid()) < 0)
+        return -ENOMEM;
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        free(tmp);
+        return rc;
+    }
+    *tmp_out = tmp;
+    return fd;
 }
 
 /* The directory and the base name of path (malloc'd). */
@@ -142,17 +160,9 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
     else if (mode == NP_FILE_KEEP_MODE)
         mode = 0644;
     remove_stale_temps(path);
-    if (asprintf(&tmp, "%s" NP_FILE_TMP_TAG "%ld.XXXXXX", path,
-                 (long)getpid()) < 0) {
-        tmp = NULL;
-        rc = -ENOMEM;
-        goto out;
-    }
-    fd = mkostemp(tmp, O_CLOEXEC);
+    fd = np_file_mktemp(path, NP_FILE_TMP_TAG, &tmp);
     if (fd < 0) {
-        rc = -errno;
-        free(tmp);
-        tmp = NULL;
+        rc = fd;
         goto out;
     }
     /* ... and its owner: as root, another user's file stays theirs */
@@ -169,7 +179,7 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
         rc = -errno;
         goto out;
     }
-    rc = write_all(fd, data, len);
+    rc = np_file_write_fd(fd, data, len);
     if (rc)
         goto out;
     if (fsync(fd)) {

@@ -46,6 +46,17 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
 int np_file_read_all(const char *path, size_t max, char **buf_out,
                      size_t *len_out, struct np_err *err);
 
+/*
+ * A new temporary file BASE TAG PID.XXXXXX (mkostemp(3), O_CLOEXEC, mode
+ * 0600): returns its descriptor with its name (malloc'd) in *tmp_out, or
+ * a negative errno with *tmp_out NULL.  The caller removes it.
+ */
+int np_file_mktemp(const char *base, const char *tag, char **tmp_out);
+
+/* Write all len bytes of buf to fd (retrying short writes and EINTR):
+ * 0 or a negative errno. */
+int np_file_write_fd(int fd, const char *buf, size_t len);
+
 /* fsync the directory holding path, so that a rename there is durable.
  * Best effort: errors are ignored. */
 void np_file_sync_dir(const char *path);

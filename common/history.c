@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "history.h"
+#include "history_int.h"
 #include "json_util.h"
 
 #define TMP_PREFIX "tmp."
@@ -26,55 +26,6 @@ struct np_history {
     struct np_hist_rec *recs; /* by id, oldest first */
 };
 
-static const char *const state_names[] = {"pending", "done", "failed",
-                                          "rolled-back"};
-
-const char *np_hist_state_name(enum np_hist_state s)
-{
-    return (unsigned int)s < 4 ? state_names[s] : "?";
-}
-
-static void rec_init(struct np_hist_rec *r)
-{
-    memset(r, 0, sizeof(*r));
-    np_plan_init(&r->before);
-    np_plan_init(&r->after);
-}
-
-static void rec_dispose(struct np_hist_rec *r)
-{
-    free(r->command);
-    free(r->user);
-    free(r->backend);
-    free(r->reverts);
-    np_plan_dispose(&r->before);
-    np_plan_dispose(&r->after);
-    rec_init(r);
-}
-
-void np_hist_time(int64_t t, char *buf, size_t size)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(buf, size, "%" PRId64, t);
-}
-
-static int parse_time(const char *s, int64_t *out)
-{
-    struct tm tm;
-    const char *end;
-
-    memset(&tm, 0, sizeof(tm));
-    end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (!end || *end)
-        return -EINVAL;
-    *out = (int64_t)timegm(&tm);
-    return 0;
-}
-
-/* "00000012.json" -> 12; 0 for any other name. */
 static unsigned int name_id(const char *name)
 {
     unsigned int id = 0, i;
@@ -96,216 +47,6 @@ static char *rec_path(const struct np_history *h, unsigned int id)
     return p;
 }
 
-/* ------------------------------------------------------------------ */
-/* Reading                                                             */
-/* ------------------------------------------------------------------ */
-
-static int plan_of(json_object *o, const char *path, const char *key,
-                   struct np_plan *plan, struct np_err *err)
-{
-    char name[64];
-    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-
-    snprintf(name, sizeof(name), "%s", key);
-    if (!s)
-        return -ENOMEM;
-    (void)path;
-    return np_plan_read_json(s, strlen(s), name, plan, err);
-}
-
-static int bad(struct np_err *err, const char *path, const char *what)
-{
-    return np_err_set(err, -EINVAL, "history record '%s' is damaged: %s", path,
-                      what);
-}
-
-static int get_str(json_object *o, const char *key, char **out)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return -EINVAL;
-    *out = strdup(json_object_get_string(v));
-    return *out ? 0 : -ENOMEM;
-}
-
-static int get_int(json_object *o, const char *key, int64_t min, int64_t max,
-                   int64_t *out)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_int))
-        return -EINVAL;
-    *out = json_object_get_int64(v);
-    return *out < min || *out > max ? -EINVAL : 0;
-}
-
-static int parse_rec(const char *buf, size_t len, const char *path,
-                     unsigned int want_id, struct np_hist_rec *r,
-                     struct np_err *err)
-{
-    static const char *const keys[] = {"numapin_history",
-                                       "id",
-                                       "state",
-                                       "time",
-                                       "command",
-                                       "user",
-                                       "uid",
-                                       "pid",
-                                       "backend",
-                                       "reverts",
-                                       "before",
-                                       "after",
-                                       NULL};
-    struct json_tokener *tok = json_tokener_new();
-    struct np_err perr = {""};
-    struct np_json_rd rd = {.err = &perr};
-    json_object *root = NULL, *v;
-    char *state = NULL, *time_s = NULL;
-    int64_t n;
-    unsigned int i;
-    int rc = -EINVAL;
-
-    if (!tok)
-        return -ENOMEM;
-    root = json_tokener_parse_ex(tok, buf, (int)len);
-    if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-        tok->char_offset != (int)len) {
-        /* trailing white space is fine, anything else is not */
-        size_t k = root ? (size_t)tok->char_offset : len;
-
-        while (root && k < len && strchr(" \t\r\n", buf[k]))
-            k++;
-        if (!root || k < len) {
-            rc = bad(err, path, "not JSON");
-            goto out;
-        }
-    }
-    if (!json_object_is_type(root, json_type_object)) {
-        rc = bad(err, path, "not a JSON object");
-        goto out;
-    }
-    rc = np_json_check_dup_keys(&rd, buf, len);
-    if (rc) {
-        if (rc == -EINVAL)
-            rc = bad(err, path, perr.msg);
-        goto out;
-    }
-    {
-        json_object_object_foreach(root, key, val)
-        {
-            (void)val;
-            for (i = 0; keys[i]; i++)
-                if (!strcmp(keys[i], key))
-                    break;
-            if (!keys[i]) {
-                rc = bad(err, path, "an unknown key");
-                goto out;
-            }
-        }
-    }
-    if (get_int(root, "numapin_history", 1, 1, &n)) {
-        rc = bad(err, path, "'numapin_history' is not 1");
-        goto out;
-    }
-    if (get_int(root, "id", 1, 99999999, &n) || (unsigned int)n != want_id) {
-        rc = bad(err, path, "its 'id' is not the one of its name");
-        goto out;
-    }
-    r->id = (unsigned int)n;
-    if (get_str(root, "state", &state)) {
-        rc = bad(err, path, "'state' is missing");
-        goto out;
-    }
-    for (i = 0; i < 4; i++)
-        if (!strcmp(state, state_names[i]))
-            break;
-    if (i == 4) {
-        rc = bad(err, path, "unknown 'state'");
-        goto out;
-    }
-    r->state = (enum np_hist_state)i;
-    if (get_str(root, "time", &time_s) || parse_time(time_s, &r->time)) {
-        rc = bad(err, path, "'time' is missing or not a UTC time");
-        goto out;
-    }
-    if (get_str(root, "command", &r->command) ||
-        get_str(root, "user", &r->user)) {
-        rc = bad(err, path, "'command' or 'user' is missing");
-        goto out;
-    }
-    if (get_int(root, "uid", 0, INT32_MAX, &n)) {
-        rc = bad(err, path, "'uid' is missing");
-        goto out;
-    }
-    r->uid = (long)n;
-    if (get_int(root, "pid", 1, INT32_MAX, &n)) {
-        rc = bad(err, path, "'pid' is missing");
-        goto out;
-    }
-    r->pid = (long)n;
-    if (json_object_object_get_ex(root, "backend", &v) &&
-        get_str(root, "backend", &r->backend)) {
-        rc = bad(err, path, "'backend' is not a string");
-        goto out;
-    }
-    if (json_object_object_get_ex(root, "reverts", &v)) {
-        size_t nr = json_object_is_type(v, json_type_array)
-                        ? json_object_array_length(v)
-                        : 0;
-
-        if (!nr) {
-            rc = bad(err, path, "'reverts' is not a list of ids");
-            goto out;
-        }
-        r->reverts = calloc(nr, sizeof(*r->reverts));
-        if (!r->reverts) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        for (i = 0; i < nr; i++) {
-            json_object *e = json_object_array_get_idx(v, i);
-            int64_t x = json_object_get_int64(e);
-
-            if (!json_object_is_type(e, json_type_int) || x < 1 ||
-                x >= (int64_t)r->id) {
-                rc = bad(err, path, "'reverts' names an id that is not older");
-                goto out;
-            }
-            r->reverts[i] = (unsigned int)x;
-        }
-        r->nr_reverts = (unsigned int)nr;
-    }
-    if (!json_object_object_get_ex(root, "before", &v) ||
-        plan_of(v, path, "before", &r->before, &perr) ||
-        !r->before.is_journal) {
-        char what[NP_ERR_MAX];
-
-        snprintf(what, sizeof(what), "%s",
-                 perr.msg[0] ? perr.msg : "'before' is not a journal");
-        rc = bad(err, path, what);
-        goto out;
-    }
-    if (!json_object_object_get_ex(root, "after", &v) ||
-        plan_of(v, path, "after", &r->after, &perr)) {
-        char what[NP_ERR_MAX];
-
-        snprintf(what, sizeof(what), "%s",
-                 perr.msg[0] ? perr.msg : "'after' is missing");
-        rc = bad(err, path, what);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(state);
-    free(time_s);
-    json_object_put(root);
-    json_tokener_free(tok);
-    return rc;
-}
-
 static int read_rec(struct np_history *h, unsigned int id,
                     struct np_hist_rec *r, struct np_err *err)
 {
@@ -318,7 +59,7 @@ static int read_rec(struct np_history *h, unsigned int id,
         return -ENOMEM;
     rc = np_file_read_all(path, NP_FILE_MAX, &buf, &len, err);
     if (!rc)
-        rc = parse_rec(buf, len, path, id, r, err);
+        rc = np_hist_rec_parse(buf, len, path, id, r, err);
     free(buf);
     free(path);
     return rc;
@@ -411,7 +152,7 @@ int np_history_open(const char *state_dir, bool create,
         goto out;
     }
     for (i = 0; i < nr; i++) {
-        rec_init(&h->recs[i]);
+        np_hist_rec_init(&h->recs[i]);
         h->nr = i + 1;
         rc = read_rec(h, ids[i], &h->recs[i], err);
         if (rc)
@@ -435,7 +176,7 @@ void np_history_free(struct np_history *h)
     if (!h)
         return;
     for (i = 0; i < h->nr; i++)
-        rec_dispose(&h->recs[i]);
+        np_hist_rec_dispose(&h->recs[i]);
     free(h->recs);
     free(h->dir);
     free(h);
@@ -512,75 +253,6 @@ int np_history_stack(const struct np_history *h, unsigned int **ids_out,
     return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Writing                                                             */
-/* ------------------------------------------------------------------ */
-
-static json_object *plan_obj(const struct np_plan *p, struct np_err *err)
-{
-    char *s = NULL;
-    json_object *o;
-
-    if (np_plan_write_json(p, &s, err))
-        return NULL;
-    o = json_tokener_parse(s);
-    free(s);
-    return o;
-}
-
-static int rec_json(const struct np_hist_rec *r, char **out, struct np_err *err)
-{
-    json_object *root = json_object_new_object(), *a, *b, *rv;
-    char when[32];
-    const char *s;
-    unsigned int i;
-    int rc = -ENOMEM;
-
-    *out = NULL;
-    if (!root)
-        return -ENOMEM;
-    np_hist_time(r->time, when, sizeof(when));
-    json_object_object_add(root, "numapin_history",
-                           json_object_new_int(NP_HISTORY_VERSION));
-    json_object_object_add(root, "id", json_object_new_int64(r->id));
-    json_object_object_add(
-        root, "state", json_object_new_string(np_hist_state_name(r->state)));
-    json_object_object_add(root, "time", json_object_new_string(when));
-    json_object_object_add(root, "command", json_object_new_string(r->command));
-    json_object_object_add(root, "user", json_object_new_string(r->user));
-    json_object_object_add(root, "uid", json_object_new_int64(r->uid));
-    json_object_object_add(root, "pid", json_object_new_int64(r->pid));
-    if (r->backend)
-        json_object_object_add(root, "backend",
-                               json_object_new_string(r->backend));
-    if (r->nr_reverts) {
-        rv = json_object_new_array();
-        if (!rv)
-            goto out;
-        for (i = 0; i < r->nr_reverts; i++)
-            json_object_array_add(rv, json_object_new_int64(r->reverts[i]));
-        json_object_object_add(root, "reverts", rv);
-    }
-    b = plan_obj(&r->before, err);
-    a = b ? plan_obj(&r->after, err) : NULL;
-    if (!a || !b) {
-        json_object_put(b);
-        goto out;
-    }
-    json_object_object_add(root, "before", b);
-    json_object_object_add(root, "after", a);
-    s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                 JSON_C_TO_STRING_SPACED);
-    if (!s || asprintf(out, "%s\n", s) < 0) {
-        *out = NULL;
-        goto out;
-    }
-    rc = 0;
-out:
-    json_object_put(root);
-    return rc;
-}
-
 /*
  * Write r to its file: a temporary file in the history directory,
  * fsync'd, then link()ed (a new record: never replaces a file) or
@@ -590,39 +262,21 @@ static int rec_write(struct np_history *h, const struct np_hist_rec *r,
                      bool is_new, struct np_err *err)
 {
     char *json = NULL, *path = rec_path(h, r->id), *tmp = NULL;
-    size_t len, off = 0;
     int fd = -1, rc;
 
     if (!path)
         return -ENOMEM;
-    rc = rec_json(r, &json, err);
+    rc = np_hist_rec_json(r, &json, err);
     if (rc)
         goto out;
-    if (asprintf(&tmp, "%s/" TMP_PREFIX "%ld.XXXXXX", h->dir, (long)getpid()) <
-        0) {
-        tmp = NULL;
-        rc = -ENOMEM;
-        goto out;
-    }
-    fd = mkostemp(tmp, O_CLOEXEC);
+    fd = np_file_mktemp(h->dir, "/" TMP_PREFIX, &tmp);
     if (fd < 0) {
-        rc = -errno;
-        free(tmp);
-        tmp = NULL;
+        rc = fd;
         goto fail;
     }
-    len = strlen(json);
-    while (off < len) {
-        ssize_t n = write(fd, json + off, len - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            goto fail;
-        }
-        off += (size_t)n;
-    }
+    rc = np_file_write_fd(fd, json, strlen(json));
+    if (rc)
+        goto fail;
     if (fchmod(fd, 0600) || fsync(fd)) {
         rc = -errno;
         goto fail;
@@ -703,7 +357,7 @@ int np_history_begin(struct np_history *h, const char *command,
         return -ENOMEM;
     h->recs = recs;
     r = &h->recs[h->nr];
-    rec_init(r);
+    np_hist_rec_init(r);
     r->id = h->nr ? h->recs[h->nr - 1].id + 1 : 1;
     r->state = NP_HIST_PENDING;
     r->time = (int64_t)time(NULL);
@@ -730,7 +384,7 @@ int np_history_begin(struct np_history *h, const char *command,
     if (!rc)
         rc = rec_write(h, r, true, err);
     if (rc) {
-        rec_dispose(r);
+        np_hist_rec_dispose(r);
         if (rc == -ENOMEM)
             np_err_set(err, rc, "out of memory while writing the history");
         return rc;
@@ -786,7 +440,7 @@ int np_history_drop(struct np_history *h, unsigned int id, struct np_err *err)
     else
         np_file_sync_dir(path);
     if (!rc) {
-        rec_dispose(&h->recs[i]);
+        np_hist_rec_dispose(&h->recs[i]);
         memmove(&h->recs[i], &h->recs[i + 1],
                 (h->nr - i - 1) * sizeof(*h->recs));
         h->nr--;

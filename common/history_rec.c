@@ -1,0 +1,344 @@
+/*
+ * history_rec.c: one history record, parsed and checked in full
+ * (np_hist_rec_parse) and written back (np_hist_rec_json); the format is
+ * described in history.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "history_int.h"
+#include "json_util.h"
+
+static const char *const state_names[] = {"pending", "done", "failed",
+                                          "rolled-back"};
+
+const char *np_hist_state_name(enum np_hist_state s)
+{
+    return (unsigned int)s < 4 ? state_names[s] : "?";
+}
+
+void np_hist_rec_init(struct np_hist_rec *r)
+{
+    memset(r, 0, sizeof(*r));
+    np_plan_init(&r->before);
+    np_plan_init(&r->after);
+}
+
+void np_hist_rec_dispose(struct np_hist_rec *r)
+{
+    free(r->command);
+    free(r->user);
+    free(r->backend);
+    free(r->reverts);
+    np_plan_dispose(&r->before);
+    np_plan_dispose(&r->after);
+    np_hist_rec_init(r);
+}
+
+void np_hist_time(int64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, size, "%" PRId64, t);
+}
+
+static int parse_time(const char *s, int64_t *out)
+{
+    struct tm tm;
+    const char *end;
+
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!end || *end)
+        return -EINVAL;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+/* "00000012.json" -> 12; 0 for any other name. */
+/* ------------------------------------------------------------------ */
+/* Reading                                                             */
+/* ------------------------------------------------------------------ */
+
+static int plan_of(json_object *o, const char *path, const char *key,
+                   struct np_plan *plan, struct np_err *err)
+{
+    char name[64];
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+    snprintf(name, sizeof(name), "%s", key);
+    if (!s)
+        return -ENOMEM;
+    (void)path;
+    return np_plan_read_json(s, strlen(s), name, plan, err);
+}
+
+static int bad(struct np_err *err, const char *path, const char *what)
+{
+    return np_err_set(err, -EINVAL, "history record '%s' is damaged: %s", path,
+                      what);
+}
+
+static int get_str(json_object *o, const char *key, char **out)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(o, key, &v) ||
+        !json_object_is_type(v, json_type_string))
+        return -EINVAL;
+    *out = strdup(json_object_get_string(v));
+    return *out ? 0 : -ENOMEM;
+}
+
+static int get_int(json_object *o, const char *key, int64_t min, int64_t max,
+                   int64_t *out)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(o, key, &v) ||
+        !json_object_is_type(v, json_type_int))
+        return -EINVAL;
+    *out = json_object_get_int64(v);
+    return *out < min || *out > max ? -EINVAL : 0;
+}
+
+int np_hist_rec_parse(const char *buf, size_t len, const char *path,
+                      unsigned int want_id, struct np_hist_rec *r,
+                      struct np_err *err)
+{
+    static const char *const keys[] = {"numapin_history",
+                                       "id",
+                                       "state",
+                                       "time",
+                                       "command",
+                                       "user",
+                                       "uid",
+                                       "pid",
+                                       "backend",
+                                       "reverts",
+                                       "before",
+                                       "after",
+                                       NULL};
+    struct json_tokener *tok = json_tokener_new();
+    struct np_err perr = {""};
+    struct np_json_rd rd = {.err = &perr};
+    json_object *root = NULL, *v;
+    char *state = NULL, *time_s = NULL;
+    int64_t n;
+    unsigned int i;
+    int rc = -EINVAL;
+
+    if (!tok)
+        return -ENOMEM;
+    root = json_tokener_parse_ex(tok, buf, (int)len);
+    if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+        tok->char_offset != (int)len) {
+        /* trailing white space is fine, anything else is not */
+        size_t k = root ? (size_t)tok->char_offset : len;
+
+        while (root && k < len && strchr(" \t\r\n", buf[k]))
+            k++;
+        if (!root || k < len) {
+            rc = bad(err, path, "not JSON");
+            goto out;
+        }
+    }
+    if (!json_object_is_type(root, json_type_object)) {
+        rc = bad(err, path, "not a JSON object");
+        goto out;
+    }
+    rc = np_json_check_dup_keys(&rd, buf, len);
+    if (rc) {
+        if (rc == -EINVAL)
+            rc = bad(err, path, perr.msg);
+        goto out;
+    }
+    {
+        json_object_object_foreach(root, key, val)
+        {
+            (void)val;
+            for (i = 0; keys[i]; i++)
+                if (!strcmp(keys[i], key))
+                    break;
+            if (!keys[i]) {
+                rc = bad(err, path, "an unknown key");
+                goto out;
+            }
+        }
+    }
+    if (get_int(root, "numapin_history", 1, 1, &n)) {
+        rc = bad(err, path, "'numapin_history' is not 1");
+        goto out;
+    }
+    if (get_int(root, "id", 1, 99999999, &n) || (unsigned int)n != want_id) {
+        rc = bad(err, path, "its 'id' is not the one of its name");
+        goto out;
+    }
+    r->id = (unsigned int)n;
+    if (get_str(root, "state", &state)) {
+        rc = bad(err, path, "'state' is missing");
+        goto out;
+    }
+    for (i = 0; i < 4; i++)
+        if (!strcmp(state, state_names[i]))
+            break;
+    if (i == 4) {
+        rc = bad(err, path, "unknown 'state'");
+        goto out;
+    }
+    r->state = (enum np_hist_state)i;
+    if (get_str(root, "time", &time_s) || parse_time(time_s, &r->time)) {
+        rc = bad(err, path, "'time' is missing or not a UTC time");
+        goto out;
+    }
+    if (get_str(root, "command", &r->command) ||
+        get_str(root, "user", &r->user)) {
+        rc = bad(err, path, "'command' or 'user' is missing");
+        goto out;
+    }
+    if (get_int(root, "uid", 0, INT32_MAX, &n)) {
+        rc = bad(err, path, "'uid' is missing");
+        goto out;
+    }
+    r->uid = (long)n;
+    if (get_int(root, "pid", 1, INT32_MAX, &n)) {
+        rc = bad(err, path, "'pid' is missing");
+        goto out;
+    }
+    r->pid = (long)n;
+    if (json_object_object_get_ex(root, "backend", &v) &&
+        get_str(root, "backend", &r->backend)) {
+        rc = bad(err, path, "'backend' is not a string");
+        goto out;
+    }
+    if (json_object_object_get_ex(root, "reverts", &v)) {
+        size_t nr = json_object_is_type(v, json_type_array)
+                        ? json_object_array_length(v)
+                        : 0;
+
+        if (!nr) {
+            rc = bad(err, path, "'reverts' is not a list of ids");
+            goto out;
+        }
+        r->reverts = calloc(nr, sizeof(*r->reverts));
+        if (!r->reverts) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (i = 0; i < nr; i++) {
+            json_object *e = json_object_array_get_idx(v, i);
+            int64_t x = json_object_get_int64(e);
+
+            if (!json_object_is_type(e, json_type_int) || x < 1 ||
+                x >= (int64_t)r->id) {
+                rc = bad(err, path, "'reverts' names an id that is not older");
+                goto out;
+            }
+            r->reverts[i] = (unsigned int)x;
+        }
+        r->nr_reverts = (unsigned int)nr;
+    }
+    if (!json_object_object_get_ex(root, "before", &v) ||
+        plan_of(v, path, "before", &r->before, &perr) ||
+        !r->before.is_journal) {
+        char what[NP_ERR_MAX];
+
+        snprintf(what, sizeof(what), "%s",
+                 perr.msg[0] ? perr.msg : "'before' is not a journal");
+        rc = bad(err, path, what);
+        goto out;
+    }
+    if (!json_object_object_get_ex(root, "after", &v) ||
+        plan_of(v, path, "after", &r->after, &perr)) {
+        char what[NP_ERR_MAX];
+
+        snprintf(what, sizeof(what), "%s",
+                 perr.msg[0] ? perr.msg : "'after' is missing");
+        rc = bad(err, path, what);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(state);
+    free(time_s);
+    json_object_put(root);
+    json_tokener_free(tok);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                             */
+/* ------------------------------------------------------------------ */
+
+static json_object *plan_obj(const struct np_plan *p, struct np_err *err)
+{
+    char *s = NULL;
+    json_object *o;
+
+    if (np_plan_write_json(p, &s, err))
+        return NULL;
+    o = json_tokener_parse(s);
+    free(s);
+    return o;
+}
+
+int np_hist_rec_json(const struct np_hist_rec *r, char **out,
+                     struct np_err *err)
+{
+    json_object *root = json_object_new_object(), *a, *b, *rv;
+    char when[32];
+    const char *s;
+    unsigned int i;
+    int rc = -ENOMEM;
+
+    *out = NULL;
+    if (!root)
+        return -ENOMEM;
+    np_hist_time(r->time, when, sizeof(when));
+    json_object_object_add(root, "numapin_history",
+                           json_object_new_int(NP_HISTORY_VERSION));
+    json_object_object_add(root, "id", json_object_new_int64(r->id));
+    json_object_object_add(
+        root, "state", json_object_new_string(np_hist_state_name(r->state)));
+    json_object_object_add(root, "time", json_object_new_string(when));
+    json_object_object_add(root, "command", json_object_new_string(r->command));
+    json_object_object_add(root, "user", json_object_new_string(r->user));
+    json_object_object_add(root, "uid", json_object_new_int64(r->uid));
+    json_object_object_add(root, "pid", json_object_new_int64(r->pid));
+    if (r->backend)
+        json_object_object_add(root, "backend",
+                               json_object_new_string(r->backend));
+    if (r->nr_reverts) {
+        rv = json_object_new_array();
+        if (!rv)
+            goto out;
+        for (i = 0; i < r->nr_reverts; i++)
+            json_object_array_add(rv, json_object_new_int64(r->reverts[i]));
+        json_object_object_add(root, "reverts", rv);
+    }
+    b = plan_obj(&r->before, err);
+    a = b ? plan_obj(&r->after, err) : NULL;
+    if (!a || !b) {
+        json_object_put(b);
+        goto out;
+    }
+    json_object_object_add(root, "before", b);
+    json_object_object_add(root, "after", a);
+    s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                 JSON_C_TO_STRING_SPACED);
+    if (!s || asprintf(out, "%s\n", s) < 0) {
+        *out = NULL;
+        goto out;
+    }
+    rc = 0;
+out:
+    json_object_put(root);
+    return rc;
+}
