@@ -585,6 +585,17 @@ static int read_host(const char *root, struct np_topo *topo, struct np_err *err,
     rc = np_topo_finish(topo, err);
     if (rc)
         goto out;
+    /* hwloc reads the tree by path: a tree whose links lead out of it is
+     * refused first (numapin's own reads above never leave it) */
+    if (with_hwloc && strcmp(r.root, "/")) {
+        rc = np_rootfs_check_links(&r);
+        if (rc == -ENOSYS)
+            with_hwloc = false; /* no openat2 to check with: no hwloc */
+        if (rc == -ENOSYS)
+            rc = 0;
+        if (rc)
+            goto out;
+    }
     if (with_hwloc)
         rc = np_hwloc_read(r.root, topo, err);
     if (!rc && with_hwloc)

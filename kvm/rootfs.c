@@ -3,6 +3,7 @@
  * (see rootfs.h).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -300,5 +301,123 @@ int np_rootfs_read_int(const struct np_rootfs *r, const char *rel,
     *value_out = (int)v;
 out:
     free(text);
+    return rc;
+}
+
+/* What np_rootfs_check_links() walks at most: entries, directory depth. */
+#define LINKS_MAX_ENTRIES 500000u
+#define LINKS_MAX_DEPTH 48
+
+struct link_walk {
+    const struct np_rootfs *r;
+    unsigned int nr_seen;
+};
+
+/* Does the link rel resolve beneath the root?  0, or -EXDEV (out, or a
+ * loop or magic link: hwloc would follow it), -ENOSYS (no openat2). */
+static int link_beneath(int rootfd, const char *rel)
+{
+#ifdef SYS_openat2
+    struct open_how how;
+    int fd;
+
+    memset(&how, 0, sizeof(how));
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if (errno == ENOSYS || errno == EPERM)
+        return -ENOSYS;
+    return errno == EXDEV || errno == ELOOP ? -EXDEV : 0; /* dangling: ok */
+#else
+    (void)rootfd;
+    (void)rel;
+    return -ENOSYS;
+#endif
+}
+
+static int walk_links(struct link_walk *w, const char *rel, int depth)
+{
+    char path[2 * PATH_MAX], child[PATH_MAX];
+    struct dirent *de;
+    DIR *d;
+    int fd, rc = 0;
+
+    if (depth > LINKS_MAX_DEPTH)
+        return np_err_set(w->r->err, -ELOOP,
+                          "'%s' is nested more than %d directories deep: "
+                          "not a captured tree",
+                          np_rootfs_where(w->r, rel, path, sizeof(path)),
+                          LINKS_MAX_DEPTH);
+    fd = openat(w->r->rootfd, rel,
+                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* gone or unreadable: nothing hwloc reads either */
+    d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -ENOMEM;
+    }
+    while (!rc && (de = readdir(d))) {
+        struct stat st;
+
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (++w->nr_seen > LINKS_MAX_ENTRIES) {
+            rc = np_err_set(w->r->err, -EFBIG,
+                            "'%s' holds more than %u files: too large a "
+                            "tree to check its links",
+                            w->r->root, LINKS_MAX_ENTRIES);
+            break;
+        }
+        if ((size_t)snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) >=
+            sizeof(child))
+            continue;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+            continue;
+        if (S_ISLNK(st.st_mode)) {
+            rc = link_beneath(w->r->rootfd, child);
+            if (rc == -EXDEV)
+                rc = np_err_set(
+                    w->r->err, rc,
+                    "cannot read '%s': it is a link that leads "
+                    "out of the root directory",
+                    np_rootfs_where(w->r, child, path, sizeof(path)));
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk_links(w, child, depth + 1);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int np_rootfs_check_links(const struct np_rootfs *r)
+{
+    static const char *const tops[] = {"sys", "proc", "run", "var"};
+    struct link_walk w = {r, 0};
+    char path[PATH_MAX];
+    unsigned int i;
+    int rc = 0;
+
+    for (i = 0; !rc && i < sizeof(tops) / sizeof(tops[0]); i++) {
+        struct stat st;
+
+        if (fstatat(r->rootfd, tops[i], &st, AT_SYMLINK_NOFOLLOW))
+            continue;
+        if (S_ISLNK(st.st_mode)) {
+            rc = link_beneath(r->rootfd, tops[i]);
+            if (rc == -EXDEV)
+                rc =
+                    np_err_set(r->err, rc,
+                               "cannot read '%s': it is a link that leads "
+                               "out of the root directory",
+                               np_rootfs_where(r, tops[i], path, sizeof(path)));
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk_links(&w, tops[i], 1);
+        }
+    }
     return rc;
 }

@@ -48,7 +48,6 @@ struct np_rootfs {
     struct np_err *err;
 };
 
-
 /* "ROOT/rel", as the user would type it, in buf. */
 const char *np_rootfs_where(const struct np_rootfs *r, const char *rel,
                             char *buf, size_t size);
@@ -78,5 +77,18 @@ int np_rootfs_read_list(const struct np_rootfs *r, const char *rel,
 /* Read a file holding one integer, -1 or more. */
 int np_rootfs_read_int(const struct np_rootfs *r, const char *rel,
                        bool optional, int *value_out);
+
+/*
+ * Before a captured tree is handed to hwloc (which reads it by path,
+ * following links wherever they lead): every symbolic link under
+ * ROOT/sys, /proc, /run and /var must resolve beneath the root
+ * (openat2 RESOLVE_BENEATH; a dangling link is harmless).  A bounded walk
+ * (at most 500,000 entries, 48 directories deep) that never follows a
+ * link.  Returns 0; -EXDEV with "cannot read 'ROOT/rel': it is a link
+ * that leads out of the root directory" (also for a loop or a magic
+ * link); -EFBIG or -ELOOP for a tree too large or too deep; -ENOSYS
+ * without openat2 (no sentence: the caller then leaves hwloc out).
+ */
+int np_rootfs_check_links(const struct np_rootfs *r);
 
 #endif /* NP_ROOTFS_H */

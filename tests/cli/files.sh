@@ -132,6 +132,22 @@ done
 rm -f "$mi"
 mkfifo "$mi"
 refused 2 "meminfo': not a regular file" --root "$tmp/tree" info
+rm -f "$mi"
+cp "$top/tests/fixtures/sysfs/2s2c-2n/sys/devices/system/node/node0/meminfo" "$mi"
+# a file that only hwloc reads (numapin's own reader does not): the tree
+# is refused before hwloc is given it, and nothing of the target is shown
+mkdir -p "$tmp/tree/sys/devices/system/cpu/cpu0/cache/index0"
+ln -s "$tmp/secret" "$tmp/tree/sys/devices/system/cpu/cpu0/cache/index0/size"
+refused 2 "it is a link that leads out of the root directory" \
+    --root "$tmp/tree" info
+grep -q SECRET "$tmp/err" "$tmp/out" && bad "an error quoted the secret" || ok
+rm "$tmp/tree/sys/devices/system/cpu/cpu0/cache/index0/size"
+ln -s ../../../../../../../../../../etc "$tmp/tree/sys/devices/system/cpu/etc"
+refused 2 "it is a link that leads out of the root directory" \
+    --root "$tmp/tree" info
+rm "$tmp/tree/sys/devices/system/cpu/etc"
+"$np" --root "$tmp/tree" info >/dev/null 2>&1 && ok ||
+    bad "a tree without links out was refused"
 
 echo "files: $pass passed, $fail failed"
 [ $fail = 0 ]
