@@ -251,37 +251,38 @@ static int fail(struct rd *rd, const char *path, const char *what)
 
 /* obj[key] of type, or NULL when absent; -EINVAL in *rc when the type is
  * wrong. */
-static json_object *get(struct rd *rd, json_object *obj, const char *path,
-                        const char *key, enum json_type type, int *rc)
+static const struct np_jv *get(struct rd *rd, const struct np_jv *obj,
+                               const char *path, const char *key,
+                               enum np_jtype type, int *rc)
 {
-    json_object *v;
+    const struct np_jv *v;
     char p[96];
 
-    if (*rc || !json_object_object_get_ex(obj, key, &v))
+    if (*rc || !(v = np_jv_get(obj, key)))
         return NULL;
-    if (!json_object_is_type(v, type)) {
+    if (!np_jv_is(v, type)) {
         snprintf(p, sizeof(p), "%s.%s", path, key);
         *rc = fail(rd, p,
-                   type == json_type_string  ? "expected a string"
-                   : type == json_type_int   ? "expected an integer"
-                   : type == json_type_array ? "expected an array"
-                                             : "expected an object");
+                   type == NP_JSTRING  ? "expected a string"
+                   : type == NP_JINT   ? "expected an integer"
+                   : type == NP_JARRAY ? "expected an array"
+                                       : "expected an object");
         return NULL;
     }
     return v;
 }
 
-static int get_int(struct rd *rd, json_object *obj, const char *path,
+static int get_int(struct rd *rd, const struct np_jv *obj, const char *path,
                    const char *key, int64_t lo, int64_t hi, int64_t dflt,
                    int64_t *out, int *rc)
 {
-    json_object *v = get(rd, obj, path, key, json_type_int, rc);
+    const struct np_jv *v = get(rd, obj, path, key, NP_JINT, rc);
     char p[96];
 
     *out = dflt;
     if (!v)
         return *rc;
-    *out = json_object_get_int64(v);
+    *out = v->u.i;
     if (*out < lo || *out > hi) {
         snprintf(p, sizeof(p), "%s.%s", path, key);
         *rc = fail(rd, p, "out of range");
@@ -289,17 +290,17 @@ static int get_int(struct rd *rd, json_object *obj, const char *path,
     return *rc;
 }
 
-static int get_cpus(struct rd *rd, json_object *obj, const char *path,
+static int get_cpus(struct rd *rd, const struct np_jv *obj, const char *path,
                     struct np_cpumap *map, int *rc)
 {
-    json_object *v = get(rd, obj, path, "cpus", json_type_string, rc);
+    const struct np_jv *v = get(rd, obj, path, "cpus", NP_JSTRING, rc);
     struct np_cpumap parsed;
     const char *s;
     char p[96];
 
     if (!v)
         return *rc;
-    s = json_object_get_string(v);
+    s = v->u.s;
     if (!strcmp(s, "none"))
         return 0;
     np_cpumap_init(&parsed);
@@ -312,61 +313,62 @@ static int get_cpus(struct rd *rd, json_object *obj, const char *path,
     return 0;
 }
 
-static unsigned int hexval(struct rd *rd, json_object *obj, const char *path,
-                           const char *key, int *rc)
+static unsigned int hexval(struct rd *rd, const struct np_jv *obj,
+                           const char *path, const char *key, int *rc)
 {
-    json_object *v = get(rd, obj, path, key, json_type_string, rc);
+    const struct np_jv *v = get(rd, obj, path, key, NP_JSTRING, rc);
     unsigned long x;
     char *end, p[96];
 
     if (!v)
         return 0;
-    x = strtoul(json_object_get_string(v), &end, 16);
-    if (*end || end == json_object_get_string(v) || x > 0xffffff) {
+    x = strtoul(v->u.s, &end, 16);
+    if (*end || end == v->u.s || x > 0xffffff) {
         snprintf(p, sizeof(p), "%s.%s", path, key);
         *rc = fail(rd, p, "not a hexadecimal id like '8086'");
     }
     return (unsigned int)x;
 }
 
-static char *dup_str(struct rd *rd, json_object *obj, const char *path,
+static char *dup_str(struct rd *rd, const struct np_jv *obj, const char *path,
                      const char *key, int *rc)
 {
-    json_object *v = get(rd, obj, path, key, json_type_string, rc);
+    const struct np_jv *v = get(rd, obj, path, key, NP_JSTRING, rc);
     char *s;
 
     if (!v)
         return NULL;
-    s = strdup(json_object_get_string(v));
+    s = strdup(v->u.s);
     if (!s)
         *rc = -ENOMEM;
     return s;
 }
 
 /* Each element of hw[key] must be an object: f(rd, element, path). */
-static int each(struct rd *rd, json_object *hw, const char *key,
-                int (*f)(struct rd *, struct np_hw *, json_object *,
+static int each(struct rd *rd, const struct np_jv *hw, const char *key,
+                int (*f)(struct rd *, struct np_hw *, const struct np_jv *,
                          const char *),
                 struct np_hw *h)
 {
-    json_object *arr;
+    const struct np_jv *arr;
     size_t i;
     char p[96];
     int rc = 0;
 
-    arr = get(rd, hw, "", key, json_type_array, &rc);
-    for (i = 0; arr && !rc && i < json_object_array_length(arr); i++) {
-        json_object *e = json_object_array_get_idx(arr, i);
+    arr = get(rd, hw, "", key, NP_JARRAY, &rc);
+    for (i = 0; arr && !rc && i < (size_t)arr->n; i++) {
+        const struct np_jv *e = &arr->u.kids[i];
 
         snprintf(p, sizeof(p), "%s[%zu]", key, i);
-        if (!json_object_is_type(e, json_type_object))
+        if (!np_jv_is(e, NP_JOBJECT))
             return fail(rd, p, "expected an object");
         rc = f(rd, h, e, p);
     }
     return rc;
 }
 
-static int rd_llc(struct rd *rd, struct np_hw *h, json_object *o, const char *p)
+static int rd_llc(struct rd *rd, struct np_hw *h, const struct np_jv *o,
+                  const char *p)
 {
     struct np_hw_cache *c = np_hw_add_llc(h, rd->topo->nr_cpu_ids);
     int64_t x;
@@ -390,7 +392,7 @@ static int rd_llc(struct rd *rd, struct np_hw *h, json_object *o, const char *p)
     return rc;
 }
 
-static int rd_cluster(struct rd *rd, struct np_hw *h, json_object *o,
+static int rd_cluster(struct rd *rd, struct np_hw *h, const struct np_jv *o,
                       const char *p)
 {
     struct np_cpumap cpus;
@@ -407,7 +409,7 @@ static int rd_cluster(struct rd *rd, struct np_hw *h, json_object *o,
     return rc;
 }
 
-static int rd_kind(struct rd *rd, struct np_hw *h, json_object *o,
+static int rd_kind(struct rd *rd, struct np_hw *h, const struct np_jv *o,
                    const char *p)
 {
     struct np_hw_kind *k = np_hw_add_kind(h, rd->topo->nr_cpu_ids);
@@ -424,10 +426,10 @@ static int rd_kind(struct rd *rd, struct np_hw *h, json_object *o,
     return rc;
 }
 
-static int rd_node(struct rd *rd, struct np_hw *h, json_object *o,
+static int rd_node(struct rd *rd, struct np_hw *h, const struct np_jv *o,
                    const char *p)
 {
-    json_object *v, *pages;
+    const struct np_jv *v, *pages;
     int64_t id, size, total, nfree;
     size_t i;
     char pp[128];
@@ -438,19 +440,19 @@ static int rd_node(struct rd *rd, struct np_hw *h, json_object *o,
         return rc;
     if (!np_topo_node_exists(rd->topo, (int)id))
         return fail(rd, p, "names a node the host does not have");
-    v = get(rd, o, p, "memory_kind", json_type_string, &rc);
+    v = get(rd, o, p, "memory_kind", NP_JSTRING, &rc);
     if (v) {
-        kind = np_mem_kind_parse(json_object_get_string(v));
+        kind = np_mem_kind_parse(v->u.s);
         if (kind < 0)
             return fail(rd, p, "memory_kind is not DRAM, HBM, NVM or GPU");
         h->nodes[id].kind = (enum np_mem_kind)kind;
     }
-    pages = get(rd, o, p, "pages", json_type_array, &rc);
-    for (i = 0; pages && !rc && i < json_object_array_length(pages); i++) {
-        json_object *e = json_object_array_get_idx(pages, i);
+    pages = get(rd, o, p, "pages", NP_JARRAY, &rc);
+    for (i = 0; pages && !rc && i < (size_t)pages->n; i++) {
+        const struct np_jv *e = &pages->u.kids[i];
 
         snprintf(pp, sizeof(pp), "%s.pages[%zu]", p, i);
-        if (!json_object_is_type(e, json_type_object))
+        if (!np_jv_is(e, NP_JOBJECT))
             return fail(rd, pp, "expected an object");
         get_int(rd, e, pp, "size_kib", 4, INT64_MAX / 1024, 0, &size, &rc);
         get_int(rd, e, pp, "total", 0, INT64_MAX, 0, &total, &rc);
@@ -462,17 +464,18 @@ static int rd_node(struct rd *rd, struct np_hw *h, json_object *o,
     return rc;
 }
 
-static int rd_pci(struct rd *rd, struct np_hw *h, json_object *o, const char *p)
+static int rd_pci(struct rd *rd, struct np_hw *h, const struct np_jv *o,
+                  const char *p)
 {
     struct np_hw_pci *d = np_hw_add_pci(h, rd->topo->nr_cpu_ids);
-    json_object *v;
+    const struct np_jv *v;
     int64_t x;
     int rc = 0;
 
     if (!d)
         return -ENOMEM;
-    v = get(rd, o, p, "bdf", json_type_string, &rc);
-    if (!v || np_hw_parse_bdf(json_object_get_string(v), d->bdf))
+    v = get(rd, o, p, "bdf", NP_JSTRING, &rc);
+    if (!v || np_hw_parse_bdf(v->u.s, d->bdf))
         return rc ? rc : fail(rd, p, "needs a bdf like '0000:02:00.0'");
     d->vendor = hexval(rd, o, p, "vendor", &rc);
     d->device = hexval(rd, o, p, "device", &rc);
@@ -487,11 +490,11 @@ static int rd_pci(struct rd *rd, struct np_hw *h, json_object *o, const char *p)
     return rc;
 }
 
-static int rd_pool(struct rd *rd, struct np_hw *h, json_object *o,
+static int rd_pool(struct rd *rd, struct np_hw *h, const struct np_jv *o,
                    const char *p)
 {
     struct np_hw_pool *pool = np_hw_add_pool(h, rd->topo->nr_cpu_ids);
-    json_object *doms;
+    const struct np_jv *doms;
     int64_t x;
     int rc = 0;
 
@@ -502,36 +505,34 @@ static int rd_pool(struct rd *rd, struct np_hw *h, json_object *o,
     pool->name = dup_str(rd, o, p, "name", &rc);
     pool->sched = dup_str(rd, o, p, "scheduler", &rc);
     get_cpus(rd, o, p, &pool->cpus, &rc);
-    doms = get(rd, o, p, "domids", json_type_array, &rc);
+    doms = get(rd, o, p, "domids", NP_JARRAY, &rc);
     if (doms && !rc) {
-        size_t i, n = json_object_array_length(doms);
+        size_t i, n = (size_t)doms->n;
 
         pool->domids = calloc(n + 1, sizeof(*pool->domids));
         if (!pool->domids)
             return -ENOMEM;
         for (i = 0; i < n; i++) {
-            json_object *e = json_object_array_get_idx(doms, i);
+            const struct np_jv *e = &doms->u.kids[i];
 
-            if (!json_object_is_type(e, json_type_int) ||
-                json_object_get_int64(e) < 0 ||
-                json_object_get_int64(e) > INT32_MAX)
+            if (!np_jv_is(e, NP_JINT) || e->u.i < 0 || e->u.i > INT32_MAX)
                 return fail(rd, p, "domids must be domain ids");
-            pool->domids[pool->nr_domids++] = (int)json_object_get_int64(e);
+            pool->domids[pool->nr_domids++] = (int)e->u.i;
         }
     }
     return rc;
 }
 
-int np_json_hw_read(json_object *hw, const char *name, struct np_topo *topo,
-                    struct np_err *err)
+int np_json_hw_read(const struct np_jv *hw, const char *name,
+                    struct np_topo *topo, struct np_err *err)
 {
     struct rd rd = {.name = name, .err = err, .topo = topo};
-    json_object *notes;
+    const struct np_jv *notes;
     struct np_hw *h;
     size_t i;
     int rc = 0;
 
-    if (!json_object_is_type(hw, json_type_object))
+    if (!np_jv_is(hw, NP_JOBJECT))
         return fail(&rd, "", "expected an object");
     h = np_hw_new(topo->nr_cpu_ids, topo->nr_node_ids);
     if (!h)
@@ -547,14 +548,14 @@ int np_json_hw_read(json_object *hw, const char *name, struct np_topo *topo,
         rc = each(&rd, hw, "pci", rd_pci, h);
     if (!rc)
         rc = each(&rd, hw, "cpupools", rd_pool, h);
-    notes = get(&rd, hw, "", "notes", json_type_array, &rc);
-    for (i = 0; notes && !rc && i < json_object_array_length(notes); i++) {
-        json_object *e = json_object_array_get_idx(notes, i);
+    notes = get(&rd, hw, "", "notes", NP_JARRAY, &rc);
+    for (i = 0; notes && !rc && i < (size_t)notes->n; i++) {
+        const struct np_jv *e = &notes->u.kids[i];
 
-        if (!json_object_is_type(e, json_type_string))
+        if (!np_jv_is(e, NP_JSTRING))
             rc = fail(&rd, "notes", "expected strings");
         else
-            rc = np_hw_note(h, "%s", json_object_get_string(e));
+            rc = np_hw_note(h, "%s", e->u.s);
     }
     if (rc) {
         np_hw_free(h);

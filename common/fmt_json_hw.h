@@ -9,6 +9,7 @@
 
 #include <json.h>
 
+#include "json_doc.h"
 #include "np_err.h"
 #include "topo.h"
 
@@ -18,7 +19,7 @@ json_object *np_json_hw_write(const struct np_topo *topo, bool *oom);
 
 /* Read hw into topo->hw (topo finished).  name prefixes messages.  0,
  * -EINVAL with a sentence naming the member, or -ENOMEM. */
-int np_json_hw_read(json_object *hw, const char *name, struct np_topo *topo,
-                    struct np_err *err);
+int np_json_hw_read(const struct np_jv *hw, const char *name,
+                    struct np_topo *topo, struct np_err *err);
 
 #endif /* NP_FMT_JSON_HW_H */

@@ -107,34 +107,18 @@ void np_json_path_index(char *dst, const char *path, size_t i)
         dst[NP_JSON_PATH_LEN - 2] = '~';
 }
 
-/* A short rendering of a JSON value for messages (owned by v). */
-const char *np_json_show(json_object *v)
-{
-    const char *s;
-
-    if (!v)
-        return "null";
-    if (json_object_is_type(v, json_type_object))
-        return "an object";
-    if (json_object_is_type(v, json_type_array))
-        return "an array";
-    s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-                                              JSON_C_TO_STRING_NOSLASHESCAPE);
-    return s ? s : "?";
-}
-
-static const char *type_name(enum json_type type)
+static const char *type_name(enum np_jtype type)
 {
     switch (type) {
-    case json_type_boolean:
+    case NP_JBOOL:
         return "true or false";
-    case json_type_int:
+    case NP_JINT:
         return "an integer";
-    case json_type_string:
+    case NP_JSTRING:
         return "a string";
-    case json_type_object:
+    case NP_JOBJECT:
         return "an object";
-    case json_type_array:
+    case NP_JARRAY:
         return "an array";
     default:
         return "a value";
@@ -142,10 +126,10 @@ static const char *type_name(enum json_type type)
 }
 
 /* Check that v has the type; path names v. */
-int np_json_check_type(struct np_json_rd *rd, json_object *v, const char *path,
-                       enum json_type type)
+int np_json_check_type(struct np_json_rd *rd, const struct np_jv *v,
+                       const char *path, enum np_jtype type)
 {
-    if (!v || !json_object_is_type(v, type))
+    if (!np_jv_is(v, type))
         return np_json_fail(rd, path, "expected %s, found %.64s",
                             type_name(type), np_json_show(v));
     return 0;
@@ -155,20 +139,21 @@ int np_json_check_type(struct np_json_rd *rd, json_object *v, const char *path,
  * Look up key in obj (at path) and check its type.  *out is NULL when the
  * key is absent and not required.
  */
-int np_json_member(struct np_json_rd *rd, json_object *obj, const char *path,
-                   const char *key, enum json_type type, bool required,
-                   json_object **out)
+int np_json_member(struct np_json_rd *rd, const struct np_jv *obj,
+                   const char *path, const char *key, enum np_jtype type,
+                   bool required, const struct np_jv **out)
 {
     char p[NP_JSON_PATH_LEN];
-    json_object *v;
+    const struct np_jv *v;
 
     *out = NULL;
-    if (!json_object_object_get_ex(obj, key, &v)) {
+    v = np_jv_get(obj, key);
+    if (!v) {
         if (required)
             return np_json_fail(rd, path, "missing key '%s'", key);
         return 0;
     }
-    if (!v || !json_object_is_type(v, type)) {
+    if (v->type != type) {
         /* the path only when it is needed: readers look up many keys */
         np_json_path_key(p, path, key);
         return np_json_check_type(rd, v, p, type);
@@ -178,32 +163,33 @@ int np_json_member(struct np_json_rd *rd, json_object *obj, const char *path,
 }
 
 /* Refuse keys not in the NULL-terminated list. */
-int np_json_check_keys(struct np_json_rd *rd, json_object *obj,
+int np_json_check_keys(struct np_json_rd *rd, const struct np_jv *obj,
                        const char *path, const char *const *keys)
 {
-    struct json_object_iter it;
     unsigned int i;
+    uint32_t k;
 
-    json_object_object_foreachC(obj, it)
-    {
+    for (k = 0; k < obj->n; k++) {
+        const char *key = obj->u.kids[k].key;
+
         for (i = 0; keys[i]; i++)
-            if (!strcmp(keys[i], it.key))
+            if (keys[i][0] == key[0] && !strcmp(keys[i], key))
                 break;
         if (!keys[i])
-            return np_json_fail(rd, path, "unknown key '%.64s'", it.key);
+            return np_json_fail(rd, path, "unknown key '%.64s'", key);
     }
     return 0;
 }
 
 /* An integer in [min, max]; path names v. */
-int np_json_int_value(struct np_json_rd *rd, json_object *v, const char *path,
-                      int64_t min, int64_t max, int64_t *out)
+int np_json_int_value(struct np_json_rd *rd, const struct np_jv *v,
+                      const char *path, int64_t min, int64_t max, int64_t *out)
 {
     int64_t x;
 
-    if (np_json_check_type(rd, v, path, json_type_int))
+    if (np_json_check_type(rd, v, path, NP_JINT))
         return -EINVAL;
-    x = json_object_get_int64(v);
+    x = v->u.i;
     /* json-c clamps what does not fit in int64 to INT64_MIN/MAX: the
      * limits below keep those out. */
     if (x < min || x > max)
@@ -215,19 +201,19 @@ int np_json_int_value(struct np_json_rd *rd, json_object *v, const char *path,
 }
 
 /* An optional or required integer member; *found says whether it was. */
-int np_json_member_int(struct np_json_rd *rd, json_object *obj,
+int np_json_member_int(struct np_json_rd *rd, const struct np_jv *obj,
                        const char *path, const char *key, bool required,
                        int64_t min, int64_t max, int64_t *out, bool *found)
 {
     char p[NP_JSON_PATH_LEN];
-    json_object *v;
+    const struct np_jv *v;
     int rc;
 
     *found = false;
-    rc = np_json_member(rd, obj, path, key, json_type_int, required, &v);
+    rc = np_json_member(rd, obj, path, key, NP_JINT, required, &v);
     if (rc || !v)
         return rc;
-    *out = json_object_get_int64(v);
+    *out = v->u.i;
     if (*out < min || *out > max) {
         np_json_path_key(p, path, key);
         return np_json_int_value(rd, v, p, min, max, out);
@@ -236,29 +222,29 @@ int np_json_member_int(struct np_json_rd *rd, json_object *obj,
     return 0;
 }
 
-int np_json_member_bool(struct np_json_rd *rd, json_object *obj,
+int np_json_member_bool(struct np_json_rd *rd, const struct np_jv *obj,
                         const char *path, const char *key, bool *out)
 {
-    json_object *v;
+    const struct np_jv *v;
     int rc;
 
-    rc = np_json_member(rd, obj, path, key, json_type_boolean, true, &v);
+    rc = np_json_member(rd, obj, path, key, NP_JBOOL, true, &v);
     if (rc)
         return rc;
-    *out = json_object_get_boolean(v);
+    *out = v->u.b;
     return 0;
 }
 
 /* A string without NUL bytes; path names v. */
-int np_json_string_value(struct np_json_rd *rd, json_object *v,
+int np_json_string_value(struct np_json_rd *rd, const struct np_jv *v,
                          const char *path, const char **out)
 {
     const char *s;
 
-    if (np_json_check_type(rd, v, path, json_type_string))
+    if (np_json_check_type(rd, v, path, NP_JSTRING))
         return -EINVAL;
-    s = json_object_get_string(v);
-    if (strlen(s) != (size_t)json_object_get_string_len(v))
+    s = v->u.s;
+    if (strlen(s) != v->n)
         return np_json_fail(rd, path, "the string contains a nul character");
     *out = s;
     return 0;

@@ -6,7 +6,8 @@
  * failure (including a NULL value: an allocation that failed), drop it and
  * set *oom, so that a writer builds the whole tree and checks once.
  *
- * Reading: every check fills rd->err with "NAME: PATH: what is wrong" and
+ * Reading (the tree of json_doc.h): every check fills rd->err with
+ * "NAME: PATH: what is wrong" and
  * returns -EINVAL, where NAME is the input (rd->name, else rd->what, else
  * nothing) and PATH the JSON path ("host.cpus[3].node"; "top level" for
  * the root).  Paths longer than NP_JSON_PATH_LEN are cut short with '~'.
@@ -21,6 +22,7 @@
 #include <json.h>
 
 #include "cpumap.h"
+#include "json_doc.h"
 #include "np_err.h"
 
 /* Long enough for "guests[12345].vcpus[12345].memory_per_node_kib.4095". */
@@ -52,38 +54,38 @@ int np_json_fail(struct np_json_rd *rd, const char *path, const char *fmt, ...)
 void np_json_path_key(char *dst, const char *path, const char *key);
 void np_json_path_index(char *dst, const char *path, size_t i);
 
-/* A short rendering of a JSON value for messages (owned by v). */
-const char *np_json_show(json_object *v);
+/* A short rendering of a JSON value for messages (np_jv_show()). */
+#define np_json_show np_jv_show
 
 /* v (named by path) has the type. */
-int np_json_check_type(struct np_json_rd *rd, json_object *v, const char *path,
-                       enum json_type type);
+int np_json_check_type(struct np_json_rd *rd, const struct np_jv *v,
+                       const char *path, enum np_jtype type);
 
 /* Look up key in obj (at path) and check its type.  *out is NULL when the
  * key is absent and not required. */
-int np_json_member(struct np_json_rd *rd, json_object *obj, const char *path,
-                   const char *key, enum json_type type, bool required,
-                   json_object **out);
+int np_json_member(struct np_json_rd *rd, const struct np_jv *obj,
+                   const char *path, const char *key, enum np_jtype type,
+                   bool required, const struct np_jv **out);
 
 /* Refuse keys of obj not in the NULL-terminated list. */
-int np_json_check_keys(struct np_json_rd *rd, json_object *obj,
+int np_json_check_keys(struct np_json_rd *rd, const struct np_jv *obj,
                        const char *path, const char *const *keys);
 
 /* An integer in [min, max]; path names v. */
-int np_json_int_value(struct np_json_rd *rd, json_object *v, const char *path,
-                      int64_t min, int64_t max, int64_t *out);
+int np_json_int_value(struct np_json_rd *rd, const struct np_jv *v,
+                      const char *path, int64_t min, int64_t max, int64_t *out);
 
 /* An optional or required integer member; *found says whether it was. */
-int np_json_member_int(struct np_json_rd *rd, json_object *obj,
+int np_json_member_int(struct np_json_rd *rd, const struct np_jv *obj,
                        const char *path, const char *key, bool required,
                        int64_t min, int64_t max, int64_t *out, bool *found);
 
 /* A required boolean member. */
-int np_json_member_bool(struct np_json_rd *rd, json_object *obj,
+int np_json_member_bool(struct np_json_rd *rd, const struct np_jv *obj,
                         const char *path, const char *key, bool *out);
 
 /* A string without NUL bytes; path names v. */
-int np_json_string_value(struct np_json_rd *rd, json_object *v,
+int np_json_string_value(struct np_json_rd *rd, const struct np_jv *v,
                          const char *path, const char **out);
 
 /* "NAME:LINE: malformed json: what" for the byte at off of buf. */

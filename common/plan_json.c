@@ -202,35 +202,35 @@ out:
 /* JSON: reading                                                       */
 /* ------------------------------------------------------------------ */
 
-static int get(struct np_json_rd *rd, json_object *obj, const char *path,
-               const char *key, enum json_type type, bool required,
-               json_object **out)
+static int get(struct np_json_rd *rd, const struct np_jv *obj, const char *path,
+               const char *key, enum np_jtype type, bool required,
+               const struct np_jv **out)
 {
-    json_object *v = NULL;
+    const struct np_jv *v = np_jv_get(obj, key);
 
     *out = NULL;
-    if (!json_object_object_get_ex(obj, key, &v) || !v) {
+    if (!v || v->type == NP_JNULL) {
         if (required)
             return np_json_fail(rd, path, "'%s' is missing", key);
         return 0;
     }
-    if (json_object_get_type(v) != type &&
-        !(type == json_type_double && json_object_is_type(v, json_type_int)))
+    if (v->type != type && !(type == NP_JDOUBLE && np_jv_is(v, NP_JINT)))
         return np_json_fail(rd, path, "'%s' has the wrong type", key);
     *out = v;
     return 0;
 }
 
-static int get_uint(struct np_json_rd *rd, json_object *obj, const char *path,
-                    const char *key, uint64_t max, uint64_t *out)
+static int get_uint(struct np_json_rd *rd, const struct np_jv *obj,
+                    const char *path, const char *key, uint64_t max,
+                    uint64_t *out)
 {
-    json_object *v;
+    const struct np_jv *v;
     int64_t n;
-    int rc = get(rd, obj, path, key, json_type_int, true, &v);
+    int rc = get(rd, obj, path, key, NP_JINT, true, &v);
 
     if (rc)
         return rc;
-    n = json_object_get_int64(v);
+    n = v->u.i;
     if (n < 0 || (uint64_t)n > max)
         return np_json_fail(rd, path, "'%s' is out of range (0 to %" PRIu64 ")",
                             key, max);
@@ -238,49 +238,49 @@ static int get_uint(struct np_json_rd *rd, json_object *obj, const char *path,
     return 0;
 }
 
-static int get_list(struct np_json_rd *rd, json_object *obj, const char *path,
-                    const char *key, unsigned int nr_bits, bool required,
-                    struct np_cpumap *map)
+static int get_list(struct np_json_rd *rd, const struct np_jv *obj,
+                    const char *path, const char *key, unsigned int nr_bits,
+                    bool required, struct np_cpumap *map)
 {
-    json_object *v;
-    int rc = get(rd, obj, path, key, json_type_string, required, &v);
+    const struct np_jv *v;
+    int rc = get(rd, obj, path, key, NP_JSTRING, required, &v);
 
     if (rc || !v)
         return rc;
-    rc = np_idlist_parse(json_object_get_string(v), nr_bits,
-                         NP_IDLIST_EMPTY | NP_IDLIST_WORDS, map, NULL);
+    rc = np_idlist_parse(v->u.s, nr_bits, NP_IDLIST_EMPTY | NP_IDLIST_WORDS,
+                         map, NULL);
     if (rc == -EINVAL || rc == -ERANGE)
         return np_json_fail(rd, path,
                             "'%s' is not a list of ids below %u: '%s'", key,
-                            nr_bits, json_object_get_string(v));
+                            nr_bits, v->u.s);
     return rc;
 }
 
-static int get_strings(struct np_json_rd *rd, json_object *obj,
+static int get_strings(struct np_json_rd *rd, const struct np_jv *obj,
                        const char *path, const char *key, struct np_plan *plan,
                        struct np_plan_guest *g)
 {
-    json_object *arr;
+    const struct np_jv *arr;
     size_t i;
-    int rc = get(rd, obj, path, key, json_type_array, false, &arr);
+    int rc = get(rd, obj, path, key, NP_JARRAY, false, &arr);
 
     if (rc || !arr)
         return rc;
-    for (i = 0; i < json_object_array_length(arr); i++) {
-        json_object *s = json_object_array_get_idx(arr, i);
+    for (i = 0; i < (size_t)arr->n; i++) {
+        const struct np_jv *s = &arr->u.kids[i];
 
-        if (!json_object_is_type(s, json_type_string))
+        if (!np_jv_is(s, NP_JSTRING))
             return np_json_fail(rd, path, "'%s[%zu]' is not a string", key, i);
-        rc = np_plan_reason(plan, g, "%s", json_object_get_string(s));
+        rc = np_plan_reason(plan, g, "%s", s->u.s);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-static unsigned int score_of(json_object *v)
+static unsigned int score_of(const struct np_jv *v)
 {
-    double d = v ? json_object_get_double(v) : 0;
+    double d = v ? np_jv_double(v) : 0;
 
     /* a score is a distance (10 to 255): anything beyond is clamped, so
      * that no number a file holds overflows the conversion */
@@ -290,7 +290,7 @@ static unsigned int score_of(json_object *v)
 }
 
 static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
-                      json_object *o, const char *path)
+                      const struct np_jv *o, const char *path)
 {
     static const char *const keys[] = {
         "id",        "name",          "new",
@@ -301,7 +301,7 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
         "sched_cap", "sched_weight",  "migrate",
         NULL};
     static const char *const pin_keys[] = {"vcpu", "hard", "soft", NULL};
-    json_object *v, *pins, *mem;
+    const struct np_jv *v, *pins, *mem;
     struct np_plan_guest *g;
     uint64_t nr_vcpus, mem_kib, x;
     char sub[128];
@@ -311,20 +311,20 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
     size_t i;
     int rc;
 
-    if (!json_object_is_type(o, json_type_object))
+    if (!np_jv_is(o, NP_JOBJECT))
         return np_json_fail(rd, path, "not an object");
     rc = np_json_check_keys(rd, o, path, keys);
     if (!rc)
-        rc = get(rd, o, path, "id", json_type_int, true, &v);
+        rc = get(rd, o, path, "id", NP_JINT, true, &v);
     if (rc)
         return rc;
-    id = json_object_get_int64(v);
+    id = v->u.i;
     if (id < -1 || id > INT32_MAX)
         return np_json_fail(rd, path, "'id' is out of range");
-    rc = get(rd, o, path, "name", json_type_string, true, &v);
+    rc = get(rd, o, path, "name", NP_JSTRING, true, &v);
     if (rc)
         return rc;
-    name = json_object_get_string(v);
+    name = v->u.s;
     rc = get_uint(rd, o, path, "vcpus", 65536, &nr_vcpus);
     if (!rc)
         rc = get_uint(rd, o, path, "memory_kib", UINT64_MAX >> 1, &mem_kib);
@@ -334,32 +334,32 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
     if (rc)
         return rc;
     g->mem_kib = mem_kib;
-    rc = get(rd, o, path, "new", json_type_boolean, true, &v);
+    rc = get(rd, o, path, "new", NP_JBOOL, true, &v);
     if (rc)
         return rc;
-    g->is_new = json_object_get_boolean(v);
-    rc = get(rd, o, path, "placed", json_type_boolean, true, &v);
+    g->is_new = v->u.b;
+    rc = get(rd, o, path, "placed", NP_JBOOL, true, &v);
     if (rc)
         return rc;
-    g->placed = json_object_get_boolean(v);
-    rc = get(rd, o, path, "migrate", json_type_boolean, false, &v);
+    g->placed = v->u.b;
+    rc = get(rd, o, path, "migrate", NP_JBOOL, false, &v);
     if (rc)
         return rc;
-    g->migrate = v && json_object_get_boolean(v);
+    g->migrate = v && v->u.b;
     rc = get_list(rd, o, path, "nodes", plan->nr_node_ids, true, &g->nodes);
     if (rc)
         return rc;
-    rc = get(rd, o, path, "node_affinity", json_type_string, false, &v);
+    rc = get(rd, o, path, "node_affinity", NP_JSTRING, false, &v);
     if (rc)
         return rc;
-    if (v && !strcmp(json_object_get_string(v), "auto"))
+    if (v && !strcmp(v->u.s, "auto"))
         g->node_affinity_auto = true;
     else if (v)
         rc = get_list(rd, o, path, "node_affinity", plan->nr_node_ids, true,
                       &g->node_affinity);
     if (rc)
         return rc;
-    rc = get(rd, o, path, "memory_per_node_kib", json_type_object, false, &mem);
+    rc = get(rd, o, path, "memory_per_node_kib", NP_JOBJECT, false, &mem);
     if (rc)
         return rc;
     if (mem) {
@@ -367,37 +367,38 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
             calloc(plan->nr_node_ids + 1, sizeof(*g->mem_per_node_kib));
         if (!g->mem_per_node_kib)
             return -ENOMEM;
-        json_object_object_foreach(mem, key, val)
-        {
+        const struct np_jv *val;
+
+        for (val = mem->u.kids; val < mem->u.kids + mem->n; val++) {
+            const char *key = val->key;
             char *end;
             long n = strtol(key, &end, 10);
 
             if (!*key || *end || n < 0 || n >= (long)plan->nr_node_ids ||
-                !json_object_is_type(val, json_type_int) ||
-                json_object_get_int64(val) < 0)
+                !np_jv_is(val, NP_JINT) || val->u.i < 0)
                 return np_json_fail(rd, path,
                                     "'memory_per_node_kib' has a bad entry "
                                     "'%s'",
                                     key);
-            g->mem_per_node_kib[n] = (uint64_t)json_object_get_int64(val);
+            g->mem_per_node_kib[n] = (uint64_t)val->u.i;
         }
     }
-    rc = get(rd, o, path, "score", json_type_double, false, &v);
+    rc = get(rd, o, path, "score", NP_JDOUBLE, false, &v);
     if (rc)
         return rc;
     g->score = score_of(v);
-    rc = get(rd, o, path, "pins", json_type_array, true, &pins);
+    rc = get(rd, o, path, "pins", NP_JARRAY, true, &pins);
     if (rc)
         return rc;
     seen = calloc(g->nr_vcpus + 1, sizeof(*seen));
     if (!seen)
         return -ENOMEM;
-    for (i = 0; !rc && i < json_object_array_length(pins); i++) {
-        json_object *p = json_object_array_get_idx(pins, i);
+    for (i = 0; !rc && i < (size_t)pins->n; i++) {
+        const struct np_jv *p = &pins->u.kids[i];
         uint64_t vcpu;
 
         snprintf(sub, sizeof(sub), "%s.pins[%zu]", path, i);
-        if (!json_object_is_type(p, json_type_object)) {
+        if (!np_jv_is(p, NP_JOBJECT)) {
             rc = np_json_fail(rd, sub, "not an object");
             break;
         }
@@ -429,24 +430,24 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
     rc = get_strings(rd, o, path, "reasons", plan, g);
     if (rc)
         return rc;
-    rc = get(rd, o, path, "advice", json_type_string, false, &v);
+    rc = get(rd, o, path, "advice", NP_JSTRING, false, &v);
     if (!rc && v) {
-        g->advice = strdup(json_object_get_string(v));
+        g->advice = strdup(v->u.s);
         if (!g->advice)
             rc = -ENOMEM;
     }
-    if (!rc && json_object_object_get_ex(o, "start_time", &v)) {
+    if (!rc && (v = np_jv_get(o, "start_time"))) {
         rc = get_uint(rd, o, path, "start_time", UINT64_MAX >> 1, &x);
         g->start_time = x;
     }
-    if (!rc && json_object_object_get_ex(o, "emulator", &v))
+    if (!rc && (v = np_jv_get(o, "emulator")))
         rc = get_list(rd, o, path, "emulator", plan->nr_cpu_ids, true,
                       &g->emulator);
-    if (!rc && json_object_object_get_ex(o, "sched_cap", &v)) {
+    if (!rc && (v = np_jv_get(o, "sched_cap"))) {
         rc = get_uint(rd, o, path, "sched_cap", 100 * 4096, &x);
         g->sched_cap = (int)x;
     }
-    if (!rc && json_object_object_get_ex(o, "sched_weight", &v)) {
+    if (!rc && (v = np_jv_get(o, "sched_weight"))) {
         rc = get_uint(rd, o, path, "sched_weight", 65535, &x);
         g->sched_weight = (int)x;
         if (!rc && !x)
@@ -491,19 +492,18 @@ static int check_unique_guests(struct np_json_rd *rd,
 
 /* "host": "hostname" and "host_id", optional, as a snapshot has them
  * (ident.h). */
-static int read_host_ident(struct np_json_rd *rd, json_object *host,
+static int read_host_ident(struct np_json_rd *rd, const struct np_jv *host,
                            struct np_plan *plan)
 {
-    json_object *v;
+    const struct np_jv *v;
     const char *s;
     int rc;
 
-    rc = np_json_member(rd, host, "host", "hostname", json_type_string, false,
-                        &v);
+    rc = np_json_member(rd, host, "host", "hostname", NP_JSTRING, false, &v);
     if (rc)
         return rc;
     if (v) {
-        s = json_object_get_string(v);
+        s = v->u.s;
         if (!np_ident_valid_hostname(s))
             return np_json_fail(rd, "host.hostname",
                                 "'%.40s' is not a host name: letters, digits, "
@@ -512,12 +512,11 @@ static int read_host_ident(struct np_json_rd *rd, json_object *host,
         if (np_ident_set(&plan->hostname, s))
             return -ENOMEM;
     }
-    rc = np_json_member(rd, host, "host", "host_id", json_type_string, false,
-                        &v);
+    rc = np_json_member(rd, host, "host", "host_id", NP_JSTRING, false, &v);
     if (rc)
         return rc;
     if (v) {
-        s = json_object_get_string(v);
+        s = v->u.s;
         if (!np_ident_valid(s))
             return np_json_fail(rd, "host.host_id",
                                 "'%.40s' is not a valid value: printable "
@@ -529,6 +528,38 @@ static int read_host_ident(struct np_json_rd *rd, json_object *host,
     return 0;
 }
 
+/*
+ * The text through json-c, as every plan was read before np_jdoc_parse()
+ * (json-c's lenient mode, its messages, the duplicate-key pass), then
+ * json-c's tree as a document.  Only for text numapin's own parser gives
+ * up on.
+ */
+static int parse_json_c(struct np_json_rd *rd, const char *buf, size_t len,
+                        struct np_jdoc **doc)
+{
+    struct json_tokener *tok;
+    json_object *root;
+    int rc;
+
+    tok = json_tokener_new();
+    if (!tok)
+        return -ENOMEM;
+    root = json_tokener_parse_ex(tok, buf, (int)len);
+    if (!root || json_tokener_get_error(tok) != json_tokener_success)
+        rc = np_err_set(rd->err, -EINVAL, "%s: not valid json: %s",
+                        rd->name ? rd->name : "plan",
+                        json_tokener_error_desc(json_tokener_get_error(tok)));
+    else if (!json_object_is_type(root, json_type_object))
+        rc = np_json_fail(rd, "(top)", "not an object");
+    else
+        rc = np_json_check_dup_keys(rd, buf, len);
+    if (!rc)
+        rc = np_jdoc_from_json_c(root, doc);
+    json_object_put(root);
+    json_tokener_free(tok);
+    return rc;
+}
+
 int np_plan_read_json(const char *buf, size_t len, const char *name,
                       struct np_plan *plan, struct np_err *err)
 {
@@ -538,31 +569,24 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
     static const char *const host_keys[] = {"cpu_ids", "node_ids", "hostname",
                                             "host_id", NULL};
     struct np_json_rd rd = {.name = name, .err = err, .what = "plan"};
-    struct json_tokener *tok = NULL;
-    json_object *root = NULL, *v, *host, *guests;
+    const struct np_jv *root, *v, *host, *guests;
+    struct np_jdoc *doc = NULL;
     uint64_t n;
     const char *s;
     size_t i;
     int rc;
 
     np_plan_dispose(plan);
-    tok = json_tokener_new();
-    if (!tok)
-        return -ENOMEM;
-    root = json_tokener_parse_ex(tok, buf, (int)len);
-    if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-        rc = np_err_set(err, -EINVAL, "%s: not valid json: %s",
-                        name ? name : "plan",
-                        json_tokener_error_desc(json_tokener_get_error(tok)));
+    rc = np_jdoc_parse(buf, len, &doc);
+    if (rc == -EAGAIN)
+        rc = parse_json_c(&rd, buf, len, &doc);
+    if (rc)
         goto out;
-    }
-    if (!json_object_is_type(root, json_type_object)) {
+    root = np_jdoc_root(doc);
+    if (!np_jv_is(root, NP_JOBJECT)) {
         rc = np_json_fail(&rd, "(top)", "not an object");
         goto out;
     }
-    rc = np_json_check_dup_keys(&rd, buf, len);
-    if (rc)
-        goto out;
     rc = np_json_check_keys(&rd, root, "(top)", keys);
     if (!rc)
         rc = get_uint(&rd, root, "(top)", "numapin_plan", 1000, &n);
@@ -575,24 +599,24 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
                           n, NP_PLAN_VERSION);
         goto out;
     }
-    rc = get(&rd, root, "(top)", "kind", json_type_string, true, &v);
+    rc = get(&rd, root, "(top)", "kind", NP_JSTRING, true, &v);
     if (rc)
         goto out;
-    s = json_object_get_string(v);
+    s = v->u.s;
     if (strcmp(s, "plan") && strcmp(s, "journal")) {
         rc = np_json_fail(&rd, "kind", "'%s' is neither 'plan' nor 'journal'",
                           s);
         goto out;
     }
     plan->is_journal = !strcmp(s, "journal");
-    rc = get(&rd, root, "(top)", "backend", json_type_string, false, &v);
+    rc = get(&rd, root, "(top)", "backend", NP_JSTRING, false, &v);
     if (rc)
         goto out;
-    if (v && !(plan->backend = strdup(json_object_get_string(v)))) {
+    if (v && !(plan->backend = strdup(v->u.s))) {
         rc = -ENOMEM;
         goto out;
     }
-    rc = get(&rd, root, "(top)", "host", json_type_object, true, &host);
+    rc = get(&rd, root, "(top)", "host", NP_JOBJECT, true, &host);
     if (!rc)
         rc = np_json_check_keys(&rd, host, "host", host_keys);
     if (!rc)
@@ -611,42 +635,41 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
     rc = read_host_ident(&rd, host, plan);
     if (rc)
         goto out;
-    rc = get(&rd, root, "(top)", "policy", json_type_string, true, &v);
+    rc = get(&rd, root, "(top)", "policy", NP_JSTRING, true, &v);
     if (rc)
         goto out;
-    if (np_policy_parse(json_object_get_string(v), &plan->policy)) {
-        rc = np_json_fail(&rd, "policy", "unknown policy '%s'",
-                          json_object_get_string(v));
+    if (np_policy_parse(v->u.s, &plan->policy)) {
+        rc = np_json_fail(&rd, "policy", "unknown policy '%s'", v->u.s);
         goto out;
     }
     rc = get_uint(&rd, root, "(top)", "overcommit", 1024, &n);
     if (rc)
         goto out;
     plan->overcommit = n ? (unsigned int)n : 1;
-    rc = get(&rd, root, "(top)", "pin", json_type_string, true, &v);
+    rc = get(&rd, root, "(top)", "pin", NP_JSTRING, true, &v);
     if (rc)
         goto out;
-    s = json_object_get_string(v);
+    s = v->u.s;
     if (strcmp(s, "hard") && strcmp(s, "soft")) {
         rc = np_json_fail(&rd, "pin", "'%s' is neither 'hard' nor 'soft'", s);
         goto out;
     }
     plan->pin = !strcmp(s, "soft") ? NP_PIN_SOFT : NP_PIN_HARD;
-    rc = get(&rd, root, "(top)", "score", json_type_double, false, &v);
+    rc = get(&rd, root, "(top)", "score", NP_JDOUBLE, false, &v);
     if (rc)
         goto out;
     plan->score = score_of(v);
     rc = get_strings(&rd, root, "(top)", "reasons", plan, NULL);
     if (rc)
         goto out;
-    rc = get(&rd, root, "(top)", "guests", json_type_array, true, &guests);
+    rc = get(&rd, root, "(top)", "guests", NP_JARRAY, true, &guests);
     if (rc)
         goto out;
-    for (i = 0; i < json_object_array_length(guests); i++) {
+    for (i = 0; i < (size_t)guests->n; i++) {
         char path[32];
 
         snprintf(path, sizeof(path), "guests[%zu]", i);
-        rc = read_guest(&rd, plan, json_object_array_get_idx(guests, i), path);
+        rc = read_guest(&rd, plan, &guests->u.kids[i], path);
         if (rc)
             goto out;
     }
@@ -656,8 +679,7 @@ out:
         np_err_set(err, rc, "out of memory while reading the plan");
     if (rc)
         np_plan_dispose(plan);
-    json_object_put(root);
-    json_tokener_free(tok);
+    np_jdoc_free(doc);
     return rc;
 }
 
@@ -678,7 +700,6 @@ int np_plan_write_file(const char *path, const struct np_plan *plan,
     free(json);
     return rc;
 }
-
 
 int np_plan_read_file(const char *path, struct np_plan *plan,
                       struct np_err *err)
