@@ -28,6 +28,8 @@ $(UNIT_RUNNER): $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(LIBCOMMON)
 # tests/bench: `make bench` builds the placement benchmark and runs it; it
 # prints figures (numapin against libxl's and virt-install's documented
 # placement and an exhaustive search) and is not part of `make check`.
+# tests/bench/plan-cost: `plan --all` on 1,000 guests against the solver
+# in the same run, in callgrind's instructions.
 BENCH := $(BUILD)/tests/bench/np-bench
 BENCH_OBJS := $(addprefix $(BUILD)/tests/bench/,np_bench.o instances.o \
     places.o peers.o)
@@ -40,6 +42,7 @@ $(BENCH): $(BENCH_OBJS) $(LIBCOMMON)
 bench: $(BENCH) $(NUMAPIN) $(BENCH_READ)
 	$(Q)tools/install-deps bench
 	$(Q)$(BENCH)
+	$(Q)tests/bench/plan-cost $(BUILD)
 	$(Q)tests/bench/apply-many $(NUMAPIN)
 	$(Q)tests/bench/read-trees $(BUILD)
 

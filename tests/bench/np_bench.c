@@ -32,7 +32,9 @@
  * (or =reasons) only solves the 1,000-guest plan once, for
  *     valgrind --tool=callgrind --toggle-collect=np_solve np-bench
  * NP_BENCH_NUMAPIN names the numapin binary for the command's own time
- * (default: build/numapin next to this program's directory).
+ * (default: build/numapin next to this program's directory);
+ * NP_BENCH_WRITE_HOST=FILE only writes that 1,000-guest host as a test
+ * host (tests/bench/plan-cost counts the command on it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -460,6 +462,16 @@ int main(void)
                               "small (exhaustive)"};
     unsigned int fam_rows[5] = {0}, fam_ok[5] = {0};
 
+    if (getenv("NP_BENCH_WRITE_HOST")) { /* tests/bench/plan-cost */
+        struct instance one;
+
+        bench_thousand(&one);
+        if (np_json_write_snapshot_file(getenv("NP_BENCH_WRITE_HOST"),
+                                        &one.snap, NULL))
+            return 1;
+        instance_dispose(&one);
+        return 0;
+    }
     if (getenv("NP_BENCH_ONE")) {
         struct instance one;
         struct np_solve_req req;
