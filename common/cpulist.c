@@ -360,10 +360,26 @@ out:
     return rc;
 }
 
-/* Append "a" or "a-b" ranges of map; never "all"/"none". */
+/* v in decimal at s; returns its length */
+static size_t put_id(char *s, int v)
+{
+    char tmp[12];
+    unsigned int u = (unsigned int)v;
+    size_t n = 0, i;
+
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10));
+    for (i = 0; i < n; i++)
+        s[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* Append "a" or "a-b" ranges of map; never "all"/"none".  Formatted by
+ * hand: a plan prints one list per vCPU. */
 static char *format_ranges(const struct np_cpumap *map, unsigned int nr_bits)
 {
-    size_t size = 16, len = 0;
+    size_t size = 64, len = 0;
     char *s = malloc(size), *t;
     int bit = -1, first, last;
 
@@ -386,12 +402,14 @@ static char *format_ranges(const struct np_cpumap *map, unsigned int nr_bits)
             }
             s = t;
         }
-        if (last > first)
-            len += (size_t)snprintf(s + len, size - len, "%s%d-%d",
-                                    len ? "," : "", first, last);
-        else
-            len += (size_t)snprintf(s + len, size - len, "%s%d", len ? "," : "",
-                                    first);
+        if (len)
+            s[len++] = ',';
+        len += put_id(s + len, first);
+        if (last > first) {
+            s[len++] = '-';
+            len += put_id(s + len, last);
+        }
+        s[len] = '\0';
     }
     return s;
 }
