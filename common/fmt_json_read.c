@@ -40,17 +40,57 @@ static int list_number(const char **p, long *out)
 }
 
 /*
- * Read the list string at path into map (nr_bits bits) and check that every
- * id is in all; kind is "cpu" or "node".
+ * "N" or "N-M" (no leading zero) whose ids are all in all, into map (of
+ * all's size), as np_idlist_parse() reads it: the lists of a snapshot are
+ * mostly one of these, read here without idlist's copy of the text.
+ * False for anything else (idlist decides).
+ */
+static bool simple_list(const char *s, const struct np_cpumap *all,
+                        struct np_cpumap *map)
+{
+    const char *p = s;
+    long first, last, i;
+
+    if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+        return false;
+    if (list_number(&p, &first))
+        return false;
+    last = first;
+    if (*p == '-') {
+        p++;
+        if ((*p == '0' && p[1] >= '0' && p[1] <= '9') || list_number(&p, &last))
+            return false;
+    }
+    if (*p || last < first || last >= (long)all->nr_bits)
+        return false;
+    for (i = first; i <= last; i++)
+        if (!np_cpumap_test(all, (int)i))
+            return false;
+    if (np_cpumap_alloc(map, all->nr_bits))
+        return false;
+    for (i = first; i <= last; i++)
+        np_cpumap_set(map, (int)i);
+    return true;
+}
+
+/*
+ * Read the list string v, member key of the object at base, into map
+ * (nr_bits bits) and check that every id is in all; kind is "cpu" or
+ * "node".  The path of a message is made only for the message.
  */
 static int list_value(struct np_json_rd *rd, const struct np_jv *v,
-                      const char *path, const char *kind,
+                      const char *base, const char *key, const char *kind,
                       const struct np_cpumap *all, struct np_cpumap *map)
 {
+    char path[NP_JSON_PATH_LEN];
     const char *s;
     long bad = -1;
     int rc, bit;
 
+    if (np_jv_is(v, NP_JSTRING) && strlen(v->u.s) == v->n &&
+        simple_list(v->u.s, all, map))
+        return 0;
+    np_json_path_key(path, base, key);
     rc = np_json_string_value(rd, v, path, &s);
     if (rc)
         return rc;
@@ -202,21 +242,25 @@ static int read_node_links(struct np_json_rd *rd, struct np_topo *topo,
             rc = node_key(rd, topo, p, it->key, &to);
             if (rc)
                 goto out;
-            np_json_path_key(q, p, it->key);
-            rc = np_json_int_value(rd, it, q, 1, INT32_MAX, &v);
-            if (rc)
-                goto out;
+            if (np_jv_is(it, NP_JINT) && it->u.i >= 1 && it->u.i <= INT32_MAX) {
+                v = it->u.i;
+            } else {
+                np_json_path_key(q, p, it->key);
+                rc = np_json_int_value(rd, it, q, 1, INT32_MAX, &v);
+                if (rc)
+                    goto out;
+            }
             np_topo_set_distance(topo, id, to, (unsigned int)v);
         }
     }
     rc = np_json_member(rd, o, path, "cpus", NP_JSTRING, false, &c);
     if (rc || !c)
         goto out;
-    np_json_path_key(p, path, "cpus");
-    rc = list_value(rd, c, p, "cpu", all_cpus, &cpus);
+    rc = list_value(rd, c, path, "cpus", "cpu", all_cpus, &cpus);
     if (rc)
         goto out;
     if (!np_cpumap_equal(&cpus, &topo->nodes[id].cpus)) {
+        np_json_path_key(p, path, "cpus");
         want = np_json_list_format(&topo->nodes[id].cpus, NULL);
         if (!want) {
             rc = -ENOMEM;
@@ -264,9 +308,10 @@ static int read_cpu(struct np_json_rd *rd, struct np_topo *topo,
     if (rc)
         return rc;
     if (found) {
-        np_json_path_key(p, path, "node");
-        if (!np_topo_node_exists(topo, (int)v))
+        if (!np_topo_node_exists(topo, (int)v)) {
+            np_json_path_key(p, path, "node");
             return np_json_fail(rd, p, "node %" PRId64 " does not exist", v);
+        }
         c->node = (int)v;
     }
     return 0;
@@ -284,13 +329,15 @@ static int read_cpu_siblings(struct np_json_rd *rd, struct np_topo *topo,
     rc = np_json_member(rd, o, path, "siblings", NP_JSTRING, false, &v);
     if (rc || !v)
         return rc;
-    np_json_path_key(p, path, "siblings");
-    rc = list_value(rd, v, p, "cpu", all_cpus, &c->siblings);
+    rc = list_value(rd, v, path, "siblings", "cpu", all_cpus, &c->siblings);
     if (rc)
         return rc;
-    if (!np_cpumap_is_empty(&c->siblings) && !np_cpumap_test(&c->siblings, id))
+    if (!np_cpumap_is_empty(&c->siblings) &&
+        !np_cpumap_test(&c->siblings, id)) {
+        np_json_path_key(p, path, "siblings");
         return np_json_fail(rd, p, "'%.64s' does not include cpu %d itself",
                             v->u.s, id);
+    }
     return 0;
 }
 
@@ -522,9 +569,10 @@ static int read_vcpu(struct np_json_rd *rd, const struct np_topo *topo,
     if (rc)
         return rc;
     if (found) {
-        np_json_path_key(p, path, "cpu");
-        if (!np_topo_cpu_exists(topo, (int)x))
+        if (!np_topo_cpu_exists(topo, (int)x)) {
+            np_json_path_key(p, path, "cpu");
             return np_json_fail(rd, p, "cpu %" PRId64 " does not exist", x);
+        }
         vc->cpu = (int)x;
     }
     rc = np_json_member_int(rd, o, path, "time_ns", true, 0, MEM_MAX, &x,
@@ -541,15 +589,13 @@ static int read_vcpu(struct np_json_rd *rd, const struct np_topo *topo,
     rc = np_json_member(rd, o, path, "hard", NP_JSTRING, true, &v);
     if (rc)
         return rc;
-    np_json_path_key(p, path, "hard");
-    rc = list_value(rd, v, p, "cpu", all_cpus, &vc->hard);
+    rc = list_value(rd, v, path, "hard", "cpu", all_cpus, &vc->hard);
     if (rc)
         return rc;
     rc = np_json_member(rd, o, path, "soft", NP_JSTRING, false, &v);
     if (rc || !v)
         return rc;
-    np_json_path_key(p, path, "soft");
-    return list_value(rd, v, p, "cpu", all_cpus, &vc->soft);
+    return list_value(rd, v, path, "soft", "cpu", all_cpus, &vc->soft);
 }
 
 static int read_guest_memory(struct np_json_rd *rd, const struct np_topo *topo,
@@ -569,10 +615,14 @@ static int read_guest_memory(struct np_json_rd *rd, const struct np_topo *topo,
         rc = node_key(rd, topo, path, it->key, &node);
         if (rc)
             return rc;
-        np_json_path_key(p, path, it->key);
-        rc = np_json_int_value(rd, it, p, 0, MEM_MAX, &x);
-        if (rc)
-            return rc;
+        if (np_jv_is(it, NP_JINT) && it->u.i >= 0 && it->u.i <= MEM_MAX) {
+            x = it->u.i;
+        } else {
+            np_json_path_key(p, path, it->key);
+            rc = np_json_int_value(rd, it, p, 0, MEM_MAX, &x);
+            if (rc)
+                return rc;
+        }
         g->mem_per_node_kib[node] = (uint64_t)x;
     }
     return 0;
@@ -700,8 +750,8 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
     if (rc)
         return rc;
     if (v) {
-        np_json_path_key(p, path, "node_affinity");
-        rc = list_value(rd, v, p, "node", all_nodes, &g->node_affinity);
+        rc = list_value(rd, v, path, "node_affinity", "node", all_nodes,
+                        &g->node_affinity);
         if (rc)
             return rc;
     } else {

@@ -56,27 +56,24 @@ int np_json_fail(struct np_json_rd *rd, const char *path, const char *fmt, ...)
     return np_err_set(rd->err, -EINVAL, "%s: %s", path, msg);
 }
 
-/* Paths longer than NP_JSON_PATH_LEN are cut short: they still name the place.
+/*
+ * Paths longer than NP_JSON_PATH_LEN are cut short: they still name the
+ * place.  path_append() appends src (at most max bytes of it) to dst at
+ * *len, within NP_JSON_PATH_LEN; false once the path is cut short.  The
+ * readers build a path for many members they look at, so this is a plain
+ * loop over a few bytes rather than snprintf or strnlen and memcpy.
  */
-/* Append src (at most max bytes of it) to dst at *len, within
- * NP_JSON_PATH_LEN; false once the path is cut short.  The readers build a
- * path for every member they look at, so this stays cheaper than
- * snprintf. */
 static bool path_append(char *dst, size_t *len, const char *src, size_t max)
 {
-    size_t n = strnlen(src, max);
+    size_t n = *len, room = NP_JSON_PATH_LEN - 1 - n;
+    bool fits = max <= room;
+    size_t end = n + (fits ? max : room);
 
-    if (*len + n >= NP_JSON_PATH_LEN) {
-        n = NP_JSON_PATH_LEN - 1 - *len;
-        memcpy(dst + *len, src, n);
-        *len += n;
-        dst[*len] = '\0';
-        return false;
-    }
-    memcpy(dst + *len, src, n);
-    *len += n;
-    dst[*len] = '\0';
-    return true;
+    while (n < end && *src)
+        dst[n++] = *src++;
+    dst[n] = '\0';
+    *len = n;
+    return fits || !*src;
 }
 
 void np_json_path_key(char *dst, const char *path, const char *key)

@@ -127,10 +127,17 @@ int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,
     unsigned int i;
     int rc = -ENOMEM;
 
-    guests = realloc(snap->guests, (snap->nr_guests + 1) * sizeof(*guests));
-    if (!guests)
-        return -ENOMEM;
-    snap->guests = guests;
+    /* room for a power of two of guests: the array grows when it is full
+     * (nr_guests 0, 1, 2, 4, ...), not at every guest */
+    if (!(snap->nr_guests & (snap->nr_guests - 1))) {
+        guests = realloc(snap->guests,
+                         (snap->nr_guests ? 2 * (size_t)snap->nr_guests : 1) *
+                             sizeof(*guests));
+        if (!guests)
+            return -ENOMEM;
+        snap->guests = guests;
+    }
+    guests = snap->guests;
     g = &guests[snap->nr_guests];
     memset(g, 0, sizeof(*g));
     np_cpumap_init(&g->node_affinity);

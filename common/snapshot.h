@@ -29,51 +29,51 @@
 
 struct np_vcpu {
     int id;
-    bool online;               /* offline vCPUs are listed too */
+    bool online; /* offline vCPUs are listed too */
     bool running;
     bool blocked;
-    int cpu;                   /* where it runs or last ran; -1 unknown */
-    uint64_t time_ns;          /* CPU time used */
-    struct np_cpumap hard;     /* hard affinity (KVM: thread affinity) */
-    struct np_cpumap soft;     /* soft affinity; nr_bits 0 when none */
-    long tid;                  /* KVM: host thread id; 0 elsewhere */
+    int cpu;               /* where it runs or last ran; -1 unknown */
+    uint64_t time_ns;      /* CPU time used */
+    struct np_cpumap hard; /* hard affinity (KVM: thread affinity) */
+    struct np_cpumap soft; /* soft affinity; nr_bits 0 when none */
+    long tid;              /* KVM: host thread id; 0 elsewhere */
 };
 
 /* KVM: the memory nodes the kernel holds for a QEMU process, as read
  * back (kvm/kvm_cgroup.h).  Strings are malloc'd id lists as the kernel
  * writes them ("" when empty), NULL when unreadable. */
 struct np_membind {
-    char *mems_allowed;        /* proc/PID/status Mems_allowed_list */
-    char *policy;              /* numa_maps policy of the largest mapping */
-    char *cgroup;              /* the cpuset cgroup ("/np/a"); NULL none */
-    int cgroup_version;        /* 1 or 2; 0 without a cpuset cgroup */
-    char *cpuset_mems;         /* its cpuset.mems ("": the parent's) */
+    char *mems_allowed; /* proc/PID/status Mems_allowed_list */
+    char *policy;       /* numa_maps policy of the largest mapping */
+    char *cgroup;       /* the cpuset cgroup ("/np/a"); NULL none */
+    int cgroup_version; /* 1 or 2; 0 without a cpuset cgroup */
+    char *cpuset_mems;  /* its cpuset.mems ("": the parent's) */
     char *cpuset_mems_effective;
-    bool cgroup_shared;        /* it holds other processes too */
+    bool cgroup_shared; /* it holds other processes too */
 };
 
 struct np_guest {
-    int id;                    /* Xen domid; KVM: QEMU pid */
+    int id; /* Xen domid; KVM: QEMU pid */
     char *name;
-    uint64_t mem_kib;          /* current memory */
+    uint64_t mem_kib; /* current memory */
     unsigned int nr_vcpus;
-    struct np_vcpu *vcpus;     /* indexed by vCPU id */
+    struct np_vcpu *vcpus; /* indexed by vCPU id */
     struct np_cpumap node_affinity;
     uint64_t *mem_per_node_kib;
-    const char *mem_source;    /* where mem_per_node_kib came from, static
-                                  ("xen debug key u", "numa_maps",
-                                  "memory.numa_stat", "estimated from node
-                                  affinity"); NULL when not said */
-    int sched_cap;             /* percent of one CPU, 0 none; -1 unknown */
-    int sched_weight;          /* -1 unknown */
-    struct np_cpumap emulator; /* KVM: QEMU's non-vCPU threads' affinity;
-                                  nr_bits 0 when none or unknown */
-    bool vcpus_unknown;        /* KVM: the vCPU threads could not be told
-                                  apart (no debug-threads=on, no QMP):
-                                  each vCPU's hard map is the union of
-                                  all the threads' maps, not its own */
-    uint64_t start_time;       /* KVM: the pid's start time (clock ticks
-                                  since boot), to detect a reused pid */
+    const char *mem_source;     /* where mem_per_node_kib came from, static
+                                   ("xen debug key u", "numa_maps",
+                                   "memory.numa_stat", "estimated from node
+                                   affinity"); NULL when not said */
+    int sched_cap;              /* percent of one CPU, 0 none; -1 unknown */
+    int sched_weight;           /* -1 unknown */
+    struct np_cpumap emulator;  /* KVM: QEMU's non-vCPU threads' affinity;
+                                   nr_bits 0 when none or unknown */
+    bool vcpus_unknown;         /* KVM: the vCPU threads could not be told
+                                   apart (no debug-threads=on, no QMP):
+                                   each vCPU's hard map is the union of
+                                   all the threads' maps, not its own */
+    uint64_t start_time;        /* KVM: the pid's start time (clock ticks
+                                   since boot), to detect a reused pid */
     struct np_membind *membind; /* KVM: what the kernel holds; NULL
                                   elsewhere or unknown */
 };
@@ -87,10 +87,11 @@ struct np_snapshot {
     struct np_topo topo;
     bool has_guests;
     unsigned int nr_guests;
-    struct np_guest *guests;
-    const char *backend;       /* "xen", "kvm", "test", "file": static */
+    struct np_guest *guests;    /* grown by np_snapshot_add_guest() only: room
+                                   for the power of two at or above nr_guests */
+    const char *backend;        /* "xen", "kvm", "test", "file": static */
     struct np_host_ident ident; /* hostname, backend, hypervisor, time */
-    unsigned int nr_refused;   /* KVM: QEMU-like processes that are not */
+    unsigned int nr_refused;    /* KVM: QEMU-like processes that are not */
     struct np_refused *refused; /* guests (another owner, another binary) */
 };
 
@@ -98,8 +99,8 @@ struct np_snapshot {
 struct np_refused {
     long pid;
     long uid;
-    char *name;                /* its -name (hostile: escape to print) */
-    char *why;                 /* "owned by alice (uid 1000)" */
+    char *name; /* its -name (hostile: escape to print) */
+    char *why;  /* "owned by alice (uid 1000)" */
 };
 
 /* Append a refused process (copies name and why).  0 or -ENOMEM. */
