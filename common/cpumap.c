@@ -54,6 +54,11 @@ int np_cpumap_copy(struct np_cpumap *dst, const struct np_cpumap *src)
 
     if (dst == src)
         return 0;
+    if (dst->bits && dst->nr_bits == src->nr_bits) { /* no new array */
+        if (src->nr_bits)
+            memcpy(dst->bits, src->bits, nr_words(src->nr_bits) * sizeof(long));
+        return 0;
+    }
     rc = np_cpumap_alloc(dst, src->nr_bits);
     if (rc)
         return rc;

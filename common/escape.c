@@ -93,6 +93,11 @@ char *np_escape_name(const char *s)
     size_t len = 0, i = 0;
     char *out;
 
+    while (p[i] >= 0x20 && p[i] < 0x7f)
+        i++;
+    if (!p[i]) /* printable ASCII: kept as it is */
+        return strdup((const char *)p);
+    i = 0;
     while (p[i])
         i += one_ex(p + i, NULL, &len, false);
     out = malloc(len + 1);

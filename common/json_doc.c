@@ -209,6 +209,21 @@ static inline bool is_ws(char c)
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
+/* Past the white space at s[i]: indentation eight spaces at a time (the
+ * text has 8 bytes of padding after its nul). */
+static inline size_t skip_ws(const char *s, size_t i)
+{
+    static const char spaces[8] = "        ";
+
+    while (is_ws(s[i])) {
+        if (s[i] == ' ' && !memcmp(s + i, spaces, 8))
+            i += 8;
+        else
+            i++;
+    }
+    return i;
+}
+
 /* After a number or a literal: what may follow it. */
 static inline bool is_end(char c)
 {
@@ -357,13 +372,11 @@ static int parse(struct fp *p)
     struct np_jv v;
     int rc;
 
-    while (is_ws(s[i]))
-        i++;
+    i = skip_ws(s, i);
     if (s[i] != '{' && s[i] != '[')
         return GIVE_UP; /* json-c reads a bare scalar its own way */
 value:
-    while (is_ws(s[i]))
-        i++;
+    i = skip_ws(s, i);
     memset(&v, 0, sizeof(v));
     v.key = key;
     v.klen = klen;
@@ -379,9 +392,7 @@ value:
         rc = push(p, &v);
         if (rc)
             return rc;
-        i++;
-        while (is_ws(s[i]))
-            i++;
+        i = skip_ws(s, i + 1);
         if (s[i] == (v.type == NP_JOBJECT ? '}' : ']')) {
             i++;
             rc = close_top(p);
@@ -420,8 +431,7 @@ value:
 after:
     if (!p->depth)
         goto done;
-    while (is_ws(s[i]))
-        i++;
+    i = skip_ws(s, i);
     if (s[i] == ',') {
         i++;
         if (p->stack[p->open[p->depth - 1]].type == NP_JOBJECT)
@@ -438,22 +448,19 @@ after:
     }
     return GIVE_UP;
 member:
-    while (is_ws(s[i]))
-        i++;
+    i = skip_ws(s, i);
     if (s[i] != '"')
         return GIVE_UP;
     rc = string_at(p, &i, &key, &klen);
     if (rc)
         return rc;
-    while (is_ws(s[i]))
-        i++;
+    i = skip_ws(s, i);
     if (s[i] != ':')
         return GIVE_UP;
     i++;
     goto value;
 done:
-    while (i < p->len && is_ws(s[i]))
-        i++;
+    i = skip_ws(s, i);
     if (i != p->len)
         return GIVE_UP;
     p->doc->root = p->stack[0];
@@ -469,13 +476,13 @@ int np_jdoc_parse(const char *buf, size_t len, struct np_jdoc **out)
     p.doc = calloc(1, sizeof(*p.doc));
     if (!p.doc)
         return -ENOMEM;
-    p.doc->text = malloc(len + 1);
+    p.doc->text = malloc(len + 9);
     if (!p.doc->text) {
         free(p.doc);
         return -ENOMEM;
     }
     memcpy(p.doc->text, buf, len);
-    p.doc->text[len] = '\0';
+    memset(p.doc->text + len, 0, 9); /* a nul, and room for skip_ws() */
     p.s = p.doc->text;
     p.len = len;
     rc = parse(&p);
@@ -594,9 +601,14 @@ int np_jdoc_from_json_c(const void *root, struct np_jdoc **out)
 /* Looking                                                             */
 /* ------------------------------------------------------------------ */
 
-const struct np_jv *np_jv_get(const struct np_jv *obj, const char *key)
+const struct np_jv *(np_jv_get)(const struct np_jv *obj, const char *key)
 {
-    size_t n = strlen(key);
+    return np_jv_get_n(obj, key, strlen(key));
+}
+
+const struct np_jv *np_jv_get_n(const struct np_jv *obj, const char *key,
+                                size_t n)
+{
     uint32_t i;
 
     if (!obj || obj->type != NP_JOBJECT)

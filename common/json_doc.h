@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* json-c's types, in json-c's order */
 enum np_jtype {
@@ -71,8 +72,12 @@ static inline bool np_jv_is(const struct np_jv *v, enum np_jtype t)
     return v && v->type == t;
 }
 
-/* The member of obj named key, or NULL. */
+/* The member of obj named key, or NULL (key of n bytes for _n; the macro
+ * lets the compiler count a literal key). */
 const struct np_jv *np_jv_get(const struct np_jv *obj, const char *key);
+const struct np_jv *np_jv_get_n(const struct np_jv *obj, const char *key,
+                                size_t n);
+#define np_jv_get(obj, key) np_jv_get_n(obj, key, strlen(key))
 
 /* A short rendering of v for messages, as json-c writes it ("null",
  * "an object", "an array", "\"text\"", 12, 1.5); valid until the fourth
