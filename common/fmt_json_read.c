@@ -168,8 +168,26 @@ static int collect_ids(struct np_json_rd *rd, const struct np_jv *arr,
 
 static const char *const cpu_keys[] = {"id",   "online", "socket",   "die",
                                        "core", "node",   "siblings", NULL};
+/* their indices, for np_json_members() */
+enum {
+    CPU_ID,
+    CPU_ONLINE,
+    CPU_SOCKET,
+    CPU_DIE,
+    CPU_CORE,
+    CPU_NODE,
+    CPU_SIBLINGS,
+};
 static const char *const node_keys[] = {"id",   "memory_kib", "free_kib",
                                         "cpus", "distances",  NULL};
+/* their indices, for np_json_members() */
+enum {
+    NODE_ID,
+    NODE_MEMORY_KIB,
+    NODE_FREE_KIB,
+    NODE_CPUS,
+    NODE_DISTANCES,
+};
 #define IDENT_NAME(k) #k,
 static const char *const host_keys[] = {
     NP_JSON_IDENT_KEYS(IDENT_NAME) "cpu_model",
@@ -189,20 +207,21 @@ static const char *const host_keys_v1[] = {"cpu_model", "cpu_mhz", "memory_kib",
 static int read_node(struct np_json_rd *rd, const struct np_jv *o,
                      const char *path, struct np_node *n)
 {
+    const struct np_jv *m[NP_JSON_MAX_KEYS];
     int64_t v;
     bool found;
     int rc;
 
-    rc = np_json_check_keys(rd, o, path, node_keys);
+    rc = np_json_members(rd, o, path, node_keys, m);
     if (rc)
         return rc;
-    rc = np_json_member_int(rd, o, path, "memory_kib", true, 0, MEM_MAX, &v,
-                            &found);
+    rc = np_json_member_int_at(rd, m[NODE_MEMORY_KIB], path, "memory_kib", true,
+                               0, MEM_MAX, &v, &found);
     if (rc)
         return rc;
     n->mem_total_kib = (uint64_t)v;
-    rc = np_json_member_int(rd, o, path, "free_kib", false, 0, MEM_MAX, &v,
-                            &found);
+    rc = np_json_member_int_at(rd, m[NODE_FREE_KIB], path, "free_kib", false, 0,
+                               MEM_MAX, &v, &found);
     if (rc)
         return rc;
     if (found) {
@@ -280,6 +299,7 @@ out:
 static int read_cpu(struct np_json_rd *rd, struct np_topo *topo,
                     const struct np_jv *o, const char *path, int id)
 {
+    const struct np_jv *m[NP_JSON_MAX_KEYS];
     struct np_cpu *c = &topo->cpus[id];
     static const char *const place[] = {"socket", "die", "core"};
     int *field[] = {&c->socket, &c->die, &c->core};
@@ -289,22 +309,22 @@ static int read_cpu(struct np_json_rd *rd, struct np_topo *topo,
     bool found;
     int rc;
 
-    rc = np_json_check_keys(rd, o, path, cpu_keys);
+    rc = np_json_members(rd, o, path, cpu_keys, m);
     if (rc)
         return rc;
-    rc = np_json_member_bool(rd, o, path, "online", &c->online);
+    rc = np_json_member_bool_at(rd, m[CPU_ONLINE], path, "online", &c->online);
     if (rc)
         return rc;
     for (i = 0; i < 3; i++) {
-        rc = np_json_member_int(rd, o, path, place[i], false, 0, INT32_MAX, &v,
-                                &found);
+        rc = np_json_member_int_at(rd, m[CPU_SOCKET + i], path, place[i], false,
+                                   0, INT32_MAX, &v, &found);
         if (rc)
             return rc;
         if (found)
             *field[i] = (int)v;
     }
-    rc = np_json_member_int(rd, o, path, "node", false, 0, INT32_MAX, &v,
-                            &found);
+    rc = np_json_member_int_at(rd, m[CPU_NODE], path, "node", false, 0,
+                               INT32_MAX, &v, &found);
     if (rc)
         return rc;
     if (found) {
@@ -525,14 +545,36 @@ out:
 static const char *const vcpu_keys[] = {"id",  "online",  "running", "blocked",
                                         "cpu", "time_ns", "hard",    "soft",
                                         "tid", NULL};
+/* their indices, for np_json_members() */
+enum {
+    VCPU_ID,
+    VCPU_ONLINE,
+    VCPU_RUNNING,
+    VCPU_BLOCKED,
+    VCPU_CPU,
+    VCPU_TIME_NS,
+    VCPU_HARD,
+    VCPU_SOFT,
+    VCPU_TID,
+};
 static const char *const guest_keys[] = {
     "id",    "name", "memory_kib", "node_affinity", "memory_per_node_kib",
     "vcpus", NULL};
+/* their indices, for np_json_members() */
+enum {
+    GUEST_ID,
+    GUEST_NAME,
+    GUEST_MEMORY_KIB,
+    GUEST_NODE_AFFINITY,
+    GUEST_MEMORY_PER_NODE_KIB,
+    GUEST_VCPUS,
+};
 
 static int read_vcpu(struct np_json_rd *rd, const struct np_topo *topo,
                      const struct np_jv *o, const char *path, size_t index,
                      const struct np_cpumap *all_cpus, struct np_vcpu *vc)
 {
+    const struct np_jv *m[NP_JSON_MAX_KEYS];
     char p[NP_JSON_PATH_LEN];
     const struct np_jv *v;
     int64_t x;
@@ -542,10 +584,11 @@ static int read_vcpu(struct np_json_rd *rd, const struct np_topo *topo,
     rc = np_json_check_type(rd, o, path, NP_JOBJECT);
     if (rc)
         return rc;
-    rc = np_json_check_keys(rd, o, path, vcpu_keys);
+    rc = np_json_members(rd, o, path, vcpu_keys, m);
     if (rc)
         return rc;
-    rc = np_json_member_int(rd, o, path, "id", true, 0, INT32_MAX, &x, &found);
+    rc = np_json_member_int_at(rd, m[VCPU_ID], path, "id", true, 0, INT32_MAX,
+                               &x, &found);
     if (rc)
         return rc;
     if ((size_t)x != index) {
@@ -555,17 +598,20 @@ static int read_vcpu(struct np_json_rd *rd, const struct np_topo *topo,
                             "are listed in id order from 0)",
                             x, index);
     }
-    rc = np_json_member_bool(rd, o, path, "online", &vc->online);
-    if (rc)
-        return rc;
-    rc = np_json_member_bool(rd, o, path, "running", &vc->running);
-    if (rc)
-        return rc;
-    rc = np_json_member_bool(rd, o, path, "blocked", &vc->blocked);
-    if (rc)
-        return rc;
     rc =
-        np_json_member_int(rd, o, path, "cpu", false, 0, INT32_MAX, &x, &found);
+        np_json_member_bool_at(rd, m[VCPU_ONLINE], path, "online", &vc->online);
+    if (rc)
+        return rc;
+    rc = np_json_member_bool_at(rd, m[VCPU_RUNNING], path, "running",
+                                &vc->running);
+    if (rc)
+        return rc;
+    rc = np_json_member_bool_at(rd, m[VCPU_BLOCKED], path, "blocked",
+                                &vc->blocked);
+    if (rc)
+        return rc;
+    rc = np_json_member_int_at(rd, m[VCPU_CPU], path, "cpu", false, 0,
+                               INT32_MAX, &x, &found);
     if (rc)
         return rc;
     if (found) {
@@ -575,24 +621,26 @@ static int read_vcpu(struct np_json_rd *rd, const struct np_topo *topo,
         }
         vc->cpu = (int)x;
     }
-    rc = np_json_member_int(rd, o, path, "time_ns", true, 0, MEM_MAX, &x,
-                            &found);
+    rc = np_json_member_int_at(rd, m[VCPU_TIME_NS], path, "time_ns", true, 0,
+                               MEM_MAX, &x, &found);
     if (rc)
         return rc;
     vc->time_ns = (uint64_t)x;
-    rc =
-        np_json_member_int(rd, o, path, "tid", false, 1, INT32_MAX, &x, &found);
+    rc = np_json_member_int_at(rd, m[VCPU_TID], path, "tid", false, 1,
+                               INT32_MAX, &x, &found);
     if (rc)
         return rc;
     if (found)
         vc->tid = (long)x;
-    rc = np_json_member(rd, o, path, "hard", NP_JSTRING, true, &v);
+    rc =
+        np_json_member_at(rd, m[VCPU_HARD], path, "hard", NP_JSTRING, true, &v);
     if (rc)
         return rc;
     rc = list_value(rd, v, path, "hard", "cpu", all_cpus, &vc->hard);
     if (rc)
         return rc;
-    rc = np_json_member(rd, o, path, "soft", NP_JSTRING, false, &v);
+    rc = np_json_member_at(rd, m[VCPU_SOFT], path, "soft", NP_JSTRING, false,
+                           &v);
     if (rc || !v)
         return rc;
     return list_value(rd, v, path, "soft", "cpu", all_cpus, &vc->soft);
@@ -682,6 +730,7 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
                       const char *path, const struct np_cpumap *all_cpus,
                       const struct np_cpumap *all_nodes)
 {
+    const struct np_jv *m[NP_JSON_MAX_KEYS];
     const struct np_jv *name, *vcpus, *v;
     struct np_guest *g;
     char p[NP_JSON_PATH_LEN], q[NP_JSON_PATH_LEN];
@@ -694,13 +743,15 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
     rc = np_json_check_type(rd, o, path, NP_JOBJECT);
     if (rc)
         return rc;
-    rc = np_json_check_keys(rd, o, path, guest_keys);
+    rc = np_json_members(rd, o, path, guest_keys, m);
     if (rc)
         return rc;
-    rc = np_json_member_int(rd, o, path, "id", true, 0, INT32_MAX, &id, &found);
+    rc = np_json_member_int_at(rd, m[GUEST_ID], path, "id", true, 0, INT32_MAX,
+                               &id, &found);
     if (rc)
         return rc;
-    rc = np_json_member(rd, o, path, "name", NP_JSTRING, true, &name);
+    rc = np_json_member_at(rd, m[GUEST_NAME], path, "name", NP_JSTRING, true,
+                           &name);
     if (rc)
         return rc;
     np_json_path_key(p, path, "name");
@@ -729,7 +780,8 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
                                 "guests[%zu]",
                                 s, by_name);
     }
-    rc = np_json_member(rd, o, path, "vcpus", NP_JARRAY, true, &vcpus);
+    rc = np_json_member_at(rd, m[GUEST_VCPUS], path, "vcpus", NP_JARRAY, true,
+                           &vcpus);
     if (rc)
         return rc;
     nr = (size_t)vcpus->n;
@@ -741,12 +793,13 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
     if (rc)
         return rc;
     seen_add(seen, g, snap->nr_guests - 1);
-    rc = np_json_member_int(rd, o, path, "memory_kib", true, 0, MEM_MAX, &x,
-                            &found);
+    rc = np_json_member_int_at(rd, m[GUEST_MEMORY_KIB], path, "memory_kib",
+                               true, 0, MEM_MAX, &x, &found);
     if (rc)
         return rc;
     g->mem_kib = (uint64_t)x;
-    rc = np_json_member(rd, o, path, "node_affinity", NP_JSTRING, false, &v);
+    rc = np_json_member_at(rd, m[GUEST_NODE_AFFINITY], path, "node_affinity",
+                           NP_JSTRING, false, &v);
     if (rc)
         return rc;
     if (v) {
@@ -757,8 +810,8 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
     } else {
         np_cpumap_dispose(&g->node_affinity);
     }
-    rc = np_json_member(rd, o, path, "memory_per_node_kib", NP_JOBJECT, false,
-                        &v);
+    rc = np_json_member_at(rd, m[GUEST_MEMORY_PER_NODE_KIB], path,
+                           "memory_per_node_kib", NP_JOBJECT, false, &v);
     if (rc)
         return rc;
     if (v) {

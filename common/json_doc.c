@@ -104,7 +104,7 @@ struct fp {
 
 #define GIVE_UP (-EAGAIN)
 
-static int push(struct fp *p, const struct np_jv *v)
+static inline int push(struct fp *p, const struct np_jv *v)
 {
     if (p->nr == p->cap) {
         size_t n = p->cap ? p->cap * 2 : 256;
@@ -204,22 +204,28 @@ static int close_top(struct fp *p)
     return 0;
 }
 
+/* Character classes: 1 white space, 2 what ends a string's plain run
+ * (its quote, a backslash, the nul at the end). */
+static const unsigned char cls[256] = {
+    [' '] = 1, ['\n'] = 1, ['\t'] = 1, ['\r'] = 1,
+    ['"'] = 2, ['\\'] = 2, ['\0'] = 2,
+};
+
 static inline bool is_ws(char c)
 {
-    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    return cls[(unsigned char)c] == 1;
 }
 
-/* Past the white space at s[i]: indentation eight spaces at a time (the
- * text has 8 bytes of padding after its nul). */
+/* Past the white space at s[i]: a line's indentation eight spaces at a
+ * time (the text has 8 bytes of padding after its nul). */
 static inline size_t skip_ws(const char *s, size_t i)
 {
     static const char spaces[8] = "        ";
 
     while (is_ws(s[i])) {
-        if (s[i] == ' ' && !memcmp(s + i, spaces, 8))
-            i += 8;
-        else
-            i++;
+        if (s[i++] == '\n')
+            while (!memcmp(s + i, spaces, 8))
+                i += 8;
     }
     return i;
 }
@@ -236,8 +242,9 @@ static int string_at(struct fp *p, size_t *i, char **out, uint32_t *len)
     char *s = p->s, *start = s + *i + 1, *r = start, *w;
     char c;
 
-    while ((c = *r) != '"' && c != '\\' && c)
+    while (cls[(unsigned char)*r] != 2)
         r++;
+    c = *r;
     w = r;
     while (c != '"') {
         if (!c)

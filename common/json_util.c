@@ -140,11 +140,17 @@ int np_json_member(struct np_json_rd *rd, const struct np_jv *obj,
                    const char *path, const char *key, enum np_jtype type,
                    bool required, const struct np_jv **out)
 {
+    return np_json_member_at(rd, np_jv_get(obj, key), path, key, type, required,
+                             out);
+}
+
+int np_json_member_at(struct np_json_rd *rd, const struct np_jv *v,
+                      const char *path, const char *key, enum np_jtype type,
+                      bool required, const struct np_jv **out)
+{
     char p[NP_JSON_PATH_LEN];
-    const struct np_jv *v;
 
     *out = NULL;
-    v = np_jv_get(obj, key);
     if (!v) {
         if (required)
             return np_json_fail(rd, path, "missing key '%s'", key);
@@ -156,6 +162,28 @@ int np_json_member(struct np_json_rd *rd, const struct np_jv *obj,
         return np_json_check_type(rd, v, p, type);
     }
     *out = v;
+    return 0;
+}
+
+int np_json_members(struct np_json_rd *rd, const struct np_jv *obj,
+                    const char *path, const char *const *keys,
+                    const struct np_jv **found)
+{
+    unsigned int i;
+    uint32_t k;
+
+    for (i = 0; keys[i]; i++)
+        found[i] = NULL;
+    for (k = 0; k < obj->n; k++) {
+        const struct np_jv *m = &obj->u.kids[k];
+
+        for (i = 0; keys[i]; i++)
+            if (keys[i][0] == m->key[0] && !strcmp(keys[i], m->key))
+                break;
+        if (!keys[i])
+            return np_json_fail(rd, path, "unknown key '%.64s'", m->key);
+        found[i] = m;
+    }
     return 0;
 }
 
@@ -202,12 +230,25 @@ int np_json_member_int(struct np_json_rd *rd, const struct np_jv *obj,
                        const char *path, const char *key, bool required,
                        int64_t min, int64_t max, int64_t *out, bool *found)
 {
+    return np_json_member_int_at(rd, np_jv_get(obj, key), path, key, required,
+                                 min, max, out, found);
+}
+
+int np_json_member_int_at(struct np_json_rd *rd, const struct np_jv *m,
+                          const char *path, const char *key, bool required,
+                          int64_t min, int64_t max, int64_t *out, bool *found)
+{
     char p[NP_JSON_PATH_LEN];
     const struct np_jv *v;
     int rc;
 
     *found = false;
-    rc = np_json_member(rd, obj, path, key, NP_JINT, required, &v);
+    if (m && m->type == NP_JINT && m->u.i >= min && m->u.i <= max) {
+        *out = m->u.i;
+        *found = true;
+        return 0;
+    }
+    rc = np_json_member_at(rd, m, path, key, NP_JINT, required, &v);
     if (rc || !v)
         return rc;
     *out = v->u.i;
@@ -222,10 +263,16 @@ int np_json_member_int(struct np_json_rd *rd, const struct np_jv *obj,
 int np_json_member_bool(struct np_json_rd *rd, const struct np_jv *obj,
                         const char *path, const char *key, bool *out)
 {
+    return np_json_member_bool_at(rd, np_jv_get(obj, key), path, key, out);
+}
+
+int np_json_member_bool_at(struct np_json_rd *rd, const struct np_jv *m,
+                           const char *path, const char *key, bool *out)
+{
     const struct np_jv *v;
     int rc;
 
-    rc = np_json_member(rd, obj, path, key, NP_JBOOL, true, &v);
+    rc = np_json_member_at(rd, m, path, key, NP_JBOOL, true, &v);
     if (rc)
         return rc;
     *out = v->u.b;

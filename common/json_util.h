@@ -67,6 +67,27 @@ int np_json_member(struct np_json_rd *rd, const struct np_jv *obj,
                    const char *path, const char *key, enum np_jtype type,
                    bool required, const struct np_jv **out);
 
+/*
+ * The members of obj by the NULL-terminated list keys (at most
+ * NP_JSON_MAX_KEYS): found[i] is the member keys[i] names, or NULL; a key
+ * not in the list is refused as np_json_check_keys() refuses it.  The
+ * _at forms of the member helpers below then take found[i] (the member
+ * or NULL) for obj and key: one walk of the object instead of a lookup
+ * per key.
+ */
+#define NP_JSON_MAX_KEYS 16
+int np_json_members(struct np_json_rd *rd, const struct np_jv *obj,
+                    const char *path, const char *const *keys,
+                    const struct np_jv **found);
+int np_json_member_at(struct np_json_rd *rd, const struct np_jv *m,
+                      const char *path, const char *key, enum np_jtype type,
+                      bool required, const struct np_jv **out);
+int np_json_member_int_at(struct np_json_rd *rd, const struct np_jv *m,
+                          const char *path, const char *key, bool required,
+                          int64_t min, int64_t max, int64_t *out, bool *found);
+int np_json_member_bool_at(struct np_json_rd *rd, const struct np_jv *m,
+                           const char *path, const char *key, bool *out);
+
 /* Refuse keys of obj not in the NULL-terminated list. */
 int np_json_check_keys(struct np_json_rd *rd, const struct np_jv *obj,
                        const char *path, const char *const *keys);
