@@ -114,6 +114,21 @@ static int list_value(struct np_json_rd *rd, const struct np_jv *v,
     return 0;
 }
 
+/* "BASE[i]" into p, which holds BASE (base_len bytes) already: the
+ * loops over cpus, nodes and guests rewrite only the index. */
+static void index_path(char *p, size_t base_len, size_t i)
+{
+    char num[24], *d = num + sizeof(num);
+
+    *--d = ']';
+    do
+        *--d = (char)('0' + i % 10);
+    while ((i /= 10));
+    *--d = '[';
+    memcpy(p + base_len, d, (size_t)(num + sizeof(num) - d));
+    p[base_len + (size_t)(num + sizeof(num) - d)] = '\0';
+}
+
 /* A node id used as an object key ("distances", "memory_per_node_kib"). */
 static int node_key(struct np_json_rd *rd, const struct np_topo *topo,
                     const char *path, const char *key, int *node_out)
@@ -145,9 +160,10 @@ static int collect_ids(struct np_json_rd *rd, const struct np_jv *arr,
     *max_out = -1;
     if (!ids)
         return -ENOMEM;
+    snprintf(p, sizeof(p), "%s", path); /* short: the host's own arrays */
     for (i = 0; i < n; i++) {
         e = &arr->u.kids[i];
-        np_json_path_index(p, path, i);
+        index_path(p, strlen(path), i);
         rc = np_json_check_type(rd, e, p, NP_JOBJECT);
         if (rc)
             break;
@@ -481,10 +497,11 @@ static int read_host(struct np_json_rd *rd, const struct np_jv *host,
     if (found)
         topo->mem_total_kib = (uint64_t)x;
 
+    strcpy(p, "host.nodes");
     for (i = 0; i < (size_t)nodes->n; i++) {
         int id = (int)node_ids[i];
 
-        np_json_path_index(p, "host.nodes", i);
+        index_path(p, strlen("host.nodes"), i);
         if (np_topo_node_exists(topo, id)) {
             rc = np_json_fail(rd, p, "node %d is listed twice", id);
             goto out;
@@ -494,10 +511,11 @@ static int read_host(struct np_json_rd *rd, const struct np_jv *host,
         if (rc)
             goto out;
     }
+    strcpy(p, "host.cpus");
     for (i = 0; i < (size_t)cpus->n; i++) {
         int id = (int)cpu_ids[i];
 
-        np_json_path_index(p, "host.cpus", i);
+        index_path(p, strlen("host.cpus"), i);
         if (np_topo_cpu_exists(topo, id)) {
             rc = np_json_fail(rd, p, "cpu %d is listed twice", id);
             goto out;
@@ -510,9 +528,10 @@ static int read_host(struct np_json_rd *rd, const struct np_jv *host,
     rc = np_topo_all_cpus(topo, &all_cpus);
     if (rc)
         goto out;
+    strcpy(p, "host.cpus");
     for (i = 0; i < (size_t)cpus->n; i++) {
         e = &cpus->u.kids[i];
-        np_json_path_index(p, "host.cpus", i);
+        index_path(p, strlen("host.cpus"), i);
         rc = read_cpu_siblings(rd, topo, e, p, (int)cpu_ids[i], &all_cpus);
         if (rc)
             goto out;
@@ -525,9 +544,10 @@ static int read_host(struct np_json_rd *rd, const struct np_jv *host,
     }
     if (rc)
         goto out;
+    strcpy(p, "host.nodes");
     for (i = 0; i < (size_t)nodes->n; i++) {
         e = &nodes->u.kids[i];
-        np_json_path_index(p, "host.nodes", i);
+        index_path(p, strlen("host.nodes"), i);
         rc = read_node_links(rd, topo, e, p, (int)node_ids[i], &all_cpus);
         if (rc)
             goto out;
@@ -891,8 +911,9 @@ static int read_root(struct np_json_rd *rd, const struct np_jv *root,
         rc = -ENOMEM;
         goto out;
     }
+    strcpy(p, "guests");
     for (i = 0; i < (size_t)guests->n; i++) {
-        np_json_path_index(p, "guests", i);
+        index_path(p, strlen("guests"), i);
         rc = read_guest(rd, snap, &seen, &guests->u.kids[i], p, &all_cpus,
                         &all_nodes);
         if (rc)

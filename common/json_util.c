@@ -172,17 +172,24 @@ int np_json_members(struct np_json_rd *rd, const struct np_jv *obj,
     unsigned int i;
     uint32_t k;
 
-    for (i = 0; keys[i]; i++)
-        found[i] = NULL;
+    unsigned int nr, next = 0, j;
+
+    for (nr = 0; keys[nr]; nr++)
+        found[nr] = NULL;
     for (k = 0; k < obj->n; k++) {
         const struct np_jv *m = &obj->u.kids[k];
 
-        for (i = 0; keys[i]; i++)
+        /* from the key after the last one found: numapin writes the
+         * members in the list's order, so the first try is the one */
+        for (j = 0; j < nr; j++) {
+            i = next + j < nr ? next + j : next + j - nr;
             if (keys[i][0] == m->key[0] && !strcmp(keys[i], m->key))
                 break;
-        if (!keys[i])
+        }
+        if (j == nr)
             return np_json_fail(rd, path, "unknown key '%.64s'", m->key);
         found[i] = m;
+        next = i + 1 < nr ? i + 1 : 0;
     }
     return 0;
 }
