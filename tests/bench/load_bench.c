@@ -1,9 +1,9 @@
 /*
  * load_bench.c: issue 10's load target.  Generates, in memory, a snapshot
  * of 65,536 CPUs (64 nodes, 2 threads per core) and one of 100,000 guests,
- * and times numapin's reader (np_json_read_snapshot: json-c, the
- * duplicate-key pass and every check) against a plain json-c parse of the
- * same text, the baseline of the same run.  Prints seconds and the ratio;
+ * and times numapin's reader (np_json_read_snapshot: its own parser,
+ * json_doc.c, and every check) against a plain json-c parse of the same
+ * text, the baseline of the same run.  Prints seconds and the ratio;
  * the target is under 2 s for each.  No assertion: figures only.
  */
 #include <stdarg.h>
