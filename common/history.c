@@ -334,10 +334,10 @@ static char *user_name(uid_t uid)
 }
 
 int np_history_begin(struct np_history *h, const char *command,
-                     const char *backend, const struct np_plan *before,
-                     const struct np_plan *after, const unsigned int *reverts,
-                     unsigned int nr_reverts, unsigned int *id_out,
-                     struct np_err *err)
+                     const char *backend, const char *host_id,
+                     const struct np_plan *before, const struct np_plan *after,
+                     const unsigned int *reverts, unsigned int nr_reverts,
+                     unsigned int *id_out, struct np_err *err)
 {
     const struct np_hist_rec *u = np_history_unfinished(h);
     struct np_hist_rec *recs, *r;
@@ -366,6 +366,7 @@ int np_history_begin(struct np_history *h, const char *command,
     r->uid = (long)getuid();
     r->pid = (long)getpid();
     r->backend = backend ? strdup(backend) : NULL;
+    r->host_id = host_id ? strdup(host_id) : NULL;
     if (nr_reverts) {
         r->reverts = calloc(nr_reverts, sizeof(*r->reverts));
         if (r->reverts) {
@@ -374,7 +375,7 @@ int np_history_begin(struct np_history *h, const char *command,
         }
     }
     rc = !r->command || !r->user || (backend && !r->backend) ||
-                 (nr_reverts && !r->reverts)
+                 (host_id && !r->host_id) || (nr_reverts && !r->reverts)
              ? -ENOMEM
              : 0;
     if (!rc)

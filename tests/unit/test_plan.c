@@ -684,7 +684,7 @@ START_TEST(undo_interrupted)
     /* what apply writes first, then the first guest's pins, then "crash" */
     ck_assert_int_eq(np_plan_journal(&snap, &plan, &journal, &err), 0);
     h = hist_open(sc.state);
-    ck_assert_int_eq(np_history_begin(h, "apply p.json", "test", &journal,
+    ck_assert_int_eq(np_history_begin(h, "apply p.json", "test", NULL, &journal,
                                       &plan, NULL, 0, &id, &err),
                      0);
     np_history_free(h);
@@ -724,6 +724,101 @@ START_TEST(undo_interrupted)
     ck_assert_int_eq(np_history_find(h, 1)->state, NP_HIST_ROLLED_BACK);
     np_history_free(h);
     np_plan_dispose(&journal);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/*
+ * A record names the host it was made on; undo refuses one made on
+ * another host (a state directory shared or copied), with both ids and
+ * nothing changed; a record without the key (older numapin) undoes; a
+ * host id that is not one makes the record damaged.
+ */
+START_TEST(undo_other_host)
+{
+    static const char ida[] = "0123456789abcdef0123456789abcdef";
+    static const char idb[] = "fedcba9876543210fedcba9876543210";
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {.state_dir = NULL};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct np_history *h;
+    char path[160], *applied, *now, *rec, *p;
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    opts.command = "apply plan.json";
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    ck_assert_int_eq(np_ident_set(&snap.ident.host_id, ida), 0);
+    plan_all(&snap, &plan);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_str_eq(np_history_find(h, 1)->host_id, ida);
+    np_history_free(h);
+    h = hist_open(sc.state); /* as read back from its file */
+    opts.history = h;
+    ck_assert_str_eq(np_history_find(h, 1)->host_id, ida);
+    ck_assert_int_eq(np_hist_rec_check_host(np_history_find(h, 1), NULL, &err),
+                     0);
+    applied = slurp(sc.host);
+    reread(&be, &snap);
+
+    /* another host's */
+    ck_assert_int_eq(np_ident_set(&snap.ident.host_id, idb), 0);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err), -EXDEV);
+    ck_assert_msg(strstr(err.msg, "cannot undo change 1 (apply plan.json): it "
+                                  "was made on the host with id "
+                                  "0123456789abcdef0123456789abcdef, and this "
+                                  "host's id is "
+                                  "fedcba9876543210fedcba9876543210") &&
+                      !strchr(err.msg, '\n'),
+                  "%s", err.msg);
+    now = slurp(sc.host);
+    ck_assert_str_eq(now, applied);
+    free(now);
+    ck_assert_uint_eq(np_history_count(h), 1);
+    np_history_free(h);
+
+    /* a host id that is not one: the record is damaged */
+    snprintf(path, sizeof(path), "%s/history/00000001.json", sc.state);
+    rec = slurp(path);
+    p = strstr(rec, ida);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p, "\\u0001", 6); /* a control character: no host id */
+    spit(path, rec);
+    h = NULL;
+    np_err_clear(&err);
+    ck_assert_int_eq(np_history_open(sc.state, false, &h, &err), -EINVAL);
+    ck_assert_msg(strstr(err.msg, "is damaged: 'host_id' is not a host id"),
+                  "%s", err.msg);
+    memcpy(p, ida, 6);
+
+    /* without the key, as an older numapin wrote it: undone anywhere */
+    p = strstr(rec, "\"host_id\"");
+    ck_assert_ptr_nonnull(p);
+    memmove(p, strchr(p, '\n') + 1, strlen(strchr(p, '\n') + 1) + 1);
+    spit(path, rec);
+    free(rec);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_ptr_null(np_history_find(h, 1)->host_id);
+    np_err_clear(&err);
+    ck_assert_msg(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(np_history_count(h), 2);
+    /* the undo record carries this host's id */
+    ck_assert_str_eq(np_history_find(h, 2)->host_id, idb);
+    np_history_free(h);
+    free(applied);
     np_plan_dispose(&plan);
     np_snapshot_dispose(&snap);
     be.ops->close(&be);
@@ -830,6 +925,7 @@ Suite *suite_test_plan(void)
     tcase_add_test(tc, undo_interrupted);
     tcase_add_test(tc, undo_several);
     tcase_add_test(tc, history_damaged);
+    tcase_add_test(tc, undo_other_host);
     tcase_add_test(tc, stale_plans);
     suite_add_tcase(s, tc);
     return s;
