@@ -732,6 +732,70 @@ START_TEST(undo_interrupted)
 END_TEST
 
 /*
+ * Issue 10's failure 3: a record names each guest's process by pid and
+ * start time; undo refuses when the pid is another process now (same pid
+ * and name, another start time), with nothing changed, and undoes the
+ * process the record was made for.
+ */
+START_TEST(undo_other_process)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {.state_dir = NULL};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct np_history *h;
+    char *applied, *now;
+    unsigned int i;
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    opts.command = "apply plan.json";
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    for (i = 0; i < snap.nr_guests; i++)
+        snap.guests[i].start_time = 5000 + i;
+    plan_all(&snap, &plan);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
+                  "%s", err.msg);
+    /* the record carries each process's start time */
+    ck_assert_uint_ge(np_history_find(h, 1)->before.guests[0].start_time, 5000);
+    applied = slurp(sc.host);
+    reread(&be, &snap);
+    /* the same pids and names, other processes */
+    for (i = 0; i < snap.nr_guests; i++)
+        snap.guests[i].start_time = 9000 + i;
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err),
+                     -ESTALE);
+    ck_assert_msg(strstr(err.msg, "cannot undo change 1 (apply plan.json): "
+                                  "guest '") &&
+                      strstr(err.msg, "is another process now (started at 900"),
+                  "%s", err.msg);
+    now = slurp(sc.host);
+    ck_assert_str_eq(now, applied);
+    free(now);
+    ck_assert_uint_eq(np_history_count(h), 1);
+    /* the processes the record was made for: undone */
+    for (i = 0; i < snap.nr_guests; i++)
+        snap.guests[i].start_time = 5000 + i;
+    np_err_clear(&err);
+    ck_assert_msg(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(np_history_count(h), 2);
+    np_history_free(h);
+    free(applied);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/*
  * A record names the host it was made on; undo refuses one made on
  * another host (a state directory shared or copied), with both ids and
  * nothing changed; a record without the key (older numapin) undoes; a
@@ -926,6 +990,7 @@ Suite *suite_test_plan(void)
     tcase_add_test(tc, undo_several);
     tcase_add_test(tc, history_damaged);
     tcase_add_test(tc, undo_other_host);
+    tcase_add_test(tc, undo_other_process);
     tcase_add_test(tc, stale_plans);
     suite_add_tcase(s, tc);
     return s;
