@@ -114,6 +114,16 @@ const char *np_hist_state_name(enum np_hist_state s);
  */
 int np_history_open(const char *state_dir, bool create,
                     struct np_history **h_out, struct np_err *err);
+/*
+ * For a writer that is not undo, under the lock: as np_history_open()
+ * with create, but only the newest record is read and checked (the only
+ * one that can be unfinished, and the one whose id the next record
+ * follows), so that a write costs the same on a host with a long history
+ * as on a new one.  Count, get, find and stack then see that record
+ * alone: undo and `numapin history` open the whole history.
+ */
+int np_history_open_newest(const char *state_dir, struct np_history **h_out,
+                           struct np_err *err);
 void np_history_free(struct np_history *h);
 
 /* The records, oldest first. */
@@ -130,7 +140,8 @@ const struct np_hist_rec *np_history_unfinished(const struct np_history *h);
  * The ids of the changes that can be undone, newest first: done records
  * that no later done undo record reverts (undo records themselves are
  * not undone: apply or pin again).  *ids_out is malloc'd (free()).
- * 0 or -ENOMEM.
+ * 0, -ENOMEM, or -EINVAL for a history opened with
+ * np_history_open_newest().
  */
 int np_history_stack(const struct np_history *h, unsigned int **ids_out,
                      unsigned int *nr_out);

@@ -557,7 +557,8 @@ START_TEST(nodes_of_a_shared_cgroup)
         ck_assert(!np_cpumap_equal(&g->node_affinity, &pg->node_affinity));
         g->membind = calloc(1, sizeof(*g->membind));
         ck_assert_ptr_nonnull(g->membind);
-        g->membind->cgroup = strdup(pass ? "/machine.slice/web" : "/user.slice");
+        g->membind->cgroup =
+            strdup(pass ? "/machine.slice/web" : "/user.slice");
         g->membind->cgroup_version = 2;
         g->membind->cgroup_shared = !pass;
         memset(&rep, 0, sizeof(rep));
@@ -651,6 +652,68 @@ START_TEST(undo_several)
     free(before);
     np_history_free(h);
     np_plan_dispose(&one);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/*
+ * A writer opens only the newest record (np_history_open_newest): an old
+ * record, even a damaged one, is not read; the next id still follows the
+ * newest; the undo stack is refused, not computed from one record; the
+ * whole history (undo, `numapin history`) still names the damage.
+ */
+START_TEST(history_newest_only)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {.state_dir = NULL};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct np_history *h;
+    unsigned int *ids = NULL, nr = 9;
+    char path[256];
+    FILE *f;
+
+    scratch_make(&sc);
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    plan_all(&snap, &plan);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
+    reread(&be, &snap);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err), 0);
+    reread(&be, &snap);
+    np_history_free(h);
+    /* record 1 damaged after the fact */
+    snprintf(path, sizeof(path), "%s/history/00000001.json", sc.state);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"numapin_history\": 1, \"id\": 1, \"st", f);
+    fclose(f);
+    h = NULL;
+    ck_assert_msg(np_history_open_newest(sc.state, &h, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(np_history_count(h), 1);
+    ck_assert_uint_eq(np_history_get(h, 0)->id, 2);
+    ck_assert_ptr_null(np_history_find(h, 1));
+    ck_assert_ptr_null(np_history_unfinished(h));
+    ck_assert_int_eq(np_history_stack(h, &ids, &nr), -EINVAL);
+    ck_assert_ptr_null(ids);
+    ck_assert_uint_eq(nr, 0);
+    opts.history = h;
+    ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_uint_eq(rep.history_id, 3);
+    np_history_free(h);
+    h = NULL;
+    ck_assert_int_eq(np_history_open(sc.state, false, &h, &err), -EINVAL);
+    ck_assert_msg(strstr(err.msg, "00000001.json' is damaged"), "%s", err.msg);
     np_plan_dispose(&plan);
     np_snapshot_dispose(&snap);
     be.ops->close(&be);
@@ -988,6 +1051,7 @@ Suite *suite_test_plan(void)
     tcase_add_test(tc, nodes_of_a_shared_cgroup);
     tcase_add_test(tc, undo_interrupted);
     tcase_add_test(tc, undo_several);
+    tcase_add_test(tc, history_newest_only);
     tcase_add_test(tc, history_damaged);
     tcase_add_test(tc, undo_other_host);
     tcase_add_test(tc, undo_other_process);
