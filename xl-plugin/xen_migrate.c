@@ -80,10 +80,10 @@ static void *restore_main(void *arg)
 struct watch_job {
     libxl_ctx *ctx;
     uint32_t domid;
-    int fd;            /* the save side of the stream: shut down past the
-                          deadline (the main thread closes it, after this
-                          thread is joined) */
-    double deadline;   /* now_s() past which the move is given up */
+    int fd;          /* the save side of the stream: shut down past the
+                        deadline (the main thread closes it, after this
+                        thread is joined) */
+    double deadline; /* now_s() past which the move is given up */
     volatile int stop;
     double stopped_at; /* when the old domain stopped running; 0 never */
     volatile int timed_out;
