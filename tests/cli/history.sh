@@ -2,10 +2,10 @@
 # tests/cli/history.sh: the writer lock, the history and undo on the test
 # backend (issue 10's failures 1, 2, 7 and 8, issue 15's history): every
 # writing command recorded, kill -9 in the middle of an apply or a
-# `vcpu-pin all` and another writer after it, a damaged record, concurrent
-# writers, a writer waiting for the lock, a record made on another host
-# (a copied state directory), offline sources that must not
-# touch any state directory.
+# `vcpu-pin all` and another writer after it, a disk that fills
+# mid-apply, a damaged record, concurrent writers, a writer waiting for
+# the lock, a record made on another host (a copied state directory),
+# offline sources that must not touch any state directory.
 set -u
 np=${NUMAPIN:?set NUMAPIN to the numapin binary}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -143,6 +143,25 @@ grep -q '"state": "pending"' "$st/history/00000001.json" && ok ||
 pins "$tmp/h.json" >"$tmp/a"
 pins "$tmp/orig.json" >"$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" && ok || bad "the killed vcpu-pin all was not put back"
+
+# the disk fills mid-apply: the rollback's writes fail too; the error says
+# so in one line (exit 2), the record stays "failed", the next writer is
+# refused until undo, which puts everything back
+fresh
+"$np" $t plan --all -o "$tmp/plan.json" >/dev/null 2>&1 || bad "plan"
+export NUMAPIN_TEST_UNBATCHED=1 NUMAPIN_TEST_FULL_AFTER=3
+expect_err 2 \
+    "(full after 3 writes); some changes could not be undone: run \`numapin undo\`" \
+    $t apply "$tmp/plan.json"
+unset NUMAPIN_TEST_UNBATCHED NUMAPIN_TEST_FULL_AFTER
+grep -q '"state": "failed"' "$st/history/00000001.json" && ok ||
+    bad "a rollback that failed left no failed record"
+expect_err 2 "did not finish: run \`numapin undo\` to put it back first" \
+    $t vcpu-pin web1 0 1
+"$np" $t undo >/dev/null 2>&1 && ok || bad "undo after the full disk"
+pins "$tmp/h.json" >"$tmp/a"
+pins "$tmp/orig.json" >"$tmp/b"
+cmp -s "$tmp/a" "$tmp/b" && ok || bad "undo after the full disk left pins"
 
 # ---- a damaged record is never replaced; temporary files go -----------
 fresh
