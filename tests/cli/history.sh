@@ -269,5 +269,40 @@ expect_err 1 "has no history" --topology "$tmp/orig.json" history
 [ ! -e "$tmp/never" ] && ok || bad "an offline source made $tmp/never"
 unset NUMAPIN_STATE_DIR
 
+# ---- undo across a migration (issue 11): the test host moves memory as
+# Xen does, by a copy under a new id (NUMAPIN_TEST_RELOCATE).  A pin made
+# before the move is undone on the guest's new id; `undo 3` over the move
+# is refused in one line and changes nothing; three single undos walk
+# back through it to the host as it was.
+fresh
+NUMAPIN_STATE_DIR=$tmp/h.json.state
+export NUMAPIN_STATE_DIR NUMAPIN_TEST_RELOCATE=1
+pins "$tmp/h.json" >"$tmp/reloc.orig"
+"$np" -c "test:$tmp/h.json" vcpu-pin rhel5xen 0 2 >/dev/null 2>&1 &&
+    "$np" -c "test:$tmp/h.json" numatune rhel5xen 1 --migrate >/dev/null 2>&1 &&
+    "$np" -c "test:$tmp/h.json" vcpu-pin rhel5xen 1 4 >/dev/null 2>&1 &&
+    ok || bad "pin, numatune --migrate, pin on the test host failed"
+pins "$tmp/h.json" >"$tmp/reloc.moved"
+"$np" -c "test:$tmp/h.json" undo 3 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+pins "$tmp/h.json" >"$tmp/reloc.refused"
+if [ $rc = 1 ] &&
+    [ "$(grep -vc '^warning:' "$tmp/err")" = 1 ] &&
+    grep -qF "change 2 (numatune rhel5xen 1 --migrate) moved 'rhel5xen' to a new domain: undo it alone" "$tmp/err" &&
+    cmp -s "$tmp/reloc.moved" "$tmp/reloc.refused"; then ok; else
+    bad "undo 3 over a migration: exit $rc, or not one clear line, or the host changed"
+    cat "$tmp/err"
+fi
+urc=
+for k in 1 2 3; do
+    "$np" -c "test:$tmp/h.json" undo >"$tmp/out" 2>"$tmp/err" || urc="$urc $k:$(grep -v '^warning:' "$tmp/err")"
+done
+pins "$tmp/h.json" >"$tmp/reloc.undone"
+if [ -z "$urc" ] && cmp -s "$tmp/reloc.orig" "$tmp/reloc.undone"; then ok; else
+    bad "three undos over a migration:$urc; pins differ from the start"
+    diff "$tmp/reloc.orig" "$tmp/reloc.undone"
+fi
+unset NUMAPIN_STATE_DIR NUMAPIN_TEST_RELOCATE
+
 echo "history: $pass passed, $fail failed"
 [ $fail = 0 ]
