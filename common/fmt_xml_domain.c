@@ -23,12 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "cpulist.h"
 #include "fmt_xml.h"
 #include "snapshot.h"
+#include "xml_lib.h"
 
 static void mute(void *ctx, const char *msg, ...)
 {
@@ -228,6 +226,9 @@ int np_xml_set_domain_placement(const char *text, size_t len,
     *out = NULL;
     if (len > INT_MAX)
         return np_err_set(err, -EFBIG, "%s: too large", name);
+    rc = np_xml_lib_load(err);
+    if (rc)
+        return rc;
     xmlInitParser();
     ctxt = xmlNewParserCtxt();
     if (!ctxt)

@@ -272,9 +272,9 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
                           err.msg[0] ? err.msg : strerror(-rc));
         goto out;
     }
-    rc = np_history_begin(ctx->hist, ctx->cmdline, ctx->be.ops->name, &before,
-                          &plan, reverts ? &reverts : NULL, reverts ? 1 : 0,
-                          &hid, &err);
+    rc = np_history_begin(
+        ctx->hist, ctx->cmdline, ctx->be.ops->name, ctx->snap.ident.host_id,
+        &before, &plan, reverts ? &reverts : NULL, reverts ? 1 : 0, &hid, &err);
     if (rc) {
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
         goto out;
@@ -379,14 +379,6 @@ int np_numatune_relocate(struct np_ctx *ctx, const struct np_guest *g,
 
 /* A record of a relocation: one guest, the same name before and after,
  * another id. */
-static bool is_relocation(const struct np_hist_rec *r)
-{
-    return r && r->state == NP_HIST_DONE && r->before.nr_guests == 1 &&
-           r->after.nr_guests == 1 &&
-           r->before.guests[0].id != r->after.guests[0].id &&
-           !strcmp(r->before.guests[0].name, r->after.guests[0].name);
-}
-
 /*
  * Where the memory of jg (a journal's "before") was: the nodes that held
  * at least NP_UNDO_MIN_SHARE percent of it, as measured then (a few pages
@@ -427,6 +419,7 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     const struct np_plan_guest *jg, *ag;
     const struct np_guest *g;
     struct np_cpumap nodes;
+    struct np_err err = {""};
     unsigned int *ids = NULL, nr = 0;
     int rc;
 
@@ -437,9 +430,11 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     }
     r = np_history_find(ctx->hist, ids[0]);
     free(ids);
-    if (!is_relocation(r))
+    if (!np_hist_rec_is_relocation(r))
         return 0;
     *handled = true;
+    if (np_hist_rec_check_host(r, ctx->snap.ident.host_id, &err))
+        return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
     jg = &r->before.guests[0];
     ag = &r->after.guests[0];
     g = by_id(&ctx->snap, ag->id);
