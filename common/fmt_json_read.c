@@ -66,7 +66,9 @@ static bool simple_list(const char *s, const struct np_cpumap *all,
     for (i = first; i <= last; i++)
         if (!np_cpumap_test(all, (int)i))
             return false;
-    if (np_cpumap_alloc(map, all->nr_bits))
+    if (map->bits && map->nr_bits == all->nr_bits) /* allocated already */
+        np_cpumap_zero(map);
+    else if (np_cpumap_alloc(map, all->nr_bits))
         return false;
     for (i = first; i <= last; i++)
         np_cpumap_set(map, (int)i);
@@ -666,13 +668,16 @@ static int read_vcpu(struct np_json_rd *rd, const struct np_topo *topo,
     return list_value(rd, v, path, "soft", "cpu", all_cpus, &vc->soft);
 }
 
+/* The guest's memory_per_node_kib (mem; base is the guest's path). */
 static int read_guest_memory(struct np_json_rd *rd, const struct np_topo *topo,
-                             const struct np_jv *mem, const char *path,
+                             const struct np_jv *mem, const char *base,
                              struct np_guest *g)
 {
     const struct np_jv *it;
-    char p[NP_JSON_PATH_LEN];
+    char p[NP_JSON_PATH_LEN], path[NP_JSON_PATH_LEN];
+    const char *q;
     int64_t x;
+    long id;
     int node, rc;
 
     g->mem_per_node_kib =
@@ -680,6 +685,15 @@ static int read_guest_memory(struct np_json_rd *rd, const struct np_topo *topo,
     if (!g->mem_per_node_kib)
         return -ENOMEM;
     for (it = mem->u.kids; it < mem->u.kids + mem->n; it++) {
+        q = it->key;
+        if (!list_number(&q, &id) && !*q &&
+            !(q - it->key > 1 && *it->key == '0') &&
+            np_topo_node_exists(topo, (int)id) && np_jv_is(it, NP_JINT) &&
+            it->u.i >= 0 && it->u.i <= MEM_MAX) {
+            g->mem_per_node_kib[id] = (uint64_t)it->u.i; /* no path made */
+            continue;
+        }
+        np_json_path_key(path, base, "memory_per_node_kib");
         rc = node_key(rd, topo, path, it->key, &node);
         if (rc)
             return rc;
@@ -774,12 +788,16 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
                            &name);
     if (rc)
         return rc;
-    np_json_path_key(p, path, "name");
-    rc = np_json_string_value(rd, name, p, &s);
-    if (rc)
-        return rc;
-    if (!*s)
-        return np_json_fail(rd, p, "the name is empty");
+    if (np_jv_is(name, NP_JSTRING) && name->n && strlen(name->u.s) == name->n) {
+        s = name->u.s; /* the path only for a message */
+    } else {
+        np_json_path_key(p, path, "name");
+        rc = np_json_string_value(rd, name, p, &s);
+        if (rc)
+            return rc;
+        if (!*s)
+            return np_json_fail(rd, p, "the name is empty");
+    }
     {
         /* the guests before it have distinct ids and names (a clash stops
          * the reading): at most one holds each; the earlier one is named,
@@ -794,6 +812,7 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
                                 "guests[%zu]",
                                 id, by_id);
         }
+        np_json_path_key(p, path, "name");
         if (by_name < snap->nr_guests)
             return np_json_fail(rd, p,
                                 "guest name '%.64s' is already used by "
@@ -805,10 +824,11 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
     if (rc)
         return rc;
     nr = (size_t)vcpus->n;
-    np_json_path_key(p, path, "vcpus");
-    if (!nr || nr > NP_MAX_CPU_IDS)
+    if (!nr || nr > NP_MAX_CPU_IDS) {
+        np_json_path_key(p, path, "vcpus");
         return np_json_fail(rd, p, "%zu vcpus, expected 1 to %d", nr,
                             NP_MAX_CPU_IDS);
+    }
     rc = np_snapshot_add_guest(snap, (int)id, s, (unsigned int)nr, false, &g);
     if (rc)
         return rc;
@@ -835,8 +855,7 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
     if (rc)
         return rc;
     if (v) {
-        np_json_path_key(p, path, "memory_per_node_kib");
-        rc = read_guest_memory(rd, &snap->topo, v, p, g);
+        rc = read_guest_memory(rd, &snap->topo, v, path, g);
         if (rc)
             return rc;
     }

@@ -165,6 +165,16 @@ int np_json_member_at(struct np_json_rd *rd, const struct np_jv *v,
     return 0;
 }
 
+/* strcmp(a, b) == 0 for the short keys of an object, without a call */
+static inline bool key_eq(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
 int np_json_members(struct np_json_rd *rd, const struct np_jv *obj,
                     const char *path, const char *const *keys,
                     const struct np_jv **found)
@@ -183,7 +193,7 @@ int np_json_members(struct np_json_rd *rd, const struct np_jv *obj,
          * members in the list's order, so the first try is the one */
         for (j = 0; j < nr; j++) {
             i = next + j < nr ? next + j : next + j - nr;
-            if (keys[i][0] == m->key[0] && !strcmp(keys[i], m->key))
+            if (key_eq(keys[i], m->key))
                 break;
         }
         if (j == nr)
