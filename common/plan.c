@@ -150,33 +150,36 @@ static int push_string(char ***v, unsigned int *nr, char *s)
     return 0;
 }
 
+/* The formatted text, malloc'd; NULL when out of memory. */
+static char *vtext(const char *fmt, va_list ap)
+{
+    char *s;
+
+    return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 int np_plan_reason(struct np_plan *plan, struct np_plan_guest *g,
                    const char *fmt, ...)
 {
     va_list ap;
     char *s;
-    int n;
 
     va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
+    s = vtext(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return -ENOMEM;
-    if (g)
-        return push_string(&g->reasons, &g->nr_reasons, s);
-    return push_string(&plan->reasons, &plan->nr_reasons, s);
+    return g ? push_string(&g->reasons, &g->nr_reasons, s)
+             : push_string(&plan->reasons, &plan->nr_reasons, s);
 }
 
 int np_plan_advice(struct np_plan_guest *g, const char *fmt, ...)
 {
     va_list ap;
     char *s;
-    int n;
 
     va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
+    s = vtext(fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (!s)
         return -ENOMEM;
     free(g->advice);
     g->advice = s;
@@ -196,6 +199,96 @@ struct np_plan_guest *np_plan_find_guest(const struct np_plan *plan, int id)
 bool np_plan_guest_applied(const struct np_plan_guest *g)
 {
     return g->placed && !g->is_new;
+}
+
+/* How much more memory than avail guest i of plan (its snapshot guest g)
+ * needs on node n to move there: 0 when it fits. */
+static int64_t move_lacks(const struct np_plan_guest *pg,
+                          const struct np_guest *g, int n, int64_t avail)
+{
+    int64_t need;
+
+    if (!g || !g->mem_per_node_kib || !pg->mem_per_node_kib)
+        return 0;
+    need = (int64_t)pg->mem_per_node_kib[n] - (int64_t)g->mem_per_node_kib[n];
+    return need > 0 && need > avail ? need - avail : 0;
+}
+
+int np_plan_move_order(const struct np_snapshot *snap,
+                       const struct np_plan *plan, bool strict,
+                       unsigned int *order_out, int *short_node,
+                       uint64_t *short_kib)
+{
+    const struct np_topo *t = &snap->topo;
+    unsigned int nr = plan->nr_guests, done = 0, i, cursor = 0;
+    int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
+    bool *used = calloc(nr + 1, sizeof(*used));
+    const struct np_guest **of = calloc(nr + 1, sizeof(*of));
+    int n, rc = 0;
+
+    if (!avail || !used || !of) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < nr; i++)
+        of[i] = np_plan_guest_applied(&plan->guests[i])
+                    ? np_snapshot_guest_next(snap, plan->guests[i].id, &cursor)
+                    : NULL;
+    for (n = 0; n < (int)t->nr_node_ids; n++)
+        avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
+                       ? (int64_t)t->nodes[n].mem_free_kib
+                       : INT64_MAX / 4;
+    while (done < nr) {
+        unsigned int pick = nr;
+        int lack_node = -1;
+        int64_t lack = 0;
+
+        for (i = 0; i < nr && pick == nr; i++) {
+            bool fits = true;
+
+            if (used[i])
+                continue;
+            for (n = 0; n < (int)t->nr_node_ids; n++) {
+                int64_t l = move_lacks(&plan->guests[i], of[i], n, avail[n]);
+
+                if (!l)
+                    continue;
+                fits = false;
+                if (lack_node < 0 || l < lack) {
+                    lack_node = n;
+                    lack = l;
+                }
+            }
+            if (fits)
+                pick = i;
+        }
+        if (pick == nr && strict) {
+            if (short_node)
+                *short_node = lack_node;
+            if (short_kib)
+                *short_kib = (uint64_t)lack;
+            rc = -ENOSPC;
+            goto out;
+        }
+        for (i = 0; pick == nr && i < nr; i++)
+            if (!used[i])
+                pick = i;
+        used[pick] = true;
+        if (order_out)
+            order_out[done] = pick;
+        done++;
+        for (n = 0;
+             of[pick] && of[pick]->mem_per_node_kib &&
+             plan->guests[pick].mem_per_node_kib && n < (int)t->nr_node_ids;
+             n++)
+            avail[n] += (int64_t)of[pick]->mem_per_node_kib[n] -
+                        (int64_t)plan->guests[pick].mem_per_node_kib[n];
+    }
+out:
+    free(avail);
+    free(used);
+    free(of);
+    return rc;
 }
 
 int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,

@@ -349,73 +349,6 @@ static int add_step(struct applier *a, enum step_kind kind, unsigned int gi,
     return 0;
 }
 
-/*
- * An order for the guests so that memory moves find room: repeatedly the
- * first guest (in plan order) whose move fits the free memory left after
- * the moves before it; when none does, the first left.
- */
-static int apply_order(const struct applier *a, unsigned int *order)
-{
-    const struct np_topo *t = &a->snap->topo;
-    unsigned int nr = a->plan->nr_guests, done = 0, i;
-    int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
-    bool *used = calloc(nr + 1, sizeof(*used));
-    int n;
-
-    if (!avail || !used) {
-        free(avail);
-        free(used);
-        return -ENOMEM;
-    }
-    for (n = 0; n < (int)t->nr_node_ids; n++)
-        avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
-                       ? (int64_t)t->nodes[n].mem_free_kib
-                       : INT64_MAX / 4;
-    while (done < nr) {
-        unsigned int pick = nr;
-
-        for (i = 0; i < nr && pick == nr; i++) {
-            const struct np_plan_guest *pg = &a->plan->guests[i];
-            const struct np_guest *g;
-            bool fits = true;
-
-            if (used[i])
-                continue;
-            g = np_plan_guest_applied(pg)
-                    ? np_snapshot_guest_by_id(a->snap, pg->id)
-                    : NULL;
-            if (a->move && g && pg->mem_per_node_kib && g->mem_per_node_kib)
-                for (n = 0; n < (int)t->nr_node_ids; n++)
-                    if (pg->mem_per_node_kib[n] > g->mem_per_node_kib[n] &&
-                        (int64_t)(pg->mem_per_node_kib[n] -
-                                  g->mem_per_node_kib[n]) > avail[n])
-                        fits = false;
-            if (fits)
-                pick = i;
-        }
-        for (i = 0; pick == nr && i < nr; i++)
-            if (!used[i])
-                pick = i;
-        used[pick] = true;
-        order[done++] = pick;
-        {
-            const struct np_plan_guest *pg = &a->plan->guests[pick];
-            const struct np_guest *g =
-                np_plan_guest_applied(pg)
-                    ? np_snapshot_guest_by_id(a->snap, pg->id)
-                    : NULL;
-
-            if (a->move && g && pg->mem_per_node_kib && g->mem_per_node_kib)
-                for (n = 0; n < (int)t->nr_node_ids; n++)
-                    avail[n] += (int64_t)g->mem_per_node_kib[n] -
-                                (int64_t)pg->mem_per_node_kib[n];
-        }
-    }
-    free(avail);
-    free(used);
-    return 0;
-}
-
 /* Does plan map m differ from the host's map cur?  Bits the host does not
  * have do not count (Xen's "any" maps). */
 static bool map_differs(const struct np_topo *t, const struct np_cpumap *m,
@@ -558,7 +491,11 @@ static int apply_all(struct applier *a, struct np_err *err)
     order = calloc(nr + 1, sizeof(*order));
     if (!order)
         return -ENOMEM;
-    rc = apply_order(a, order);
+    if (a->move)
+        rc = np_plan_move_order(a->snap, a->plan, false, order, NULL, NULL);
+    else
+        for (k = 0; k < nr; k++)
+            order[k] = k;
     for (k = 0; !rc && k < nr; k++) {
         unsigned int gi = order[k];
         const struct np_plan_guest *pg = &a->plan->guests[gi];
@@ -670,77 +607,22 @@ int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
 }
 
 /*
- * Can the memory moves of plan be ordered (apply_order())?  When no guest
- * left can move first, because each needs memory another still holds,
- * say so before anything changes: the plan needs room the host lacks.
- * 0 or -ENOSPC (err) or -ENOMEM.
+ * Can the memory moves of plan be ordered (np_plan_move_order())?  When no
+ * guest left can move first, because each needs memory another still
+ * holds, say so before anything changes: the plan needs room the host
+ * lacks.  0 or -ENOSPC (err) or -ENOMEM.
  */
 static int moves_orderable(const struct np_snapshot *snap,
                            const struct np_plan *plan, struct np_err *err)
 {
-    const struct np_topo *t = &snap->topo;
-    unsigned int nr = plan->nr_guests, done = 0, i;
-    int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
-    bool *used = calloc(nr + 1, sizeof(*used));
-    int n, rc = 0;
+    int node = -1, rc;
 
-    if (!avail || !used) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (n = 0; n < (int)t->nr_node_ids; n++)
-        avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
-                       ? (int64_t)t->nodes[n].mem_free_kib
-                       : INT64_MAX / 4;
-    while (done < nr) {
-        unsigned int pick = nr;
-        const struct np_guest *g = NULL;
-        int short_node = -1;
-
-        for (i = 0; i < nr && pick == nr; i++) {
-            const struct np_plan_guest *pg = &plan->guests[i];
-            bool fits = true;
-
-            if (used[i])
-                continue;
-            g = np_plan_guest_applied(pg)
-                    ? np_snapshot_guest_by_id(snap, pg->id)
-                    : NULL;
-            for (n = 0; g && pg->mem_per_node_kib && g->mem_per_node_kib &&
-                        n < (int)t->nr_node_ids;
-                 n++)
-                if (pg->mem_per_node_kib[n] > g->mem_per_node_kib[n] &&
-                    (int64_t)(pg->mem_per_node_kib[n] -
-                              g->mem_per_node_kib[n]) > avail[n]) {
-                    fits = false;
-                    short_node = n;
-                }
-            if (fits)
-                pick = i;
-        }
-        if (pick == nr) {
-            rc = np_err_set(err, -ENOSPC,
-                            "the plan's memory moves cannot be ordered: each "
-                            "guest left to move needs memory on node %d that "
-                            "another still holds; nothing was changed (apply "
-                            "with --no-move, or free memory there)",
-                            short_node);
-            goto out;
-        }
-        used[pick] = true;
-        done++;
-        g = np_plan_guest_applied(&plan->guests[pick])
-                ? np_snapshot_guest_by_id(snap, plan->guests[pick].id)
-                : NULL;
-        for (n = 0; g && plan->guests[pick].mem_per_node_kib &&
-                    g->mem_per_node_kib && n < (int)t->nr_node_ids;
-             n++)
-            avail[n] += (int64_t)g->mem_per_node_kib[n] -
-                        (int64_t)plan->guests[pick].mem_per_node_kib[n];
-    }
-out:
-    free(avail);
-    free(used);
+    rc = np_plan_move_order(snap, plan, true, NULL, &node, NULL);
+    if (rc == -ENOSPC)
+        np_err_set(
+            err, rc,
+            "the plan's memory moves cannot be ordered: each guest left to move needs memory on node %d that another still holds; nothing was changed (apply with --no-move, or free memory there)",
+            node);
     return rc;
 }
 

@@ -304,6 +304,22 @@ struct np_guest *np_snapshot_guest_by_id(const struct np_snapshot *snap, int id)
     return NULL;
 }
 
+struct np_guest *np_snapshot_guest_next(const struct np_snapshot *snap, int id,
+                                        unsigned int *cursor)
+{
+    unsigned int k;
+
+    for (k = 0; k < snap->nr_guests; k++) {
+        unsigned int i = (*cursor + k) % snap->nr_guests;
+
+        if (snap->guests[i].id == id) {
+            *cursor = i + 1;
+            return &snap->guests[i];
+        }
+    }
+    return NULL;
+}
+
 const struct np_cpumap *np_vcpu_pin(const struct np_topo *t,
                                     const struct np_vcpu *v)
 {

@@ -366,7 +366,11 @@ int np_linux_read_node(const struct np_rootfs *r, struct np_topo *topo,
     char rel[64], path[PATH_MAX];
     struct np_cpumap cpus;
     struct meminfo mi;
-    int rc, cpu, dropped = 0, first_dropped = -1, shared = 0, first_shared = -1;
+    /* the cpus left out, [0] another node's, [1] not the host's */
+    struct {
+        int nr, first;
+    } left[2] = {{0, -1}, {0, -1}};
+    int rc, cpu, k;
 
     np_cpumap_init(&cpus);
     np_topo_add_node(topo, node);
@@ -375,31 +379,24 @@ int np_linux_read_node(const struct np_rootfs *r, struct np_topo *topo,
         goto out;
     np_cpumap_for_each(cpu, &cpus)
     {
-        if (!np_topo_cpu_exists(topo, cpu)) {
-            if (!dropped++)
-                first_dropped = cpu;
+        k = !np_topo_cpu_exists(topo, cpu) ? 1
+            : topo->cpus[cpu].node >= 0    ? 0
+                                           : -1;
+        if (k < 0) {
+            topo->cpus[cpu].node = node;
             continue;
         }
-        if (topo->cpus[cpu].node >= 0) {
-            if (!shared++)
-                first_shared = cpu;
+        if (!left[k].nr++)
+            left[k].first = cpu;
+    }
+    for (k = 0; k < 2; k++) {
+        if (!left[k].nr)
             continue;
-        }
-        topo->cpus[cpu].node = node;
-    }
-    if (shared) {
         rc = np_hw_note(
             topo->hw,
-            "node %d lists %d cpus that a node of a lower id lists too (the first is cpu %d): they stay that node's",
-            node, shared, first_shared);
-        if (rc)
-            goto out;
-    }
-    if (dropped) {
-        rc = np_hw_note(
-            topo->hw,
-            "node %d lists %d cpus that the host does not have (the first is cpu %d): they are left out",
-            node, dropped, first_dropped);
+            k ? "node %d lists %d cpus that the host does not have (the first is cpu %d): they are left out"
+              : "node %d lists %d cpus that a node of a lower id lists too (the first is cpu %d): they stay that node's",
+            node, left[k].nr, left[k].first);
         if (rc)
             goto out;
     }

@@ -156,6 +156,21 @@ static int parse(const char *cmd, int argc, char **argv, struct fleet_opts *o)
     return -1;
 }
 
+/* Read the snapshots o names into fleet (those skipped go to sk); returns
+ * -1 to go on, else an exit code. */
+static int load(const struct fleet_opts *o, struct np_fleet *fleet,
+                struct skipped *sk)
+{
+    struct np_err err = {""};
+    int rc;
+
+    rc = np_fleet_load(fleet, o->paths, o->nr_paths, on_skip, sk, &err);
+    if (rc)
+        return np_ctx_error(rc == -ENOMEM ? NP_EXIT_FAILED : NP_EXIT_USAGE,
+                            "%s", err.msg);
+    return -1;
+}
+
 static void print_mem(uint64_t kib)
 {
     if (kib >= 1024 * 1024)
@@ -240,13 +255,9 @@ static int fleet_place(struct np_ctx *ctx, int argc, char **argv)
         rc = np_usage_error("fleet place", "--vcpus and --memory are needed");
         goto out;
     }
-    rc = np_fleet_load(&fleet, o.paths, o.nr_paths, on_skip, &sk, &err);
-    if (rc) {
-        rc = np_ctx_error(rc == -ENOMEM ? NP_EXIT_FAILED : NP_EXIT_USAGE, "%s",
-                          err.msg);
+    rc = load(&o, &fleet, &sk);
+    if (rc >= 0)
         goto out;
-    }
-    np_err_clear(&err);
     prc = np_fleet_place(&fleet, &o.req, &res, &err);
     if (prc && prc != -ENOSPC) {
         rc = np_ctx_error(prc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED, "%s",
@@ -342,12 +353,9 @@ static int fleet_report(struct np_ctx *ctx, int argc, char **argv)
                             "--vcpus, --memory and -o are for `fleet place`");
         goto out;
     }
-    rc = np_fleet_load(&fleet, o.paths, o.nr_paths, on_skip, &sk, &err);
-    if (rc) {
-        rc = np_ctx_error(rc == -ENOMEM ? NP_EXIT_FAILED : NP_EXIT_USAGE, "%s",
-                          err.msg);
+    rc = load(&o, &fleet, &sk);
+    if (rc >= 0)
         goto out;
-    }
     if (ctx->json) {
         rc = np_fleet_report_json(&fleet, (const char *const *)sk.msgs, sk.nr,
                                   &json, &err);

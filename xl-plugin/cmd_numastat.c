@@ -136,18 +136,11 @@ int main_numastat(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest **sel = NULL;
     unsigned int nr = 0;
-    int i, rc;
+    int rc;
 
-    for (i = 1; i < argc; i++)
-        if (argv[i][0] == '-')
-            return np_usage("numastat");
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    rc = np_ctx_select_guests(ctx, "numastat", argc, argv, &sel, &nr);
     if (rc)
         return rc;
-    rc = np_ctx_select_guests(ctx, argv + 1, (unsigned int)(argc - 1), &sel);
-    if (rc)
-        return rc;
-    nr = (unsigned int)(argc - 1);
     rc = np_ctx_measure(ctx, true);
     if (rc) {
         free(sel);
@@ -155,8 +148,8 @@ int main_numastat(struct np_ctx *ctx, int argc, char **argv)
     }
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "numastat");
-        json_object *arr = doc ? np_numastat_json_guests(&ctx->snap, sel, nr)
-                               : NULL;
+        json_object *arr =
+            doc ? np_numastat_json_guests(&ctx->snap, sel, nr) : NULL;
 
         free(sel);
         if (!arr) {

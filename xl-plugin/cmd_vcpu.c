@@ -58,19 +58,12 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest **sel = NULL;
     unsigned int nr = 0;
-    int i, rc;
+    int rc;
 
-    for (i = 1; i < argc; i++)
-        if (argv[i][0] == '-')
-            return np_usage("vcpu-list");
     ctx->show_refused = true;
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    rc = np_ctx_select_guests(ctx, "vcpu-list", argc, argv, &sel, &nr);
     if (rc)
         return rc;
-    rc = np_ctx_select_guests(ctx, argv + 1, (unsigned int)(argc - 1), &sel);
-    if (rc)
-        return rc;
-    nr = (unsigned int)(argc - 1);
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "vcpu-list");
 

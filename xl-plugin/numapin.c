@@ -240,11 +240,8 @@ int np_ctx_error(int code, const char *fmt, ...)
 {
     va_list ap;
 
-    np_progress_clear();
-    fprintf(stderr, "numapin: %serror:%s ", np_color(stderr, NP_SGR_ERR),
-            np_color(stderr, NP_SGR_OFF));
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    np_term_vmsg("error", NP_SGR_ERR, NULL, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     return code;
@@ -265,11 +262,8 @@ int np_usage_error(const char *cmd, const char *fmt, ...)
     const struct cmd_spec *c = find_cmd(cmd);
     va_list ap;
 
-    np_progress_clear();
-    fprintf(stderr, "numapin: %serror:%s %s: ", np_color(stderr, NP_SGR_ERR),
-            np_color(stderr, NP_SGR_OFF), cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    np_term_vmsg("error", NP_SGR_ERR, cmd, fmt, ap);
     va_end(ap);
     if (c)
         fprintf(stderr, " (usage: numapin %s %s)", c->name, c->usage);
@@ -789,26 +783,34 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     return check_cmd_write(ctx);
 }
 
-int np_ctx_select_guests(struct np_ctx *ctx, char **names, unsigned int nr,
-                         const struct np_guest ***sel_out)
+int np_ctx_select_guests(struct np_ctx *ctx, const char *cmd, int argc,
+                         char **argv, const struct np_guest ***sel_out,
+                         unsigned int *nr_out)
 {
     const struct np_guest **sel;
-    unsigned int i;
+    unsigned int i, nr = argc > 1 ? (unsigned int)(argc - 1) : 0;
+    int rc;
 
     *sel_out = NULL;
-    if (!nr)
-        return NP_EXIT_OK;
+    *nr_out = 0;
+    for (i = 0; i < nr; i++)
+        if (argv[i + 1][0] == '-')
+            return np_usage(cmd);
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc || !nr)
+        return rc;
     sel = calloc(nr, sizeof(*sel));
     if (!sel)
         return np_ctx_error(NP_EXIT_FAILED, "out of memory");
     for (i = 0; i < nr; i++) {
-        sel[i] = np_ctx_find_guest(ctx, names[i]);
+        sel[i] = np_ctx_find_guest(ctx, argv[i + 1]);
         if (!sel[i]) {
             free(sel);
             return NP_EXIT_USAGE;
         }
     }
     *sel_out = sel;
+    *nr_out = nr;
     return NP_EXIT_OK;
 }
 
