@@ -182,21 +182,11 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
     rc = np_file_write_fd(fd, data, len);
     if (rc)
         goto out;
-    if (fsync(fd)) {
-        rc = -errno;
-        goto out;
-    }
-    rc = close(fd) ? -errno : 0;
-    fd = -1;
+    rc = np_file_commit(&fd, tmp, path, false);
     if (rc)
         goto out;
-    if (rename(tmp, path)) {
-        rc = -errno;
-        goto out;
-    }
     free(tmp);
     tmp = NULL;
-    np_file_sync_dir(path);
 out:
     if (fd >= 0)
         close(fd);
@@ -207,6 +197,23 @@ out:
     if (rc)
         np_err_set(err, rc, "cannot write '%s': %s", path, strerror(-rc));
     return rc;
+}
+
+int np_file_commit(int *fd, const char *tmp, const char *path, bool no_replace)
+{
+    int rc = fsync(*fd) ? -errno : 0;
+
+    if (close(*fd) && !rc)
+        rc = -errno;
+    *fd = -1;
+    if (rc)
+        return rc;
+    if (no_replace ? link(tmp, path) : rename(tmp, path))
+        return -errno;
+    if (no_replace)
+        unlink(tmp);
+    np_file_sync_dir(path);
+    return 0;
 }
 
 int np_file_read_all(const char *path, size_t max, char **buf_out,

@@ -277,23 +277,15 @@ static int rec_write(struct np_history *h, const struct np_hist_rec *r,
     rc = np_file_write_fd(fd, json, strlen(json));
     if (rc)
         goto fail;
-    if (fchmod(fd, 0600) || fsync(fd)) {
+    if (fchmod(fd, 0600)) {
         rc = -errno;
         goto fail;
     }
-    rc = close(fd) ? -errno : 0;
-    fd = -1;
+    rc = np_file_commit(&fd, tmp, path, is_new);
     if (rc)
         goto fail;
-    if (is_new ? link(tmp, path) : rename(tmp, path)) {
-        rc = -errno;
-        goto fail;
-    }
-    if (is_new)
-        unlink(tmp);
     free(tmp);
     tmp = NULL;
-    np_file_sync_dir(path);
     goto out;
 fail:
     np_err_set(err, rc, "cannot write the history record '%s': %s", path,

@@ -113,6 +113,9 @@ int np_topo_max_node_id(const struct np_topo *topo);
  * CPU / node id.  0 or -ENOMEM. */
 int np_topo_all_cpus(const struct np_topo *topo, struct np_cpumap *map);
 int np_topo_all_nodes(const struct np_topo *topo, struct np_cpumap *map);
+/* Both at once (what a writer of "all" needs): 0 or -ENOMEM. */
+int np_topo_all_maps(const struct np_topo *topo, struct np_cpumap *cpus,
+                     struct np_cpumap *nodes);
 
 /*
  * Shape counts over the online CPUs with a known socket:
