@@ -182,11 +182,7 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
     rc = np_file_write_fd(fd, data, len);
     if (rc)
         goto out;
-    rc = np_file_commit(&fd, tmp, path, false);
-    if (rc)
-        goto out;
-    free(tmp);
-    tmp = NULL;
+    rc = np_file_commit(&fd, &tmp, path, false);
 out:
     if (fd >= 0)
         close(fd);
@@ -199,7 +195,7 @@ out:
     return rc;
 }
 
-int np_file_commit(int *fd, const char *tmp, const char *path, bool no_replace)
+int np_file_commit(int *fd, char **tmp, const char *path, bool no_replace)
 {
     int rc = fsync(*fd) ? -errno : 0;
 
@@ -208,10 +204,12 @@ int np_file_commit(int *fd, const char *tmp, const char *path, bool no_replace)
     *fd = -1;
     if (rc)
         return rc;
-    if (no_replace ? link(tmp, path) : rename(tmp, path))
+    if (no_replace ? link(*tmp, path) : rename(*tmp, path))
         return -errno;
     if (no_replace)
-        unlink(tmp);
+        unlink(*tmp);
+    free(*tmp);
+    *tmp = NULL;
     np_file_sync_dir(path);
     return 0;
 }

@@ -63,12 +63,12 @@ int np_file_write_fd(int fd, const char *buf, size_t len);
 void np_file_sync_dir(const char *path);
 
 /*
- * Put the temporary file tmp (open as *fd, its data written) at path:
+ * Put the temporary file *tmp (open as *fd, its data written) at path:
  * fsync'd and closed (*fd becomes -1), then renamed over path, or with
- * no_replace link()ed to it and tmp unlinked (-EEXIST, path untouched,
- * when path exists); then the directory is fsync'd.  0 or a negative
- * errno; on failure tmp is the caller's to remove.
+ * no_replace link()ed to it and unlinked (-EEXIST, path untouched, when
+ * path exists); then the directory is fsync'd and *tmp freed and NULL.
+ * 0 or a negative errno; on failure *tmp is the caller's to remove.
  */
-int np_file_commit(int *fd, const char *tmp, const char *path, bool no_replace);
+int np_file_commit(int *fd, char **tmp, const char *path, bool no_replace);
 
 #endif /* NP_FILEIO_H */

@@ -281,12 +281,9 @@ static int rec_write(struct np_history *h, const struct np_hist_rec *r,
         rc = -errno;
         goto fail;
     }
-    rc = np_file_commit(&fd, tmp, path, is_new);
-    if (rc)
-        goto fail;
-    free(tmp);
-    tmp = NULL;
-    goto out;
+    rc = np_file_commit(&fd, &tmp, path, is_new);
+    if (!rc)
+        goto out;
 fail:
     np_err_set(err, rc, "cannot write the history record '%s': %s", path,
                rc == -EEXIST ? "a record with its id exists" : strerror(-rc));
