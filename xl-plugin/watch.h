@@ -2,7 +2,7 @@
  * watch.h: the pieces of `numapin watch`, a loop around the same parts as
  * `plan GUEST` + `apply`: an event source per backend (watch_source.c,
  * xen_watch.c), a pass that reads the host and places every guest that
- * appeared (watch_place.c), and the loop with its signals (cmd_watch.c).
+ * appeared (watch_pass.c; one guest: watch_place.c), and the loop with its signals (cmd_watch.c).
  * No placement logic of its own: the solver decides, np_plan_apply()
  * applies and journals.
  *
