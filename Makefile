@@ -42,7 +42,8 @@ NUMAPIN_OBJS := $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS    := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS     := $(COMMON_OBJS) $(NUMAPIN_OBJS) $(UNIT_OBJS)
 
-COMMON_LIBS  := $(XML_LIBS) $(JSON_LIBS) $(COMMON_LIBS_KVM)
+# libxml2 is not linked: common/xml_lib.c dlopen()s it when XML is first used
+COMMON_LIBS  := $(JSON_LIBS) $(COMMON_LIBS_KVM) -ldl
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

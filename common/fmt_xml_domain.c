@@ -1,8 +1,9 @@
 /*
  * fmt_xml_domain.c: a guest's placement written into its libvirt domain
  * XML (a `virsh dumpxml` file), for `persist DOM --libvirt-xml FILE`.
- * One of the XML files, which alone include libxml2; the document is
- * parsed as every XML numapin reads, by np_xml_parse() (fmt_xml_parse.h).
+ * One of the XML files, which alone reach libxml2 (xml_lib.h); the
+ * document is parsed as every XML numapin reads, by np_xml_parse()
+ * (fmt_xml_parse.h).
  *
  * What changes, by example, for a guest whose vCPU 0 is pinned to CPU 4,
  * vCPU 1 to 5 and whose memory is bound to node 1:
@@ -23,13 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "cpulist.h"
 #include "fmt_xml.h"
 #include "fmt_xml_parse.h"
 #include "snapshot.h"
+#include "xml_lib.h"
 
 static xmlNodePtr child(xmlNodePtr parent, const char *name)
 {

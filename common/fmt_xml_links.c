@@ -24,6 +24,7 @@
 
 #include "fmt_xml_hw.h"
 #include "fmt_xml_links.h"
+#include "xml_lib.h"
 
 #define MAX_LINKS 65536
 

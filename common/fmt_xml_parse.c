@@ -6,8 +6,9 @@
  * A parser context of its own: no network, no entity expansion, no DTD
  * loading, and any entity declaration stops the parse; errors are caught
  * per context rather than printed (libxml2's generic handler is muted for
- * the parse).  It never calls xmlCleanupParser(): other users of libxml2
- * in the same process may still need it.
+ * the parse).  libxml2 is loaded on first use (xml_lib.h).  It never calls
+ * xmlCleanupParser(): other users of libxml2 in the same process may
+ * still need it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,11 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-
 #include "fmt_xml_parse.h"
+#include "xml_lib.h"
 
 /* What the per-context handlers saw during one parse. */
 struct parse_state {
@@ -112,6 +110,9 @@ int np_xml_parse(const char *buf, size_t len, const char *name,
                         name, len);
         goto out;
     }
+    rc = np_xml_lib_load(err);
+    if (rc)
+        goto out;
     xmlInitParser();
     ctxt = xmlNewParserCtxt();
     if (!ctxt) {

@@ -20,13 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-
 #include "cpulist.h"
 #include "fileio.h"
 #include "fmt_xml.h"
+#include "xml_lib.h"
 #include "fmt_xml_links.h"
 #include "fmt_xml_parse.h"
 
@@ -713,6 +710,9 @@ int np_xml_read_caps(const char *buf, size_t len, const char *name_for_errors,
     xmlDocPtr doc = NULL;
     int rc;
 
+    rc = np_xml_lib_load(err);
+    if (rc)
+        return rc;
     memset(&rd, 0, sizeof(rd));
     rd.name = name_for_errors ? name_for_errors : DEFAULT_NAME;
     rd.err = err;

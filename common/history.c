@@ -24,6 +24,8 @@ struct np_history {
     char *dir; /* STATE/history */
     unsigned int nr;
     struct np_hist_rec *recs; /* by id, oldest first */
+    bool newest_only;         /* np_history_open_newest(): recs holds the
+                                 newest record alone */
 };
 
 static unsigned int name_id(const char *name)
@@ -88,8 +90,23 @@ static int make_dir(const char *dir, struct np_err *err)
     return 0;
 }
 
+static int history_open(const char *state_dir, bool create, bool newest_only,
+                        struct np_history **h_out, struct np_err *err);
+
 int np_history_open(const char *state_dir, bool create,
                     struct np_history **h_out, struct np_err *err)
+{
+    return history_open(state_dir, create, false, h_out, err);
+}
+
+int np_history_open_newest(const char *state_dir, struct np_history **h_out,
+                           struct np_err *err)
+{
+    return history_open(state_dir, true, true, h_out, err);
+}
+
+static int history_open(const char *state_dir, bool create, bool newest_only,
+                        struct np_history **h_out, struct np_err *err)
 {
     struct np_history *h = calloc(1, sizeof(*h));
     unsigned int *ids = NULL, nr = 0, cap = 0, i;
@@ -151,13 +168,17 @@ int np_history_open(const char *state_dir, bool create,
         rc = -ENOMEM;
         goto out;
     }
-    for (i = 0; i < nr; i++) {
-        np_hist_rec_init(&h->recs[i]);
-        h->nr = i + 1;
-        rc = read_rec(h, ids[i], &h->recs[i], err);
+    /* newest only: a writer needs the one record that can be unfinished
+     * and the id that follows it, not every change since the host was
+     * first pinned (the history only grows) */
+    for (i = newest_only && nr ? nr - 1 : 0; i < nr; i++) {
+        np_hist_rec_init(&h->recs[h->nr]);
+        h->nr++;
+        rc = read_rec(h, ids[i], &h->recs[h->nr - 1], err);
         if (rc)
             goto out;
     }
+    h->newest_only = newest_only;
 done:
     *h_out = h;
     h = NULL;
@@ -216,10 +237,13 @@ const struct np_hist_rec *np_history_unfinished(const struct np_history *h)
 int np_history_stack(const struct np_history *h, unsigned int **ids_out,
                      unsigned int *nr_out)
 {
-    unsigned int *stack = calloc((h ? h->nr : 0) + 1, sizeof(*stack));
-    unsigned int nr = 0, i, k, j;
+    unsigned int *stack, nr = 0, i, k, j;
 
     *ids_out = NULL;
+    *nr_out = 0;
+    if (h && h->newest_only)
+        return -EINVAL; /* the stack needs every record */
+    stack = calloc((h ? h->nr : 0) + 1, sizeof(*stack));
     *nr_out = 0;
     if (!stack)
         return -ENOMEM;
@@ -323,10 +347,10 @@ static char *user_name(uid_t uid)
 }
 
 int np_history_begin(struct np_history *h, const char *command,
-                     const char *backend, const struct np_plan *before,
-                     const struct np_plan *after, const unsigned int *reverts,
-                     unsigned int nr_reverts, unsigned int *id_out,
-                     struct np_err *err)
+                     const char *backend, const char *host_id,
+                     const struct np_plan *before, const struct np_plan *after,
+                     const unsigned int *reverts, unsigned int nr_reverts,
+                     unsigned int *id_out, struct np_err *err)
 {
     const struct np_hist_rec *u = np_history_unfinished(h);
     struct np_hist_rec *recs, *r;
@@ -355,6 +379,7 @@ int np_history_begin(struct np_history *h, const char *command,
     r->uid = (long)getuid();
     r->pid = (long)getpid();
     r->backend = backend ? strdup(backend) : NULL;
+    r->host_id = host_id ? strdup(host_id) : NULL;
     if (nr_reverts) {
         r->reverts = calloc(nr_reverts, sizeof(*r->reverts));
         if (r->reverts) {
@@ -363,7 +388,7 @@ int np_history_begin(struct np_history *h, const char *command,
         }
     }
     rc = !r->command || !r->user || (backend && !r->backend) ||
-                 (nr_reverts && !r->reverts)
+                 (host_id && !r->host_id) || (nr_reverts && !r->reverts)
              ? -ENOMEM
              : 0;
     if (!rc)

@@ -36,6 +36,7 @@
  *   { "numapin_history": 1, "id": 3, "state": "done",
  *     "time": "2026-12-02T02:10:00Z", "command": "vcpu-pin web 0 2",
  *     "user": "root", "uid": 0, "pid": 4242, "backend": "kvm",
+ *     "host_id": "3d1219c7c4c5404aaa1f6d2a48adfda4",  (when the host has one)
  *     "reverts": [ 2 ],                          (undo records only)
  *     "before": { ...journal (plan.h)... },
  *     "after": { ...while pending: the plan; then the state read back... } }
@@ -44,6 +45,12 @@
  * affinity (and what the change touched beyond: emulator threads,
  * scheduler parameters), and, on KVM, the QEMU process's start time, so
  * that an undo never writes to another process that reuses the pid.
+ *
+ * "host_id" is the machine id of the host the change was made on (the
+ * snapshot's, ident.h): a state directory can be shared or copied, and
+ * undo refuses a record made on another host (np_hist_rec_check_host()).
+ * Records without it (older numapin, a host without a machine id) are
+ * undone as before.
  *
  * For the daemon (and any other writer): hold the lock, open the history,
  * and pass it to np_plan_apply() (plan.h) in np_apply_opts.history with a
@@ -83,6 +90,8 @@ struct np_hist_rec {
     long uid;
     long pid;                  /* of the writer */
     char *backend;             /* may be NULL */
+    char *host_id;             /* the host it was made on (ident.h's
+                                  host_id); NULL when unknown */
     unsigned int nr_reverts;   /* an undo: the ids it reverts */
     unsigned int *reverts;
     struct np_plan before;     /* a journal: the state before */
@@ -105,6 +114,16 @@ const char *np_hist_state_name(enum np_hist_state s);
  */
 int np_history_open(const char *state_dir, bool create,
                     struct np_history **h_out, struct np_err *err);
+/*
+ * For a writer that is not undo, under the lock: as np_history_open()
+ * with create, but only the newest record is read and checked (the only
+ * one that can be unfinished, and the one whose id the next record
+ * follows), so that a write costs the same on a host with a long history
+ * as on a new one.  Count, get, find and stack then see that record
+ * alone: undo and `numapin history` open the whole history.
+ */
+int np_history_open_newest(const char *state_dir, struct np_history **h_out,
+                           struct np_err *err);
 void np_history_free(struct np_history *h);
 
 /* The records, oldest first. */
@@ -121,23 +140,33 @@ const struct np_hist_rec *np_history_unfinished(const struct np_history *h);
  * The ids of the changes that can be undone, newest first: done records
  * that no later done undo record reverts (undo records themselves are
  * not undone: apply or pin again).  *ids_out is malloc'd (free()).
- * 0 or -ENOMEM.
+ * 0, -ENOMEM, or -EINVAL for a history opened with
+ * np_history_open_newest().
  */
 int np_history_stack(const struct np_history *h, unsigned int **ids_out,
                      unsigned int *nr_out);
 
 /*
+ * Was r made on the host whose id is host_id?  0 when it was, or when
+ * either id is unknown (a record of an older numapin, a host without a
+ * machine id); else -EXDEV with one sentence naming both ids.
+ */
+int np_hist_rec_check_host(const struct np_hist_rec *r, const char *host_id,
+                           struct np_err *err);
+
+/*
  * Record a change before it is made: a new pending record with the next
- * id, command (the command line), the current user and pid, before (a
- * journal) and after (the plan applied), and for an undo the ids it
- * reverts.  Sets *id_out.  Refuses (-EBUSY, one sentence naming it) while
+ * id, command (the command line), the current user and pid, the host's
+ * id (host_id, ident.h; NULL when it has none), before (a journal) and
+ * after (the plan applied), and for an undo the ids it reverts.  Sets
+ * *id_out.  Refuses (-EBUSY, one sentence naming it) while
  * a record is unfinished.  The record is durable when this returns 0.
  */
 int np_history_begin(struct np_history *h, const char *command,
-                     const char *backend, const struct np_plan *before,
-                     const struct np_plan *after, const unsigned int *reverts,
-                     unsigned int nr_reverts, unsigned int *id_out,
-                     struct np_err *err);
+                     const char *backend, const char *host_id,
+                     const struct np_plan *before, const struct np_plan *after,
+                     const unsigned int *reverts, unsigned int nr_reverts,
+                     unsigned int *id_out, struct np_err *err);
 
 /*
  * End record id: state DONE (after, when not NULL, replaces the record's

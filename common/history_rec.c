@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "history_int.h"
+#include "ident.h"
 #include "json_util.h"
 
 static const char *const state_names[] = {"pending", "done", "failed",
@@ -34,6 +35,7 @@ void np_hist_rec_dispose(struct np_hist_rec *r)
     free(r->command);
     free(r->user);
     free(r->backend);
+    free(r->host_id);
     free(r->reverts);
     np_plan_dispose(&r->before);
     np_plan_dispose(&r->after);
@@ -113,19 +115,11 @@ int np_hist_rec_parse(const char *buf, size_t len, const char *path,
                       unsigned int want_id, struct np_hist_rec *r,
                       struct np_err *err)
 {
-    static const char *const keys[] = {"numapin_history",
-                                       "id",
-                                       "state",
-                                       "time",
-                                       "command",
-                                       "user",
-                                       "uid",
-                                       "pid",
-                                       "backend",
-                                       "reverts",
-                                       "before",
-                                       "after",
-                                       NULL};
+    static const char *const keys[] = {
+        "numapin_history", "id",      "state",   "time",
+        "command",         "user",    "uid",     "pid",
+        "backend",         "host_id", "reverts", "before",
+        "after",           NULL};
     struct json_tokener *tok = json_tokener_new();
     struct np_err perr = {""};
     struct np_json_rd rd = {.err = &perr};
@@ -218,6 +212,12 @@ int np_hist_rec_parse(const char *buf, size_t len, const char *path,
         rc = bad(err, path, "'backend' is not a string");
         goto out;
     }
+    if (json_object_object_get_ex(root, "host_id", &v) &&
+        (get_str(root, "host_id", &r->host_id) ||
+         !np_ident_valid(r->host_id))) {
+        rc = bad(err, path, "'host_id' is not a host id");
+        goto out;
+    }
     if (json_object_object_get_ex(root, "reverts", &v)) {
         size_t nr = json_object_is_type(v, json_type_array)
                         ? json_object_array_length(v)
@@ -273,6 +273,19 @@ out:
     return rc;
 }
 
+int np_hist_rec_check_host(const struct np_hist_rec *r, const char *host_id,
+                           struct np_err *err)
+{
+    if (!r->host_id || !host_id || !strcmp(r->host_id, host_id))
+        return 0;
+    return np_err_set(err, -EXDEV,
+                      "cannot undo change %u (%s): it was made on the host "
+                      "with id %s, and this host's id is %s (a state "
+                      "directory of another host); undo it there; nothing "
+                      "was changed",
+                      r->id, r->command, r->host_id, host_id);
+}
+
 /* ------------------------------------------------------------------ */
 /* Writing                                                             */
 /* ------------------------------------------------------------------ */
@@ -315,6 +328,9 @@ int np_hist_rec_json(const struct np_hist_rec *r, char **out,
     if (r->backend)
         json_object_object_add(root, "backend",
                                json_object_new_string(r->backend));
+    if (r->host_id)
+        json_object_object_add(root, "host_id",
+                               json_object_new_string(r->host_id));
     if (r->nr_reverts) {
         rv = json_object_new_array();
         if (!rv)

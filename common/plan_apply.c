@@ -683,8 +683,8 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
         }
         rc = np_history_begin(
             hist, opts && opts->command ? opts->command : "apply",
-            snap->backend, &journal, plan, opts ? opts->reverts : NULL,
-            opts ? opts->nr_reverts : 0, &id, err);
+            snap->backend, snap->ident.host_id, &journal, plan,
+            opts ? opts->reverts : NULL, opts ? opts->nr_reverts : 0, &id, err);
         if (rc)
             goto out;
         report->history_id = id;

@@ -21,8 +21,8 @@ int np_plan_record_begin(struct np_history *h, const char *command,
     rc = np_plan_journal(snap, plan, &journal, err);
     if (rc)
         return rc;
-    rc = np_history_begin(h, command, snap->backend, &journal, plan, NULL, 0,
-                          id_out, err);
+    rc = np_history_begin(h, command, snap->backend, snap->ident.host_id,
+                          &journal, plan, NULL, 0, id_out, err);
     np_plan_dispose(&journal);
     return rc;
 }

@@ -390,7 +390,9 @@ int np_plan_undo_prepare(const struct np_history *h,
     for (i = 0; !rc && i < take; i++) {
         const struct np_hist_rec *r = np_history_find(h, stack[i]);
 
-        rc = check_rec(&sim, r, err);
+        rc = np_hist_rec_check_host(r, snap->ident.host_id, err);
+        if (!rc)
+            rc = check_rec(&sim, r, err);
         if (!rc)
             rc = revert_rec(&sim, r, merged_out);
     }

@@ -326,8 +326,10 @@ int np_linux_read_hugepages(const struct np_rootfs *r, struct np_topo *topo,
             continue;
         snprintf(file, sizeof(file), "%s/%s/nr_hugepages", rel, de->d_name);
         rc = np_rootfs_read_int(r, file, true, &total);
-        if (rc == -ENOENT)
+        if (rc == -ENOENT) {
+            rc = 0; /* a size without its count: unknown, not an error */
             continue;
+        }
         if (rc)
             break;
         snprintf(file, sizeof(file), "%s/%s/free_hugepages", rel, de->d_name);

@@ -272,9 +272,9 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
                           err.msg[0] ? err.msg : strerror(-rc));
         goto out;
     }
-    rc = np_history_begin(ctx->hist, ctx->cmdline, ctx->be.ops->name, &before,
-                          &plan, reverts ? &reverts : NULL, reverts ? 1 : 0,
-                          &hid, &err);
+    rc = np_history_begin(
+        ctx->hist, ctx->cmdline, ctx->be.ops->name, ctx->snap.ident.host_id,
+        &before, &plan, reverts ? &reverts : NULL, reverts ? 1 : 0, &hid, &err);
     if (rc) {
         rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
         goto out;
@@ -427,6 +427,7 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     const struct np_plan_guest *jg, *ag;
     const struct np_guest *g;
     struct np_cpumap nodes;
+    struct np_err err = {""};
     unsigned int *ids = NULL, nr = 0;
     int rc;
 
@@ -440,6 +441,8 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     if (!is_relocation(r))
         return 0;
     *handled = true;
+    if (np_hist_rec_check_host(r, ctx->snap.ident.host_id, &err))
+        return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
     jg = &r->before.guests[0];
     ag = &r->after.guests[0];
     g = by_id(&ctx->snap, ag->id);

@@ -129,7 +129,10 @@ int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd)
     rc = np_lock_take(&ctx->lock, dir, wait_ms, cmd, &err);
     if (rc)
         return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
-    rc = np_history_open(dir, true, &ctx->hist, &err);
+    /* undo walks the whole history; every other writer needs only its
+     * newest record */
+    rc = strcmp(cmd, "undo") ? np_history_open_newest(dir, &ctx->hist, &err)
+                             : np_history_open(dir, true, &ctx->hist, &err);
     if (rc)
         return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
     u = np_history_unfinished(ctx->hist);

@@ -21,6 +21,13 @@
  *  5. the new domain (created paused) is unpaused, the old destroyed.
  * On a failure before 5: the new domain is destroyed, the old one renamed
  * back and resumed (cooperatively, as xl does after a failed migration).
+ *
+ * The move is bounded (move_bound_s(): 120 s and 30 s per GiB of the
+ * guest, far above what a copy through a local socket takes): past the
+ * bound the watching thread shuts the stream down, both sides fail, and
+ * the failure path above puts the guest back.  A migration that stalls
+ * (seen once in the test bed: the save never ended) then costs the bound,
+ * not the host's lock for ever.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -73,11 +80,17 @@ static void *restore_main(void *arg)
 struct watch_job {
     libxl_ctx *ctx;
     uint32_t domid;
+    int fd;          /* the save side of the stream: shut down past the
+                        deadline (the main thread closes it, after this
+                        thread is joined) */
+    double deadline; /* now_s() past which the move is given up */
     volatile int stop;
     double stopped_at; /* when the old domain stopped running; 0 never */
+    volatile int timed_out;
 };
 
-/* Poll the old domain until it is paused or shut down (suspended). */
+/* Poll the old domain until it is paused or shut down (suspended), for
+ * the downtime; then wait for the end, or for the deadline. */
 static void *watch_main(void *arg)
 {
     struct watch_job *w = arg;
@@ -86,16 +99,36 @@ static void *watch_main(void *arg)
     while (!w->stop) {
         libxl_dominfo info;
 
-        libxl_dominfo_init(&info);
-        if (!libxl_domain_info(w->ctx, &info, w->domid) &&
-            (info.paused || info.shutdown) && !w->stopped_at)
-            w->stopped_at = now_s();
-        libxl_dominfo_dispose(&info);
-        if (w->stopped_at)
+        if (!w->stopped_at) {
+            libxl_dominfo_init(&info);
+            if (!libxl_domain_info(w->ctx, &info, w->domid) &&
+                (info.paused || info.shutdown))
+                w->stopped_at = now_s();
+            libxl_dominfo_dispose(&info);
+        }
+        if (now_s() > w->deadline) {
+            /* both ends fail: the save on EPIPE, the restore on EOF */
+            w->timed_out = 1;
+            shutdown(w->fd, SHUT_RDWR);
             break;
+        }
         nanosleep(&pause, NULL);
     }
     return NULL;
+}
+
+/* Seconds a move of a guest of mem_kib may take: 120 s and 30 s per GiB.
+ * Test builds (CONFIG_TEST_HOOKS) take NUMAPIN_TEST_XEN_MIGRATE_BOUND_MS
+ * instead, so that the test bed can see a stalled move given up. */
+static double move_bound_s(uint64_t mem_kib)
+{
+#ifdef CONFIG_TEST_HOOKS
+    const char *env = getenv("NUMAPIN_TEST_XEN_MIGRATE_BOUND_MS");
+
+    if (env && *env)
+        return strtod(env, NULL) / 1000.0;
+#endif
+    return 120.0 + 30.0 * (double)mem_kib / (1024.0 * 1024.0);
 }
 
 /* Whether the domain stopped (shut down to suspend). */
@@ -233,7 +266,7 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
     uint64_t need_kib;
     uint32_t domid = (uint32_t)g->id;
     int fds[2] = {-1, -1}, rc, src, attempt;
-    double t0 = now_s(), t_unpaused;
+    double t0 = now_s(), t_unpaused, bound;
 
     memset(out, 0, sizeof(*out));
     out->new_id = -1;
@@ -288,6 +321,7 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
         goto out;
     }
     renamed = true;
+    bound = move_bound_s(need_kib);
 
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
@@ -316,31 +350,44 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
         restore_started = true;
         wj.ctx = ctx;
         wj.domid = domid;
+        wj.fd = fds[0];
+        wj.deadline = t0 + bound;
         wj.stop = 0;
         wj.stopped_at = 0;
+        wj.timed_out = 0;
         watch_started = !pthread_create(&wt, NULL, watch_main, &wj);
 
         np_xtl_clear(&xen_priv_of(be)->logger);
         src = libxl_domain_suspend(ctx, domid, fds[0], flags, NULL);
-        if (src)
-            snprintf(what, sizeof(what), "the %s of '%s' failed",
-                     flags ? "live save" : "save", g->name);
-        if (src)
-            rc = xen_error(xen_priv_of(be), src, err, what);
-        close(fds[0]);
-        fds[0] = -1;
+        /* the stream ends here (EOF for the restore); the restore stays
+         * under the deadline, the fd open until the watch is joined */
+        shutdown(fds[0], SHUT_WR);
         pthread_join(rt, NULL);
         restore_started = false;
         wj.stop = 1;
         if (watch_started)
             pthread_join(wt, NULL);
         watch_started = false;
+        if (!src && wj.timed_out)
+            src = ERROR_FAIL; /* the restore saw the stream cut */
+        if (src && wj.timed_out)
+            rc = np_err_set(err, -ETIMEDOUT,
+                            "the move of '%s' did not finish in %.0f s: it "
+                            "was given up and '%s' runs where it was",
+                            g->name, bound, g->name);
+        else if (src) {
+            snprintf(what, sizeof(what), "the %s of '%s' failed",
+                     flags ? "live save" : "save", g->name);
+            rc = xen_error(xen_priv_of(be), src, err, what);
+        }
+        close(fds[0]);
+        fds[0] = -1;
         sigaction(SIGPIPE, &old_pipe, NULL);
         out->new_id = rj.domid == (uint32_t)INVALID_DOMID ? -1 : (int)rj.domid;
         out->live = !attempt;
         if (!src)
             break;
-        if (attempt == 0 && !stopped(ctx, domid)) {
+        if (attempt == 0 && !wj.timed_out && !stopped(ctx, domid)) {
             /* the live save failed before the guest stopped: again */
             if (out->new_id >= 0)
                 libxl_domain_destroy(ctx, (uint32_t)out->new_id, NULL);

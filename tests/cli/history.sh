@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/cli/history.sh: the writer lock, the history and undo on the test
-# backend (issue 10's failures 1, 2 and 7, issue 15's history): every
+# backend (issue 10's failures 1, 2, 7 and 8, issue 15's history): every
 # writing command recorded, kill -9 in the middle of an apply or a
 # `vcpu-pin all` and another writer after it, a damaged record, concurrent
-# writers, a writer waiting for the lock, offline sources that must not
+# writers, a writer waiting for the lock, a record made on another host
+# (a copied state directory), offline sources that must not
 # touch any state directory.
 set -u
 np=${NUMAPIN:?set NUMAPIN to the numapin binary}
@@ -195,6 +196,44 @@ wait $holder || bad "the holder failed"
 grep -q "^web1  *2  *0  .* 1 / all" "$tmp/vl" &&
     grep -q "^rhel5xen  *1  *3  .* 5 / all" "$tmp/vl" && ok ||
     { bad "both writers' changes"; cat "$tmp/vl"; }
+
+# ---- a record made on another host (a state directory copied) --------
+# two hosts alike but for their names and machine ids; b is a as the pin
+# left it, with b's id, and has a's state directory
+ident() { # FROM TO NAME ID
+    sed "s/^  \"host\": {\$/  \"host\": {\\
+    \"hostname\": \"$3\", \"host_id\": \"$4\",/" "$1" >"$2"
+}
+ida=0123456789abcdef0123456789abcdef
+idb=fedcba9876543210fedcba9876543210
+rm -rf "$tmp/a.json.state" "$tmp/b.json.state"
+ident "$top/examples/origin-2010.json" "$tmp/a.json" host-a $ida
+"$np" -c "test:$tmp/a.json" vcpu-pin rhel5xen 0 5 || bad "vcpu-pin on host-a"
+grep -q "\"host_id\": \"$ida\"" "$tmp/a.json.state/history/00000001.json" &&
+    ok || bad "the record does not name its host"
+sed "s/$ida/$idb/; s/host-a/host-b/" "$tmp/a.json" >"$tmp/b.json"
+cp -r "$tmp/a.json.state" "$tmp/b.json.state"
+cp "$tmp/b.json" "$tmp/b0.json"
+expect_err 2 "cannot undo change 1 (vcpu-pin rhel5xen 0 5): it was made on the host with id $ida, and this host's id is $idb" \
+    -c "test:$tmp/b.json" undo
+expect_err 2 "it was made on the host with id $ida, and this host's id is $idb" \
+    -c "test:$tmp/b.json" -N undo
+cmp -s "$tmp/b.json" "$tmp/b0.json" && ok ||
+    bad "undo of another host's record changed this one"
+[ ! -e "$tmp/b.json.state/history/00000002.json" ] && ok ||
+    bad "undo of another host's record was recorded"
+# a record without a host id (an older numapin) still undoes
+rec=$tmp/b.json.state/history/00000001.json
+grep -v '"host_id"' "$rec" >"$tmp/rec" && cat "$tmp/rec" >"$rec"
+"$np" -c "test:$tmp/b.json" undo >/dev/null 2>"$tmp/err" && ok ||
+    { bad "undo of a record without a host id"; cat "$tmp/err"; }
+# on its own host it undoes
+"$np" -c "test:$tmp/a.json" undo >/dev/null 2>"$tmp/err" && ok ||
+    { bad "undo on the record's own host"; cat "$tmp/err"; }
+pins "$tmp/a.json" >"$tmp/pa"
+ident "$top/examples/origin-2010.json" "$tmp/a0.json" host-a $ida
+pins "$tmp/a0.json" | cmp -s - "$tmp/pa" && ok ||
+    bad "undo on host-a did not put it back"
 
 # ---- offline sources never touch a state directory --------------------
 NUMAPIN_STATE_DIR=$tmp/never

@@ -269,13 +269,18 @@ f = open(os.path.join(sys.argv[1], "lock"), "a+")
 fcntl.flock(f, fcntl.LOCK_EX)
 f.truncate(0); f.write("pid %d, the-holder\n" % os.getpid()); f.flush()
 open(sys.argv[2], "w").close()
-time.sleep(2)' "$NUMAPIN_STATE_DIR" "$tmp/held2" &
+# held until the test says (at most 30 s): a fixed time ran out on a
+# loaded machine before the refused writer had even started
+end = time.time() + 30
+while not os.path.exists(sys.argv[3]) and time.time() < end:
+    time.sleep(0.05)' "$NUMAPIN_STATE_DIR" "$tmp/held2" "$tmp/release2" &
 hp=$!
 while [ ! -e "$tmp/held2" ]; do sleep 0.05; done
 before=$(hard fixed)
 NUMAPIN_LOCK_WAIT_MS=200 $NP vcpu-pin fixed 0 5 >"$tmp/out" 2>"$tmp/err"
 rc=$?
 after=$(hard fixed)
+: >"$tmp/release2"
 wait $hp
 if [ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && [ ! -s "$tmp/out" ] &&
     grep -q "another numapin (pid $hp, the-holder) is changing this host: gave up after [0-9]* ms" "$tmp/err" &&

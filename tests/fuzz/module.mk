@@ -2,7 +2,7 @@
 # build-fuzz/ and run over their corpus for a bounded time by
 # tests/fuzz/run (part of `make check` when clang is installed).
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := cpulist xml json policy plan xlcfg qemu
+FUZZ_TARGETS := cpulist xml json policy plan xlcfg qemu sysfs
 FUZZ_SRCS    := $(filter-out common/backend_test.c,$(wildcard common/*.c))
 # the KVM parsers of what a QEMU process shows (fuzz_qemu)
 FUZZ_KVM_SRCS := $(filter-out kvm/backend_kvm.c kvm/hwloc_host.c \
@@ -29,5 +29,15 @@ fuzz-build: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 # default, the bounded time of `make check`, when not given)
 fuzz: fuzz-build
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
+
+# the Linux host reader over a tree made of the input (fuzz_sysfs; it
+# stands in for hwloc_host.c, which it never calls)
+build-fuzz/fuzz_sysfs: tests/fuzz/fuzz_sysfs.c $(FUZZ_SRCS) $(FUZZ_KVM_SRCS) \
+    kvm/linux_host.c $(wildcard common/*.h kvm/*.h)
+	@mkdir -p build-fuzz
+	$(vecho) FUZZ $@
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Ikvm $(XML_CFLAGS) $(JSON_CFLAGS) -o $@ \
+	    $< $(FUZZ_SRCS) $(FUZZ_KVM_SRCS) kvm/linux_host.c $(XML_LIBS) \
+	    $(JSON_LIBS)
 
 .PHONY: fuzz fuzz-build

@@ -557,7 +557,8 @@ START_TEST(nodes_of_a_shared_cgroup)
         ck_assert(!np_cpumap_equal(&g->node_affinity, &pg->node_affinity));
         g->membind = calloc(1, sizeof(*g->membind));
         ck_assert_ptr_nonnull(g->membind);
-        g->membind->cgroup = strdup(pass ? "/machine.slice/web" : "/user.slice");
+        g->membind->cgroup =
+            strdup(pass ? "/machine.slice/web" : "/user.slice");
         g->membind->cgroup_version = 2;
         g->membind->cgroup_shared = !pass;
         memset(&rep, 0, sizeof(rep));
@@ -659,6 +660,68 @@ START_TEST(undo_several)
 END_TEST
 
 /*
+ * A writer opens only the newest record (np_history_open_newest): an old
+ * record, even a damaged one, is not read; the next id still follows the
+ * newest; the undo stack is refused, not computed from one record; the
+ * whole history (undo, `numapin history`) still names the damage.
+ */
+START_TEST(history_newest_only)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {.state_dir = NULL};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct np_history *h;
+    unsigned int *ids = NULL, nr = 9;
+    char path[256];
+    FILE *f;
+
+    scratch_make(&sc);
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    plan_all(&snap, &plan);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_int_eq(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
+    reread(&be, &snap);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err), 0);
+    reread(&be, &snap);
+    np_history_free(h);
+    /* record 1 damaged after the fact */
+    snprintf(path, sizeof(path), "%s/history/00000001.json", sc.state);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"numapin_history\": 1, \"id\": 1, \"st", f);
+    fclose(f);
+    h = NULL;
+    ck_assert_msg(np_history_open_newest(sc.state, &h, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(np_history_count(h), 1);
+    ck_assert_uint_eq(np_history_get(h, 0)->id, 2);
+    ck_assert_ptr_null(np_history_find(h, 1));
+    ck_assert_ptr_null(np_history_unfinished(h));
+    ck_assert_int_eq(np_history_stack(h, &ids, &nr), -EINVAL);
+    ck_assert_ptr_null(ids);
+    ck_assert_uint_eq(nr, 0);
+    opts.history = h;
+    ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_uint_eq(rep.history_id, 3);
+    np_history_free(h);
+    h = NULL;
+    ck_assert_int_eq(np_history_open(sc.state, false, &h, &err), -EINVAL);
+    ck_assert_msg(strstr(err.msg, "00000001.json' is damaged"), "%s", err.msg);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/*
  * An apply that died half way (issue 10's first failure): its record is
  * pending; a second apply refuses instead of losing it; undo puts the
  * first one back and marks it rolled back.
@@ -684,7 +747,7 @@ START_TEST(undo_interrupted)
     /* what apply writes first, then the first guest's pins, then "crash" */
     ck_assert_int_eq(np_plan_journal(&snap, &plan, &journal, &err), 0);
     h = hist_open(sc.state);
-    ck_assert_int_eq(np_history_begin(h, "apply p.json", "test", &journal,
+    ck_assert_int_eq(np_history_begin(h, "apply p.json", "test", NULL, &journal,
                                       &plan, NULL, 0, &id, &err),
                      0);
     np_history_free(h);
@@ -724,6 +787,165 @@ START_TEST(undo_interrupted)
     ck_assert_int_eq(np_history_find(h, 1)->state, NP_HIST_ROLLED_BACK);
     np_history_free(h);
     np_plan_dispose(&journal);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/*
+ * Issue 10's failure 3: a record names each guest's process by pid and
+ * start time; undo refuses when the pid is another process now (same pid
+ * and name, another start time), with nothing changed, and undoes the
+ * process the record was made for.
+ */
+START_TEST(undo_other_process)
+{
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {.state_dir = NULL};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct np_history *h;
+    char *applied, *now;
+    unsigned int i;
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    opts.command = "apply plan.json";
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    for (i = 0; i < snap.nr_guests; i++)
+        snap.guests[i].start_time = 5000 + i;
+    plan_all(&snap, &plan);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
+                  "%s", err.msg);
+    /* the record carries each process's start time */
+    ck_assert_uint_ge(np_history_find(h, 1)->before.guests[0].start_time, 5000);
+    applied = slurp(sc.host);
+    reread(&be, &snap);
+    /* the same pids and names, other processes */
+    for (i = 0; i < snap.nr_guests; i++)
+        snap.guests[i].start_time = 9000 + i;
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err),
+                     -ESTALE);
+    ck_assert_msg(strstr(err.msg, "cannot undo change 1 (apply plan.json): "
+                                  "guest '") &&
+                      strstr(err.msg, "is another process now (started at 900"),
+                  "%s", err.msg);
+    now = slurp(sc.host);
+    ck_assert_str_eq(now, applied);
+    free(now);
+    ck_assert_uint_eq(np_history_count(h), 1);
+    /* the processes the record was made for: undone */
+    for (i = 0; i < snap.nr_guests; i++)
+        snap.guests[i].start_time = 5000 + i;
+    np_err_clear(&err);
+    ck_assert_msg(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(np_history_count(h), 2);
+    np_history_free(h);
+    free(applied);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+    be.ops->close(&be);
+    rm_rf(sc.dir);
+}
+END_TEST
+
+/*
+ * A record names the host it was made on; undo refuses one made on
+ * another host (a state directory shared or copied), with both ids and
+ * nothing changed; a record without the key (older numapin) undoes; a
+ * host id that is not one makes the record damaged.
+ */
+START_TEST(undo_other_host)
+{
+    static const char ida[] = "0123456789abcdef0123456789abcdef";
+    static const char idb[] = "fedcba9876543210fedcba9876543210";
+    struct scratch sc;
+    struct np_backend be;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_apply_opts opts = {.state_dir = NULL};
+    struct np_apply_report rep;
+    struct np_err err = {""};
+    struct np_history *h;
+    char path[160], *applied, *now, *rec, *p;
+
+    scratch_make(&sc);
+    opts.state_dir = sc.state;
+    opts.command = "apply plan.json";
+    be_open(&be, sc.host);
+    be_read(&be, &snap);
+    ck_assert_int_eq(np_ident_set(&snap.ident.host_id, ida), 0);
+    plan_all(&snap, &plan);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_msg(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_str_eq(np_history_find(h, 1)->host_id, ida);
+    np_history_free(h);
+    h = hist_open(sc.state); /* as read back from its file */
+    opts.history = h;
+    ck_assert_str_eq(np_history_find(h, 1)->host_id, ida);
+    ck_assert_int_eq(np_hist_rec_check_host(np_history_find(h, 1), NULL, &err),
+                     0);
+    applied = slurp(sc.host);
+    reread(&be, &snap);
+
+    /* another host's */
+    ck_assert_int_eq(np_ident_set(&snap.ident.host_id, idb), 0);
+    ck_assert_int_eq(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err), -EXDEV);
+    ck_assert_msg(strstr(err.msg, "cannot undo change 1 (apply plan.json): it "
+                                  "was made on the host with id "
+                                  "0123456789abcdef0123456789abcdef, and this "
+                                  "host's id is "
+                                  "fedcba9876543210fedcba9876543210") &&
+                      !strchr(err.msg, '\n'),
+                  "%s", err.msg);
+    now = slurp(sc.host);
+    ck_assert_str_eq(now, applied);
+    free(now);
+    ck_assert_uint_eq(np_history_count(h), 1);
+    np_history_free(h);
+
+    /* a host id that is not one: the record is damaged */
+    snprintf(path, sizeof(path), "%s/history/00000001.json", sc.state);
+    rec = slurp(path);
+    p = strstr(rec, ida);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p, "\\u0001", 6); /* a control character: no host id */
+    spit(path, rec);
+    h = NULL;
+    np_err_clear(&err);
+    ck_assert_int_eq(np_history_open(sc.state, false, &h, &err), -EINVAL);
+    ck_assert_msg(strstr(err.msg, "is damaged: 'host_id' is not a host id"),
+                  "%s", err.msg);
+    memcpy(p, ida, 6);
+
+    /* without the key, as an older numapin wrote it: undone anywhere */
+    p = strstr(rec, "\"host_id\"");
+    ck_assert_ptr_nonnull(p);
+    memmove(p, strchr(p, '\n') + 1, strlen(strchr(p, '\n') + 1) + 1);
+    spit(path, rec);
+    free(rec);
+    h = hist_open(sc.state);
+    opts.history = h;
+    ck_assert_ptr_null(np_history_find(h, 1)->host_id);
+    np_err_clear(&err);
+    ck_assert_msg(np_plan_undo(&be, &snap, 0, 0, &opts, &rep, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(np_history_count(h), 2);
+    /* the undo record carries this host's id */
+    ck_assert_str_eq(np_history_find(h, 2)->host_id, idb);
+    np_history_free(h);
+    free(applied);
     np_plan_dispose(&plan);
     np_snapshot_dispose(&snap);
     be.ops->close(&be);
@@ -829,7 +1051,10 @@ Suite *suite_test_plan(void)
     tcase_add_test(tc, nodes_of_a_shared_cgroup);
     tcase_add_test(tc, undo_interrupted);
     tcase_add_test(tc, undo_several);
+    tcase_add_test(tc, history_newest_only);
     tcase_add_test(tc, history_damaged);
+    tcase_add_test(tc, undo_other_host);
+    tcase_add_test(tc, undo_other_process);
     tcase_add_test(tc, stale_plans);
     suite_add_tcase(s, tc);
     return s;
