@@ -336,16 +336,6 @@ int np_topo_max_cpu_id(const struct np_topo *topo)
     return -1;
 }
 
-int np_topo_max_node_id(const struct np_topo *topo)
-{
-    int i;
-
-    for (i = (int)topo->nr_node_ids - 1; i >= 0; i--)
-        if (topo->nodes[i].present)
-            return i;
-    return -1;
-}
-
 int np_topo_all_cpus(const struct np_topo *topo, struct np_cpumap *map)
 {
     unsigned int i;

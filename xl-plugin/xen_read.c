@@ -235,7 +235,7 @@ static int read_domain(struct xen_priv *p, struct np_snapshot *snap,
         rc = xen_error(p, rc, err, "cannot allocate a node map");
         goto out;
     }
-    rc = np_libxl_get_nodeaffinity(p->ctx, domid, &nodemap);
+    rc = libxl_domain_get_nodeaffinity(p->ctx, domid, &nodemap);
     if (rc == ERROR_NI) {
         np_cpumap_dispose(&g->node_affinity); /* unknown */
         rc = 0;

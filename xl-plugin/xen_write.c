@@ -423,7 +423,7 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
             goto out;
     }
     if ((flags & NP_WRITE_FORCE))
-        rc = np_libxl_set_vcpuaffinity_force(
+        rc = libxl_set_vcpuaffinity_force(
             p->ctx, (uint32_t)g->id, (uint32_t)vcpu, hard ? &hard_bm : NULL,
             soft ? &soft_bm : NULL);
     else
