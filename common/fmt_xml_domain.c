@@ -224,19 +224,19 @@ int np_xml_set_domain_placement(const char *text, size_t len,
         goto out;
     root = xmlDocGetRootElement(doc);
     if (!root || strcmp((const char *)root->name, "domain")) {
-        rc = np_err_set(err, -EINVAL,
-                        "%s: the root element is <%s>, not <domain>: not a "
-                        "libvirt domain XML",
-                        name, root ? (const char *)root->name : "");
+        rc = np_err_set(
+            err, -EINVAL,
+            "%s: the root element is <%s>, not <domain>: not a libvirt domain XML",
+            name, root ? (const char *)root->name : "");
         goto out;
     }
     nm = child(root, "name");
     dom_name = nm ? xmlNodeGetContent(nm) : NULL;
     if (!dom_name || strcmp((const char *)dom_name, g->name)) {
-        rc = np_err_set(err, -EINVAL,
-                        "%s names the domain '%s', not '%s': it is another "
-                        "guest's file",
-                        name, dom_name ? (const char *)dom_name : "", g->name);
+        rc = np_err_set(
+            err, -EINVAL,
+            "%s names the domain '%s', not '%s': it is another guest's file",
+            name, dom_name ? (const char *)dom_name : "", g->name);
         goto out;
     }
     rc = rewrite(root, topo, g, err);

@@ -145,8 +145,7 @@ static int attr_uint(struct reader *rd, const xmlNode *el, const char *attr,
     }
     if (!parse_ull((const char *)v, max, out))
         rc = fail(rd, el,
-                  "<%s> attribute %s='%.40s' is not a number from 0 "
-                  "to %llu",
+                  "<%s> attribute %s='%.40s' is not a number from 0 to %llu",
                   ename, attr, (const char *)v, max);
 out:
     xmlFree(v);
@@ -218,10 +217,10 @@ static int read_kib(struct reader *rd, const xmlNode *el, uint64_t *kib_out)
     }
     scale = unit_scale((const char *)unit);
     if (!scale) {
-        rc = fail(rd, el,
-                  "<%s> unit '%.40s' is not a unit libvirt knows "
-                  "(b, KiB, MiB, GiB, TiB, KB, MB, ...)",
-                  ename, (const char *)unit);
+        rc = fail(
+            rd, el,
+            "<%s> unit '%.40s' is not a unit libvirt knows (b, KiB, MiB, GiB, TiB, KB, MB, ...)",
+            ename, (const char *)unit);
         goto out;
     }
     if (v > ULLONG_MAX / scale) {
@@ -369,8 +368,7 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
         c->online = false;
     } else if (v && !xmlStrEqual(v, BAD_CAST "yes")) {
         rc = fail(rd, el,
-                  "cpu %llu: numapin:online='%.40s' is neither "
-                  "'yes' nor 'no'",
+                  "cpu %llu: numapin:online='%.40s' is neither 'yes' nor 'no'",
                   id, (const char *)v);
         goto out;
     }
@@ -392,15 +390,15 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
         rc = parse_cpulist((const char *)v, &rd->listed_cpus, &c->siblings,
                            rd->topo.nr_cpu_ids, &bad);
         if (rc == -EINVAL)
-            rc = fail(rd, el,
-                      "cpu %llu: siblings='%.60s' is not a cpu list "
-                      "such as '0-3,8'",
-                      id, (const char *)v);
+            rc = fail(
+                rd, el,
+                "cpu %llu: siblings='%.60s' is not a cpu list such as '0-3,8'",
+                id, (const char *)v);
         else if (rc == -ERANGE)
-            rc = fail(rd, el,
-                      "cpu %llu: siblings='%.60s' names cpu %d, "
-                      "which is not listed in any cell",
-                      id, (const char *)v, bad);
+            rc = fail(
+                rd, el,
+                "cpu %llu: siblings='%.60s' names cpu %d, which is not listed in any cell",
+                id, (const char *)v, bad);
     }
 out:
     xmlFree(v);
@@ -560,15 +558,14 @@ static int read_cell(struct reader *rd, const xmlNode *cell)
         if (rc)
             return rc;
         if (!np_cpumap_test(&rd->listed_cells, (int)to))
-            return fail(rd, el,
-                        "cell %llu gives a distance to cell %llu, "
-                        "which is not listed",
-                        id, to);
+            return fail(
+                rd, el,
+                "cell %llu gives a distance to cell %llu, which is not listed",
+                id, to);
         if (np_topo_distance(&rd->topo, (int)id, (int)to))
             return fail(rd, el,
-                        "cell %llu gives its distance to cell %llu "
-                        "twice",
-                        id, to);
+                        "cell %llu gives its distance to cell %llu twice", id,
+                        to);
         np_topo_set_distance(&rd->topo, (int)id, (int)to, (unsigned int)value);
     }
 
@@ -645,9 +642,9 @@ static int read_doc(struct reader *rd, xmlDocPtr doc)
         return fail(rd, root, "<capabilities> has no <host> element");
     cells = child(child(host, "topology", false), "cells", false);
     if (!cells)
-        return fail(rd, host,
-                    "<host> has no <topology><cells> element: "
-                    "these capabilities list no numa cells");
+        return fail(
+            rd, host,
+            "<host> has no <topology><cells> element: these capabilities list no numa cells");
 
     rc = scan_ids(rd, cells, host);
     if (rc)

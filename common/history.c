@@ -83,10 +83,9 @@ static int make_dir(const char *dir, struct np_err *err)
         return np_err_set(err, -errno, "cannot create '%s': %s", dir,
                           strerror(errno));
     if (lstat(dir, &st) || !S_ISDIR(st.st_mode))
-        return np_err_set(err, -ENOTDIR,
-                          "'%s' is not a directory: numapin keeps its history "
-                          "there",
-                          dir);
+        return np_err_set(
+            err, -ENOTDIR,
+            "'%s' is not a directory: numapin keeps its history there", dir);
     return 0;
 }
 
@@ -360,10 +359,10 @@ int np_history_begin(struct np_history *h, const char *command,
         char when[32];
 
         np_hist_time(u->time, when, sizeof(when));
-        return np_err_set(err, -EBUSY,
-                          "change %u (%s, %s) did not finish: run `numapin "
-                          "undo` to put it back first",
-                          u->id, u->command, when);
+        return np_err_set(
+            err, -EBUSY,
+            "change %u (%s, %s) did not finish: run `numapin undo` to put it back first",
+            u->id, u->command, when);
     }
     recs = realloc(h->recs, (h->nr + 1) * sizeof(*recs));
     if (!recs)
@@ -424,8 +423,7 @@ int np_history_end(struct np_history *h, unsigned int id,
         if (rc) {
             np_plan_dispose(&a);
             return np_err_set(err, rc,
-                              "out of memory while writing the "
-                              "history");
+                              "out of memory while writing the history");
         }
         np_plan_dispose(&r->after);
         r->after = a;

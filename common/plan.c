@@ -323,10 +323,10 @@ int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
             continue;
         g = np_snapshot_guest_by_id(snap, pg->id);
         if (!g) {
-            rc = np_err_set(err, -ESRCH,
-                            "guest '%s' (id %d) no longer exists: make a "
-                            "new plan",
-                            pg->name, pg->id);
+            rc = np_err_set(
+                err, -ESRCH,
+                "guest '%s' (id %d) no longer exists: make a new plan",
+                pg->name, pg->id);
             goto out;
         }
         rc = np_plan_add_guest(journal_out, g->id, g->name, g->nr_vcpus, &jg);
@@ -409,16 +409,16 @@ static int check_cpus(const struct np_topo *t, const struct np_plan *plan,
         if (!np_topo_cpu_exists(t, cpu)) {
             if (plan->is_journal)
                 continue; /* Xen's "any" maps hold ids beyond the host */
-            return np_err_set(err, -EINVAL,
-                              "the plan pins %s vcpu %u (%s) to cpu %d, "
-                              "which this host does not have",
-                              g->name, v, what, cpu);
+            return np_err_set(
+                err, -EINVAL,
+                "the plan pins %s vcpu %u (%s) to cpu %d, which this host does not have",
+                g->name, v, what, cpu);
         }
         if (!t->cpus[cpu].online && !plan->is_journal && !plan->trim_offline)
-            return np_err_set(err, -EINVAL,
-                              "the plan pins %s vcpu %u (%s) to cpu %d, "
-                              "which is offline: make a new plan",
-                              g->name, v, what, cpu);
+            return np_err_set(
+                err, -EINVAL,
+                "the plan pins %s vcpu %u (%s) to cpu %d, which is offline: make a new plan",
+                g->name, v, what, cpu);
         any = any || t->cpus[cpu].online;
     }
     if (!any)
@@ -453,15 +453,16 @@ static int check_memory(const struct np_snapshot *snap,
             if (!pg->mem_per_node_kib[n])
                 continue;
             if (!t->nodes[n].present || !np_topo_node_has_memory(t, n))
-                rc = np_err_set(err, -EINVAL,
-                                "the plan puts memory of '%s' on node %d, "
-                                "which has no memory",
-                                pg->name, n);
+                rc = np_err_set(
+                    err, -EINVAL,
+                    "the plan puts memory of '%s' on node %d, which has no memory",
+                    pg->name, n);
             else if (t->nodes[n].mem_total_kib &&
                      pg->mem_per_node_kib[n] > t->nodes[n].mem_total_kib)
                 rc = np_err_set(err, -EINVAL,
-                                "the plan puts %" PRIu64 " KiB of '%s' on "
-                                "node %d, which has %" PRIu64 " KiB",
+                                "the plan puts %" PRIu64
+                                " KiB of '%s' on node %d, which has %" PRIu64
+                                " KiB",
                                 pg->mem_per_node_kib[n], pg->name, n,
                                 t->nodes[n].mem_total_kib);
             sum[n] += pg->mem_per_node_kib[n];
@@ -470,8 +471,8 @@ static int check_memory(const struct np_snapshot *snap,
     for (n = 0; n < (int)t->nr_node_ids && !rc; n++)
         if (t->nodes[n].mem_total_kib && sum[n] > t->nodes[n].mem_total_kib)
             rc = np_err_set(err, -EINVAL,
-                            "the plan puts %" PRIu64 " KiB on node %d, "
-                            "which has %" PRIu64 " KiB",
+                            "the plan puts %" PRIu64
+                            " KiB on node %d, which has %" PRIu64 " KiB",
                             sum[n], n, t->nodes[n].mem_total_kib);
     free(sum);
     return rc;
@@ -486,25 +487,24 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
 
     if (plan->backend && snap->backend && strcmp(plan->backend, "file") &&
         strcmp(snap->backend, "file") && strcmp(plan->backend, snap->backend))
-        return np_err_set(err, -EINVAL,
-                          "the plan was made on the %s backend; this host "
-                          "is %s: make a new plan here",
-                          plan->backend, snap->backend);
+        return np_err_set(
+            err, -EINVAL,
+            "the plan was made on the %s backend; this host is %s: make a new plan here",
+            plan->backend, snap->backend);
     if (plan->host_id && snap->ident.host_id &&
         strcmp(plan->host_id, snap->ident.host_id))
-        return np_err_set(err, -EINVAL,
-                          "the plan was made for host '%s' (id %s); this is "
-                          "'%s' (id %s): make a new plan here",
-                          plan->hostname ? plan->hostname : "?", plan->host_id,
-                          snap->ident.hostname ? snap->ident.hostname : "?",
-                          snap->ident.host_id);
+        return np_err_set(
+            err, -EINVAL,
+            "the plan was made for host '%s' (id %s); this is '%s' (id %s): make a new plan here",
+            plan->hostname ? plan->hostname : "?", plan->host_id,
+            snap->ident.hostname ? snap->ident.hostname : "?",
+            snap->ident.host_id);
     if (plan->nr_cpu_ids != t->nr_cpu_ids ||
         plan->nr_node_ids != t->nr_node_ids)
-        return np_err_set(err, -EINVAL,
-                          "the plan is for a host with %u cpu ids and %u "
-                          "node ids; this host has %u and %u",
-                          plan->nr_cpu_ids, plan->nr_node_ids, t->nr_cpu_ids,
-                          t->nr_node_ids);
+        return np_err_set(
+            err, -EINVAL,
+            "the plan is for a host with %u cpu ids and %u node ids; this host has %u and %u",
+            plan->nr_cpu_ids, plan->nr_node_ids, t->nr_cpu_ids, t->nr_node_ids);
     for (i = 0; i < plan->nr_guests; i++) {
         const struct np_plan_guest *pg = &plan->guests[i];
         const struct np_guest *g;
@@ -513,20 +513,20 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
             continue;
         g = np_snapshot_guest_by_id(snap, pg->id);
         if (!g)
-            return np_err_set(err, -ESRCH,
-                              "guest '%s' (id %d) no longer exists: make a "
-                              "new plan",
-                              pg->name, pg->id);
+            return np_err_set(
+                err, -ESRCH,
+                "guest '%s' (id %d) no longer exists: make a new plan",
+                pg->name, pg->id);
         if (strcmp(g->name, pg->name))
-            return np_err_set(err, -ESRCH,
-                              "guest id %d is now '%s', not '%s': make a "
-                              "new plan",
-                              pg->id, g->name, pg->name);
+            return np_err_set(
+                err, -ESRCH,
+                "guest id %d is now '%s', not '%s': make a new plan", pg->id,
+                g->name, pg->name);
         if (g->nr_vcpus < pg->nr_vcpus)
-            return np_err_set(err, -EINVAL,
-                              "the plan has %u vcpus for '%s', which now "
-                              "has %u: make a new plan",
-                              pg->nr_vcpus, pg->name, g->nr_vcpus);
+            return np_err_set(
+                err, -EINVAL,
+                "the plan has %u vcpus for '%s', which now has %u: make a new plan",
+                pg->nr_vcpus, pg->name, g->nr_vcpus);
         for (v = 0; v < pg->nr_vcpus; v++) {
             if (pg->hard[v].nr_bits) {
                 rc = check_cpus(t, plan, pg, v, &pg->hard[v], "hard", err);
@@ -542,23 +542,21 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
         if (pg->node_affinity.nr_bits && !plan->is_journal) {
             if (np_cpumap_is_empty(&pg->node_affinity))
                 return np_err_set(err, -EINVAL,
-                                  "the plan gives '%s' an empty node "
-                                  "affinity",
+                                  "the plan gives '%s' an empty node affinity",
                                   pg->name);
             np_cpumap_for_each(n, &pg->node_affinity) if (
                 !np_topo_node_has_memory(
                     t,
                     n)) return np_err_set(err, -EINVAL,
-                                          "the plan puts the memory of '%s' on "
-                                          "node %d, which has no memory",
+                                          "the plan puts the memory of '%s' on node %d, which has no memory",
                                           pg->name, n);
         }
         if (pg->start_time && g->start_time && pg->start_time != g->start_time)
-            return np_err_set(err, -ESRCH,
-                              "guest '%s' (pid %d) is another process now: "
-                              "it started at %" PRIu64 ", the plan's at "
-                              "%" PRIu64 " (the pid was reused)",
-                              pg->name, pg->id, g->start_time, pg->start_time);
+            return np_err_set(
+                err, -ESRCH,
+                "guest '%s' (pid %d) is another process now: it started at %" PRIu64
+                ", the plan's at %" PRIu64 " (the pid was reused)",
+                pg->name, pg->id, g->start_time, pg->start_time);
         if (pg->emulator.nr_bits) {
             rc = check_cpus(t, plan, pg, 0, &pg->emulator, "emulator", err);
             if (rc)

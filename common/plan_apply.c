@@ -291,10 +291,10 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
         rc = host_map(&a->snap->topo, want, false, &m);
         if (!rc && (np_cpumap_is_empty(&g->vcpus[v].hard) ||
                     !np_cpumap_subset(&g->vcpus[v].hard, &m)))
-            rc = np_err_set(err, -EIO,
-                            "%s vcpu %u reads back with a hard affinity "
-                            "other than the one set",
-                            pg->name, v);
+            rc = np_err_set(
+                err, -EIO,
+                "%s vcpu %u reads back with a hard affinity other than the one set",
+                pg->name, v);
         np_cpumap_dispose(&m);
         if (rc)
             goto out;
@@ -655,10 +655,10 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
             return rc;
     }
     if (plan->pin == NP_PIN_SOFT && !be->ops->soft_affinity)
-        return np_err_set(err, -EINVAL,
-                          "the plan sets soft affinity, which the %s "
-                          "backend does not have: plan with hard pins",
-                          be->ops->name);
+        return np_err_set(
+            err, -EINVAL,
+            "the plan sets soft affinity, which the %s backend does not have: plan with hard pins",
+            be->ops->name);
     rc = np_plan_journal(snap, plan, &journal, err);
     if (rc)
         return rc;
@@ -693,11 +693,10 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     if (rc) {
         if (report->rollback_failed && id) {
             np_history_end(hist, id, NP_HIST_FAILED, NULL, NULL);
-            np_err_set(err, rc,
-                       "cannot %s: %s; some changes could not be undone: "
-                       "run `numapin undo`",
-                       report->failed,
-                       step_err.msg[0] ? step_err.msg : strerror(-rc));
+            np_err_set(
+                err, rc,
+                "cannot %s: %s; some changes could not be undone: run `numapin undo`",
+                report->failed, step_err.msg[0] ? step_err.msg : strerror(-rc));
         } else {
             if (id && np_history_drop(hist, id, NULL) == 0)
                 report->history_id = 0;
@@ -716,10 +715,10 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
             /* a commit is all or nothing: the host is as it was */
             if (id && !np_history_drop(hist, id, NULL))
                 report->history_id = 0;
-            np_err_set(err, rc,
-                       "the changes did not reach the host: %s; nothing was "
-                       "changed",
-                       step_err.msg[0] ? step_err.msg : strerror(-rc));
+            np_err_set(
+                err, rc,
+                "the changes did not reach the host: %s; nothing was changed",
+                step_err.msg[0] ? step_err.msg : strerror(-rc));
             goto out;
         }
     }
@@ -732,10 +731,10 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     rc = np_history_end(hist, id, NP_HIST_DONE,
                         after.nr_cpu_ids ? &after : NULL, err);
     if (rc)
-        np_err_set(err, rc,
-                   "the plan is applied but its history record %u could "
-                   "not be finished",
-                   id);
+        np_err_set(
+            err, rc,
+            "the plan is applied but its history record %u could not be finished",
+            id);
 out:
     free(a.steps);
     np_history_free(own);

@@ -755,11 +755,9 @@ int solver_place_one(struct solver *s, struct job *j, bool *placed_out,
     single = false;
     if (explain) {
         solver_format_mem(j->mem_kib, mem, sizeof(mem));
-        rc = np_plan_reason(s->plan, pg,
-                            "needs %u vCPUs and %s; policy %s, overcommit "
-                            "%u",
-                            j->nr_vcpus, mem, np_policy_name(s->req->policy),
-                            s->limit / MILLI);
+        rc = np_plan_reason(
+            s->plan, pg, "needs %u vCPUs and %s; policy %s, overcommit %u",
+            j->nr_vcpus, mem, np_policy_name(s->req->policy), s->limit / MILLI);
         if (rc)
             return rc;
     }

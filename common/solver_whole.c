@@ -265,15 +265,15 @@ static int churn_summary(const struct np_snapshot *snap, struct np_plan *plan)
     if (!old)
         return 0;
     if (!f.moved)
-        return np_plan_reason(plan, NULL,
-                              "moves nothing: each of the %u guests already "
-                              "there keeps its place",
-                              old);
+        return np_plan_reason(
+            plan, NULL,
+            "moves nothing: each of the %u guests already there keeps its place",
+            old);
     gib(f.moved_kib, mem, sizeof(mem));
-    return np_plan_reason(plan, NULL,
-                          "moves %u of the %u guests already there: %u vCPUs "
-                          "re-pinned, %s of memory to move (each says why)",
-                          f.moved, old, f.repinned, mem);
+    return np_plan_reason(
+        plan, NULL,
+        "moves %u of the %u guests already there: %u vCPUs re-pinned, %s of memory to move (each says why)",
+        f.moved, old, f.repinned, mem);
 }
 
 /*
@@ -347,12 +347,10 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
                 (!req->max_move_kib || b.moved_kib <= req->max_move_kib)) {
                 rc = take_plan(plan, &other, orc, &oerr, err);
                 if (req->explain &&
-                    np_plan_reason(plan, NULL,
-                                   "re-planned the whole host: that places "
-                                   "%u guests (%u whole), keeping the "
-                                   "well-placed guests where they are "
-                                   "places %u (%u whole)",
-                                   b.placed, b.whole, a.placed, a.whole) < 0)
+                    np_plan_reason(
+                        plan, NULL,
+                        "re-planned the whole host: that places %u guests (%u whole), keeping the well-placed guests where they are places %u (%u whole)",
+                        b.placed, b.whole, a.placed, a.whole) < 0)
                     return np_err_set(err, -ENOMEM,
                                       "out of memory while planning");
             } else {
@@ -371,11 +369,10 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
         gib(a.moved_kib, mem, sizeof(mem));
         gib(req->max_move_kib, bound, sizeof(bound));
         if (req->explain &&
-            np_plan_reason(plan, NULL,
-                           "the best layout would move %s of memory, more "
-                           "than --max-move %s: the well-placed guests stay "
-                           "where they are instead",
-                           mem, bound) < 0)
+            np_plan_reason(
+                plan, NULL,
+                "the best layout would move %s of memory, more than --max-move %s: the well-placed guests stay where they are instead",
+                mem, bound) < 0)
             return np_err_set(err, -ENOMEM, "out of memory while planning");
     }
     if (req->explain &&

@@ -250,10 +250,10 @@ int np_topo_finish(struct np_topo *topo, struct np_err *err)
             if (!d)
                 continue;
             if (!topo->nodes[a].present || !topo->nodes[b].present)
-                return np_err_set(err, -EINVAL,
-                                  "distance given from node %u to node %u, "
-                                  "but node %u does not exist",
-                                  a, b, topo->nodes[a].present ? b : a);
+                return np_err_set(
+                    err, -EINVAL,
+                    "distance given from node %u to node %u, but node %u does not exist",
+                    a, b, topo->nodes[a].present ? b : a);
         }
     }
     return derive_siblings(topo);

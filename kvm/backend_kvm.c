@@ -189,11 +189,10 @@ int kvm_check_live(const struct kvm_priv *priv, struct np_err *err)
 
 static int no_vcpu_threads(const struct np_guest *g, struct np_err *err)
 {
-    return np_err_set(err, -EOPNOTSUPP,
-                      "cannot tell the vcpu threads of guest %s (qemu pid "
-                      "%d): start QEMU with -name guest=%s,debug-threads=on "
-                      "(as libvirt does), or give its QMP socket with --qmp",
-                      g->name, g->id, g->name);
+    return np_err_set(
+        err, -EOPNOTSUPP,
+        "cannot tell the vcpu threads of guest %s (qemu pid %d): start QEMU with -name guest=%s,debug-threads=on (as libvirt does), or give its QMP socket with --qmp",
+        g->name, g->id, g->name);
 }
 
 /* Does another vCPU of g run in vCPU v's thread? */
@@ -249,8 +248,7 @@ int kvm_check_usable(const struct np_topo *topo, const struct np_cpumap *cpus,
     want = np_cpulist_format_ranges(cpus);
     have = np_cpulist_format_ranges(&online);
     rc = np_err_set(err, -EINVAL,
-                    "no cpu of '%s' is online: the host's online cpus are "
-                    "%s",
+                    "no cpu of '%s' is online: the host's online cpus are %s",
                     want && *want ? want : "(none)", have ? have : "?");
 out:
     free(want);
@@ -275,25 +273,21 @@ int kvm_set_failed(const struct kvm_priv *priv, const struct np_guest *g,
         snprintf(rel, sizeof(rel), "proc/%d", g->id);
         if (fstatat(priv->rootfd, rel, &st, 0))
             st.st_uid = (uid_t)-1;
-        return np_err_set(err, -EPERM,
-                          "permission denied: guest %s (qemu pid %d) "
-                          "belongs to uid %ld and numapin runs as uid %ld; "
-                          "run it as root (CAP_SYS_NICE) or as that user",
-                          g->name, g->id, (long)st.st_uid, (long)getuid());
+        return np_err_set(
+            err, -EPERM,
+            "permission denied: guest %s (qemu pid %d) belongs to uid %ld and numapin runs as uid %ld; run it as root (CAP_SYS_NICE) or as that user",
+            g->name, g->id, (long)st.st_uid, (long)getuid());
     }
     if (rc == -ESRCH)
         return np_err_set(err, -ESRCH,
                           "%s (thread %ld of qemu pid %d) has exited", what,
                           tid, g->id);
     if (rc == -EINVAL)
-        return np_err_set(err, -EINVAL,
-                          "the kernel refused the cpus for %s (thread %ld): "
-                          "none is usable by it (offline, or outside its "
-                          "cpuset cgroup)",
-                          what, tid);
-    return np_err_set(err, rc,
-                      "cannot set the affinity of %s (thread %ld): "
-                      "%s",
+        return np_err_set(
+            err, -EINVAL,
+            "the kernel refused the cpus for %s (thread %ld): none is usable by it (offline, or outside its cpuset cgroup)",
+            what, tid);
+    return np_err_set(err, rc, "cannot set the affinity of %s (thread %ld): %s",
                       what, tid, strerror(-rc));
 }
 
@@ -356,13 +350,10 @@ static int kvm_set_vcpu_affinity(struct np_backend *be,
             return rc;
         if (!np_cpumap_subset(&online, hard)) {
             np_cpumap_dispose(&online);
-            return np_err_set(err, -EOPNOTSUPP,
-                              "guest %s runs all its %u vcpus in one thread "
-                              "(%ld, QEMU's single-threaded TCG): one vcpu "
-                              "cannot be pinned apart; use numatune for the "
-                              "whole guest, or start QEMU with -accel "
-                              "tcg,thread=multi or KVM",
-                              g->name, g->nr_vcpus, vc->tid);
+            return np_err_set(
+                err, -EOPNOTSUPP,
+                "guest %s runs all its %u vcpus in one thread (%ld, QEMU's single-threaded TCG): one vcpu cannot be pinned apart; use numatune for the whole guest, or start QEMU with -accel tcg,thread=multi or KVM",
+                g->name, g->nr_vcpus, vc->tid);
         }
         np_cpumap_dispose(&online);
     }

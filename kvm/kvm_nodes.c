@@ -206,13 +206,10 @@ static int plan_mems(const struct kvm_priv *priv, const struct np_guest *g,
                           same_nodes(priv, allowed, nodes)))
         goto out;
     if (!mc->cs.version) {
-        rc = np_err_set(err, -EOPNOTSUPP,
-                        "cannot bind the memory of %s (qemu pid %d) to "
-                        "node(s) %s: %s, and a running process's memory "
-                        "policy can only be set through its cgroup's "
-                        "cpuset.mems; run the guest in a cgroup of its own "
-                        "(systemd-run --scope, libvirt)",
-                        g->name, g->id, nl, mc->cs.why);
+        rc = np_err_set(
+            err, -EOPNOTSUPP,
+            "cannot bind the memory of %s (qemu pid %d) to node(s) %s: %s, and a running process's memory policy can only be set through its cgroup's cpuset.mems; run the guest in a cgroup of its own (systemd-run --scope, libvirt)",
+            g->name, g->id, nl, mc->cs.why);
         goto out;
     }
     for (i = 0; i < nr_others && i < 4 && strcmp(mc->cs.path, "/"); i++)
@@ -222,22 +219,16 @@ static int plan_mems(const struct kvm_priv *priv, const struct np_guest *g,
         snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), "%s)",
                  nr_others > 4 ? ", ..." : "");
     if (!strcmp(mc->cs.path, "/"))
-        rc = np_err_set(err, -EBUSY,
-                        "guest %s (qemu pid %d) is in the root cpuset cgroup "
-                        "(v%d) with every other process: setting its "
-                        "cpuset.mems would bind theirs too; run the guest "
-                        "in a cgroup of its own (systemd-run --scope, "
-                        "libvirt)",
-                        g->name, g->id, mc->cs.version);
+        rc = np_err_set(
+            err, -EBUSY,
+            "guest %s (qemu pid %d) is in the root cpuset cgroup (v%d) with every other process: setting its cpuset.mems would bind theirs too; run the guest in a cgroup of its own (systemd-run --scope, libvirt)",
+            g->name, g->id, mc->cs.version);
     else
-        rc = np_err_set(err, -EBUSY,
-                        "guest %s (qemu pid %d) shares its cpuset cgroup %s "
-                        "(v%d) with %u other process%s%s: setting its "
-                        "cpuset.mems would bind theirs too; run the guest "
-                        "in a cgroup of its own (systemd-run --scope, "
-                        "libvirt)",
-                        g->name, g->id, mc->cs.path, mc->cs.version, nr_others,
-                        nr_others == 1 ? "" : "es", pids);
+        rc = np_err_set(
+            err, -EBUSY,
+            "guest %s (qemu pid %d) shares its cpuset cgroup %s (v%d) with %u other process%s%s: setting its cpuset.mems would bind theirs too; run the guest in a cgroup of its own (systemd-run --scope, libvirt)",
+            g->name, g->id, mc->cs.path, mc->cs.version, nr_others,
+            nr_others == 1 ? "" : "es", pids);
 out:
     free(allowed);
     free(eff);
@@ -256,31 +247,30 @@ static int write_mems(const struct kvm_priv *priv, const struct np_guest *g,
 
     rc = np_kvm_cpuset_write(priv->rootfd, &mc->cs, mc->want);
     if (rc == -EACCES || rc == -EPERM) {
-        rc = np_err_set(err, rc,
-                        "permission denied writing cpuset.mems of cgroup %s "
-                        "(v%d): run numapin as root",
-                        mc->cs.path, mc->cs.version);
+        rc = np_err_set(
+            err, rc,
+            "permission denied writing cpuset.mems of cgroup %s (v%d): run numapin as root",
+            mc->cs.path, mc->cs.version);
         goto out;
     }
     if (rc) {
         np_kvm_cpuset_read(priv->rootfd, &mc->cs, mc->cs.version == 2, true,
                            &parent);
-        rc = np_err_set(err, rc,
-                        "the kernel refused cpuset.mems '%s' for cgroup %s "
-                        "(v%d): %s%s%s%s",
-                        mc->want, mc->cs.path, mc->cs.version, strerror(-rc),
-                        parent ? " (the parent cgroup has nodes " : "",
-                        parent ? parent : "", parent ? ")" : "");
+        rc = np_err_set(
+            err, rc,
+            "the kernel refused cpuset.mems '%s' for cgroup %s (v%d): %s%s%s%s",
+            mc->want, mc->cs.path, mc->cs.version, strerror(-rc),
+            parent ? " (the parent cgroup has nodes " : "",
+            parent ? parent : "", parent ? ")" : "");
         goto out;
     }
     rc = np_kvm_cpuset_read(priv->rootfd, &mc->cs, true, false, &eff);
     if (!rc && nodes && !same_nodes(priv, eff, nodes)) {
         np_kvm_cpuset_write(priv->rootfd, &mc->cs, mc->old);
-        rc = np_err_set(err, -EINVAL,
-                        "the kernel gives cgroup %s nodes %s, not %s: its "
-                        "parent does not allow them (cpuset.mems put back "
-                        "to '%s')",
-                        mc->cs.path, eff, mc->want, mc->old);
+        rc = np_err_set(
+            err, -EINVAL,
+            "the kernel gives cgroup %s nodes %s, not %s: its parent does not allow them (cpuset.mems put back to '%s')",
+            mc->cs.path, eff, mc->want, mc->old);
         goto out;
     }
     rc = 0;
@@ -462,10 +452,10 @@ int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
             goto out;
         }
         if (!np_topo_node_has_memory(topo, n)) {
-            rc = np_err_set(err, -EINVAL,
-                            "node %d has no memory: %s's memory cannot move "
-                            "there",
-                            n, g->name);
+            rc = np_err_set(
+                err, -EINVAL,
+                "node %d has no memory: %s's memory cannot move there", n,
+                g->name);
             goto out;
         }
         np_cpumap_set(&dst, n);
@@ -517,10 +507,9 @@ int kvm_move_memory(struct np_backend *be, const struct np_guest *g,
             rc = np_err_set(err, rc, "guest %s (qemu pid %d) has gone", g->name,
                             g->id);
         else
-            rc = np_err_set(err, rc,
-                            "migrate_pages from nodes %s to nodes %s "
-                            "failed: %s",
-                            sl ? sl : "?", dl ? dl : "?", strerror(-rc));
+            rc = np_err_set(
+                err, rc, "migrate_pages from nodes %s to nodes %s failed: %s",
+                sl ? sl : "?", dl ? dl : "?", strerror(-rc));
         goto out;
     }
     after = guest_numa(priv, g);

@@ -114,14 +114,14 @@ bad:
     np_rootfs_where(r, rel, path, sizeof(path));
     np_rootfs_show(line, text_buf, sizeof(text_buf));
     if (node >= 0)
-        return np_err_set(r->err, -EINVAL,
-                          "'%s' has a line '%s', expected like "
-                          "'Node %d MemTotal:  515740 kB'",
-                          path, text_buf, node);
-    return np_err_set(r->err, -EINVAL,
-                      "'%s' has a line '%s', expected like "
-                      "'MemTotal:  984360 kB'",
-                      path, text_buf);
+        return np_err_set(
+            r->err, -EINVAL,
+            "'%s' has a line '%s', expected like 'Node %d MemTotal:  515740 kB'",
+            path, text_buf, node);
+    return np_err_set(
+        r->err, -EINVAL,
+        "'%s' has a line '%s', expected like 'MemTotal:  984360 kB'", path,
+        text_buf);
 }
 
 /* Read and parse a meminfo file.  optional as for np_rootfs_read_text(). */

@@ -557,10 +557,10 @@ static int read_process(struct reader *r, long pid, bool *added,
         }
         nr_th++;
         if (rc) {
-            rc = np_err_set(err, rc,
-                            "cannot read thread %ld of qemu pid %ld under "
-                            "'%s': %s",
-                            tids[i], pid, r->root, strerror(-rc));
+            rc = np_err_set(
+                err, rc,
+                "cannot read thread %ld of qemu pid %ld under '%s': %s",
+                tids[i], pid, r->root, strerror(-rc));
             goto out;
         }
         if (th[nr_th - 1].vcpu > max_vcpu)

@@ -53,19 +53,19 @@ int np_ctx_commit(struct np_ctx *ctx)
 int np_ctx_check_write(struct np_ctx *ctx)
 {
     if (ctx->topology)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "a --topology file cannot change a host: use a "
-                            "live backend or -c test:FILE");
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "a --topology file cannot change a host: use a live backend or -c test:FILE");
     if (ctx->be_open && ctx->be.read_only)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "'%s' is a captured tree: numapin changes only the "
-                            "host it runs on (root /) or a test:FILE",
-                            ctx->be_arg ? ctx->be_arg : "?");
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "'%s' is a captured tree: numapin changes only the host it runs on (root /) or a test:FILE",
+            ctx->be_arg ? ctx->be_arg : "?");
     if (!ctx->be_open || !ctx->be.ops->writes)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "the %s backend cannot change a host: use a live "
-                            "backend or -c test:FILE",
-                            ctx->be_open ? ctx->be.ops->name : "?");
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "the %s backend cannot change a host: use a live backend or -c test:FILE",
+            ctx->be_open ? ctx->be.ops->name : "?");
     return 0;
 }
 
@@ -107,13 +107,12 @@ static int open_backend(struct np_ctx *ctx, struct np_err *err)
             break;
     if (i == NR_BACKENDS) {
         if (!strcmp(name, "xen"))
-            return np_err_set(err, -EOPNOTSUPP,
-                              "backend 'xen' is not built in: numapin was "
-                              "built without libxenlight (libxen-dev)");
-        return np_err_set(err, -EINVAL,
-                          "unknown backend '%s': use xen, kvm[:ROOT] or "
-                          "test:FILE",
-                          name);
+            return np_err_set(
+                err, -EOPNOTSUPP,
+                "backend 'xen' is not built in: numapin was built without libxenlight (libxen-dev)");
+        return np_err_set(
+            err, -EINVAL,
+            "unknown backend '%s': use xen, kvm[:ROOT] or test:FILE", name);
     }
     ctx->be.ops = backend_table[i];
     ctx->be.priv = NULL;
@@ -236,11 +235,10 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
                                                                : NP_EXIT_FAILED,
                                 "%s", err.msg);
         if (want == NP_WANT_GUESTS && !ctx->snap.has_guests)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "'%s' describes a host without guests: "
-                                "this command needs guests (use a JSON file "
-                                "with \"guests\", or a live backend)",
-                                ctx->topology);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "'%s' describes a host without guests: this command needs guests (use a JSON file with \"guests\", or a live backend)",
+                ctx->topology);
         ctx->loaded = true;
         return check_cmd_write(ctx);
     }
@@ -272,9 +270,9 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
         const struct np_refused *r = &ctx->snap.refused[i];
         char *name = np_escape(r->name), *why = np_escape(r->why);
 
-        np_ctx_warn("process %ld, named '%s', looks like a QEMU guest and is "
-                    "not taken for one: %s",
-                    r->pid, name ? name : "?", why ? why : "?");
+        np_ctx_warn(
+            "process %ld, named '%s', looks like a QEMU guest and is not taken for one: %s",
+            r->pid, name ? name : "?", why ? why : "?");
         free(name);
         free(why);
     }
@@ -330,10 +328,10 @@ const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom)
                                     nr > 1 ? ", " : "", snap->guests[i].id);
     }
     if (nr > 1) {
-        np_ctx_error(NP_EXIT_USAGE,
-                     "%u guests are named '%s' (ids %s): name one by its id, "
-                     "or select it with --pid",
-                     nr, dom, ids);
+        np_ctx_error(
+            NP_EXIT_USAGE,
+            "%u guests are named '%s' (ids %s): name one by its id, or select it with --pid",
+            nr, dom, ids);
         return NULL;
     }
     if (!snap->has_guests) {

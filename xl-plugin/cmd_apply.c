@@ -244,13 +244,12 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     }
     partial = plan_cmd_nr_unplaced(&plan) > 0;
     if (partial && plan_cmd_nr_unplaced(&plan) == plan.nr_guests) {
-        rc =
-            np_ctx_error(NP_EXIT_FAILED,
-                         "no guest of the plan was placed ('%s': %s): "
-                         "nothing was changed",
-                         plan.nr_guests ? plan.guests[0].name : "?",
-                         plan.nr_guests ? plan_cmd_unplaced_why(&plan.guests[0])
-                                        : "no guests");
+        rc = np_ctx_error(
+            NP_EXIT_FAILED,
+            "no guest of the plan was placed ('%s': %s): nothing was changed",
+            plan.nr_guests ? plan.guests[0].name : "?",
+            plan.nr_guests ? plan_cmd_unplaced_why(&plan.guests[0])
+                           : "no guests");
         goto out;
     }
     if (ctx->dry_run) {
@@ -312,16 +311,16 @@ static int undo_target(int argc, char **argv, char **rest, int *nr_rest,
             v = argv[i] + 5;
         } else if (i && !strcmp(argv[i], "--to")) {
             if (i + 1 >= argc)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "option '--to' needs a change id (see "
-                                    "`numapin history`)");
+                return np_ctx_error(
+                    NP_EXIT_USAGE,
+                    "option '--to' needs a change id (see `numapin history`)");
             v = argv[++i];
         } else if (i && argv[i][0] >= '0' && argv[i][0] <= '9') {
             if (np_parse_uint(argv[i], 99999999, &n) || !n || *count)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid count '%s': expected how many "
-                                    "changes to undo, 1 or more",
-                                    argv[i]);
+                return np_ctx_error(
+                    NP_EXIT_USAGE,
+                    "invalid count '%s': expected how many changes to undo, 1 or more",
+                    argv[i]);
             *count = n;
             continue;
         } else {
@@ -330,8 +329,7 @@ static int undo_target(int argc, char **argv, char **rest, int *nr_rest,
         }
         if (np_parse_uint(v, 99999999, &n) || !n || *to_id)
             return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid change id '%s': see `numapin "
-                                "history`",
+                                "invalid change id '%s': see `numapin history`",
                                 v);
         *to_id = n;
     }

@@ -65,38 +65,36 @@ int plan_cmd_parse_opts(const char *cmd, int argc, char **argv,
         break;
     case 'm':
         if (np_parse_size_kib(optarg, &o->mem_kib))
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid memory size '%s': expected a number "
-                                "of MiB or a size such as 3G, 512M, 1048576K",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid memory size '%s': expected a number of MiB or a size such as 3G, 512M, 1048576K",
+                optarg);
         if (!o->mem_kib)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid memory size '%s': a guest needs more "
-                                "than 0 bytes",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid memory size '%s': a guest needs more than 0 bytes",
+                optarg);
         o->have_mem = true;
         break;
     case 'p':
         if (np_policy_parse(optarg, &o->policy))
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "unknown policy '%s': use prefer, isolate or "
-                                "require",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "unknown policy '%s': use prefer, isolate or require", optarg);
         break;
     case 'O':
         if (np_parse_uint(optarg, 1024, &o->overcommit) || !o->overcommit)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid overcommit '%s': expected the vCPUs "
-                                "allowed per CPU, 1 to 1024",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid overcommit '%s': expected the vCPUs allowed per CPU, 1 to 1024",
+                optarg);
         break;
     case 'X':
         if (np_parse_size_kib(optarg, &o->max_move_kib) || !o->max_move_kib)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid --max-move '%s': expected the "
-                                "memory a rebalance may move, such as 64G "
-                                "or 512M",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid --max-move '%s': expected the memory a rebalance may move, such as 64G or 512M",
+                optarg);
         o->have_max_move = true;
         break;
     case 'R':
@@ -109,20 +107,19 @@ int plan_cmd_parse_opts(const char *cmd, int argc, char **argv,
         char bdf[NP_HW_BDF_MAX];
 
         if (np_hw_parse_bdf(optarg, bdf))
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid device '%s': expected a PCI address "
-                                "such as 0000:43:00.0 or 43:00.0",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid device '%s': expected a PCI address such as 0000:43:00.0 or 43:00.0",
+                optarg);
         o->hw.device = optarg;
         break;
     }
     case 'H':
         if (np_hw_parse_page_size(optarg, &o->hw.page_kib) ||
             o->hw.page_kib < 64)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid huge page size '%s': expected 2M or "
-                                "1G",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE, "invalid huge page size '%s': expected 2M or 1G",
+                optarg);
         break;
     case 'K':
         o->hw.cpu_kind = optarg;
@@ -272,10 +269,10 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
         return np_ctx_error(NP_EXIT_USAGE,
                             "--max-move bounds --rebalance: give both");
     if (o->soft && ctx->be_open && !ctx->be.ops->soft_affinity)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "the %s backend has no soft affinity: leave out "
-                            "--soft",
-                            ctx->be.ops->name);
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "the %s backend has no soft affinity: leave out --soft",
+            ctx->be.ops->name);
     if (o->reserve) {
         if (np_cpulist_parse(&ctx->snap.topo, o->reserve, reserved, &err))
             return np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);

@@ -313,10 +313,10 @@ static int check_global_after_cmd(int argc, char **argv)
             if (!strcmp(argv[0], "watch") &&
                 (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-N")))
                 continue;
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "'%s' is a global option: give it before the "
-                                "command, as in `numapin %s %s ...`",
-                                globals[k], globals[k], argv[0]);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "'%s' is a global option: give it before the command, as in `numapin %s %s ...`",
+                globals[k], globals[k], argv[0]);
         }
     }
     return -1;
@@ -391,10 +391,10 @@ static int complete(struct np_ctx *ctx, const char *what)
         }
         return NP_EXIT_OK;
     }
-    return np_ctx_error(NP_EXIT_USAGE,
-                        "invalid --complete '%s': use commands, "
-                        "options:CMD, guests or nodes",
-                        what);
+    return np_ctx_error(
+        NP_EXIT_USAGE,
+        "invalid --complete '%s': use commands, options:CMD, guests or nodes",
+        what);
 }
 
 int np_usage(const char *cmd)
@@ -595,17 +595,15 @@ int main(int argc, char **argv)
             ctx.pid = strtol(optarg, &end, 10);
             if (!*optarg || *end || ctx.pid <= 0)
                 return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid pid '%s': expected a process "
-                                    "id",
+                                    "invalid pid '%s': expected a process id",
                                     optarg);
             break;
         }
         case 'C':
             if (np_color_parse(optarg ? optarg : "always"))
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid --color '%s': use auto, always "
-                                    "or never",
-                                    optarg);
+                return np_ctx_error(
+                    NP_EXIT_USAGE,
+                    "invalid --color '%s': use auto, always or never", optarg);
             break;
         case 'K':
             complete_what = optarg;

@@ -184,10 +184,10 @@ static void measure_if_new(struct np_watch *w)
         return;
     rc = np_backend_measure_memory(&ctx->be, &ctx->snap, &err);
     if (rc && rc != -EOPNOTSUPP)
-        np_watch_log(w, "warning", NULL, 0,
-                     "memory per node not measured (%s): new guests are "
-                     "placed by their node affinity",
-                     err.msg[0] ? err.msg : strerror(-rc));
+        np_watch_log(
+            w, "warning", NULL, 0,
+            "memory per node not measured (%s): new guests are placed by their node affinity",
+            err.msg[0] ? err.msg : strerror(-rc));
 }
 
 /*
@@ -325,15 +325,15 @@ int np_watch_pass(struct np_watch *w)
             }
             s->pending = false;
             if (want) /* KVM: threads; Xen: xenstore */
-                np_watch_log(w, "left", g->name, g->id,
-                             "only %u of its %u vCPU threads are known after "
-                             "%d s (start QEMU with -name ...,debug-threads=on)",
-                             g->nr_vcpus, want, PENDING_MAX_S);
+                np_watch_log(
+                    w, "left", g->name, g->id,
+                    "only %u of its %u vCPU threads are known after %d s (start QEMU with -name ...,debug-threads=on)",
+                    g->nr_vcpus, want, PENDING_MAX_S);
             else
-                np_watch_log(w, "left", g->name, g->id,
-                             "not introduced to xenstore after %d s: libxl "
-                             "did not finish building it",
-                             PENDING_MAX_S);
+                np_watch_log(
+                    w, "left", g->name, g->id,
+                    "not introduced to xenstore after %d s: libxl did not finish building it",
+                    PENDING_MAX_S);
             w->nr_left++;
             continue;
         }

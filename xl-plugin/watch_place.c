@@ -354,18 +354,18 @@ int np_watch_place_guest(struct np_watch *w, struct np_guest *g,
     }
     if (pinned_by_config(snap, g, &pins) && !d.replace_pinned) {
         l = list(&pins);
-        np_watch_log(w, "left", g->name, g->id,
-                     "pinned by its own configuration (cpus %s); `pinned "
-                     "replace` in the policy places such guests too",
-                     l ? l : "?");
+        np_watch_log(
+            w, "left", g->name, g->id,
+            "pinned by its own configuration (cpus %s); `pinned replace` in the policy places such guests too",
+            l ? l : "?");
         w->nr_left++;
         goto out;
     }
     if (d.pin == NP_PIN_SOFT && !ctx->be.ops->soft_affinity) {
-        np_watch_log(w, "not-placed", g->name, g->id,
-                     "the policy asks for soft pins and the %s backend has "
-                     "no soft affinity",
-                     ctx->be.ops->name);
+        np_watch_log(
+            w, "not-placed", g->name, g->id,
+            "the policy asks for soft pins and the %s backend has no soft affinity",
+            ctx->be.ops->name);
         w->nr_failed++;
         goto out;
     }

@@ -67,10 +67,10 @@ int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
     nr_node_ids = nr_numa > 0 ? (unsigned int)nr_numa : 1;
     rc = np_topo_alloc(topo, nr_cpu_ids, nr_node_ids);
     if (rc) {
-        np_err_set(err, rc,
-                   "xen reports %u cpu ids and %u node ids: "
-                   "more than numapin can hold",
-                   nr_cpu_ids, nr_node_ids);
+        np_err_set(
+            err, rc,
+            "xen reports %u cpu ids and %u node ids: more than numapin can hold",
+            nr_cpu_ids, nr_node_ids);
         goto out;
     }
 
