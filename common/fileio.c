@@ -183,12 +183,7 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
         goto out;
     rc = np_file_commit(&fd, &tmp, path, false);
 out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    np_file_discard(fd, tmp);
     if (rc)
         np_err_set(err, rc, "cannot write '%s': %s", path, strerror(-rc));
     return rc;
@@ -211,6 +206,16 @@ int np_file_commit(int *fd, char **tmp, const char *path, bool no_replace)
     *tmp = NULL;
     np_file_sync_dir(path);
     return 0;
+}
+
+void np_file_discard(int fd, char *tmp)
+{
+    if (fd >= 0)
+        close(fd);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
 }
 
 int np_file_read_all(const char *path, size_t max, char **buf_out,

@@ -71,4 +71,8 @@ void np_file_sync_dir(const char *path);
  */
 int np_file_commit(int *fd, char **tmp, const char *path, bool no_replace);
 
+/* The end of a write, whatever happened: fd closed (when >= 0) and the
+ * temporary file tmp, when still there (not NULL), removed and freed. */
+void np_file_discard(int fd, char *tmp);
+
 #endif /* NP_FILEIO_H */

@@ -311,12 +311,7 @@ fail:
     np_err_set(err, rc, "cannot write the history record '%s': %s", path,
                rc == -EEXIST ? "a record with its id exists" : strerror(-rc));
 out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    np_file_discard(fd, tmp);
     free(json);
     free(path);
     return rc;
