@@ -39,10 +39,14 @@ int np_ctx_measure(struct np_ctx *ctx, bool required)
     return 0;
 }
 
-int np_ctx_memory_for_plan(struct np_ctx *ctx, bool no_measure)
+int np_ctx_load_for_plan(struct np_ctx *ctx, bool no_measure)
 {
     unsigned int i;
+    int rc;
 
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        return rc;
     if (!no_measure)
         return np_ctx_measure(ctx, false);
     for (i = 0; i < ctx->snap.nr_guests; i++) {

@@ -171,6 +171,19 @@ static void print_mem(FILE *f, uint64_t kib)
         fprintf(f, "%" PRIu64 " KiB", kib);
 }
 
+int plan_cmd_begin(struct plan_cmd *pc, const char *cmd, int argc, char **argv)
+{
+    np_plan_init(&pc->plan);
+    np_cpumap_init(&pc->reserved);
+    return plan_cmd_parse_opts(cmd, argc, argv, &pc->o);
+}
+
+void plan_cmd_end(struct plan_cmd *pc)
+{
+    np_cpumap_dispose(&pc->reserved);
+    np_plan_dispose(&pc->plan);
+}
+
 void plan_cmd_print_list(const char *label, const struct np_cpumap *m)
 {
     char *s = np_cpulist_format_ranges(m);
@@ -391,38 +404,36 @@ int plan_cmd_report_partial(const struct np_plan *plan, const char *what,
 
 int main_place(struct np_ctx *ctx, int argc, char **argv)
 {
-    struct plan_opts o;
+    struct plan_cmd pc;
+    struct plan_opts *o = &pc.o;
     struct np_solve_req req;
     struct np_new_guest ng;
-    struct np_plan plan;
-    struct np_cpumap reserved;
+    struct np_plan *plan = &pc.plan;
     struct np_err err = {""};
     int rc;
 
-    np_plan_init(&plan);
-    np_cpumap_init(&reserved);
-    rc = plan_cmd_parse_opts("place", argc, argv, &o);
+    rc = plan_cmd_begin(&pc, "place", argc, argv);
     if (rc >= 0)
         goto out;
-    if (!o.have_vcpus || !o.have_mem || o.nr_args || o.all || o.out) {
+    if (!o->have_vcpus || !o->have_mem || o->nr_args || o->all || o->out) {
         rc = np_usage("place");
         goto out;
     }
     rc = np_ctx_load(ctx, NP_WANT_ANY_GUESTS);
     if (rc)
         goto out;
-    rc = build_req(ctx, &o, &req, &reserved);
+    rc = build_req(ctx, o, &req, &pc.reserved);
     if (rc >= 0)
         goto out;
-    req.hw = &o.hw;
-    ng.name = o.name ? o.name : "new";
-    ng.nr_vcpus = o.vcpus;
-    ng.mem_kib = o.mem_kib;
+    req.hw = &o->hw;
+    ng.name = o->name ? o->name : "new";
+    ng.nr_vcpus = o->vcpus;
+    ng.mem_kib = o->mem_kib;
     req.new_guests = &ng;
     req.nr_new = 1;
-    rc = np_solve(&ctx->snap, &req, &plan, &err);
+    rc = np_solve(&ctx->snap, &req, plan, &err);
     if (rc == -ENOSPC) {
-        const struct np_plan_guest *g = &plan.guests[0];
+        const struct np_plan_guest *g = &plan->guests[0];
 
         rc = np_ctx_error(NP_EXIT_FAILED, "%s%s%s", err.msg,
                           g->advice ? "; advice: " : "",
@@ -435,73 +446,66 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (ctx->json) {
-        rc = print_json(&plan);
+        rc = print_json(plan);
         goto out;
     }
     np_ctx_banner(ctx);
-    print_plan(&plan, o.quiet);
-    np_text_plan_config(stdout, &plan, &plan.guests[0]);
+    print_plan(plan, o->quiet);
+    np_text_plan_config(stdout, plan, &plan->guests[0]);
     rc = NP_EXIT_OK;
 out:
-    np_cpumap_dispose(&reserved);
-    np_plan_dispose(&plan);
+    plan_cmd_end(&pc);
     return rc;
 }
 
 int main_plan(struct np_ctx *ctx, int argc, char **argv)
 {
-    struct plan_opts o;
-    struct np_plan plan;
-    struct np_cpumap reserved;
+    struct plan_cmd pc;
+    struct plan_opts *o = &pc.o;
+    struct np_plan *plan = &pc.plan;
     struct np_err err = {""};
     bool partial = false;
     int rc;
 
-    np_plan_init(&plan);
-    np_cpumap_init(&reserved);
-    rc = plan_cmd_parse_opts("plan", argc, argv, &o);
+    rc = plan_cmd_begin(&pc, "plan", argc, argv);
     if (rc >= 0)
         goto out;
-    if (o.have_vcpus || o.have_mem) {
+    if (o->have_vcpus || o->have_mem) {
         rc = np_ctx_error(NP_EXIT_USAGE,
                           "--vcpus and --memory are for `numapin place`");
         goto out;
     }
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    rc = np_ctx_load_for_plan(ctx, o->no_measure);
     if (rc)
         goto out;
-    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
-    if (rc)
-        goto out;
-    rc = plan_cmd_solve_existing(ctx, &o, &plan, &reserved, &partial);
+    rc = plan_cmd_solve_existing(ctx, o, plan, &pc.reserved, &partial);
     if (rc >= 0)
         goto out;
-    if (o.out) {
-        if (np_plan_write_file(o.out, &plan, &err)) {
+    if (o->out) {
+        if (np_plan_write_file(o->out, plan, &err)) {
             rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
             goto out;
         }
     }
     if (ctx->json) {
-        rc = print_json(&plan);
+        rc = print_json(plan);
         if (!rc && partial)
             rc = plan_cmd_report_partial(
-                &plan, "the plan is written without them", true);
+                plan, "the plan is written without them", true);
         goto out;
     }
     np_ctx_banner(ctx);
-    print_plan(&plan, o.quiet);
-    if (o.out)
-        printf("plan written to %s: `numapin apply %s` applies it\n", o.out,
-               o.out);
+    print_plan(plan, o->quiet);
+    if (o->out)
+        printf("plan written to %s: `numapin apply %s` applies it\n", o->out,
+               o->out);
     rc = partial ? plan_cmd_report_partial(
-                       &plan,
+                       plan,
                        "apply places the others and leaves these "
                        "as they are",
                        false)
                  : NP_EXIT_OK;
 out:
-    np_cpumap_dispose(&reserved);
-    np_plan_dispose(&plan);
+    plan_cmd_end(&pc);
     return rc;
 }

@@ -270,10 +270,11 @@ void np_progress(unsigned int done, unsigned int total);
 void np_progress_clear(void);
 void np_progress_end(void);
 
-/* cmd_numastat.c: memory positions for plan and apply: measured (a
- * failure is a warning: the solver then estimates), or with no_measure
+/* cmd_numastat.c: the host and its guests read for plan and apply
+ * (np_ctx_load() of NP_WANT_GUESTS) with their memory positions: measured
+ * (a failure is a warning: the solver then estimates), or with no_measure
  * estimated from the node affinity where not known.  0 or an exit code. */
-int np_ctx_memory_for_plan(struct np_ctx *ctx, bool no_measure);
+int np_ctx_load_for_plan(struct np_ctx *ctx, bool no_measure);
 /* After an apply of plan: measure again and print each guest's local
  * share before (ctx->snap), planned and now. */
 struct np_plan;
