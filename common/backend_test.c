@@ -17,6 +17,8 @@ struct test_priv {
     char *path;               /* the snapshot file */
     struct np_snapshot state; /* what the file holds */
     int fail_after;           /* write number that fails; -1: none */
+    int full_after;           /* write number from which every write
+                                 fails, as on a full disk; -1: none */
     int kill_after;           /* write number before which the process
                                  kills itself (SIGKILL); -1: none */
     int slow_ms;              /* sleep before each write */
@@ -103,6 +105,11 @@ static int write_begin(struct test_priv *tp, struct np_err *err)
                           "write %u to the test host '%s' failed as asked "
                           "(fail after %d writes)",
                           n + 1, tp->path, tp->fail_after);
+    if (tp->full_after >= 0 && n >= (unsigned int)tp->full_after)
+        return np_err_set(err, -ENOSPC,
+                          "write %u to the test host '%s' failed as asked "
+                          "(full after %d writes)",
+                          n + 1, tp->path, tp->full_after);
     return 0;
 }
 
@@ -203,6 +210,10 @@ static int read_test_hooks(struct test_priv *tp, struct np_err *err)
     if (env && *env && parse_fail_after(env, &tp->fail_after))
         return np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
                           NP_TEST_FAIL_AFTER_ENV, env);
+    env = getenv(NP_TEST_FULL_AFTER_ENV);
+    if (env && *env && parse_fail_after(env, &tp->full_after))
+        return np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
+                          NP_TEST_FULL_AFTER_ENV, env);
     env = getenv(NP_TEST_KILL_AFTER_ENV);
     if (env && *env && parse_fail_after(env, &tp->kill_after))
         return np_err_set(err, -EINVAL, "%s='%s' is not a number of writes",
@@ -236,6 +247,7 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
         return -ENOMEM;
     np_snapshot_init(&tp->state);
     tp->fail_after = -1;
+    tp->full_after = -1;
     tp->kill_after = -1;
     tp->path = strdup(arg);
     if (!tp->path) {

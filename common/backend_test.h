@@ -34,6 +34,8 @@
  * writes before and after it succeed.  Set it with
  * np_test_backend_fail_after(), or for a whole command with the
  * environment variable NUMAPIN_TEST_FAIL_AFTER=n, read by open.
+ * NUMAPIN_TEST_FULL_AFTER=n makes write n and every one after it fail
+ * (-ENOSPC), as a disk that fills: the rollback's writes fail too.
  * NUMAPIN_TEST_KILL_AFTER=n kills the process (SIGKILL) before write n,
  * as `kill -9` would in the middle of a command; NUMAPIN_TEST_SLOW_MS=m
  * sleeps m ms before each write (a long command, for the lock tests).
@@ -50,6 +52,7 @@ extern const struct np_backend_ops np_test_ops;
 
 #define NP_TEST_FAIL_AFTER_ENV "NUMAPIN_TEST_FAIL_AFTER"
 #define NP_TEST_KILL_AFTER_ENV "NUMAPIN_TEST_KILL_AFTER"
+#define NP_TEST_FULL_AFTER_ENV "NUMAPIN_TEST_FULL_AFTER"
 #define NP_TEST_SLOW_ENV "NUMAPIN_TEST_SLOW_MS"
 /* Set (to anything): the host moves a guest's memory as Xen does, by a
  * copy of the guest (relocate, backend.h) and not by move_memory: the

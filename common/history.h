@@ -146,6 +146,10 @@ const struct np_hist_rec *np_history_unfinished(const struct np_history *h);
 int np_history_stack(const struct np_history *h, unsigned int **ids_out,
                      unsigned int *nr_out);
 
+/* Whether r is a done relocation: one guest, moved to a new id under
+ * its name (numatune --migrate on Xen, and the undo of one). */
+bool np_hist_rec_is_relocation(const struct np_hist_rec *r);
+
 /*
  * Was r made on the host whose id is host_id?  0 when it was, or when
  * either id is unknown (a record of an older numapin, a host without a

@@ -273,6 +273,15 @@ out:
     return rc;
 }
 
+bool np_hist_rec_is_relocation(const struct np_hist_rec *r)
+{
+    return r && r->state == NP_HIST_DONE && r->before.nr_guests == 1 &&
+           r->after.nr_guests == 1 &&
+           r->before.guests[0].id != r->after.guests[0].id &&
+           r->before.guests[0].name && r->after.guests[0].name &&
+           !strcmp(r->before.guests[0].name, r->after.guests[0].name);
+}
+
 int np_hist_rec_check_host(const struct np_hist_rec *r, const char *host_id,
                            struct np_err *err)
 {

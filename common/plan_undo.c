@@ -152,9 +152,29 @@ static int conflict(struct np_err *err, const struct np_hist_rec *r,
     return rc;
 }
 
+/*
+ * The id that guest id of record r has now: a relocation after r (on Xen
+ * a migration to this host, numatune --migrate, or its undo) gave the
+ * guest a new id; follow them, oldest first.
+ */
+static int now_id(const struct np_history *h, const struct np_hist_rec *r,
+                  int id)
+{
+    unsigned int n = np_history_count(h), i;
+
+    for (i = 0; i < n; i++) {
+        const struct np_hist_rec *q = np_history_get(h, i);
+
+        if (q->id > r->id && np_hist_rec_is_relocation(q) &&
+            q->before.guests[0].id == id)
+            id = q->after.guests[0].id;
+    }
+    return id;
+}
+
 /* Check that sim still reads what record r set. */
-static int check_rec(const struct np_snapshot *sim, const struct np_hist_rec *r,
-                     struct np_err *err)
+static int check_rec(const struct np_history *h, const struct np_snapshot *sim,
+                     const struct np_hist_rec *r, struct np_err *err)
 {
     const struct np_topo *t = &sim->topo;
     bool done = r->state == NP_HIST_DONE;
@@ -165,7 +185,8 @@ static int check_rec(const struct np_snapshot *sim, const struct np_hist_rec *r,
     for (i = 0; i < r->after.nr_guests && !rc; i++) {
         const struct np_plan_guest *a = &r->after.guests[i];
         const struct np_plan_guest *b = plan_guest(&r->before, a->id);
-        const struct np_guest *g = sim_guest((struct np_snapshot *)sim, a->id);
+        int id = now_id(h, r, a->id);
+        const struct np_guest *g = sim_guest((struct np_snapshot *)sim, id);
         struct touched tc;
 
         if (!b)
@@ -177,7 +198,7 @@ static int check_rec(const struct np_snapshot *sim, const struct np_hist_rec *r,
             return np_err_set(
                 err, -ESTALE,
                 "cannot undo change %u (%s): guest '%s' (id %d) no longer exists",
-                r->id, r->command, a->name, a->id);
+                r->id, r->command, a->name, id);
         if (b->start_time && g->start_time && b->start_time != g->start_time)
             return np_err_set(
                 err, -ESTALE,
@@ -234,8 +255,8 @@ static int check_rec(const struct np_snapshot *sim, const struct np_hist_rec *r,
 
 /* Revert r in sim, and add what it set to merged (older records come
  * later and overwrite: their "before" is the one that stays). */
-static int revert_rec(struct np_snapshot *sim, const struct np_hist_rec *r,
-                      struct np_plan *merged)
+static int revert_rec(const struct np_history *h, struct np_snapshot *sim,
+                      const struct np_hist_rec *r, struct np_plan *merged)
 {
     const struct np_topo *t = &sim->topo;
     bool done = r->state == NP_HIST_DONE;
@@ -245,7 +266,8 @@ static int revert_rec(struct np_snapshot *sim, const struct np_hist_rec *r,
     for (i = 0; i < r->after.nr_guests && !rc; i++) {
         const struct np_plan_guest *a = &r->after.guests[i];
         const struct np_plan_guest *b = plan_guest(&r->before, a->id);
-        struct np_guest *g = sim_guest(sim, a->id);
+        int id = now_id(h, r, a->id);
+        struct np_guest *g = sim_guest(sim, id);
         struct np_plan_guest *m = NULL;
         struct touched tc;
         unsigned int k;
@@ -254,10 +276,10 @@ static int revert_rec(struct np_snapshot *sim, const struct np_hist_rec *r,
             (b->start_time && g->start_time && b->start_time != g->start_time))
             continue;
         for (k = 0; k < merged->nr_guests; k++)
-            if (merged->guests[k].id == b->id)
+            if (merged->guests[k].id == id)
                 m = &merged->guests[k];
         if (!m) {
-            rc = np_plan_add_guest(merged, b->id, b->name, b->nr_vcpus, &m);
+            rc = np_plan_add_guest(merged, id, b->name, b->nr_vcpus, &m);
             if (rc)
                 return rc;
             m->placed = true;
@@ -388,10 +410,17 @@ int np_plan_undo_prepare(const struct np_history *h,
         const struct np_hist_rec *r = np_history_find(h, stack[i]);
 
         rc = np_hist_rec_check_host(r, snap->ident.host_id, err);
+        if (!rc && np_hist_rec_is_relocation(r))
+            /* a migration is undone by another (np_undo_relocation in
+             * the command), never inside a merged plan of pins */
+            rc = np_err_set(
+                err, -EINVAL,
+                "change %u (%s) moved '%s' to a new domain: undo it alone, with `numapin undo` once the changes after it are undone",
+                r->id, r->command, r->after.guests[0].name);
         if (!rc)
-            rc = check_rec(&sim, r, err);
+            rc = check_rec(h, &sim, r, err);
         if (!rc)
-            rc = revert_rec(&sim, r, merged_out);
+            rc = revert_rec(h, &sim, r, merged_out);
     }
     np_snapshot_dispose(&sim);
     if (rc) {

@@ -379,14 +379,6 @@ int np_numatune_relocate(struct np_ctx *ctx, const struct np_guest *g,
 
 /* A record of a relocation: one guest, the same name before and after,
  * another id. */
-static bool is_relocation(const struct np_hist_rec *r)
-{
-    return r && r->state == NP_HIST_DONE && r->before.nr_guests == 1 &&
-           r->after.nr_guests == 1 &&
-           r->before.guests[0].id != r->after.guests[0].id &&
-           !strcmp(r->before.guests[0].name, r->after.guests[0].name);
-}
-
 /*
  * Where the memory of jg (a journal's "before") was: the nodes that held
  * at least NP_UNDO_MIN_SHARE percent of it, as measured then (a few pages
@@ -438,7 +430,7 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     }
     r = np_history_find(ctx->hist, ids[0]);
     free(ids);
-    if (!is_relocation(r))
+    if (!np_hist_rec_is_relocation(r))
         return 0;
     *handled = true;
     if (np_hist_rec_check_host(r, ctx->snap.ident.host_id, &err))

@@ -105,10 +105,26 @@ void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
     char b[16], p[16], a[16];
 
     np_snapshot_init(&now);
-    if (!ctx->be_open || np_topo_copy(&now.topo, t) ||
-        ctx->be.ops->read_guests(&ctx->be, &now, &err))
-        goto out;
-    measured = !no_measure && !np_backend_measure_memory(&ctx->be, &now, &err);
+    /* "now" is a measure or nothing: without one the host is not read
+     * again; with one, the plan's guests only where the backend reads
+     * one guest (Xen: not every domain of the host once more) */
+    measured = false;
+    if (!ctx->be_open)
+        return;
+    if (!no_measure && !np_topo_copy(&now.topo, t)) {
+        int rc = 0;
+
+        for (i = 0; !rc && ctx->be.ops->read_guest && i < plan->nr_guests;
+             i++)
+            if (plan->guests[i].placed && !plan->guests[i].is_new)
+                rc = np_backend_read_guest(&ctx->be, plan->guests[i].id, &now,
+                                           &err);
+        if (!rc && !ctx->be.ops->read_guest)
+            rc = ctx->be.ops->read_guests(&ctx->be, &now, &err);
+        now.has_guests = !rc;
+        now.backend = ctx->snap.backend;
+        measured = !rc && !np_backend_measure_memory(&ctx->be, &now, &err);
+    }
     printf("local memory (on the nodes of its vCPUs), before / planned / "
            "now%s:\n",
            measured ? "" : " (not measured)");
@@ -132,7 +148,6 @@ void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
                    ? " (before: estimated)"
                    : "");
     }
-out:
     np_snapshot_dispose(&now);
 }
 

@@ -2,10 +2,10 @@
 # tests/cli/history.sh: the writer lock, the history and undo on the test
 # backend (issue 10's failures 1, 2, 7 and 8, issue 15's history): every
 # writing command recorded, kill -9 in the middle of an apply or a
-# `vcpu-pin all` and another writer after it, a damaged record, concurrent
-# writers, a writer waiting for the lock, a record made on another host
-# (a copied state directory), offline sources that must not
-# touch any state directory.
+# `vcpu-pin all` and another writer after it, a disk that fills
+# mid-apply, a damaged record, concurrent writers, a writer waiting for
+# the lock, a record made on another host (a copied state directory),
+# offline sources that must not touch any state directory.
 set -u
 np=${NUMAPIN:?set NUMAPIN to the numapin binary}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -144,6 +144,25 @@ pins "$tmp/h.json" >"$tmp/a"
 pins "$tmp/orig.json" >"$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" && ok || bad "the killed vcpu-pin all was not put back"
 
+# the disk fills mid-apply: the rollback's writes fail too; the error says
+# so in one line (exit 2), the record stays "failed", the next writer is
+# refused until undo, which puts everything back
+fresh
+"$np" $t plan --all -o "$tmp/plan.json" >/dev/null 2>&1 || bad "plan"
+export NUMAPIN_TEST_UNBATCHED=1 NUMAPIN_TEST_FULL_AFTER=3
+expect_err 2 \
+    "(full after 3 writes); some changes could not be undone: run \`numapin undo\`" \
+    $t apply "$tmp/plan.json"
+unset NUMAPIN_TEST_UNBATCHED NUMAPIN_TEST_FULL_AFTER
+grep -q '"state": "failed"' "$st/history/00000001.json" && ok ||
+    bad "a rollback that failed left no failed record"
+expect_err 2 "did not finish: run \`numapin undo\` to put it back first" \
+    $t vcpu-pin web1 0 1
+"$np" $t undo >/dev/null 2>&1 && ok || bad "undo after the full disk"
+pins "$tmp/h.json" >"$tmp/a"
+pins "$tmp/orig.json" >"$tmp/b"
+cmp -s "$tmp/a" "$tmp/b" && ok || bad "undo after the full disk left pins"
+
 # ---- a damaged record is never replaced; temporary files go -----------
 fresh
 "$np" $t vcpu-pin rhel5xen 0 1 || bad "pin"
@@ -249,6 +268,41 @@ expect_err 1 "is a captured tree: numapin changes only the host it runs on" \
 expect_err 1 "has no history" --topology "$tmp/orig.json" history
 [ ! -e "$tmp/never" ] && ok || bad "an offline source made $tmp/never"
 unset NUMAPIN_STATE_DIR
+
+# ---- undo across a migration (issue 11): the test host moves memory as
+# Xen does, by a copy under a new id (NUMAPIN_TEST_RELOCATE).  A pin made
+# before the move is undone on the guest's new id; `undo 3` over the move
+# is refused in one line and changes nothing; three single undos walk
+# back through it to the host as it was.
+fresh
+NUMAPIN_STATE_DIR=$tmp/h.json.state
+export NUMAPIN_STATE_DIR NUMAPIN_TEST_RELOCATE=1
+pins "$tmp/h.json" >"$tmp/reloc.orig"
+"$np" -c "test:$tmp/h.json" vcpu-pin rhel5xen 0 2 >/dev/null 2>&1 &&
+    "$np" -c "test:$tmp/h.json" numatune rhel5xen 1 --migrate >/dev/null 2>&1 &&
+    "$np" -c "test:$tmp/h.json" vcpu-pin rhel5xen 1 4 >/dev/null 2>&1 &&
+    ok || bad "pin, numatune --migrate, pin on the test host failed"
+pins "$tmp/h.json" >"$tmp/reloc.moved"
+"$np" -c "test:$tmp/h.json" undo 3 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+pins "$tmp/h.json" >"$tmp/reloc.refused"
+if [ $rc = 1 ] &&
+    [ "$(grep -vc '^warning:' "$tmp/err")" = 1 ] &&
+    grep -qF "change 2 (numatune rhel5xen 1 --migrate) moved 'rhel5xen' to a new domain: undo it alone" "$tmp/err" &&
+    cmp -s "$tmp/reloc.moved" "$tmp/reloc.refused"; then ok; else
+    bad "undo 3 over a migration: exit $rc, or not one clear line, or the host changed"
+    cat "$tmp/err"
+fi
+urc=
+for k in 1 2 3; do
+    "$np" -c "test:$tmp/h.json" undo >"$tmp/out" 2>"$tmp/err" || urc="$urc $k:$(grep -v '^warning:' "$tmp/err")"
+done
+pins "$tmp/h.json" >"$tmp/reloc.undone"
+if [ -z "$urc" ] && cmp -s "$tmp/reloc.orig" "$tmp/reloc.undone"; then ok; else
+    bad "three undos over a migration:$urc; pins differ from the start"
+    diff "$tmp/reloc.orig" "$tmp/reloc.undone"
+fi
+unset NUMAPIN_STATE_DIR NUMAPIN_TEST_RELOCATE
 
 echo "history: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -3,7 +3,8 @@
 # twice is refused by every reader of outside JSON (the test backend's
 # host file, --topology, a plan, a history record, a fleet snapshot) with
 # one line naming the key and the file, where json-c alone would keep the
-# last; a plan made for another host (its machine id) is refused by apply.
+# last; a plan made for another host (its machine id) is refused by apply;
+# a guest name with an escape sequence reaches no terminal raw.
 # Nothing is changed by what is refused.
 set -u
 np=${NUMAPIN:?set NUMAPIN to the numapin binary}
@@ -87,6 +88,31 @@ cp "$rec" "$tmp/rec"
 expect_err 2 "history record '$rec' is damaged: top level: duplicate key 'state'" \
     $t undo
 cmp -s "$rec" "$tmp/rec" && ok || bad "the damaged record was touched"
+
+# ---- a guest name with an escape sequence and a newline ---------------
+# (issue 10, failure 5) any local user names a QEMU guest on KVM: what
+# reaches the terminal is escaped, every line of it
+python3 - "$top/examples/origin-2010.json" "$tmp/evil.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["guests"][0]["name"] = "evil\u001b[2J\nname"
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+e="-c test:$tmp/evil.json"
+esc=$(printf '\033')
+for cmd in vcpu-list "vcpu-pin 1 0 1" history "plan --all" "-N undo" \
+    "vcpu-pin 1 0 999" "numatune 1 7" map; do
+    # shellcheck disable=SC2086
+    "$np" $e $cmd >"$tmp/out" 2>"$tmp/err"
+    if grep -q "$esc" "$tmp/out" "$tmp/err" || grep -q '^name' "$tmp/out" "$tmp/err"; then
+        bad "$cmd: the guest's name reached the terminal raw"
+        cat -A "$tmp/out" "$tmp/err" | head -5
+    else
+        ok
+    fi
+done
+grep -qF 'evil\x1b[2J\nname' "$tmp/out" && ok ||
+    { bad "map does not show the name escaped"; head -5 "$tmp/out"; }
 
 # ---- a plan made on another host of the same shape --------------------
 # two hosts alike but for their names and machine ids
