@@ -1017,6 +1017,60 @@ START_TEST(stale_plans)
 }
 END_TEST
 
+/* The order of memory moves (np_plan_move_order(), plan.h's example):
+ * guest 1 moves 2 GiB to node 0, guest 2 2 GiB to node 1; with room on
+ * node 1 only, guest 2 goes first and makes room for guest 1; with room
+ * on neither, strict says which node lacks the least. */
+START_TEST(move_order)
+{
+    const uint64_t gib = 1048576;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_plan_guest *pg;
+    struct np_guest *g;
+    unsigned int order[2] = {9, 9};
+    uint64_t lack = 0;
+    int i, node = -1;
+
+    np_snapshot_init(&snap);
+    np_test_topo_dense(&snap.topo, 2, 1, 1, 2);
+    snap.topo.nodes[0].mem_free_kib = gib / 2;
+    snap.topo.nodes[1].mem_free_kib = 3 * gib;
+    np_plan_init(&plan);
+    plan.nr_cpu_ids = 2;
+    plan.nr_node_ids = 2;
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(
+            np_snapshot_add_guest(&snap, i + 1, i ? "b" : "a", 1, false, &g),
+            0);
+        g->mem_per_node_kib = calloc(2, sizeof(*g->mem_per_node_kib));
+        ck_assert_ptr_nonnull(g->mem_per_node_kib);
+        g->mem_per_node_kib[1 - i] = 2 * gib; /* a on node 1, b on 0 */
+        ck_assert_int_eq(np_plan_add_guest(&plan, i + 1, g->name, 1, &pg), 0);
+        pg->placed = true;
+        pg->mem_per_node_kib = calloc(2, sizeof(*pg->mem_per_node_kib));
+        ck_assert_ptr_nonnull(pg->mem_per_node_kib);
+        pg->mem_per_node_kib[i] = 2 * gib; /* a to node 0, b to 1 */
+    }
+    ck_assert_int_eq(
+        np_plan_move_order(&snap, &plan, true, order, &node, &lack), 0);
+    ck_assert_uint_eq(order[0], 1);
+    ck_assert_uint_eq(order[1], 0);
+
+    snap.topo.nodes[1].mem_free_kib = gib;
+    ck_assert_int_eq(np_plan_move_order(&snap, &plan, true, NULL, &node, &lack),
+                     -ENOSPC);
+    ck_assert_int_eq(node, 1);
+    ck_assert_uint_eq(lack, gib);
+    ck_assert_int_eq(np_plan_move_order(&snap, &plan, false, order, NULL, NULL),
+                     0);
+    ck_assert_uint_eq(order[0], 0);
+    ck_assert_uint_eq(order[1], 1);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
 Suite *suite_test_plan(void);
 Suite *suite_test_plan(void)
 {
@@ -1038,6 +1092,7 @@ Suite *suite_test_plan(void)
     tcase_add_test(tc, undo_other_host);
     tcase_add_test(tc, undo_other_process);
     tcase_add_test(tc, stale_plans);
+    tcase_add_test(tc, move_order);
     suite_add_tcase(s, tc);
     return s;
 }
