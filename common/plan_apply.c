@@ -45,6 +45,11 @@ struct applier {
     unsigned int nr_steps;
     bool last_failed; /* the newest step is the write that failed */
     struct np_apply_report *report;
+    /* keep_back: each guest as read_back() read it, kept for the
+     * record's "after" (read once, not twice), where the backend reads
+     * one guest and writes at once (no commit) */
+    bool keep_back;
+    struct np_snapshot back;
 };
 
 const char *np_plan_state_dir(const struct np_apply_opts *opts)
@@ -259,19 +264,22 @@ static const char *step_text(const struct applier *a, const struct step *st,
 static int read_back(struct applier *a, const struct np_plan_guest *pg,
                      struct np_err *err)
 {
-    struct np_snapshot now;
+    struct np_snapshot now, *into = &now;
     struct np_note note = {""};
     const struct np_guest *g;
     unsigned int v;
-    int rc;
+    int rc = 0;
 
     np_snapshot_init(&now);
-    rc = np_topo_copy(&now.topo, &a->snap->topo);
+    if (a->keep_back && !np_snapshot_guest_by_id(&a->back, pg->id))
+        into = &a->back;
+    else
+        rc = np_topo_copy(&now.topo, &a->snap->topo);
     if (!rc)
-        rc = np_backend_read_guest(a->be, pg->id, &now, err);
+        rc = np_backend_read_guest(a->be, pg->id, into, err);
     if (rc)
         goto out;
-    g = np_snapshot_guest_by_id(&now, pg->id);
+    g = np_snapshot_guest_by_id(into, pg->id);
     if (!g) {
         rc = np_err_set(err, -ESRCH, "guest '%s' (id %d) no longer exists",
                         pg->name, pg->id);
@@ -606,6 +614,24 @@ int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
     return rc;
 }
 
+/* np_plan_read_after() from what read_back() kept: the guests it did not
+ * read (no step changed them) are read now. */
+static int read_after_kept(struct applier *a, struct np_plan *after)
+{
+    unsigned int i;
+    int rc = 0;
+
+    for (i = 0; !rc && i < a->plan->nr_guests; i++)
+        if (!np_snapshot_guest_by_id(&a->back, a->plan->guests[i].id))
+            rc = np_backend_read_guest(a->be, a->plan->guests[i].id, &a->back,
+                                       NULL);
+    a->back.has_guests = !rc;
+    a->back.backend = a->snap->backend;
+    if (!rc)
+        rc = np_plan_journal(&a->back, a->plan, after, NULL);
+    return rc;
+}
+
 /*
  * Can the memory moves of plan be ordered (np_plan_move_order())?  When no
  * guest left can move first, because each needs memory another still
@@ -645,6 +671,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     np_plan_init(&journal);
     np_plan_init(&after);
     memset(&a, 0, sizeof(a));
+    np_snapshot_init(&a.back);
     rc = np_plan_check(snap, plan, err);
     if (rc)
         return rc;
@@ -671,6 +698,8 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     a.progress = opts ? opts->progress : NULL;
     a.note = opts ? opts->note : NULL;
     a.report = report;
+    a.keep_back = be->ops->read_guest && !be->ops->commit &&
+                  !np_topo_copy(&a.back.topo, &snap->topo);
     if (!plan_changes(&a) && !(opts && opts->always_record))
         goto out; /* a no-op changes nothing and records nothing */
     if (record) {
@@ -726,7 +755,8 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
         goto out;
     /* what the host reads now is the record's "after"; when it cannot
      * be read, the plan stays there: the change is made either way */
-    if (np_plan_read_after(be, snap, plan, &after, NULL))
+    if (a.keep_back ? read_after_kept(&a, &after)
+                    : np_plan_read_after(be, snap, plan, &after, NULL))
         np_plan_dispose(&after);
     rc = np_history_end(hist, id, NP_HIST_DONE,
                         after.nr_cpu_ids ? &after : NULL, err);
@@ -737,6 +767,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
             id);
 out:
     free(a.steps);
+    np_snapshot_dispose(&a.back);
     np_history_free(own);
     np_plan_dispose(&journal);
     np_plan_dispose(&after);

@@ -114,8 +114,7 @@ void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
     if (!no_measure && !np_topo_copy(&now.topo, t)) {
         int rc = 0;
 
-        for (i = 0; !rc && ctx->be.ops->read_guest && i < plan->nr_guests;
-             i++)
+        for (i = 0; !rc && ctx->be.ops->read_guest && i < plan->nr_guests; i++)
             if (plan->guests[i].placed && !plan->guests[i].is_new)
                 rc = np_backend_read_guest(&ctx->be, plan->guests[i].id, &now,
                                            &err);
