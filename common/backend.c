@@ -83,16 +83,15 @@ int np_backend_check_op(const struct np_backend *be, enum np_op op,
 int np_backend_check_write(const struct np_backend *be, struct np_err *err)
 {
     if (!be->ops->writes)
-        return np_err_set(err, -EOPNOTSUPP,
-                          "the %s backend cannot change a host: use a live "
-                          "backend or -c test:FILE",
-                          be->ops->name);
+        return np_err_set(
+            err, -EOPNOTSUPP,
+            "the %s backend cannot change a host: use a live backend or -c test:FILE",
+            be->ops->name);
     if (be->read_only)
-        return np_err_set(err, -EROFS,
-                          "the %s backend reads a captured tree, not the "
-                          "live host: numapin changes only the host it runs "
-                          "on (root /)",
-                          be->ops->name);
+        return np_err_set(
+            err, -EROFS,
+            "the %s backend reads a captured tree, not the live host: numapin changes only the host it runs on (root /)",
+            be->ops->name);
     return 0;
 }
 

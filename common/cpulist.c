@@ -161,12 +161,10 @@ static int check_span(const struct np_topo *topo, enum unit unit,
         describe_ids(topo, unit, ids, sizeof(ids));
         if (first == last && (tok[0] >= '0' && tok[0] <= '9'))
             return np_err_set(err, -EINVAL,
-                              "%s '%s' does not exist: this host has "
-                              "%ss %s",
+                              "%s '%s' does not exist: this host has %ss %s",
                               what, tok, what, ids);
         return np_err_set(err, -EINVAL,
-                          "%s %d in '%s' does not exist: this host has "
-                          "%ss %s",
+                          "%s %d in '%s' does not exist: this host has %ss %s",
                           what, id, tok, what, ids);
     }
     return 0;

@@ -110,22 +110,6 @@ char *np_escape_name(const char *s)
     return out;
 }
 
-bool np_escape_is_clean(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    size_t len = 0, used;
-
-    while (*p) {
-        size_t before = len;
-
-        used = one(p, NULL, &len);
-        if (len - before != used || (used == 1 && *p == '\\'))
-            return false;
-        p += used;
-    }
-    return true;
-}
-
 char *np_escape(const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");

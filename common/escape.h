@@ -16,9 +16,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* True when s needs no escaping. */
-bool np_escape_is_clean(const char *s);
-
 /* The escaped form of s (NULL prints as ""), malloc'd (free()); NULL only
  * when out of memory. */
 char *np_escape(const char *s);

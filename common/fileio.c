@@ -140,21 +140,20 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
         return np_err_set(err, -errno, "cannot write '%s': %s", path,
                           strerror(errno));
     if (exists && S_ISLNK(st.st_mode))
-        return np_err_set(err, -ELOOP,
-                          "cannot write '%s': it is a symbolic link, and "
-                          "numapin does not replace what a link points to",
-                          path);
+        return np_err_set(
+            err, -ELOOP,
+            "cannot write '%s': it is a symbolic link, and numapin does not replace what a link points to",
+            path);
     if (exists && !S_ISREG(st.st_mode))
-        return np_err_set(err, -EINVAL,
-                          "cannot write '%s': not a regular file (a "
-                          "device, FIFO, socket or directory is never "
-                          "replaced)",
-                          path);
+        return np_err_set(
+            err, -EINVAL,
+            "cannot write '%s': not a regular file (a device, FIFO, socket or directory is never replaced)",
+            path);
     if (exists && st.st_nlink > 1)
-        return np_err_set(err, -EMLINK,
-                          "cannot write '%s': it has %lu hard links, which "
-                          "replacing it would break",
-                          path, (unsigned long)st.st_nlink);
+        return np_err_set(
+            err, -EMLINK,
+            "cannot write '%s': it has %lu hard links, which replacing it would break",
+            path, (unsigned long)st.st_nlink);
     if (exists)
         mode = st.st_mode & 07777; /* the file keeps its mode */
     else if (mode == NP_FILE_KEEP_MODE)
@@ -169,10 +168,10 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
     if (exists && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
         fchown(fd, st.st_uid, st.st_gid)) {
         rc = -errno;
-        np_err_set(err, rc,
-                   "cannot write '%s': its owner (uid %ld) could not be "
-                   "kept: %s",
-                   path, (long)st.st_uid, strerror(-rc));
+        np_err_set(
+            err, rc,
+            "cannot write '%s': its owner (uid %ld) could not be kept: %s",
+            path, (long)st.st_uid, strerror(-rc));
         goto out;
     }
     if (fchmod(fd, mode)) {
@@ -182,31 +181,41 @@ int np_file_write_atomic(const char *path, const char *data, size_t len,
     rc = np_file_write_fd(fd, data, len);
     if (rc)
         goto out;
-    if (fsync(fd)) {
-        rc = -errno;
-        goto out;
-    }
-    rc = close(fd) ? -errno : 0;
-    fd = -1;
-    if (rc)
-        goto out;
-    if (rename(tmp, path)) {
-        rc = -errno;
-        goto out;
-    }
-    free(tmp);
-    tmp = NULL;
-    np_file_sync_dir(path);
+    rc = np_file_commit(&fd, &tmp, path, false);
 out:
+    np_file_discard(fd, tmp);
+    if (rc)
+        np_err_set(err, rc, "cannot write '%s': %s", path, strerror(-rc));
+    return rc;
+}
+
+int np_file_commit(int *fd, char **tmp, const char *path, bool no_replace)
+{
+    int rc = fsync(*fd) ? -errno : 0;
+
+    if (close(*fd) && !rc)
+        rc = -errno;
+    *fd = -1;
+    if (rc)
+        return rc;
+    if (no_replace ? link(*tmp, path) : rename(*tmp, path))
+        return -errno;
+    if (no_replace)
+        unlink(*tmp);
+    free(*tmp);
+    *tmp = NULL;
+    np_file_sync_dir(path);
+    return 0;
+}
+
+void np_file_discard(int fd, char *tmp)
+{
     if (fd >= 0)
         close(fd);
     if (tmp) {
         unlink(tmp);
         free(tmp);
     }
-    if (rc)
-        np_err_set(err, rc, "cannot write '%s': %s", path, strerror(-rc));
-    return rc;
 }
 
 int np_file_read_all(const char *path, size_t max, char **buf_out,

@@ -7,6 +7,7 @@
 #define NP_FILEIO_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "np_err.h"
@@ -60,5 +61,18 @@ int np_file_write_fd(int fd, const char *buf, size_t len);
 /* fsync the directory holding path, so that a rename there is durable.
  * Best effort: errors are ignored. */
 void np_file_sync_dir(const char *path);
+
+/*
+ * Put the temporary file *tmp (open as *fd, its data written) at path:
+ * fsync'd and closed (*fd becomes -1), then renamed over path, or with
+ * no_replace link()ed to it and unlinked (-EEXIST, path untouched, when
+ * path exists); then the directory is fsync'd and *tmp freed and NULL.
+ * 0 or a negative errno; on failure *tmp is the caller's to remove.
+ */
+int np_file_commit(int *fd, char **tmp, const char *path, bool no_replace);
+
+/* The end of a write, whatever happened: fd closed (when >= 0) and the
+ * temporary file tmp, when still there (not NULL), removed and freed. */
+void np_file_discard(int fd, char *tmp);
 
 #endif /* NP_FILEIO_H */

@@ -219,11 +219,11 @@ int np_fleet_load(struct np_fleet *fleet, const char *const *paths,
     qsort(fleet->hosts, fleet->nr_hosts, sizeof(*fleet->hosts), cmp_host);
     for (i = 1; i < fleet->nr_hosts; i++)
         if (!strcmp(fleet->hosts[i - 1].name, fleet->hosts[i].name))
-            return np_err_set(err, -EINVAL,
-                              "host '%s' has two snapshots, '%s' and '%s': "
-                              "keep one",
-                              fleet->hosts[i].name, fleet->hosts[i - 1].path,
-                              fleet->hosts[i].path);
+            return np_err_set(
+                err, -EINVAL,
+                "host '%s' has two snapshots, '%s' and '%s': keep one",
+                fleet->hosts[i].name, fleet->hosts[i - 1].path,
+                fleet->hosts[i].path);
     return 0;
 }
 
@@ -675,15 +675,15 @@ int np_plan_bind_new(struct np_plan *plan, const struct np_snapshot *snap,
                 nr++;
             }
         if (nr > 1)
-            return np_err_set(err, -EINVAL,
-                              "%u guests are named '%s': the plan's new guest "
-                              "cannot be told apart",
-                              nr, pg->name);
+            return np_err_set(
+                err, -EINVAL,
+                "%u guests are named '%s': the plan's new guest cannot be told apart",
+                nr, pg->name);
         if (!found)
-            return np_err_set(err, -ESRCH,
-                              "guest '%s' of the plan is new and does not run "
-                              "on this host: start it first, then apply",
-                              pg->name);
+            return np_err_set(
+                err, -ESRCH,
+                "guest '%s' of the plan is new and does not run on this host: start it first, then apply",
+                pg->name);
         pg->id = found->id;
         pg->is_new = false;
     }

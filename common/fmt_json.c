@@ -182,12 +182,26 @@ static json_object *write_guest(const struct np_topo *topo,
     return o;
 }
 
+/* A document as numapin writes it (pretty, spaced, '/' as it is), with a
+ * newline, malloc'd in *text_out: 0, or -ENOMEM and NULL. */
+static int doc_text(json_object *root, char **text_out)
+{
+    const char *text = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                  JSON_C_TO_STRING_NOSLASHESCAPE);
+
+    if (!text || asprintf(text_out, "%s\n", text) < 0) {
+        *text_out = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 int np_json_write_snapshot(const struct np_snapshot *snap, char **json_out,
                            struct np_err *err)
 {
     struct np_cpumap all_cpus, all_nodes;
     json_object *root = NULL, *guests;
-    const char *text;
     bool oom = false;
     unsigned int i;
     int rc;
@@ -199,10 +213,7 @@ int np_json_write_snapshot(const struct np_snapshot *snap, char **json_out,
         rc = np_err_set(err, -EINVAL, "the snapshot has no topology");
         goto out;
     }
-    rc = np_topo_all_cpus(&snap->topo, &all_cpus);
-    if (rc)
-        goto out;
-    rc = np_topo_all_nodes(&snap->topo, &all_nodes);
+    rc = np_topo_all_maps(&snap->topo, &all_cpus, &all_nodes);
     if (rc)
         goto out;
 
@@ -220,23 +231,7 @@ int np_json_write_snapshot(const struct np_snapshot *snap, char **json_out,
                                         &all_cpus, &all_nodes, &oom),
                             &oom);
     }
-    if (oom) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    text = json_object_to_json_string_ext(
-        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                  JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (!text) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    if (asprintf(json_out, "%s\n", text) < 0) {
-        *json_out = NULL;
-        rc = -ENOMEM;
-        goto out;
-    }
-    rc = 0;
+    rc = oom ? -ENOMEM : doc_text(root, json_out);
 out:
     if (rc == -ENOMEM)
         np_err_set(err, rc, "out of memory while formatting json");
@@ -259,70 +254,4 @@ int np_json_write_snapshot_file(const char *path,
                                   err);
     free(json);
     return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* The small documents of `freecell -j` and `cpulist -j`               */
-/* ------------------------------------------------------------------ */
-
-/* root as text with a newline (freed with free()), or NULL; drops root. */
-static char *finish(json_object *root, bool oom)
-{
-    const char *text;
-    char *out = NULL;
-
-    if (!oom) {
-        text = json_object_to_json_string_ext(
-            root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
-        if (!text || asprintf(&out, "%s\n", text) < 0)
-            out = NULL;
-    }
-    json_object_put(root);
-    return out;
-}
-
-char *np_json_write_freecell(const struct np_topo *topo, int node)
-{
-    json_object *root = json_object_new_object(), *cells;
-    bool oom = !root;
-    uint64_t total = 0;
-    unsigned int i;
-
-    cells = json_object_new_array();
-    for (i = 0; cells && i < topo->nr_node_ids; i++) {
-        json_object *cell;
-
-        if (!topo->nodes[i].present || (node >= 0 && node != (int)i))
-            continue;
-        cell = json_object_new_object();
-        np_json_obj_add(cell, "id", json_object_new_int((int)i), &oom);
-        np_json_obj_add(
-            cell, "free_kib",
-            json_object_new_int64((int64_t)topo->nodes[i].mem_free_kib), &oom);
-        np_json_arr_add(cells, cell, &oom);
-        total += topo->nodes[i].mem_free_kib;
-    }
-    np_json_obj_add(root, "cells", cells, &oom);
-    np_json_obj_add(root, "total_kib", json_object_new_int64((int64_t)total),
-                    &oom);
-    return finish(root, oom);
-}
-
-char *np_json_write_cpulist(const char *input, const char *canonical,
-                            const struct np_cpumap *map)
-{
-    json_object *root = json_object_new_object();
-    char *ranges = np_cpulist_format_ranges(map);
-    bool oom = !root || !ranges || !canonical;
-
-    np_json_obj_add(root, "input", json_object_new_string(input), &oom);
-    if (canonical)
-        np_json_obj_add(root, "canonical", json_object_new_string(canonical),
-                        &oom);
-    if (ranges)
-        np_json_obj_add(root, "cpus", json_object_new_string(ranges), &oom);
-    np_json_obj_add(root, "count",
-                    json_object_new_int((int)np_cpumap_weight(map)), &oom);
-    free(ranges);
-    return finish(root, oom);
 }

@@ -135,16 +135,4 @@ int np_json_read_snapshot(const char *buf, size_t len,
 int np_json_read_snapshot_file(const char *path, struct np_snapshot *snap,
                                struct np_err *err);
 
-/*
- * The documents of `freecell -j` and `cpulist -j`, pretty-printed, ending
- * with a newline; malloc'd (free()), NULL when out of memory.
- *
- *   { "cells": [ { "id": 0, "free_kib": 2203620 } ], "total_kib": 2203620 }
- *       node >= 0: that cell only; otherwise every cell
- *   { "input": "node:1", "canonical": "4-7", "cpus": "4-7", "count": 4 }
- */
-char *np_json_write_freecell(const struct np_topo *topo, int node);
-char *np_json_write_cpulist(const char *input, const char *canonical,
-                            const struct np_cpumap *map);
-
 #endif /* NP_FMT_JSON_H */

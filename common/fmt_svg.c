@@ -345,12 +345,46 @@ static void legend(FILE *f, const struct layout *l, unsigned int y)
     }
 }
 
+/*
+ * The nodes' boxes from left to right, the cpus of no node last: with f
+ * NULL only measured (*width_out, *height_out: what they take together), else
+ * drawn, each height tall.
+ */
+static void node_boxes(FILE *f, const struct layout *l, unsigned int height,
+                       unsigned int *width_out, unsigned int *height_out)
+{
+    const struct np_topo *t = &l->snap->topo;
+    const struct np_mapview *mv = l->mv;
+    unsigned int first, end, w, h, x = 0;
+    int node;
+
+    *height_out = 0;
+    for (node = 0; node <= (int)t->nr_node_ids; node++) {
+        int want = node < (int)t->nr_node_ids ? node : -1;
+
+        if (want >= 0 && !np_topo_node_exists(t, want))
+            continue;
+        for (first = 0; first < mv->nr_cpus && mv->cpus[first].node != want;
+             first++)
+            ;
+        if (want < 0 && first == mv->nr_cpus)
+            continue;
+        end = first < mv->nr_cpus ? node_end(mv, first) : first;
+        node_size(l, first, end, &w, &h);
+        if (f)
+            node_box(f, l, first, end, want, x, w, height);
+        x += w + PAD;
+        if (h > *height_out)
+            *height_out = h;
+    }
+    *width_out = x;
+}
+
 static void svg_body(FILE *f, const struct np_snapshot *snap,
                      const struct np_mapview *mv)
 {
     struct layout l = {snap, mv, 1, 0};
-    unsigned int k, first, x = 0, w, h, total_w = 0, max_h = 0, y;
-    int node;
+    unsigned int k, total_w, max_h, y;
 
     for (k = 0; k < mv->nr_cpus; k++)
         if (mv->cpus[k].nr_pinned + mv->cpus[k].nr_bound > l.chips)
@@ -359,23 +393,8 @@ static void svg_body(FILE *f, const struct np_snapshot *snap,
         l.chips = MAX_CHIPS;
     l.cell_h = 22 + l.chips * CHIP_H;
 
-    /* first pass: sizes, so that the document knows its own */
-    for (node = 0; node <= (int)snap->topo.nr_node_ids; node++) {
-        int want = node < (int)snap->topo.nr_node_ids ? node : -1;
-
-        if (want >= 0 && !np_topo_node_exists(&snap->topo, want))
-            continue;
-        for (first = 0; first < mv->nr_cpus && mv->cpus[first].node != want;
-             first++)
-            ;
-        if (want < 0 && first == mv->nr_cpus)
-            continue;
-        node_size(&l, first, first < mv->nr_cpus ? node_end(mv, first) : first,
-                  &w, &h);
-        total_w += w + PAD;
-        if (h > max_h)
-            max_h = h;
-    }
+    /* first the sizes, so that the document knows its own */
+    node_boxes(NULL, &l, 0, &total_w, &max_h);
     y = max_h + 2 * PAD;
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "
@@ -390,22 +409,7 @@ static void svg_body(FILE *f, const struct np_snapshot *snap,
         np_xml_text(f, snap->topo.source);
     }
     fputs("</title>\n<g transform=\"translate(10,10)\">\n", f);
-    for (node = 0; node <= (int)snap->topo.nr_node_ids; node++) {
-        int want = node < (int)snap->topo.nr_node_ids ? node : -1;
-        unsigned int end;
-
-        if (want >= 0 && !np_topo_node_exists(&snap->topo, want))
-            continue;
-        for (first = 0; first < mv->nr_cpus && mv->cpus[first].node != want;
-             first++)
-            ;
-        if (want < 0 && first == mv->nr_cpus)
-            continue;
-        end = first < mv->nr_cpus ? node_end(mv, first) : first;
-        node_size(&l, first, end, &w, &h);
-        node_box(f, &l, first, end, want, x, w, max_h);
-        x += w + PAD;
-    }
+    node_boxes(f, &l, max_h, &total_w, &k);
     fputs("</g>\n", f);
     legend(f, &l, y);
     fputs("</svg>\n", f);

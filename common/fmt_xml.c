@@ -167,9 +167,9 @@ int np_xml_write_caps(const struct np_topo *topo, char **xml_out,
 
     *xml_out = NULL;
     if (!topo->nodes || np_topo_nr_nodes(topo) == 0) {
-        rc = np_err_set(err, -EINVAL,
-                        "the topology has no numa node to write as "
-                        "capabilities XML");
+        rc = np_err_set(
+            err, -EINVAL,
+            "the topology has no numa node to write as capabilities XML");
         goto out;
     }
     rc = libvirt_shape(topo, &sockets, &cores, &threads);

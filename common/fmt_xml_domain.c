@@ -1,8 +1,9 @@
 /*
  * fmt_xml_domain.c: a guest's placement written into its libvirt domain
  * XML (a `virsh dumpxml` file), for `persist DOM --libvirt-xml FILE`.
- * With fmt_xml_read.c, the only file that includes libxml2 (the reader
- * is at its size limit; this is a writer of another document).
+ * One of the XML files, which alone reach libxml2 (xml_lib.h); the
+ * document is parsed as every XML numapin reads, by np_xml_parse()
+ * (fmt_xml_parse.h).
  *
  * What changes, by example, for a guest whose vCPU 0 is pinned to CPU 4,
  * vCPU 1 to 5 and whose memory is bound to node 1:
@@ -25,12 +26,9 @@
 
 #include "cpulist.h"
 #include "fmt_xml.h"
+#include "fmt_xml_parse.h"
 #include "snapshot.h"
 #include "xml_lib.h"
-
-static void mute(void *ctx, const char *msg, ...)
-{
-}
 
 static xmlNodePtr child(xmlNodePtr parent, const char *name)
 {
@@ -215,62 +213,30 @@ int np_xml_set_domain_placement(const char *text, size_t len,
                                 struct np_err *err)
 {
     const char *name = name_for_errors ? name_for_errors : "domain XML";
-    xmlParserCtxtPtr ctxt = NULL;
-    xmlGenericErrorFunc old;
-    void *old_ctx;
     xmlDocPtr doc = NULL;
     xmlNodePtr root, nm;
     xmlChar *dump = NULL, *dom_name = NULL;
     int size = 0, rc;
 
     *out = NULL;
-    if (len > INT_MAX)
-        return np_err_set(err, -EFBIG, "%s: too large", name);
-    rc = np_xml_lib_load(err);
+    rc = np_xml_parse(text, len, name, "a libvirt domain XML", err, &doc);
     if (rc)
-        return rc;
-    xmlInitParser();
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt)
-        return np_err_set(err, -ENOMEM, "out of memory");
-    old = xmlGenericError;
-    old_ctx = xmlGenericErrorContext;
-    xmlSetGenericErrorFunc(NULL, mute);
-    /* no network, no entity expansion, no DTD */
-    doc = xmlCtxtReadMemory(ctxt, text, (int)len, name, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                XML_PARSE_NOWARNING);
-    xmlSetGenericErrorFunc(old_ctx, old);
-    if (!doc || !ctxt->wellFormed) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-
-        rc = np_err_set(err, -EINVAL, "%s:%d: %s", name, e ? e->line : 0,
-                        e && e->message ? e->message
-                                        : "not a well-formed XML document");
         goto out;
-    }
-    if (doc->intSubset && doc->intSubset->entities) {
-        rc = np_err_set(err, -EINVAL,
-                        "%s: the document declares entities: a domain XML "
-                        "has none, refusing it",
-                        name);
-        goto out;
-    }
     root = xmlDocGetRootElement(doc);
     if (!root || strcmp((const char *)root->name, "domain")) {
-        rc = np_err_set(err, -EINVAL,
-                        "%s: the root element is <%s>, not <domain>: not a "
-                        "libvirt domain XML",
-                        name, root ? (const char *)root->name : "");
+        rc = np_err_set(
+            err, -EINVAL,
+            "%s: the root element is <%s>, not <domain>: not a libvirt domain XML",
+            name, root ? (const char *)root->name : "");
         goto out;
     }
     nm = child(root, "name");
     dom_name = nm ? xmlNodeGetContent(nm) : NULL;
     if (!dom_name || strcmp((const char *)dom_name, g->name)) {
-        rc = np_err_set(err, -EINVAL,
-                        "%s names the domain '%s', not '%s': it is another "
-                        "guest's file",
-                        name, dom_name ? (const char *)dom_name : "", g->name);
+        rc = np_err_set(
+            err, -EINVAL,
+            "%s names the domain '%s', not '%s': it is another guest's file",
+            name, dom_name ? (const char *)dom_name : "", g->name);
         goto out;
     }
     rc = rewrite(root, topo, g, err);
@@ -295,6 +261,5 @@ out:
     xmlFree(dump);
     xmlFree(dom_name);
     xmlFreeDoc(doc);
-    xmlFreeParserCtxt(ctxt);
     return rc;
 }

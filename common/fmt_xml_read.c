@@ -2,13 +2,10 @@
  * fmt_xml_read.c: libvirt capabilities XML, the reader; the writer is
  * fmt_xml.c.
  *
- * The only file of numapin that includes libxml2.  The reader parses with
- * a parser context of its own (no network, no entity expansion, no DTD
- * loading, errors caught per context rather than printed) and walks the
- * tree in two passes: the first finds the highest <cell> and <cpu> ids so
- * that the model can be sized, the second fills it.  It never calls
- * xmlCleanupParser(): other users of libxml2 in the same process may
- * still need it.
+ * The document is parsed by np_xml_parse() (fmt_xml_parse.h: no network,
+ * no entities, errors caught per context); the reader walks the tree in
+ * two passes: the first finds the highest <cell> and <cpu> ids so that
+ * the model can be sized, the second fills it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,141 +25,9 @@
 #include "fmt_xml.h"
 #include "xml_lib.h"
 #include "fmt_xml_links.h"
+#include "fmt_xml_parse.h"
 
 #define DEFAULT_NAME "capabilities XML"
-
-/* ---- parsing with libxml2 -------------------------------------------- */
-
-/* What the per-context handlers saw during one parse. */
-struct parse_state {
-    bool error; /* an error of level XML_ERR_ERROR or worse */
-    int error_line;
-    char error_msg[256];
-    bool entity; /* an <!ENTITY> declaration */
-    int entity_line;
-    char entity_name[64];
-};
-
-#if LIBXML_VERSION >= 21200
-static void on_xml_error(void *data, const xmlError *error)
-#else
-static void on_xml_error(void *data, xmlErrorPtr error)
-#endif
-{
-    xmlParserCtxtPtr ctxt = data;
-    struct parse_state *st = ctxt ? ctxt->_private : NULL;
-    size_t n;
-
-    if (!st || st->error || error->level < XML_ERR_ERROR)
-        return;
-    st->error = true;
-    st->error_line = error->line;
-    snprintf(st->error_msg, sizeof(st->error_msg), "%s",
-             error->message ? error->message : "unknown XML error");
-    n = strlen(st->error_msg);
-    while (n && isspace((unsigned char)st->error_msg[n - 1]))
-        st->error_msg[--n] = '\0';
-}
-
-/* Any entity declaration stops the parse: capabilities XML has none, and
- * refusing them is what keeps billion laughs and external entities out. */
-static void note_entity(void *ctx, const xmlChar *name)
-{
-    xmlParserCtxtPtr ctxt = ctx;
-    struct parse_state *st = ctxt->_private;
-
-    if (st && !st->entity) {
-        st->entity = true;
-        st->entity_line = ctxt->input ? ctxt->input->line : 0;
-        snprintf(st->entity_name, sizeof(st->entity_name), "%s",
-                 name ? (const char *)name : "");
-    }
-    xmlStopParser(ctxt);
-}
-
-static void on_entity_decl(void *ctx, const xmlChar *name, int type,
-                           const xmlChar *public_id, const xmlChar *system_id,
-                           xmlChar *content)
-{
-    note_entity(ctx, name);
-}
-
-static void on_unparsed_entity_decl(void *ctx, const xmlChar *name,
-                                    const xmlChar *public_id,
-                                    const xmlChar *system_id,
-                                    const xmlChar *notation)
-{
-    note_entity(ctx, name);
-}
-
-/* Errors outside a parser context would go to libxml2's generic handler,
- * which prints to stderr: mute it for the duration of one parse. */
-static void mute_generic(void *ctx, const char *msg, ...)
-{
-}
-
-#define PARSE_OPTIONS                                                          \
-    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |               \
-     XML_PARSE_BIG_LINES)
-
-static int parse_doc(const char *buf, size_t len, const char *name,
-                     struct np_err *err, xmlDocPtr *doc_out)
-{
-    xmlGenericErrorFunc old_generic;
-    void *old_generic_ctx;
-    xmlParserCtxtPtr ctxt = NULL;
-    xmlDocPtr doc = NULL;
-    struct parse_state st;
-    int rc = 0;
-
-    *doc_out = NULL;
-    memset(&st, 0, sizeof(st));
-    if (len > INT_MAX) {
-        rc = np_err_set(err, -EFBIG, "%s: %zu bytes is too large to parse",
-                        name, len);
-        goto out;
-    }
-    xmlInitParser();
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    ctxt->_private = &st;
-    ctxt->sax->serror = on_xml_error;
-    ctxt->sax->entityDecl = on_entity_decl;
-    ctxt->sax->unparsedEntityDecl = on_unparsed_entity_decl;
-
-    old_generic = xmlGenericError;
-    old_generic_ctx = xmlGenericErrorContext;
-    xmlSetGenericErrorFunc(NULL, mute_generic);
-    doc = xmlCtxtReadMemory(ctxt, buf, (int)len, name, NULL, PARSE_OPTIONS);
-    xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
-
-    if (st.entity) {
-        rc = np_err_set(err, -EINVAL,
-                        "%s:%d: the document declares entity '%s': "
-                        "capabilities XML has no entities, refusing it",
-                        name, st.entity_line, st.entity_name);
-    } else if (st.error) {
-        rc = np_err_set(err, -EINVAL, "%s:%d: %s", name, st.error_line,
-                        st.error_msg);
-    } else if (!doc || !ctxt->wellFormed) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-
-        rc = np_err_set(err, -EINVAL, "%s:%d: %s", name, e ? e->line : 0,
-                        e && e->message ? e->message
-                                        : "not a well-formed XML document");
-    }
-out:
-    if (ctxt)
-        xmlFreeParserCtxt(ctxt);
-    if (rc)
-        xmlFreeDoc(doc);
-    else
-        *doc_out = doc;
-    return rc;
-}
 
 /* ---- reading the tree ------------------------------------------------ */
 
@@ -280,8 +145,7 @@ static int attr_uint(struct reader *rd, const xmlNode *el, const char *attr,
     }
     if (!parse_ull((const char *)v, max, out))
         rc = fail(rd, el,
-                  "<%s> attribute %s='%.40s' is not a number from 0 "
-                  "to %llu",
+                  "<%s> attribute %s='%.40s' is not a number from 0 to %llu",
                   ename, attr, (const char *)v, max);
 out:
     xmlFree(v);
@@ -353,10 +217,10 @@ static int read_kib(struct reader *rd, const xmlNode *el, uint64_t *kib_out)
     }
     scale = unit_scale((const char *)unit);
     if (!scale) {
-        rc = fail(rd, el,
-                  "<%s> unit '%.40s' is not a unit libvirt knows "
-                  "(b, KiB, MiB, GiB, TiB, KB, MB, ...)",
-                  ename, (const char *)unit);
+        rc = fail(
+            rd, el,
+            "<%s> unit '%.40s' is not a unit libvirt knows (b, KiB, MiB, GiB, TiB, KB, MB, ...)",
+            ename, (const char *)unit);
         goto out;
     }
     if (v > ULLONG_MAX / scale) {
@@ -504,8 +368,7 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
         c->online = false;
     } else if (v && !xmlStrEqual(v, BAD_CAST "yes")) {
         rc = fail(rd, el,
-                  "cpu %llu: numapin:online='%.40s' is neither "
-                  "'yes' nor 'no'",
+                  "cpu %llu: numapin:online='%.40s' is neither 'yes' nor 'no'",
                   id, (const char *)v);
         goto out;
     }
@@ -527,15 +390,15 @@ static int read_cpu(struct reader *rd, const xmlNode *el, int node)
         rc = parse_cpulist((const char *)v, &rd->listed_cpus, &c->siblings,
                            rd->topo.nr_cpu_ids, &bad);
         if (rc == -EINVAL)
-            rc = fail(rd, el,
-                      "cpu %llu: siblings='%.60s' is not a cpu list "
-                      "such as '0-3,8'",
-                      id, (const char *)v);
+            rc = fail(
+                rd, el,
+                "cpu %llu: siblings='%.60s' is not a cpu list such as '0-3,8'",
+                id, (const char *)v);
         else if (rc == -ERANGE)
-            rc = fail(rd, el,
-                      "cpu %llu: siblings='%.60s' names cpu %d, "
-                      "which is not listed in any cell",
-                      id, (const char *)v, bad);
+            rc = fail(
+                rd, el,
+                "cpu %llu: siblings='%.60s' names cpu %d, which is not listed in any cell",
+                id, (const char *)v, bad);
     }
 out:
     xmlFree(v);
@@ -695,15 +558,14 @@ static int read_cell(struct reader *rd, const xmlNode *cell)
         if (rc)
             return rc;
         if (!np_cpumap_test(&rd->listed_cells, (int)to))
-            return fail(rd, el,
-                        "cell %llu gives a distance to cell %llu, "
-                        "which is not listed",
-                        id, to);
+            return fail(
+                rd, el,
+                "cell %llu gives a distance to cell %llu, which is not listed",
+                id, to);
         if (np_topo_distance(&rd->topo, (int)id, (int)to))
             return fail(rd, el,
-                        "cell %llu gives its distance to cell %llu "
-                        "twice",
-                        id, to);
+                        "cell %llu gives its distance to cell %llu twice", id,
+                        to);
         np_topo_set_distance(&rd->topo, (int)id, (int)to, (unsigned int)value);
     }
 
@@ -780,9 +642,9 @@ static int read_doc(struct reader *rd, xmlDocPtr doc)
         return fail(rd, root, "<capabilities> has no <host> element");
     cells = child(child(host, "topology", false), "cells", false);
     if (!cells)
-        return fail(rd, host,
-                    "<host> has no <topology><cells> element: "
-                    "these capabilities list no numa cells");
+        return fail(
+            rd, host,
+            "<host> has no <topology><cells> element: these capabilities list no numa cells");
 
     rc = scan_ids(rd, cells, host);
     if (rc)
@@ -862,7 +724,7 @@ int np_xml_read_caps(const char *buf, size_t len, const char *name_for_errors,
     rc = np_cpumap_alloc(&rd.listed_cells, NP_MAX_NODE_IDS);
     if (rc)
         goto out;
-    rc = parse_doc(buf, len, rd.name, err, &doc);
+    rc = np_xml_parse(buf, len, rd.name, "capabilities XML", err, &doc);
     if (rc)
         goto out;
     rc = read_doc(&rd, doc);

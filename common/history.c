@@ -83,10 +83,9 @@ static int make_dir(const char *dir, struct np_err *err)
         return np_err_set(err, -errno, "cannot create '%s': %s", dir,
                           strerror(errno));
     if (lstat(dir, &st) || !S_ISDIR(st.st_mode))
-        return np_err_set(err, -ENOTDIR,
-                          "'%s' is not a directory: numapin keeps its history "
-                          "there",
-                          dir);
+        return np_err_set(
+            err, -ENOTDIR,
+            "'%s' is not a directory: numapin keeps its history there", dir);
     return 0;
 }
 
@@ -301,34 +300,18 @@ static int rec_write(struct np_history *h, const struct np_hist_rec *r,
     rc = np_file_write_fd(fd, json, strlen(json));
     if (rc)
         goto fail;
-    if (fchmod(fd, 0600) || fsync(fd)) {
+    if (fchmod(fd, 0600)) {
         rc = -errno;
         goto fail;
     }
-    rc = close(fd) ? -errno : 0;
-    fd = -1;
-    if (rc)
-        goto fail;
-    if (is_new ? link(tmp, path) : rename(tmp, path)) {
-        rc = -errno;
-        goto fail;
-    }
-    if (is_new)
-        unlink(tmp);
-    free(tmp);
-    tmp = NULL;
-    np_file_sync_dir(path);
-    goto out;
+    rc = np_file_commit(&fd, &tmp, path, is_new);
+    if (!rc)
+        goto out;
 fail:
     np_err_set(err, rc, "cannot write the history record '%s': %s", path,
                rc == -EEXIST ? "a record with its id exists" : strerror(-rc));
 out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    np_file_discard(fd, tmp);
     free(json);
     free(path);
     return rc;
@@ -371,10 +354,10 @@ int np_history_begin(struct np_history *h, const char *command,
         char when[32];
 
         np_hist_time(u->time, when, sizeof(when));
-        return np_err_set(err, -EBUSY,
-                          "change %u (%s, %s) did not finish: run `numapin "
-                          "undo` to put it back first",
-                          u->id, u->command, when);
+        return np_err_set(
+            err, -EBUSY,
+            "change %u (%s, %s) did not finish: run `numapin undo` to put it back first",
+            u->id, u->command, when);
     }
     recs = realloc(h->recs, (h->nr + 1) * sizeof(*recs));
     if (!recs)
@@ -435,8 +418,7 @@ int np_history_end(struct np_history *h, unsigned int id,
         if (rc) {
             np_plan_dispose(&a);
             return np_err_set(err, rc,
-                              "out of memory while writing the "
-                              "history");
+                              "out of memory while writing the history");
         }
         np_plan_dispose(&r->after);
         r->after = a;

@@ -287,12 +287,10 @@ int np_hist_rec_check_host(const struct np_hist_rec *r, const char *host_id,
 {
     if (!r->host_id || !host_id || !strcmp(r->host_id, host_id))
         return 0;
-    return np_err_set(err, -EXDEV,
-                      "cannot undo change %u (%s): it was made on the host "
-                      "with id %s, and this host's id is %s (a state "
-                      "directory of another host); undo it there; nothing "
-                      "was changed",
-                      r->id, r->command, r->host_id, host_id);
+    return np_err_set(
+        err, -EXDEV,
+        "cannot undo change %u (%s): it was made on the host with id %s, and this host's id is %s (a state directory of another host); undo it there; nothing was changed",
+        r->id, r->command, r->host_id, host_id);
 }
 
 /* ------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "hw.h"
+#include "str.h"
 
 struct np_hw *np_hw_new(unsigned int nr_cpu_ids, unsigned int nr_node_ids)
 {
@@ -60,18 +61,6 @@ void np_hw_free(struct np_hw *hw)
     free(hw);
 }
 
-static char *dup_or_null(const char *s, int *rc)
-{
-    char *d;
-
-    if (!s)
-        return NULL;
-    d = strdup(s);
-    if (!d)
-        *rc = -ENOMEM;
-    return d;
-}
-
 int np_hw_copy(struct np_hw **dst, const struct np_hw *src,
                unsigned int nr_cpu_ids, unsigned int nr_node_ids)
 {
@@ -107,7 +96,7 @@ int np_hw_copy(struct np_hw **dst, const struct np_hw *src,
             break;
         }
         k->efficiency = src->kinds[i].efficiency;
-        k->name = dup_or_null(src->kinds[i].name, &rc);
+        k->name = np_str_dup(src->kinds[i].name, &rc);
         np_cpumap_or(&k->cpus, &src->kinds[i].cpus);
     }
     for (i = 0; !rc && i < src->nr_pci; i++) {
@@ -131,8 +120,8 @@ int np_hw_copy(struct np_hw **dst, const struct np_hw *src,
             break;
         }
         p->id = src->pools[i].id;
-        p->name = dup_or_null(src->pools[i].name, &rc);
-        p->sched = dup_or_null(src->pools[i].sched, &rc);
+        p->name = np_str_dup(src->pools[i].name, &rc);
+        p->sched = np_str_dup(src->pools[i].sched, &rc);
         np_cpumap_or(&p->cpus, &src->pools[i].cpus);
         if (src->pools[i].nr_domids) {
             p->domids = malloc(src->pools[i].nr_domids * sizeof(*p->domids));
@@ -145,7 +134,7 @@ int np_hw_copy(struct np_hw **dst, const struct np_hw *src,
             p->nr_domids = src->pools[i].nr_domids;
         }
     }
-    d->notes = dup_or_null(src->notes, &rc);
+    d->notes = np_str_dup(src->notes, &rc);
     if (!rc && src->nr_links) {
         d->links = malloc(src->nr_links * sizeof(*d->links));
         if (d->links) {

@@ -111,10 +111,10 @@ int np_lock_take(struct np_lock *lk, const char *state_dir, int wait_ms,
         }
         if (wait_ms >= 0 && waited >= wait_ms) {
             read_holder(fd, line, sizeof(line));
-            rc = np_err_set(err, -EBUSY,
-                            "another numapin (%s) is changing this host: "
-                            "gave up after %d ms waiting for '%s'",
-                            line, waited, path);
+            rc = np_err_set(
+                err, -EBUSY,
+                "another numapin (%s) is changing this host: gave up after %d ms waiting for '%s'",
+                line, waited, path);
             goto out;
         }
         nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);

@@ -174,18 +174,17 @@ int np_memdump_parse(const char *text, unsigned int nr_node_ids,
     }
     if (!start) {
         if (stray)
-            return np_err_set(err, -EOVERFLOW,
-                              "xen's console ring wrapped over the memory "
-                              "dump of debug key 'u': boot xen with a larger "
-                              "conring_size= (e.g. conring_size=1M)");
-        return np_err_set(err, -ENOENT,
-                          "xen's console holds no memory dump of debug key "
-                          "'u'");
+            return np_err_set(
+                err, -EOVERFLOW,
+                "xen's console ring wrapped over the memory dump of debug key 'u': boot xen with a larger conring_size= (e.g. conring_size=1M)");
+        return np_err_set(
+            err, -ENOENT,
+            "xen's console holds no memory dump of debug key 'u'");
     }
     if (prev && prev[0] && !strcmp(prev, out->header))
-        return np_err_set(err, -ENOENT,
-                          "xen's console holds no memory dump newer than the "
-                          "one before debug key 'u' was sent");
+        return np_err_set(
+            err, -ENOENT,
+            "xen's console holds no memory dump newer than the one before debug key 'u' was sent");
 
     seen = calloc(1, sizeof(*seen));
     if (!seen)
@@ -218,10 +217,10 @@ int np_memdump_parse(const char *text, unsigned int nr_node_ids,
         if (!nr_seen || !node_line(&l, &a, &b))
             continue;
         if (a >= nr_node_ids) {
-            rc = np_err_set(err, -EPROTO,
-                            "xen's memory dump names node %llu: the host has "
-                            "%u node ids",
-                            (unsigned long long)a, nr_node_ids);
+            rc = np_err_set(
+                err, -EPROTO,
+                "xen's memory dump names node %llu: the host has %u node ids",
+                (unsigned long long)a, nr_node_ids);
             goto out;
         }
         out->doms[nr_seen - 1].pages[a] = b;
@@ -238,10 +237,10 @@ int np_memdump_parse(const char *text, unsigned int nr_node_ids,
             want = seen[i];
     for (i = 0; i < nr_seen; i++) {
         if (!seen[i] || seen[i] != want) {
-            rc = np_err_set(err, -EPROTO,
-                            "xen's memory dump is incomplete for domain %d "
-                            "(%u of %u node lines)",
-                            out->doms[i].domid, seen[i], want);
+            rc = np_err_set(
+                err, -EPROTO,
+                "xen's memory dump is incomplete for domain %d (%u of %u node lines)",
+                out->doms[i].domid, seen[i], want);
             goto out;
         }
     }

@@ -16,10 +16,10 @@ int np_backend_measure_memory(struct np_backend *be, struct np_snapshot *snap,
                               struct np_err *err)
 {
     if (!be || !be->ops || !be->ops->measure_memory)
-        return np_err_set(err, -EOPNOTSUPP,
-                          "the %s backend cannot measure where guests' "
-                          "memory is",
-                          be && be->ops ? be->ops->name : "current");
+        return np_err_set(
+            err, -EOPNOTSUPP,
+            "the %s backend cannot measure where guests' memory is",
+            be && be->ops ? be->ops->name : "current");
     return be->ops->measure_memory(be, snap, err);
 }
 

@@ -150,33 +150,36 @@ static int push_string(char ***v, unsigned int *nr, char *s)
     return 0;
 }
 
+/* The formatted text, malloc'd; NULL when out of memory. */
+static char *vtext(const char *fmt, va_list ap)
+{
+    char *s;
+
+    return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 int np_plan_reason(struct np_plan *plan, struct np_plan_guest *g,
                    const char *fmt, ...)
 {
     va_list ap;
     char *s;
-    int n;
 
     va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
+    s = vtext(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return -ENOMEM;
-    if (g)
-        return push_string(&g->reasons, &g->nr_reasons, s);
-    return push_string(&plan->reasons, &plan->nr_reasons, s);
+    return g ? push_string(&g->reasons, &g->nr_reasons, s)
+             : push_string(&plan->reasons, &plan->nr_reasons, s);
 }
 
 int np_plan_advice(struct np_plan_guest *g, const char *fmt, ...)
 {
     va_list ap;
     char *s;
-    int n;
 
     va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
+    s = vtext(fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (!s)
         return -ENOMEM;
     free(g->advice);
     g->advice = s;
@@ -196,6 +199,96 @@ struct np_plan_guest *np_plan_find_guest(const struct np_plan *plan, int id)
 bool np_plan_guest_applied(const struct np_plan_guest *g)
 {
     return g->placed && !g->is_new;
+}
+
+/* How much more memory than avail guest i of plan (its snapshot guest g)
+ * needs on node n to move there: 0 when it fits. */
+static int64_t move_lacks(const struct np_plan_guest *pg,
+                          const struct np_guest *g, int n, int64_t avail)
+{
+    int64_t need;
+
+    if (!g || !g->mem_per_node_kib || !pg->mem_per_node_kib)
+        return 0;
+    need = (int64_t)pg->mem_per_node_kib[n] - (int64_t)g->mem_per_node_kib[n];
+    return need > 0 && need > avail ? need - avail : 0;
+}
+
+int np_plan_move_order(const struct np_snapshot *snap,
+                       const struct np_plan *plan, bool strict,
+                       unsigned int *order_out, int *short_node,
+                       uint64_t *short_kib)
+{
+    const struct np_topo *t = &snap->topo;
+    unsigned int nr = plan->nr_guests, done = 0, i, cursor = 0;
+    int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
+    bool *used = calloc(nr + 1, sizeof(*used));
+    const struct np_guest **of = calloc(nr + 1, sizeof(*of));
+    int n, rc = 0;
+
+    if (!avail || !used || !of) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < nr; i++)
+        of[i] = np_plan_guest_applied(&plan->guests[i])
+                    ? np_snapshot_guest_next(snap, plan->guests[i].id, &cursor)
+                    : NULL;
+    for (n = 0; n < (int)t->nr_node_ids; n++)
+        avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
+                       ? (int64_t)t->nodes[n].mem_free_kib
+                       : INT64_MAX / 4;
+    while (done < nr) {
+        unsigned int pick = nr;
+        int lack_node = -1;
+        int64_t lack = 0;
+
+        for (i = 0; i < nr && pick == nr; i++) {
+            bool fits = true;
+
+            if (used[i])
+                continue;
+            for (n = 0; n < (int)t->nr_node_ids; n++) {
+                int64_t l = move_lacks(&plan->guests[i], of[i], n, avail[n]);
+
+                if (!l)
+                    continue;
+                fits = false;
+                if (lack_node < 0 || l < lack) {
+                    lack_node = n;
+                    lack = l;
+                }
+            }
+            if (fits)
+                pick = i;
+        }
+        if (pick == nr && strict) {
+            if (short_node)
+                *short_node = lack_node;
+            if (short_kib)
+                *short_kib = (uint64_t)lack;
+            rc = -ENOSPC;
+            goto out;
+        }
+        for (i = 0; pick == nr && i < nr; i++)
+            if (!used[i])
+                pick = i;
+        used[pick] = true;
+        if (order_out)
+            order_out[done] = pick;
+        done++;
+        for (n = 0;
+             of[pick] && of[pick]->mem_per_node_kib &&
+             plan->guests[pick].mem_per_node_kib && n < (int)t->nr_node_ids;
+             n++)
+            avail[n] += (int64_t)of[pick]->mem_per_node_kib[n] -
+                        (int64_t)plan->guests[pick].mem_per_node_kib[n];
+    }
+out:
+    free(avail);
+    free(used);
+    free(of);
+    return rc;
 }
 
 int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
@@ -230,10 +323,10 @@ int np_plan_journal(const struct np_snapshot *snap, const struct np_plan *plan,
             continue;
         g = np_snapshot_guest_by_id(snap, pg->id);
         if (!g) {
-            rc = np_err_set(err, -ESRCH,
-                            "guest '%s' (id %d) no longer exists: make a "
-                            "new plan",
-                            pg->name, pg->id);
+            rc = np_err_set(
+                err, -ESRCH,
+                "guest '%s' (id %d) no longer exists: make a new plan",
+                pg->name, pg->id);
             goto out;
         }
         rc = np_plan_add_guest(journal_out, g->id, g->name, g->nr_vcpus, &jg);
@@ -316,16 +409,16 @@ static int check_cpus(const struct np_topo *t, const struct np_plan *plan,
         if (!np_topo_cpu_exists(t, cpu)) {
             if (plan->is_journal)
                 continue; /* Xen's "any" maps hold ids beyond the host */
-            return np_err_set(err, -EINVAL,
-                              "the plan pins %s vcpu %u (%s) to cpu %d, "
-                              "which this host does not have",
-                              g->name, v, what, cpu);
+            return np_err_set(
+                err, -EINVAL,
+                "the plan pins %s vcpu %u (%s) to cpu %d, which this host does not have",
+                g->name, v, what, cpu);
         }
         if (!t->cpus[cpu].online && !plan->is_journal && !plan->trim_offline)
-            return np_err_set(err, -EINVAL,
-                              "the plan pins %s vcpu %u (%s) to cpu %d, "
-                              "which is offline: make a new plan",
-                              g->name, v, what, cpu);
+            return np_err_set(
+                err, -EINVAL,
+                "the plan pins %s vcpu %u (%s) to cpu %d, which is offline: make a new plan",
+                g->name, v, what, cpu);
         any = any || t->cpus[cpu].online;
     }
     if (!any)
@@ -360,15 +453,16 @@ static int check_memory(const struct np_snapshot *snap,
             if (!pg->mem_per_node_kib[n])
                 continue;
             if (!t->nodes[n].present || !np_topo_node_has_memory(t, n))
-                rc = np_err_set(err, -EINVAL,
-                                "the plan puts memory of '%s' on node %d, "
-                                "which has no memory",
-                                pg->name, n);
+                rc = np_err_set(
+                    err, -EINVAL,
+                    "the plan puts memory of '%s' on node %d, which has no memory",
+                    pg->name, n);
             else if (t->nodes[n].mem_total_kib &&
                      pg->mem_per_node_kib[n] > t->nodes[n].mem_total_kib)
                 rc = np_err_set(err, -EINVAL,
-                                "the plan puts %" PRIu64 " KiB of '%s' on "
-                                "node %d, which has %" PRIu64 " KiB",
+                                "the plan puts %" PRIu64
+                                " KiB of '%s' on node %d, which has %" PRIu64
+                                " KiB",
                                 pg->mem_per_node_kib[n], pg->name, n,
                                 t->nodes[n].mem_total_kib);
             sum[n] += pg->mem_per_node_kib[n];
@@ -377,8 +471,8 @@ static int check_memory(const struct np_snapshot *snap,
     for (n = 0; n < (int)t->nr_node_ids && !rc; n++)
         if (t->nodes[n].mem_total_kib && sum[n] > t->nodes[n].mem_total_kib)
             rc = np_err_set(err, -EINVAL,
-                            "the plan puts %" PRIu64 " KiB on node %d, "
-                            "which has %" PRIu64 " KiB",
+                            "the plan puts %" PRIu64
+                            " KiB on node %d, which has %" PRIu64 " KiB",
                             sum[n], n, t->nodes[n].mem_total_kib);
     free(sum);
     return rc;
@@ -393,25 +487,24 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
 
     if (plan->backend && snap->backend && strcmp(plan->backend, "file") &&
         strcmp(snap->backend, "file") && strcmp(plan->backend, snap->backend))
-        return np_err_set(err, -EINVAL,
-                          "the plan was made on the %s backend; this host "
-                          "is %s: make a new plan here",
-                          plan->backend, snap->backend);
+        return np_err_set(
+            err, -EINVAL,
+            "the plan was made on the %s backend; this host is %s: make a new plan here",
+            plan->backend, snap->backend);
     if (plan->host_id && snap->ident.host_id &&
         strcmp(plan->host_id, snap->ident.host_id))
-        return np_err_set(err, -EINVAL,
-                          "the plan was made for host '%s' (id %s); this is "
-                          "'%s' (id %s): make a new plan here",
-                          plan->hostname ? plan->hostname : "?", plan->host_id,
-                          snap->ident.hostname ? snap->ident.hostname : "?",
-                          snap->ident.host_id);
+        return np_err_set(
+            err, -EINVAL,
+            "the plan was made for host '%s' (id %s); this is '%s' (id %s): make a new plan here",
+            plan->hostname ? plan->hostname : "?", plan->host_id,
+            snap->ident.hostname ? snap->ident.hostname : "?",
+            snap->ident.host_id);
     if (plan->nr_cpu_ids != t->nr_cpu_ids ||
         plan->nr_node_ids != t->nr_node_ids)
-        return np_err_set(err, -EINVAL,
-                          "the plan is for a host with %u cpu ids and %u "
-                          "node ids; this host has %u and %u",
-                          plan->nr_cpu_ids, plan->nr_node_ids, t->nr_cpu_ids,
-                          t->nr_node_ids);
+        return np_err_set(
+            err, -EINVAL,
+            "the plan is for a host with %u cpu ids and %u node ids; this host has %u and %u",
+            plan->nr_cpu_ids, plan->nr_node_ids, t->nr_cpu_ids, t->nr_node_ids);
     for (i = 0; i < plan->nr_guests; i++) {
         const struct np_plan_guest *pg = &plan->guests[i];
         const struct np_guest *g;
@@ -420,20 +513,20 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
             continue;
         g = np_snapshot_guest_by_id(snap, pg->id);
         if (!g)
-            return np_err_set(err, -ESRCH,
-                              "guest '%s' (id %d) no longer exists: make a "
-                              "new plan",
-                              pg->name, pg->id);
+            return np_err_set(
+                err, -ESRCH,
+                "guest '%s' (id %d) no longer exists: make a new plan",
+                pg->name, pg->id);
         if (strcmp(g->name, pg->name))
-            return np_err_set(err, -ESRCH,
-                              "guest id %d is now '%s', not '%s': make a "
-                              "new plan",
-                              pg->id, g->name, pg->name);
+            return np_err_set(
+                err, -ESRCH,
+                "guest id %d is now '%s', not '%s': make a new plan", pg->id,
+                g->name, pg->name);
         if (g->nr_vcpus < pg->nr_vcpus)
-            return np_err_set(err, -EINVAL,
-                              "the plan has %u vcpus for '%s', which now "
-                              "has %u: make a new plan",
-                              pg->nr_vcpus, pg->name, g->nr_vcpus);
+            return np_err_set(
+                err, -EINVAL,
+                "the plan has %u vcpus for '%s', which now has %u: make a new plan",
+                pg->nr_vcpus, pg->name, g->nr_vcpus);
         for (v = 0; v < pg->nr_vcpus; v++) {
             if (pg->hard[v].nr_bits) {
                 rc = check_cpus(t, plan, pg, v, &pg->hard[v], "hard", err);
@@ -449,23 +542,21 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
         if (pg->node_affinity.nr_bits && !plan->is_journal) {
             if (np_cpumap_is_empty(&pg->node_affinity))
                 return np_err_set(err, -EINVAL,
-                                  "the plan gives '%s' an empty node "
-                                  "affinity",
+                                  "the plan gives '%s' an empty node affinity",
                                   pg->name);
             np_cpumap_for_each(n, &pg->node_affinity) if (
                 !np_topo_node_has_memory(
                     t,
                     n)) return np_err_set(err, -EINVAL,
-                                          "the plan puts the memory of '%s' on "
-                                          "node %d, which has no memory",
+                                          "the plan puts the memory of '%s' on node %d, which has no memory",
                                           pg->name, n);
         }
         if (pg->start_time && g->start_time && pg->start_time != g->start_time)
-            return np_err_set(err, -ESRCH,
-                              "guest '%s' (pid %d) is another process now: "
-                              "it started at %" PRIu64 ", the plan's at "
-                              "%" PRIu64 " (the pid was reused)",
-                              pg->name, pg->id, g->start_time, pg->start_time);
+            return np_err_set(
+                err, -ESRCH,
+                "guest '%s' (pid %d) is another process now: it started at %" PRIu64
+                ", the plan's at %" PRIu64 " (the pid was reused)",
+                pg->name, pg->id, g->start_time, pg->start_time);
         if (pg->emulator.nr_bits) {
             rc = check_cpus(t, plan, pg, 0, &pg->emulator, "emulator", err);
             if (rc)

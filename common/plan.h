@@ -158,6 +158,25 @@ int np_plan_advice(struct np_plan_guest *g, const char *fmt, ...)
 /* Whether apply changes g: placed and not a new guest. */
 bool np_plan_guest_applied(const struct np_plan_guest *g);
 
+/*
+ * An order for the guests of plan in which each memory move finds room:
+ * repeatedly the first guest (in plan order) whose growth on every node
+ * fits the free memory that the moves before it leave (a node whose free
+ * memory is unknown never lacks room; a guest without a memory target, or
+ * not applied, always fits).  order_out (plan->nr_guests entries) may be
+ * NULL.  When no guest left fits: with strict, -ENOSPC, and *short_node
+ * and *short_kib (either may be NULL) name the node that lacks the least
+ * memory for one of them; without strict, the first guest left goes next
+ * and the order is completed.  0, -ENOSPC or -ENOMEM.
+ *
+ * Example: node 0 has 1 GiB free; guest A moves 2 GiB from node 1 to
+ * node 0, guest B 2 GiB from node 0 to node 1: the order is B, A.
+ */
+int np_plan_move_order(const struct np_snapshot *snap,
+                       const struct np_plan *plan, bool strict,
+                       unsigned int *order_out, int *short_node,
+                       uint64_t *short_kib);
+
 /* The guest of the plan with that id, or NULL. */
 struct np_plan_guest *np_plan_find_guest(const struct np_plan *plan, int id);
 

@@ -45,6 +45,11 @@ struct applier {
     unsigned int nr_steps;
     bool last_failed; /* the newest step is the write that failed */
     struct np_apply_report *report;
+    /* keep_back: each guest as read_back() read it, kept for the
+     * record's "after" (read once, not twice), where the backend reads
+     * one guest and writes at once (no commit) */
+    bool keep_back;
+    struct np_snapshot back;
 };
 
 const char *np_plan_state_dir(const struct np_apply_opts *opts)
@@ -259,19 +264,22 @@ static const char *step_text(const struct applier *a, const struct step *st,
 static int read_back(struct applier *a, const struct np_plan_guest *pg,
                      struct np_err *err)
 {
-    struct np_snapshot now;
+    struct np_snapshot now, *into = &now;
     struct np_note note = {""};
     const struct np_guest *g;
     unsigned int v;
-    int rc;
+    int rc = 0;
 
     np_snapshot_init(&now);
-    rc = np_topo_copy(&now.topo, &a->snap->topo);
+    if (a->keep_back && !np_snapshot_guest_by_id(&a->back, pg->id))
+        into = &a->back;
+    else
+        rc = np_topo_copy(&now.topo, &a->snap->topo);
     if (!rc)
-        rc = np_backend_read_guest(a->be, pg->id, &now, err);
+        rc = np_backend_read_guest(a->be, pg->id, into, err);
     if (rc)
         goto out;
-    g = np_snapshot_guest_by_id(&now, pg->id);
+    g = np_snapshot_guest_by_id(into, pg->id);
     if (!g) {
         rc = np_err_set(err, -ESRCH, "guest '%s' (id %d) no longer exists",
                         pg->name, pg->id);
@@ -291,10 +299,10 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
         rc = host_map(&a->snap->topo, want, false, &m);
         if (!rc && (np_cpumap_is_empty(&g->vcpus[v].hard) ||
                     !np_cpumap_subset(&g->vcpus[v].hard, &m)))
-            rc = np_err_set(err, -EIO,
-                            "%s vcpu %u reads back with a hard affinity "
-                            "other than the one set",
-                            pg->name, v);
+            rc = np_err_set(
+                err, -EIO,
+                "%s vcpu %u reads back with a hard affinity other than the one set",
+                pg->name, v);
         np_cpumap_dispose(&m);
         if (rc)
             goto out;
@@ -346,73 +354,6 @@ static int add_step(struct applier *a, enum step_kind kind, unsigned int gi,
     s[a->nr_steps].guest = gi;
     s[a->nr_steps].vcpu = vcpu;
     a->nr_steps++;
-    return 0;
-}
-
-/*
- * An order for the guests so that memory moves find room: repeatedly the
- * first guest (in plan order) whose move fits the free memory left after
- * the moves before it; when none does, the first left.
- */
-static int apply_order(const struct applier *a, unsigned int *order)
-{
-    const struct np_topo *t = &a->snap->topo;
-    unsigned int nr = a->plan->nr_guests, done = 0, i;
-    int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
-    bool *used = calloc(nr + 1, sizeof(*used));
-    int n;
-
-    if (!avail || !used) {
-        free(avail);
-        free(used);
-        return -ENOMEM;
-    }
-    for (n = 0; n < (int)t->nr_node_ids; n++)
-        avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
-                       ? (int64_t)t->nodes[n].mem_free_kib
-                       : INT64_MAX / 4;
-    while (done < nr) {
-        unsigned int pick = nr;
-
-        for (i = 0; i < nr && pick == nr; i++) {
-            const struct np_plan_guest *pg = &a->plan->guests[i];
-            const struct np_guest *g;
-            bool fits = true;
-
-            if (used[i])
-                continue;
-            g = np_plan_guest_applied(pg)
-                    ? np_snapshot_guest_by_id(a->snap, pg->id)
-                    : NULL;
-            if (a->move && g && pg->mem_per_node_kib && g->mem_per_node_kib)
-                for (n = 0; n < (int)t->nr_node_ids; n++)
-                    if (pg->mem_per_node_kib[n] > g->mem_per_node_kib[n] &&
-                        (int64_t)(pg->mem_per_node_kib[n] -
-                                  g->mem_per_node_kib[n]) > avail[n])
-                        fits = false;
-            if (fits)
-                pick = i;
-        }
-        for (i = 0; pick == nr && i < nr; i++)
-            if (!used[i])
-                pick = i;
-        used[pick] = true;
-        order[done++] = pick;
-        {
-            const struct np_plan_guest *pg = &a->plan->guests[pick];
-            const struct np_guest *g =
-                np_plan_guest_applied(pg)
-                    ? np_snapshot_guest_by_id(a->snap, pg->id)
-                    : NULL;
-
-            if (a->move && g && pg->mem_per_node_kib && g->mem_per_node_kib)
-                for (n = 0; n < (int)t->nr_node_ids; n++)
-                    avail[n] += (int64_t)g->mem_per_node_kib[n] -
-                                (int64_t)pg->mem_per_node_kib[n];
-        }
-    }
-    free(avail);
-    free(used);
     return 0;
 }
 
@@ -558,7 +499,11 @@ static int apply_all(struct applier *a, struct np_err *err)
     order = calloc(nr + 1, sizeof(*order));
     if (!order)
         return -ENOMEM;
-    rc = apply_order(a, order);
+    if (a->move)
+        rc = np_plan_move_order(a->snap, a->plan, false, order, NULL, NULL);
+    else
+        for (k = 0; k < nr; k++)
+            order[k] = k;
     for (k = 0; !rc && k < nr; k++) {
         unsigned int gi = order[k];
         const struct np_plan_guest *pg = &a->plan->guests[gi];
@@ -669,78 +614,41 @@ int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
     return rc;
 }
 
+/* np_plan_read_after() from what read_back() kept: the guests it did not
+ * read (no step changed them) are read now. */
+static int read_after_kept(struct applier *a, struct np_plan *after)
+{
+    unsigned int i;
+    int rc = 0;
+
+    for (i = 0; !rc && i < a->plan->nr_guests; i++)
+        if (!np_snapshot_guest_by_id(&a->back, a->plan->guests[i].id))
+            rc = np_backend_read_guest(a->be, a->plan->guests[i].id, &a->back,
+                                       NULL);
+    a->back.has_guests = !rc;
+    a->back.backend = a->snap->backend;
+    if (!rc)
+        rc = np_plan_journal(&a->back, a->plan, after, NULL);
+    return rc;
+}
+
 /*
- * Can the memory moves of plan be ordered (apply_order())?  When no guest
- * left can move first, because each needs memory another still holds,
- * say so before anything changes: the plan needs room the host lacks.
- * 0 or -ENOSPC (err) or -ENOMEM.
+ * Can the memory moves of plan be ordered (np_plan_move_order())?  When no
+ * guest left can move first, because each needs memory another still
+ * holds, say so before anything changes: the plan needs room the host
+ * lacks.  0 or -ENOSPC (err) or -ENOMEM.
  */
 static int moves_orderable(const struct np_snapshot *snap,
                            const struct np_plan *plan, struct np_err *err)
 {
-    const struct np_topo *t = &snap->topo;
-    unsigned int nr = plan->nr_guests, done = 0, i;
-    int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
-    bool *used = calloc(nr + 1, sizeof(*used));
-    int n, rc = 0;
+    int node = -1, rc;
 
-    if (!avail || !used) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (n = 0; n < (int)t->nr_node_ids; n++)
-        avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
-                       ? (int64_t)t->nodes[n].mem_free_kib
-                       : INT64_MAX / 4;
-    while (done < nr) {
-        unsigned int pick = nr;
-        const struct np_guest *g = NULL;
-        int short_node = -1;
-
-        for (i = 0; i < nr && pick == nr; i++) {
-            const struct np_plan_guest *pg = &plan->guests[i];
-            bool fits = true;
-
-            if (used[i])
-                continue;
-            g = np_plan_guest_applied(pg)
-                    ? np_snapshot_guest_by_id(snap, pg->id)
-                    : NULL;
-            for (n = 0; g && pg->mem_per_node_kib && g->mem_per_node_kib &&
-                        n < (int)t->nr_node_ids;
-                 n++)
-                if (pg->mem_per_node_kib[n] > g->mem_per_node_kib[n] &&
-                    (int64_t)(pg->mem_per_node_kib[n] -
-                              g->mem_per_node_kib[n]) > avail[n]) {
-                    fits = false;
-                    short_node = n;
-                }
-            if (fits)
-                pick = i;
-        }
-        if (pick == nr) {
-            rc = np_err_set(err, -ENOSPC,
-                            "the plan's memory moves cannot be ordered: each "
-                            "guest left to move needs memory on node %d that "
-                            "another still holds; nothing was changed (apply "
-                            "with --no-move, or free memory there)",
-                            short_node);
-            goto out;
-        }
-        used[pick] = true;
-        done++;
-        g = np_plan_guest_applied(&plan->guests[pick])
-                ? np_snapshot_guest_by_id(snap, plan->guests[pick].id)
-                : NULL;
-        for (n = 0; g && plan->guests[pick].mem_per_node_kib &&
-                    g->mem_per_node_kib && n < (int)t->nr_node_ids;
-             n++)
-            avail[n] += (int64_t)g->mem_per_node_kib[n] -
-                        (int64_t)plan->guests[pick].mem_per_node_kib[n];
-    }
-out:
-    free(avail);
-    free(used);
+    rc = np_plan_move_order(snap, plan, true, NULL, &node, NULL);
+    if (rc == -ENOSPC)
+        np_err_set(
+            err, rc,
+            "the plan's memory moves cannot be ordered: each guest left to move needs memory on node %d that another still holds; nothing was changed (apply with --no-move, or free memory there)",
+            node);
     return rc;
 }
 
@@ -763,6 +671,7 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     np_plan_init(&journal);
     np_plan_init(&after);
     memset(&a, 0, sizeof(a));
+    np_snapshot_init(&a.back);
     rc = np_plan_check(snap, plan, err);
     if (rc)
         return rc;
@@ -773,10 +682,10 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
             return rc;
     }
     if (plan->pin == NP_PIN_SOFT && !be->ops->soft_affinity)
-        return np_err_set(err, -EINVAL,
-                          "the plan sets soft affinity, which the %s "
-                          "backend does not have: plan with hard pins",
-                          be->ops->name);
+        return np_err_set(
+            err, -EINVAL,
+            "the plan sets soft affinity, which the %s backend does not have: plan with hard pins",
+            be->ops->name);
     rc = np_plan_journal(snap, plan, &journal, err);
     if (rc)
         return rc;
@@ -789,6 +698,8 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     a.progress = opts ? opts->progress : NULL;
     a.note = opts ? opts->note : NULL;
     a.report = report;
+    a.keep_back = be->ops->read_guest && !be->ops->commit &&
+                  !np_topo_copy(&a.back.topo, &snap->topo);
     if (!plan_changes(&a) && !(opts && opts->always_record))
         goto out; /* a no-op changes nothing and records nothing */
     if (record) {
@@ -811,11 +722,10 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
     if (rc) {
         if (report->rollback_failed && id) {
             np_history_end(hist, id, NP_HIST_FAILED, NULL, NULL);
-            np_err_set(err, rc,
-                       "cannot %s: %s; some changes could not be undone: "
-                       "run `numapin undo`",
-                       report->failed,
-                       step_err.msg[0] ? step_err.msg : strerror(-rc));
+            np_err_set(
+                err, rc,
+                "cannot %s: %s; some changes could not be undone: run `numapin undo`",
+                report->failed, step_err.msg[0] ? step_err.msg : strerror(-rc));
         } else {
             if (id && np_history_drop(hist, id, NULL) == 0)
                 report->history_id = 0;
@@ -834,10 +744,10 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
             /* a commit is all or nothing: the host is as it was */
             if (id && !np_history_drop(hist, id, NULL))
                 report->history_id = 0;
-            np_err_set(err, rc,
-                       "the changes did not reach the host: %s; nothing was "
-                       "changed",
-                       step_err.msg[0] ? step_err.msg : strerror(-rc));
+            np_err_set(
+                err, rc,
+                "the changes did not reach the host: %s; nothing was changed",
+                step_err.msg[0] ? step_err.msg : strerror(-rc));
             goto out;
         }
     }
@@ -845,17 +755,19 @@ int np_plan_apply(struct np_backend *be, const struct np_snapshot *snap,
         goto out;
     /* what the host reads now is the record's "after"; when it cannot
      * be read, the plan stays there: the change is made either way */
-    if (np_plan_read_after(be, snap, plan, &after, NULL))
+    if (a.keep_back ? read_after_kept(&a, &after)
+                    : np_plan_read_after(be, snap, plan, &after, NULL))
         np_plan_dispose(&after);
     rc = np_history_end(hist, id, NP_HIST_DONE,
                         after.nr_cpu_ids ? &after : NULL, err);
     if (rc)
-        np_err_set(err, rc,
-                   "the plan is applied but its history record %u could "
-                   "not be finished",
-                   id);
+        np_err_set(
+            err, rc,
+            "the plan is applied but its history record %u could not be finished",
+            id);
 out:
     free(a.steps);
+    np_snapshot_dispose(&a.back);
     np_history_free(own);
     np_plan_dispose(&journal);
     np_plan_dispose(&after);

@@ -143,11 +143,10 @@ static int conflict(struct np_err *err, const struct np_hist_rec *r,
     int rc;
 
     (void)nodes;
-    rc = np_err_set(err, -ESTALE,
-                    "cannot undo change %u (%s): %s %s was changed since "
-                    "(it is %s, the change left %s); nothing was changed",
-                    r->id, r->command, guest, what, a ? a : "unknown",
-                    b ? b : "unknown");
+    rc = np_err_set(
+        err, -ESTALE,
+        "cannot undo change %u (%s): %s %s was changed since (it is %s, the change left %s); nothing was changed",
+        r->id, r->command, guest, what, a ? a : "unknown", b ? b : "unknown");
     free(a);
     free(b);
     return rc;
@@ -196,17 +195,17 @@ static int check_rec(const struct np_history *h, const struct np_snapshot *sim,
                              b->start_time != g->start_time)))
             continue; /* gone: nothing of it to put back */
         if (!g)
-            return np_err_set(err, -ESTALE,
-                              "cannot undo change %u (%s): guest '%s' (id "
-                              "%d) no longer exists",
-                              r->id, r->command, a->name, id);
+            return np_err_set(
+                err, -ESTALE,
+                "cannot undo change %u (%s): guest '%s' (id %d) no longer exists",
+                r->id, r->command, a->name, id);
         if (b->start_time && g->start_time && b->start_time != g->start_time)
-            return np_err_set(err, -ESTALE,
-                              "cannot undo change %u (%s): guest '%s' (pid "
-                              "%d) is another process now (started at "
-                              "%" PRIu64 ", the change's at %" PRIu64 ")",
-                              r->id, r->command, a->name, a->id, g->start_time,
-                              b->start_time);
+            return np_err_set(
+                err, -ESTALE,
+                "cannot undo change %u (%s): guest '%s' (pid %d) is another process now (started at %" PRIu64
+                ", the change's at %" PRIu64 ")",
+                r->id, r->command, a->name, a->id, g->start_time,
+                b->start_time);
         if (!done)
             continue; /* unknown how far it got: put it all back */
         for (v = 0; v < a->nr_vcpus && v < g->nr_vcpus && !rc; v++) {
@@ -246,11 +245,10 @@ static int check_rec(const struct np_history *h, const struct np_snapshot *sim,
               a->sched_cap != g->sched_cap) ||
              (a->sched_weight >= 0 && g->sched_weight >= 0 &&
               a->sched_weight != g->sched_weight)))
-            rc = np_err_set(err, -ESTALE,
-                            "cannot undo change %u (%s): the scheduler "
-                            "parameters of %s were changed since; nothing "
-                            "was changed",
-                            r->id, r->command, a->name);
+            rc = np_err_set(
+                err, -ESTALE,
+                "cannot undo change %u (%s): the scheduler parameters of %s were changed since; nothing was changed",
+                r->id, r->command, a->name);
     }
     return rc;
 }
@@ -376,9 +374,9 @@ int np_plan_undo_prepare(const struct np_history *h,
             return rc;
         if (!nr) {
             free(stack);
-            return np_err_set(err, -ENOENT,
-                              "there is nothing to undo: no change in the "
-                              "history is left to undo");
+            return np_err_set(
+                err, -ENOENT,
+                "there is nothing to undo: no change in the history is left to undo");
         }
         take = count ? count : 1;
         if (to_id) {
@@ -386,13 +384,12 @@ int np_plan_undo_prepare(const struct np_history *h,
                 ;
             if (take == nr) {
                 free(stack);
-                return np_err_set(err, -ENOENT,
-                                  np_history_find(h, to_id)
-                                      ? "change %u cannot be undone: it is "
-                                        "an undo, or undone already"
-                                      : "there is no change %u in the "
-                                        "history",
-                                  to_id);
+                return np_err_set(
+                    err, -ENOENT,
+                    np_history_find(h, to_id)
+                        ? "change %u cannot be undone: it is an undo, or undone already"
+                        : "there is no change %u in the history",
+                    to_id);
             }
             take++;
         }
@@ -416,11 +413,10 @@ int np_plan_undo_prepare(const struct np_history *h,
         if (!rc && np_hist_rec_is_relocation(r))
             /* a migration is undone by another (np_undo_relocation in
              * the command), never inside a merged plan of pins */
-            rc = np_err_set(err, -EINVAL,
-                            "change %u (%s) moved '%s' to a new domain: undo "
-                            "it alone, with `numapin undo` once the changes "
-                            "after it are undone",
-                            r->id, r->command, r->after.guests[0].name);
+            rc = np_err_set(
+                err, -EINVAL,
+                "change %u (%s) moved '%s' to a new domain: undo it alone, with `numapin undo` once the changes after it are undone",
+                r->id, r->command, r->after.guests[0].name);
         if (!rc)
             rc = check_rec(h, &sim, r, err);
         if (!rc)

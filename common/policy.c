@@ -518,10 +518,10 @@ int np_policy_file_check(const struct np_policy_file *pol,
             rc = np_err_set(&e, -EINVAL, "'%s' names no node", r->nodes);
         for (n = 0; !rc && n < (int)topo->nr_node_ids; n++)
             if (np_cpumap_test(&m, n) && !np_topo_node_has_memory(topo, n))
-                rc = np_err_set(&e, -EINVAL,
-                                "node %d has no memory: a guest's memory "
-                                "cannot live there",
-                                n);
+                rc = np_err_set(
+                    &e, -EINVAL,
+                    "node %d has no memory: a guest's memory cannot live there",
+                    n);
         if (rc) {
             rc = np_err_set(err, rc, "%s:%u: guest '%s': nodes: %s", name,
                             r->line, r->glob, e.msg);

@@ -8,6 +8,7 @@
 
 #include "escape.h"
 #include "snapshot.h"
+#include "str.h"
 
 void np_snapshot_init(struct np_snapshot *snap)
 {
@@ -28,18 +29,10 @@ void np_membind_free(struct np_membind *mb)
     free(mb);
 }
 
-static char *dup_or_null(const char *s, bool *oom)
-{
-    char *d = s ? strdup(s) : NULL;
-
-    if (s && !d)
-        *oom = true;
-    return d;
-}
-
 struct np_membind *np_membind_dup(const struct np_membind *mb, bool *oom)
 {
     struct np_membind *d;
+    int rc = 0;
 
     if (!mb)
         return NULL;
@@ -48,14 +41,15 @@ struct np_membind *np_membind_dup(const struct np_membind *mb, bool *oom)
         *oom = true;
         return NULL;
     }
-    d->mems_allowed = dup_or_null(mb->mems_allowed, oom);
-    d->policy = dup_or_null(mb->policy, oom);
-    d->cgroup = dup_or_null(mb->cgroup, oom);
+    d->mems_allowed = np_str_dup(mb->mems_allowed, &rc);
+    d->policy = np_str_dup(mb->policy, &rc);
+    d->cgroup = np_str_dup(mb->cgroup, &rc);
     d->cgroup_version = mb->cgroup_version;
-    d->cpuset_mems = dup_or_null(mb->cpuset_mems, oom);
-    d->cpuset_mems_effective = dup_or_null(mb->cpuset_mems_effective, oom);
+    d->cpuset_mems = np_str_dup(mb->cpuset_mems, &rc);
+    d->cpuset_mems_effective = np_str_dup(mb->cpuset_mems_effective, &rc);
     d->cgroup_shared = mb->cgroup_shared;
-    if (*oom) {
+    if (rc) {
+        *oom = true;
         np_membind_free(d);
         return NULL;
     }
@@ -308,6 +302,22 @@ struct np_guest *np_snapshot_guest_by_id(const struct np_snapshot *snap, int id)
     for (i = 0; i < snap->nr_guests; i++)
         if (snap->guests[i].id == id)
             return &snap->guests[i];
+    return NULL;
+}
+
+struct np_guest *np_snapshot_guest_next(const struct np_snapshot *snap, int id,
+                                        unsigned int *cursor)
+{
+    unsigned int k;
+
+    for (k = 0; k < snap->nr_guests; k++) {
+        unsigned int i = (*cursor + k) % snap->nr_guests;
+
+        if (snap->guests[i].id == id) {
+            *cursor = i + 1;
+            return &snap->guests[i];
+        }
+    }
     return NULL;
 }
 

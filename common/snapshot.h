@@ -148,4 +148,9 @@ const struct np_cpumap *np_vcpu_pin(const struct np_topo *t,
 struct np_guest *np_snapshot_guest_by_id(const struct np_snapshot *snap,
                                          int id);
 
+/* The same, looked up from *cursor on and *cursor moved past it: guests
+ * looked up in snapshot order (those of a plan) are a linear walk. */
+struct np_guest *np_snapshot_guest_next(const struct np_snapshot *snap, int id,
+                                        unsigned int *cursor);
+
 #endif /* NP_SNAPSHOT_H */

@@ -479,12 +479,10 @@ int solver_solve_once(const struct np_snapshot *snap,
             rc = solver_fill_entry(&s, jk);
             if (!rc && req->explain) {
                 solver_format_mem(jk->mem_kib, mem, sizeof(mem));
-                rc = np_plan_reason(plan, pg,
-                                    "needs %u vCPUs and %s; policy %s, "
-                                    "overcommit %u",
-                                    jk->nr_vcpus, mem,
-                                    np_policy_name(req->policy),
-                                    s.limit / MILLI);
+                rc = np_plan_reason(
+                    plan, pg, "needs %u vCPUs and %s; policy %s, overcommit %u",
+                    jk->nr_vcpus, mem, np_policy_name(req->policy),
+                    s.limit / MILLI);
             }
             if (rc) {
                 free(by_plan);
@@ -555,12 +553,10 @@ int solver_solve_once(const struct np_snapshot *snap,
         rc = np_plan_reason(plan, NULL, "placed %u of %u guests, %s",
                             nr_jobs - nr_failed, nr_jobs, orders[st->order]);
         if (!rc && nr_kept)
-            rc = np_plan_reason(plan, NULL,
-                                "%u guest%s already well placed stay%s where "
-                                "%s",
-                                nr_kept, nr_kept == 1 ? "" : "s",
-                                nr_kept == 1 ? "s" : "",
-                                nr_kept == 1 ? "it is" : "they are");
+            rc = np_plan_reason(
+                plan, NULL, "%u guest%s already well placed stay%s where %s",
+                nr_kept, nr_kept == 1 ? "" : "s", nr_kept == 1 ? "s" : "",
+                nr_kept == 1 ? "it is" : "they are");
         if (rc)
             goto out;
     }

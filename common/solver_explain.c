@@ -135,51 +135,43 @@ int solver_advise(struct solver *s, const struct job *j,
         parts = (j->nr_vcpus + max_cap - 1) / max_cap;
         per = (j->nr_vcpus + parts - 1) / parts;
         if (s->req->policy == NP_POLICY_ISOLATE)
-            return np_plan_advice(pg,
-                                  "it needs %u vCPUs and under policy "
-                                  "isolate the largest node takes %u (one "
-                                  "per core): run %u guests of %u vCPUs, or "
-                                  "use policy prefer%s%s",
-                                  j->nr_vcpus, max_cap, parts, per,
-                                  vnuma[0] ? ", or " : "", vnuma);
-        return np_plan_advice(pg,
-                              "it needs %u vCPUs and the largest node has "
-                              "%u CPUs: run %u guests of %u vCPUs and split "
-                              "the work between them%s%s",
-                              j->nr_vcpus, max_cap, parts, per,
-                              vnuma[0] ? ", or " : "", vnuma);
+            return np_plan_advice(
+                pg,
+                "it needs %u vCPUs and under policy isolate the largest node takes %u (one per core): run %u guests of %u vCPUs, or use policy prefer%s%s",
+                j->nr_vcpus, max_cap, parts, per, vnuma[0] ? ", or " : "",
+                vnuma);
+        return np_plan_advice(
+            pg,
+            "it needs %u vCPUs and the largest node has %u CPUs: run %u guests of %u vCPUs and split the work between them%s%s",
+            j->nr_vcpus, max_cap, parts, per, vnuma[0] ? ", or " : "", vnuma);
     }
     if (s->max_node_mem && j->mem_kib > s->max_node_mem) {
         parts = (unsigned int)((j->mem_kib + s->max_node_mem - 1) /
                                s->max_node_mem);
         solver_format_mem(j->mem_kib, mem, sizeof(mem));
         solver_format_mem(s->max_node_mem, node_mem, sizeof(node_mem));
-        return np_plan_advice(pg,
-                              "its memory (%s) is more than the largest "
-                              "node holds (%s): split it into %u guests%s%s",
-                              mem, node_mem, parts, vnuma[0] ? ", or " : "",
-                              vnuma);
+        return np_plan_advice(
+            pg,
+            "its memory (%s) is more than the largest node holds (%s): split it into %u guests%s%s",
+            mem, node_mem, parts, vnuma[0] ? ", or " : "", vnuma);
     }
     if (nr_nodes_used < 2 || !could_fit_one)
         return 0;
     if (!s->req->all && vnuma[0])
-        return np_plan_advice(pg,
-                              "no single node has room for it next to the "
-                              "other guests: it spans %u nodes; %s, or make "
-                              "room with `numapin plan --all`",
-                              nr_nodes_used, vnuma);
+        return np_plan_advice(
+            pg,
+            "no single node has room for it next to the other guests: it spans %u nodes; %s, or make room with `numapin plan --all`",
+            nr_nodes_used, vnuma);
     if (!s->req->all)
-        return np_plan_advice(pg,
-                              "no single node has room for it next to the "
-                              "other guests: it spans %u nodes; make room "
-                              "with `numapin plan --all`",
-                              nr_nodes_used);
+        return np_plan_advice(
+            pg,
+            "no single node has room for it next to the other guests: it spans %u nodes; make room with `numapin plan --all`",
+            nr_nodes_used);
     if (vnuma[0])
-        return np_plan_advice(pg,
-                              "no single node has room for it next to the "
-                              "other guests of this plan: it spans %u nodes; "
-                              "%s, or give the host more room",
-                              nr_nodes_used, vnuma);
+        return np_plan_advice(
+            pg,
+            "no single node has room for it next to the other guests of this plan: it spans %u nodes; %s, or give the host more room",
+            nr_nodes_used, vnuma);
     return 0;
 }
 
@@ -232,9 +224,7 @@ int solver_explain_candidates(struct solver *s, const struct job *j,
             continue;
         if (!solver_hw_refusal(s, i, j, why, sizeof(why)))
             refusal(s, i, j, why, sizeof(why));
-        rc = np_plan_reason(s->plan, pg,
-                            "node %d cannot hold it "
-                            "alone: it %s",
+        rc = np_plan_reason(s->plan, pg, "node %d cannot hold it alone: it %s",
                             s->node_ids[i], why);
         if (rc)
             return rc;
@@ -247,15 +237,14 @@ int solver_explain_candidates(struct solver *s, const struct job *j,
     }
     if (single)
         rc = np_plan_reason(s->plan, pg,
-                            "considered the %u node%s of %u that hold "
-                            "it alone",
+                            "considered the %u node%s of %u that hold it alone",
                             nr_cands, nr_cands == 1 ? "" : "s", n);
     else
-        rc = np_plan_reason(s->plan, pg,
-                            "considered %u candidate node set%s grown "
-                            "from %u seed node%s by distance; %u fit%s",
-                            nr_cands, nr_cands == 1 ? "" : "s", n,
-                            n == 1 ? "" : "s", nr_fit, nr_fit == 1 ? "s" : "");
+        rc = np_plan_reason(
+            s->plan, pg,
+            "considered %u candidate node set%s grown from %u seed node%s by distance; %u fit%s",
+            nr_cands, nr_cands == 1 ? "" : "s", n, n == 1 ? "" : "s", nr_fit,
+            nr_fit == 1 ? "s" : "");
     if (rc)
         return rc;
     return 0;
@@ -291,12 +280,11 @@ int solver_explain_choice(struct solver *s, const struct job *j,
     }
     snprintf(cpus, sizeof(cpus), "%s", cl ? cl : "?");
     free(cl);
-    rc = np_plan_reason(s->plan, pg,
-                        "chose node%s %s: vCPUs on CPUs %s, %u%% of "
-                        "its memory local to its vCPUs (score %u.%02u: "
-                        "the mean vCPU-to-memory distance)",
-                        s->cands[win].nr > 1 ? "s" : "", set, cpus,
-                        s->local_pct, pg->score / 100, pg->score % 100);
+    rc = np_plan_reason(
+        s->plan, pg,
+        "chose node%s %s: vCPUs on CPUs %s, %u%% of its memory local to its vCPUs (score %u.%02u: the mean vCPU-to-memory distance)",
+        s->cands[win].nr > 1 ? "s" : "", set, cpus, s->local_pct,
+        pg->score / 100, pg->score % 100);
     if (rc)
         return rc;
     if (second != n) {
@@ -330,20 +318,20 @@ int solver_plan_reasons(struct solver *s, const bool *replaced)
         const struct np_node *nd = &s->topo->nodes[s->node_ids[n]];
 
         if (s->has_mem[n] && !nd->mem_free_known)
-            rc = np_plan_reason(s->plan, NULL,
-                                "the free memory of node %d is unknown: its "
-                                "total is counted",
-                                s->node_ids[n]);
+            rc = np_plan_reason(
+                s->plan, NULL,
+                "the free memory of node %d is unknown: its total is counted",
+                s->node_ids[n]);
         else if (!s->has_mem[n])
-            rc = np_plan_reason(s->plan, NULL,
-                                "node %d has no memory: no guest's memory "
-                                "goes there",
-                                s->node_ids[n]);
+            rc = np_plan_reason(
+                s->plan, NULL,
+                "node %d has no memory: no guest's memory goes there",
+                s->node_ids[n]);
         else if (!s->node_cpus[n])
-            rc = np_plan_reason(s->plan, NULL,
-                                "node %d has memory and no usable CPUs: "
-                                "guests' vCPUs run on nearby nodes",
-                                s->node_ids[n]);
+            rc = np_plan_reason(
+                s->plan, NULL,
+                "node %d has memory and no usable CPUs: guests' vCPUs run on nearby nodes",
+                s->node_ids[n]);
     }
     if (!rc && s->req->reserved && !np_cpumap_is_empty(s->req->reserved)) {
         char *l = np_cpulist_format_ranges(s->req->reserved);
@@ -359,29 +347,25 @@ int solver_plan_reasons(struct solver *s, const bool *replaced)
 
         if (replaced[i]) {
             if (!g->mem_per_node_kib && g->mem_kib)
-                rc = np_plan_reason(s->plan, NULL,
-                                    "where the memory of '%s' is now is "
-                                    "not measured: estimated from its node "
-                                    "affinity (given back there before it "
-                                    "is placed again)",
-                                    g->name);
+                rc = np_plan_reason(
+                    s->plan, NULL,
+                    "where the memory of '%s' is now is not measured: estimated from its node affinity (given back there before it is placed again)",
+                    g->name);
             else if (g->mem_source && !strcmp(g->mem_source, NP_MEM_ESTIMATED))
-                rc = np_plan_reason(s->plan, NULL,
-                                    "the memory of '%s' is estimated from "
-                                    "its node affinity, not measured",
-                                    g->name);
+                rc = np_plan_reason(
+                    s->plan, NULL,
+                    "the memory of '%s' is estimated from its node affinity, not measured",
+                    g->name);
             continue;
         }
         for (v = 0; v < g->nr_vcpus; v++)
             if (!solver_vcpu_pin(s, &g->vcpus[v]))
                 floating++;
         if (floating)
-            rc = np_plan_reason(s->plan, NULL,
-                                "'%s' has %u of %u vCPUs floating (no pin): "
-                                "they may run on the CPUs planned here and "
-                                "its memory may grow anywhere; `numapin "
-                                "plan --all` gives every guest a place",
-                                g->name, floating, g->nr_vcpus);
+            rc = np_plan_reason(
+                s->plan, NULL,
+                "'%s' has %u of %u vCPUs floating (no pin): they may run on the CPUs planned here and its memory may grow anywhere; `numapin plan --all` gives every guest a place",
+                g->name, floating, g->nr_vcpus);
     }
     return rc;
 }

@@ -688,20 +688,19 @@ int solver_improve_and_refill(struct solver *s, struct job *jobs,
         if (!s->req->explain)
             continue;
         format_nodes(&pg->nodes, to, sizeof(to));
-        rc = np_plan_reason(s->plan, pg,
-                            "then the improvement pass moved it from %s "
-                            "(score %u.%02u) to %s (score %u.%02u), to keep "
-                            "more guests' memory local",
-                            from, old_score / 100, old_score % 100, to,
-                            pg->score / 100, pg->score % 100);
+        rc = np_plan_reason(
+            s->plan, pg,
+            "then the improvement pass moved it from %s (score %u.%02u) to %s (score %u.%02u), to keep more guests' memory local",
+            from, old_score / 100, old_score % 100, to, pg->score / 100,
+            pg->score % 100);
         if (rc)
             return rc;
     }
     if (s->req->explain)
-        rc = np_plan_reason(s->plan, NULL,
-                            "the improvement pass made %u move%s (%u guest%s "
-                            "moved): guests on more than one node %u -> %u",
-                            moves, moves == 1 ? "" : "s", moved,
-                            moved == 1 ? "" : "s", split_before, split_after);
+        rc = np_plan_reason(
+            s->plan, NULL,
+            "the improvement pass made %u move%s (%u guest%s moved): guests on more than one node %u -> %u",
+            moves, moves == 1 ? "" : "s", moved, moved == 1 ? "" : "s",
+            split_before, split_after);
     return rc;
 }

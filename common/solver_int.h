@@ -1,8 +1,9 @@
 /*
  * solver_int.h: the state the solver (solver.h) keeps while it places
  * guests, shared by its files: solver.c (the whole request),
- * solver_place.c (one guest), solver_improve.c (the improvement pass),
- * solver_explain.c (reasons and advice).  Not an interface: nothing
+ * solver_place.c (one guest), solver_split.c (one guest over a node
+ * set), solver_improve.c (the improvement pass), solver_explain.c
+ * (reasons and advice).  Not an interface: nothing
  * outside common/solver*.c includes it.
  *
  * While it places guests one at a time, the solver keeps:

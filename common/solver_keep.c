@@ -188,10 +188,9 @@ int solver_churn_reason(struct solver *s, const struct job *j)
     if (!j->placed)
         return 0;
     if (j->kept && !j->moved)
-        return np_plan_reason(s->plan, pg,
-                              "stays where it is: well placed (one CPU per "
-                              "vCPU on one node, its memory there); moving it "
-                              "would gain nothing");
+        return np_plan_reason(
+            s->plan, pg,
+            "stays where it is: well placed (one CPU per vCPU on one node, its memory there); moving it would gain nothing");
     np_cpumap_init(&was);
     if (np_cpumap_alloc(&was, s->topo->nr_node_ids))
         return -ENOMEM;
@@ -220,17 +219,15 @@ int solver_churn_reason(struct solver *s, const struct job *j)
     nodes_text(&pg->nodes, to, sizeof(to));
     np_cpumap_dispose(&was);
     if (!repinned && !moved)
-        return np_plan_reason(s->plan, pg,
-                              "stays where it is: the plan's place is the one "
-                              "it has");
+        return np_plan_reason(
+            s->plan, pg,
+            "stays where it is: the plan's place is the one it has");
     solver_format_mem(moved, mem, sizeof(mem));
     rc = np_plan_reason(
         s->plan, pg,
-        "moves from %s to %s because %s: %u of %u vCPUs "
-        "re-pinned, %s of memory to move%s",
+        "moves from %s to %s because %s: %u of %u vCPUs re-pinned, %s of memory to move%s",
         from, to,
-        j->kept     ? "the improvement pass keeps more guests "
-                      "whole that way"
+        j->kept     ? "the improvement pass keeps more guests whole that way"
         : j->unkept ? j->unkept
                     : "it was re-placed",
         repinned, g->nr_vcpus, g->mem_per_node_kib ? mem : "an unknown amount",

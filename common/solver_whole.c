@@ -28,24 +28,6 @@ struct figures {
     unsigned int repinned, moved;
 };
 
-/* The snapshot's guest of id, looked up from *cursor on: the guests of a
- * plan are in snapshot order, so a walk is linear. */
-static const struct np_guest *guest_of(const struct np_snapshot *snap, int id,
-                                       unsigned int *cursor)
-{
-    unsigned int k;
-
-    for (k = 0; k < snap->nr_guests; k++) {
-        unsigned int i = (*cursor + k) % snap->nr_guests;
-
-        if (snap->guests[i].id == id) {
-            *cursor = i + 1;
-            return &snap->guests[i];
-        }
-    }
-    return NULL;
-}
-
 static void figures(const struct np_snapshot *snap, const struct np_plan *plan,
                     struct figures *f)
 {
@@ -64,7 +46,7 @@ static void figures(const struct np_snapshot *snap, const struct np_plan *plan,
         f->whole += np_cpumap_weight(&pg->nodes) == 1;
         if (pg->score > 1000)
             f->remote += (double)pg->mem_kib * (pg->score - 1000) / 1000.0;
-        if (pg->is_new || !(g = guest_of(snap, pg->id, &cursor)))
+        if (pg->is_new || !(g = np_snapshot_guest_next(snap, pg->id, &cursor)))
             continue;
         for (v = 0; v < pg->nr_vcpus && v < g->nr_vcpus; v++) {
             const struct np_cpumap *now =
@@ -283,15 +265,15 @@ static int churn_summary(const struct np_snapshot *snap, struct np_plan *plan)
     if (!old)
         return 0;
     if (!f.moved)
-        return np_plan_reason(plan, NULL,
-                              "moves nothing: each of the %u guests already "
-                              "there keeps its place",
-                              old);
+        return np_plan_reason(
+            plan, NULL,
+            "moves nothing: each of the %u guests already there keeps its place",
+            old);
     gib(f.moved_kib, mem, sizeof(mem));
-    return np_plan_reason(plan, NULL,
-                          "moves %u of the %u guests already there: %u vCPUs "
-                          "re-pinned, %s of memory to move (each says why)",
-                          f.moved, old, f.repinned, mem);
+    return np_plan_reason(
+        plan, NULL,
+        "moves %u of the %u guests already there: %u vCPUs re-pinned, %s of memory to move (each says why)",
+        f.moved, old, f.repinned, mem);
 }
 
 /*
@@ -302,86 +284,36 @@ static int churn_summary(const struct np_snapshot *snap, struct np_plan *plan)
 static int move_order_reason(const struct np_snapshot *snap,
                              struct np_plan *plan)
 {
-    const struct np_topo *t = &snap->topo;
-    unsigned int nr = plan->nr_guests, done = 0, i, cursor = 0;
-    int64_t *avail = calloc(t->nr_node_ids + 1, sizeof(*avail));
-    bool *used = calloc(nr + 1, sizeof(*used));
-    const struct np_guest **of = calloc(nr + 1, sizeof(*of));
-    int n, rc = 0;
+    uint64_t lack = 0;
+    char mem[32];
+    int node = -1, rc;
 
-    if (!avail || !used || !of) {
-        rc = -ENOMEM;
-        goto out;
+    rc = np_plan_move_order(snap, plan, true, NULL, &node, &lack);
+    if (rc != -ENOSPC)
+        return rc;
+    gib(lack, mem, sizeof(mem));
+    return np_plan_reason(
+        plan, NULL,
+        "apply cannot order the memory moves of this plan: each guest left to move needs room another holds (node %d lacks %s first); apply it with --no-move, or free that memory",
+        node, mem);
+}
+
+/*
+ * Keep the other plan instead of plan: plan is disposed and takes other's
+ * place, and err says what other's solve said (nothing when it placed
+ * everything).  Returns other's result.
+ */
+static int take_plan(struct np_plan *plan, struct np_plan *other, int orc,
+                     const struct np_err *oerr, struct np_err *err)
+{
+    np_plan_dispose(plan);
+    *plan = *other;
+    if (err) {
+        np_err_clear(err);
+        if (orc)
+            np_err_set(err, orc, "%s", oerr->msg);
     }
-    for (i = 0; i < nr; i++)
-        of[i] = plan->guests[i].placed && !plan->guests[i].is_new
-                    ? guest_of(snap, plan->guests[i].id, &cursor)
-                    : NULL;
-    for (n = 0; n < (int)t->nr_node_ids; n++)
-        avail[n] = t->nodes[n].present && t->nodes[n].mem_free_known
-                       ? (int64_t)t->nodes[n].mem_free_kib
-                       : INT64_MAX / 4;
-    while (done < nr) {
-        unsigned int pick = nr;
-        int short_node = -1;
-        int64_t short_by = 0;
-
-        for (i = 0; i < nr && pick == nr; i++) {
-            const struct np_plan_guest *pg = &plan->guests[i];
-            const struct np_guest *g;
-            bool fits = true;
-
-            if (used[i])
-                continue;
-            g = of[i];
-            for (n = 0; g && g->mem_per_node_kib && pg->mem_per_node_kib &&
-                        n < (int)t->nr_node_ids;
-                 n++) {
-                int64_t need = (int64_t)pg->mem_per_node_kib[n] -
-                               (int64_t)g->mem_per_node_kib[n];
-
-                if (need > 0 && need > avail[n]) {
-                    fits = false;
-                    if (short_node < 0 || need - avail[n] < short_by) {
-                        short_node = n;
-                        short_by = need - avail[n];
-                    }
-                }
-            }
-            if (fits)
-                pick = i;
-        }
-        if (pick == nr) {
-            char mem[32];
-
-            gib((uint64_t)short_by, mem, sizeof(mem));
-            rc = np_plan_reason(plan, NULL,
-                                "apply cannot order the memory moves of "
-                                "this plan: each guest left to move needs "
-                                "room another holds (node %d lacks %s "
-                                "first); apply it with --no-move, or free "
-                                "that memory",
-                                short_node, mem);
-            goto out;
-        }
-        used[pick] = true;
-        done++;
-        {
-            const struct np_plan_guest *pg = &plan->guests[pick];
-            const struct np_guest *g = of[pick];
-
-            for (n = 0; g && g->mem_per_node_kib && pg->mem_per_node_kib &&
-                        n < (int)t->nr_node_ids;
-                 n++)
-                avail[n] += (int64_t)g->mem_per_node_kib[n] -
-                            (int64_t)pg->mem_per_node_kib[n];
-        }
-    }
-out:
-    free(avail);
-    free(used);
-    free(of);
-    return rc;
+    return orc;
 }
 
 int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
@@ -413,21 +345,12 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
                  (b.placed == a.placed && b.whole > a.whole &&
                   b.moved <= a.moved + 2 * (b.whole - a.whole))) &&
                 (!req->max_move_kib || b.moved_kib <= req->max_move_kib)) {
-                np_plan_dispose(plan);
-                *plan = other;
-                rc = orc;
-                if (err) {
-                    np_err_clear(err);
-                    if (orc)
-                        np_err_set(err, orc, "%s", oerr.msg);
-                }
+                rc = take_plan(plan, &other, orc, &oerr, err);
                 if (req->explain &&
-                    np_plan_reason(plan, NULL,
-                                   "re-planned the whole host: that places "
-                                   "%u guests (%u whole), keeping the "
-                                   "well-placed guests where they are "
-                                   "places %u (%u whole)",
-                                   b.placed, b.whole, a.placed, a.whole) < 0)
+                    np_plan_reason(
+                        plan, NULL,
+                        "re-planned the whole host: that places %u guests (%u whole), keeping the well-placed guests where they are places %u (%u whole)",
+                        b.placed, b.whole, a.placed, a.whole) < 0)
                     return np_err_set(err, -ENOMEM,
                                       "out of memory while planning");
             } else {
@@ -442,22 +365,14 @@ int np_solve(const struct np_snapshot *snap, const struct np_solve_req *req,
             np_plan_dispose(&other);
             return np_err_set(err, orc, "%s", oerr.msg);
         }
-        np_plan_dispose(plan);
-        *plan = other;
-        rc = orc;
-        if (err) {
-            np_err_clear(err);
-            if (orc)
-                np_err_set(err, orc, "%s", oerr.msg);
-        }
+        rc = take_plan(plan, &other, orc, &oerr, err);
         gib(a.moved_kib, mem, sizeof(mem));
         gib(req->max_move_kib, bound, sizeof(bound));
         if (req->explain &&
-            np_plan_reason(plan, NULL,
-                           "the best layout would move %s of memory, more "
-                           "than --max-move %s: the well-placed guests stay "
-                           "where they are instead",
-                           mem, bound) < 0)
+            np_plan_reason(
+                plan, NULL,
+                "the best layout would move %s of memory, more than --max-move %s: the well-placed guests stay where they are instead",
+                mem, bound) < 0)
             return np_err_set(err, -ENOMEM, "out of memory while planning");
     }
     if (req->explain &&

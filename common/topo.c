@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "topo.h"
+#include "str.h"
 
 void np_topo_init(struct np_topo *topo)
 {
@@ -63,18 +64,6 @@ int np_topo_alloc(struct np_topo *topo, unsigned int nr_cpu_ids,
     return 0;
 }
 
-static char *dup_or_null(const char *s, int *rc)
-{
-    char *d;
-
-    if (!s)
-        return NULL;
-    d = strdup(s);
-    if (!d)
-        *rc = -ENOMEM;
-    return d;
-}
-
 int np_topo_copy(struct np_topo *dst, const struct np_topo *src)
 {
     unsigned int i;
@@ -108,8 +97,8 @@ int np_topo_copy(struct np_topo *dst, const struct np_topo *src)
                sizeof(*src->distances));
     dst->cpu_mhz = src->cpu_mhz;
     dst->mem_total_kib = src->mem_total_kib;
-    dst->cpu_model = dup_or_null(src->cpu_model, &rc);
-    dst->source = dup_or_null(src->source, &rc);
+    dst->cpu_model = np_str_dup(src->cpu_model, &rc);
+    dst->source = np_str_dup(src->source, &rc);
     if (!rc)
         rc = np_hw_copy(&dst->hw, src->hw, src->nr_cpu_ids, src->nr_node_ids);
 out:
@@ -261,10 +250,10 @@ int np_topo_finish(struct np_topo *topo, struct np_err *err)
             if (!d)
                 continue;
             if (!topo->nodes[a].present || !topo->nodes[b].present)
-                return np_err_set(err, -EINVAL,
-                                  "distance given from node %u to node %u, "
-                                  "but node %u does not exist",
-                                  a, b, topo->nodes[a].present ? b : a);
+                return np_err_set(
+                    err, -EINVAL,
+                    "distance given from node %u to node %u, but node %u does not exist",
+                    a, b, topo->nodes[a].present ? b : a);
         }
     }
     return derive_siblings(topo);
@@ -347,16 +336,6 @@ int np_topo_max_cpu_id(const struct np_topo *topo)
     return -1;
 }
 
-int np_topo_max_node_id(const struct np_topo *topo)
-{
-    int i;
-
-    for (i = (int)topo->nr_node_ids - 1; i >= 0; i--)
-        if (topo->nodes[i].present)
-            return i;
-    return -1;
-}
-
 int np_topo_all_cpus(const struct np_topo *topo, struct np_cpumap *map)
 {
     unsigned int i;
@@ -381,6 +360,14 @@ int np_topo_all_nodes(const struct np_topo *topo, struct np_cpumap *map)
         if (topo->nodes[i].present)
             np_cpumap_set(map, (int)i);
     return 0;
+}
+
+int np_topo_all_maps(const struct np_topo *topo, struct np_cpumap *cpus,
+                     struct np_cpumap *nodes)
+{
+    int rc = np_topo_all_cpus(topo, cpus);
+
+    return rc ? rc : np_topo_all_nodes(topo, nodes);
 }
 
 static bool counts_cpu(const struct np_cpu *c)

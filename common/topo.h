@@ -105,14 +105,16 @@ bool np_topo_node_has_memory(const struct np_topo *topo, int node);
 unsigned int np_topo_nr_cpus(const struct np_topo *topo);        /* present */
 unsigned int np_topo_nr_online_cpus(const struct np_topo *topo);
 unsigned int np_topo_nr_nodes(const struct np_topo *topo);       /* present */
-/* Highest present id, -1 when none. */
+/* Highest present CPU id, -1 when none. */
 int np_topo_max_cpu_id(const struct np_topo *topo);
-int np_topo_max_node_id(const struct np_topo *topo);
 
 /* Fill map (allocated to nr_cpu_ids / nr_node_ids bits) with every present
  * CPU / node id.  0 or -ENOMEM. */
 int np_topo_all_cpus(const struct np_topo *topo, struct np_cpumap *map);
 int np_topo_all_nodes(const struct np_topo *topo, struct np_cpumap *map);
+/* Both at once (what a writer of "all" needs): 0 or -ENOMEM. */
+int np_topo_all_maps(const struct np_topo *topo, struct np_cpumap *cpus,
+                     struct np_cpumap *nodes);
 
 /*
  * Shape counts over the online CPUs with a known socket:

@@ -72,16 +72,12 @@ int np_numa_stat_parse(const char *text, unsigned int nr_node_ids,
 {
     const char *line = text, *eol, *p;
     unsigned long long node, bytes;
-    unsigned int i;
     char *end;
     bool found = false;
 
-    for (i = 0; i < nr_node_ids; i++)
-        kib_per_node[i] = 0;
+    memset(kib_per_node, 0, nr_node_ids * sizeof(*kib_per_node));
     for (; *line; line = *eol ? eol + 1 : eol) {
-        eol = strchr(line, '\n');
-        if (!eol)
-            eol = line + strlen(line);
+        eol = line + strcspn(line, "\n");
         if (strncmp(line, "anon ", 5) && strncmp(line, "file ", 5))
             continue;
         found = true;

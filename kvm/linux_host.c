@@ -165,11 +165,11 @@ static int read_cpu(const struct np_rootfs *r, struct np_topo *topo, int cpu,
         np_cpumap_for_each(sibling, &c->siblings)
         {
             if (!np_topo_cpu_exists(topo, sibling)) {
-                rc = np_err_set(r->err, -EINVAL,
-                                "'%s' lists cpu %d, which '%s/present' "
-                                "does not list",
-                                np_rootfs_where(r, rel, path, sizeof(path)),
-                                sibling, SYS_CPU);
+                rc = np_err_set(
+                    r->err, -EINVAL,
+                    "'%s' lists cpu %d, which '%s/present' does not list",
+                    np_rootfs_where(r, rel, path, sizeof(path)), sibling,
+                    SYS_CPU);
                 goto out;
             }
         }
@@ -252,8 +252,7 @@ static int read_cpuinfo(const struct np_rootfs *r, struct np_topo *topo,
                 (*p && (*p != '.' || !isdigit((unsigned char)p[1])))) {
                 rc = np_err_set(
                     r->err, -EINVAL,
-                    "'%s' has a line '%s', expected like "
-                    "'cpu MHz : 2096.064'",
+                    "'%s' has a line '%s', expected like 'cpu MHz : 2096.064'",
                     np_rootfs_where(r, rel, path, sizeof(path)),
                     np_rootfs_show(line, text_buf, sizeof(text_buf)));
                 goto out;

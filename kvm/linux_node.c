@@ -114,14 +114,14 @@ bad:
     np_rootfs_where(r, rel, path, sizeof(path));
     np_rootfs_show(line, text_buf, sizeof(text_buf));
     if (node >= 0)
-        return np_err_set(r->err, -EINVAL,
-                          "'%s' has a line '%s', expected like "
-                          "'Node %d MemTotal:  515740 kB'",
-                          path, text_buf, node);
-    return np_err_set(r->err, -EINVAL,
-                      "'%s' has a line '%s', expected like "
-                      "'MemTotal:  984360 kB'",
-                      path, text_buf);
+        return np_err_set(
+            r->err, -EINVAL,
+            "'%s' has a line '%s', expected like 'Node %d MemTotal:  515740 kB'",
+            path, text_buf, node);
+    return np_err_set(
+        r->err, -EINVAL,
+        "'%s' has a line '%s', expected like 'MemTotal:  984360 kB'", path,
+        text_buf);
 }
 
 /* Read and parse a meminfo file.  optional as for np_rootfs_read_text(). */
@@ -368,7 +368,11 @@ int np_linux_read_node(const struct np_rootfs *r, struct np_topo *topo,
     char rel[64], path[PATH_MAX];
     struct np_cpumap cpus;
     struct meminfo mi;
-    int rc, cpu, dropped = 0, first_dropped = -1, shared = 0, first_shared = -1;
+    /* the cpus left out, [0] another node's, [1] not the host's */
+    struct {
+        int nr, first;
+    } left[2] = {{0, -1}, {0, -1}};
+    int rc, cpu, k;
 
     np_cpumap_init(&cpus);
     np_topo_add_node(topo, node);
@@ -377,31 +381,24 @@ int np_linux_read_node(const struct np_rootfs *r, struct np_topo *topo,
         goto out;
     np_cpumap_for_each(cpu, &cpus)
     {
-        if (!np_topo_cpu_exists(topo, cpu)) {
-            if (!dropped++)
-                first_dropped = cpu;
+        k = !np_topo_cpu_exists(topo, cpu) ? 1
+            : topo->cpus[cpu].node >= 0    ? 0
+                                           : -1;
+        if (k < 0) {
+            topo->cpus[cpu].node = node;
             continue;
         }
-        if (topo->cpus[cpu].node >= 0) {
-            if (!shared++)
-                first_shared = cpu;
+        if (!left[k].nr++)
+            left[k].first = cpu;
+    }
+    for (k = 0; k < 2; k++) {
+        if (!left[k].nr)
             continue;
-        }
-        topo->cpus[cpu].node = node;
-    }
-    if (shared) {
         rc = np_hw_note(
             topo->hw,
-            "node %d lists %d cpus that a node of a lower id lists too (the first is cpu %d): they stay that node's",
-            node, shared, first_shared);
-        if (rc)
-            goto out;
-    }
-    if (dropped) {
-        rc = np_hw_note(
-            topo->hw,
-            "node %d lists %d cpus that the host does not have (the first is cpu %d): they are left out",
-            node, dropped, first_dropped);
+            k ? "node %d lists %d cpus that the host does not have (the first is cpu %d): they are left out"
+              : "node %d lists %d cpus that a node of a lower id lists too (the first is cpu %d): they stay that node's",
+            node, left[k].nr, left[k].first);
         if (rc)
             goto out;
     }

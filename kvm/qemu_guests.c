@@ -95,14 +95,10 @@ int np_numa_maps_parse(const char *text, unsigned int nr_node_ids,
     unsigned long long pages, node, psize, sum_pages;
     uint64_t total = 0;
     char *end;
-    unsigned int i;
 
-    for (i = 0; i < nr_node_ids; i++)
-        kib_per_node[i] = 0;
+    memset(kib_per_node, 0, nr_node_ids * sizeof(*kib_per_node));
     for (; *line; line = *eol ? eol + 1 : eol) {
-        eol = strchr(line, '\n');
-        if (!eol)
-            eol = line + strlen(line);
+        eol = line + strcspn(line, "\n");
         /* first the page size of this mapping */
         psize = 4;
         for (p = line; p < eol; p++) {
@@ -561,10 +557,10 @@ static int read_process(struct reader *r, long pid, bool *added,
         }
         nr_th++;
         if (rc) {
-            rc = np_err_set(err, rc,
-                            "cannot read thread %ld of qemu pid %ld under "
-                            "'%s': %s",
-                            tids[i], pid, r->root, strerror(-rc));
+            rc = np_err_set(
+                err, rc,
+                "cannot read thread %ld of qemu pid %ld under '%s': %s",
+                tids[i], pid, r->root, strerror(-rc));
             goto out;
         }
         if (th[nr_th - 1].vcpu > max_vcpu)

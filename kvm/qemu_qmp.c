@@ -67,10 +67,9 @@ int np_qmp_parse_cpus(const char *reply, struct np_qmp_cpu **cpus_out,
             !json_object_object_get_ex(elem, "thread-id", &v) ||
             !json_object_is_type(v, json_type_int) ||
             json_object_get_int64(v) <= 0) {
-            rc = np_err_set(err, -EINVAL,
-                            "QMP query-cpus-fast entry %zu has no "
-                            "\"thread-id\"",
-                            i);
+            rc = np_err_set(
+                err, -EINVAL,
+                "QMP query-cpus-fast entry %zu has no \"thread-id\"", i);
             goto out;
         }
         cpus[i].tid = (long)json_object_get_int64(v);
@@ -116,10 +115,10 @@ static int qmp_read_line(struct qmp_conn *c, size_t *line_len,
         }
         if (c->cap - c->len < 4096) {
             if (c->cap > QMP_MAX_LINE)
-                return np_err_set(err, -EINVAL,
-                                  "QMP socket '%s' sent a line longer than "
-                                  "%u bytes",
-                                  c->path, QMP_MAX_LINE);
+                return np_err_set(
+                    err, -EINVAL,
+                    "QMP socket '%s' sent a line longer than %u bytes", c->path,
+                    QMP_MAX_LINE);
             c->cap = c->cap ? 2 * c->cap : 16384;
             grown = realloc(c->buf, c->cap);
             if (!grown)
@@ -130,11 +129,10 @@ static int qmp_read_line(struct qmp_conn *c, size_t *line_len,
         if (r < 0 && errno == EINTR)
             continue;
         if (r == 0)
-            return np_err_set(err, -ETIMEDOUT,
-                              "QMP socket '%s' did not answer within %d s: "
-                              "a QMP monitor serves one client at a time "
-                              "(is libvirtd or another tool connected?)",
-                              c->path, QMP_TIMEOUT_MS / 1000);
+            return np_err_set(
+                err, -ETIMEDOUT,
+                "QMP socket '%s' did not answer within %d s: a QMP monitor serves one client at a time (is libvirtd or another tool connected?)",
+                c->path, QMP_TIMEOUT_MS / 1000);
         got = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
         if (got < 0 && errno == EINTR)
             continue;

@@ -347,11 +347,10 @@ static int walk_links(struct link_walk *w, const char *rel, int depth)
     int fd, rc = 0;
 
     if (depth > LINKS_MAX_DEPTH)
-        return np_err_set(w->r->err, -ELOOP,
-                          "'%s' is nested more than %d directories deep: "
-                          "not a captured tree",
-                          np_rootfs_where(w->r, rel, path, sizeof(path)),
-                          LINKS_MAX_DEPTH);
+        return np_err_set(
+            w->r->err, -ELOOP,
+            "'%s' is nested more than %d directories deep: not a captured tree",
+            np_rootfs_where(w->r, rel, path, sizeof(path)), LINKS_MAX_DEPTH);
     fd = openat(w->r->rootfd, rel,
                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -367,10 +366,10 @@ static int walk_links(struct link_walk *w, const char *rel, int depth)
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
         if (++w->nr_seen > LINKS_MAX_ENTRIES) {
-            rc = np_err_set(w->r->err, -EFBIG,
-                            "'%s' holds more than %u files: too large a "
-                            "tree to check its links",
-                            w->r->root, LINKS_MAX_ENTRIES);
+            rc = np_err_set(
+                w->r->err, -EFBIG,
+                "'%s' holds more than %u files: too large a tree to check its links",
+                w->r->root, LINKS_MAX_ENTRIES);
             break;
         }
         if ((size_t)snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) >=
@@ -383,8 +382,7 @@ static int walk_links(struct link_walk *w, const char *rel, int depth)
             if (rc == -EXDEV)
                 rc = np_err_set(
                     w->r->err, rc,
-                    "cannot read '%s': it is a link that leads "
-                    "out of the root directory",
+                    "cannot read '%s': it is a link that leads out of the root directory",
                     np_rootfs_where(w->r, child, path, sizeof(path)));
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk_links(w, child, depth + 1);
@@ -410,11 +408,10 @@ int np_rootfs_check_links(const struct np_rootfs *r)
         if (S_ISLNK(st.st_mode)) {
             rc = link_beneath(r->rootfd, tops[i]);
             if (rc == -EXDEV)
-                rc =
-                    np_err_set(r->err, rc,
-                               "cannot read '%s': it is a link that leads "
-                               "out of the root directory",
-                               np_rootfs_where(r, tops[i], path, sizeof(path)));
+                rc = np_err_set(
+                    r->err, rc,
+                    "cannot read '%s': it is a link that leads out of the root directory",
+                    np_rootfs_where(r, tops[i], path, sizeof(path)));
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk_links(&w, tops[i], 1);
         }

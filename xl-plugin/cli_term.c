@@ -54,15 +54,23 @@ const char *np_color(FILE *f, const char *sgr)
     return np_color_on(f) ? sgr : "";
 }
 
+void np_term_vmsg(const char *label, const char *sgr, const char *cmd,
+                  const char *fmt, va_list ap)
+{
+    np_progress_clear();
+    fprintf(stderr, "numapin: %s%s:%s ", np_color(stderr, sgr), label,
+            np_color(stderr, NP_SGR_OFF));
+    if (cmd)
+        fprintf(stderr, "%s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+}
+
 void np_ctx_warn(const char *fmt, ...)
 {
     va_list ap;
 
-    np_progress_clear();
-    fprintf(stderr, "numapin: %swarning:%s ", np_color(stderr, NP_SGR_WARN),
-            np_color(stderr, NP_SGR_OFF));
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    np_term_vmsg("warning", NP_SGR_WARN, NULL, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }

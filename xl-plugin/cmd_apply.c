@@ -183,9 +183,9 @@ static int report_result(struct np_ctx *ctx, int rc,
 
 int main_apply(struct np_ctx *ctx, int argc, char **argv)
 {
-    struct plan_opts o;
-    struct np_plan plan;
-    struct np_cpumap reserved;
+    struct plan_cmd pc;
+    struct plan_opts *o = &pc.o;
+    struct np_plan *plan = &pc.plan;
     struct np_apply_opts aopts;
     struct np_apply_report rep;
     struct np_err err = {""};
@@ -193,79 +193,73 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     bool from_file, partial = false;
     int rc;
 
-    np_plan_init(&plan);
-    np_cpumap_init(&reserved);
-    rc = plan_cmd_parse_opts("apply", argc, argv, &o);
+    rc = plan_cmd_begin(&pc, "apply", argc, argv);
     if (rc >= 0)
         goto out;
-    if (o.have_vcpus || o.have_mem || o.out) {
+    if (o->have_vcpus || o->have_mem || o->out) {
         rc = np_usage("apply");
         goto out;
     }
-    from_file = o.nr_args == 1 && !o.all &&
-                (strstr(o.args[0], ".json") || strchr(o.args[0], '/') ||
-                 !stat(o.args[0], &st));
+    from_file = o->nr_args == 1 && !o->all &&
+                (strstr(o->args[0], ".json") || strchr(o->args[0], '/') ||
+                 !stat(o->args[0], &st));
     if (from_file) {
-        rc = np_plan_read_file(o.args[0], &plan, &err);
+        rc = np_plan_read_file(o->args[0], plan, &err);
         if (rc) {
             rc = np_ctx_error(rc == -ENOMEM ? NP_EXIT_FAILED : NP_EXIT_USAGE,
                               "%s", err.msg);
             goto out;
         }
-        if (plan.is_journal) {
+        if (plan->is_journal) {
             rc = np_ctx_error(NP_EXIT_USAGE,
                               "'%s' is a journal: use `numapin undo`",
-                              o.args[0]);
+                              o->args[0]);
             goto out;
         }
     }
-    ctx->state_dir = o.state_dir;
+    ctx->state_dir = o->state_dir;
     rc = np_ctx_begin_write(ctx, "apply");
     if (rc)
         goto out;
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
-    if (rc)
-        goto out;
-    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
+    rc = np_ctx_load_for_plan(ctx, o->no_measure);
     if (rc)
         goto out;
     if (!from_file) {
-        if (!o.all && !o.nr_args) {
+        if (!o->all && !o->nr_args) {
             rc = np_usage("apply");
             goto out;
         }
-        rc = plan_cmd_solve_existing(ctx, &o, &plan, &reserved, &partial);
+        rc = plan_cmd_solve_existing(ctx, o, plan, &pc.reserved, &partial);
         if (rc >= 0)
             goto out;
-    } else if (np_plan_bind_new(&plan, &ctx->snap, &err)) {
+    } else if (np_plan_bind_new(plan, &ctx->snap, &err)) {
         /* a fleet plan's new guests, by name, once they run here */
         rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
         goto out;
     }
-    partial = plan_cmd_nr_unplaced(&plan) > 0;
-    if (partial && plan_cmd_nr_unplaced(&plan) == plan.nr_guests) {
-        rc =
-            np_ctx_error(NP_EXIT_FAILED,
-                         "no guest of the plan was placed ('%s': %s): "
-                         "nothing was changed",
-                         plan.nr_guests ? plan.guests[0].name : "?",
-                         plan.nr_guests ? plan_cmd_unplaced_why(&plan.guests[0])
-                                        : "no guests");
+    partial = plan_cmd_nr_unplaced(plan) > 0;
+    if (partial && plan_cmd_nr_unplaced(plan) == plan->nr_guests) {
+        rc = np_ctx_error(
+            NP_EXIT_FAILED,
+            "no guest of the plan was placed ('%s': %s): nothing was changed",
+            plan->nr_guests ? plan->guests[0].name : "?",
+            plan->nr_guests ? plan_cmd_unplaced_why(&plan->guests[0])
+                            : "no guests");
         goto out;
     }
     if (ctx->dry_run) {
-        rc = np_plan_check(&ctx->snap, &plan, &err);
+        rc = np_plan_check(&ctx->snap, plan, &err);
         if (rc) {
             rc = np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
                               "%s", err.msg);
             goto out;
         }
         if (ctx->json)
-            steps_doc(ctx, "apply", &plan);
+            steps_doc(ctx, "apply", plan);
         else
-            print_steps(&plan);
+            print_steps(plan);
         rc = partial
-                 ? plan_cmd_report_partial(&plan,
+                 ? plan_cmd_report_partial(plan,
                                            "apply would leave these as they "
                                            "are",
                                            ctx->json)
@@ -274,24 +268,23 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     }
     memset(&aopts, 0, sizeof(aopts));
     aopts.state_dir = np_ctx_state_dir(ctx);
-    aopts.move_memory = !o.no_move;
+    aopts.move_memory = !o->no_move;
     aopts.history = ctx->hist;
     aopts.command = ctx->cmdline;
     aopts.progress = np_progress;
     np_progress_start("apply: guests");
-    rc = np_plan_apply(&ctx->be, &ctx->snap, &plan, &aopts, &rep, &err);
+    rc = np_plan_apply(&ctx->be, &ctx->snap, plan, &aopts, &rep, &err);
     np_progress_end();
-    rc = report_result(ctx, rc, &rep, &err, "applied", &o);
+    rc = report_result(ctx, rc, &rep, &err, "applied", o);
     if (rc == NP_EXIT_OK && !ctx->json)
-        np_print_local_shares(ctx, &plan, o.no_measure);
+        np_print_local_shares(ctx, plan, o->no_measure);
     if (rc == NP_EXIT_OK && partial)
-        rc = plan_cmd_report_partial(&plan,
+        rc = plan_cmd_report_partial(plan,
                                      "applied the others; these are left as "
                                      "they were",
                                      ctx->json);
 out:
-    np_cpumap_dispose(&reserved);
-    np_plan_dispose(&plan);
+    plan_cmd_end(&pc);
     return rc;
 }
 
@@ -312,16 +305,16 @@ static int undo_target(int argc, char **argv, char **rest, int *nr_rest,
             v = argv[i] + 5;
         } else if (i && !strcmp(argv[i], "--to")) {
             if (i + 1 >= argc)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "option '--to' needs a change id (see "
-                                    "`numapin history`)");
+                return np_ctx_error(
+                    NP_EXIT_USAGE,
+                    "option '--to' needs a change id (see `numapin history`)");
             v = argv[++i];
         } else if (i && argv[i][0] >= '0' && argv[i][0] <= '9') {
             if (np_parse_uint(argv[i], 99999999, &n) || !n || *count)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid count '%s': expected how many "
-                                    "changes to undo, 1 or more",
-                                    argv[i]);
+                return np_ctx_error(
+                    NP_EXIT_USAGE,
+                    "invalid count '%s': expected how many changes to undo, 1 or more",
+                    argv[i]);
             *count = n;
             continue;
         } else {
@@ -330,8 +323,7 @@ static int undo_target(int argc, char **argv, char **rest, int *nr_rest,
         }
         if (np_parse_uint(v, 99999999, &n) || !n || *to_id)
             return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid change id '%s': see `numapin "
-                                "history`",
+                                "invalid change id '%s': see `numapin history`",
                                 v);
         *to_id = n;
     }

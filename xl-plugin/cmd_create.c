@@ -72,16 +72,15 @@ static int parse_create(int argc, char **argv, struct create_opts *o)
             long n = strtol(argv[++i], &end, 10);
 
             if (*end || end == argv[i] || n < 0 || n > 86400)
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid wait '%s': expected seconds, 0 "
-                                    "to 86400",
-                                    argv[i]);
+                return np_ctx_error(
+                    NP_EXIT_USAGE,
+                    "invalid wait '%s': expected seconds, 0 to 86400", argv[i]);
             o->wait_s = (int)n;
         } else if (a[0] == '-') {
-            np_ctx_error(NP_EXIT_USAGE,
-                         "unknown option '%s' (options for xl "
-                         "create go after CONFIG)",
-                         a);
+            np_ctx_error(
+                NP_EXIT_USAGE,
+                "unknown option '%s' (options for xl create go after CONFIG)",
+                a);
             return np_usage("create");
         } else {
             o->config = a;
@@ -277,11 +276,10 @@ static int plan_new(struct np_ctx *ctx, const struct np_policy_file *pol,
     }
     if (d->nodes && !np_cpumap_subset(&plan->guests[0].nodes, &nodes)) {
         l = np_cpulist_format_ranges(&plan->guests[0].nodes);
-        rc =
-            np_ctx_error(NP_EXIT_FAILED,
-                         "guest '%s' fits nowhere: nodes %s (%s:%u) cannot "
-                         "hold it, it needs nodes %s; nothing was started",
-                         name, d->nodes, pol->name, d->nodes_line, l ? l : "?");
+        rc = np_ctx_error(
+            NP_EXIT_FAILED,
+            "guest '%s' fits nowhere: nodes %s (%s:%u) cannot hold it, it needs nodes %s; nothing was started",
+            name, d->nodes, pol->name, d->nodes_line, l ? l : "?");
         goto out;
     }
     rc = -1;
@@ -384,10 +382,10 @@ int main_create(struct np_ctx *ctx, int argc, char **argv)
     if (rc)
         goto out;
     if (!ctx->dry_run && strcmp(ctx->snap.backend, "xen")) {
-        rc = np_ctx_error(NP_EXIT_USAGE,
-                          "create starts Xen guests: the %s backend has none "
-                          "(-N shows the plan and the file)",
-                          ctx->snap.backend);
+        rc = np_ctx_error(
+            NP_EXIT_USAGE,
+            "create starts Xen guests: the %s backend has none (-N shows the plan and the file)",
+            ctx->snap.backend);
         goto out;
     }
     rc = plan_new(ctx, &pol, &d, name, vcpus, mem, pool, &plan);
@@ -427,8 +425,7 @@ int main_create(struct np_ctx *ctx, int argc, char **argv)
     unlink(path);
     if (xrc) {
         rc = np_ctx_error(NP_EXIT_FAILED,
-                          "xl create of %s failed (exit %d); "
-                          "%s is as it was",
+                          "xl create of %s failed (exit %d); %s is as it was",
                           name, xrc, o.config);
         goto out;
     }

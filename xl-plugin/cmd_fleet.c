@@ -91,47 +91,39 @@ static int parse(const char *cmd, int argc, char **argv, struct fleet_opts *o)
 
         if ((v = value_of(argc, argv, &i, "--vcpus", &missing))) {
             if (np_parse_uint(v, 65536, &o->req.nr_vcpus) || !o->req.nr_vcpus)
-                return np_usage_error(cmd,
-                                      "invalid vcpu count '%s': expected 1 to "
-                                      "65536",
-                                      v);
+                return np_usage_error(
+                    cmd, "invalid vcpu count '%s': expected 1 to 65536", v);
             o->have_vcpus = true;
         } else if ((v = value_of(argc, argv, &i, "--memory", &missing))) {
             if (np_parse_size_kib(v, &o->req.mem_kib) || !o->req.mem_kib)
-                return np_usage_error(cmd,
-                                      "invalid memory size '%s': expected a "
-                                      "number of MiB or a size such as 3G, "
-                                      "512M, 1048576K",
-                                      v);
+                return np_usage_error(
+                    cmd,
+                    "invalid memory size '%s': expected a number of MiB or a size such as 3G, 512M, 1048576K",
+                    v);
             o->have_mem = true;
         } else if ((v = value_of(argc, argv, &i, "--count", &missing))) {
             if (np_parse_uint(v, 1000000, &o->req.count) || !o->req.count)
-                return np_usage_error(cmd,
-                                      "invalid count '%s': expected 1 to "
-                                      "1000000",
-                                      v);
+                return np_usage_error(
+                    cmd, "invalid count '%s': expected 1 to 1000000", v);
         } else if ((v = value_of(argc, argv, &i, "--name", &missing))) {
             o->req.name = v;
         } else if ((v = value_of(argc, argv, &i, "--hypervisor", &missing))) {
             if (strcmp(v, "xen") && strcmp(v, "kvm") && strcmp(v, "any"))
-                return np_usage_error(cmd,
-                                      "unknown hypervisor '%s': use xen, kvm "
-                                      "or any",
-                                      v);
+                return np_usage_error(
+                    cmd, "unknown hypervisor '%s': use xen, kvm or any", v);
             o->req.hypervisor = v;
         } else if ((v = value_of(argc, argv, &i, "--policy", &missing))) {
             if (np_policy_parse(v, &o->req.solve.policy))
-                return np_usage_error(cmd,
-                                      "unknown policy '%s': use prefer, "
-                                      "isolate or require",
-                                      v);
+                return np_usage_error(
+                    cmd, "unknown policy '%s': use prefer, isolate or require",
+                    v);
         } else if ((v = value_of(argc, argv, &i, "--overcommit", &missing))) {
             if (np_parse_uint(v, 1024, &o->req.solve.overcommit) ||
                 !o->req.solve.overcommit)
-                return np_usage_error(cmd,
-                                      "invalid overcommit '%s': expected the "
-                                      "vCPUs allowed per CPU, 1 to 1024",
-                                      v);
+                return np_usage_error(
+                    cmd,
+                    "invalid overcommit '%s': expected the vCPUs allowed per CPU, 1 to 1024",
+                    v);
         } else if ((v = value_of(argc, argv, &i, "-o", &missing))) {
             o->out = v;
         } else if (!strcmp(argv[i], "--spread")) {
@@ -151,8 +143,24 @@ static int parse(const char *cmd, int argc, char **argv, struct fleet_opts *o)
         }
     }
     if (!o->nr_paths)
-        return np_usage_error(cmd, "give host snapshots (files from "
-                                   "`numapin dump`) or a directory of them");
+        return np_usage_error(
+            cmd,
+            "give host snapshots (files from `numapin dump`) or a directory of them");
+    return -1;
+}
+
+/* Read the snapshots o names into fleet (those skipped go to sk); returns
+ * -1 to go on, else an exit code. */
+static int load(const struct fleet_opts *o, struct np_fleet *fleet,
+                struct skipped *sk)
+{
+    struct np_err err = {""};
+    int rc;
+
+    rc = np_fleet_load(fleet, o->paths, o->nr_paths, on_skip, sk, &err);
+    if (rc)
+        return np_ctx_error(rc == -ENOMEM ? NP_EXIT_FAILED : NP_EXIT_USAGE,
+                            "%s", err.msg);
     return -1;
 }
 
@@ -240,13 +248,9 @@ static int fleet_place(struct np_ctx *ctx, int argc, char **argv)
         rc = np_usage_error("fleet place", "--vcpus and --memory are needed");
         goto out;
     }
-    rc = np_fleet_load(&fleet, o.paths, o.nr_paths, on_skip, &sk, &err);
-    if (rc) {
-        rc = np_ctx_error(rc == -ENOMEM ? NP_EXIT_FAILED : NP_EXIT_USAGE, "%s",
-                          err.msg);
+    rc = load(&o, &fleet, &sk);
+    if (rc >= 0)
         goto out;
-    }
-    np_err_clear(&err);
     prc = np_fleet_place(&fleet, &o.req, &res, &err);
     if (prc && prc != -ENOSPC) {
         rc = np_ctx_error(prc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED, "%s",
@@ -342,12 +346,9 @@ static int fleet_report(struct np_ctx *ctx, int argc, char **argv)
                             "--vcpus, --memory and -o are for `fleet place`");
         goto out;
     }
-    rc = np_fleet_load(&fleet, o.paths, o.nr_paths, on_skip, &sk, &err);
-    if (rc) {
-        rc = np_ctx_error(rc == -ENOMEM ? NP_EXIT_FAILED : NP_EXIT_USAGE, "%s",
-                          err.msg);
+    rc = load(&o, &fleet, &sk);
+    if (rc >= 0)
         goto out;
-    }
     if (ctx->json) {
         rc = np_fleet_report_json(&fleet, (const char *const *)sk.msgs, sk.nr,
                                   &json, &err);
@@ -406,8 +407,6 @@ int main_fleet(struct np_ctx *ctx, int argc, char **argv)
         return fleet_place(ctx, argc - 1, argv + 1);
     if (!strcmp(argv[1], "report"))
         return fleet_report(ctx, argc - 1, argv + 1);
-    return np_usage_error("fleet",
-                          "unknown subcommand '%s': use place or "
-                          "report",
-                          argv[1]);
+    return np_usage_error(
+        "fleet", "unknown subcommand '%s': use place or report", argv[1]);
 }

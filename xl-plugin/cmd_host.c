@@ -153,10 +153,9 @@ int main_freecell(struct np_ctx *ctx, int argc, char **argv)
         errno = 0;
         v = strtol(argv[1], &end, 10);
         if (!*argv[1] || *end || errno || v < 0 || v > NP_MAX_NODE_IDS)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid node '%s': expected a node number "
-                                "or --all",
-                                argv[1]);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid node '%s': expected a node number or --all", argv[1]);
         node = (int)v;
     }
     rc = np_ctx_load(ctx, NP_WANT_HOST);

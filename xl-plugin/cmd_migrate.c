@@ -323,9 +323,9 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
                                                &err)
                 : -ESRCH;
         if (rc) {
-            np_ctx_warn("%s moved, but its node affinity from before could "
-                        "not be set: %s",
-                        name, ng ? err.msg : rerr.msg);
+            np_ctx_warn(
+                "%s moved, but its node affinity from before could not be set: %s",
+                name, ng ? err.msg : rerr.msg);
             partial = true;
         }
         np_ctx_print_note(ctx, &n2);
@@ -339,10 +339,10 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     if (!rc)
         rc = np_history_end(ctx->hist, hid, NP_HIST_DONE, &after_j, &err);
     if (rc) {
-        rc = np_ctx_error(NP_EXIT_PARTIAL,
-                          "%s moved, but its history record could not be "
-                          "finished (%s): undo cannot move it back",
-                          name, err.msg);
+        rc = np_ctx_error(
+            NP_EXIT_PARTIAL,
+            "%s moved, but its history record could not be finished (%s): undo cannot move it back",
+            name, err.msg);
         goto out;
     }
 
@@ -439,15 +439,15 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     ag = &r->after.guests[0];
     g = by_id(&ctx->snap, ag->id);
     if (!g || strcmp(g->name, ag->name))
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "guest '%s' (id %d), which change %u migrated, "
-                            "no longer exists: nothing to move back",
-                            ag->name, ag->id, r->id);
+        return np_ctx_error(
+            NP_EXIT_FAILED,
+            "guest '%s' (id %d), which change %u migrated, no longer exists: nothing to move back",
+            ag->name, ag->id, r->id);
     if (!ctx->be.ops->relocate)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "change %u migrated '%s', which the %s backend "
-                            "cannot undo",
-                            r->id, ag->name, ctx->be.ops->name);
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "change %u migrated '%s', which the %s backend cannot undo", r->id,
+            ag->name, ctx->be.ops->name);
     np_cpumap_init(&nodes);
     rc = np_cpumap_alloc(&nodes, t->nr_node_ids);
     if (rc)
@@ -455,13 +455,10 @@ int np_undo_relocation(struct np_ctx *ctx, bool *handled)
     rc = where_it_was(t, jg, &nodes);
     if (rc) {
         np_cpumap_dispose(&nodes);
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "change %u migrated '%s', whose memory was not "
-                            "measured and whose node affinity was "
-                            "every node: undo cannot tell where to move it "
-                            "back; move it with numapin numatune %s NODES "
-                            "--migrate",
-                            r->id, ag->name, ag->name);
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "change %u migrated '%s', whose memory was not measured and whose node affinity was every node: undo cannot tell where to move it back; move it with numapin numatune %s NODES --migrate",
+            r->id, ag->name, ag->name);
     }
     rc = relocate(ctx, g, &nodes, jg, "moved back to", r->id);
     np_cpumap_dispose(&nodes);

@@ -39,10 +39,14 @@ int np_ctx_measure(struct np_ctx *ctx, bool required)
     return 0;
 }
 
-int np_ctx_memory_for_plan(struct np_ctx *ctx, bool no_measure)
+int np_ctx_load_for_plan(struct np_ctx *ctx, bool no_measure)
 {
     unsigned int i;
+    int rc;
 
+    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    if (rc)
+        return rc;
     if (!no_measure)
         return np_ctx_measure(ctx, false);
     for (i = 0; i < ctx->snap.nr_guests; i++) {
@@ -101,10 +105,25 @@ void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
     char b[16], p[16], a[16];
 
     np_snapshot_init(&now);
-    if (!ctx->be_open || np_topo_copy(&now.topo, t) ||
-        ctx->be.ops->read_guests(&ctx->be, &now, &err))
-        goto out;
-    measured = !no_measure && !np_backend_measure_memory(&ctx->be, &now, &err);
+    /* "now" is a measure or nothing: without one the host is not read
+     * again; with one, the plan's guests only where the backend reads
+     * one guest (Xen: not every domain of the host once more) */
+    measured = false;
+    if (!ctx->be_open)
+        return;
+    if (!no_measure && !np_topo_copy(&now.topo, t)) {
+        int rc = 0;
+
+        for (i = 0; !rc && ctx->be.ops->read_guest && i < plan->nr_guests; i++)
+            if (plan->guests[i].placed && !plan->guests[i].is_new)
+                rc = np_backend_read_guest(&ctx->be, plan->guests[i].id, &now,
+                                           &err);
+        if (!rc && !ctx->be.ops->read_guest)
+            rc = ctx->be.ops->read_guests(&ctx->be, &now, &err);
+        now.has_guests = !rc;
+        now.backend = ctx->snap.backend;
+        measured = !rc && !np_backend_measure_memory(&ctx->be, &now, &err);
+    }
     printf("local memory (on the nodes of its vCPUs), before / planned / "
            "now%s:\n",
            measured ? "" : " (not measured)");
@@ -128,7 +147,6 @@ void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
                    ? " (before: estimated)"
                    : "");
     }
-out:
     np_snapshot_dispose(&now);
 }
 
@@ -136,18 +154,11 @@ int main_numastat(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest **sel = NULL;
     unsigned int nr = 0;
-    int i, rc;
+    int rc;
 
-    for (i = 1; i < argc; i++)
-        if (argv[i][0] == '-')
-            return np_usage("numastat");
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    rc = np_ctx_select_guests(ctx, "numastat", argc, argv, &sel, &nr);
     if (rc)
         return rc;
-    rc = np_ctx_select_guests(ctx, argv + 1, (unsigned int)(argc - 1), &sel);
-    if (rc)
-        return rc;
-    nr = (unsigned int)(argc - 1);
     rc = np_ctx_measure(ctx, true);
     if (rc) {
         free(sel);
@@ -155,8 +166,8 @@ int main_numastat(struct np_ctx *ctx, int argc, char **argv)
     }
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "numastat");
-        json_object *arr = doc ? np_numastat_json_guests(&ctx->snap, sel, nr)
-                               : NULL;
+        json_object *arr =
+            doc ? np_numastat_json_guests(&ctx->snap, sel, nr) : NULL;
 
         free(sel);
         if (!arr) {

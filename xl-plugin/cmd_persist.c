@@ -98,8 +98,9 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     case 'x':
     case 'l':
         if (file)
-            return np_usage_error("persist", "give one of --xl-config FILE "
-                                             "and --libvirt-xml FILE");
+            return np_usage_error(
+                "persist",
+                "give one of --xl-config FILE and --libvirt-xml FILE");
         file = optarg;
         libvirt = opt == 'l';
         break;
@@ -110,8 +111,9 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     NP_OPERANDS();
 
     if (argc != 2 || !file)
-        return np_usage_error("persist", "give DOM and one of --xl-config "
-                                         "FILE or --libvirt-xml FILE");
+        return np_usage_error(
+            "persist",
+            "give DOM and one of --xl-config FILE or --libvirt-xml FILE");
     dom = argv[1];
     rc = np_ctx_load(ctx, NP_WANT_GUESTS);
     if (rc)
@@ -130,10 +132,10 @@ int main_persist(struct np_ctx *ctx, int argc, char **argv)
     /* a file nobody may write was made so on purpose: root writes it only
      * when told to */
     if (!(mode & 0222) && !force && !ctx->dry_run) {
-        rc = np_ctx_error(NP_EXIT_FAILED,
-                          "'%s' is read-only (mode %03o): persist --force "
-                          "rewrites it anyway",
-                          path, (unsigned int)mode);
+        rc = np_ctx_error(
+            NP_EXIT_FAILED,
+            "'%s' is read-only (mode %03o): persist --force rewrites it anyway",
+            path, (unsigned int)mode);
         goto out;
     }
     if (libvirt ? np_xml_set_domain_placement(old, strlen(old), file,

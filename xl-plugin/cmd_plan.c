@@ -65,38 +65,36 @@ int plan_cmd_parse_opts(const char *cmd, int argc, char **argv,
         break;
     case 'm':
         if (np_parse_size_kib(optarg, &o->mem_kib))
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid memory size '%s': expected a number "
-                                "of MiB or a size such as 3G, 512M, 1048576K",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid memory size '%s': expected a number of MiB or a size such as 3G, 512M, 1048576K",
+                optarg);
         if (!o->mem_kib)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid memory size '%s': a guest needs more "
-                                "than 0 bytes",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid memory size '%s': a guest needs more than 0 bytes",
+                optarg);
         o->have_mem = true;
         break;
     case 'p':
         if (np_policy_parse(optarg, &o->policy))
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "unknown policy '%s': use prefer, isolate or "
-                                "require",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "unknown policy '%s': use prefer, isolate or require", optarg);
         break;
     case 'O':
         if (np_parse_uint(optarg, 1024, &o->overcommit) || !o->overcommit)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid overcommit '%s': expected the vCPUs "
-                                "allowed per CPU, 1 to 1024",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid overcommit '%s': expected the vCPUs allowed per CPU, 1 to 1024",
+                optarg);
         break;
     case 'X':
         if (np_parse_size_kib(optarg, &o->max_move_kib) || !o->max_move_kib)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid --max-move '%s': expected the "
-                                "memory a rebalance may move, such as 64G "
-                                "or 512M",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid --max-move '%s': expected the memory a rebalance may move, such as 64G or 512M",
+                optarg);
         o->have_max_move = true;
         break;
     case 'R':
@@ -109,20 +107,19 @@ int plan_cmd_parse_opts(const char *cmd, int argc, char **argv,
         char bdf[NP_HW_BDF_MAX];
 
         if (np_hw_parse_bdf(optarg, bdf))
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid device '%s': expected a PCI address "
-                                "such as 0000:43:00.0 or 43:00.0",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "invalid device '%s': expected a PCI address such as 0000:43:00.0 or 43:00.0",
+                optarg);
         o->hw.device = optarg;
         break;
     }
     case 'H':
         if (np_hw_parse_page_size(optarg, &o->hw.page_kib) ||
             o->hw.page_kib < 64)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "invalid huge page size '%s': expected 2M or "
-                                "1G",
-                                optarg);
+            return np_ctx_error(
+                NP_EXIT_USAGE, "invalid huge page size '%s': expected 2M or 1G",
+                optarg);
         break;
     case 'K':
         o->hw.cpu_kind = optarg;
@@ -254,6 +251,19 @@ static void out_list(struct out *o, const char *label,
     free(s);
 }
 
+int plan_cmd_begin(struct plan_cmd *pc, const char *cmd, int argc, char **argv)
+{
+    np_plan_init(&pc->plan);
+    np_cpumap_init(&pc->reserved);
+    return plan_cmd_parse_opts(cmd, argc, argv, &pc->o);
+}
+
+void plan_cmd_end(struct plan_cmd *pc)
+{
+    np_cpumap_dispose(&pc->reserved);
+    np_plan_dispose(&pc->plan);
+}
+
 void plan_cmd_print_list(const char *label, const struct np_cpumap *m)
 {
     char *s = np_cpulist_format_ranges(m);
@@ -367,10 +377,10 @@ static int build_req(struct np_ctx *ctx, const struct plan_opts *o,
         return np_ctx_error(NP_EXIT_USAGE,
                             "--max-move bounds --rebalance: give both");
     if (o->soft && ctx->be_open && !ctx->be.ops->soft_affinity)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "the %s backend has no soft affinity: leave out "
-                            "--soft",
-                            ctx->be.ops->name);
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "the %s backend has no soft affinity: leave out --soft",
+            ctx->be.ops->name);
     if (o->reserve) {
         if (np_cpulist_parse(&ctx->snap.topo, o->reserve, reserved, &err))
             return np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
@@ -489,38 +499,36 @@ int plan_cmd_report_partial(const struct np_plan *plan, const char *what,
 
 int main_place(struct np_ctx *ctx, int argc, char **argv)
 {
-    struct plan_opts o;
+    struct plan_cmd pc;
+    struct plan_opts *o = &pc.o;
     struct np_solve_req req;
     struct np_new_guest ng;
-    struct np_plan plan;
-    struct np_cpumap reserved;
+    struct np_plan *plan = &pc.plan;
     struct np_err err = {""};
     int rc;
 
-    np_plan_init(&plan);
-    np_cpumap_init(&reserved);
-    rc = plan_cmd_parse_opts("place", argc, argv, &o);
+    rc = plan_cmd_begin(&pc, "place", argc, argv);
     if (rc >= 0)
         goto out;
-    if (!o.have_vcpus || !o.have_mem || o.nr_args || o.all || o.out) {
+    if (!o->have_vcpus || !o->have_mem || o->nr_args || o->all || o->out) {
         rc = np_usage("place");
         goto out;
     }
     rc = np_ctx_load(ctx, NP_WANT_ANY_GUESTS);
     if (rc)
         goto out;
-    rc = build_req(ctx, &o, &req, &reserved);
+    rc = build_req(ctx, o, &req, &pc.reserved);
     if (rc >= 0)
         goto out;
-    req.hw = &o.hw;
-    ng.name = o.name ? o.name : "new";
-    ng.nr_vcpus = o.vcpus;
-    ng.mem_kib = o.mem_kib;
+    req.hw = &o->hw;
+    ng.name = o->name ? o->name : "new";
+    ng.nr_vcpus = o->vcpus;
+    ng.mem_kib = o->mem_kib;
     req.new_guests = &ng;
     req.nr_new = 1;
-    rc = np_solve(&ctx->snap, &req, &plan, &err);
+    rc = np_solve(&ctx->snap, &req, plan, &err);
     if (rc == -ENOSPC) {
-        const struct np_plan_guest *g = &plan.guests[0];
+        const struct np_plan_guest *g = &plan->guests[0];
 
         rc = np_ctx_error(NP_EXIT_FAILED, "%s%s%s", err.msg,
                           g->advice ? "; advice: " : "",
@@ -533,73 +541,66 @@ int main_place(struct np_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (ctx->json) {
-        rc = print_json(&plan);
+        rc = print_json(plan);
         goto out;
     }
     np_ctx_banner(ctx);
-    print_plan(&plan, o.quiet);
-    np_text_plan_config(stdout, &plan, &plan.guests[0]);
+    print_plan(plan, o->quiet);
+    np_text_plan_config(stdout, plan, &plan->guests[0]);
     rc = NP_EXIT_OK;
 out:
-    np_cpumap_dispose(&reserved);
-    np_plan_dispose(&plan);
+    plan_cmd_end(&pc);
     return rc;
 }
 
 int main_plan(struct np_ctx *ctx, int argc, char **argv)
 {
-    struct plan_opts o;
-    struct np_plan plan;
-    struct np_cpumap reserved;
+    struct plan_cmd pc;
+    struct plan_opts *o = &pc.o;
+    struct np_plan *plan = &pc.plan;
     struct np_err err = {""};
     bool partial = false;
     int rc;
 
-    np_plan_init(&plan);
-    np_cpumap_init(&reserved);
-    rc = plan_cmd_parse_opts("plan", argc, argv, &o);
+    rc = plan_cmd_begin(&pc, "plan", argc, argv);
     if (rc >= 0)
         goto out;
-    if (o.have_vcpus || o.have_mem) {
+    if (o->have_vcpus || o->have_mem) {
         rc = np_ctx_error(NP_EXIT_USAGE,
                           "--vcpus and --memory are for `numapin place`");
         goto out;
     }
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    rc = np_ctx_load_for_plan(ctx, o->no_measure);
     if (rc)
         goto out;
-    rc = np_ctx_memory_for_plan(ctx, o.no_measure);
-    if (rc)
-        goto out;
-    rc = plan_cmd_solve_existing(ctx, &o, &plan, &reserved, &partial);
+    rc = plan_cmd_solve_existing(ctx, o, plan, &pc.reserved, &partial);
     if (rc >= 0)
         goto out;
-    if (o.out) {
-        if (np_plan_write_file(o.out, &plan, &err)) {
+    if (o->out) {
+        if (np_plan_write_file(o->out, plan, &err)) {
             rc = np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);
             goto out;
         }
     }
     if (ctx->json) {
-        rc = print_json(&plan);
+        rc = print_json(plan);
         if (!rc && partial)
             rc = plan_cmd_report_partial(
-                &plan, "the plan is written without them", true);
+                plan, "the plan is written without them", true);
         goto out;
     }
     np_ctx_banner(ctx);
-    print_plan(&plan, o.quiet);
-    if (o.out)
-        printf("plan written to %s: `numapin apply %s` applies it\n", o.out,
-               o.out);
+    print_plan(plan, o->quiet);
+    if (o->out)
+        printf("plan written to %s: `numapin apply %s` applies it\n", o->out,
+               o->out);
     rc = partial ? plan_cmd_report_partial(
-                       &plan,
+                       plan,
                        "apply places the others and leaves these "
                        "as they are",
                        false)
                  : NP_EXIT_OK;
 out:
-    np_cpumap_dispose(&reserved);
-    np_plan_dispose(&plan);
+    plan_cmd_end(&pc);
     return rc;
 }

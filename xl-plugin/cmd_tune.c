@@ -201,10 +201,10 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
                                   argv[i]);
     }
     if (!list)
-        return np_usage_error("numatune", "missing %s",
-                              dom ? "NODES, the nodes for the memory of "
-                                    "the guest (or 'auto')"
-                                  : "DOM, the guest, and NODES");
+        return np_usage_error(
+            "numatune", "missing %s",
+            dom ? "NODES, the nodes for the memory of the guest (or 'auto')"
+                : "DOM, the guest, and NODES");
     rc = load_for_write(ctx, "numatune", dom, &g);
     if (rc)
         return rc;
@@ -213,9 +213,9 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         return rc;
     autonodes = !strcmp(list, "auto");
     if (autonodes && migrate)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "--migrate needs nodes to move the memory to, "
-                            "not 'auto'");
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "--migrate needs nodes to move the memory to, not 'auto'");
     if (!autonodes) {
         if (np_nodelist_parse(&ctx->snap.topo, list, &nodes, &err)) {
             rc = np_ctx_error(NP_EXIT_USAGE, "%s", err.msg);
@@ -229,10 +229,10 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
         np_cpumap_for_each(n, &nodes)
         {
             if (!np_topo_node_has_memory(&ctx->snap.topo, n)) {
-                rc = np_ctx_error(NP_EXIT_USAGE,
-                                  "node %d has no memory: a guest's memory "
-                                  "cannot live there",
-                                  n);
+                rc = np_ctx_error(
+                    NP_EXIT_USAGE,
+                    "node %d has no memory: a guest's memory cannot live there",
+                    n);
                 goto out;
             }
         }
@@ -332,10 +332,10 @@ int main_numatune(struct np_ctx *ctx, int argc, char **argv)
     }
     if (np_plan_record_end(ctx->hist, id, &ctx->be, &ctx->snap, &plan, 0,
                            &err)) {
-        rc = np_ctx_error(NP_EXIT_FAILED,
-                          "the node affinity is set but its history record "
-                          "could not be finished: %s",
-                          err.msg);
+        rc = np_ctx_error(
+            NP_EXIT_FAILED,
+            "the node affinity is set but its history record could not be finished: %s",
+            err.msg);
         goto out;
     }
     rc = NP_EXIT_OK;
@@ -500,11 +500,11 @@ static int sched_cmd(struct np_ctx *ctx, int argc, char **argv, bool cap)
     v = strtol(argv[2], &end, 10);
     if (!*argv[2] || *end || errno || v < 0 ||
         v > (cap ? 100L * 4096 : 65535L) || (!cap && v == 0))
-        return np_ctx_error(NP_EXIT_USAGE,
-                            cap ? "invalid cap '%s': expected a percentage "
-                                  "of one cpu (0 = no cap, 100 = one cpu)"
-                                : "invalid weight '%s': expected 1-65535",
-                            argv[2]);
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            cap ? "invalid cap '%s': expected a percentage of one cpu (0 = no cap, 100 = one cpu)"
+                : "invalid weight '%s': expected 1-65535",
+            argv[2]);
     rc = load_for_write(ctx, name, argv[1], &g);
     if (rc)
         return rc;

@@ -58,19 +58,12 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
 {
     const struct np_guest **sel = NULL;
     unsigned int nr = 0;
-    int i, rc;
+    int rc;
 
-    for (i = 1; i < argc; i++)
-        if (argv[i][0] == '-')
-            return np_usage("vcpu-list");
     ctx->show_refused = true;
-    rc = np_ctx_load(ctx, NP_WANT_GUESTS);
+    rc = np_ctx_select_guests(ctx, "vcpu-list", argc, argv, &sel, &nr);
     if (rc)
         return rc;
-    rc = np_ctx_select_guests(ctx, argv + 1, (unsigned int)(argc - 1), &sel);
-    if (rc)
-        return rc;
-    nr = (unsigned int)(argc - 1);
     if (ctx->json) {
         json_object *doc = np_ctx_jdoc(ctx, "vcpu-list");
 
@@ -152,10 +145,8 @@ int main_map(struct np_ctx *ctx, int argc, char **argv)
         else if (!strcmp(argv[i], "--html") && i + 1 < argc)
             html = argv[++i];
         else if (!strcmp(argv[i], "--svg") || !strcmp(argv[i], "--html"))
-            return np_usage_error("map",
-                                  "'%s' needs a FILE (- for standard "
-                                  "output)",
-                                  argv[i]);
+            return np_usage_error(
+                "map", "'%s' needs a FILE (- for standard output)", argv[i]);
         else
             return np_usage_error("map", "unknown argument '%s'", argv[i]);
     }
@@ -314,11 +305,12 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         argv++;
     }
     if (argc < 4)
-        return np_usage_error("vcpu-pin", "missing %s",
-                              argc == 1   ? "DOM, the guest"
-                              : argc == 2 ? "VCPU, a vcpu number or 'all'"
-                                          : "HARD, the cpu-list to pin to "
-                                            "('-' keeps the hard map)");
+        return np_usage_error(
+            "vcpu-pin", "missing %s",
+            argc == 1 ? "DOM, the guest"
+            : argc == 2
+                ? "VCPU, a vcpu number or 'all'"
+                : "HARD, the cpu-list to pin to ('-' keeps the hard map)");
     if (argc > 5)
         return np_usage_error("vcpu-pin", "too many arguments: '%s' after SOFT",
                               argv[5]);
@@ -326,14 +318,13 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
     hard_str = argv[3];
     soft_str = argc > 4 ? argv[4] : NULL;
     if (parse_vcpu(argv[2], &vcpu))
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "invalid vcpu '%s': expected a vcpu number or "
-                            "'all'",
-                            argv[2]);
+        return np_ctx_error(
+            NP_EXIT_USAGE, "invalid vcpu '%s': expected a vcpu number or 'all'",
+            argv[2]);
     if (force && vcpu < 0)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "--force and 'all' as vcpu are not allowed "
-                            "together: force one vcpu at a time");
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "--force and 'all' as vcpu are not allowed together: force one vcpu at a time");
     rc = np_ctx_begin_write(ctx, "vcpu-pin");
     if (rc)
         return rc;
@@ -365,8 +356,7 @@ int main_vcpupin(struct np_ctx *ctx, int argc, char **argv)
         }
         if (vcpu >= 0 && (unsigned int)vcpu >= g->nr_vcpus) {
             rc = np_ctx_error(NP_EXIT_USAGE,
-                              "guest '%s' has no vcpu %d: its vcpus are "
-                              "0-%u",
+                              "guest '%s' has no vcpu %d: its vcpus are 0-%u",
                               g->name, vcpu, g->nr_vcpus - 1);
             goto out;
         }

@@ -4,7 +4,7 @@
  *
  * The loop: a first pass places what floats now (with --once, that is
  * all); then each event of the backend's source (watch_source.c,
- * xen_watch.c) runs a pass (watch_place.c).  Signals come through a
+ * xen_watch.c) runs a pass (watch_pass.c, one guest: watch_place.c).  Signals come through a
  * signalfd, so that they are only acted on between guests:
  *   SIGTERM, SIGINT  finish the guest being placed, then exit 0;
  *   SIGHUP           read the policy file again; a file that does not
@@ -45,16 +45,15 @@ static void policy_line(struct np_watch *w, const char *event)
 {
     const struct np_policy_file *p = &w->pol;
 
-    np_watch_log(w, event, NULL, 0,
-                 "%s: policy %s, overcommit %u, %s pins, reserve %s, "
-                 "move-memory %s, pinned %s, %u guest rule%s",
-                 w->policy_path ? w->policy_path : "(defaults)",
-                 np_policy_name(p->policy), p->overcommit,
-                 p->pin == NP_PIN_SOFT ? "soft" : "hard",
-                 p->reserve ? p->reserve : "none",
-                 p->move_memory ? "yes" : "no",
-                 p->replace_pinned ? "replace" : "leave", p->nr_rules,
-                 p->nr_rules == 1 ? "" : "s");
+    np_watch_log(
+        w, event, NULL, 0,
+        "%s: policy %s, overcommit %u, %s pins, reserve %s, move-memory %s, pinned %s, %u guest rule%s",
+        w->policy_path ? w->policy_path : "(defaults)",
+        np_policy_name(p->policy), p->overcommit,
+        p->pin == NP_PIN_SOFT ? "soft" : "hard",
+        p->reserve ? p->reserve : "none", p->move_memory ? "yes" : "no",
+        p->replace_pinned ? "replace" : "leave", p->nr_rules,
+        p->nr_rules == 1 ? "" : "s");
 }
 
 /* Read the policy file into pol; 0 or -errno with err. */
@@ -232,9 +231,8 @@ int main_watch(struct np_ctx *ctx, int argc, char **argv)
             rc = src.drain(&src);
             if (rc < 0) {
                 rc = np_ctx_error(NP_EXIT_FAILED,
-                                  "the %s event source broke: "
-                                  "%s",
-                                  src.name, strerror(-rc));
+                                  "the %s event source broke: %s", src.name,
+                                  strerror(-rc));
                 goto out;
             }
             look = look || rc > 0;

@@ -103,14 +103,14 @@ int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd)
         return 0;
     /* offline sources never touch a state directory */
     if (ctx->topology)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "a --topology file cannot change a host: use a "
-                            "live backend or -c test:FILE");
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "a --topology file cannot change a host: use a live backend or -c test:FILE");
     if (captured_root(ctx_root(ctx)))
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "'%s' is a captured tree: numapin changes only the "
-                            "host it runs on (root /) or a test:FILE",
-                            ctx_root(ctx));
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "'%s' is a captured tree: numapin changes only the host it runs on (root /) or a test:FILE",
+            ctx_root(ctx));
     if (ctx->lock.fd >= 0)
         return 0;
     dir = np_ctx_state_dir(ctx);
@@ -120,10 +120,10 @@ int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd)
         long v = strtol(env, &end, 10);
 
         if (*end || v < 0 || v > INT_MAX)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "NUMAPIN_LOCK_WAIT_MS='%s' is not a number of "
-                                "milliseconds",
-                                env);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "NUMAPIN_LOCK_WAIT_MS='%s' is not a number of milliseconds",
+                env);
         wait_ms = (int)v;
     }
     rc = np_lock_take(&ctx->lock, dir, wait_ms, cmd, &err);
@@ -140,10 +140,10 @@ int np_ctx_begin_write(struct np_ctx *ctx, const char *cmd)
         char when[32];
 
         np_hist_time(u->time, when, sizeof(when));
-        return np_ctx_error(NP_EXIT_FAILED,
-                            "change %u (%s, %s) did not finish: run `numapin "
-                            "undo` to put it back first",
-                            u->id, u->command, when);
+        return np_ctx_error(
+            NP_EXIT_FAILED,
+            "change %u (%s, %s) did not finish: run `numapin undo` to put it back first",
+            u->id, u->command, when);
     }
     return 0;
 }
@@ -162,9 +162,9 @@ int main_history(struct np_ctx *ctx, int argc, char **argv)
     if (argc > 1)
         return np_usage("history");
     if (ctx->topology || captured_root(ctx_root(ctx)))
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "a --topology file or a captured tree has no "
-                            "history: numapin changes only live hosts");
+        return np_ctx_error(
+            NP_EXIT_USAGE,
+            "a --topology file or a captured tree has no history: numapin changes only live hosts");
     rc = np_history_open(np_ctx_state_dir(ctx), false, &h, &err);
     if (rc)
         return np_ctx_error(NP_EXIT_FAILED, "%s", err.msg);

@@ -1,6 +1,7 @@
 /*
- * numapin.c: the command line: global options, the backend table, the
- * command table.
+ * numapin.c: the command line: global options, the command table, help
+ * and usage, main().  What a command runs in (the backend, the host read
+ * once) is cli_ctx.c's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -8,21 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#ifdef CONFIG_KVM
-#include "backend_kvm.h"
-#endif
-#include "backend_test.h"
-#include "fmt_json.h"
 #include "escape.h"
-#include "fileio.h"
-#include "fmt_xml.h"
 #include "history.h"
 #include "numapin.h"
-#ifdef CONFIG_XEN
-#include "xen_backend.h"
-#endif
 
 struct cmd_spec {
     const char *name;
@@ -224,27 +214,12 @@ static const struct cmd_spec cmd_table[] = {
 
 #define NR_CMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
 
-static const struct np_backend_ops *backend_table[] = {
-#ifdef CONFIG_XEN
-    &np_xen_ops,
-#endif
-#ifdef CONFIG_KVM
-    &np_kvm_ops,
-#endif
-    &np_test_ops,
-};
-
-#define NR_BACKENDS (sizeof(backend_table) / sizeof(backend_table[0]))
-
 int np_ctx_error(int code, const char *fmt, ...)
 {
     va_list ap;
 
-    np_progress_clear();
-    fprintf(stderr, "numapin: %serror:%s ", np_color(stderr, NP_SGR_ERR),
-            np_color(stderr, NP_SGR_OFF));
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    np_term_vmsg("error", NP_SGR_ERR, NULL, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     return code;
@@ -265,11 +240,8 @@ int np_usage_error(const char *cmd, const char *fmt, ...)
     const struct cmd_spec *c = find_cmd(cmd);
     va_list ap;
 
-    np_progress_clear();
-    fprintf(stderr, "numapin: %serror:%s %s: ", np_color(stderr, NP_SGR_ERR),
-            np_color(stderr, NP_SGR_OFF), cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    np_term_vmsg("error", NP_SGR_ERR, cmd, fmt, ap);
     va_end(ap);
     if (c)
         fprintf(stderr, " (usage: numapin %s %s)", c->name, c->usage);
@@ -341,10 +313,10 @@ static int check_global_after_cmd(int argc, char **argv)
             if (!strcmp(argv[0], "watch") &&
                 (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-N")))
                 continue;
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "'%s' is a global option: give it before the "
-                                "command, as in `numapin %s %s ...`",
-                                globals[k], globals[k], argv[0]);
+            return np_ctx_error(
+                NP_EXIT_USAGE,
+                "'%s' is a global option: give it before the command, as in `numapin %s %s ...`",
+                globals[k], globals[k], argv[0]);
         }
     }
     return -1;
@@ -419,43 +391,10 @@ static int complete(struct np_ctx *ctx, const char *what)
         }
         return NP_EXIT_OK;
     }
-    return np_ctx_error(NP_EXIT_USAGE,
-                        "invalid --complete '%s': use commands, "
-                        "options:CMD, guests or nodes",
-                        what);
-}
-
-int np_ctx_commit(struct np_ctx *ctx)
-{
-    struct np_err err = {""};
-    int rc;
-
-    if (!ctx->be_open || !ctx->be.ops->commit)
-        return 0;
-    rc = np_backend_commit(&ctx->be, &err);
-    if (rc)
-        np_ctx_error(NP_EXIT_FAILED, "the changes did not reach the host: %s",
-                     err.msg[0] ? err.msg : strerror(-rc));
-    return rc;
-}
-
-int np_ctx_check_write(struct np_ctx *ctx)
-{
-    if (ctx->topology)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "a --topology file cannot change a host: use a "
-                            "live backend or -c test:FILE");
-    if (ctx->be_open && ctx->be.read_only)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "'%s' is a captured tree: numapin changes only the "
-                            "host it runs on (root /) or a test:FILE",
-                            ctx->be_arg ? ctx->be_arg : "?");
-    if (!ctx->be_open || !ctx->be.ops->writes)
-        return np_ctx_error(NP_EXIT_USAGE,
-                            "the %s backend cannot change a host: use a live "
-                            "backend or -c test:FILE",
-                            ctx->be_open ? ctx->be.ops->name : "?");
-    return 0;
+    return np_ctx_error(
+        NP_EXIT_USAGE,
+        "invalid --complete '%s': use commands, options:CMD, guests or nodes",
+        what);
 }
 
 int np_usage(const char *cmd)
@@ -576,300 +515,6 @@ static void help_main(FILE *f)
         fprintf(f, "  %-13s %s\n", cmd_table[i].name, cmd_table[i].usage);
 }
 
-static bool is_xen_dom0(void)
-{
-    char buf[256] = "";
-    FILE *f = fopen("/proc/xen/capabilities", "r");
-    size_t n;
-
-    if (!f)
-        return false;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return strstr(buf, "control_d") != NULL;
-}
-
-/* Open the backend named by ctx->backend, or the detected one. */
-static int open_backend(struct np_ctx *ctx, struct np_err *err)
-{
-    const char *spec = ctx->backend, *arg = NULL;
-    char name[32];
-    size_t len;
-    unsigned int i;
-    int rc;
-
-    if (!spec)
-        spec =
-            ctx->root || ctx->qmp || ctx->pid || !is_xen_dom0() ? "kvm" : "xen";
-    len = strcspn(spec, ":");
-    if (spec[len] == ':')
-        arg = spec + len + 1;
-    if (len >= sizeof(name))
-        len = sizeof(name) - 1;
-    memcpy(name, spec, len);
-    name[len] = '\0';
-    for (i = 0; i < NR_BACKENDS; i++)
-        if (!strcmp(backend_table[i]->name, name))
-            break;
-    if (i == NR_BACKENDS) {
-        if (!strcmp(name, "xen"))
-            return np_err_set(err, -EOPNOTSUPP,
-                              "backend 'xen' is not built in: numapin was "
-                              "built without libxenlight (libxen-dev)");
-        return np_err_set(err, -EINVAL,
-                          "unknown backend '%s': use xen, kvm[:ROOT] or "
-                          "test:FILE",
-                          name);
-    }
-    ctx->be.ops = backend_table[i];
-    ctx->be.priv = NULL;
-    ctx->be.qmp = ctx->qmp;
-    ctx->be.pid = ctx->pid;
-    ctx->be.batch = true; /* main() commits once, after the command */
-    if (!arg && ctx->be.ops->arg_is_root)
-        arg = ctx->root;
-    ctx->be_arg = arg;
-    rc = ctx->be.ops->open(&ctx->be, arg, err);
-    if (rc)
-        return rc;
-    ctx->be_open = true;
-    return 0;
-}
-
-static int load_topology_file(struct np_ctx *ctx, struct np_err *err)
-{
-    char *buf = NULL;
-    size_t len = 0, i = 0;
-    int c, rc;
-
-    /* the one capped reader: a FIFO or a device is refused, never read */
-    rc = np_file_read_all(ctx->topology, 64u << 20, &buf, &len, err);
-    if (rc)
-        return rc;
-    while (i < len && strchr(" \t\n\r", buf[i]))
-        i++;
-    c = i < len ? buf[i] : EOF;
-    free(buf);
-    if (c == '<') {
-        rc = np_xml_read_caps_file(ctx->topology, &ctx->snap.topo, err);
-    } else if (c == '{') {
-        rc = np_json_read_snapshot_file(ctx->topology, &ctx->snap, err);
-    } else {
-        return np_err_set(err, -EINVAL,
-                          "'%s' is neither capabilities XML nor numapin "
-                          "JSON",
-                          ctx->topology);
-    }
-    ctx->snap.backend = "file";
-    return rc;
-}
-
-/*
- * The identity of a snapshot read from a backend (ident.h): who read it,
- * the host's name and id, when.  A --topology file keeps its own.
- */
-static int fill_ident(struct np_ctx *ctx)
-{
-    struct np_host_ident *id = &ctx->snap.ident;
-    const struct np_backend_ops *ops = ctx->be.ops;
-    const char *base, *root = ops->arg_is_root ? ctx->be_arg : NULL;
-    char *release = NULL, *s = NULL;
-    int rc;
-
-    rc = np_ident_set(&id->backend, ops->name);
-    if (!rc && !ops->demo)
-        rc = np_ident_read_local(id, root);
-    if (!rc && ops->linux_host) {
-        rc = np_ident_set(&id->hypervisor, ops->name);
-        if (!rc)
-            rc = np_ident_linux_release(root, &release);
-        if (!rc && release)
-            rc = np_ident_set(&id->hypervisor_version, release);
-    }
-    if (!rc && !id->hostname) {
-        /* a test file or a captured tree without a name: its own name */
-        base = "localhost";
-        if (ops->demo && ctx->be_arg)
-            base = ctx->be_arg;
-        else if (root)
-            base = root;
-        s = strdup(base);
-        if (!s) {
-            rc = -ENOMEM;
-        } else {
-            size_t len;
-            char *b;
-
-            while ((len = strlen(s)) > 1 && s[len - 1] == '/')
-                s[len - 1] = '\0';
-            b = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
-            len = strlen(b);
-            if (len > 5 && !strcmp(b + len - 5, ".json"))
-                b[len - 5] = '\0';
-            if (np_ident_valid_hostname(b))
-                rc = np_ident_set(&id->hostname, b);
-        }
-    }
-    if (!rc)
-        rc = np_ident_set_time(id, time(NULL));
-    free(release);
-    free(s);
-    return rc;
-}
-
-/* The one check of a writing command (NP_CMD_WRITES), once the host is
- * read: can this source be written?  Not under -N. */
-static int check_cmd_write(struct np_ctx *ctx)
-{
-    if (!(ctx->cmd_flags & NP_CMD_WRITES) || ctx->dry_run)
-        return 0;
-    return np_ctx_check_write(ctx);
-}
-
-int np_ctx_load(struct np_ctx *ctx, enum np_want want)
-{
-    struct np_err err = {""};
-    unsigned int i;
-    int rc;
-
-    if (ctx->loaded)
-        return 0;
-    np_snapshot_init(&ctx->snap);
-    if (ctx->topology) {
-        rc = load_topology_file(ctx, &err);
-        if (rc)
-            return np_ctx_error(rc == -EINVAL || rc == -ENOENT ? NP_EXIT_USAGE
-                                                               : NP_EXIT_FAILED,
-                                "%s", err.msg);
-        if (want == NP_WANT_GUESTS && !ctx->snap.has_guests)
-            return np_ctx_error(NP_EXIT_USAGE,
-                                "'%s' describes a host without guests: "
-                                "this command needs guests (use a JSON file "
-                                "with \"guests\", or a live backend)",
-                                ctx->topology);
-        ctx->loaded = true;
-        return check_cmd_write(ctx);
-    }
-    rc = open_backend(ctx, &err);
-    if (rc)
-        return np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
-                            "%s", err.msg);
-    rc = np_backend_read_host(&ctx->be, &ctx->snap, &err);
-    if (!rc && want != NP_WANT_HOST) {
-        if (!np_backend_can(&ctx->be, NP_OP_READ_GUESTS)) {
-            if (want == NP_WANT_GUESTS)
-                return np_ctx_error(NP_EXIT_FAILED,
-                                    "the %s backend cannot list guests yet",
-                                    ctx->be.ops->name);
-        } else {
-            rc = np_backend_read_guests(&ctx->be, &ctx->snap, &err);
-        }
-    }
-    if (rc)
-        return np_ctx_error(NP_EXIT_FAILED, "%s",
-                            err.msg[0] ? err.msg : strerror(-rc));
-    ctx->snap.backend = ctx->be.ops->name;
-    if (fill_ident(ctx))
-        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-    ctx->loaded = true;
-    /* impostors: processes that look like guests and are not, named by
-     * the commands that list guests */
-    for (i = 0; ctx->show_refused && i < ctx->snap.nr_refused; i++) {
-        const struct np_refused *r = &ctx->snap.refused[i];
-        char *name = np_escape(r->name), *why = np_escape(r->why);
-
-        np_ctx_warn("process %ld, named '%s', looks like a QEMU guest and is "
-                    "not taken for one: %s",
-                    r->pid, name ? name : "?", why ? why : "?");
-        free(name);
-        free(why);
-    }
-    np_ctx_print_hw_notes(&ctx->snap.topo);
-    return check_cmd_write(ctx);
-}
-
-int np_ctx_select_guests(struct np_ctx *ctx, char **names, unsigned int nr,
-                         const struct np_guest ***sel_out)
-{
-    const struct np_guest **sel;
-    unsigned int i;
-
-    *sel_out = NULL;
-    if (!nr)
-        return NP_EXIT_OK;
-    sel = calloc(nr, sizeof(*sel));
-    if (!sel)
-        return np_ctx_error(NP_EXIT_FAILED, "out of memory");
-    for (i = 0; i < nr; i++) {
-        sel[i] = np_ctx_find_guest(ctx, names[i]);
-        if (!sel[i]) {
-            free(sel);
-            return NP_EXIT_USAGE;
-        }
-    }
-    *sel_out = sel;
-    return NP_EXIT_OK;
-}
-
-const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom)
-{
-    const struct np_snapshot *snap = &ctx->snap;
-    char ids[256] = "";
-    unsigned int i, nr = 0;
-    size_t len = 0;
-    const struct np_guest *g;
-
-    for (i = 0; i < snap->nr_guests; i++) {
-        if (strcmp(snap->guests[i].name, dom))
-            continue;
-        nr++;
-        if (len < sizeof(ids) - 16)
-            len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%d",
-                                    nr > 1 ? ", " : "", snap->guests[i].id);
-    }
-    if (nr > 1) {
-        np_ctx_error(NP_EXIT_USAGE,
-                     "%u guests are named '%s' (ids %s): name one by its id, "
-                     "or select it with --pid",
-                     nr, dom, ids);
-        return NULL;
-    }
-    if (!snap->has_guests) {
-        np_ctx_error(NP_EXIT_USAGE,
-                     "guest '%s': this source knows no guests (%s)", dom,
-                     ctx->topology ? "a --topology file without \"guests\""
-                                   : "a captured tree without proc/");
-        return NULL;
-    }
-    g = np_snapshot_find_guest(snap, dom);
-    if (!g) {
-        const char **names = calloc(snap->nr_guests + 1, sizeof(*names));
-        const char *best = NULL;
-
-        for (i = 0; names && i < snap->nr_guests; i++)
-            names[i] = snap->guests[i].name;
-        if (names)
-            best = np_suggest(dom, names, snap->nr_guests);
-        if (best)
-            np_ctx_error(NP_EXIT_USAGE,
-                         "guest '%s' does not exist: did you mean '%s'?", dom,
-                         best);
-        else
-            np_ctx_error(NP_EXIT_USAGE, "guest '%s' does not exist", dom);
-        free(names);
-    }
-    return g;
-}
-
-void np_ctx_banner(const struct np_ctx *ctx)
-{
-    if (ctx->loaded && ctx->be_open && ctx->be.ops->demo)
-        printf("# %s, not a live host\n", ctx->snap.topo.source
-                                              ? ctx->snap.topo.source
-                                              : "numapin test backend");
-}
-
 /* "vcpu-pin web 0 2": the command as typed, each word escaped, for the
  * history. */
 static char *join_args(int argc, char **argv)
@@ -950,17 +595,15 @@ int main(int argc, char **argv)
             ctx.pid = strtol(optarg, &end, 10);
             if (!*optarg || *end || ctx.pid <= 0)
                 return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid pid '%s': expected a process "
-                                    "id",
+                                    "invalid pid '%s': expected a process id",
                                     optarg);
             break;
         }
         case 'C':
             if (np_color_parse(optarg ? optarg : "always"))
-                return np_ctx_error(NP_EXIT_USAGE,
-                                    "invalid --color '%s': use auto, always "
-                                    "or never",
-                                    optarg);
+                return np_ctx_error(
+                    NP_EXIT_USAGE,
+                    "invalid --color '%s': use auto, always or never", optarg);
             break;
         case 'K':
             complete_what = optarg;

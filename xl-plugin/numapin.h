@@ -11,6 +11,7 @@
 #define NUMAPIN_H
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,12 +94,16 @@ const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
                                          const char *dom);
 
 /*
- * The guests that names[0..nr-1] name, each as np_ctx_find_guest() finds
- * it, in a malloc'd array (free() it) in *sel_out; NULL when nr is 0.
- * NP_EXIT_OK, or the exit code of the error printed.
+ * The guests that the operands of a read command name (argv[1..argc-1];
+ * an option there is a usage error of cmd), after the host and its guests
+ * are read: each as np_ctx_find_guest() finds it, in a malloc'd array
+ * (free() it) in *sel_out, their count in *nr_out; NULL and 0 when none
+ * is named (all guests).  NP_EXIT_OK, or the exit code of the error
+ * printed.
  */
-int np_ctx_select_guests(struct np_ctx *ctx, char **names, unsigned int nr,
-                         const struct np_guest ***sel_out);
+int np_ctx_select_guests(struct np_ctx *ctx, const char *cmd, int argc,
+                         char **argv, const struct np_guest ***sel_out,
+                         unsigned int *nr_out);
 
 /*
  * cli_args.c.  A size ("3G", "3072M", "512MiB", "1048576K"; a bare number
@@ -244,6 +249,12 @@ int np_color_parse(const char *mode);
 bool np_color_on(FILE *f);
 /* sgr when f is coloured, else "". */
 const char *np_color(FILE *f, const char *sgr);
+/* "numapin: LABEL: [CMD: ]MSG" on stderr, LABEL coloured with sgr, after
+ * the progress line is cleared; the caller ends the line.  The one writer
+ * of np_ctx_error(), np_ctx_warn() and np_usage_error(). */
+void np_term_vmsg(const char *label, const char *sgr, const char *cmd,
+                  const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 /* "numapin: warning: MSG" on stderr. */
 void np_ctx_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print text, colouring the "warning:" that opens a line. */
@@ -259,10 +270,11 @@ void np_progress(unsigned int done, unsigned int total);
 void np_progress_clear(void);
 void np_progress_end(void);
 
-/* cmd_numastat.c: memory positions for plan and apply: measured (a
- * failure is a warning: the solver then estimates), or with no_measure
+/* cmd_numastat.c: the host and its guests read for plan and apply
+ * (np_ctx_load() of NP_WANT_GUESTS) with their memory positions: measured
+ * (a failure is a warning: the solver then estimates), or with no_measure
  * estimated from the node affinity where not known.  0 or an exit code. */
-int np_ctx_memory_for_plan(struct np_ctx *ctx, bool no_measure);
+int np_ctx_load_for_plan(struct np_ctx *ctx, bool no_measure);
 /* After an apply of plan: measure again and print each guest's local
  * share before (ctx->snap), planned and now. */
 struct np_plan;

@@ -38,6 +38,20 @@ struct plan_opts {
     struct np_solve_hw hw; /* --device, --hugepages, --cpu-kind, --cpupool */
 };
 
+/* What place, plan and apply each hold: their options, the plan they
+ * make or read, the CPUs --reserve keeps out. */
+struct plan_cmd {
+    struct plan_opts o;
+    struct np_plan plan;
+    struct np_cpumap reserved;
+};
+
+/* Start one of those commands: pc set up (plan and reserved empty) and
+ * cmd's options parsed into pc->o.  Returns -1 to go on, else an exit
+ * code; plan_cmd_end() frees pc in either case. */
+int plan_cmd_begin(struct plan_cmd *pc, const char *cmd, int argc, char **argv);
+void plan_cmd_end(struct plan_cmd *pc);
+
 /* Parse a command's options; returns -1 to go on, else an exit code. */
 int plan_cmd_parse_opts(const char *cmd, int argc, char **argv,
                         struct plan_opts *o);

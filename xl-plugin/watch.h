@@ -2,7 +2,7 @@
  * watch.h: the pieces of `numapin watch`, a loop around the same parts as
  * `plan GUEST` + `apply`: an event source per backend (watch_source.c,
  * xen_watch.c), a pass that reads the host and places every guest that
- * appeared (watch_place.c), and the loop with its signals (cmd_watch.c).
+ * appeared (watch_pass.c; one guest: watch_place.c), and the loop with its signals (cmd_watch.c).
  * No placement logic of its own: the solver decides, np_plan_apply()
  * applies and journals.
  *
@@ -107,6 +107,22 @@ struct np_watch {
  * could not be read or locked (logged; the loop goes on).
  */
 int np_watch_pass(struct np_watch *w);
+
+/*
+ * watch_place.c.  Whether g is whole enough to be judged: a KVM guest has
+ * all its vCPU threads (*want: how many it should have), a Xen domain is
+ * introduced (*want 0).
+ */
+bool np_watch_guest_whole(struct np_watch *w, const struct np_guest *g,
+                          unsigned int *want);
+
+/* Decide for one new guest g (s: its entry of the seen list) and act:
+ * leave it, or place it around reserved (NULL: none) and apply the plan,
+ * logging one line.  0 (a guest left or not placed is logged, not an
+ * error), or a negative errno. */
+int np_watch_place_guest(struct np_watch *w, struct np_guest *g,
+                         struct np_watch_seen *s,
+                         const struct np_cpumap *reserved);
 
 /* KVM: the host's root directory (--root, or -c kvm:ROOT); NULL: "/". */
 const char *np_watch_kvm_root(const struct np_ctx *ctx);

@@ -228,9 +228,9 @@ int np_watch_source_open(struct np_watch *w, unsigned int interval_ms,
 #ifdef CONFIG_XEN
         return np_xen_watch_open(src, err);
 #else
-        return np_err_set(err, -EOPNOTSUPP,
-                          "backend 'xen' is not built in: numapin was built "
-                          "without libxenlight (libxen-dev)");
+        return np_err_set(
+            err, -EOPNOTSUPP,
+            "backend 'xen' is not built in: numapin was built without libxenlight (libxen-dev)");
 #endif
     }
     if (strncmp(spec, "kvm", 3))

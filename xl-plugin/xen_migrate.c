@@ -162,16 +162,16 @@ static int check_config(const libxl_domain_config *c, const char *name,
     else if (c->b_info.num_vnuma_nodes)
         what = "virtual NUMA nodes";
     if (what)
-        return np_err_set(err, -EOPNOTSUPP,
-                          "'%s' has %s, which cannot be migrated: its memory "
-                          "cannot be moved",
-                          name, what);
+        return np_err_set(
+            err, -EOPNOTSUPP,
+            "'%s' has %s, which cannot be migrated: its memory cannot be moved",
+            name, what);
     if (!libxl_defbool_is_default(c->b_info.disable_migrate) &&
         libxl_defbool_val(c->b_info.disable_migrate))
-        return np_err_set(err, -EOPNOTSUPP,
-                          "'%s' is configured with disable_migrate: its "
-                          "memory cannot be moved",
-                          name);
+        return np_err_set(
+            err, -EOPNOTSUPP,
+            "'%s' is configured with disable_migrate: its memory cannot be moved",
+            name);
     return 0;
 }
 
@@ -273,9 +273,9 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
     libxl_domain_config_init(&cfg);
     memset(&wj, 0, sizeof(wj));
     if (g->id == 0)
-        return np_err_set(err, -EINVAL,
-                          "domain 0 cannot be migrated: its memory cannot be "
-                          "moved");
+        return np_err_set(
+            err, -EINVAL,
+            "domain 0 cannot be migrated: its memory cannot be moved");
     np_xtl_clear(&xen_priv_of(be)->logger);
     rc = libxl_retrieve_domain_configuration(ctx, domid, &cfg, NULL);
     if (rc) {
@@ -293,11 +293,11 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
     if (free_kib < need_kib) {
         char *l = np_cpulist_format_ranges(nodes);
 
-        rc = np_err_set(err, -ENOSPC,
-                        "'%s' needs %.1f MiB on node(s) %s for its copy, they "
-                        "have %.1f MiB free: nothing was changed",
-                        g->name, (double)need_kib / 1024.0, l ? l : "?",
-                        (double)free_kib / 1024.0);
+        rc = np_err_set(
+            err, -ENOSPC,
+            "'%s' needs %.1f MiB on node(s) %s for its copy, they have %.1f MiB free: nothing was changed",
+            g->name, (double)need_kib / 1024.0, l ? l : "?",
+            (double)free_kib / 1024.0);
         free(l);
         goto out;
     }
@@ -371,10 +371,10 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
         if (!src && wj.timed_out)
             src = ERROR_FAIL; /* the restore saw the stream cut */
         if (src && wj.timed_out)
-            rc = np_err_set(err, -ETIMEDOUT,
-                            "the move of '%s' did not finish in %.0f s: it "
-                            "was given up and '%s' runs where it was",
-                            g->name, bound, g->name);
+            rc = np_err_set(
+                err, -ETIMEDOUT,
+                "the move of '%s' did not finish in %.0f s: it was given up and '%s' runs where it was",
+                g->name, bound, g->name);
         else if (src) {
             snprintf(what, sizeof(what), "the %s of '%s' failed",
                      flags ? "live save" : "save", g->name);

@@ -67,10 +67,10 @@ int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
     nr_node_ids = nr_numa > 0 ? (unsigned int)nr_numa : 1;
     rc = np_topo_alloc(topo, nr_cpu_ids, nr_node_ids);
     if (rc) {
-        np_err_set(err, rc,
-                   "xen reports %u cpu ids and %u node ids: "
-                   "more than numapin can hold",
-                   nr_cpu_ids, nr_node_ids);
+        np_err_set(
+            err, rc,
+            "xen reports %u cpu ids and %u node ids: more than numapin can hold",
+            nr_cpu_ids, nr_node_ids);
         goto out;
     }
 
@@ -235,7 +235,7 @@ static int read_domain(struct xen_priv *p, struct np_snapshot *snap,
         rc = xen_error(p, rc, err, "cannot allocate a node map");
         goto out;
     }
-    rc = np_libxl_get_nodeaffinity(p->ctx, domid, &nodemap);
+    rc = libxl_domain_get_nodeaffinity(p->ctx, domid, &nodemap);
     if (rc == ERROR_NI) {
         np_cpumap_dispose(&g->node_affinity); /* unknown */
         rc = 0;

@@ -50,10 +50,10 @@ int np_xen_watch_open(struct np_watch_source *src, struct np_err *err)
     struct xs_handle *h = xs_open(0);
 
     if (!h)
-        return np_err_set(err, -errno,
-                          "cannot connect to xenstore: %s (is xenstored "
-                          "running?)",
-                          strerror(errno));
+        return np_err_set(
+            err, -errno,
+            "cannot connect to xenstore: %s (is xenstored running?)",
+            strerror(errno));
     if (!xs_watch(h, "@introduceDomain", "introduce") ||
         !xs_watch(h, "@releaseDomain", "release")) {
         int e = errno;

@@ -405,10 +405,10 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
     if (hard && !np_cpumap_intersects(hard, &pool->cpus)) {
         s = list_of(hard);
         t = list_of(&pool->cpus);
-        rc = np_err_set(err, -EINVAL,
-                        "no cpu of %s is in cpupool '%s' of domain '%s' "
-                        "(its cpus: %s): vcpu %d would have nowhere to run",
-                        s, pool->name, g->name, t, vcpu);
+        rc = np_err_set(
+            err, -EINVAL,
+            "no cpu of %s is in cpupool '%s' of domain '%s' (its cpus: %s): vcpu %d would have nowhere to run",
+            s, pool->name, g->name, t, vcpu);
         goto out;
     }
 
@@ -423,7 +423,7 @@ int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
             goto out;
     }
     if ((flags & NP_WRITE_FORCE))
-        rc = np_libxl_set_vcpuaffinity_force(
+        rc = libxl_set_vcpuaffinity_force(
             p->ctx, (uint32_t)g->id, (uint32_t)vcpu, hard ? &hard_bm : NULL,
             soft ? &soft_bm : NULL);
     else
@@ -545,10 +545,10 @@ int xen_set_sched(struct np_backend *be, const struct np_guest *g, int cap,
         goto out;
     }
     if (!xen_sched_has_cap(cur.sched)) {
-        rc = np_err_set(err, -EOPNOTSUPP,
-                        "domain '%s' runs under the %s scheduler, which has "
-                        "no cap or weight (credit and credit2 have)",
-                        g->name, libxl_scheduler_to_string(cur.sched));
+        rc = np_err_set(
+            err, -EOPNOTSUPP,
+            "domain '%s' runs under the %s scheduler, which has no cap or weight (credit and credit2 have)",
+            g->name, libxl_scheduler_to_string(cur.sched));
         goto out;
     }
     want.sched = cur.sched;

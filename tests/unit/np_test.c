@@ -2,6 +2,8 @@
  * np_test.c: helpers shared by the unit suites.
  */
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "np_test.h"
 
@@ -42,4 +44,25 @@ void np_test_map(struct np_cpumap *map, unsigned int nr_bits, ...)
     while ((bit = va_arg(ap, int)) >= 0)
         ck_assert_int_eq(np_cpumap_set(map, bit), 0);
     va_end(ap);
+}
+
+char *np_test_slurp(const char *path, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    ck_assert_int_ge(n, 0);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    if (len_out)
+        *len_out = (size_t)n;
+    return buf;
 }

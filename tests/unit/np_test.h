@@ -5,6 +5,7 @@
 #define NP_TEST_H
 
 #include <check.h>
+#include <stddef.h>
 
 #include "cpumap.h"
 #include "topo.h"
@@ -23,6 +24,10 @@
 void np_test_topo_dense(struct np_topo *topo, unsigned int sockets,
                         unsigned int cores, unsigned int threads,
                         unsigned int nr_nodes);
+
+/* The whole file at path, NUL-terminated, malloc'd (free() it), its length
+ * in *len_out (may be NULL).  Fails the test when it cannot be read. */
+char *np_test_slurp(const char *path, size_t *len_out);
 
 /* Fill map (sized to nr_bits) from a list of bits ended by -1. */
 void np_test_map(struct np_cpumap *map, unsigned int nr_bits, ...);

@@ -24,27 +24,9 @@ struct scratch {
     char path[96];
 };
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void scratch_make(struct scratch *sc, const char *fixture)
 {
-    char *text = slurp(fixture);
+    char *text = np_test_slurp(fixture, NULL);
     FILE *f;
 
     strcpy(sc->dir, "/tmp/np-test-backend-XXXXXX");
@@ -321,7 +303,7 @@ START_TEST(bad_requests)
     char *before, *now;
 
     scratch_make(&sc, ORIGIN);
-    before = slurp(sc.path);
+    before = np_test_slurp(sc.path, NULL);
     np_cpumap_init(&map);
     np_cpumap_init(&empty);
     np_cpumap_init(&nine);
@@ -378,7 +360,7 @@ START_TEST(bad_requests)
                      -EINVAL);
 
     /* nothing changed */
-    now = slurp(sc.path);
+    now = np_test_slurp(sc.path, NULL);
     ck_assert_str_eq(now, before);
     free(now);
     be_read(&be, &after);
@@ -417,13 +399,13 @@ START_TEST(fail_after)
     np_test_map(&map, 8, 4, -1);
     ck_assert_int_eq(
         np_backend_set_vcpu_affinity(&be, g, 0, &map, NULL, 0, NULL, &err), 0);
-    before = slurp(sc.path);
+    before = np_test_slurp(sc.path, NULL);
     np_test_map(&map, 8, 5, -1);
     ck_assert_int_eq(
         np_backend_set_vcpu_affinity(&be, g, 1, &map, NULL, 0, NULL, &err),
         -EIO);
     ck_assert_ptr_nonnull(strstr(err.msg, "write 2 to the test host"));
-    now = slurp(sc.path);
+    now = np_test_slurp(sc.path, NULL);
     ck_assert_str_eq(now, before);
     free(now);
     np_snapshot_dispose(&snap);
@@ -502,7 +484,7 @@ START_TEST(atomic_write)
     char *before, *now;
 
     scratch_make(&sc, ORIGIN);
-    before = slurp(sc.path);
+    before = np_test_slurp(sc.path, NULL);
     np_cpumap_init(&map);
     be_open(&be, sc.path);
     be_read(&be, &snap);
@@ -520,7 +502,7 @@ START_TEST(atomic_write)
     ck_assert_ptr_nonnull(strstr(err.msg, "cannot write '"));
     ck_assert_ptr_nonnull(strstr(err.msg, "host.json': File too large"));
 
-    now = slurp(sc.path);
+    now = np_test_slurp(sc.path, NULL);
     ck_assert_str_eq(now, before);
     free(now);
     ck_assert_int_eq(scratch_entries(&sc), 1);
@@ -531,7 +513,7 @@ START_TEST(atomic_write)
     ck_assert_int_eq(np_backend_set_vcpu_affinity(&be, guest(&snap, "db1"), 1,
                                                   &map, NULL, 0, NULL, &err),
                      0);
-    now = slurp(sc.path);
+    now = np_test_slurp(sc.path, NULL);
     ck_assert_str_ne(now, before);
     free(now);
 

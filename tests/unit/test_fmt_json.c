@@ -13,26 +13,6 @@
 
 #define FIXTURES NP_SRCDIR "/tests/fixtures/json/"
 
-static char *slurp(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    if (len_out)
-        *len_out = (size_t)n;
-    return buf;
-}
-
 /* ------------------------------------------------------------------ */
 /* Model equality                                                      */
 /* ------------------------------------------------------------------ */
@@ -292,7 +272,7 @@ START_TEST(golden_small)
 
     build_small(&s);
     ck_assert_int_eq(np_json_write_snapshot(&s, &json, &err), 0);
-    want = slurp(FIXTURES "small.json", NULL);
+    want = np_test_slurp(FIXTURES "small.json", NULL);
     ck_assert_str_eq(json, want);
     assert_round_trip(&s);
     free(want);
@@ -428,7 +408,7 @@ START_TEST(fixtures_stable)
                   "%s", err.msg);
     ck_assert_str_eq(s.topo.source, fixture_files[_i]);
     ck_assert_int_eq(np_json_write_snapshot(&s, &json, &err), 0);
-    want = slurp(fixture_files[_i], NULL);
+    want = np_test_slurp(fixture_files[_i], NULL);
     ck_assert_str_eq(json, want);
     assert_round_trip(&s);
     free(want);
@@ -732,7 +712,7 @@ START_TEST(truncated)
     char *buf, *cut;
     size_t len, n;
 
-    buf = slurp(FIXTURES "sparse.json", &len);
+    buf = np_test_slurp(FIXTURES "sparse.json", &len);
     np_snapshot_init(&s);
     for (n = 0; n + 1 < len; n++) {
         cut = malloc(n ? n : 1);

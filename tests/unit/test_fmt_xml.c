@@ -16,25 +16,6 @@
 
 /* ---- helpers --------------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf;
-    long size;
-
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    ck_assert_int_ge(size, 0);
-    rewind(f);
-    buf = malloc((size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    buf[size] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Place a CPU by hand (after np_topo_alloc). */
 static void put_cpu(struct np_topo *t, int cpu, int node, int socket, int die,
                     int core, bool online)
@@ -371,7 +352,8 @@ END_TEST
 START_TEST(golden_libvirt)
 {
     struct np_topo t;
-    char *xml = NULL, *want = slurp(FIXTURES "golden-2node-libvirt.xml");
+    char *xml = NULL,
+         *want = np_test_slurp(FIXTURES "golden-2node-libvirt.xml", NULL);
     unsigned int n;
 
     np_topo_init(&t);
@@ -389,7 +371,8 @@ END_TEST
 START_TEST(golden_numapin)
 {
     struct np_topo t, back;
-    char *xml = NULL, *want = slurp(FIXTURES "golden-2node-numapin.xml");
+    char *xml = NULL,
+         *want = np_test_slurp(FIXTURES "golden-2node-numapin.xml", NULL);
     struct np_cpu *c7;
 
     np_topo_init(&t);

@@ -14,24 +14,6 @@
 
 #define FIXTURES NP_SRCDIR "/tests/fixtures/json/"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 START_TEST(valid_strings)
 {
     char long_name[NP_IDENT_MAX_LEN + 2];
@@ -181,7 +163,7 @@ START_TEST(v1_still_read)
         snprintf(path, sizeof(path), NP_SRCDIR "/examples/%s", v1_files[_i]);
     else
         snprintf(path, sizeof(path), FIXTURES "%s", v1_files[_i]);
-    want = slurp(path);
+    want = np_test_slurp(path, NULL);
     ck_assert_str_eq(json, want);
     free(want);
     free(json);

@@ -24,26 +24,9 @@
 
 #define DUMPS NP_SRCDIR "/tests/fixtures/xen-memdump"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf;
-    long n;
-
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = calloc(1, (size_t)n + 1);
-    ck_assert(buf != NULL);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return buf;
-}
-
 START_TEST(captured_dmesg)
 {
-    char *text = slurp(DUMPS "/two-node-dmesg.txt");
+    char *text = np_test_slurp(DUMPS "/two-node-dmesg.txt", NULL);
     struct np_memdump d;
     struct np_err err = {""};
     const struct np_memdump_dom *x;
@@ -75,7 +58,7 @@ END_TEST
 /* Two dumps in the ring: the latest is taken, and only when it is new. */
 START_TEST(latest_and_stale)
 {
-    char *text = slurp(DUMPS "/two-node-tail.txt");
+    char *text = np_test_slurp(DUMPS "/two-node-tail.txt", NULL);
     char first[NP_MEMDUMP_HEADER_MAX], last[NP_MEMDUMP_HEADER_MAX];
     struct np_memdump d;
     struct np_err err = {""};
@@ -108,7 +91,7 @@ END_TEST
 /* The ring wrapped over the start of the dump; the ring cut it short. */
 START_TEST(truncated)
 {
-    char *text = slurp(DUMPS "/two-node-tail.txt");
+    char *text = np_test_slurp(DUMPS "/two-node-tail.txt", NULL);
     struct np_memdump d;
     struct np_err err = {""};
     char *p, *cut;

@@ -35,24 +35,6 @@ struct scratch {
     char state[96];
 };
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void spit(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -85,7 +67,7 @@ static char *without_cpu(const char *text)
 
 static void scratch_make(struct scratch *sc)
 {
-    char *text = slurp(ORIGIN);
+    char *text = np_test_slurp(ORIGIN, NULL);
 
     strcpy(sc->dir, "/tmp/np-test-plan-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(sc->dir));
@@ -339,7 +321,7 @@ static void fail_at(unsigned int n, bool move)
 
     scratch_make(&sc);
     opts.state_dir = sc.state;
-    before = slurp(sc.host);
+    before = np_test_slurp(sc.host, NULL);
     pb = pins_text(sc.host);
     be_open(&be, sc.host);
     be_read(&be, &snap);
@@ -355,7 +337,7 @@ static void fail_at(unsigned int n, bool move)
                   "%s", err.msg);
     ck_assert(!exists(sc.state, REC1)); /* put back: no record */
     ck_assert_uint_eq(rep.history_id, 0);
-    after = slurp(sc.host);
+    after = np_test_slurp(sc.host, NULL);
     pa = pins_text(sc.host);
     ck_assert_str_eq(pb, pa);
     if (!move) {
@@ -426,7 +408,7 @@ START_TEST(apply_then_undo)
 
     scratch_make(&sc);
     opts.state_dir = sc.state;
-    before = slurp(sc.host);
+    before = np_test_slurp(sc.host, NULL);
     be_open(&be, sc.host);
     be_read(&be, &snap);
     plan_all(&snap, &plan);
@@ -467,7 +449,7 @@ START_TEST(apply_then_undo)
     ck_assert_uint_eq(rep.history_id, 2);
     ck_assert_uint_eq(np_history_find(h, 2)->nr_reverts, 1);
     ck_assert_uint_eq(np_history_find(h, 2)->reverts[0], 1);
-    now = slurp(sc.host);
+    now = np_test_slurp(sc.host, NULL);
     b = without_cpu(before);
     a = without_cpu(now);
     ck_assert_str_eq(b, a);
@@ -609,7 +591,7 @@ START_TEST(undo_several)
     unsigned int v;
 
     scratch_make(&sc);
-    before = slurp(sc.host);
+    before = np_test_slurp(sc.host, NULL);
     be_open(&be, sc.host);
     be_read(&be, &snap);
     plan_all(&snap, &plan);
@@ -642,7 +624,7 @@ START_TEST(undo_several)
     ck_assert_msg(np_plan_undo(&be, &snap, 0, 1, &opts, &rep, &err) == 0, "%s",
                   err.msg);
     ck_assert_uint_eq(np_history_find(h, 3)->nr_reverts, 2);
-    now = slurp(sc.host);
+    now = np_test_slurp(sc.host, NULL);
     b = without_cpu(before);
     a = without_cpu(now);
     ck_assert_str_eq(b, a);
@@ -740,7 +722,7 @@ START_TEST(undo_interrupted)
     unsigned int v, id;
 
     scratch_make(&sc);
-    before = slurp(sc.host);
+    before = np_test_slurp(sc.host, NULL);
     be_open(&be, sc.host);
     be_read(&be, &snap);
     plan_all(&snap, &plan);
@@ -773,7 +755,7 @@ START_TEST(undo_interrupted)
     ck_assert_uint_eq(rep.rolled_back_id, 1);
     ck_assert_int_eq(np_history_find(h, 1)->state, NP_HIST_ROLLED_BACK);
     ck_assert_ptr_null(np_history_unfinished(h));
-    now = slurp(sc.host);
+    now = np_test_slurp(sc.host, NULL);
     b = without_cpu(before);
     a = without_cpu(now);
     ck_assert_str_eq(b, a);
@@ -827,7 +809,7 @@ START_TEST(undo_other_process)
                   "%s", err.msg);
     /* the record carries each process's start time */
     ck_assert_uint_ge(np_history_find(h, 1)->before.guests[0].start_time, 5000);
-    applied = slurp(sc.host);
+    applied = np_test_slurp(sc.host, NULL);
     reread(&be, &snap);
     /* the same pids and names, other processes */
     for (i = 0; i < snap.nr_guests; i++)
@@ -838,7 +820,7 @@ START_TEST(undo_other_process)
                                   "guest '") &&
                       strstr(err.msg, "is another process now (started at 900"),
                   "%s", err.msg);
-    now = slurp(sc.host);
+    now = np_test_slurp(sc.host, NULL);
     ck_assert_str_eq(now, applied);
     free(now);
     ck_assert_uint_eq(np_history_count(h), 1);
@@ -896,7 +878,7 @@ START_TEST(undo_other_host)
     ck_assert_str_eq(np_history_find(h, 1)->host_id, ida);
     ck_assert_int_eq(np_hist_rec_check_host(np_history_find(h, 1), NULL, &err),
                      0);
-    applied = slurp(sc.host);
+    applied = np_test_slurp(sc.host, NULL);
     reread(&be, &snap);
 
     /* another host's */
@@ -909,7 +891,7 @@ START_TEST(undo_other_host)
                                   "fedcba9876543210fedcba9876543210") &&
                       !strchr(err.msg, '\n'),
                   "%s", err.msg);
-    now = slurp(sc.host);
+    now = np_test_slurp(sc.host, NULL);
     ck_assert_str_eq(now, applied);
     free(now);
     ck_assert_uint_eq(np_history_count(h), 1);
@@ -917,7 +899,7 @@ START_TEST(undo_other_host)
 
     /* a host id that is not one: the record is damaged */
     snprintf(path, sizeof(path), "%s/history/00000001.json", sc.state);
-    rec = slurp(path);
+    rec = np_test_slurp(path, NULL);
     p = strstr(rec, ida);
     ck_assert_ptr_nonnull(p);
     memcpy(p, "\\u0001", 6); /* a control character: no host id */
@@ -1000,7 +982,7 @@ START_TEST(stale_plans)
 
     scratch_make(&sc);
     opts.state_dir = sc.state;
-    before = slurp(sc.host);
+    before = np_test_slurp(sc.host, NULL);
     be_open(&be, sc.host);
     be_read(&be, &snap);
     plan_all(&snap, &plan);
@@ -1024,7 +1006,7 @@ START_TEST(stale_plans)
     np_err_clear(&err);
     ck_assert_int_lt(np_plan_apply(&be, &snap, &plan, &opts, &rep, &err), 0);
     ck_assert_msg(strstr(err.msg, "cannot create '"), "%s", err.msg);
-    after = slurp(sc.host);
+    after = np_test_slurp(sc.host, NULL);
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
@@ -1032,6 +1014,60 @@ START_TEST(stale_plans)
     np_snapshot_dispose(&snap);
     be.ops->close(&be);
     rm_rf(sc.dir);
+}
+END_TEST
+
+/* The order of memory moves (np_plan_move_order(), plan.h's example):
+ * guest 1 moves 2 GiB to node 0, guest 2 2 GiB to node 1; with room on
+ * node 1 only, guest 2 goes first and makes room for guest 1; with room
+ * on neither, strict says which node lacks the least. */
+START_TEST(move_order)
+{
+    const uint64_t gib = 1048576;
+    struct np_snapshot snap;
+    struct np_plan plan;
+    struct np_plan_guest *pg;
+    struct np_guest *g;
+    unsigned int order[2] = {9, 9};
+    uint64_t lack = 0;
+    int i, node = -1;
+
+    np_snapshot_init(&snap);
+    np_test_topo_dense(&snap.topo, 2, 1, 1, 2);
+    snap.topo.nodes[0].mem_free_kib = gib / 2;
+    snap.topo.nodes[1].mem_free_kib = 3 * gib;
+    np_plan_init(&plan);
+    plan.nr_cpu_ids = 2;
+    plan.nr_node_ids = 2;
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(
+            np_snapshot_add_guest(&snap, i + 1, i ? "b" : "a", 1, false, &g),
+            0);
+        g->mem_per_node_kib = calloc(2, sizeof(*g->mem_per_node_kib));
+        ck_assert_ptr_nonnull(g->mem_per_node_kib);
+        g->mem_per_node_kib[1 - i] = 2 * gib; /* a on node 1, b on 0 */
+        ck_assert_int_eq(np_plan_add_guest(&plan, i + 1, g->name, 1, &pg), 0);
+        pg->placed = true;
+        pg->mem_per_node_kib = calloc(2, sizeof(*pg->mem_per_node_kib));
+        ck_assert_ptr_nonnull(pg->mem_per_node_kib);
+        pg->mem_per_node_kib[i] = 2 * gib; /* a to node 0, b to 1 */
+    }
+    ck_assert_int_eq(
+        np_plan_move_order(&snap, &plan, true, order, &node, &lack), 0);
+    ck_assert_uint_eq(order[0], 1);
+    ck_assert_uint_eq(order[1], 0);
+
+    snap.topo.nodes[1].mem_free_kib = gib;
+    ck_assert_int_eq(np_plan_move_order(&snap, &plan, true, NULL, &node, &lack),
+                     -ENOSPC);
+    ck_assert_int_eq(node, 1);
+    ck_assert_uint_eq(lack, gib);
+    ck_assert_int_eq(np_plan_move_order(&snap, &plan, false, order, NULL, NULL),
+                     0);
+    ck_assert_uint_eq(order[0], 0);
+    ck_assert_uint_eq(order[1], 1);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
 }
 END_TEST
 
@@ -1056,6 +1092,7 @@ Suite *suite_test_plan(void)
     tcase_add_test(tc, undo_other_host);
     tcase_add_test(tc, undo_other_process);
     tcase_add_test(tc, stale_plans);
+    tcase_add_test(tc, move_order);
     suite_add_tcase(s, tc);
     return s;
 }

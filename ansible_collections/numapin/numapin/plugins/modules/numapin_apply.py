@@ -44,13 +44,8 @@ options:
     description: On KVM, do not move memory that is already allocated.
     type: bool
     default: false
-  numapin:
-    description: The numapin binary on the managed host.
-    type: path
-    default: numapin
-  connection:
-    description: numapin's backend, as its C(-c) option; detected by default.
-    type: str
+extends_documentation_fragment:
+  - numapin.numapin.numapin
 notes:
   - Supports check mode and diff mode.
   - A node affinity the host cannot read back (KVM reports none) is not

@@ -26,20 +26,12 @@ description:
     write it there with M(ansible.builtin.copy) and C(to_json).
   - Never changes the host.
 options:
-  numapin:
-    description: The numapin binary on the managed host.
-    type: path
-    default: numapin
-  connection:
-    description:
-      - numapin's backend, as its C(-c) option (C(xen), C(kvm),
-        C(kvm:ROOT), C(test:FILE)); by default numapin detects it (Xen in
-        a dom0, else KVM).
-    type: str
   numastat:
     description: Also gather C(numapin numastat) where numapin has it.
     type: bool
     default: true
+extends_documentation_fragment:
+  - numapin.numapin.numapin
 notes:
   - Check mode is supported; the module only reads.
 author:

@@ -41,13 +41,8 @@ options:
   state_dir:
     description: numapin's state directory (the journal).
     type: path
-  numapin:
-    description: The numapin binary on the managed host.
-    type: path
-    default: numapin
-  connection:
-    description: numapin's backend, as its C(-c) option; detected by default.
-    type: str
+extends_documentation_fragment:
+  - numapin.numapin.numapin
 notes:
   - Supports check mode and diff mode.
 author:
