@@ -5,7 +5,7 @@ FUZZ_CC      ?= clang
 FUZZ_TARGETS := cpulist xml json policy plan xlcfg qemu sysfs
 FUZZ_SRCS    := $(filter-out common/backend_test.c,$(wildcard common/*.c))
 # the KVM parsers of what a QEMU process shows (fuzz_qemu)
-FUZZ_KVM_SRCS := $(filter-out kvm/backend_kvm.c kvm/hwloc_host.c \
+FUZZ_KVM_SRCS := $(filter-out kvm/backend_kvm.c kvm/kvm_nodes.c kvm/hwloc_host.c \
     kvm/kvm_hw.c kvm/linux_host.c,$(wildcard kvm/*.c))
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
