@@ -74,28 +74,28 @@
 #define NP_HISTORY_DIR "history"
 
 enum np_hist_state {
-    NP_HIST_PENDING,       /* written before the change; being made or
-                              interrupted */
-    NP_HIST_DONE,          /* made; "after" is what the host read back */
-    NP_HIST_FAILED,        /* a write failed and the rollback too */
-    NP_HIST_ROLLED_BACK,   /* an unfinished change that undo put back */
+    NP_HIST_PENDING,     /* written before the change; being made or
+                            interrupted */
+    NP_HIST_DONE,        /* made; "after" is what the host read back */
+    NP_HIST_FAILED,      /* a write failed and the rollback too */
+    NP_HIST_ROLLED_BACK, /* an unfinished change that undo put back */
 };
 
 struct np_hist_rec {
     unsigned int id;
     enum np_hist_state state;
-    int64_t time;              /* seconds since the epoch */
-    char *command;             /* the command line, as typed */
-    char *user;                /* login name, or the uid as a number */
+    int64_t time;  /* seconds since the epoch */
+    char *command; /* the command line, as typed */
+    char *user;    /* login name, or the uid as a number */
     long uid;
-    long pid;                  /* of the writer */
-    char *backend;             /* may be NULL */
-    char *host_id;             /* the host it was made on (ident.h's
-                                  host_id); NULL when unknown */
-    unsigned int nr_reverts;   /* an undo: the ids it reverts */
+    long pid;                /* of the writer */
+    char *backend;           /* may be NULL */
+    char *host_id;           /* the host it was made on (ident.h's
+                                host_id); NULL when unknown */
+    unsigned int nr_reverts; /* an undo: the ids it reverts */
     unsigned int *reverts;
-    struct np_plan before;     /* a journal: the state before */
-    struct np_plan after;      /* see above */
+    struct np_plan before; /* a journal: the state before */
+    struct np_plan after;  /* see above */
 };
 
 struct np_history;
@@ -183,8 +183,7 @@ int np_history_end(struct np_history *h, unsigned int id,
 
 /* Remove pending record id: the change was put back completely or made
  * nothing.  0 or a negative errno. */
-int np_history_drop(struct np_history *h, unsigned int id,
-                    struct np_err *err);
+int np_history_drop(struct np_history *h, unsigned int id, struct np_err *err);
 
 /* The guests a record concerns, "web, db" (at most max bytes, "..." when
  * cut), for listings. */

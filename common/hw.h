@@ -21,25 +21,25 @@
 #include "cpumap.h"
 
 #define NP_HW_MAX_PAGE_SIZES 4
-#define NP_HW_BDF_MAX 16   /* "0000:00:00.0" and its NUL */
+#define NP_HW_BDF_MAX 16 /* "0000:00:00.0" and its NUL */
 
 enum np_mem_kind {
     NP_MEM_UNKNOWN = 0,
     NP_MEM_DRAM,
     NP_MEM_HBM,
-    NP_MEM_NVM,            /* persistent memory, CXL and other slow tiers */
-    NP_MEM_GPU,            /* memory of a GPU (NVLink, coherent) */
+    NP_MEM_NVM, /* persistent memory, CXL and other slow tiers */
+    NP_MEM_GPU, /* memory of a GPU (NVLink, coherent) */
 };
 
 struct np_hw_cpu {
-    int llc;               /* index into hw->llc[], -1 unknown */
-    int cluster;           /* the kernel's cluster id, -1 unknown */
-    int kind;              /* index into hw->kinds[], -1 unknown */
+    int llc;     /* index into hw->llc[], -1 unknown */
+    int cluster; /* the kernel's cluster id, -1 unknown */
+    int kind;    /* index into hw->kinds[], -1 unknown */
 };
 
 struct np_hw_pages {
-    uint64_t size_kib;     /* 2048, 1048576, ... */
-    uint64_t total;        /* pages */
+    uint64_t size_kib; /* 2048, 1048576, ... */
+    uint64_t total;    /* pages */
     uint64_t free;
 };
 
@@ -51,21 +51,21 @@ struct np_hw_node {
 
 /* One last-level cache (an L3 on x86: an AMD CCX, an Intel socket). */
 struct np_hw_cache {
-    int id;                /* the kernel's / hwloc's cache id, or index */
-    unsigned int level;    /* 3 for an L3 */
-    uint64_t size_kib;     /* 0 unknown */
+    int id;             /* the kernel's / hwloc's cache id, or index */
+    unsigned int level; /* 3 for an L3 */
+    uint64_t size_kib;  /* 0 unknown */
     struct np_cpumap cpus;
 };
 
 /* One kind of core (hybrid CPUs): efficiency 0 is the least performant. */
 struct np_hw_kind {
-    int efficiency;        /* -1 unknown */
-    char *name;            /* "IntelAtom", "IntelCore", ...; may be NULL */
+    int efficiency; /* -1 unknown */
+    char *name;     /* "IntelAtom", "IntelCore", ...; may be NULL */
     struct np_cpumap cpus;
 };
 
 struct np_hw_pci {
-    char bdf[NP_HW_BDF_MAX];   /* "0000:02:00.0" */
+    char bdf[NP_HW_BDF_MAX]; /* "0000:02:00.0" */
     unsigned int vendor, device, class_id;
     int node;              /* -1 unknown / not one node */
     struct np_cpumap cpus; /* local CPUs; empty when unknown */
@@ -75,10 +75,10 @@ struct np_hw_pci {
 struct np_hw_pool {
     int id;
     char *name;
-    char *sched;           /* "credit2", ... */
+    char *sched; /* "credit2", ... */
     struct np_cpumap cpus;
     unsigned int nr_domids;
-    int *domids;           /* the domains in the pool */
+    int *domids; /* the domains in the pool */
 };
 
 /* One HMAT link of libvirt's <interconnects> (latency in ns, bandwidth in
@@ -102,7 +102,7 @@ struct np_hw {
     struct np_hw_pci *pci;
     unsigned int nr_pools;
     struct np_hw_pool *pools;
-    char *notes;           /* one sentence per line; NULL when none */
+    char *notes; /* one sentence per line; NULL when none */
     unsigned int nr_links;
     struct np_hw_link *links; /* <interconnects>, in the order read */
 };
@@ -131,8 +131,7 @@ const struct np_hw_pages *np_hw_node_pages(const struct np_hw *hw, int node,
                                            uint64_t size_kib);
 
 /* The PCI device "0000:02:00.0" or "02:00.0" (domain 0), NULL when none. */
-const struct np_hw_pci *np_hw_find_pci(const struct np_hw *hw,
-                                       const char *bdf);
+const struct np_hw_pci *np_hw_find_pci(const struct np_hw *hw, const char *bdf);
 /* Normalise a BDF to "DDDD:BB:SS.F" in out.  0 or -EINVAL. */
 int np_hw_parse_bdf(const char *s, char out[NP_HW_BDF_MAX]);
 /* "2M", "2048k", "1G", "1GiB" -> KiB.  0 or -EINVAL. */

@@ -38,10 +38,13 @@
 #define NP_LOCK_FILE "lock"
 
 struct np_lock {
-    int fd;                /* -1: not held */
+    int fd; /* -1: not held */
 };
 
-#define NP_LOCK_INIT { -1 }
+#define NP_LOCK_INIT                                                           \
+    {                                                                          \
+        -1                                                                     \
+    }
 
 /*
  * Take the writer lock of state_dir (created, mode 0700, when missing),

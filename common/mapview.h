@@ -29,23 +29,23 @@
 #include "snapshot.h"
 
 struct np_mapview_ref {
-    unsigned int guest;              /* index into snap->guests */
+    unsigned int guest; /* index into snap->guests */
     int vcpu;
 };
 
 struct np_mapview_cpu {
     int cpu, node, socket, core;
     bool online;
-    struct np_mapview_ref *pinned;   /* hard affinity is this CPU alone */
+    struct np_mapview_ref *pinned; /* hard affinity is this CPU alone */
     unsigned int nr_pinned;
-    struct np_mapview_ref *bound;    /* hard affinity is a set holding it */
+    struct np_mapview_ref *bound; /* hard affinity is a set holding it */
     unsigned int nr_bound;
-    unsigned int nr_floating;        /* online vCPUs free to run here */
-    bool overlap;                    /* two guests' pins/bindings meet */
+    unsigned int nr_floating; /* online vCPUs free to run here */
+    bool overlap;             /* two guests' pins/bindings meet */
 };
 
 struct np_mapview {
-    struct np_mapview_cpu *cpus;     /* map order */
+    struct np_mapview_cpu *cpus; /* map order */
     unsigned int nr_cpus;
     unsigned int nr_overlaps;
 };

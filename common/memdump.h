@@ -34,8 +34,8 @@
 
 struct np_memdump_dom {
     int domid;
-    uint64_t total_pages;   /* Xen's "total:" (domain_tot_pages) */
-    uint64_t *pages;        /* per node id, nr_node_ids entries */
+    uint64_t total_pages; /* Xen's "total:" (domain_tot_pages) */
+    uint64_t *pages;      /* per node id, nr_node_ids entries */
 };
 
 struct np_memdump {

@@ -76,9 +76,10 @@ int np_numastat_text(FILE *f, const struct np_snapshot *snap,
 
 struct json_object;
 /* The "guests" array of np_numastat_json(); NULL when out of memory. */
-struct json_object *np_numastat_json_guests(
-    const struct np_snapshot *snap, const struct np_guest *const *guests,
-    unsigned int nr_guests);
+struct json_object *
+np_numastat_json_guests(const struct np_snapshot *snap,
+                        const struct np_guest *const *guests,
+                        unsigned int nr_guests);
 
 /*
  * JSON: {"guests": [{"name", "id", "memory_per_node_kib"

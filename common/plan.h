@@ -65,66 +65,66 @@
 #define NP_PLAN_VERSION 1
 
 enum np_policy {
-    NP_POLICY_PREFER,    /* whole cores when there are, else any CPUs */
-    NP_POLICY_ISOLATE,   /* one vCPU per core; its siblings stay idle */
-    NP_POLICY_REQUIRE,   /* whole free cores only, shared with no guest */
+    NP_POLICY_PREFER,  /* whole cores when there are, else any CPUs */
+    NP_POLICY_ISOLATE, /* one vCPU per core; its siblings stay idle */
+    NP_POLICY_REQUIRE, /* whole free cores only, shared with no guest */
 };
 
 enum np_pin_mode {
-    NP_PIN_HARD,         /* hard = the vCPU's CPU; soft kept */
-    NP_PIN_SOFT,         /* hard = every CPU; soft = the vCPU's CPU (Xen) */
+    NP_PIN_HARD, /* hard = the vCPU's CPU; soft kept */
+    NP_PIN_SOFT, /* hard = every CPU; soft = the vCPU's CPU (Xen) */
 };
 
 struct np_plan_guest {
-    int id;                       /* -1 for a new guest */
+    int id; /* -1 for a new guest */
     char *name;
     bool is_new;
     bool placed;
     unsigned int nr_vcpus;
     uint64_t mem_kib;
-    struct np_cpumap nodes;       /* the node set: CPUs' and memory's */
+    struct np_cpumap nodes;         /* the node set: CPUs' and memory's */
     struct np_cpumap node_affinity; /* nr_bits 0: keep */
-    bool node_affinity_auto;      /* set it back to automatic */
-    uint64_t *mem_per_node_kib;   /* NULL: no memory target */
-    struct np_cpumap *hard;       /* nr_vcpus maps; nr_bits 0: keep */
-    struct np_cpumap *soft;       /* nr_vcpus maps; nr_bits 0: keep */
-    unsigned int score;           /* mean vCPU-to-memory distance x 100 */
+    bool node_affinity_auto;        /* set it back to automatic */
+    uint64_t *mem_per_node_kib;     /* NULL: no memory target */
+    struct np_cpumap *hard;         /* nr_vcpus maps; nr_bits 0: keep */
+    struct np_cpumap *soft;         /* nr_vcpus maps; nr_bits 0: keep */
+    unsigned int score;             /* mean vCPU-to-memory distance x 100 */
     unsigned int nr_reasons;
     char **reasons;
-    char *advice;                 /* NULL when none */
-    bool migrate;                 /* journal: the guest was moved by a
-                                     relocation (numatune --migrate on
-                                     Xen); undo moves it back the same
-                                     way.  JSON "migrate": true */
-    uint64_t start_time;          /* KVM: the QEMU process's start time
-                                     (np_guest.start_time); 0 unknown.
-                                     Apply refuses a guest whose process
-                                     started at another time (a reused
-                                     pid) */
-    struct np_cpumap emulator;    /* KVM's non-vCPU threads; nr_bits 0:
-                                     keep */
-    int sched_cap;                /* -1: keep */
-    int sched_weight;             /* -1: keep */
+    char *advice;              /* NULL when none */
+    bool migrate;              /* journal: the guest was moved by a
+                                  relocation (numatune --migrate on
+                                  Xen); undo moves it back the same
+                                  way.  JSON "migrate": true */
+    uint64_t start_time;       /* KVM: the QEMU process's start time
+                                  (np_guest.start_time); 0 unknown.
+                                  Apply refuses a guest whose process
+                                  started at another time (a reused
+                                  pid) */
+    struct np_cpumap emulator; /* KVM's non-vCPU threads; nr_bits 0:
+                                  keep */
+    int sched_cap;             /* -1: keep */
+    int sched_weight;          /* -1: keep */
 };
 
 struct np_plan {
     bool is_journal;
-    bool trim_offline;            /* a command's own plan (vcpu-pin, reset):
-                                     offline CPUs in a map are left to the
-                                     backend, which narrows it and notes it;
-                                     not in the JSON form */
-    char *backend;                /* may be NULL */
-    char *host_id;                /* the host it was made for (ident.h's
-                                     host_id, its hostname); NULL when
-                                     unknown.  Applying refuses a plan
-                                     whose host_id is not this host's */
+    bool trim_offline; /* a command's own plan (vcpu-pin, reset):
+                          offline CPUs in a map are left to the
+                          backend, which narrows it and notes it;
+                          not in the JSON form */
+    char *backend;     /* may be NULL */
+    char *host_id;     /* the host it was made for (ident.h's
+                          host_id, its hostname); NULL when
+                          unknown.  Applying refuses a plan
+                          whose host_id is not this host's */
     char *hostname;
     unsigned int nr_cpu_ids;
     unsigned int nr_node_ids;
     enum np_policy policy;
     unsigned int overcommit;
     enum np_pin_mode pin;
-    unsigned int score;           /* memory-weighted mean of the guests' */
+    unsigned int score; /* memory-weighted mean of the guests' */
     unsigned int nr_reasons;
     char **reasons;
     unsigned int nr_guests;

@@ -21,18 +21,18 @@
 struct np_history;
 
 struct np_apply_opts {
-    const char *state_dir;   /* NULL: $NUMAPIN_STATE_DIR, else the default;
-                                used when history is NULL */
-    bool move_memory;        /* move memory when the backend can */
-    bool no_journal;         /* no history record (rollback only): undo's
-                                rollback of an unfinished change */
-    struct np_history *history; /* the open history (the caller holds the
-                                   lock); NULL: opened at state_dir */
-    const char *command;     /* what the record names ("vcpu-pin web 0 2",
-                                "watch: placed web"); NULL: "apply" */
+    const char *state_dir;       /* NULL: $NUMAPIN_STATE_DIR, else the default;
+                                    used when history is NULL */
+    bool move_memory;            /* move memory when the backend can */
+    bool no_journal;             /* no history record (rollback only): undo's
+                                    rollback of an unfinished change */
+    struct np_history *history;  /* the open history (the caller holds the
+                                    lock); NULL: opened at state_dir */
+    const char *command;         /* what the record names ("vcpu-pin web 0 2",
+                                    "watch: placed web"); NULL: "apply" */
     const unsigned int *reverts; /* an undo: the ids it reverts */
     unsigned int nr_reverts;
-    bool always_record;      /* record even when nothing changes (undo) */
+    bool always_record;       /* record even when nothing changes (undo) */
     unsigned int write_flags; /* NP_WRITE_* (backend.h): vcpu-pin -f */
     /* Called before each guest (done of total); NULL: none.  The command
      * line's progress line. */

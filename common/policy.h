@@ -66,21 +66,21 @@
 #define NP_POLICY_UNSET (-1)
 
 struct np_policy_rule {
-    char *glob;              /* fnmatch(3) pattern on the guest's name */
-    unsigned int line;       /* where it was written */
-    bool leave;              /* `leave`: never touched */
-    char *nodes;             /* node-list text; NULL: the solver's choice */
-    int pin;                 /* enum np_pin_mode, or NP_POLICY_UNSET */
-    int move_memory;         /* 0/1, or NP_POLICY_UNSET */
-    int replace_pinned;      /* 0/1, or NP_POLICY_UNSET */
+    char *glob;         /* fnmatch(3) pattern on the guest's name */
+    unsigned int line;  /* where it was written */
+    bool leave;         /* `leave`: never touched */
+    char *nodes;        /* node-list text; NULL: the solver's choice */
+    int pin;            /* enum np_pin_mode, or NP_POLICY_UNSET */
+    int move_memory;    /* 0/1, or NP_POLICY_UNSET */
+    int replace_pinned; /* 0/1, or NP_POLICY_UNSET */
 };
 
 struct np_policy_file {
-    char *name;              /* for messages: the file's path */
+    char *name; /* for messages: the file's path */
     enum np_policy policy;
     unsigned int overcommit;
     enum np_pin_mode pin;
-    char *reserve;           /* cpu-list text; NULL: none */
+    char *reserve; /* cpu-list text; NULL: none */
     unsigned int reserve_line;
     bool move_memory;
     bool replace_pinned;
@@ -94,7 +94,7 @@ struct np_policy_file {
 struct np_policy_decision {
     const struct np_policy_rule *rule; /* NULL: no rule matched */
     bool leave;
-    const char *nodes;       /* NULL: any */
+    const char *nodes; /* NULL: any */
     unsigned int nodes_line;
     enum np_pin_mode pin;
     bool move_memory;

@@ -56,23 +56,23 @@ struct np_new_guest {
 /* The rules of the hardware model (common/solver_hw.c) for the new
  * guests; every member optional. */
 struct np_solve_hw {
-    const char *device;             /* a passthrough device's BDF */
-    uint64_t page_kib;              /* memory in huge pages of this size */
-    const char *cpu_kind;           /* "p", "e", an efficiency or a name */
-    const char *cpupool;            /* Xen: the pool; NULL: pool 0 */
+    const char *device;   /* a passthrough device's BDF */
+    uint64_t page_kib;    /* memory in huge pages of this size */
+    const char *cpu_kind; /* "p", "e", an efficiency or a name */
+    const char *cpupool;  /* Xen: the pool; NULL: pool 0 */
 };
 
 struct np_solve_req {
     enum np_policy policy;
-    unsigned int overcommit;        /* vCPUs per CPU; 0 or 1: no sharing */
+    unsigned int overcommit; /* vCPUs per CPU; 0 or 1: no sharing */
     enum np_pin_mode pin;
     const struct np_cpumap *reserved; /* CPUs for the host / dom0; NULL */
-    bool explain;                   /* fill the reasons (on by default in
-                                       the commands; the benchmark may
-                                       measure without) */
-    bool greedy_only;               /* no improvement pass, no second
-                                       order: the plan as before them (for
-                                       the benchmark's comparison) */
+    bool explain;                     /* fill the reasons (on by default in
+                                         the commands; the benchmark may
+                                         measure without) */
+    bool greedy_only;                 /* no improvement pass, no second
+                                         order: the plan as before them (for
+                                         the benchmark's comparison) */
     /* Whole-host plans (`all`): by default incremental, every guest that
      * is already well placed stays (pinned one CPU per vCPU on one node
      * with its memory there, overlapping no other pin) and a guest moves
@@ -84,8 +84,8 @@ struct np_solve_req {
     /* What to place: new guests, then existing guests. */
     unsigned int nr_new;
     const struct np_new_guest *new_guests;
-    bool all;                       /* re-place every guest of snap */
-    unsigned int nr_ids;            /* ... or these (by guest id) */
+    bool all;            /* re-place every guest of snap */
+    unsigned int nr_ids; /* ... or these (by guest id) */
     const int *ids;
     /* The hardware rules' options; NULL: the defaults (solver_hw.c). */
     const struct np_solve_hw *hw;
