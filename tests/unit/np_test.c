@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "np_test.h"
 
@@ -44,6 +45,20 @@ void np_test_map(struct np_cpumap *map, unsigned int nr_bits, ...)
     while ((bit = va_arg(ap, int)) >= 0)
         ck_assert_int_eq(np_cpumap_set(map, bit), 0);
     va_end(ap);
+}
+
+void np_test_cpu_below(long t0, double limit_s, double san_limit_s)
+{
+    double cpu_s = (double)(clock() - (clock_t)t0) / CLOCKS_PER_SEC;
+
+#if defined(__SANITIZE_ADDRESS__)
+    ck_assert_msg(cpu_s < san_limit_s,
+                  "%.1f s of CPU time under the sanitizers", cpu_s);
+    (void)limit_s;
+#else
+    ck_assert_msg(cpu_s < limit_s, "%.1f s of CPU time", cpu_s);
+    (void)san_limit_s;
+#endif
 }
 
 char *np_test_slurp(const char *path, size_t *len_out)

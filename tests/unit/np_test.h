@@ -29,6 +29,11 @@ void np_test_topo_dense(struct np_topo *topo, unsigned int sockets,
  * in *len_out (may be NULL).  Fails the test when it cannot be read. */
 char *np_test_slurp(const char *path, size_t *len_out);
 
+/* Fail unless the CPU time since t0 (clock()) is below limit_s, or
+ * san_limit_s in a sanitizer build: a guard against quadratic work on a
+ * big input, not a speed figure (those are make bench's). */
+void np_test_cpu_below(long t0, double limit_s, double san_limit_s);
+
 /* Fill map (sized to nr_bits) from a list of bits ended by -1. */
 void np_test_map(struct np_cpumap *map, unsigned int nr_bits, ...);
 
