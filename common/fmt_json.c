@@ -31,19 +31,6 @@ static json_object *new_u64(uint64_t v)
                          : json_object_new_int64((int64_t)v);
 }
 
-static json_object *new_list(const struct np_cpumap *map,
-                             const struct np_cpumap *universe)
-{
-    char *s = np_json_list_format(map, universe);
-    json_object *o;
-
-    if (!s)
-        return NULL;
-    o = json_object_new_string(s);
-    free(s);
-    return o;
-}
-
 static json_object *write_cpu(const struct np_topo *topo, unsigned int id,
                               bool *oom)
 {
@@ -61,7 +48,7 @@ static json_object *write_cpu(const struct np_topo *topo, unsigned int id,
     if (c->node >= 0)
         np_json_obj_add(o, "node", json_object_new_int(c->node), oom);
     if (c->siblings.nr_bits && !np_cpumap_is_empty(&c->siblings))
-        np_json_obj_add(o, "siblings", new_list(&c->siblings, NULL), oom);
+        np_json_obj_add(o, "siblings", np_json_new_list(&c->siblings, NULL), oom);
     return o;
 }
 
@@ -77,7 +64,7 @@ static json_object *write_node(const struct np_topo *topo, unsigned int id,
     np_json_obj_add(o, "memory_kib", new_u64(n->mem_total_kib), oom);
     if (n->mem_free_known)
         np_json_obj_add(o, "free_kib", new_u64(n->mem_free_kib), oom);
-    np_json_obj_add(o, "cpus", new_list(&n->cpus, NULL), oom);
+    np_json_obj_add(o, "cpus", np_json_new_list(&n->cpus, NULL), oom);
     for (b = 0; b < topo->nr_node_ids; b++) {
         unsigned int dist = np_topo_distance(topo, (int)id, (int)b);
 
@@ -140,9 +127,9 @@ static json_object *write_vcpu(const struct np_vcpu *v,
     if (v->cpu >= 0)
         np_json_obj_add(o, "cpu", json_object_new_int(v->cpu), oom);
     np_json_obj_add(o, "time_ns", new_u64(v->time_ns), oom);
-    np_json_obj_add(o, "hard", new_list(&v->hard, all_cpus), oom);
+    np_json_obj_add(o, "hard", np_json_new_list(&v->hard, all_cpus), oom);
     if (v->soft.nr_bits)
-        np_json_obj_add(o, "soft", new_list(&v->soft, all_cpus), oom);
+        np_json_obj_add(o, "soft", np_json_new_list(&v->soft, all_cpus), oom);
     if (v->tid)
         np_json_obj_add(o, "tid", json_object_new_int64(v->tid), oom);
     return o;
@@ -164,7 +151,7 @@ static json_object *write_guest(const struct np_topo *topo,
     np_json_obj_add(o, "memory_kib", new_u64(g->mem_kib), oom);
     if (g->node_affinity.nr_bits)
         np_json_obj_add(o, "node_affinity",
-                        new_list(&g->node_affinity, all_nodes), oom);
+                        np_json_new_list(&g->node_affinity, all_nodes), oom);
     if (g->mem_per_node_kib) {
         mem = json_object_new_object();
         np_json_obj_add(o, "memory_per_node_kib", mem, oom);

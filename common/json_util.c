@@ -350,6 +350,19 @@ char *np_json_list_format(const struct np_cpumap *map,
     return np_cpulist_format_ranges(map);
 }
 
+json_object *np_json_new_list(const struct np_cpumap *map,
+                              const struct np_cpumap *universe)
+{
+    char *s = np_json_list_format(map, universe);
+    json_object *o;
+
+    if (!s)
+        return NULL;
+    o = json_object_new_string(s);
+    free(s);
+    return o;
+}
+
 /*
  * Duplicate keys.  json-c keeps the last of two equal keys without a word,
  * so {"vcpus": 2, "vcpus": 8} would be read as 8 whatever the first said.

@@ -39,6 +39,9 @@ void np_json_arr_add(json_object *arr, json_object *val, bool *oom);
  */
 char *np_json_list_format(const struct np_cpumap *map,
                           const struct np_cpumap *universe);
+/* The same as a JSON string; NULL when out of memory. */
+json_object *np_json_new_list(const struct np_cpumap *map,
+                              const struct np_cpumap *universe);
 
 struct np_json_rd {
     const char *name; /* the input, for messages; may be NULL */

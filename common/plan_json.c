@@ -23,14 +23,7 @@
 /* A set as "0-3,6" or "none" (never "all": the reader has no host). */
 static json_object *new_list(const struct np_cpumap *map)
 {
-    char *s = np_json_list_format(map, NULL);
-    json_object *o;
-
-    if (!s)
-        return NULL;
-    o = json_object_new_string(s);
-    free(s);
-    return o;
+    return np_json_new_list(map, NULL);
 }
 
 static json_object *new_score(unsigned int score)
