@@ -48,7 +48,8 @@ static json_object *write_cpu(const struct np_topo *topo, unsigned int id,
     if (c->node >= 0)
         np_json_obj_add(o, "node", json_object_new_int(c->node), oom);
     if (c->siblings.nr_bits && !np_cpumap_is_empty(&c->siblings))
-        np_json_obj_add(o, "siblings", np_json_new_list(&c->siblings, NULL), oom);
+        np_json_obj_add(o, "siblings", np_json_new_list(&c->siblings, NULL),
+                        oom);
     return o;
 }
 
