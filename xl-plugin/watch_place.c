@@ -37,6 +37,7 @@
 #include "plan_apply.h"
 #ifdef CONFIG_KVM
 #include "qemu_guests.h"
+#include "rootfs.h"
 #endif
 #include "solver.h"
 #include "watch.h"
@@ -93,11 +94,11 @@ static bool kvm_threads_complete(const struct np_ctx *ctx,
                                  unsigned int *want_out)
 {
     struct np_qemu_cmdline cl;
-    char path[64], buf[16384];
+    char path[64], *buf = NULL;
     const char *root = np_watch_kvm_root(ctx) ? np_watch_kvm_root(ctx) : "/";
     unsigned int v;
-    ssize_t n;
-    int rootfd, fd;
+    size_t n = 0;
+    int rootfd, rc;
     bool ok = true;
 
     *want_out = g->nr_vcpus;
@@ -105,19 +106,19 @@ static bool kvm_threads_complete(const struct np_ctx *ctx,
     if (rootfd < 0)
         return true; /* the backend will say */
     snprintf(path, sizeof(path), "proc/%d/cmdline", g->id);
-    fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
+    /* the root-relative reader of kvm/ (rootfs.h), as the backend reads it */
+    rc = np_rootfs_read(rootfd, path, &buf, &n);
     close(rootfd);
-    if (fd < 0)
+    if (rc)
         return true;
-    n = read(fd, buf, sizeof(buf));
-    close(fd);
     np_qemu_cmdline_init(&cl);
-    if (n > 0 && !np_qemu_cmdline_parse(buf, (size_t)n, &cl) && cl.is_qemu) {
+    if (n > 0 && !np_qemu_cmdline_parse(buf, n, &cl) && cl.is_qemu) {
         *want_out = cl.nr_vcpus;
         if (g->nr_vcpus < cl.nr_vcpus)
             ok = false;
     }
     np_qemu_cmdline_dispose(&cl);
+    free(buf);
     for (v = 0; v < g->nr_vcpus; v++)
         if (!g->vcpus[v].tid)
             ok = false;
