@@ -102,24 +102,28 @@ static char *dup_or_null(const char *s, int *rc)
 int np_plan_copy_guest(struct np_plan *dst, const struct np_plan *src,
                        const struct np_plan_guest *sg)
 {
-    struct np_plan_guest *g;
+    struct np_plan_guest *g, made;
     unsigned int v;
     int rc;
 
     rc = np_plan_add_guest(dst, sg->id, "", sg->nr_vcpus, &g);
     if (rc)
         return rc;
-    free(g->name); /* the name as it is: it was escaped once already */
+    /* sg's plain fields at once; then each pointer of g is its own: the
+     * maps np_plan_add_guest() made, the rest copied below */
+    made = *g;
+    *g = *sg;
+    g->hard = made.hard;
+    g->soft = made.soft;
+    g->nodes = made.nodes;
+    np_cpumap_init(&g->node_affinity);
+    np_cpumap_init(&g->emulator);
+    g->mem_per_node_kib = NULL;
+    g->reasons = NULL;
+    g->nr_reasons = 0;
+    g->advice = NULL;
+    free(made.name); /* the name as it is (np_escape_name() made it so) */
     g->name = dup_or_null(sg->name, &rc);
-    g->is_new = sg->is_new;
-    g->placed = sg->placed;
-    g->mem_kib = sg->mem_kib;
-    g->node_affinity_auto = sg->node_affinity_auto;
-    g->score = sg->score;
-    g->migrate = sg->migrate;
-    g->start_time = sg->start_time;
-    g->sched_cap = sg->sched_cap;
-    g->sched_weight = sg->sched_weight;
     if (!rc)
         rc = np_cpumap_copy(&g->nodes, &sg->nodes);
     if (!rc)
@@ -153,14 +157,12 @@ int np_plan_copy(struct np_plan *dst, const struct np_plan *src)
     unsigned int i;
     int rc = 0;
 
-    np_plan_init(dst);
-    dst->is_journal = src->is_journal;
-    dst->nr_cpu_ids = src->nr_cpu_ids;
-    dst->nr_node_ids = src->nr_node_ids;
-    dst->policy = src->policy;
-    dst->overcommit = src->overcommit;
-    dst->pin = src->pin;
-    dst->score = src->score;
+    *dst = *src; /* the plain fields; each pointer is replaced below */
+    dst->trim_offline = false;
+    dst->guests = NULL;
+    dst->nr_guests = 0;
+    dst->reasons = NULL;
+    dst->nr_reasons = 0;
     dst->backend = dup_or_null(src->backend, &rc);
     dst->host_id = dup_or_null(src->host_id, &rc);
     dst->hostname = dup_or_null(src->hostname, &rc);

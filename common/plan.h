@@ -181,8 +181,7 @@ int np_plan_move_order(const struct np_snapshot *snap,
  * the JSON form has kept (trim_offline, which it has not, is false).  0,
  * or -ENOMEM with dst empty. */
 int np_plan_copy(struct np_plan *dst, const struct np_plan *src);
-/* Append to dst a deep copy of sg, a guest of src (its name as it is,
- * not escaped again).  0 or -ENOMEM. */
+/* Append to dst a deep copy of sg, a guest of src.  0 or -ENOMEM. */
 int np_plan_copy_guest(struct np_plan *dst, const struct np_plan *src,
                        const struct np_plan_guest *sg);
 

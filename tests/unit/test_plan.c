@@ -220,6 +220,48 @@ START_TEST(json_round_trip)
 }
 END_TEST
 
+/* np_plan_copy(): the copy writes the same JSON as the plan and the
+ * journal it copies and shares no memory with them (both are disposed
+ * first; the sanitizer run checks). */
+START_TEST(plan_copy)
+{
+    struct np_snapshot snap;
+    struct np_plan plan, copy, journal, jcopy;
+    struct np_err err = {""};
+    char *a = NULL, *b = NULL;
+
+    np_snapshot_init(&snap);
+    ck_assert_int_eq(np_json_read_snapshot_file(ORIGIN, &snap, &err), 0);
+    plan_all(&snap, &plan);
+    ck_assert_int_eq(np_plan_copy(&copy, &plan), 0);
+    ck_assert_str_eq(copy.guests[0].name, plan.guests[0].name);
+    ck_assert_ptr_ne(copy.guests[0].name, plan.guests[0].name);
+    ck_assert_ptr_ne(copy.guests[0].hard, plan.guests[0].hard);
+    ck_assert_int_eq(np_plan_write_json(&plan, &a, &err), 0);
+    ck_assert_int_eq(np_plan_write_json(&copy, &b, &err), 0);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    ck_assert_int_eq(np_plan_journal(&snap, &plan, &journal, &err), 0);
+    ck_assert_int_eq(np_plan_copy(&jcopy, &journal), 0);
+    ck_assert(jcopy.is_journal);
+    ck_assert_int_eq(np_plan_write_json(&journal, &a, &err), 0);
+    ck_assert_int_eq(np_plan_write_json(&jcopy, &b, &err), 0);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    np_plan_dispose(&plan);
+    np_plan_dispose(&journal);
+    /* the copies stand alone */
+    ck_assert_int_eq(np_plan_write_json(&copy, &a, &err), 0);
+    ck_assert_ptr_nonnull(strstr(a, "\"numapin_plan\": 1"));
+    free(a);
+    np_plan_dispose(&copy);
+    np_plan_dispose(&jcopy);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
 static const struct {
     const char *json;
     const char *msg;
@@ -1079,6 +1121,7 @@ Suite *suite_test_plan(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, json_round_trip);
+    tcase_add_test(tc, plan_copy);
     tcase_add_loop_test(tc, json_errors, 0,
                         (int)(sizeof(bad_plans) / sizeof(bad_plans[0])));
     tcase_add_test(tc, rollback_every_step);
