@@ -58,8 +58,7 @@ static int find_guest(struct test_priv *tp, const struct np_guest *g,
         if (tp->state.guests[i].id == g->id)
             return (int)i;
     return np_err_set(err, -EINVAL,
-                      "guest '%s' (id %d) does not exist on the test host "
-                      "'%s'",
+                      "guest '%s' (id %d) does not exist on the test host '%s'",
                       g->name ? g->name : "", g->id, tp->path);
 }
 
@@ -76,15 +75,15 @@ static int check_map(const struct np_topo *topo, const struct np_cpumap *map,
     np_cpumap_for_each(bit, map)
     {
         if (!is_node && !np_topo_cpu_exists(topo, bit))
-            return np_err_set(err, -EINVAL,
-                              "the %s for guest '%s' names cpu %d, which "
-                              "this host does not have",
-                              what, name, bit);
+            return np_err_set(
+                err, -EINVAL,
+                "the %s for guest '%s' names cpu %d, which this host does not have",
+                what, name, bit);
         if (is_node && !np_topo_node_exists(topo, bit))
-            return np_err_set(err, -EINVAL,
-                              "the %s for guest '%s' names node %d, which "
-                              "this host does not have",
-                              what, name, bit);
+            return np_err_set(
+                err, -EINVAL,
+                "the %s for guest '%s' names node %d, which this host does not have",
+                what, name, bit);
     }
     return 0;
 }
@@ -101,15 +100,15 @@ static int write_begin(struct test_priv *tp, struct np_err *err)
     if (tp->kill_after >= 0 && n == (unsigned int)tp->kill_after)
         raise(SIGKILL); /* as `kill -9` in the middle of a command */
     if (tp->fail_after >= 0 && n == (unsigned int)tp->fail_after)
-        return np_err_set(err, -EIO,
-                          "write %u to the test host '%s' failed as asked "
-                          "(fail after %d writes)",
-                          n + 1, tp->path, tp->fail_after);
+        return np_err_set(
+            err, -EIO,
+            "write %u to the test host '%s' failed as asked (fail after %d writes)",
+            n + 1, tp->path, tp->fail_after);
     if (tp->full_after >= 0 && n >= (unsigned int)tp->full_after)
-        return np_err_set(err, -ENOSPC,
-                          "write %u to the test host '%s' failed as asked "
-                          "(full after %d writes)",
-                          n + 1, tp->path, tp->full_after);
+        return np_err_set(
+            err, -ENOSPC,
+            "write %u to the test host '%s' failed as asked (full after %d writes)",
+            n + 1, tp->path, tp->full_after);
     return 0;
 }
 
@@ -239,9 +238,9 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     be->priv = NULL;
     be->read_only = false;
     if (!arg || !*arg)
-        return np_err_set(err, -EINVAL,
-                          "the test backend needs the path of a json "
-                          "snapshot file");
+        return np_err_set(
+            err, -EINVAL,
+            "the test backend needs the path of a json snapshot file");
     tp = calloc(1, sizeof(*tp));
     if (!tp)
         return -ENOMEM;
@@ -326,9 +325,9 @@ static int test_read_guests(struct np_backend *be, struct np_snapshot *snap,
     }
     if (snap->topo.nr_cpu_ids != topo->nr_cpu_ids ||
         snap->topo.nr_node_ids != topo->nr_node_ids)
-        return np_err_set(err, -EINVAL,
-                          "the snapshot's topology is not the test host's: "
-                          "read the host before the guests");
+        return np_err_set(
+            err, -EINVAL,
+            "the snapshot's topology is not the test host's: read the host before the guests");
     np_snapshot_clear_guests(snap);
     snap->backend = "test";
     for (i = 0; i < tp->state.nr_guests; i++) {
@@ -476,10 +475,10 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     }
     cur = &tp->state.guests[idx];
     if (!from || !to) {
-        rc = np_err_set(err, -EINVAL,
-                        "moving the memory of guest '%s' needs source and "
-                        "destination nodes",
-                        cur->name);
+        rc = np_err_set(
+            err, -EINVAL,
+            "moving the memory of guest '%s' needs source and destination nodes",
+            cur->name);
         goto out;
     }
     rc = check_map(topo, from, true, "source nodes", cur->name, err);
@@ -489,10 +488,10 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     if (rc)
         goto out;
     if (!cur->mem_per_node_kib) {
-        rc = np_err_set(err, -EINVAL,
-                        "the memory of guest '%s' per node is unknown: "
-                        "there is nothing to move",
-                        cur->name);
+        rc = np_err_set(
+            err, -EINVAL,
+            "the memory of guest '%s' per node is unknown: there is nothing to move",
+            cur->name);
         goto out;
     }
     np_cpumap_for_each(node, from) if (!np_cpumap_test(to, node)) amount +=
@@ -500,11 +499,10 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     np_cpumap_for_each(node, to) if (topo->nodes[node].mem_free_known) room +=
         topo->nodes[node].mem_free_kib;
     if (amount > room) {
-        rc =
-            np_err_set(err, -ENOSPC,
-                       "guest '%s' has %" PRIu64 " KiB on the source "
-                       "nodes, the destination nodes have %" PRIu64 " KiB free",
-                       cur->name, amount, room);
+        rc = np_err_set(
+            err, -ENOSPC,
+            "guest '%s' has %llu KiB on the source nodes, the destination nodes have %llu KiB free",
+            cur->name, (unsigned long long)amount, (unsigned long long)room);
         goto out;
     }
     rc = write_begin(tp, err);
@@ -583,12 +581,12 @@ static int test_relocate(struct np_backend *be, const struct np_guest *g,
     if (rc)
         goto out;
     if (free_kib < tp->state.guests[idx].mem_kib) {
-        rc = np_err_set(err, -ENOSPC,
-                        "'%s' needs %.1f MiB for its copy, the nodes have "
-                        "%.1f MiB free: nothing was changed",
-                        tp->state.guests[idx].name,
-                        (double)tp->state.guests[idx].mem_kib / 1024.0,
-                        (double)free_kib / 1024.0);
+        rc = np_err_set(
+            err, -ENOSPC,
+            "'%s' needs %.1f MiB for its copy, the nodes have %.1f MiB free: nothing was changed",
+            tp->state.guests[idx].name,
+            (double)tp->state.guests[idx].mem_kib / 1024.0,
+            (double)free_kib / 1024.0);
         goto out;
     }
     rc = write_begin(tp, err);
