@@ -25,6 +25,10 @@ struct test_priv {
     unsigned int nr_writes;   /* writes so far */
     bool batch;               /* be->batch: the file at commit only */
     bool dirty;               /* state changed since the file was written */
+    bool as_read;             /* state is as open read it from the file:
+                                 read_guests may move its guests out */
+    bool lent;                /* it did: state has no guests until
+                                 take_back() reads them from the file */
 };
 
 /* ------------------------------------------------------------------ */
@@ -46,14 +50,44 @@ static int map_assign(struct np_cpumap *dst, const struct np_cpumap *src,
 /* Validation and the write path                                       */
 /* ------------------------------------------------------------------ */
 
-/* The index in tp->state of the guest with g's id, or -EINVAL. */
+/*
+ * The state's guests back after read_guests moved them out (lent): read
+ * from the file again, which still holds them as open read them (only
+ * a state with its guests is ever written, and a writing command holds
+ * the lock from before open).  0, or the reader's error.
+ */
+static int take_back(struct test_priv *tp, struct np_err *err)
+{
+    struct np_snapshot snap;
+    int rc;
+
+    if (!tp->lent)
+        return 0;
+    np_snapshot_init(&snap);
+    rc = np_json_read_snapshot_file(tp->path, &snap, err);
+    if (rc)
+        return rc;
+    snap.backend = "test";
+    np_snapshot_dispose(&tp->state);
+    tp->state = snap;
+    tp->lent = false;
+    return 0;
+}
+
+/* The index in tp->state of the guest with g's id, or -EINVAL.  Every
+ * write begins with it: the state is then no longer as read. */
 static int find_guest(struct test_priv *tp, const struct np_guest *g,
                       struct np_err *err)
 {
     unsigned int i;
+    int rc;
 
     if (!g)
         return np_err_set(err, -EINVAL, "no guest given");
+    rc = take_back(tp, err);
+    if (rc)
+        return rc;
+    tp->as_read = false;
     for (i = 0; i < tp->state.nr_guests; i++)
         if (tp->state.guests[i].id == g->id)
             return (int)i;
@@ -260,6 +294,7 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     if (rc)
         goto out;
     tp->state.backend = "test";
+    tp->as_read = true;
 #ifdef CONFIG_TEST_HOOKS
     if (getenv(NP_TEST_RELOCATE_ENV))
         be->ops = &test_relocate_ops;
@@ -330,6 +365,21 @@ static int test_read_guests(struct np_backend *be, struct np_snapshot *snap,
             "the snapshot's topology is not the test host's: read the host before the guests");
     np_snapshot_clear_guests(snap);
     snap->backend = "test";
+    if (tp->as_read) {
+        /* the first read of a command: the guests themselves, not a
+         * copy (take_back() reads them again when a write needs them) */
+        snap->guests = tp->state.guests;
+        snap->nr_guests = tp->state.nr_guests;
+        snap->has_guests = true;
+        tp->state.guests = NULL;
+        tp->state.nr_guests = 0;
+        tp->as_read = false;
+        tp->lent = true;
+        return 0;
+    }
+    rc = take_back(tp, err);
+    if (rc)
+        return rc;
     for (i = 0; i < tp->state.nr_guests; i++) {
         rc = np_snapshot_copy_guest(snap, &tp->state.guests[i]);
         if (rc) {
