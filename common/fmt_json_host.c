@@ -39,17 +39,19 @@ int np_json_id_parse(const char **p, long *out)
 }
 
 /*
- * "N" or "N-M" (no leading zero) whose ids are all in all, into map (of
- * all's size), as np_idlist_parse() reads it: the lists of a snapshot are
- * mostly one of these, read here without idlist's copy of the text.
- * False for anything else (idlist decides).
+ * "none", "N" or "N-M" (no leading zero) whose ids are all in all, into
+ * map (of all's size), as np_idlist_parse() reads it: the lists of a
+ * snapshot are mostly one of these, read here without idlist's copy of
+ * the text.  False for anything else (idlist decides).
  */
 static bool simple_list(const char *s, const struct np_cpumap *all,
                         struct np_cpumap *map)
 {
     const char *p = s;
-    long first, last, i;
+    long first = 0, last = -1, i;
 
+    if (!strcmp(s, "none"))
+        goto set;
     if (*p == '0' && p[1] >= '0' && p[1] <= '9')
         return false;
     if (np_json_id_parse(&p, &first))
@@ -66,6 +68,7 @@ static bool simple_list(const char *s, const struct np_cpumap *all,
     for (i = first; i <= last; i++)
         if (!np_cpumap_test(all, (int)i))
             return false;
+set:
     if (map->bits && map->nr_bits == all->nr_bits) /* allocated already */
         np_cpumap_zero(map);
     else if (np_cpumap_alloc(map, all->nr_bits))
@@ -90,7 +93,8 @@ int np_json_list_read(struct np_json_rd *rd, const struct np_jv *v,
     int rc, bit;
 
     if (np_jv_is(v, NP_JSTRING) && strlen(v->u.s) == v->n &&
-        simple_list(v->u.s, all, map))
+        (!strcmp(v->u.s, "all") ? !np_cpumap_copy(map, all)
+                                : simple_list(v->u.s, all, map)))
         return 0;
     np_json_path_key(path, base, key);
     rc = np_json_string_value(rd, v, path, &s);
@@ -165,6 +169,16 @@ static int collect_ids(struct np_json_rd *rd, const struct np_jv *arr,
     snprintf(p, sizeof(p), "%s", path); /* short: the host's own arrays */
     for (i = 0; i < n; i++) {
         e = &arr->u.kids[i];
+        /* as numapin writes it, "id" first: no path made */
+        if (np_jv_is(e, NP_JOBJECT) && e->n && e->u.kids[0].klen == 2 &&
+            !memcmp(e->u.kids[0].key, "id", 2) &&
+            np_jv_is(&e->u.kids[0], NP_JINT) && e->u.kids[0].u.i >= 0 &&
+            e->u.kids[0].u.i < limit) {
+            ids[i] = e->u.kids[0].u.i;
+            if (ids[i] > *max_out)
+                *max_out = ids[i];
+            continue;
+        }
         np_json_path_set_index(p, strlen(path), i);
         rc = np_json_check_type(rd, e, p, NP_JOBJECT);
         if (rc)
@@ -184,8 +198,11 @@ static int collect_ids(struct np_json_rd *rd, const struct np_jv *arr,
     return 0;
 }
 
-static const char *const cpu_keys[] = {"id",   "online", "socket",   "die",
-                                       "core", "node",   "siblings", NULL};
+static const struct np_json_key cpu_keys[] = {
+    NP_JSON_KEY("id"),       NP_JSON_KEY("online"),
+    NP_JSON_KEY("socket"),   NP_JSON_KEY("die"),
+    NP_JSON_KEY("core"),     NP_JSON_KEY("node"),
+    NP_JSON_KEY("siblings"), {NULL, 0}};
 /* their indices, for np_json_members() */
 enum {
     CPU_ID,
@@ -196,8 +213,9 @@ enum {
     CPU_NODE,
     CPU_SIBLINGS,
 };
-static const char *const node_keys[] = {"id",   "memory_kib", "free_kib",
-                                        "cpus", "distances",  NULL};
+static const struct np_json_key node_keys[] = {
+    NP_JSON_KEY("id"),   NP_JSON_KEY("memory_kib"), NP_JSON_KEY("free_kib"),
+    NP_JSON_KEY("cpus"), NP_JSON_KEY("distances"),  {NULL, 0}};
 /* their indices, for np_json_members() */
 enum {
     NODE_ID,
@@ -273,9 +291,12 @@ static int read_node_links(struct np_json_rd *rd, struct np_topo *topo,
     np_json_path_key(p, path, "distances");
     if (d) {
         for (it = d->u.kids; it < d->u.kids + d->n; it++) {
-            rc = np_json_node_key(rd, topo, p, it->key, &to);
-            if (rc)
-                goto out;
+            to = np_json_node_of_key(topo, it);
+            if (to < 0) {
+                rc = np_json_node_key(rd, topo, p, it->key, &to);
+                if (rc)
+                    goto out;
+            }
             if (np_jv_is(it, NP_JINT) && it->u.i >= 1 && it->u.i <= INT32_MAX) {
                 v = it->u.i;
             } else {
@@ -357,13 +378,19 @@ static int read_cpu_siblings(struct np_json_rd *rd, struct np_topo *topo,
                              const struct np_cpumap *all_cpus)
 {
     struct np_cpu *c = &topo->cpus[id];
+    const struct np_jv *last = o->n ? &o->u.kids[o->n - 1] : NULL, *v;
     char p[NP_JSON_PATH_LEN];
-    const struct np_jv *v;
     int rc;
 
-    rc = np_json_member(rd, o, path, "siblings", NP_JSTRING, false, &v);
-    if (rc || !v)
-        return rc;
+    /* numapin writes it last: found without a lookup */
+    if (last && last->klen == 8 && !memcmp(last->key, "siblings", 8) &&
+        np_jv_is(last, NP_JSTRING)) {
+        v = last;
+    } else {
+        rc = np_json_member(rd, o, path, "siblings", NP_JSTRING, false, &v);
+        if (rc || !v)
+            return rc;
+    }
     rc = np_json_list_read(rd, v, path, "siblings", "cpu", all_cpus,
                            &c->siblings);
     if (rc)

@@ -17,9 +17,12 @@
 #include "fmt_json.h"
 #include "fmt_json_read.h"
 
-static const char *const vcpu_keys[] = {"id",  "online",  "running", "blocked",
-                                        "cpu", "time_ns", "hard",    "soft",
-                                        "tid", NULL};
+static const struct np_json_key vcpu_keys[] = {
+    NP_JSON_KEY("id"),      NP_JSON_KEY("online"),
+    NP_JSON_KEY("running"), NP_JSON_KEY("blocked"),
+    NP_JSON_KEY("cpu"),     NP_JSON_KEY("time_ns"),
+    NP_JSON_KEY("hard"),    NP_JSON_KEY("soft"),
+    NP_JSON_KEY("tid"),     {NULL, 0}};
 /* their indices, for np_json_members() */
 enum {
     VCPU_ID,
@@ -32,9 +35,14 @@ enum {
     VCPU_SOFT,
     VCPU_TID,
 };
-static const char *const guest_keys[] = {
-    "id",    "name", "memory_kib", "node_affinity", "memory_per_node_kib",
-    "vcpus", NULL};
+static const struct np_json_key guest_keys[] = {
+    NP_JSON_KEY("id"),
+    NP_JSON_KEY("name"),
+    NP_JSON_KEY("memory_kib"),
+    NP_JSON_KEY("node_affinity"),
+    NP_JSON_KEY("memory_per_node_kib"),
+    NP_JSON_KEY("vcpus"),
+    {NULL, 0}};
 /* their indices, for np_json_members() */
 enum {
     GUEST_ID,
@@ -128,9 +136,7 @@ static int read_guest_memory(struct np_json_rd *rd, const struct np_topo *topo,
 {
     const struct np_jv *it;
     char p[NP_JSON_PATH_LEN], path[NP_JSON_PATH_LEN];
-    const char *q;
     int64_t x;
-    long id;
     int node, rc;
 
     g->mem_per_node_kib =
@@ -138,12 +144,10 @@ static int read_guest_memory(struct np_json_rd *rd, const struct np_topo *topo,
     if (!g->mem_per_node_kib)
         return -ENOMEM;
     for (it = mem->u.kids; it < mem->u.kids + mem->n; it++) {
-        q = it->key;
-        if (!np_json_id_parse(&q, &id) && !*q &&
-            !(q - it->key > 1 && *it->key == '0') &&
-            np_topo_node_exists(topo, (int)id) && np_jv_is(it, NP_JINT) &&
-            it->u.i >= 0 && it->u.i <= NP_JSON_MEM_MAX) {
-            g->mem_per_node_kib[id] = (uint64_t)it->u.i; /* no path made */
+        node = np_json_node_of_key(topo, it);
+        if (node >= 0 && np_jv_is(it, NP_JINT) && it->u.i >= 0 &&
+            it->u.i <= NP_JSON_MEM_MAX) {
+            g->mem_per_node_kib[node] = (uint64_t)it->u.i; /* no path made */
             continue;
         }
         np_json_path_key(path, base, "memory_per_node_kib");
@@ -224,7 +228,7 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
     char p[NP_JSON_PATH_LEN], q[NP_JSON_PATH_LEN];
     const char *s;
     int64_t id, x;
-    size_t i, nr;
+    size_t i, nr, len;
     bool found;
     int rc;
 
@@ -265,11 +269,12 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
                 rd, p, "guest id %" PRId64 " is already used by guests[%zu]",
                 id, by_id);
         }
-        np_json_path_key(p, path, "name");
-        if (by_name < snap->nr_guests)
+        if (by_name < snap->nr_guests) {
+            np_json_path_key(p, path, "name");
             return np_json_fail(
                 rd, p, "guest name '%.64s' is already used by guests[%zu]", s,
                 by_name);
+        }
     }
     rc = np_json_member_at(rd, m[GUEST_VCPUS], path, "vcpus", NP_JARRAY, true,
                            &vcpus);
@@ -311,9 +316,13 @@ static int read_guest(struct np_json_rd *rd, struct np_snapshot *snap,
         if (rc)
             return rc;
     }
-    np_json_path_key(p, path, "vcpus");
+    /* "PATH.vcpus[i]": the path is read_root()'s "guests[N]" */
+    len = strlen(path);
+    memcpy(q, path, len);
+    memcpy(q + len, ".vcpus", sizeof(".vcpus"));
+    len += strlen(".vcpus");
     for (i = 0; i < nr; i++) {
-        np_json_path_index(q, p, i);
+        np_json_path_set_index(q, len, i);
         rc = read_vcpu(rd, &snap->topo, &vcpus->u.kids[i], q, i, all_cpus,
                        &g->vcpus[i]);
         if (rc)

@@ -37,6 +37,26 @@ int np_json_list_read(struct np_json_rd *rd, const struct np_jv *v,
                       const char *base, const char *key, const char *kind,
                       const struct np_cpumap *all, struct np_cpumap *map);
 
+/* The node member m's key names ("12": decimal, no leading zero, a node
+ * of topo), without a path or a message; -1 for any other key, which
+ * np_json_node_key() then names. */
+static inline int np_json_node_of_key(const struct np_topo *topo,
+                                      const struct np_jv *m)
+{
+    const char *k = m->key;
+    uint32_t i;
+    int node = 0;
+
+    if (!m->klen || m->klen > 9 || (k[0] == '0' && m->klen > 1))
+        return -1;
+    for (i = 0; i < m->klen; i++) {
+        if (k[i] < '0' || k[i] > '9')
+            return -1;
+        node = node * 10 + (k[i] - '0');
+    }
+    return np_topo_node_exists(topo, node) ? node : -1;
+}
+
 /* A node id used as an object key ("distances", "memory_per_node_kib")
  * of the object at path: a node of topo. */
 int np_json_node_key(struct np_json_rd *rd, const struct np_topo *topo,
