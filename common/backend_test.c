@@ -316,8 +316,9 @@ out:
     return rc;
 }
 
+/* flags: the file's host is copied whole, whatever is left out */
 static int test_read_host(struct np_backend *be, struct np_snapshot *snap,
-                          struct np_err *err)
+                          unsigned int flags, struct np_err *err)
 {
     struct test_priv *tp = be->priv;
     char *source = NULL;
@@ -346,7 +347,7 @@ out:
 }
 
 static int test_read_guests(struct np_backend *be, struct np_snapshot *snap,
-                            struct np_err *err)
+                            unsigned int flags, struct np_err *err)
 {
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
@@ -354,7 +355,7 @@ static int test_read_guests(struct np_backend *be, struct np_snapshot *snap,
     int rc;
 
     if (!snap->topo.nr_cpu_ids) {
-        rc = test_read_host(be, snap, err);
+        rc = test_read_host(be, snap, flags, err);
         if (rc)
             return rc;
     }

@@ -118,16 +118,12 @@ static json_object *write_guest(const struct np_plan *plan,
     return o;
 }
 
-int np_plan_write_json(const struct np_plan *plan, char **json_out,
-                       struct np_err *err)
+json_object *np_plan_json(const struct np_plan *plan)
 {
     json_object *root = json_object_new_object(), *host, *guests;
-    const char *text;
     bool oom = !root;
     unsigned int i;
-    int rc = 0;
 
-    *json_out = NULL;
     if (root) {
         np_json_obj_add(root, "numapin_plan",
                         json_object_new_int(NP_PLAN_VERSION), &oom);
@@ -174,6 +170,21 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
                             &oom);
     }
     if (oom) {
+        json_object_put(root);
+        return NULL;
+    }
+    return root;
+}
+
+int np_plan_write_json(const struct np_plan *plan, char **json_out,
+                       struct np_err *err)
+{
+    json_object *root = np_plan_json(plan);
+    const char *text;
+    int rc = 0;
+
+    *json_out = NULL;
+    if (!root) {
         rc = -ENOMEM;
         goto out;
     }
