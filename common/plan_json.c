@@ -380,10 +380,9 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
 
             if (!*key || *end || n < 0 || n >= (long)plan->nr_node_ids ||
                 !np_jv_is(val, NP_JINT) || val->u.i < 0)
-                return np_json_fail(rd, path,
-                                    "'memory_per_node_kib' has a bad entry "
-                                    "'%s'",
-                                    key);
+                return np_json_fail(
+                    rd, path, "'memory_per_node_kib' has a bad entry '%s'",
+                    key);
             g->mem_per_node_kib[n] = (uint64_t)val->u.i;
         }
     }
@@ -509,10 +508,10 @@ static int read_host_ident(struct np_json_rd *rd, const struct np_jv *host,
     if (v) {
         s = v->u.s;
         if (!np_ident_valid_hostname(s))
-            return np_json_fail(rd, "host.hostname",
-                                "'%.40s' is not a host name: letters, digits, "
-                                "'-', '_' and '.' only",
-                                np_json_show(v));
+            return np_json_fail(
+                rd, "host.hostname",
+                "'%.40s' is not a host name: letters, digits, '-', '_' and '.' only",
+                np_json_show(v));
         if (np_ident_set(&plan->hostname, s))
             return -ENOMEM;
     }
@@ -522,10 +521,10 @@ static int read_host_ident(struct np_json_rd *rd, const struct np_jv *host,
     if (v) {
         s = v->u.s;
         if (!np_ident_valid(s))
-            return np_json_fail(rd, "host.host_id",
-                                "'%.40s' is not a valid value: printable "
-                                "ASCII, 1 to 254 characters",
-                                np_json_show(v));
+            return np_json_fail(
+                rd, "host.host_id",
+                "'%.40s' is not a valid value: printable ASCII, 1 to 254 characters",
+                np_json_show(v));
         if (np_ident_set(&plan->host_id, s))
             return -ENOMEM;
     }
@@ -597,10 +596,10 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
     if (rc)
         goto out;
     if (n != NP_PLAN_VERSION) {
-        rc = np_json_fail(&rd, "numapin_plan",
-                          "version %" PRIu64
-                          " is not supported (this numapin reads %d)",
-                          n, NP_PLAN_VERSION);
+        rc = np_json_fail(
+            &rd, "numapin_plan",
+            "version %llu is not supported (this numapin reads %d)",
+            (unsigned long long)n, NP_PLAN_VERSION);
         goto out;
     }
     rc = get(&rd, root, "(top)", "kind", NP_JSTRING, true, &v);
