@@ -103,10 +103,10 @@ static int add_file(struct np_fleet *fleet, const char *path,
         goto fail;
     }
     if (!h->snap.has_guests) {
-        warn_of(warn, opaque,
-                "skipping '%s': it has no guest list (a topology file, not "
-                "a host's `numapin dump`)",
-                path);
+        warn_of(
+            warn, opaque,
+            "skipping '%s': it has no guest list (a topology file, not a host's `numapin dump`)",
+            path);
         goto fail;
     }
     if (!h->snap.ident.hostname) {
@@ -114,10 +114,10 @@ static int add_file(struct np_fleet *fleet, const char *path,
         if (rc)
             goto fail;
         if (!name) {
-            warn_of(warn, opaque,
-                    "skipping '%s': it names no host and its file name is "
-                    "not a host name",
-                    path);
+            warn_of(
+                warn, opaque,
+                "skipping '%s': it names no host and its file name is not a host name",
+                path);
             goto fail;
         }
         h->snap.ident.hostname = name;

@@ -567,21 +567,21 @@ static int check_memory(const struct np_snapshot *snap,
                     pg->name, n);
             else if (t->nodes[n].mem_total_kib &&
                      pg->mem_per_node_kib[n] > t->nodes[n].mem_total_kib)
-                rc = np_err_set(err, -EINVAL,
-                                "the plan puts %" PRIu64
-                                " KiB of '%s' on node %d, which has %" PRIu64
-                                " KiB",
-                                pg->mem_per_node_kib[n], pg->name, n,
-                                t->nodes[n].mem_total_kib);
+                rc = np_err_set(
+                    err, -EINVAL,
+                    "the plan puts %llu KiB of '%s' on node %d, which has %llu KiB",
+                    (unsigned long long)pg->mem_per_node_kib[n], pg->name, n,
+                    (unsigned long long)t->nodes[n].mem_total_kib);
             sum[n] += pg->mem_per_node_kib[n];
         }
     }
     for (n = 0; n < (int)t->nr_node_ids && !rc; n++)
         if (t->nodes[n].mem_total_kib && sum[n] > t->nodes[n].mem_total_kib)
-            rc = np_err_set(err, -EINVAL,
-                            "the plan puts %" PRIu64
-                            " KiB on node %d, which has %" PRIu64 " KiB",
-                            sum[n], n, t->nodes[n].mem_total_kib);
+            rc = np_err_set(
+                err, -EINVAL,
+                "the plan puts %llu KiB on node %d, which has %llu KiB",
+                (unsigned long long)sum[n], n,
+                (unsigned long long)t->nodes[n].mem_total_kib);
     free(sum);
     return rc;
 }
@@ -662,9 +662,9 @@ int np_plan_check(const struct np_snapshot *snap, const struct np_plan *plan,
         if (pg->start_time && g->start_time && pg->start_time != g->start_time)
             return np_err_set(
                 err, -ESRCH,
-                "guest '%s' (pid %d) is another process now: it started at %" PRIu64
-                ", the plan's at %" PRIu64 " (the pid was reused)",
-                pg->name, pg->id, g->start_time, pg->start_time);
+                "guest '%s' (pid %d) is another process now: it started at %llu, the plan's at %llu (the pid was reused)",
+                pg->name, pg->id, (unsigned long long)g->start_time,
+                (unsigned long long)pg->start_time);
         if (pg->emulator.nr_bits) {
             rc = check_cpus(t, plan, pg, 0, &pg->emulator, "emulator", err);
             if (rc)

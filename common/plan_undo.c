@@ -202,10 +202,10 @@ static int check_rec(const struct np_history *h, const struct np_snapshot *sim,
         if (b->start_time && g->start_time && b->start_time != g->start_time)
             return np_err_set(
                 err, -ESTALE,
-                "cannot undo change %u (%s): guest '%s' (pid %d) is another process now (started at %" PRIu64
-                ", the change's at %" PRIu64 ")",
-                r->id, r->command, a->name, a->id, g->start_time,
-                b->start_time);
+                "cannot undo change %u (%s): guest '%s' (pid %d) is another process now (started at %llu, the change's at %llu)",
+                r->id, r->command, a->name, a->id,
+                (unsigned long long)g->start_time,
+                (unsigned long long)b->start_time);
         if (!done)
             continue; /* unknown how far it got: put it all back */
         for (v = 0; v < a->nr_vcpus && v < g->nr_vcpus && !rc; v++) {

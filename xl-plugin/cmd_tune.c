@@ -109,9 +109,8 @@ static int refuse_huge(struct np_ctx *ctx, const struct np_guest *g)
         return 0;
     return np_ctx_error(
         NP_EXIT_FAILED,
-        "cannot move the memory of '%s': %" PRIu64
-        " MiB of it is in huge pages, which the kernel does not move between nodes: leave out --migrate, or start the guest again with its memory bound to the new nodes",
-        g->name, kib >> 10);
+        "cannot move the memory of '%s': %llu MiB of it is in huge pages, which the kernel does not move between nodes: leave out --migrate, or start the guest again with its memory bound to the new nodes",
+        g->name, (unsigned long long)(kib >> 10));
 }
 #else
 /* Without the KVM backend there is no Linux host whose pages to look at. */
