@@ -113,29 +113,30 @@ static int write_op(struct np_backend *be, enum np_op op, bool soft,
 }
 
 int np_backend_read_host(struct np_backend *be, struct np_snapshot *snap,
-                         struct np_err *err)
+                         unsigned int flags, struct np_err *err)
 {
-    return be->ops->read_host(be, snap, err);
+    return be->ops->read_host(be, snap, flags, err);
 }
 
 int np_backend_read_guests(struct np_backend *be, struct np_snapshot *snap,
-                           struct np_err *err)
+                           unsigned int flags, struct np_err *err)
 {
     int rc = np_backend_check_op(be, NP_OP_READ_GUESTS, err);
 
-    return rc ? rc : be->ops->read_guests(be, snap, err);
+    return rc ? rc : be->ops->read_guests(be, snap, flags, err);
 }
 
 int np_backend_read_guest(struct np_backend *be, int id,
-                          struct np_snapshot *snap, struct np_err *err)
+                          struct np_snapshot *snap, unsigned int flags,
+                          struct np_err *err)
 {
     int rc = np_backend_check_op(be, NP_OP_READ_GUESTS, err);
 
     if (rc)
         return rc;
     if (be->ops->read_guest)
-        return be->ops->read_guest(be, id, snap, err);
-    return be->ops->read_guests(be, snap, err);
+        return be->ops->read_guest(be, id, snap, flags, err);
+    return be->ops->read_guests(be, snap, flags, err);
 }
 
 void np_backend_check_vcpu(struct np_backend *be, const struct np_guest *g,

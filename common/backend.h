@@ -60,6 +60,24 @@ enum {
     NP_WRITE_DEFER_CHECK = 1u << 1,
 };
 
+/*
+ * What a read may leave out (read_host, read_guests, read_guest and
+ * their np_backend_read_*() below; 0 reads everything).  A command asks
+ * only for what it prints or changes: each part costs hypercalls and
+ * xenstore round trips per domain on Xen, where `xl vcpu-pin` reads one
+ * domain.  What is left out stays unknown in the snapshot, as for a
+ * backend that cannot read it.  A backend may read more than asked.
+ */
+enum {
+    /* host: no hardware model (topo->hw: PCI devices, cpupools);
+     * guests: no assigned devices */
+    NP_READ_NO_HW = 1u << 0,
+    /* guests: scheduler cap and weight left unknown (-1) */
+    NP_READ_NO_SCHED = 1u << 1,
+    /* guests: node affinity left unknown (nr_bits 0) */
+    NP_READ_NO_NODES = 1u << 2,
+};
+
 struct np_backend;
 
 /* What a relocation did (relocate, below). */
@@ -92,15 +110,15 @@ struct np_backend_ops {
 
     /* Fill snap->topo (and call np_topo_finish()). */
     int (*read_host)(struct np_backend *be, struct np_snapshot *snap,
-                     struct np_err *err);
+                     unsigned int flags, struct np_err *err);
     /* Fill snap's guests and set has_guests.  NULL: no guests. */
     int (*read_guests)(struct np_backend *be, struct np_snapshot *snap,
-                       struct np_err *err);
+                       unsigned int flags, struct np_err *err);
     /* Add guest id to snap (its vCPUs, memory, scheduler and node
      * affinity, as read_guests lists it; not its devices), or nothing when
      * it is gone.  NULL: np_backend_read_guest() reads every guest. */
     int (*read_guest)(struct np_backend *be, int id, struct np_snapshot *snap,
-                      struct np_err *err);
+                      unsigned int flags, struct np_err *err);
     /* g as just read back: note what the host kept of the write to its
      * vCPU vcpu made with NP_WRITE_DEFER_CHECK (nothing when there was
      * none).  NULL: the backend holds no check back. */
@@ -199,10 +217,10 @@ int np_backend_check_op(const struct np_backend *be, enum np_op op,
                         struct np_err *err);
 
 int np_backend_read_host(struct np_backend *be, struct np_snapshot *snap,
-                         struct np_err *err);
+                         unsigned int flags, struct np_err *err);
 /* -EOPNOTSUPP when the backend lists no guests. */
 int np_backend_read_guests(struct np_backend *be, struct np_snapshot *snap,
-                           struct np_err *err);
+                           unsigned int flags, struct np_err *err);
 
 /*
  * Read one guest back into snap (whose topo is read): ops->read_guest, or
@@ -210,7 +228,8 @@ int np_backend_read_guests(struct np_backend *be, struct np_snapshot *snap,
  * snap when it is gone.
  */
 int np_backend_read_guest(struct np_backend *be, int id,
-                          struct np_snapshot *snap, struct np_err *err);
+                          struct np_snapshot *snap, unsigned int flags,
+                          struct np_err *err);
 
 /* After np_backend_read_guest(): what vCPU vcpu of g (as read) did not
  * quite get of its NP_WRITE_DEFER_CHECK write, in note (cleared first),

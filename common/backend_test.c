@@ -25,6 +25,10 @@ struct test_priv {
     unsigned int nr_writes;   /* writes so far */
     bool batch;               /* be->batch: the file at commit only */
     bool dirty;               /* state changed since the file was written */
+    bool as_read;             /* state is as open read it from the file:
+                                 read_guests may move its guests out */
+    bool lent;                /* it did: state has no guests until
+                                 take_back() reads them from the file */
 };
 
 /* ------------------------------------------------------------------ */
@@ -46,20 +50,49 @@ static int map_assign(struct np_cpumap *dst, const struct np_cpumap *src,
 /* Validation and the write path                                       */
 /* ------------------------------------------------------------------ */
 
-/* The index in tp->state of the guest with g's id, or -EINVAL. */
+/*
+ * The state's guests back after read_guests moved them out (lent): read
+ * from the file again, which still holds them as open read them (only
+ * a state with its guests is ever written, and a writing command holds
+ * the lock from before open).  0, or the reader's error.
+ */
+static int take_back(struct test_priv *tp, struct np_err *err)
+{
+    struct np_snapshot snap;
+    int rc;
+
+    if (!tp->lent)
+        return 0;
+    np_snapshot_init(&snap);
+    rc = np_json_read_snapshot_file(tp->path, &snap, err);
+    if (rc)
+        return rc;
+    snap.backend = "test";
+    np_snapshot_dispose(&tp->state);
+    tp->state = snap;
+    tp->lent = false;
+    return 0;
+}
+
+/* The index in tp->state of the guest with g's id, or -EINVAL.  Every
+ * write begins with it: the state is then no longer as read. */
 static int find_guest(struct test_priv *tp, const struct np_guest *g,
                       struct np_err *err)
 {
     unsigned int i;
+    int rc;
 
     if (!g)
         return np_err_set(err, -EINVAL, "no guest given");
+    rc = take_back(tp, err);
+    if (rc)
+        return rc;
+    tp->as_read = false;
     for (i = 0; i < tp->state.nr_guests; i++)
         if (tp->state.guests[i].id == g->id)
             return (int)i;
     return np_err_set(err, -EINVAL,
-                      "guest '%s' (id %d) does not exist on the test host "
-                      "'%s'",
+                      "guest '%s' (id %d) does not exist on the test host '%s'",
                       g->name ? g->name : "", g->id, tp->path);
 }
 
@@ -76,15 +109,15 @@ static int check_map(const struct np_topo *topo, const struct np_cpumap *map,
     np_cpumap_for_each(bit, map)
     {
         if (!is_node && !np_topo_cpu_exists(topo, bit))
-            return np_err_set(err, -EINVAL,
-                              "the %s for guest '%s' names cpu %d, which "
-                              "this host does not have",
-                              what, name, bit);
+            return np_err_set(
+                err, -EINVAL,
+                "the %s for guest '%s' names cpu %d, which this host does not have",
+                what, name, bit);
         if (is_node && !np_topo_node_exists(topo, bit))
-            return np_err_set(err, -EINVAL,
-                              "the %s for guest '%s' names node %d, which "
-                              "this host does not have",
-                              what, name, bit);
+            return np_err_set(
+                err, -EINVAL,
+                "the %s for guest '%s' names node %d, which this host does not have",
+                what, name, bit);
     }
     return 0;
 }
@@ -101,15 +134,15 @@ static int write_begin(struct test_priv *tp, struct np_err *err)
     if (tp->kill_after >= 0 && n == (unsigned int)tp->kill_after)
         raise(SIGKILL); /* as `kill -9` in the middle of a command */
     if (tp->fail_after >= 0 && n == (unsigned int)tp->fail_after)
-        return np_err_set(err, -EIO,
-                          "write %u to the test host '%s' failed as asked "
-                          "(fail after %d writes)",
-                          n + 1, tp->path, tp->fail_after);
+        return np_err_set(
+            err, -EIO,
+            "write %u to the test host '%s' failed as asked (fail after %d writes)",
+            n + 1, tp->path, tp->fail_after);
     if (tp->full_after >= 0 && n >= (unsigned int)tp->full_after)
-        return np_err_set(err, -ENOSPC,
-                          "write %u to the test host '%s' failed as asked "
-                          "(full after %d writes)",
-                          n + 1, tp->path, tp->full_after);
+        return np_err_set(
+            err, -ENOSPC,
+            "write %u to the test host '%s' failed as asked (full after %d writes)",
+            n + 1, tp->path, tp->full_after);
     return 0;
 }
 
@@ -239,9 +272,9 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     be->priv = NULL;
     be->read_only = false;
     if (!arg || !*arg)
-        return np_err_set(err, -EINVAL,
-                          "the test backend needs the path of a json "
-                          "snapshot file");
+        return np_err_set(
+            err, -EINVAL,
+            "the test backend needs the path of a json snapshot file");
     tp = calloc(1, sizeof(*tp));
     if (!tp)
         return -ENOMEM;
@@ -261,6 +294,7 @@ static int test_open(struct np_backend *be, const char *arg, struct np_err *err)
     if (rc)
         goto out;
     tp->state.backend = "test";
+    tp->as_read = true;
 #ifdef CONFIG_TEST_HOOKS
     if (getenv(NP_TEST_RELOCATE_ENV))
         be->ops = &test_relocate_ops;
@@ -282,8 +316,9 @@ out:
     return rc;
 }
 
+/* flags: the file's host is copied whole, whatever is left out */
 static int test_read_host(struct np_backend *be, struct np_snapshot *snap,
-                          struct np_err *err)
+                          unsigned int flags, struct np_err *err)
 {
     struct test_priv *tp = be->priv;
     char *source = NULL;
@@ -312,7 +347,7 @@ out:
 }
 
 static int test_read_guests(struct np_backend *be, struct np_snapshot *snap,
-                            struct np_err *err)
+                            unsigned int flags, struct np_err *err)
 {
     struct test_priv *tp = be->priv;
     const struct np_topo *topo = &tp->state.topo;
@@ -320,17 +355,32 @@ static int test_read_guests(struct np_backend *be, struct np_snapshot *snap,
     int rc;
 
     if (!snap->topo.nr_cpu_ids) {
-        rc = test_read_host(be, snap, err);
+        rc = test_read_host(be, snap, flags, err);
         if (rc)
             return rc;
     }
     if (snap->topo.nr_cpu_ids != topo->nr_cpu_ids ||
         snap->topo.nr_node_ids != topo->nr_node_ids)
-        return np_err_set(err, -EINVAL,
-                          "the snapshot's topology is not the test host's: "
-                          "read the host before the guests");
+        return np_err_set(
+            err, -EINVAL,
+            "the snapshot's topology is not the test host's: read the host before the guests");
     np_snapshot_clear_guests(snap);
     snap->backend = "test";
+    if (tp->as_read) {
+        /* the first read of a command: the guests themselves, not a
+         * copy (take_back() reads them again when a write needs them) */
+        snap->guests = tp->state.guests;
+        snap->nr_guests = tp->state.nr_guests;
+        snap->has_guests = true;
+        tp->state.guests = NULL;
+        tp->state.nr_guests = 0;
+        tp->as_read = false;
+        tp->lent = true;
+        return 0;
+    }
+    rc = take_back(tp, err);
+    if (rc)
+        return rc;
     for (i = 0; i < tp->state.nr_guests; i++) {
         rc = np_snapshot_copy_guest(snap, &tp->state.guests[i]);
         if (rc) {
@@ -476,10 +526,10 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     }
     cur = &tp->state.guests[idx];
     if (!from || !to) {
-        rc = np_err_set(err, -EINVAL,
-                        "moving the memory of guest '%s' needs source and "
-                        "destination nodes",
-                        cur->name);
+        rc = np_err_set(
+            err, -EINVAL,
+            "moving the memory of guest '%s' needs source and destination nodes",
+            cur->name);
         goto out;
     }
     rc = check_map(topo, from, true, "source nodes", cur->name, err);
@@ -489,10 +539,10 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     if (rc)
         goto out;
     if (!cur->mem_per_node_kib) {
-        rc = np_err_set(err, -EINVAL,
-                        "the memory of guest '%s' per node is unknown: "
-                        "there is nothing to move",
-                        cur->name);
+        rc = np_err_set(
+            err, -EINVAL,
+            "the memory of guest '%s' per node is unknown: there is nothing to move",
+            cur->name);
         goto out;
     }
     np_cpumap_for_each(node, from) if (!np_cpumap_test(to, node)) amount +=
@@ -500,11 +550,10 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     np_cpumap_for_each(node, to) if (topo->nodes[node].mem_free_known) room +=
         topo->nodes[node].mem_free_kib;
     if (amount > room) {
-        rc =
-            np_err_set(err, -ENOSPC,
-                       "guest '%s' has %" PRIu64 " KiB on the source "
-                       "nodes, the destination nodes have %" PRIu64 " KiB free",
-                       cur->name, amount, room);
+        rc = np_err_set(
+            err, -ENOSPC,
+            "guest '%s' has %llu KiB on the source nodes, the destination nodes have %llu KiB free",
+            cur->name, (unsigned long long)amount, (unsigned long long)room);
         goto out;
     }
     rc = write_begin(tp, err);
@@ -583,12 +632,12 @@ static int test_relocate(struct np_backend *be, const struct np_guest *g,
     if (rc)
         goto out;
     if (free_kib < tp->state.guests[idx].mem_kib) {
-        rc = np_err_set(err, -ENOSPC,
-                        "'%s' needs %.1f MiB for its copy, the nodes have "
-                        "%.1f MiB free: nothing was changed",
-                        tp->state.guests[idx].name,
-                        (double)tp->state.guests[idx].mem_kib / 1024.0,
-                        (double)free_kib / 1024.0);
+        rc = np_err_set(
+            err, -ENOSPC,
+            "'%s' needs %.1f MiB for its copy, the nodes have %.1f MiB free: nothing was changed",
+            tp->state.guests[idx].name,
+            (double)tp->state.guests[idx].mem_kib / 1024.0,
+            (double)free_kib / 1024.0);
         goto out;
     }
     rc = write_begin(tp, err);

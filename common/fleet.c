@@ -320,45 +320,6 @@ static bool before(const struct np_fleet_host *a, const struct np_fleet_host *b,
 /* Placing                                                             */
 /* ------------------------------------------------------------------ */
 
-static int copy_plan_guest(struct np_plan *dst, const struct np_plan *src,
-                           const struct np_plan_guest *s)
-{
-    struct np_plan_guest *g;
-    unsigned int v, i;
-    int rc;
-
-    rc = np_plan_add_guest(dst, s->id, s->name, s->nr_vcpus, &g);
-    if (rc)
-        return rc;
-    g->is_new = s->is_new;
-    g->placed = s->placed;
-    g->mem_kib = s->mem_kib;
-    g->node_affinity_auto = s->node_affinity_auto;
-    g->score = s->score;
-    rc = np_cpumap_copy(&g->nodes, &s->nodes);
-    if (!rc && s->node_affinity.nr_bits)
-        rc = np_cpumap_copy(&g->node_affinity, &s->node_affinity);
-    for (v = 0; v < s->nr_vcpus && !rc; v++) {
-        if (s->hard[v].nr_bits)
-            rc = np_cpumap_copy(&g->hard[v], &s->hard[v]);
-        if (!rc && s->soft[v].nr_bits)
-            rc = np_cpumap_copy(&g->soft[v], &s->soft[v]);
-    }
-    if (!rc && s->mem_per_node_kib) {
-        g->mem_per_node_kib =
-            calloc(src->nr_node_ids, sizeof(*g->mem_per_node_kib));
-        if (!g->mem_per_node_kib)
-            return -ENOMEM;
-        memcpy(g->mem_per_node_kib, s->mem_per_node_kib,
-               src->nr_node_ids * sizeof(*g->mem_per_node_kib));
-    }
-    for (i = 0; i < s->nr_reasons && !rc; i++)
-        rc = np_plan_reason(dst, g, "%s", s->reasons[i]);
-    if (!rc && s->advice)
-        rc = np_plan_advice(g, "%s", s->advice);
-    return rc;
-}
-
 /* The guest decided on h becomes part of h: pinned as planned, its memory
  * taken from the nodes' free memory. */
 static int commit(struct np_fleet_host *h, const struct np_plan *p,
@@ -382,7 +343,7 @@ static int commit(struct np_fleet_host *h, const struct np_plan *p,
             np_ident_set(&h->plan.hostname, snap->ident.hostname))
             return -ENOMEM;
     }
-    rc = copy_plan_guest(&h->plan, p, pg);
+    rc = np_plan_copy_guest(&h->plan, p, pg);
     if (rc)
         return rc;
     rc = np_snapshot_add_guest(snap, -1 - (int)h->plan.nr_guests, pg->name,

@@ -317,17 +317,6 @@ out:
     return rc;
 }
 
-static int copy_plan(struct np_plan *dst, const struct np_plan *src)
-{
-    char *s = NULL;
-    int rc = np_plan_write_json(src, &s, NULL);
-
-    if (!rc)
-        rc = np_plan_read_json(s, strlen(s), "plan", dst, NULL);
-    free(s);
-    return rc;
-}
-
 static char *user_name(uid_t uid)
 {
     struct passwd pw, *res = NULL;
@@ -386,9 +375,9 @@ int np_history_begin(struct np_history *h, const char *command,
              ? -ENOMEM
              : 0;
     if (!rc)
-        rc = copy_plan(&r->before, before);
+        rc = np_plan_copy(&r->before, before);
     if (!rc)
-        rc = copy_plan(&r->after, after);
+        rc = np_plan_copy(&r->after, after);
     if (!rc)
         rc = rec_write(h, r, true, err);
     if (rc) {
@@ -414,7 +403,7 @@ int np_history_end(struct np_history *h, unsigned int id,
         return np_err_set(err, -ENOENT, "there is no change %u", id);
     if (after) {
         np_plan_init(&a);
-        rc = copy_plan(&a, after);
+        rc = np_plan_copy(&a, after);
         if (rc) {
             np_plan_dispose(&a);
             return np_err_set(err, rc,

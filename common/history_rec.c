@@ -297,15 +297,13 @@ int np_hist_rec_check_host(const struct np_hist_rec *r, const char *host_id,
 /* Writing                                                             */
 /* ------------------------------------------------------------------ */
 
+/* The plan's JSON form, built as an object (not written and parsed). */
 static json_object *plan_obj(const struct np_plan *p, struct np_err *err)
 {
-    char *s = NULL;
-    json_object *o;
+    json_object *o = np_plan_json(p);
 
-    if (np_plan_write_json(p, &s, err))
-        return NULL;
-    o = json_tokener_parse(s);
-    free(s);
+    if (!o)
+        np_err_set(err, -ENOMEM, "out of memory while formatting the plan");
     return o;
 }
 

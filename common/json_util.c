@@ -165,26 +165,20 @@ int np_json_member_at(struct np_json_rd *rd, const struct np_jv *v,
     return 0;
 }
 
-/* strcmp(a, b) == 0 for the short keys of an object, without a call */
-static inline bool key_eq(const char *a, const char *b)
+/* m's key is k: lengths first (a member's key holds no nul) */
+static inline bool key_is(const struct np_json_key *k, const struct np_jv *m)
 {
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
+    return k->len == m->klen && !memcmp(k->name, m->key, k->len);
 }
 
 int np_json_members(struct np_json_rd *rd, const struct np_jv *obj,
-                    const char *path, const char *const *keys,
+                    const char *path, const struct np_json_key *keys,
                     const struct np_jv **found)
 {
-    unsigned int i;
+    unsigned int i, nr, next = 0, j;
     uint32_t k;
 
-    unsigned int nr, next = 0, j;
-
-    for (nr = 0; keys[nr]; nr++)
+    for (nr = 0; keys[nr].name; nr++)
         found[nr] = NULL;
     for (k = 0; k < obj->n; k++) {
         const struct np_jv *m = &obj->u.kids[k];
@@ -193,7 +187,7 @@ int np_json_members(struct np_json_rd *rd, const struct np_jv *obj,
          * members in the list's order, so the first try is the one */
         for (j = 0; j < nr; j++) {
             i = next + j < nr ? next + j : next + j - nr;
-            if (key_eq(keys[i], m->key))
+            if (key_is(&keys[i], m))
                 break;
         }
         if (j == nr)

@@ -70,17 +70,24 @@ int np_json_member(struct np_json_rd *rd, const struct np_jv *obj,
                    const char *path, const char *key, enum np_jtype type,
                    bool required, const struct np_jv **out);
 
+/* A key np_json_members() looks for, with its length:
+ * NP_JSON_KEY("online"); a list of them ends with {NULL, 0}. */
+struct np_json_key {
+    const char *name;
+    uint32_t len;
+};
+#define NP_JSON_KEY(s) {s, sizeof(s) - 1}
+
 /*
- * The members of obj by the NULL-terminated list keys (at most
- * NP_JSON_MAX_KEYS): found[i] is the member keys[i] names, or NULL; a key
- * not in the list is refused as np_json_check_keys() refuses it.  The
- * _at forms of the member helpers below then take found[i] (the member
- * or NULL) for obj and key: one walk of the object instead of a lookup
- * per key.
+ * The members of obj by the list keys (at most NP_JSON_MAX_KEYS):
+ * found[i] is the member keys[i] names, or NULL; a key not in the list is
+ * refused as np_json_check_keys() refuses it.  The _at forms of the
+ * member helpers below then take found[i] (the member or NULL) for obj
+ * and key: one walk of the object instead of a lookup per key.
  */
 #define NP_JSON_MAX_KEYS 16
 int np_json_members(struct np_json_rd *rd, const struct np_jv *obj,
-                    const char *path, const char *const *keys,
+                    const char *path, const struct np_json_key *keys,
                     const struct np_jv **found);
 int np_json_member_at(struct np_json_rd *rd, const struct np_jv *m,
                       const char *path, const char *key, enum np_jtype type,

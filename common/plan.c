@@ -68,6 +68,112 @@ void np_plan_dispose(struct np_plan *plan)
     np_plan_init(plan);
 }
 
+/* A copy of the nr strings of v, NULL when nr is 0; -ENOMEM. */
+static int copy_strings(char ***dst, unsigned int *nr_dst, char *const *v,
+                        unsigned int nr)
+{
+    unsigned int i;
+
+    *dst = NULL;
+    *nr_dst = 0;
+    if (!nr)
+        return 0;
+    *dst = calloc(nr, sizeof(**dst));
+    if (!*dst)
+        return -ENOMEM;
+    for (i = 0; i < nr; i++) {
+        (*dst)[i] = strdup(v[i]);
+        if (!(*dst)[i])
+            return -ENOMEM;
+        (*nr_dst)++;
+    }
+    return 0;
+}
+
+static char *dup_or_null(const char *s, int *rc)
+{
+    char *d = s ? strdup(s) : NULL;
+
+    if (s && !d)
+        *rc = -ENOMEM;
+    return d;
+}
+
+int np_plan_copy_guest(struct np_plan *dst, const struct np_plan *src,
+                       const struct np_plan_guest *sg)
+{
+    struct np_plan_guest *g;
+    unsigned int v;
+    int rc;
+
+    rc = np_plan_add_guest(dst, sg->id, "", sg->nr_vcpus, &g);
+    if (rc)
+        return rc;
+    free(g->name); /* the name as it is: it was escaped once already */
+    g->name = dup_or_null(sg->name, &rc);
+    g->is_new = sg->is_new;
+    g->placed = sg->placed;
+    g->mem_kib = sg->mem_kib;
+    g->node_affinity_auto = sg->node_affinity_auto;
+    g->score = sg->score;
+    g->migrate = sg->migrate;
+    g->start_time = sg->start_time;
+    g->sched_cap = sg->sched_cap;
+    g->sched_weight = sg->sched_weight;
+    if (!rc)
+        rc = np_cpumap_copy(&g->nodes, &sg->nodes);
+    if (!rc)
+        rc = np_cpumap_copy(&g->node_affinity, &sg->node_affinity);
+    if (!rc)
+        rc = np_cpumap_copy(&g->emulator, &sg->emulator);
+    for (v = 0; !rc && v < sg->nr_vcpus; v++) {
+        rc = np_cpumap_copy(&g->hard[v], &sg->hard[v]);
+        if (!rc)
+            rc = np_cpumap_copy(&g->soft[v], &sg->soft[v]);
+    }
+    if (!rc && sg->mem_per_node_kib) {
+        g->mem_per_node_kib = calloc(src->nr_node_ids ? src->nr_node_ids : 1,
+                                     sizeof(*g->mem_per_node_kib));
+        if (g->mem_per_node_kib)
+            memcpy(g->mem_per_node_kib, sg->mem_per_node_kib,
+                   src->nr_node_ids * sizeof(*g->mem_per_node_kib));
+        else
+            rc = -ENOMEM;
+    }
+    if (!rc)
+        rc = copy_strings(&g->reasons, &g->nr_reasons, sg->reasons,
+                          sg->nr_reasons);
+    if (!rc)
+        g->advice = dup_or_null(sg->advice, &rc);
+    return rc;
+}
+
+int np_plan_copy(struct np_plan *dst, const struct np_plan *src)
+{
+    unsigned int i;
+    int rc = 0;
+
+    np_plan_init(dst);
+    dst->is_journal = src->is_journal;
+    dst->nr_cpu_ids = src->nr_cpu_ids;
+    dst->nr_node_ids = src->nr_node_ids;
+    dst->policy = src->policy;
+    dst->overcommit = src->overcommit;
+    dst->pin = src->pin;
+    dst->score = src->score;
+    dst->backend = dup_or_null(src->backend, &rc);
+    dst->host_id = dup_or_null(src->host_id, &rc);
+    dst->hostname = dup_or_null(src->hostname, &rc);
+    if (!rc)
+        rc = copy_strings(&dst->reasons, &dst->nr_reasons, src->reasons,
+                          src->nr_reasons);
+    for (i = 0; !rc && i < src->nr_guests; i++)
+        rc = np_plan_copy_guest(dst, src, &src->guests[i]);
+    if (rc)
+        np_plan_dispose(dst);
+    return rc;
+}
+
 static const char *const policy_names[] = {
     [NP_POLICY_PREFER] = "prefer",
     [NP_POLICY_ISOLATE] = "isolate",

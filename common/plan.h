@@ -177,6 +177,15 @@ int np_plan_move_order(const struct np_snapshot *snap,
                        unsigned int *order_out, int *short_node,
                        uint64_t *short_kib);
 
+/* dst (initialised here) becomes a deep copy of src, every field that
+ * the JSON form has kept (trim_offline, which it has not, is false).  0,
+ * or -ENOMEM with dst empty. */
+int np_plan_copy(struct np_plan *dst, const struct np_plan *src);
+/* Append to dst a deep copy of sg, a guest of src (its name as it is,
+ * not escaped again).  0 or -ENOMEM. */
+int np_plan_copy_guest(struct np_plan *dst, const struct np_plan *src,
+                       const struct np_plan_guest *sg);
+
 /* The guest of the plan with that id, or NULL. */
 struct np_plan_guest *np_plan_find_guest(const struct np_plan *plan, int id);
 
@@ -200,6 +209,10 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
                        struct np_err *err);
 int np_plan_read_json(const char *buf, size_t len, const char *name,
                       struct np_plan *plan, struct np_err *err);
+/* The same JSON form as a json-c object (the history's records embed it):
+ * the caller puts it; NULL when out of memory. */
+struct json_object;
+struct json_object *np_plan_json(const struct np_plan *plan);
 
 /* Files: write is atomic (temporary file in the same directory, fsync,
  * rename, fsync of the directory); a failed write leaves path as it was.

@@ -259,6 +259,16 @@ static const char *step_text(const struct applier *a, const struct step *st,
     return buf;
 }
 
+unsigned int np_plan_read_flags(const struct np_plan *plan)
+{
+    unsigned int i, flags = NP_READ_NO_HW | NP_READ_NO_SCHED;
+
+    for (i = 0; i < plan->nr_guests; i++)
+        if (plan->guests[i].sched_cap >= 0 || plan->guests[i].sched_weight >= 0)
+            flags &= ~(unsigned int)NP_READ_NO_SCHED;
+    return flags;
+}
+
 /* Read the guest back (the backend notes what the host kept of the vCPU
  * writes) and compare its vCPU maps with the plan's. */
 static int read_back(struct applier *a, const struct np_plan_guest *pg,
@@ -276,7 +286,8 @@ static int read_back(struct applier *a, const struct np_plan_guest *pg,
     else
         rc = np_topo_copy(&now.topo, &a->snap->topo);
     if (!rc)
-        rc = np_backend_read_guest(a->be, pg->id, into, err);
+        rc = np_backend_read_guest(a->be, pg->id, into,
+                                   np_plan_read_flags(a->plan), err);
     if (rc)
         goto out;
     g = np_snapshot_guest_by_id(into, pg->id);
@@ -603,9 +614,10 @@ int np_plan_read_after(struct np_backend *be, const struct np_snapshot *snap,
     /* the plan's guests only, where the backend reads one guest (Xen:
      * not every domain of the host again) */
     for (i = 0; !rc && be->ops->read_guest && i < plan->nr_guests; i++)
-        rc = np_backend_read_guest(be, plan->guests[i].id, &now, err);
+        rc = np_backend_read_guest(be, plan->guests[i].id, &now,
+                                   np_plan_read_flags(plan), err);
     if (!rc && !be->ops->read_guest)
-        rc = np_backend_read_guests(be, &now, err);
+        rc = np_backend_read_guests(be, &now, np_plan_read_flags(plan), err);
     now.has_guests = !rc;
     now.backend = snap->backend;
     if (!rc)
@@ -624,7 +636,7 @@ static int read_after_kept(struct applier *a, struct np_plan *after)
     for (i = 0; !rc && i < a->plan->nr_guests; i++)
         if (!np_snapshot_guest_by_id(&a->back, a->plan->guests[i].id))
             rc = np_backend_read_guest(a->be, a->plan->guests[i].id, &a->back,
-                                       NULL);
+                                       np_plan_read_flags(a->plan), NULL);
     a->back.has_guests = !rc;
     a->back.backend = a->snap->backend;
     if (!rc)

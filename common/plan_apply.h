@@ -42,6 +42,14 @@ struct np_apply_opts {
     void (*note)(const char *note);
 };
 
+/*
+ * What a read of plan's guests, for applying it and reading them back,
+ * may leave out (NP_READ_* of backend.h): their devices always, their
+ * scheduler parameters unless the plan sets them.  Neither is written or
+ * journaled then.
+ */
+unsigned int np_plan_read_flags(const struct np_plan *plan);
+
 /* What an apply did, for the command to report. */
 struct np_apply_report {
     unsigned int nr_steps;       /* writes made (before any rollback) */

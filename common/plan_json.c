@@ -118,16 +118,12 @@ static json_object *write_guest(const struct np_plan *plan,
     return o;
 }
 
-int np_plan_write_json(const struct np_plan *plan, char **json_out,
-                       struct np_err *err)
+json_object *np_plan_json(const struct np_plan *plan)
 {
     json_object *root = json_object_new_object(), *host, *guests;
-    const char *text;
     bool oom = !root;
     unsigned int i;
-    int rc = 0;
 
-    *json_out = NULL;
     if (root) {
         np_json_obj_add(root, "numapin_plan",
                         json_object_new_int(NP_PLAN_VERSION), &oom);
@@ -174,6 +170,21 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
                             &oom);
     }
     if (oom) {
+        json_object_put(root);
+        return NULL;
+    }
+    return root;
+}
+
+int np_plan_write_json(const struct np_plan *plan, char **json_out,
+                       struct np_err *err)
+{
+    json_object *root = np_plan_json(plan);
+    const char *text;
+    int rc = 0;
+
+    *json_out = NULL;
+    if (!root) {
         rc = -ENOMEM;
         goto out;
     }
@@ -369,10 +380,9 @@ static int read_guest(struct np_json_rd *rd, struct np_plan *plan,
 
             if (!*key || *end || n < 0 || n >= (long)plan->nr_node_ids ||
                 !np_jv_is(val, NP_JINT) || val->u.i < 0)
-                return np_json_fail(rd, path,
-                                    "'memory_per_node_kib' has a bad entry "
-                                    "'%s'",
-                                    key);
+                return np_json_fail(
+                    rd, path, "'memory_per_node_kib' has a bad entry '%s'",
+                    key);
             g->mem_per_node_kib[n] = (uint64_t)val->u.i;
         }
     }
@@ -498,10 +508,10 @@ static int read_host_ident(struct np_json_rd *rd, const struct np_jv *host,
     if (v) {
         s = v->u.s;
         if (!np_ident_valid_hostname(s))
-            return np_json_fail(rd, "host.hostname",
-                                "'%.40s' is not a host name: letters, digits, "
-                                "'-', '_' and '.' only",
-                                np_json_show(v));
+            return np_json_fail(
+                rd, "host.hostname",
+                "'%.40s' is not a host name: letters, digits, '-', '_' and '.' only",
+                np_json_show(v));
         if (np_ident_set(&plan->hostname, s))
             return -ENOMEM;
     }
@@ -511,10 +521,10 @@ static int read_host_ident(struct np_json_rd *rd, const struct np_jv *host,
     if (v) {
         s = v->u.s;
         if (!np_ident_valid(s))
-            return np_json_fail(rd, "host.host_id",
-                                "'%.40s' is not a valid value: printable "
-                                "ASCII, 1 to 254 characters",
-                                np_json_show(v));
+            return np_json_fail(
+                rd, "host.host_id",
+                "'%.40s' is not a valid value: printable ASCII, 1 to 254 characters",
+                np_json_show(v));
         if (np_ident_set(&plan->host_id, s))
             return -ENOMEM;
     }
@@ -586,10 +596,10 @@ int np_plan_read_json(const char *buf, size_t len, const char *name,
     if (rc)
         goto out;
     if (n != NP_PLAN_VERSION) {
-        rc = np_json_fail(&rd, "numapin_plan",
-                          "version %" PRIu64
-                          " is not supported (this numapin reads %d)",
-                          n, NP_PLAN_VERSION);
+        rc = np_json_fail(
+            &rd, "numapin_plan",
+            "version %llu is not supported (this numapin reads %d)",
+            (unsigned long long)n, NP_PLAN_VERSION);
         goto out;
     }
     rc = get(&rd, root, "(top)", "kind", NP_JSTRING, true, &v);

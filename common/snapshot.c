@@ -64,8 +64,7 @@ static void guest_dispose(struct np_guest *g)
         np_cpumap_dispose(&g->vcpus[i].hard);
         np_cpumap_dispose(&g->vcpus[i].soft);
     }
-    free(g->vcpus);
-    free(g->name);
+    free(g->vcpus); /* and the name: one block (np_snapshot_add_guest()) */
     free(g->mem_per_node_kib);
     np_cpumap_dispose(&g->node_affinity);
     np_cpumap_dispose(&g->emulator);
@@ -118,6 +117,9 @@ int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,
                           struct np_guest **guest_out)
 {
     struct np_guest *guests, *g;
+    const unsigned char *p = (const unsigned char *)(name ? name : "");
+    size_t len = 0, room = (nr_vcpus ? nr_vcpus : 1) * sizeof(*g->vcpus);
+    char *escaped = NULL;
     unsigned int i;
     int rc = -ENOMEM;
 
@@ -139,11 +141,23 @@ int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,
     g->sched_cap = g->sched_weight = -1;
     g->id = id;
     /* hostile (on KVM any local user names a process): kept escaped, so
-     * that no newline or escape sequence reaches a terminal or a log */
-    g->name = np_escape_name(name);
-    g->vcpus = calloc(nr_vcpus ? nr_vcpus : 1, sizeof(*g->vcpus));
-    if (!g->name || !g->vcpus)
+     * that no newline or escape sequence reaches a terminal or a log;
+     * printable ASCII is its own escaped form.  The name follows the
+     * vCPUs in one block, which guest_dispose() frees. */
+    while (p[len] >= 0x20 && p[len] < 0x7f)
+        len++;
+    if (p[len]) {
+        escaped = np_escape_name(name);
+        if (!escaped)
+            goto out;
+        p = (const unsigned char *)escaped;
+        len = strlen(escaped);
+    }
+    g->vcpus = calloc(1, room + len + 1);
+    if (!g->vcpus)
         goto out;
+    g->name = (char *)g->vcpus + room;
+    memcpy(g->name, p, len);
     g->nr_vcpus = nr_vcpus;
     for (i = 0; i < nr_vcpus; i++) {
         struct np_vcpu *v = &g->vcpus[i];
@@ -164,6 +178,7 @@ int np_snapshot_add_guest(struct np_snapshot *snap, int id, const char *name,
         *guest_out = g;
     rc = 0;
 out:
+    free(escaped);
     if (rc)
         guest_dispose(g);
     return rc;

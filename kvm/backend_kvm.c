@@ -90,8 +90,9 @@ static void kvm_close(struct np_backend *be)
     be->priv = NULL;
 }
 
+/* flags: the sysfs read is one pass; nothing in it is left out */
 static int kvm_read_host(struct np_backend *be, struct np_snapshot *snap,
-                         struct np_err *err)
+                         unsigned int flags, struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     int rc;
@@ -108,7 +109,7 @@ static int kvm_read_host(struct np_backend *be, struct np_snapshot *snap,
 }
 
 static int kvm_read_guests(struct np_backend *be, struct np_snapshot *snap,
-                           struct np_err *err)
+                           unsigned int flags, struct np_err *err)
 {
     struct kvm_priv *priv = be->priv;
     unsigned int i;
@@ -117,7 +118,7 @@ static int kvm_read_guests(struct np_backend *be, struct np_snapshot *snap,
     rc = np_qemu_read_guests(priv->rootfd, priv->root, be->qmp, be->pid, snap,
                              err);
     /* the PCI devices passed through: plan keeps a guest near them */
-    for (i = 0; !rc && i < snap->nr_guests; i++)
+    for (i = 0; !rc && !(flags & NP_READ_NO_HW) && i < snap->nr_guests; i++)
         rc =
             np_kvm_guest_devices(priv->rootfd, snap->guests[i].id, &snap->topo);
     snap->backend = "kvm";

@@ -246,15 +246,22 @@ int np_ctx_load(struct np_ctx *ctx, enum np_want want)
     if (rc)
         return np_ctx_error(rc == -EINVAL ? NP_EXIT_USAGE : NP_EXIT_FAILED,
                             "%s", err.msg);
-    rc = np_backend_read_host(&ctx->be, &ctx->snap, &err);
+    rc = np_backend_read_host(&ctx->be, &ctx->snap, ctx->read_flags, &err);
     if (!rc && want != NP_WANT_HOST) {
         if (!np_backend_can(&ctx->be, NP_OP_READ_GUESTS)) {
             if (want == NP_WANT_GUESTS)
                 return np_ctx_error(NP_EXIT_FAILED,
                                     "the %s backend cannot list guests yet",
                                     ctx->be.ops->name);
+        } else if (ctx->nr_only_ids && ctx->be.ops->read_guest) {
+            /* those guests only (Xen: not every domain of the host) */
+            for (i = 0; !rc && i < ctx->nr_only_ids; i++)
+                rc = np_backend_read_guest(&ctx->be, ctx->only_ids[i],
+                                           &ctx->snap, ctx->read_flags, &err);
+            ctx->snap.has_guests = !rc;
         } else {
-            rc = np_backend_read_guests(&ctx->be, &ctx->snap, &err);
+            rc = np_backend_read_guests(&ctx->be, &ctx->snap, ctx->read_flags,
+                                        &err);
         }
     }
     if (rc)
@@ -368,4 +375,3 @@ void np_ctx_banner(const struct np_ctx *ctx)
                                               ? ctx->snap.topo.source
                                               : "numapin test backend");
 }
-

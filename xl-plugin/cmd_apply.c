@@ -181,6 +181,34 @@ static int report_result(struct np_ctx *ctx, int rc,
     return NP_EXIT_OK;
 }
 
+/*
+ * The guests apply FILE reads: the plan's applied guests, by id, for
+ * the backend to read those only (Xen: not every domain of the host, as
+ * `xl vcpu-pin` reads one); NULL with *nr 0 when every guest must be
+ * read (a fleet plan's new guests are found by name), NULL with *nr set
+ * when out of memory.
+ */
+static int *plan_guest_ids(const struct np_plan *plan, unsigned int *nr)
+{
+    unsigned int i, k = 0;
+    int *ids;
+
+    *nr = 0;
+    for (i = 0; i < plan->nr_guests; i++) {
+        if (plan->guests[i].is_new)
+            return NULL;
+        k += np_plan_guest_applied(&plan->guests[i]);
+    }
+    if (!k)
+        return NULL;
+    *nr = k;
+    ids = calloc(k, sizeof(*ids));
+    for (i = 0, k = 0; ids && i < plan->nr_guests; i++)
+        if (np_plan_guest_applied(&plan->guests[i]))
+            ids[k++] = plan->guests[i].id;
+    return ids;
+}
+
 int main_apply(struct np_ctx *ctx, int argc, char **argv)
 {
     struct plan_cmd pc;
@@ -191,6 +219,7 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
     struct np_err err = {""};
     struct stat st;
     bool from_file, partial = false;
+    int *ids = NULL;
     int rc;
 
     rc = plan_cmd_begin(&pc, "apply", argc, argv);
@@ -216,6 +245,15 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
                               o->args[0]);
             goto out;
         }
+    }
+    if (from_file) {
+        ids = plan_guest_ids(plan, &ctx->nr_only_ids);
+        if (!ids && ctx->nr_only_ids) {
+            rc = np_ctx_error(NP_EXIT_FAILED, "out of memory");
+            goto out;
+        }
+        ctx->only_ids = ids;
+        ctx->read_flags = np_plan_read_flags(plan);
     }
     ctx->state_dir = o->state_dir;
     rc = np_ctx_begin_write(ctx, "apply");
@@ -284,6 +322,7 @@ int main_apply(struct np_ctx *ctx, int argc, char **argv)
                                      "they were",
                                      ctx->json);
 out:
+    free(ids);
     plan_cmd_end(&pc);
     return rc;
 }

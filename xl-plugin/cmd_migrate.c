@@ -312,7 +312,7 @@ static int relocate(struct np_ctx *ctx, const struct np_guest *g0,
     /* the new domain; an undo gives it back its node affinity from before */
     rc = np_topo_copy(&after.topo, t);
     if (!rc)
-        rc = ctx->be.ops->read_guests(&ctx->be, &after, &rerr);
+        rc = np_backend_read_guests(&ctx->be, &after, 0, &rerr);
     ng = rc ? NULL : by_id(&after, out.new_id);
     if (!ng && !rerr.msg[0])
         np_err_set(&rerr, -ESRCH, "domain %d cannot be read back", out.new_id);

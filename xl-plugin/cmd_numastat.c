@@ -117,9 +117,11 @@ void np_print_local_shares(struct np_ctx *ctx, const struct np_plan *plan,
         for (i = 0; !rc && ctx->be.ops->read_guest && i < plan->nr_guests; i++)
             if (plan->guests[i].placed && !plan->guests[i].is_new)
                 rc = np_backend_read_guest(&ctx->be, plan->guests[i].id, &now,
+                                           NP_READ_NO_HW | NP_READ_NO_SCHED,
                                            &err);
         if (!rc && !ctx->be.ops->read_guest)
-            rc = ctx->be.ops->read_guests(&ctx->be, &now, &err);
+            rc = np_backend_read_guests(&ctx->be, &now,
+                                        NP_READ_NO_HW | NP_READ_NO_SCHED, &err);
         now.has_guests = !rc;
         now.backend = ctx->snap.backend;
         measured = !rc && !np_backend_measure_memory(&ctx->be, &now, &err);

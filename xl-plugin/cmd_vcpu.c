@@ -61,6 +61,11 @@ int main_vcpulist(struct np_ctx *ctx, int argc, char **argv)
     int rc;
 
     ctx->show_refused = true;
+    /* the text is the vCPUs' maps and states only: not the host's
+     * hardware model, nor each guest's scheduler, node affinity and
+     * devices (Xen: about half the hypercalls and xenstore reads) */
+    if (!ctx->json)
+        ctx->read_flags = NP_READ_NO_HW | NP_READ_NO_SCHED | NP_READ_NO_NODES;
     rc = np_ctx_select_guests(ctx, "vcpu-list", argc, argv, &sel, &nr);
     if (rc)
         return rc;

@@ -55,6 +55,13 @@ struct np_ctx {
     struct np_history *hist;    /* the state directory's, under the lock */
     bool show_refused;          /* warn about processes that look like
                                    guests and are not (listings) */
+    /* Set by a command before np_ctx_load(), to read no more than it
+     * uses: what the reads may leave out (NP_READ_*, backend.h), and,
+     * when nr_only_ids, the only guests to read (by the backend's
+     * read_guest; a backend without it reads every guest). */
+    unsigned int read_flags;
+    const int *only_ids;
+    unsigned int nr_only_ids;
 };
 
 /* What a command is, in the command table (numapin.c). */

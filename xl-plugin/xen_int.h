@@ -73,7 +73,7 @@ void xen_forget(struct xen_priv *p);
 void xen_check_vcpu(struct np_backend *be, const struct np_guest *g, int vcpu,
                     struct np_note *note);
 int xen_read_guest(struct np_backend *be, int id, struct np_snapshot *snap,
-                   struct np_err *err);
+                   unsigned int flags, struct np_err *err);
 
 struct xen_priv *xen_priv_of(struct np_backend *be);
 int xen_error(struct xen_priv *p, int rc, struct np_err *err, const char *what);
@@ -81,10 +81,10 @@ int xen_bitmap_to_cpumap(const libxl_bitmap *bm, unsigned int nr_bits,
                          struct np_cpumap *out);
 int xen_cpumap_to_bitmap(const struct np_cpumap *map, libxl_bitmap *bm);
 int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
-                  struct np_err *err);
+                  unsigned int flags, struct np_err *err);
 bool xen_sched_has_cap(libxl_scheduler sched);
 int xen_read_guests(struct np_backend *be, struct np_snapshot *snap,
-                    struct np_err *err);
+                    unsigned int flags, struct np_err *err);
 int xen_set_vcpu_affinity(struct np_backend *be, const struct np_guest *g,
                           int vcpu, const struct np_cpumap *hard,
                           const struct np_cpumap *soft, unsigned int flags,

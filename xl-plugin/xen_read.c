@@ -14,7 +14,7 @@
 #include "xen_int.h"
 
 int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
-                  struct np_err *err)
+                  unsigned int flags, struct np_err *err)
 {
     struct xen_priv *p = xen_priv_of(be);
     struct np_topo *topo = &snap->topo;
@@ -135,7 +135,9 @@ int xen_read_host(struct np_backend *be, struct np_snapshot *snap,
     if (rc)
         goto out;
     rc = np_topo_finish(topo, err);
-    if (!rc)
+    /* the hardware model: the PCI topology (a sysctl and two scans of
+     * /sys/bus/pci) and the cpupools (a sysctl and a xenstore read each) */
+    if (!rc && !(flags & NP_READ_NO_HW))
         rc = xen_read_hw(p, topo);
 
 out:
@@ -154,11 +156,15 @@ bool xen_sched_has_cap(libxl_scheduler sched)
 }
 
 /*
- * Add one domain to snap.  Returns 0, 1 when the domain went away while
- * it was read (left out), or a negative errno.
+ * Add one domain to snap: libxl_list_vcpu (two hypercalls per vCPU) and
+ * its name (a xenstore read); unless flags leave them out, its scheduler
+ * parameters (four hypercalls and a xenstore read of its pool's name)
+ * and its node affinity (a hypercall).  Returns 0, 1 when the domain
+ * went away while it was read (left out), or a negative errno.
  */
 static int read_domain(struct xen_priv *p, struct np_snapshot *snap,
-                       const libxl_dominfo *dom, struct np_err *err)
+                       const libxl_dominfo *dom, unsigned int flags,
+                       struct np_err *err)
 {
     uint32_t domid = dom->domid;
     libxl_vcpuinfo *vcpus = NULL;
@@ -223,13 +229,19 @@ static int read_domain(struct xen_priv *p, struct np_snapshot *snap,
 
     /* credit and credit2's cap and weight; left unknown (-1) under the
      * other schedulers, or when the domain goes away meanwhile. */
-    if (!libxl_domain_sched_params_get(p->ctx, domid, &sched) &&
+    if (!(flags & NP_READ_NO_SCHED) &&
+        !libxl_domain_sched_params_get(p->ctx, domid, &sched) &&
         xen_sched_has_cap(sched.sched)) {
         g->sched_cap = sched.cap;
         g->sched_weight = sched.weight;
     }
     np_xtl_clear(&p->logger);
 
+    if (flags & NP_READ_NO_NODES) {
+        np_cpumap_dispose(&g->node_affinity); /* unknown */
+        rc = 0;
+        goto out;
+    }
     rc = libxl_node_bitmap_alloc(p->ctx, &nodemap, 0);
     if (rc) {
         rc = xen_error(p, rc, err, "cannot allocate a node map");
@@ -260,7 +272,7 @@ out:
 }
 
 int xen_read_guests(struct np_backend *be, struct np_snapshot *snap,
-                    struct np_err *err)
+                    unsigned int flags, struct np_err *err)
 {
     struct xen_priv *p = xen_priv_of(be);
     libxl_dominfo *doms = NULL;
@@ -277,10 +289,12 @@ int xen_read_guests(struct np_backend *be, struct np_snapshot *snap,
         goto out;
     }
     for (i = 0; i < nr_doms; i++) {
-        rc = read_domain(p, snap, &doms[i], err);
+        rc = read_domain(p, snap, &doms[i], flags, err);
         if (rc < 0)
             goto out;
-        if (rc == 0 && xen_read_guest_hw(p, &snap->topo, &doms[i])) {
+        /* (nothing without the host's hardware model, or NP_READ_NO_HW) */
+        if (rc == 0 && !(flags & NP_READ_NO_HW) &&
+            xen_read_guest_hw(p, &snap->topo, &doms[i])) {
             rc = np_err_set(err, -ENOMEM, "out of memory");
             goto out;
         }
@@ -298,7 +312,7 @@ out:
 /* One domain: libxl_domain_info and the reads of read_domain(), not the
  * whole list. */
 int xen_read_guest(struct np_backend *be, int id, struct np_snapshot *snap,
-                   struct np_err *err)
+                   unsigned int flags, struct np_err *err)
 {
     struct xen_priv *p = xen_priv_of(be);
     libxl_dominfo info;
@@ -320,7 +334,7 @@ int xen_read_guest(struct np_backend *be, int id, struct np_snapshot *snap,
         rc = xen_error(p, rc, err, what);
         goto out;
     }
-    rc = read_domain(p, snap, &info, err);
+    rc = read_domain(p, snap, &info, flags, err);
     if (rc > 0)
         rc = 0;
     if (rc)

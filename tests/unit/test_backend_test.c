@@ -76,8 +76,8 @@ static void be_read(struct np_backend *be, struct np_snapshot *snap)
     struct np_err err = {""};
 
     np_snapshot_init(snap);
-    ck_assert_int_eq(be->ops->read_host(be, snap, &err), 0);
-    ck_assert_int_eq(be->ops->read_guests(be, snap, &err), 0);
+    ck_assert_int_eq(be->ops->read_host(be, snap, 0, &err), 0);
+    ck_assert_int_eq(be->ops->read_guests(be, snap, 0, &err), 0);
 }
 
 static struct np_guest *guest(struct np_snapshot *snap, const char *name)
@@ -113,12 +113,12 @@ START_TEST(open_read)
     ck_assert_int_eq(g->vcpus[0].cpu, 3);
     ck_assert_uint_eq(np_cpumap_weight(&g->vcpus[0].hard), 8);
     /* reading the guests again replaces them */
-    ck_assert_int_eq(be.ops->read_guests(&be, &snap, NULL), 0);
+    ck_assert_int_eq(be.ops->read_guests(&be, &snap, 0, NULL), 0);
     ck_assert_uint_eq(snap.nr_guests, 3);
     np_snapshot_dispose(&snap);
     /* read_guests alone reads the host too */
     np_snapshot_init(&snap);
-    ck_assert_int_eq(be.ops->read_guests(&be, &snap, NULL), 0);
+    ck_assert_int_eq(be.ops->read_guests(&be, &snap, 0, NULL), 0);
     ck_assert_uint_eq(np_topo_nr_cpus(&snap.topo), 8);
     ck_assert_uint_eq(snap.nr_guests, 3);
     np_snapshot_dispose(&snap);

@@ -834,12 +834,12 @@ START_TEST(kvm_backend)
     tree_copy(&t, "4n-ring", true);
     np_snapshot_init(&snap);
     ck_assert_int_eq(be.ops->open(&be, t.dir, &err), 0);
-    ck_assert_msg(be.ops->read_host(&be, &snap, &err) == 0, "%s", err.msg);
+    ck_assert_msg(be.ops->read_host(&be, &snap, 0, &err) == 0, "%s", err.msg);
     ck_assert_str_eq(snap.backend, "kvm");
     check_host(&snap.topo, &ref, "4n-ring via kvm", t.dir);
     /* a captured sysfs tree has no processes: it knows nothing of guests */
     snap.has_guests = true;
-    ck_assert_int_eq(be.ops->read_guests(&be, &snap, &err), 0);
+    ck_assert_int_eq(be.ops->read_guests(&be, &snap, 0, &err), 0);
     ck_assert(!snap.has_guests);
     ck_assert_uint_eq(snap.nr_guests, 0);
     /* and writes act on the live host only */

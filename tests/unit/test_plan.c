@@ -122,8 +122,8 @@ static void be_read(struct np_backend *be, struct np_snapshot *snap)
     struct np_err err = {""};
 
     np_snapshot_init(snap);
-    ck_assert_int_eq(be->ops->read_host(be, snap, &err), 0);
-    ck_assert_int_eq(be->ops->read_guests(be, snap, &err), 0);
+    ck_assert_int_eq(be->ops->read_host(be, snap, 0, &err), 0);
+    ck_assert_int_eq(be->ops->read_guests(be, snap, 0, &err), 0);
 }
 
 static void plan_all(const struct np_snapshot *snap, struct np_plan *plan)
