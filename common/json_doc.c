@@ -38,6 +38,11 @@ struct np_jdoc {
 
 #define CHUNK_HDR ((sizeof(struct chunk) + 15) & ~(size_t)15)
 
+/* What an empty object or array's kids point at: never NULL, so that a
+ * walk "for (it = v->u.kids; it < v->u.kids + v->n; it++)" does no
+ * arithmetic on a null pointer (undefined behaviour, which UBSan flags). */
+static const struct np_jv no_kids[1];
+
 static void *arena_alloc(struct np_jdoc *doc, size_t size)
 {
     struct chunk *c = doc->chunks;
@@ -183,6 +188,8 @@ static int close_top(struct fp *p)
     struct np_jv *c = &p->stack[at], *kids = NULL;
     int rc;
 
+    c->u.kids = no_kids;
+
     if (c->type == NP_JOBJECT) {
         rc = check_keys(p, c + 1, n);
         if (rc)
@@ -195,8 +202,8 @@ static int close_top(struct fp *p)
         if (!kids)
             return -ENOMEM;
         memcpy(kids, c + 1, n * sizeof(*kids));
+        c->u.kids = kids;
     }
-    c->u.kids = kids;
     c->n = (uint32_t)n;
     p->nr = at + 1;
     return 0;
@@ -584,7 +591,7 @@ static int convert(struct np_jdoc *doc, json_object *o, struct np_jv *v)
             if (convert(doc, json_object_array_get_idx(o, i), &kids[i]))
                 return -ENOMEM;
         }
-        v->u.kids = kids;
+        v->u.kids = n ? kids : no_kids;
         v->n = (uint32_t)n;
         return 0;
     }
@@ -606,7 +613,7 @@ static int convert(struct np_jdoc *doc, json_object *o, struct np_jv *v)
                 return -ENOMEM;
             i++;
         }
-        v->u.kids = kids;
+        v->u.kids = i ? kids : no_kids;
         v->n = (uint32_t)i;
         return 0;
     }

@@ -41,7 +41,8 @@ struct np_jv {
         double d;                 /* NP_JDOUBLE */
         bool b;                   /* NP_JBOOL */
         const char *s;            /* NP_JSTRING: n bytes and a nul */
-        const struct np_jv *kids; /* NP_JOBJECT, NP_JARRAY: n of them */
+        const struct np_jv *kids; /* NP_JOBJECT, NP_JARRAY: n of them,
+                                     never NULL */
     } u;
     const char *text; /* numbers: as json-c shows them (tlen bytes), or
                          NULL: the integer u.i */

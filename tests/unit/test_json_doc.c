@@ -178,6 +178,33 @@ START_TEST(values)
 }
 END_TEST
 
+/* An empty object or array, from either way in, has kids that are not
+ * NULL: readers walk "kids .. kids + n", and NULL + 0 is undefined (the
+ * fuzzer found a snapshot with "distances": {} doing it). */
+START_TEST(empty_kids)
+{
+    static const char text[] = "{\"o\": {}, \"a\": [], \"b\": [{}, []]}";
+    struct np_jdoc *docs[2];
+    const struct np_jv *root, *b;
+    int d;
+
+    ck_assert_int_eq(np_jdoc_parse(text, sizeof(text) - 1, &docs[0]), 0);
+    docs[1] = json_c_doc(text, true);
+    for (d = 0; d < 2; d++) {
+        root = np_jdoc_root(docs[d]);
+        ck_assert_uint_eq(np_jv_get(root, "o")->n, 0);
+        ck_assert_ptr_nonnull(np_jv_get(root, "o")->u.kids);
+        ck_assert_uint_eq(np_jv_get(root, "a")->n, 0);
+        ck_assert_ptr_nonnull(np_jv_get(root, "a")->u.kids);
+        b = np_jv_get(root, "b");
+        ck_assert_uint_eq(b->n, 2);
+        ck_assert_ptr_nonnull(b->u.kids[0].u.kids);
+        ck_assert_ptr_nonnull(b->u.kids[1].u.kids);
+        np_jdoc_free(docs[d]);
+    }
+}
+END_TEST
+
 /* Many objects of many keys (the hash table's stamps), one duplicate in
  * the last one. */
 START_TEST(many_keys)
@@ -217,6 +244,7 @@ Suite *suite_test_json_doc(void)
                         sizeof(given_up) / sizeof(given_up[0]));
     tcase_add_test(tc, bounds);
     tcase_add_test(tc, values);
+    tcase_add_test(tc, empty_kids);
     tcase_add_test(tc, many_keys);
     suite_add_tcase(s, tc);
     return s;
