@@ -42,8 +42,9 @@ NUMAPIN_OBJS := $(NUMAPIN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS    := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS     := $(COMMON_OBJS) $(NUMAPIN_OBJS) $(UNIT_OBJS)
 
-# libxml2 is not linked: common/xml_lib.c dlopen()s it when XML is first used
-COMMON_LIBS  := $(JSON_LIBS) $(COMMON_LIBS_KVM) -ldl
+# libxml2 and hwloc are not linked: common/xml_lib.c and kvm/hwloc_lib.c
+# dlopen() them when XML or a host's hardware is first used
+COMMON_LIBS  := $(JSON_LIBS) -ldl
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

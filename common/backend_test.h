@@ -3,8 +3,11 @@
  * (like libvirt's test:///default driver).
  *
  * open(arg = path of a snapshot in the fmt_json.h schema) loads the file;
- * read_host and read_guests copy it into the caller's snapshot (backend
- * "test", topo.source "test backend: FILE").  Every change
+ * read_host and read_guests give it to the caller's snapshot (backend
+ * "test", topo.source "test backend: FILE"): a copy, except the first
+ * read_guests of a command, which hands the guests themselves over (the
+ * file still holds them: the first write reads them back from it, so a
+ * thousand guests are not copied to be read once).  Every change
  * (set_vcpu_affinity, set_node_affinity, move_memory) is validated, made on
  * the in-memory snapshot and written back to the file atomically (temporary
  * file in the same directory, fsync, rename), so that a sequence of numapin

@@ -500,7 +500,8 @@ static void dup_path(const struct dup_walk *w, size_t depth, char *path)
         memcpy(tmp, path, NP_JSON_PATH_LEN);
         if (parent->is_obj) {
             n = w->lv[i].from.len < 40 ? w->lv[i].from.len : 40;
-            memcpy(key, w->lv[i].from.s, n);
+            if (n) /* from.s may be NULL for an empty key */
+                memcpy(key, w->lv[i].from.s, n);
             key[n] = '\0';
             np_json_path_key(path, tmp, key);
         } else {

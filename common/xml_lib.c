@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "dl.h"
+
 /* libxml2's soname: the same since libxml2 2.0. */
 #define NP_LIBXML2_SONAME "libxml2.so.2"
 
@@ -17,27 +19,17 @@ static bool loaded;
 
 int np_xml_lib_load(struct np_err *err)
 {
-    void *h;
-    const char *missing = NULL;
+#define NP_XML_SYM(name) {#name, NP_DL_SLOT(np_xml_lib.name)},
+    static const struct np_dl_sym syms[] = {NP_XML_FUNCS(NP_XML_SYM)};
+#undef NP_XML_SYM
+    const char *why;
 
     if (loaded)
         return 0;
-    /* never closed: the table points into it for the rest of the run */
-    h = dlopen(NP_LIBXML2_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *why = dlerror();
-
+    if (np_dl_load(NP_LIBXML2_SONAME, RTLD_LOCAL, syms,
+                   sizeof(syms) / sizeof(syms[0]), &why))
         return np_err_set(err, -ENOENT, "XML needs libxml2 (%s): %s",
-                          NP_LIBXML2_SONAME, why ? why : "cannot load it");
-    }
-#define NP_XML_LOOKUP(name)                                                    \
-    if (!missing && !(np_xml_lib.name = (__typeof__(name) *)dlsym(h, #name)))  \
-        missing = #name;
-    NP_XML_FUNCS(NP_XML_LOOKUP)
-#undef NP_XML_LOOKUP
-    if (missing)
-        return np_err_set(err, -ENOENT, "XML needs libxml2 (%s): it has no %s",
-                          NP_LIBXML2_SONAME, missing);
+                          NP_LIBXML2_SONAME, why);
     loaded = true;
     return 0;
 }

@@ -8,16 +8,17 @@
  * A root other than "/" is hwloc's Linux file-system root (HWLOC_FSROOT,
  * set only around the load); the backends that would ask the running
  * machine instead of the tree (x86's CPUID, libpciaccess, GPU libraries)
- * are then left out.  hwloc failing to read a tree is a note, not an
+ * are then left out.  hwloc failing to read a tree, or not being
+ * installed (it is loaded on first use: hwloc_lib.h), is a note, not an
  * error: the kernel's own files already gave the NUMA model.
  */
 #include <errno.h>
-#include <hwloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hw.h"
 #include "hwloc_host.h"
+#include "hwloc_lib.h"
 
 /* Backends that read the running machine, not the tree under root. */
 static const char *const live_only[] = {"x86",  "pci",  "opencl",    "cuda",
@@ -101,6 +102,20 @@ static int load(const char *root, hwloc_topology_t *out)
     return 0;
 }
 
+/* The object of type after prev (the first when prev is NULL), as
+ * hwloc_get_next_obj_by_type() walks them, through the table. */
+static hwloc_obj_t next_of_type(hwloc_topology_t t, hwloc_obj_type_t type,
+                                hwloc_obj_t prev)
+{
+    int depth = hwloc_get_type_depth(t, type);
+
+    if (depth == HWLOC_TYPE_DEPTH_UNKNOWN || depth == HWLOC_TYPE_DEPTH_MULTIPLE)
+        return NULL;
+    if (!prev)
+        return hwloc_get_obj_by_depth(t, depth, 0);
+    return prev->depth == depth ? prev->next_cousin : NULL;
+}
+
 static int os_index(hwloc_topology_t t, hwloc_obj_t pu, hwloc_obj_type_t type)
 {
     hwloc_obj_t o = hwloc_get_ancestor_obj_by_type(t, type, pu);
@@ -142,12 +157,9 @@ static void bitmap_to_map(hwloc_const_bitmap_t set, const struct np_topo *topo,
 {
     int i;
 
-    hwloc_bitmap_foreach_begin(i, set)
-    {
+    for (i = hwloc_bitmap_first(set); i >= 0; i = hwloc_bitmap_next(set, i))
         if (np_topo_cpu_exists(topo, i))
             np_cpumap_set(map, i);
-    }
-    hwloc_bitmap_foreach_end();
 }
 
 static int read_cpus(hwloc_topology_t t, struct np_topo *topo)
@@ -157,7 +169,7 @@ static int read_cpus(hwloc_topology_t t, struct np_topo *topo)
     unsigned int i, dropped = 0;
     int cpu, v, rc = 0;
 
-    while ((pu = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PU, pu))) {
+    while ((pu = next_of_type(t, HWLOC_OBJ_PU, pu))) {
         struct np_cpu *c;
 
         cpu = (int)pu->os_index;
@@ -259,7 +271,7 @@ static int read_nodes(hwloc_topology_t t, struct np_topo *topo)
     hwloc_obj_t n = NULL;
     int kind, rc = 0;
 
-    while ((n = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, n))) {
+    while ((n = next_of_type(t, HWLOC_OBJ_NUMANODE, n))) {
         int id = (int)n->os_index;
 
         if (!np_topo_node_exists(topo, id)) {
@@ -283,7 +295,7 @@ static int read_pci(hwloc_topology_t t, struct np_topo *topo)
     hwloc_obj_t d = NULL, anc;
     int rc = 0;
 
-    while ((d = hwloc_get_next_pcidev(t, d))) {
+    while ((d = next_of_type(t, HWLOC_OBJ_PCI_DEVICE, d))) {
         const struct hwloc_pcidev_attr_s *a = &d->attr->pcidev;
         struct np_hw_pci *p = np_hw_add_pci(topo->hw, topo->nr_cpu_ids);
 
@@ -312,6 +324,7 @@ static int read_pci(hwloc_topology_t t, struct np_topo *topo)
 int np_hwloc_read(const char *root, struct np_topo *topo, struct np_err *err)
 {
     hwloc_topology_t t;
+    const char *why;
     int rc;
 
     if (!topo->hw) {
@@ -319,6 +332,11 @@ int np_hwloc_read(const char *root, struct np_topo *topo, struct np_err *err)
         if (!topo->hw)
             return -ENOMEM;
     }
+    if (np_hwloc_lib_load(&why))
+        return np_hw_note(
+            topo->hw,
+            "hwloc (%s) could not be loaded (%s): caches, core kinds and devices are unknown",
+            NP_HWLOC_SONAME, why);
     rc = load(root, &t);
     if (rc == -ENOMEM)
         return rc;

@@ -96,7 +96,18 @@ $(FAKEXL): tests/bench/fake_libxl.c
 	$(Q)$(CC) $(CPPFLAGS) $(filter-out $(SANFLAGS),$(CFLAGS)) $(XEN_CFLAGS) \
 	    -fPIC -shared -o $@ $<
 
+# tests/bench/time_libxl.c: the time of each libxl call of a command in
+# the Xen test bed's dom0 (tests/xen/dom0-bench), through LD_PRELOAD in
+# front of the real libxl; built for `make check`, which boots the bed.
+TIMEXL := $(BUILD)/tests/bench/libtimexl.so
+$(TIMEXL): tests/bench/time_libxl.c
+	@mkdir -p $(dir $@)
+	$(vecho) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(filter-out $(SANFLAGS),$(CFLAGS)) $(XEN_CFLAGS) \
+	    -fPIC -shared -o $@ $< -ldl
+
 ifeq ($(CONFIG_XEN),y)
+check-only: $(TIMEXL)
 bench-xen: $(NUMAPIN) $(FAKEXL)
 	$(Q)tests/bench/xen-calls $(BUILD)
 else

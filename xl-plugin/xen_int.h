@@ -42,6 +42,7 @@ static inline void np_xtl_clear(struct np_xtl *lg)
  * vCPU. */
 struct xen_pool {
     int domid;
+    uint32_t poolid; /* Xen's id of the pool */
     struct np_cpumap cpus;
     char name[64];
 };

@@ -25,8 +25,9 @@
  *                             CPU 2 is not in np-pool.
  * A domain's pool and the pool's CPUs are read from Xen at the first
  * write to the domain after the guests were read (libxl_domain_info,
- * libxl_cpupool_info), not from the snapshot, and kept for the rest of
- * the command: they decide whether a write can succeed.  A write that
+ * libxl_cpupool_info, once per pool: domains in the same pool share
+ * one read), not from the snapshot, and kept for the rest of the
+ * command: they decide whether a write can succeed.  A write that
  * fails reads them again, for the error to say why (the domain went away,
  * or is being destroyed).
  *
@@ -36,12 +37,26 @@
  * its vCPU back at once.  Either way the notes say the same.
  */
 
+/* A pool this command read already for another domain, or NULL. */
+static const struct xen_pool *known_pool(const struct xen_priv *p,
+                                         uint32_t poolid, unsigned int nr_bits)
+{
+    unsigned int i;
+
+    for (i = 0; i < p->nr_pools; i++)
+        if (p->pools[i].poolid == poolid && p->pools[i].cpus.nr_bits == nr_bits)
+            return &p->pools[i];
+    return NULL;
+}
+
 /* Read the CPUs of the cpupool g runs in, sized nr_bits, and the pool's
- * name into out.  -ESRCH when the domain is gone. */
+ * name into out (once per pool and command: libxl_cpupool_info reads
+ * the name from xenstore).  -ESRCH when the domain is gone. */
 static int read_pool(struct xen_priv *p, const struct np_guest *g,
                      unsigned int nr_bits, struct xen_pool *out,
                      struct np_err *err)
 {
+    const struct xen_pool *known;
     libxl_dominfo info;
     libxl_cpupoolinfo pool;
     char what[96];
@@ -67,6 +82,16 @@ static int read_pool(struct xen_priv *p, const struct np_guest *g,
             g->name, g->id);
         goto out;
     }
+    known = known_pool(p, info.cpupool, nr_bits);
+    if (known && known != out) {
+        out->domid = g->id;
+        out->poolid = info.cpupool;
+        rc = np_cpumap_copy(&out->cpus, &known->cpus);
+        if (rc)
+            goto out;
+        memcpy(out->name, known->name, sizeof(out->name));
+        goto out;
+    }
     rc = libxl_cpupool_info(p->ctx, &pool, info.cpupool);
     if (rc) {
         snprintf(what, sizeof(what), "cannot read cpupool %u of domain '%s'",
@@ -75,6 +100,7 @@ static int read_pool(struct xen_priv *p, const struct np_guest *g,
         goto out;
     }
     out->domid = g->id;
+    out->poolid = info.cpupool;
     rc = xen_bitmap_to_cpumap(&pool.cpumap, nr_bits, &out->cpus);
     if (rc)
         goto out;

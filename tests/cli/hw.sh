@@ -72,5 +72,18 @@ has "$tmp/caps" "<bank id='0' level='3' type='both' size='4096' unit='KiB' cpus=
 "$np" --topology "$tmp/caps" place --vcpus 4 --memory 1G > "$tmp/p" 2>&1
 has "$tmp/p" 'cpus="0,4,8,12"' "place from capabilities XML keeps the L3 rule"
 
+# hwloc and libxml2 are loaded when first used (kvm/hwloc_lib.h,
+# common/xml_lib.h), never linked: each command's start does without
+# them, and the reads above went through dlopen
+if command -v readelf > /dev/null 2>&1; then
+    readelf -d "$np" > "$tmp/dyn" 2>&1 || bad "readelf -d $np exits $?"
+    grep -q '(NEEDED)' "$tmp/dyn" && ok || bad "readelf shows no NEEDED in:"
+    if grep -E '\(NEEDED\).*(libhwloc|libxml2)' "$tmp/dyn"; then
+        bad "numapin is linked with hwloc or libxml2"
+    else
+        ok
+    fi
+fi
+
 echo "hw: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
