@@ -180,6 +180,16 @@ static int write_commit(struct test_priv *tp, struct np_snapshot *next,
     return 0;
 }
 
+/* The end of a write: next (the state it built) freed, and "out of
+ * memory" said when that is what failed.  Returns rc. */
+static int write_end(int rc, struct np_snapshot *next, struct np_err *err)
+{
+    if (rc == -ENOMEM)
+        np_err_set(err, rc, "out of memory in the test backend");
+    np_snapshot_dispose(next);
+    return rc;
+}
+
 /* The first online CPU of hard, preferring one also in soft. */
 static int pick_cpu(const struct np_topo *topo, const struct np_vcpu *v)
 {
@@ -455,10 +465,7 @@ static int test_set_vcpu_affinity(struct np_backend *be,
     }
     rc = write_commit(tp, w, err);
 out:
-    if (rc == -ENOMEM)
-        np_err_set(err, rc, "out of memory in the test backend");
-    np_snapshot_dispose(&next);
-    return rc;
+    return write_end(rc, &next, err);
 }
 
 static int test_set_node_affinity(struct np_backend *be,
@@ -499,10 +506,7 @@ static int test_set_node_affinity(struct np_backend *be,
         goto out;
     rc = write_commit(tp, w, err);
 out:
-    if (rc == -ENOMEM)
-        np_err_set(err, rc, "out of memory in the test backend");
-    np_snapshot_dispose(&next);
-    return rc;
+    return write_end(rc, &next, err);
 }
 
 static int test_move_memory(struct np_backend *be, const struct np_guest *g,
@@ -587,10 +591,7 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     }
     rc = write_commit(tp, w, err);
 out:
-    if (rc == -ENOMEM)
-        np_err_set(err, rc, "out of memory in the test backend");
-    np_snapshot_dispose(&next);
-    return rc;
+    return write_end(rc, &next, err);
 }
 
 /*
@@ -708,11 +709,8 @@ static int test_relocate(struct np_backend *be, const struct np_guest *g,
         out->live = true;
     }
 out:
-    if (rc == -ENOMEM)
-        np_err_set(err, rc, "out of memory in the test backend");
     free(mem);
-    np_snapshot_dispose(&next);
-    return rc;
+    return write_end(rc, &next, err);
 }
 
 /* The memory per node the host file gives, as measured. */
