@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "history_int.h"
+#include "json_write.h"
 #include "ident.h"
 #include "json_util.h"
 
@@ -298,68 +299,57 @@ int np_hist_rec_check_host(const struct np_hist_rec *r, const char *host_id,
 /* ------------------------------------------------------------------ */
 
 /* The plan's JSON form, built as an object (not written and parsed). */
-static json_object *plan_obj(const struct np_plan *p, struct np_err *err)
-{
-    json_object *o = np_plan_json(p);
-
-    if (!o)
-        np_err_set(err, -ENOMEM, "out of memory while formatting the plan");
-    return o;
-}
-
 int np_hist_rec_json(const struct np_hist_rec *r, char **out,
                      struct np_err *err)
 {
-    json_object *root = json_object_new_object(), *a, *b, *rv;
+    struct np_jw w;
     char when[32];
-    const char *s;
     unsigned int i;
-    int rc = -ENOMEM;
 
-    *out = NULL;
-    if (!root)
-        return -ENOMEM;
     np_hist_time(r->time, when, sizeof(when));
-    json_object_object_add(root, "numapin_history",
-                           json_object_new_int(NP_HISTORY_VERSION));
-    json_object_object_add(root, "id", json_object_new_int64(r->id));
-    json_object_object_add(
-        root, "state", json_object_new_string(np_hist_state_name(r->state)));
-    json_object_object_add(root, "time", json_object_new_string(when));
-    json_object_object_add(root, "command", json_object_new_string(r->command));
-    json_object_object_add(root, "user", json_object_new_string(r->user));
-    json_object_object_add(root, "uid", json_object_new_int64(r->uid));
-    json_object_object_add(root, "pid", json_object_new_int64(r->pid));
-    if (r->backend)
-        json_object_object_add(root, "backend",
-                               json_object_new_string(r->backend));
-    if (r->host_id)
-        json_object_object_add(root, "host_id",
-                               json_object_new_string(r->host_id));
+    np_jw_init(&w, true); /* json-c's escapes, "/" as "\/" too */
+    np_jw_open(&w, '{');
+    np_jw_key(&w, "numapin_history");
+    np_jw_int(&w, NP_HISTORY_VERSION);
+    np_jw_key(&w, "id");
+    np_jw_int(&w, r->id);
+    np_jw_key(&w, "state");
+    np_jw_str(&w, np_hist_state_name(r->state));
+    np_jw_key(&w, "time");
+    np_jw_str(&w, when);
+    np_jw_key(&w, "command");
+    np_jw_str(&w, r->command);
+    np_jw_key(&w, "user");
+    np_jw_str(&w, r->user);
+    np_jw_key(&w, "uid");
+    np_jw_int(&w, r->uid);
+    np_jw_key(&w, "pid");
+    np_jw_int(&w, r->pid);
+    if (r->backend) {
+        np_jw_key(&w, "backend");
+        np_jw_str(&w, r->backend);
+    }
+    if (r->host_id) {
+        np_jw_key(&w, "host_id");
+        np_jw_str(&w, r->host_id);
+    }
     if (r->nr_reverts) {
-        rv = json_object_new_array();
-        if (!rv)
-            goto out;
-        for (i = 0; i < r->nr_reverts; i++)
-            json_object_array_add(rv, json_object_new_int64(r->reverts[i]));
-        json_object_object_add(root, "reverts", rv);
+        np_jw_key(&w, "reverts");
+        np_jw_open(&w, '[');
+        for (i = 0; i < r->nr_reverts; i++) {
+            np_jw_item(&w);
+            np_jw_int(&w, r->reverts[i]);
+        }
+        np_jw_close(&w);
     }
-    b = plan_obj(&r->before, err);
-    a = b ? plan_obj(&r->after, err) : NULL;
-    if (!a || !b) {
-        json_object_put(b);
-        goto out;
-    }
-    json_object_object_add(root, "before", b);
-    json_object_object_add(root, "after", a);
-    s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                 JSON_C_TO_STRING_SPACED);
-    if (!s || asprintf(out, "%s\n", s) < 0) {
-        *out = NULL;
-        goto out;
-    }
-    rc = 0;
-out:
-    json_object_put(root);
-    return rc;
+    np_jw_key(&w, "before");
+    np_plan_jw(&w, &r->before);
+    np_jw_key(&w, "after");
+    np_plan_jw(&w, &r->after);
+    np_jw_close(&w);
+    *out = np_jw_finish(&w);
+    if (!*out)
+        return np_err_set(err, -ENOMEM,
+                          "out of memory while formatting the plan");
+    return 0;
 }

@@ -208,10 +208,10 @@ int np_plan_write_json(const struct np_plan *plan, char **json_out,
                        struct np_err *err);
 int np_plan_read_json(const char *buf, size_t len, const char *name,
                       struct np_plan *plan, struct np_err *err);
-/* The same JSON form as a json-c object (the history's records embed it):
- * the caller puts it; NULL when out of memory. */
-struct json_object;
-struct json_object *np_plan_json(const struct np_plan *plan);
+/* The same JSON form written into w (json_write.h) as a value: the
+ * history's records embed it. */
+struct np_jw;
+void np_plan_jw(struct np_jw *w, const struct np_plan *plan);
 
 /* Files: write is atomic (temporary file in the same directory, fsync,
  * rename, fsync of the directory); a failed write leaves path as it was.

@@ -14,6 +14,7 @@
 #include "cpulist.h"
 #include "fileio.h"
 #include "json_util.h"
+#include "json_write.h"
 #include "plan.h"
 
 /* ------------------------------------------------------------------ */
@@ -21,185 +22,196 @@
 /* ------------------------------------------------------------------ */
 
 /* A set as "0-3,6" or "none" (never "all": the reader has no host). */
-static json_object *new_list(const struct np_cpumap *map)
+static void jw_list(struct np_jw *w, const struct np_cpumap *map)
 {
-    return np_json_new_list(map, NULL);
+    char *s = np_json_list_format(map, NULL);
+
+    if (!s) {
+        w->oom = true;
+        return;
+    }
+    np_jw_str(w, s);
+    free(s);
 }
 
-static json_object *new_score(unsigned int score)
+static void jw_score(struct np_jw *w, unsigned int score)
 {
     char buf[32];
 
     snprintf(buf, sizeof(buf), "%u.%02u", score / 100, score % 100);
-    return json_object_new_double_s((double)score / 100.0, buf);
+    np_jw_raw(w, buf);
 }
 
-static json_object *new_strings(char **v, unsigned int nr, bool *oom)
+static void jw_strings(struct np_jw *w, char **v, unsigned int nr)
 {
-    json_object *arr = json_object_new_array();
     unsigned int i;
 
-    if (!arr)
-        return NULL;
-    for (i = 0; i < nr; i++)
-        np_json_arr_add(arr, json_object_new_string(v[i]), oom);
-    return arr;
+    np_jw_open(w, '[');
+    for (i = 0; i < nr; i++) {
+        np_jw_item(w);
+        np_jw_str(w, v[i]);
+    }
+    np_jw_close(w);
 }
 
-static json_object *write_guest(const struct np_plan *plan,
-                                const struct np_plan_guest *g, bool *oom)
+static void jw_guest(struct np_jw *w, const struct np_plan *plan,
+                     const struct np_plan_guest *g)
 {
-    json_object *o = json_object_new_object(), *pins, *mem;
     unsigned int v;
     int n;
 
-    if (!o)
-        return NULL;
-    np_json_obj_add(o, "id", json_object_new_int(g->id), oom);
-    np_json_obj_add(o, "name", json_object_new_string(g->name), oom);
-    np_json_obj_add(o, "new", json_object_new_boolean(g->is_new), oom);
-    np_json_obj_add(o, "placed", json_object_new_boolean(g->placed), oom);
-    np_json_obj_add(o, "vcpus", json_object_new_int64(g->nr_vcpus), oom);
-    np_json_obj_add(o, "memory_kib", json_object_new_int64((int64_t)g->mem_kib),
-                    oom);
-    np_json_obj_add(o, "nodes", new_list(&g->nodes), oom);
+    np_jw_open(w, '{');
+    np_jw_key(w, "id");
+    np_jw_int(w, g->id);
+    np_jw_key(w, "name");
+    np_jw_str(w, g->name);
+    np_jw_key(w, "new");
+    np_jw_bool(w, g->is_new);
+    np_jw_key(w, "placed");
+    np_jw_bool(w, g->placed);
+    np_jw_key(w, "vcpus");
+    np_jw_int(w, g->nr_vcpus);
+    np_jw_key(w, "memory_kib");
+    np_jw_int(w, (int64_t)g->mem_kib);
+    np_jw_key(w, "nodes");
+    jw_list(w, &g->nodes);
+    if (g->node_affinity_auto || g->node_affinity.nr_bits)
+        np_jw_key(w, "node_affinity");
     if (g->node_affinity_auto)
-        np_json_obj_add(o, "node_affinity", json_object_new_string("auto"),
-                        oom);
+        np_jw_str(w, "auto");
     else if (g->node_affinity.nr_bits)
-        np_json_obj_add(o, "node_affinity", new_list(&g->node_affinity), oom);
+        jw_list(w, &g->node_affinity);
     if (g->mem_per_node_kib) {
-        mem = json_object_new_object();
-        np_json_obj_add(o, "memory_per_node_kib", mem, oom);
-        for (n = 0; mem && n < (int)plan->nr_node_ids; n++) {
+        np_jw_key(w, "memory_per_node_kib");
+        np_jw_open(w, '{');
+        for (n = 0; n < (int)plan->nr_node_ids; n++) {
             char key[16];
 
             if (!g->mem_per_node_kib[n])
                 continue;
             snprintf(key, sizeof(key), "%d", n);
-            np_json_obj_add(
-                mem, key,
-                json_object_new_int64((int64_t)g->mem_per_node_kib[n]), oom);
+            np_jw_key(w, key);
+            np_jw_int(w, (int64_t)g->mem_per_node_kib[n]);
         }
+        np_jw_close(w);
     }
-    if (!plan->is_journal)
-        np_json_obj_add(o, "score", new_score(g->score), oom);
-    pins = json_object_new_array();
-    np_json_obj_add(o, "pins", pins, oom);
-    for (v = 0; pins && g->placed && v < g->nr_vcpus; v++) {
-        json_object *p = json_object_new_object();
-
-        np_json_arr_add(pins, p, oom);
-        if (!p)
-            break;
-        np_json_obj_add(p, "vcpu", json_object_new_int64(v), oom);
-        if (g->hard[v].nr_bits)
-            np_json_obj_add(p, "hard", new_list(&g->hard[v]), oom);
-        if (g->soft[v].nr_bits)
-            np_json_obj_add(p, "soft", new_list(&g->soft[v]), oom);
+    if (!plan->is_journal) {
+        np_jw_key(w, "score");
+        jw_score(w, g->score);
     }
-    if (g->nr_reasons)
-        np_json_obj_add(o, "reasons",
-                        new_strings(g->reasons, g->nr_reasons, oom), oom);
-    if (g->advice)
-        np_json_obj_add(o, "advice", json_object_new_string(g->advice), oom);
-    if (g->migrate)
-        np_json_obj_add(o, "migrate", json_object_new_boolean(true), oom);
-    if (g->start_time)
-        np_json_obj_add(o, "start_time",
-                        json_object_new_int64((int64_t)g->start_time), oom);
-    if (g->emulator.nr_bits)
-        np_json_obj_add(o, "emulator", new_list(&g->emulator), oom);
-    if (g->sched_cap >= 0)
-        np_json_obj_add(o, "sched_cap", json_object_new_int(g->sched_cap), oom);
-    if (g->sched_weight >= 0)
-        np_json_obj_add(o, "sched_weight", json_object_new_int(g->sched_weight),
-                        oom);
-    return o;
+    np_jw_key(w, "pins");
+    np_jw_open(w, '[');
+    for (v = 0; g->placed && v < g->nr_vcpus; v++) {
+        np_jw_item(w);
+        np_jw_open(w, '{');
+        np_jw_key(w, "vcpu");
+        np_jw_int(w, v);
+        if (g->hard[v].nr_bits) {
+            np_jw_key(w, "hard");
+            jw_list(w, &g->hard[v]);
+        }
+        if (g->soft[v].nr_bits) {
+            np_jw_key(w, "soft");
+            jw_list(w, &g->soft[v]);
+        }
+        np_jw_close(w);
+    }
+    np_jw_close(w);
+    if (g->nr_reasons) {
+        np_jw_key(w, "reasons");
+        jw_strings(w, g->reasons, g->nr_reasons);
+    }
+    if (g->advice) {
+        np_jw_key(w, "advice");
+        np_jw_str(w, g->advice);
+    }
+    if (g->migrate) {
+        np_jw_key(w, "migrate");
+        np_jw_bool(w, true);
+    }
+    if (g->start_time) {
+        np_jw_key(w, "start_time");
+        np_jw_int(w, (int64_t)g->start_time);
+    }
+    if (g->emulator.nr_bits) {
+        np_jw_key(w, "emulator");
+        jw_list(w, &g->emulator);
+    }
+    if (g->sched_cap >= 0) {
+        np_jw_key(w, "sched_cap");
+        np_jw_int(w, g->sched_cap);
+    }
+    if (g->sched_weight >= 0) {
+        np_jw_key(w, "sched_weight");
+        np_jw_int(w, g->sched_weight);
+    }
+    np_jw_close(w);
 }
 
-json_object *np_plan_json(const struct np_plan *plan)
+void np_plan_jw(struct np_jw *w, const struct np_plan *plan)
 {
-    json_object *root = json_object_new_object(), *host, *guests;
-    bool oom = !root;
     unsigned int i;
 
-    if (root) {
-        np_json_obj_add(root, "numapin_plan",
-                        json_object_new_int(NP_PLAN_VERSION), &oom);
-        np_json_obj_add(
-            root, "kind",
-            json_object_new_string(plan->is_journal ? "journal" : "plan"),
-            &oom);
-        if (plan->backend)
-            np_json_obj_add(root, "backend",
-                            json_object_new_string(plan->backend), &oom);
-        host = json_object_new_object();
-        np_json_obj_add(root, "host", host, &oom);
-        if (host) {
-            np_json_obj_add(host, "cpu_ids",
-                            json_object_new_int64(plan->nr_cpu_ids), &oom);
-            np_json_obj_add(host, "node_ids",
-                            json_object_new_int64(plan->nr_node_ids), &oom);
-            if (plan->hostname)
-                np_json_obj_add(host, "hostname",
-                                json_object_new_string(plan->hostname), &oom);
-            if (plan->host_id)
-                np_json_obj_add(host, "host_id",
-                                json_object_new_string(plan->host_id), &oom);
-        }
-        np_json_obj_add(root, "policy",
-                        json_object_new_string(np_policy_name(plan->policy)),
-                        &oom);
-        np_json_obj_add(root, "overcommit",
-                        json_object_new_int64(plan->overcommit), &oom);
-        np_json_obj_add(
-            root, "pin",
-            json_object_new_string(plan->pin == NP_PIN_SOFT ? "soft" : "hard"),
-            &oom);
-        if (!plan->is_journal)
-            np_json_obj_add(root, "score", new_score(plan->score), &oom);
-        if (plan->nr_reasons)
-            np_json_obj_add(root, "reasons",
-                            new_strings(plan->reasons, plan->nr_reasons, &oom),
-                            &oom);
-        guests = json_object_new_array();
-        np_json_obj_add(root, "guests", guests, &oom);
-        for (i = 0; guests && i < plan->nr_guests; i++)
-            np_json_arr_add(guests, write_guest(plan, &plan->guests[i], &oom),
-                            &oom);
+    np_jw_open(w, '{');
+    np_jw_key(w, "numapin_plan");
+    np_jw_int(w, NP_PLAN_VERSION);
+    np_jw_key(w, "kind");
+    np_jw_str(w, plan->is_journal ? "journal" : "plan");
+    if (plan->backend) {
+        np_jw_key(w, "backend");
+        np_jw_str(w, plan->backend);
     }
-    if (oom) {
-        json_object_put(root);
-        return NULL;
+    np_jw_key(w, "host");
+    np_jw_open(w, '{');
+    np_jw_key(w, "cpu_ids");
+    np_jw_int(w, plan->nr_cpu_ids);
+    np_jw_key(w, "node_ids");
+    np_jw_int(w, plan->nr_node_ids);
+    if (plan->hostname) {
+        np_jw_key(w, "hostname");
+        np_jw_str(w, plan->hostname);
     }
-    return root;
+    if (plan->host_id) {
+        np_jw_key(w, "host_id");
+        np_jw_str(w, plan->host_id);
+    }
+    np_jw_close(w);
+    np_jw_key(w, "policy");
+    np_jw_str(w, np_policy_name(plan->policy));
+    np_jw_key(w, "overcommit");
+    np_jw_int(w, plan->overcommit);
+    np_jw_key(w, "pin");
+    np_jw_str(w, plan->pin == NP_PIN_SOFT ? "soft" : "hard");
+    if (!plan->is_journal) {
+        np_jw_key(w, "score");
+        jw_score(w, plan->score);
+    }
+    if (plan->nr_reasons) {
+        np_jw_key(w, "reasons");
+        jw_strings(w, plan->reasons, plan->nr_reasons);
+    }
+    np_jw_key(w, "guests");
+    np_jw_open(w, '[');
+    for (i = 0; i < plan->nr_guests; i++) {
+        np_jw_item(w);
+        jw_guest(w, plan, &plan->guests[i]);
+    }
+    np_jw_close(w);
+    np_jw_close(w);
 }
 
 int np_plan_write_json(const struct np_plan *plan, char **json_out,
                        struct np_err *err)
 {
-    json_object *root = np_plan_json(plan);
-    const char *text;
-    int rc = 0;
+    struct np_jw w;
 
-    *json_out = NULL;
-    if (!root) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    text = json_object_to_json_string_ext(
-        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                  JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (!text || asprintf(json_out, "%s\n", text) < 0) {
-        *json_out = NULL;
-        rc = -ENOMEM;
-    }
-out:
-    if (rc)
-        np_err_set(err, rc, "out of memory while formatting the plan");
-    json_object_put(root);
-    return rc;
+    np_jw_init(&w, false); /* json-c's JSON_C_TO_STRING_NOSLASHESCAPE */
+    np_plan_jw(&w, plan);
+    *json_out = np_jw_finish(&w);
+    if (!*json_out)
+        return np_err_set(err, -ENOMEM,
+                          "out of memory while formatting the plan");
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -18,10 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json.h>
+
 #include "backend_test.h"
 #include "fmt_json.h"
 #include "np_test.h"
 #include "history.h"
+#include "history_int.h"
 #include "plan.h"
 #include "plan_apply.h"
 #include "solver.h"
@@ -215,6 +218,83 @@ START_TEST(json_round_trip)
     free(b);
     np_plan_dispose(&journal);
     np_plan_dispose(&back);
+    np_plan_dispose(&plan);
+    np_snapshot_dispose(&snap);
+}
+END_TEST
+
+/* text (ending in a newline) is what json-c prints, with flags, of the
+ * tree json-c reads from it: the writers write straight into a buffer
+ * (json_write.h), byte for byte as the json-c trees they replaced. */
+static void as_json_c_prints(const char *text, int flags)
+{
+    json_object *o = json_tokener_parse(text);
+    const char *t;
+    size_t n;
+
+    ck_assert_msg(o != NULL, "json-c cannot read:\n%s", text);
+    t = json_object_to_json_string_ext(o, flags);
+    n = strlen(t);
+    ck_assert_msg(strlen(text) == n + 1 && !strncmp(text, t, n) &&
+                      text[n] == '\n',
+                  "not as json-c prints it:\n%s\njson-c:\n%s\n", text, t);
+    json_object_put(o);
+}
+
+START_TEST(json_as_json_c)
+{
+    static const char odd[] = "a/b \"q\" \\ \n\t\r\b\f\x01\x1f\x7f \xc3\xa9";
+    struct np_snapshot snap;
+    struct np_plan plan, journal;
+    struct np_hist_rec r;
+    struct np_err err = {""};
+    unsigned int reverts[] = {3, 7};
+    char *a = NULL;
+
+    np_snapshot_init(&snap);
+    ck_assert_int_eq(np_json_read_snapshot_file(ORIGIN, &snap, &err), 0);
+    plan_all(&snap, &plan);
+    ck_assert_int_eq(np_plan_journal(&snap, &plan, &journal, &err), 0);
+    /* every optional key, and strings json-c escapes */
+    free(plan.guests[0].advice);
+    plan.guests[0].advice = strdup(odd);
+    plan.guests[0].migrate = true;
+    plan.guests[0].start_time = 1700000000;
+    plan.guests[0].sched_cap = 50;
+    plan.guests[0].sched_weight = 512;
+    ck_assert_int_eq(np_cpumap_alloc(&plan.guests[0].emulator, 8), 0);
+    np_cpumap_set(&plan.guests[0].emulator, 2);
+    plan.guests[1].placed = false; /* pins: [ ] */
+    free(plan.hostname);
+    plan.hostname = strdup("host/1");
+    ck_assert_int_eq(np_plan_write_json(&plan, &a, &err), 0);
+    as_json_c_prints(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                            JSON_C_TO_STRING_NOSLASHESCAPE);
+    ck_assert_ptr_nonnull(strstr(a, "\"hostname\": \"host/1\""));
+    free(a);
+    ck_assert_int_eq(np_plan_write_json(&journal, &a, &err), 0);
+    as_json_c_prints(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                            JSON_C_TO_STRING_NOSLASHESCAPE);
+    free(a);
+    /* a history record: json-c's default escapes, "/" too */
+    memset(&r, 0, sizeof(r));
+    r.id = 12;
+    r.state = NP_HIST_PENDING;
+    r.time = 1700000000;
+    r.command = (char *)odd;
+    r.user = (char *)"root";
+    r.pid = 4242;
+    r.backend = (char *)"test";
+    r.host_id = (char *)"h/1";
+    r.nr_reverts = 2;
+    r.reverts = reverts;
+    r.before = journal;
+    r.after = plan;
+    ck_assert_int_eq(np_hist_rec_json(&r, &a, &err), 0);
+    as_json_c_prints(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+    ck_assert_ptr_nonnull(strstr(a, "\"host_id\": \"h\\/1\""));
+    free(a);
+    np_plan_dispose(&journal);
     np_plan_dispose(&plan);
     np_snapshot_dispose(&snap);
 }
@@ -1121,6 +1201,7 @@ Suite *suite_test_plan(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, json_round_trip);
+    tcase_add_test(tc, json_as_json_c);
     tcase_add_test(tc, plan_copy);
     tcase_add_loop_test(tc, json_errors, 0,
                         (int)(sizeof(bad_plans) / sizeof(bad_plans[0])));
