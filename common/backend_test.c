@@ -180,6 +180,15 @@ static int write_commit(struct test_priv *tp, struct np_snapshot *next,
     return 0;
 }
 
+/* write_begin() and stage(): the state a write changes, or NULL (*rc). */
+static struct np_snapshot *write_stage(struct test_priv *tp,
+                                       struct np_snapshot *next, int *rc,
+                                       struct np_err *err)
+{
+    *rc = write_begin(tp, err);
+    return *rc ? NULL : stage(tp, next, rc);
+}
+
 /* The end of a write: next (the state it built) freed, and "out of
  * memory" said when that is what failed.  Returns rc. */
 static int write_end(int rc, struct np_snapshot *next, struct np_err *err)
@@ -418,11 +427,9 @@ static int test_set_vcpu_affinity(struct np_backend *be,
     int idx, rc;
 
     np_snapshot_init(&next);
-    idx = find_guest(tp, g, err);
-    if (idx < 0) {
-        rc = idx;
+    rc = idx = find_guest(tp, g, err);
+    if (rc < 0)
         goto out;
-    }
     cur = &tp->state.guests[idx];
     if (vcpu < 0 || (unsigned int)vcpu >= cur->nr_vcpus) {
         rc = np_err_set(err, -EINVAL,
@@ -440,10 +447,7 @@ static int test_set_vcpu_affinity(struct np_backend *be,
         if (rc)
             goto out;
     }
-    rc = write_begin(tp, err);
-    if (rc)
-        goto out;
-    w = stage(tp, &next, &rc);
+    w = write_stage(tp, &next, &rc, err);
     if (!w)
         goto out;
     v = &w->guests[idx].vcpus[vcpu];
@@ -480,21 +484,16 @@ static int test_set_node_affinity(struct np_backend *be,
     int idx, rc;
 
     np_snapshot_init(&next);
-    idx = find_guest(tp, g, err);
-    if (idx < 0) {
-        rc = idx;
+    rc = idx = find_guest(tp, g, err);
+    if (rc < 0)
         goto out;
-    }
     if (nodes) {
         rc = check_map(topo, nodes, true, "node affinity",
                        tp->state.guests[idx].name, err);
         if (rc)
             goto out;
     }
-    rc = write_begin(tp, err);
-    if (rc)
-        goto out;
-    w = stage(tp, &next, &rc);
+    w = write_stage(tp, &next, &rc, err);
     if (!w)
         goto out;
     ng = &w->guests[idx];
@@ -523,11 +522,9 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
     int idx, node, rc;
 
     np_snapshot_init(&next);
-    idx = find_guest(tp, g, err);
-    if (idx < 0) {
-        rc = idx;
+    rc = idx = find_guest(tp, g, err);
+    if (rc < 0)
         goto out;
-    }
     cur = &tp->state.guests[idx];
     if (!from || !to) {
         rc = np_err_set(
@@ -560,10 +557,7 @@ static int test_move_memory(struct np_backend *be, const struct np_guest *g,
             cur->name, (unsigned long long)amount, (unsigned long long)room);
         goto out;
     }
-    rc = write_begin(tp, err);
-    if (rc)
-        goto out;
-    w = stage(tp, &next, &rc);
+    w = write_stage(tp, &next, &rc, err);
     if (!w)
         goto out;
     mem = w->guests[idx].mem_per_node_kib;
@@ -620,11 +614,9 @@ static int test_relocate(struct np_backend *be, const struct np_guest *g,
     np_snapshot_init(&next);
     memset(out, 0, sizeof(*out));
     out->new_id = -1;
-    idx = find_guest(tp, g, err);
-    if (idx < 0) {
-        rc = idx;
+    rc = idx = find_guest(tp, g, err);
+    if (rc < 0)
         goto out;
-    }
     rc = check_map(topo, nodes, true, "node affinity",
                    tp->state.guests[idx].name, err);
     for (v = 0; !rc && v < tp->state.guests[idx].nr_vcpus; v++)

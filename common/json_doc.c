@@ -20,6 +20,7 @@
 #include <json.h>
 
 #include "json_doc.h"
+#include "json_write.h"
 
 /* Deeper than this goes to json-c, whose own limit is 32. */
 #define FAST_DEPTH 30
@@ -709,40 +710,12 @@ const char *np_jv_show(const struct np_jv *v)
     b[o++] = '"';
     for (i = 0; i < v->n && o < SHOW_MAX; i++) {
         unsigned char c = (unsigned char)v->u.s[i];
-        const char *e = NULL;
+        char u[7];
+        const char *e = np_json_escape(c, false, u);
 
-        switch (c) {
-        case '\b':
-            e = "\\b";
-            break;
-        case '\n':
-            e = "\\n";
-            break;
-        case '\r':
-            e = "\\r";
-            break;
-        case '\t':
-            e = "\\t";
-            break;
-        case '\f':
-            e = "\\f";
-            break;
-        case '"':
-            e = "\\\"";
-            break;
-        case '\\':
-            e = "\\\\";
-            break;
-        default:
-            break;
-        }
-        if (e) {
-            memcpy(b + o, e, 2);
-            o += 2;
-        } else if (c < ' ') {
-            o += (size_t)snprintf(b + o, 7, "\\u00%c%c",
-                                  "0123456789abcdef"[c >> 4],
-                                  "0123456789abcdef"[c & 15]);
+        if (e) { /* ring's 8 bytes of slack hold the last one */
+            memcpy(b + o, e, strlen(e));
+            o += strlen(e);
         } else {
             b[o++] = (char)c;
         }

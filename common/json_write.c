@@ -93,57 +93,55 @@ static void next(struct np_jw *w)
     indent(w, w->depth);
 }
 
+const char *np_json_escape(unsigned char c, bool escape_slash, char e[7])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    switch (c) {
+    case '\b':
+        return "\\b";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    case '\t':
+        return "\\t";
+    case '\f':
+        return "\\f";
+    case '"':
+        return "\\\"";
+    case '\\':
+        return "\\\\";
+    case '/':
+        return escape_slash ? "\\/" : NULL;
+    default:
+        break;
+    }
+    if (c >= ' ')
+        return NULL;
+    memcpy(e, "\\u00", 4);
+    e[4] = hex[c >> 4];
+    e[5] = hex[c & 15];
+    e[6] = '\0';
+    return e;
+}
+
 /* s as a JSON string, escaped as json-c escapes it. */
 static void quoted(struct np_jw *w, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s, *run = p;
-    char u[6] = {'\\', 'u', '0', '0', 0, 0};
     const char *e;
+    char u[7];
 
     put(w, "\"", 1);
     for (; *p; p++) {
         if (*p >= ' ' && *p != '"' && *p != '\\' && *p != '/')
             continue; /* as it is: most of every string */
-        switch (*p) {
-        case '\b':
-            e = "\\b";
-            break;
-        case '\n':
-            e = "\\n";
-            break;
-        case '\r':
-            e = "\\r";
-            break;
-        case '\t':
-            e = "\\t";
-            break;
-        case '\f':
-            e = "\\f";
-            break;
-        case '"':
-            e = "\\\"";
-            break;
-        case '\\':
-            e = "\\\\";
-            break;
-        case '/':
-            e = w->escape_slash ? "\\/" : NULL;
-            break;
-        default:
-            e = *p < ' ' ? u : NULL;
-            break;
-        }
+        e = np_json_escape(*p, w->escape_slash, u);
         if (!e)
             continue;
         put(w, (const char *)run, (size_t)(p - run));
-        if (e == u) {
-            u[4] = hex[*p >> 4];
-            u[5] = hex[*p & 15];
-            put(w, u, 6);
-        } else {
-            put(w, e, strlen(e));
-        }
+        put(w, e, strlen(e));
         run = p + 1;
     }
     put(w, (const char *)run, (size_t)(p - run));

@@ -36,6 +36,10 @@ struct np_jw {
     char close[NP_JW_MAX_DEPTH]; /* and the bracket that ends it */
 };
 
+/* json-c's escape of the byte c in a string ("\\n", "\\u0001", ...: e, 7
+ * bytes, holds the \\u ones), or NULL when c stands as it is. */
+const char *np_json_escape(unsigned char c, bool escape_slash, char e[7]);
+
 void np_jw_init(struct np_jw *w, bool escape_slash);
 /* '{' or '[' (a value: after np_jw_key() or np_jw_item(), or the top) */
 void np_jw_open(struct np_jw *w, char c);
