@@ -15,7 +15,9 @@
  *  3. the old domain is renamed NAME--migratedaway, so that the new one is
  *     created under NAME (its console log keeps its file);
  *  4. a socket pair: this thread runs libxl_domain_suspend(LIVE) into one
- *     end, a second thread libxl_domain_create_restore() from the other (a
+ *     end (stop-and-copy instead when the live save cannot work:
+ *     live_possible()), a second thread libxl_domain_create_restore()
+ *     from the other (a
  *     third watches for the moment the old domain stops, for the
  *     downtime);
  *  5. the new domain (created paused) is unpaused, the old destroyed.
@@ -129,6 +131,32 @@ static double move_bound_s(uint64_t mem_kib)
         return strtod(env, NULL) / 1000.0;
 #endif
     return 120.0 + 30.0 * (double)mem_kib / (1024.0 * 1024.0);
+}
+
+/* Whether a live save can work: a PV guest's needs log-dirty mode, which
+ * Xen has only with shadow paging (Debian's 4.17 is built without: the
+ * live attempt fails with "Failed to enable logdirty", and once, in the
+ * test bed, it hung instead, past the bound, its restore side waiting
+ * with no memory).  When Xen says it has no shadow paging, a PV guest is
+ * stopped and copied at once. */
+static bool live_possible(libxl_ctx *ctx, const libxl_domain_config *cfg)
+{
+#ifdef LIBXL_HAVE_PHYSINFO_CAP_HAP_SHADOW
+    libxl_physinfo pi;
+    bool shadow = true;
+
+    if (cfg->c_info.type != LIBXL_DOMAIN_TYPE_PV)
+        return true;
+    libxl_physinfo_init(&pi);
+    if (!libxl_get_physinfo(ctx, &pi))
+        shadow = pi.cap_shadow;
+    libxl_physinfo_dispose(&pi);
+    return shadow;
+#else
+    (void)ctx;
+    (void)cfg;
+    return true;
+#endif
 }
 
 /* Whether the domain stopped (shut down to suspend). */
@@ -325,7 +353,7 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
 
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
-    for (attempt = 0;; attempt++) {
+    for (attempt = live_possible(ctx, &cfg) ? 0 : 1;; attempt++) {
         /* live first; Xen without shadow paging has no log-dirty mode for
          * PV guests (xc: "Failed to enable logdirty"): then stop and copy */
         int flags = attempt ? 0 : LIBXL_SUSPEND_LIVE;
