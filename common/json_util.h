@@ -76,7 +76,10 @@ struct np_json_key {
     const char *name;
     uint32_t len;
 };
-#define NP_JSON_KEY(s) {s, sizeof(s) - 1}
+#define NP_JSON_KEY(s)                                                         \
+    {                                                                          \
+        s, sizeof(s) - 1                                                       \
+    }
 
 /*
  * The members of obj by the list keys (at most NP_JSON_MAX_KEYS):

@@ -50,11 +50,11 @@ struct cand {
     uint64_t nr_cpus;  /* usable CPUs of its nodes */
     uint64_t mem_used; /* KiB in use on its memory nodes */
     uint64_t mem_total;
-    uint64_t mem_free;  /* KiB free on its memory nodes (best fit) */
-    double cost;        /* the best split's vCPU-to-memory distance x KiB,
-                           per vCPU (solver_cand_score) */
-    unsigned int smt;   /* vCPUs it would put beside another guest's on a
-                           core (prefer) */
+    uint64_t mem_free; /* KiB free on its memory nodes (best fit) */
+    double cost;       /* the best split's vCPU-to-memory distance x KiB,
+                          per vCPU (solver_cand_score) */
+    unsigned int smt;  /* vCPUs it would put beside another guest's on a
+                          core (prefer) */
 };
 
 /* Where a placed guest is: the nodes of its candidate (by index), the
@@ -90,12 +90,12 @@ struct solver {
     const struct np_topo *topo;
     const struct np_solve_req *req;
     struct np_plan *plan;
-    uint32_t limit; /* overcommit * MILLI */
+    uint32_t limit;   /* overcommit * MILLI */
     bool single_only; /* place only guests that one node holds (the
                          first pass of best fit) */
-    int pack;       /* SOLVER_SPREAD, SOLVER_PACK (rule 4 reversed: most
-                       loaded first) or SOLVER_BESTFIT (least free memory
-                       first) */
+    int pack;         /* SOLVER_SPREAD, SOLVER_PACK (rule 4 reversed: most
+                         loaded first) or SOLVER_BESTFIT (least free memory
+                         first) */
 
     unsigned int nr_nodes;
     int *node_ids;      /* index -> id */
@@ -117,9 +117,9 @@ struct solver {
     uint64_t max_node_mem;
 
     /* Scratch, sized once. */
-    unsigned int *cap; /* per node: vCPUs it can take now */
+    unsigned int *cap;       /* per node: vCPUs it can take now */
     unsigned int *whole_cap; /* per node: threads of its free cores */
-    uint64_t *mem;     /* per node: memory it can take now */
+    uint64_t *mem;           /* per node: memory it can take now */
     uint64_t *dsum;
     unsigned int *stamp; /* per node: the grow() that took it */
     unsigned int gen;    /* the current grow() */
@@ -150,12 +150,12 @@ enum solver_order {
 };
 
 struct solver_strategy {
-    int pack;               /* SOLVER_SPREAD, _PACK or _BESTFIT */
+    int pack; /* SOLVER_SPREAD, _PACK or _BESTFIT */
     enum solver_order order;
-    bool keep;              /* guests already well placed stay */
-    int rest_pack;          /* SOLVER_WHOLE_FIRST: how the guests the
-                               first pass left are placed */
-    const char *why;        /* for the plan's reasons */
+    bool keep;       /* guests already well placed stay */
+    int rest_pack;   /* SOLVER_WHOLE_FIRST: how the guests the
+                        first pass left are placed */
+    const char *why; /* for the plan's reasons */
     /* SOLVER_WHOLE_FIRST: the order of the guests the first pass left */
     enum solver_order rest_order;
 };

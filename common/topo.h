@@ -31,7 +31,7 @@
 #define NP_MAX_NODE_IDS 4096
 
 struct np_cpu {
-    bool present;              /* this id exists on the host */
+    bool present; /* this id exists on the host */
     bool online;
     int socket;                /* -1 when unknown */
     int die;                   /* -1 when unknown */
@@ -46,21 +46,21 @@ struct np_node {
     uint64_t mem_total_kib;
     uint64_t mem_free_kib;
     bool mem_free_known;
-    struct np_cpumap cpus;     /* derived by np_topo_finish() */
+    struct np_cpumap cpus; /* derived by np_topo_finish() */
 };
 
 struct np_topo {
-    unsigned int nr_cpu_ids;   /* highest CPU id + 1 */
+    unsigned int nr_cpu_ids; /* highest CPU id + 1 */
     struct np_cpu *cpus;
-    unsigned int nr_node_ids;  /* highest node id + 1 */
+    unsigned int nr_node_ids; /* highest node id + 1 */
     struct np_node *nodes;
-    unsigned int *distances;   /* nr_node_ids * nr_node_ids, by ids */
-    char *cpu_model;           /* e.g. "x86_64"; NULL when unknown */
-    unsigned int cpu_mhz;      /* 0 when unknown */
-    uint64_t mem_total_kib;    /* host memory; 0: the sum of the nodes */
-    char *source;              /* where it came from, for the user */
-    struct np_hw *hw;          /* caches, devices, pages (hw.h); NULL when
-                                  the source knows none of it */
+    unsigned int *distances; /* nr_node_ids * nr_node_ids, by ids */
+    char *cpu_model;         /* e.g. "x86_64"; NULL when unknown */
+    unsigned int cpu_mhz;    /* 0 when unknown */
+    uint64_t mem_total_kib;  /* host memory; 0: the sum of the nodes */
+    char *source;            /* where it came from, for the user */
+    struct np_hw *hw;        /* caches, devices, pages (hw.h); NULL when
+                                the source knows none of it */
 };
 
 void np_topo_init(struct np_topo *topo);
@@ -97,14 +97,13 @@ bool np_topo_node_exists(const struct np_topo *topo, int node);
 int np_topo_cpu_node(const struct np_topo *topo, int cpu);
 /* The online CPUs of a node (an empty map for a CPU-less node); NULL when
  * the node does not exist.  Owned by topo. */
-const struct np_cpumap *np_topo_node_cpus(const struct np_topo *topo,
-                                          int node);
+const struct np_cpumap *np_topo_node_cpus(const struct np_topo *topo, int node);
 bool np_topo_node_has_cpus(const struct np_topo *topo, int node);
 bool np_topo_node_has_memory(const struct np_topo *topo, int node);
 
-unsigned int np_topo_nr_cpus(const struct np_topo *topo);        /* present */
+unsigned int np_topo_nr_cpus(const struct np_topo *topo); /* present */
 unsigned int np_topo_nr_online_cpus(const struct np_topo *topo);
-unsigned int np_topo_nr_nodes(const struct np_topo *topo);       /* present */
+unsigned int np_topo_nr_nodes(const struct np_topo *topo); /* present */
 /* Highest present CPU id, -1 when none. */
 int np_topo_max_cpu_id(const struct np_topo *topo);
 

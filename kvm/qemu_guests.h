@@ -46,10 +46,10 @@
 
 /* The fields of /proc/PID[/task/TID]/stat that numapin uses. */
 struct np_proc_stat {
-    char state;                /* 'R', 'S', 'D', ... */
-    uint64_t utime, stime;     /* clock ticks */
-    uint64_t start_time;       /* clock ticks since boot */
-    int processor;             /* the CPU it last ran on */
+    char state;            /* 'R', 'S', 'D', ... */
+    uint64_t utime, stime; /* clock ticks */
+    uint64_t start_time;   /* clock ticks since boot */
+    int processor;         /* the CPU it last ran on */
 };
 
 /*
@@ -119,9 +119,9 @@ int np_qemu_read_numa(int rootfd, long pid, unsigned int nr_node_ids,
 
 /* One entry of QMP query-cpus-fast. */
 struct np_qmp_cpu {
-    int cpu_index;             /* the vCPU id */
-    long tid;                  /* the host thread id (top-level
-                                  "thread-id", not props."thread-id") */
+    int cpu_index; /* the vCPU id */
+    long tid;      /* the host thread id (top-level
+                      "thread-id", not props."thread-id") */
 };
 
 /*
@@ -150,9 +150,8 @@ int np_qmp_query_cpus(const char *path, struct np_qmp_cpu **cpus_out,
  * process at all (a captured sysfs tree knows nothing of guests).
  * 0 or -errno with a sentence.
  */
-int np_qemu_read_guests(int rootfd, const char *root, const char *qmp,
-                        long pid, struct np_snapshot *snap,
-                        struct np_err *err);
+int np_qemu_read_guests(int rootfd, const char *root, const char *qmp, long pid,
+                        struct np_snapshot *snap, struct np_err *err);
 
 /*
  * Check that pid still is the process that was read (its start time is

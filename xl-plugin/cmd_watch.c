@@ -4,8 +4,8 @@
  *
  * The loop: a first pass places what floats now (with --once, that is
  * all); then each event of the backend's source (watch_source.c,
- * xen_watch.c) runs a pass (watch_pass.c, one guest: watch_place.c).  Signals come through a
- * signalfd, so that they are only acted on between guests:
+ * xen_watch.c) runs a pass (watch_pass.c, one guest: watch_place.c).  Signals
+ * come through a signalfd, so that they are only acted on between guests:
  *   SIGTERM, SIGINT  finish the guest being placed, then exit 0;
  *   SIGHUP           read the policy file again; a file that does not
  *                    parse, or does not fit the host, is logged and the

@@ -33,28 +33,28 @@ enum {
 struct np_history;
 
 struct np_ctx {
-    bool dry_run;          /* -N */
-    bool json;             /* --json */
-    const char *topology;  /* --topology FILE */
-    const char *backend;   /* -c NAME[:ARG] as given; NULL to detect */
-    const char *root;      /* --root DIR: the Linux host's root (kvm) */
-    const char *qmp;       /* --qmp SOCKET (kvm) */
-    long pid;              /* --pid PID (kvm) */
-    struct np_backend be;  /* opened by np_ctx_load() unless topology */
-    const char *be_arg;    /* the ARG it was opened with (file, root) */
-    unsigned int cmd_flags; /* the command's NP_CMD_* (numapin.c) */
+    bool dry_run;             /* -N */
+    bool json;                /* --json */
+    const char *topology;     /* --topology FILE */
+    const char *backend;      /* -c NAME[:ARG] as given; NULL to detect */
+    const char *root;         /* --root DIR: the Linux host's root (kvm) */
+    const char *qmp;          /* --qmp SOCKET (kvm) */
+    long pid;                 /* --pid PID (kvm) */
+    struct np_backend be;     /* opened by np_ctx_load() unless topology */
+    const char *be_arg;       /* the ARG it was opened with (file, root) */
+    unsigned int cmd_flags;   /* the command's NP_CMD_* (numapin.c) */
     unsigned int write_flags; /* NP_WRITE_* of np_ctx_apply() (vcpu-pin -f) */
     bool be_open;
     struct np_snapshot snap;
     bool loaded;
     /* Writing commands (np_ctx_begin_write()). */
-    const char *state_dir;      /* --state-dir DIR after the command */
-    char *state_dir_buf;        /* FILE.state for -c test:FILE */
-    const char *cmdline;        /* the command and its arguments, escaped */
-    struct np_lock lock;        /* held from before the read to the end */
-    struct np_history *hist;    /* the state directory's, under the lock */
-    bool show_refused;          /* warn about processes that look like
-                                   guests and are not (listings) */
+    const char *state_dir;   /* --state-dir DIR after the command */
+    char *state_dir_buf;     /* FILE.state for -c test:FILE */
+    const char *cmdline;     /* the command and its arguments, escaped */
+    struct np_lock lock;     /* held from before the read to the end */
+    struct np_history *hist; /* the state directory's, under the lock */
+    bool show_refused;       /* warn about processes that look like
+                                guests and are not (listings) */
     /* Set by a command before np_ctx_load(), to read no more than it
      * uses: what the reads may leave out (NP_READ_*, backend.h), and,
      * when nr_only_ids, the only guests to read (by the backend's
@@ -72,9 +72,9 @@ enum {
 
 /* What a command needs besides the host. */
 enum np_want {
-    NP_WANT_HOST,          /* the host only */
-    NP_WANT_GUESTS,        /* the guests too: an error when unavailable */
-    NP_WANT_ANY_GUESTS,    /* the guests when the source has them */
+    NP_WANT_HOST,       /* the host only */
+    NP_WANT_GUESTS,     /* the guests too: an error when unavailable */
+    NP_WANT_ANY_GUESTS, /* the guests when the source has them */
 };
 
 /*
@@ -97,8 +97,7 @@ int np_ctx_error(int code, const char *fmt, ...)
  * guests carry that name (KVM: QEMU processes started with one -name):
  * the error lists their ids, and --pid or an id picks one.
  */
-const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx,
-                                         const char *dom);
+const struct np_guest *np_ctx_find_guest(struct np_ctx *ctx, const char *dom);
 
 /*
  * The guests that the operands of a read command name (argv[1..argc-1];
@@ -214,8 +213,7 @@ struct np_plan_guest;
 struct np_apply_report;
 int np_ctx_plan_init(struct np_ctx *ctx, struct np_plan *plan);
 int np_ctx_plan_guest(struct np_ctx *ctx, struct np_plan *plan,
-                      const struct np_guest *g,
-                      struct np_plan_guest **pg_out);
+                      const struct np_guest *g, struct np_plan_guest **pg_out);
 
 /*
  * Apply plan as a change of the command (np_plan_apply(): recorded in the
@@ -244,11 +242,11 @@ int np_usage_error(const char *cmd, const char *fmt, ...)
 
 /* ---- cli_term.c: colour, suggestions, progress ---- */
 enum np_color { NP_COLOR_AUTO, NP_COLOR_ALWAYS, NP_COLOR_NEVER };
-#define NP_SGR_ERR  "\033[1;31m"
+#define NP_SGR_ERR "\033[1;31m"
 #define NP_SGR_WARN "\033[1;33m"
 #define NP_SGR_NOTE "\033[1;36m"
 #define NP_SGR_BOLD "\033[1m"
-#define NP_SGR_OFF  "\033[m"
+#define NP_SGR_OFF "\033[m"
 
 /* --color=auto|always|never; 0, or -1 for anything else.  always wins
  * over NO_COLOR; auto is on for a terminal unless NO_COLOR is set. */

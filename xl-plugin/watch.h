@@ -2,9 +2,9 @@
  * watch.h: the pieces of `numapin watch`, a loop around the same parts as
  * `plan GUEST` + `apply`: an event source per backend (watch_source.c,
  * xen_watch.c), a pass that reads the host and places every guest that
- * appeared (watch_pass.c; one guest: watch_place.c), and the loop with its signals (cmd_watch.c).
- * No placement logic of its own: the solver decides, np_plan_apply()
- * applies and journals.
+ * appeared (watch_pass.c; one guest: watch_place.c), and the loop with its
+ * signals (cmd_watch.c). No placement logic of its own: the solver decides,
+ * np_plan_apply() applies and journals.
  *
  * Invariants: every write of a pass happens under the host's writer lock
  * (common/lock.h), taken before the host is read; a guest is decided at
@@ -32,7 +32,7 @@
  * pass should look at the host, 0 when not, -errno when the source broke.
  */
 struct np_watch_source {
-    const char *name;        /* "xenstore", "proc-connector", "scan" */
+    const char *name; /* "xenstore", "proc-connector", "scan" */
     int fd;
     unsigned int interval_ms;
     int (*drain)(struct np_watch_source *src);
@@ -44,8 +44,8 @@ struct np_watch_source {
      * mid-build when another guest's event woke it). */
     bool (*ready)(struct np_watch_source *src, int id);
     void *priv;
-    struct np_watch *w;      /* the daemon, for the guests it knows */
-    char desc[160];          /* for the start line */
+    struct np_watch *w; /* the daemon, for the guests it knows */
+    char desc[160];     /* for the start line */
 };
 
 /*
@@ -72,11 +72,11 @@ int np_xen_watch_open(struct np_watch_source *src, struct np_err *err);
 
 struct np_watch_seen {
     int id;
-    uint64_t start_time;     /* KVM: tells a reused pid apart */
+    uint64_t start_time; /* KVM: tells a reused pid apart */
     char *name;
-    bool pending;            /* KVM: waiting for its vCPU threads */
-    struct timespec first;   /* when it was first seen */
-    unsigned int nr_cpus;    /* what it was given, for the `gone` line */
+    bool pending;          /* KVM: waiting for its vCPU threads */
+    struct timespec first; /* when it was first seen */
+    unsigned int nr_cpus;  /* what it was given, for the `gone` line */
     char *cpus;
 };
 
@@ -93,9 +93,9 @@ struct np_watch {
     struct np_watch_seen *seen;
     struct np_watch_source *src; /* NULL with --once */
     bool first_pass;
-    int sigfd;               /* signalfd of SIGTERM, SIGINT, SIGHUP */
-    bool stop;               /* SIGTERM / SIGINT came */
-    bool reload;             /* SIGHUP came */
+    int sigfd;   /* signalfd of SIGTERM, SIGINT, SIGHUP */
+    bool stop;   /* SIGTERM / SIGINT came */
+    bool reload; /* SIGHUP came */
     unsigned int nr_placed, nr_left, nr_failed;
 };
 

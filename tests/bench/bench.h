@@ -47,16 +47,16 @@ struct gplace {
 
 struct instance {
     char name[96];
-    const char *family; /* for the summary */
+    const char *family;      /* for the summary */
     struct np_snapshot snap; /* the host with the guests already there */
     enum np_policy policy;
-    unsigned int nr_nodes;   /* present nodes; index i is node_id[i] */
+    unsigned int nr_nodes; /* present nodes; index i is node_id[i] */
     int *node_id;
-    unsigned int nr_old;     /* guests already there: snap.guests[i] */
-    struct gplace *old;      /* their place */
+    unsigned int nr_old; /* guests already there: snap.guests[i] */
+    struct gplace *old;  /* their place */
     unsigned int nr_new;
     struct guest_spec *guests; /* nr_old + nr_new: the old ones first */
-    bool small;              /* the exhaustive search runs on it */
+    bool small;                /* the exhaustive search runs on it */
 };
 
 struct result {
@@ -91,8 +91,7 @@ void gplace_init(struct gplace *p, const struct instance *in);
 void gplace_dispose(struct gplace *p);
 void gplace_copy(struct gplace *dst, const struct gplace *src,
                  const struct instance *in);
-void result_init(struct result *r, const struct instance *in,
-                 const char *tool);
+void result_init(struct result *r, const struct instance *in, const char *tool);
 void result_dispose(struct result *r, const struct instance *in);
 void result_metrics(const struct instance *in, const struct result *r,
                     struct metrics *m);

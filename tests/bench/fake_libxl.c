@@ -51,13 +51,20 @@ enum fn {
 };
 
 static const char *const fn_names[F_NR] = {
-    "libxl_list_domain",          "libxl_domain_info",
-    "libxl_domid_to_name",        "libxl_list_vcpu",
-    "libxl_cpupool_info",         "libxl_list_cpupool",
-    "libxl_set_vcpuaffinity",     "libxl_domain_sched_params_get",
-    "libxl_domain_get_nodeaffinity", "libxl_domain_set_nodeaffinity",
-    "libxl_get_physinfo",         "libxl_get_cpu_topology",
-    "libxl_get_numainfo",         "libxl_get_pci_topology",
+    "libxl_list_domain",
+    "libxl_domain_info",
+    "libxl_domid_to_name",
+    "libxl_list_vcpu",
+    "libxl_cpupool_info",
+    "libxl_list_cpupool",
+    "libxl_set_vcpuaffinity",
+    "libxl_domain_sched_params_get",
+    "libxl_domain_get_nodeaffinity",
+    "libxl_domain_set_nodeaffinity",
+    "libxl_get_physinfo",
+    "libxl_get_cpu_topology",
+    "libxl_get_numainfo",
+    "libxl_get_pci_topology",
 };
 
 struct dom {
@@ -279,8 +286,7 @@ libxl_cpupoolinfo *libxl_list_cpupool(libxl_ctx *ctx, int *nb_pool_out)
     return p;
 }
 
-int libxl_cpupool_info(libxl_ctx *ctx, libxl_cpupoolinfo *info,
-                       uint32_t poolid)
+int libxl_cpupool_info(libxl_ctx *ctx, libxl_cpupoolinfo *info, uint32_t poolid)
 {
     count(F_CPUPOOL_INFO, 1);
     if (poolid)

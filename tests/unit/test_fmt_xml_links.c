@@ -15,7 +15,7 @@
 
 #define HMAT_DUMP                                                              \
     NP_SRCDIR                                                                  \
-        "/tests/fixtures/xml/constructed-per-libvirt-docs-2socket-smt-hmat.xml"
+    "/tests/fixtures/xml/constructed-per-libvirt-docs-2socket-smt-hmat.xml"
 
 static void read_file_topo(const char *path, struct np_topo *t)
 {
