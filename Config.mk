@@ -54,7 +54,6 @@ XML_LIBS     := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null)
 JSON_CFLAGS  := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSON_LIBS    := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
 HWLOC_CFLAGS := $(shell $(PKG_CONFIG) --cflags hwloc 2>/dev/null)
-HWLOC_LIBS   := $(shell $(PKG_CONFIG) --libs hwloc 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 

@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "history_int.h"
-#include "json_write.h"
 #include "ident.h"
 #include "json_util.h"
+#include "json_write.h"
 
 static const char *const state_names[] = {"pending", "done", "failed",
                                           "rolled-back"};
@@ -298,7 +298,8 @@ int np_hist_rec_check_host(const struct np_hist_rec *r, const char *host_id,
 /* Writing                                                             */
 /* ------------------------------------------------------------------ */
 
-/* The plan's JSON form, built as an object (not written and parsed). */
+/* The record as json-c would print it, written straight (json_write.h),
+ * its plans with np_plan_jw(). */
 int np_hist_rec_json(const struct np_hist_rec *r, char **out,
                      struct np_err *err)
 {
@@ -350,6 +351,6 @@ int np_hist_rec_json(const struct np_hist_rec *r, char **out,
     *out = np_jw_finish(&w);
     if (!*out)
         return np_err_set(err, -ENOMEM,
-                          "out of memory while formatting the plan");
+                          "out of memory while formatting the history record");
     return 0;
 }

@@ -189,8 +189,6 @@ static int close_top(struct fp *p)
     struct np_jv *c = &p->stack[at], *kids = NULL;
     int rc;
 
-    c->u.kids = no_kids;
-
     if (c->type == NP_JOBJECT) {
         rc = check_keys(p, c + 1, n);
         if (rc)
@@ -203,8 +201,8 @@ static int close_top(struct fp *p)
         if (!kids)
             return -ENOMEM;
         memcpy(kids, c + 1, n * sizeof(*kids));
-        c->u.kids = kids;
     }
+    c->u.kids = n ? kids : no_kids;
     c->n = (uint32_t)n;
     p->nr = at + 1;
     return 0;

@@ -17,9 +17,8 @@
  *  4. a socket pair: this thread runs libxl_domain_suspend(LIVE) into one
  *     end (stop-and-copy instead when the live save cannot work:
  *     live_possible()), a second thread libxl_domain_create_restore()
- *     from the other (a
- *     third watches for the moment the old domain stops, for the
- *     downtime);
+ *     from the other (a third watches for the moment the old domain
+ *     stops, for the downtime);
  *  5. the new domain (created paused) is unpaused, the old destroyed.
  * On a failure before 5: the new domain is destroyed, the old one renamed
  * back and resumed (cooperatively, as xl does after a failed migration).
@@ -354,8 +353,8 @@ int np_xen_relocate(struct np_backend *be, const struct np_guest *g,
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
     for (attempt = live_possible(ctx, &cfg) ? 0 : 1;; attempt++) {
-        /* live first; Xen without shadow paging has no log-dirty mode for
-         * PV guests (xc: "Failed to enable logdirty"): then stop and copy */
+        /* live first where it can work (live_possible()); a live save
+         * that fails before the guest stops is tried again stopped */
         int flags = attempt ? 0 : LIBXL_SUSPEND_LIVE;
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
